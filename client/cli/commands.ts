@@ -1,0 +1,7 @@
+import type { Command } from "./command";
+
+/**
+ * Every `bin/vettid` sub-command, in the order `--help` lists them.
+ * Each lives in its own module under client/cli/; add new ones here.
+ */
+export const commands: Command[] = [];

@@ -1,0 +1,75 @@
+/**
+ * The one list of error codes shared by the REST edge, the NATS vault protocol and
+ * the vsock proxy. Codes are stable strings: clients match on them, so a code is
+ * never renamed or reused for another meaning once released.
+ *
+ * `http` is used only at the REST edge; `retryable` tells a caller whether the same
+ * request may succeed later without change.
+ */
+export const ERROR_CODES = {
+  // Input and protocol
+  BAD_REQUEST: { http: 400, retryable: false, title: "The request is malformed" },
+  VALIDATION_FAILED: { http: 400, retryable: false, title: "The request failed validation" },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, retryable: false, title: "Unsupported content type" },
+  PAYLOAD_TOO_LARGE: { http: 413, retryable: false, title: "The request is too large" },
+  NOT_FOUND: { http: 404, retryable: false, title: "Not found" },
+  METHOD_NOT_ALLOWED: { http: 405, retryable: false, title: "Method not allowed" },
+  CONFLICT: { http: 409, retryable: false, title: "The resource is in a conflicting state" },
+  PRECONDITION_FAILED: { http: 412, retryable: false, title: "A precondition failed" },
+  RATE_LIMITED: { http: 429, retryable: true, title: "Too many requests" },
+
+  // Identity and authorization
+  UNAUTHENTICATED: { http: 401, retryable: false, title: "Authentication is required" },
+  FORBIDDEN: { http: 403, retryable: false, title: "Not allowed" },
+  INVITATION_INVALID: { http: 403, retryable: false, title: "The invitation code is invalid" },
+  INVITATION_EXPIRED: { http: 410, retryable: false, title: "The invitation has expired" },
+  INVITATION_USED: { http: 409, retryable: false, title: "The invitation was already used" },
+  INVITATION_REVOKED: { http: 410, retryable: false, title: "The invitation was revoked" },
+  DEVICE_REVOKED: { http: 403, retryable: false, title: "The device was revoked" },
+  CHALLENGE_INVALID: { http: 401, retryable: false, title: "The challenge response is invalid" },
+  REPLAYED_REQUEST: { http: 401, retryable: false, title: "The request was already used" },
+
+  // Wire format (vsock frames)
+  FRAME_MALFORMED: { http: 400, retryable: false, title: "Malformed frame" },
+  FRAME_TOO_LARGE: { http: 413, retryable: false, title: "Frame exceeds the maximum size" },
+  FRAME_TRUNCATED: { http: 400, retryable: false, title: "Frame is truncated" },
+  FRAME_UNSUPPORTED_VERSION: { http: 400, retryable: false, title: "Unsupported frame version" },
+
+  // Sealed envelopes
+  ENVELOPE_MALFORMED: { http: 400, retryable: false, title: "Malformed envelope" },
+  ENVELOPE_AUTH_FAILED: { http: 400, retryable: false, title: "Envelope authentication failed" },
+  ENVELOPE_REPLAYED: { http: 400, retryable: false, title: "Envelope replayed or too old" },
+  ENVELOPE_WRONG_DIRECTION: { http: 400, retryable: false, title: "Envelope sent in the wrong direction" },
+
+  // Attestation and releases
+  ATTESTATION_INVALID: { http: 400, retryable: false, title: "Attestation document is invalid" },
+  ATTESTATION_UNTRUSTED: { http: 403, retryable: false, title: "Attestation does not chain to a trusted root" },
+  ATTESTATION_STALE: { http: 400, retryable: false, title: "Attestation is too old or has the wrong nonce" },
+  PCR_NOT_APPROVED: { http: 403, retryable: false, title: "Enclave measurements are not in an active release" },
+  MANIFEST_INVALID: { http: 400, retryable: false, title: "PCR manifest is invalid" },
+  MANIFEST_ROLLBACK: { http: 400, retryable: false, title: "PCR manifest serial is older than one already seen" },
+
+  // Vault
+  VAULT_LOCKED: { http: 423, retryable: false, title: "The vault is locked" },
+  VAULT_NOT_INITIALIZED: { http: 409, retryable: false, title: "The vault is not initialized" },
+  VAULT_ALREADY_INITIALIZED: { http: 409, retryable: false, title: "The vault is already initialized" },
+  PIN_INCORRECT: { http: 401, retryable: false, title: "The PIN is incorrect" },
+  PIN_LOCKED_OUT: { http: 423, retryable: true, title: "Too many wrong PINs; wait before trying again" },
+  STALE_STATE: { http: 409, retryable: true, title: "The state version is older than one already seen" },
+  VERSION_CONFLICT: { http: 409, retryable: true, title: "The object changed since it was read" },
+
+  // Upstreams and transport
+  UNAVAILABLE: { http: 503, retryable: true, title: "A dependency is unavailable" },
+  TIMEOUT: { http: 504, retryable: true, title: "The operation timed out" },
+  CHANNEL_CLOSED: { http: 503, retryable: true, title: "The channel closed before the reply arrived" },
+  OVERLOADED: { http: 503, retryable: true, title: "Too much work in flight" },
+  CONFIG_INVALID: { http: 500, retryable: false, title: "Configuration is invalid" },
+  INTERNAL: { http: 500, retryable: false, title: "Internal error" },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** True when `value` is one of the codes in {@link ERROR_CODES}. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);
+}

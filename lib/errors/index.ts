@@ -1,0 +1,11 @@
+/** Error codes and the error family shared by REST, NATS and the proxy. */
+export { ERROR_CODES, type ErrorCode, isErrorCode } from "./codes";
+export {
+  fromWire,
+  isRetryable,
+  isVettidError,
+  toVettidError,
+  VettidError,
+  type VettidErrorOptions,
+  type WireError,
+} from "./vettid-error";

@@ -1,0 +1,113 @@
+import { Decoder, Encoder } from "cbor-x";
+import {
+  CHANNELS,
+  FRAME_VERSION,
+  LENGTH_PREFIX_BYTES,
+  MAX_BODY_DEPTH,
+  MAX_FRAME_BYTES,
+  MAX_REQUEST_ID,
+  MAX_TYPE_LENGTH,
+  MIN_BODY_BYTES,
+} from "./constants";
+import { FrameError } from "./errors";
+import type { Channel, Frame, FrameLimits, FrameValue } from "./types";
+
+// Plain CBOR only: no cbor-x record extension, byte strings untagged, maps kept as
+// Map on decode so keys such as "__proto__" can never touch a prototype.
+const encoder = new Encoder({ useRecords: false, tagUint8Array: false, pack: false, variableMapSize: true });
+const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+
+const channelSet: ReadonlySet<string> = new Set(CHANNELS);
+const TYPE_PATTERN = /^[a-z][a-z0-9_.-]*$/;
+
+/** True when `value` names a known channel. */
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === "string" && channelSet.has(value);
+}
+
+/**
+ * Encodes one frame with its length prefix.
+ *
+ * @throws FrameError `FRAME_TOO_LARGE` when the result would exceed the limit,
+ *   `FRAME_MALFORMED` when the header fields are out of range.
+ */
+export function encodeFrame(frame: Omit<Frame, "version">, limits: FrameLimits = {}): Buffer {
+  const max = limits.maxFrameBytes ?? MAX_FRAME_BYTES;
+  checkHeader(frame.channel, frame.id, frame.type);
+  const body = encoder.encode([FRAME_VERSION, frame.channel, frame.id, frame.type, frame.body]);
+  const total = LENGTH_PREFIX_BYTES + body.length;
+  if (total > max) {
+    throw new FrameError("FRAME_TOO_LARGE", `frame of ${total} bytes exceeds ${max}`);
+  }
+  const out = Buffer.allocUnsafe(total);
+  out.writeUInt32BE(body.length, 0);
+  out.set(body, LENGTH_PREFIX_BYTES);
+  return out;
+}
+
+/**
+ * Decodes one frame body (the bytes after the length prefix).
+ *
+ * @throws FrameError on any deviation from the frame layout.
+ */
+export function decodeFrameBody(bytes: Uint8Array, limits: FrameLimits = {}): Frame {
+  if (bytes.length < MIN_BODY_BYTES) {
+    throw new FrameError("FRAME_MALFORMED", `frame body of ${bytes.length} bytes is too short`);
+  }
+  let raw: unknown;
+  try {
+    raw = decoder.decode(bytes);
+  } catch (err) {
+    throw new FrameError("FRAME_MALFORMED", "frame body is not valid CBOR", err);
+  }
+  if (!Array.isArray(raw) || raw.length !== 5) {
+    throw new FrameError("FRAME_MALFORMED", "frame body must be a CBOR array of 5 items");
+  }
+  const [version, channel, id, type, body] = raw as unknown[];
+  if (version !== FRAME_VERSION) {
+    throw new FrameError("FRAME_UNSUPPORTED_VERSION", `frame version ${String(version).slice(0, 16)} is not supported`);
+  }
+  checkHeader(channel, id, type);
+  return {
+    version: FRAME_VERSION,
+    channel,
+    id: id as number,
+    type: type as string,
+    body: toFrameValue(body, limits.maxDepth ?? MAX_BODY_DEPTH),
+  };
+}
+
+function checkHeader(channel: unknown, id: unknown, type: unknown): asserts channel is Channel {
+  if (!isChannel(channel)) throw new FrameError("FRAME_MALFORMED", "unknown frame channel");
+  if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > MAX_REQUEST_ID) {
+    throw new FrameError("FRAME_MALFORMED", "frame id must be an unsigned 32-bit integer");
+  }
+  if (typeof type !== "string" || type.length === 0 || type.length > MAX_TYPE_LENGTH || !TYPE_PATTERN.test(type)) {
+    throw new FrameError("FRAME_MALFORMED", "frame type must be a short lower-case name");
+  }
+}
+
+/**
+ * Converts a decoded CBOR value to a {@link FrameValue}: Maps with string keys
+ * become plain objects (own data properties only), byte strings stay bytes, and
+ * anything else (tags, undefined, bigint, sets, dates, non-finite numbers) is refused.
+ */
+function toFrameValue(value: unknown, depthLeft: number): FrameValue {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new FrameError("FRAME_MALFORMED", "non-finite number in frame body");
+    return value;
+  }
+  if (value instanceof Uint8Array) return value;
+  if (depthLeft <= 0) throw new FrameError("FRAME_MALFORMED", "frame body is nested too deeply");
+  if (Array.isArray(value)) return value.map((item) => toFrameValue(item, depthLeft - 1));
+  if (value instanceof Map) {
+    const entries: [string, FrameValue][] = [];
+    for (const [key, item] of value) {
+      if (typeof key !== "string") throw new FrameError("FRAME_MALFORMED", "frame body map keys must be strings");
+      entries.push([key, toFrameValue(item, depthLeft - 1)]);
+    }
+    return Object.fromEntries(entries);
+  }
+  throw new FrameError("FRAME_MALFORMED", "frame body holds an unsupported CBOR item");
+}

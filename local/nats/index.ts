@@ -1,0 +1,10 @@
+/** Starting real nats-server processes for tests and the local topology (dev only). */
+export { findNatsServer, NatsServerNotFoundError } from "./find-binary";
+export { freePort } from "./free-port";
+export {
+  type NatsCluster,
+  type NatsServer,
+  type NatsServerOptions,
+  startNatsCluster,
+  startNatsServer,
+} from "./nats-server";

@@ -1,0 +1,63 @@
+/**
+ * `npm start`: starts the local topology (dev only), runs the device journey and
+ * stops everything; exit 0 when the journey passed.
+ * `npm start -- --serve`: starts the topology and stays up until SIGINT/SIGTERM.
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runJourney } from "./journey";
+import { createProgress } from "./launcher/progress";
+import { startTopology } from "./launcher/topology";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { serve: { type: "boolean" }, "state-dir": { type: "string" }, help: { type: "boolean" } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write("usage: npm start [-- --serve] [--state-dir DIR]\n");
+    return 0;
+  }
+  const progress = createProgress();
+  const stateDir = resolve(values["state-dir"] ?? ".vettid/local");
+  progress.info("starting the local topology (emulators and dev keys: never for production)");
+  progress.info(
+    "present now: nats-server, sealed envelopes; REST edge, vsock proxy and vault runtime join as they land",
+  );
+  const topology = await startTopology(stateDir, progress);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= topology.stop().then(() => progress.info("stopped every child process"));
+    return stopping;
+  };
+
+  if (values.serve) {
+    progress.info(`ready: endpoints in ${resolve(stateDir, "endpoints.json")}; Ctrl-C stops`);
+    await new Promise<void>((done) => {
+      process.once("SIGINT", done);
+      process.once("SIGTERM", done);
+    });
+    await stop();
+    return 0;
+  }
+
+  try {
+    await runJourney(topology.endpoints, progress);
+    progress.info("journey passed");
+    return 0;
+  } catch (err) {
+    progress.info(`journey failed: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);

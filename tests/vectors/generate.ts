@@ -1,0 +1,112 @@
+/**
+ * Regenerates the shared test vectors in this folder from the reference
+ * implementation in lib/. Run with `npx tsx tests/vectors/generate.ts` only when the
+ * wire format changes on purpose (and bump its version); tests/unit/lib/vectors.test.ts
+ * fails whenever lib/ and the committed vectors disagree.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sodiumReady } from "../../lib/crypto";
+import { deriveSessionKeys, sealEnvelope } from "../../lib/envelope";
+import { encodeFrame, type Frame } from "../../lib/frames";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const filled = (n: number, byte: number) => new Uint8Array(n).fill(byte);
+
+async function main(): Promise<void> {
+  const s = await sodiumReady();
+  const deviceKx = s.crypto_kx_seed_keypair(filled(32, 0x01));
+  const enclaveKx = s.crypto_kx_seed_keypair(filled(32, 0x02));
+  const sessionId = "0f8b7c5e-2b1e-4b8f-9a6c-3d2e1f0a9b8c";
+  const deviceKeys = deriveSessionKeys("device", deviceKx, enclaveKx.publicKey, sessionId);
+  const context = { vaultId: "vlt_7Q2W4E6R8T", deviceId: "dev_A1B2C3D4", sessionId };
+
+  const cases = [
+    {
+      direction: "device-to-enclave" as const,
+      counter: 0,
+      op: "vault.unlock",
+      plaintext: '{"pin":"4321"}',
+      nonceByte: 0x10,
+    },
+    {
+      direction: "enclave-to-device" as const,
+      counter: 0,
+      op: "vault.unlock",
+      plaintext: '{"ok":true}',
+      nonceByte: 0x11,
+    },
+    { direction: "device-to-enclave" as const, counter: 1, op: "items.put", plaintext: "", nonceByte: 0x12 },
+    {
+      direction: "device-to-enclave" as const,
+      counter: 4_294_967_297,
+      op: "items.get",
+      plaintext: "ünïcødé ✓",
+      nonceByte: 0x13,
+    },
+  ];
+  const envelopeVectors = {
+    description:
+      "VettID sealed envelope v1 (docs/protocol.md §Envelopes). Session keys: crypto_kx (device = client) then " +
+      "BLAKE2b-256(key = kx key, message = 'VETTID-SESSION-1|' + sessionId). Envelope: XChaCha20-Poly1305-IETF with " +
+      "AD = 'VETTID-ENV-1' | lp16(vaultId) | lp16(deviceId) | lp16(sessionId) | header.",
+    device: { kxSeed: hex(filled(32, 0x01)), publicKey: hex(deviceKx.publicKey), privateKey: hex(deviceKx.privateKey) },
+    enclave: {
+      kxSeed: hex(filled(32, 0x02)),
+      publicKey: hex(enclaveKx.publicKey),
+      privateKey: hex(enclaveKx.privateKey),
+    },
+    context,
+    sessionKeys: { deviceToEnclave: hex(deviceKeys.tx), enclaveToDevice: hex(deviceKeys.rx) },
+    cases: cases.map((c) => {
+      const key = c.direction === "device-to-enclave" ? deviceKeys.tx : deviceKeys.rx;
+      const nonce = filled(24, c.nonceByte);
+      const plaintext = s.from_string(c.plaintext);
+      return {
+        direction: c.direction,
+        counter: c.counter,
+        op: c.op,
+        plaintextUtf8: c.plaintext,
+        nonce: hex(nonce),
+        envelope: hex(
+          sealEnvelope({ key, context, direction: c.direction, counter: c.counter, op: c.op, plaintext, nonce }),
+        ),
+      };
+    }),
+  };
+
+  const frameCases: Omit<Frame, "version">[] = [
+    { channel: "health", id: 0, type: "ping", body: null },
+    {
+      channel: "nats",
+      id: 42,
+      type: "publish",
+      body: { subject: "vettid.v1.vault.vlt_1.req", data: Buffer.from("hi") },
+    },
+    {
+      channel: "kms",
+      id: 4_294_967_295,
+      type: "error",
+      body: { code: "UNAVAILABLE", message: "kms down", retryable: true },
+    },
+  ];
+  const frameVectors = {
+    description:
+      "VettID frame v1 (docs/protocol.md §Frames): u32 big-endian body length, then the CBOR array " +
+      '[version, channel, id, type, body]. Bodies below are given as JSON with byte strings as {"$bytes": hex}.',
+    cases: frameCases.map((f) => ({
+      frame: JSON.parse(
+        JSON.stringify(f, (_k, v) => (v?.type === "Buffer" ? { $bytes: Buffer.from(v.data).toString("hex") } : v)),
+      ),
+      encoded: hex(encodeFrame(f)),
+    })),
+  };
+
+  writeFileSync(join(__dirname, "envelope-v1.json"), `${JSON.stringify(envelopeVectors, null, 2)}\n`);
+  writeFileSync(join(__dirname, "frames-v1.json"), `${JSON.stringify(frameVectors, null, 2)}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
