@@ -3,7 +3,18 @@
  * are transformed too, so they load under jest's CommonJS module system.
  * @type {import('jest').Config}
  */
-const esmOnly = ["jose", "@middy", "@nats-io", "p-limit", "yocto-queue", "pkijs", "@peculiar"];
+const esmOnly = [
+  "jose",
+  "@middy",
+  "@nats-io",
+  "p-limit",
+  "yocto-queue",
+  "pkijs",
+  "asn1js",
+  "bytestreamjs",
+  "@noble",
+  "@peculiar",
+];
 
 module.exports = {
   testEnvironment: "node",
