@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import type * as z from "zod";
+import {
+  type CreateInvitationRequest,
+  CreateInvitationResponseSchema,
+  CredentialsResponseSchema,
+  DeviceRevokeResponseSchema,
+  EnrollmentResponseSchema,
+  ProblemSchema,
+  signRequest,
+} from "../../lib/edge";
+import { type ErrorCode, isErrorCode, VettidError } from "../../lib/errors";
+import type { DeviceKeys } from "./keys";
+
+/** Options of {@link createEdgeClient}. */
+export interface EdgeClientOptions {
+  /** Base URL of the REST edge, e.g. `https://api.vettid.example` or the local adapter. */
+  baseUrl: string;
+  /** Operator token (local topology only; in AWS operators sign with IAM). */
+  adminToken?: string;
+  fetch?: typeof fetch;
+  /** Request timeout (default 15 s). */
+  timeoutMs?: number;
+}
+
+/** The REST calls a device (and an operator) makes. */
+export function createEdgeClient(options: EdgeClientOptions) {
+  const doFetch = options.fetch ?? fetch;
+  const base = options.baseUrl.replace(/\/+$/, "");
+
+  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, admin = false): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (admin && options.adminToken) headers.authorization = `Bearer ${options.adminToken}`;
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+      });
+    } catch (err) {
+      throw new VettidError("UNAVAILABLE", `cannot reach ${base}: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const problem = ProblemSchema.safeParse(json);
+      if (problem.success && isErrorCode(problem.data.code)) {
+        throw new VettidError(problem.data.code as ErrorCode, problem.data.detail ?? problem.data.title);
+      }
+      throw new VettidError(response.status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST", `HTTP ${response.status} from ${path}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new VettidError("BAD_REQUEST", `unexpected response from ${path}`);
+    return parsed.data;
+  }
+
+  const signed = (
+    purpose: "credentials" | "revoke",
+    targetDeviceId: string,
+    signerDeviceId: string,
+    keys: DeviceKeys,
+  ) => {
+    const timestamp = new Date().toISOString();
+    const nonce = randomBytes(24).toString("base64url");
+    const signature = signRequest(
+      { purpose, targetDeviceId, signerDeviceId, timestamp, nonce },
+      Buffer.from(keys.signing.seed, "base64url"),
+    );
+    return { timestamp, nonce, signature };
+  };
+
+  return {
+    /** Operator: creates an invitation. */
+    createInvitation: (request: CreateInvitationRequest = {}) =>
+      call("POST", "/v1/invitations", CreateInvitationResponseSchema, request, true),
+    /** Device: enrolls its public keys with an invitation code. */
+    enroll: (invitationCode: string, keys: DeviceKeys, name?: string) =>
+      call("POST", "/v1/enrollments", EnrollmentResponseSchema, {
+        invitationCode,
+        device: {
+          signingKey: keys.signing.publicKey,
+          exchangeKey: keys.exchange.publicKey,
+          natsPublicKey: keys.nats.publicKey,
+          ...(name ? { name } : {}),
+        },
+      }),
+    /** Device: a fresh NATS user JWT, over a signed, single-use request. */
+    refreshCredentials: (deviceId: string, keys: DeviceKeys) =>
+      call(
+        "POST",
+        `/v1/devices/${encodeURIComponent(deviceId)}/credentials`,
+        CredentialsResponseSchema,
+        signed("credentials", deviceId, deviceId, keys),
+      ),
+    /** Device: revokes another device of the same user. */
+    revokeDevice: (targetDeviceId: string, signerDeviceId: string, keys: DeviceKeys) =>
+      call("POST", `/v1/devices/${encodeURIComponent(targetDeviceId)}/revoke`, DeviceRevokeResponseSchema, {
+        signerDeviceId,
+        ...signed("revoke", targetDeviceId, signerDeviceId, keys),
+      }),
+  };
+}
+
+export type EdgeClient = ReturnType<typeof createEdgeClient>;

@@ -1,0 +1,67 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatCreds } from "../../lib/nats-auth";
+import type { EnrollmentResponse } from "../../lib/edge";
+import type { DeviceKeys } from "./keys";
+
+/** `DIR/device.json`: ids, public keys, servers and subjects (nothing secret). */
+export interface DeviceFile {
+  schema: "vettid.device/v1";
+  api: string;
+  userId: string;
+  deviceId: string;
+  vaultId: string;
+  publicKeys: { signing: string; exchange: string; nats: string };
+  nats: { servers: string[]; expiresAt: string };
+  subjects: EnrollmentResponse["subjects"];
+  manifestUrl: string;
+}
+
+/** File names inside a device state directory. */
+export const STATE_FILES = { device: "device.json", keys: "device-keys.json", creds: "nats.creds" } as const;
+
+function writeAtomic(path: string, text: string, mode: number): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
+}
+
+/** Stores a fresh device's keys (0600) before it enrolls, so a retry reuses them. */
+export function saveDeviceKeys(dir: string, keys: DeviceKeys): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeAtomic(join(dir, STATE_FILES.keys), `${JSON.stringify(keys, null, 2)}\n`, 0o600);
+}
+
+export function loadDeviceKeys(dir: string): DeviceKeys | undefined {
+  const path = join(dir, STATE_FILES.keys);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as DeviceKeys) : undefined;
+}
+
+/** Stores the enrollment: device.json, and nats.creds (JWT + the device's own seed, 0600). */
+export function saveEnrollment(dir: string, api: string, keys: DeviceKeys, enrollment: EnrollmentResponse): DeviceFile {
+  const device: DeviceFile = {
+    schema: "vettid.device/v1",
+    api,
+    userId: enrollment.userId,
+    deviceId: enrollment.deviceId,
+    vaultId: enrollment.vaultId,
+    publicKeys: { signing: keys.signing.publicKey, exchange: keys.exchange.publicKey, nats: keys.nats.publicKey },
+    nats: { servers: enrollment.nats.servers, expiresAt: enrollment.nats.expiresAt },
+    subjects: enrollment.subjects,
+    manifestUrl: enrollment.manifestUrl,
+  };
+  writeAtomic(join(dir, STATE_FILES.device), `${JSON.stringify(device, null, 2)}\n`, 0o644);
+  saveCreds(dir, enrollment.nats.jwt, keys);
+  return device;
+}
+
+/** Writes `DIR/nats.creds` (a standard NATS credentials file). */
+export function saveCreds(dir: string, jwt: string, keys: DeviceKeys): void {
+  writeAtomic(join(dir, STATE_FILES.creds), formatCreds(jwt, keys.nats.seed), 0o600);
+}
+
+export function loadDeviceFile(dir: string): DeviceFile | undefined {
+  const path = join(dir, STATE_FILES.device);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as DeviceFile) : undefined;
+}
