@@ -1,0 +1,97 @@
+import { join } from "node:path";
+import type { Construct } from "constructs";
+import type { EnvConfig } from "./config";
+import { DataStack } from "./data";
+import { EdgeStack } from "./edge";
+import type { FunctionEntry } from "./inputs/functions";
+import { currentRelease, type StackManifest } from "./inputs/manifest";
+import { KeysStack } from "./keys";
+import { MessagingStack } from "./messaging";
+import { NetworkStack } from "./network";
+import { ObservabilityStack } from "./observability";
+import { ReleaseStack } from "./release";
+import { VaultFleetStack } from "./vault-fleet";
+
+/** Everything one environment's stacks are built from. */
+export interface AppInputs {
+  config: EnvConfig;
+  functions: readonly FunctionEntry[];
+  manifest: StackManifest;
+  /** Repository root (bundles in functions.json are relative to it). */
+  root: string;
+}
+
+/** The stacks of one environment, in deployment order. */
+export interface VettidStacks {
+  network: NetworkStack;
+  data: DataStack;
+  release: ReleaseStack;
+  messaging: MessagingStack;
+  edge: EdgeStack;
+  vaultFleet: VaultFleetStack;
+  keys: KeysStack;
+  observability: ObservabilityStack;
+}
+
+/**
+ * Builds every stack of one environment under `scope` (an App). Cross-stack values are
+ * passed as references (CDKTF turns them into outputs + remote state reads), and the
+ * explicit dependencies give the deployment order: the release stack (which publishes
+ * the manifest) before the keys stack (whose policy is derived from it).
+ */
+export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
+  const { config, manifest } = inputs;
+  const network = new NetworkStack(scope, config);
+  const data = new DataStack(scope, config);
+  const release = new ReleaseStack(scope, config, manifest);
+  const messaging = new MessagingStack(scope, config, {
+    vpcId: network.vpc.id,
+    privateSubnetIds: network.privateSubnetIds,
+    publicSubnetIds: network.publicSubnetIds,
+    dataKeyArn: data.dataKey.arn,
+  });
+  const edge = new EdgeStack(scope, config, {
+    functions: inputs.functions,
+    root: inputs.root,
+    resources: {
+      tableName: data.table.name,
+      tableArn: data.table.arn,
+      natsUrls: [messaging.natsUrl],
+      natsAccountSecretArn: messaging.accountSigningSecret.arn,
+      natsOperatorSecretArn: messaging.operatorSigningSecret.arn,
+      manifestUrl: release.manifestUrl,
+      jwtTtlSeconds: config.api.jwtTtlSeconds,
+    },
+  });
+  const vaultFleet = new VaultFleetStack(scope, config, {
+    vpcId: network.vpc.id,
+    privateSubnetIds: network.privateSubnetIds,
+    natsSecurityGroupId: messaging.natsSecurityGroupId,
+    natsNodeAddresses: messaging.nodeAddresses,
+    dataKeyArn: data.dataKey.arn,
+    sealedStateBucket: data.sealedState.bucket.bucket,
+    sealedStateBucketArn: data.sealedState.arn,
+    artifactBucket: release.artifactBucket.bucket.bucket,
+    artifactBucketArn: release.artifactBucket.arn,
+    manifestUrl: release.manifestUrl,
+    release: currentRelease(manifest),
+  });
+  const keys = new KeysStack(scope, config, { hostRoleArn: vaultFleet.hostRole.arn, manifest });
+  const observability = new ObservabilityStack(scope, config, {
+    dataKeyArn: data.dataKey.arn,
+    functionNames: edge.functionNames,
+    apiId: edge.api.id,
+    autoScalingGroupName: vaultFleet.autoScalingGroup.name,
+    nlbArnSuffix: messaging.loadBalancer.arnSuffix,
+    targetGroupArnSuffix: messaging.targetGroup.arnSuffix,
+    natsNodeCount: config.availabilityZones.length,
+  });
+  keys.addDependency(release);
+  keys.addDependency(vaultFleet);
+  return { network, data, release, messaging, edge, vaultFleet, keys, observability };
+}
+
+/** Paths of the manifest and its key for `config`, resolved against the repository root. */
+export function manifestPaths(root: string, config: EnvConfig): { manifest: string; key: string } {
+  return { manifest: join(root, config.release.manifestFile), key: join(root, config.release.manifestPublicKeyFile) };
+}

@@ -1,0 +1,80 @@
+/** Per-environment settings of the CDKTF app; one file per environment beside this one. */
+
+/** Names of the environments the stacks deploy (the embedded `local` topology has none). */
+export const DEPLOY_ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type DeployEnvironment = (typeof DEPLOY_ENVIRONMENTS)[number];
+
+/** Where Terraform keeps the state of each stack. */
+export type BackendConfig =
+  | {
+      /** State files under `cdktf.out/` on the machine that runs terraform; dev only. */
+      kind: "local";
+    }
+  | {
+      kind: "s3";
+      bucket: string;
+      region: string;
+      /** State of stack `<name>` lives at `<keyPrefix>/<name>.tfstate`. */
+      keyPrefix: string;
+      /** Locking: S3-native lock files (Terraform ≥ 1.10) or a DynamoDB lock table. */
+      lock: { kind: "lockfile" } | { kind: "dynamodb"; table: string };
+    };
+
+export interface EnvConfig {
+  name: DeployEnvironment;
+  /** Guard: Terraform refuses to touch any other account (provider `allowed_account_ids`). */
+  accountId: string;
+  region: string;
+  /** Exactly three AZs: the NATS cluster needs a quorum that survives one AZ loss. */
+  availabilityZones: readonly [string, string, string];
+  /** A /16 split into /20 subnets (3 public for the NLB, 3 private for everything else). */
+  vpcCidr: string;
+  backend: BackendConfig;
+  /** CloudWatch Logs retention for every log group. */
+  logRetentionDays: number;
+  /** Protects the table, buckets and keys against `terraform destroy` in shared environments. */
+  deletionProtection: boolean;
+  api: {
+    /** Steady-state requests per second across the API (stage default route settings). */
+    throttlingRateLimit: number;
+    throttlingBurstLimit: number;
+    /** Lambda memory; 512 MiB gives the crypto-heavy handlers a full vCPU share for cold starts. */
+    lambdaMemoryMiB: number;
+    lambdaTimeoutSeconds: number;
+    /** Lifetime of the device NATS user JWTs the edge mints (lib/nats-auth bounds: 60 s – 12 h). */
+    jwtTtlSeconds: number;
+  };
+  messaging: {
+    instanceType: string;
+    /** SSM parameter that holds the NATS node AMI id (written by the AMI build, ami/). */
+    amiParameter: string;
+    /** JetStream EBS volume per node (gp3). */
+    jetstreamVolumeGiB: number;
+    /** ACM certificate of the public NATS endpoint (NLB TLS listener). */
+    tlsCertificateArn: string;
+    /** Hostname devices use (a DNS record to the NLB, managed with the certificate). */
+    publicHostname: string;
+  };
+  vaultFleet: {
+    /** Must support Nitro Enclaves (e.g. m6i/c6i/r6i, ≥ 4 vCPUs: 2 go to the enclave). */
+    instanceType: string;
+    /** SSM parameter that holds the vault host AMI id (written by the AMI build). */
+    amiParameter: string;
+    minSize: number;
+    maxSize: number;
+    desiredCapacity: number;
+    /** Memory and vCPUs given to the enclave (written to /etc/nitro_enclaves/allocator.yaml). */
+    enclaveMemoryMiB: number;
+    enclaveCpuCount: number;
+  };
+  release: {
+    /** Manifest file (flattened JWS JSON) relative to the repository root; `--manifest` overrides it. */
+    manifestFile: string;
+    /** Public JWK (ES256) the manifest signature must verify against, relative to the repository root. */
+    manifestPublicKeyFile: string;
+    /** Role allowed to sign manifests with the KMS signing key (the release pipeline's OIDC role). */
+    signerRoleArn: string;
+  };
+  /** Alarm notifications (SNS email subscription); none when empty. */
+  alarmEmail: string;
+}

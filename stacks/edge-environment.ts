@@ -1,0 +1,95 @@
+import type { Statement } from "./shared/policy";
+
+/** What the edge stack knows about its neighbours, to fill handler environments. */
+export interface EdgeResources {
+  environment: string;
+  tableName: string;
+  tableArn: string;
+  /** Public NATS URLs (comma-separated for VETTID_NATS_URLS). */
+  natsUrls: readonly string[];
+  natsAccountSecretArn: string;
+  natsOperatorSecretArn: string;
+  manifestUrl: string;
+  jwtTtlSeconds: number;
+}
+
+/** One environment variable a handler may ask for: its value and the access it implies. */
+interface Provided {
+  value: (r: EdgeResources) => string;
+  /** IAM statements the function needs to use what the variable points at (least privilege). */
+  grants: (r: EdgeResources) => Statement[];
+}
+
+const none = (): Statement[] => [];
+
+function secretRead(sid: string, secretArn: string): Statement {
+  return { Sid: sid, Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn };
+}
+
+/**
+ * Every variable a handler may list in `env` (functions.json). A handler gets exactly the
+ * variables it lists and exactly the permissions they imply; a name not in this map stops
+ * the synth, so no handler runs half-configured or with access it did not declare.
+ */
+export const PROVIDED_ENV: Record<string, Provided> = {
+  VETTID_ENV: { value: (r) => r.environment, grants: none },
+  VETTID_TABLE_NAME: {
+    value: (r) => r.tableName,
+    grants: (r) => [
+      {
+        Sid: "TableItems",
+        Effect: "Allow",
+        // Item-level actions only: no Scan, no table management. Transactions are
+        // authorized per item action.
+        Action: [
+          "dynamodb:BatchGetItem",
+          "dynamodb:ConditionCheckItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:Query",
+          "dynamodb:UpdateItem",
+        ],
+        Resource: [r.tableArn, `${r.tableArn}/index/*`],
+      },
+    ],
+  },
+  VETTID_NATS_URLS: { value: (r) => r.natsUrls.join(","), grants: none },
+  VETTID_NATS_ACCOUNT_SECRET_ID: {
+    value: (r) => r.natsAccountSecretArn,
+    grants: (r) => [secretRead("NatsAccountSigningKey", r.natsAccountSecretArn)],
+  },
+  VETTID_NATS_OPERATOR_SECRET_ID: {
+    value: (r) => r.natsOperatorSecretArn,
+    grants: (r) => [secretRead("NatsOperatorSigningKey", r.natsOperatorSecretArn)],
+  },
+  VETTID_JWT_TTL_SECONDS: { value: (r) => String(r.jwtTtlSeconds), grants: none },
+  // What enrollment tells devices to fetch, and where GET /v1/pcr-manifest reads from:
+  // the published manifest behind the CDN (public; no grant needed).
+  VETTID_MANIFEST_URL: { value: (r) => r.manifestUrl, grants: none },
+  VETTID_MANIFEST_SOURCE: { value: (r) => r.manifestUrl, grants: none },
+};
+
+/**
+ * The environment and the IAM statements of one handler.
+ * @throws Error naming the variable when a handler asks for one the edge does not provide.
+ */
+export function handlerEnvironment(
+  name: string,
+  wanted: readonly string[],
+  resources: EdgeResources,
+): { variables: Record<string, string>; statements: Statement[] } {
+  const variables: Record<string, string> = { NODE_OPTIONS: "--enable-source-maps" };
+  const statements: Statement[] = [];
+  for (const key of [...wanted].sort()) {
+    const provided = PROVIDED_ENV[key];
+    if (provided === undefined) {
+      throw new Error(
+        `function ${name} needs ${key}, which the edge stack does not provide (known: ${Object.keys(PROVIDED_ENV).join(", ")})`,
+      );
+    }
+    variables[key] = provided.value(resources);
+    statements.push(...provided.grants(resources));
+  }
+  return { variables, statements };
+}

@@ -1,0 +1,81 @@
+/**
+ * Reads `dist/functions/functions.json`, the list of REST handlers the edge build
+ * (`npm run build:functions`) writes: one entry per route with its bundle folder.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, normalize } from "node:path";
+
+/** One REST handler, as `functions/build.ts` describes it. */
+export interface FunctionEntry {
+  /** Lambda name suffix, e.g. `enrollments-create`. */
+  name: string;
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Route path, e.g. `/v1/enrollments` or `/v1/devices/{deviceId}`. */
+  path: string;
+  /** `iam`: the route requires SigV4 (operators); `none`: public (the handler authenticates). */
+  auth: "iam" | "none";
+  /** Bundle folder relative to the repository root. */
+  bundle: string;
+  handler: string;
+  /** Environment variables the handler reads; each must be one the edge stack provides. */
+  env: string[];
+}
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+const NAME = /^[a-z0-9][a-z0-9-]{0,47}$/;
+const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** The file the edge build writes, relative to the repository root. */
+export const FUNCTIONS_FILE = "dist/functions/functions.json";
+
+/**
+ * Validates the content of functions.json.
+ * @throws Error with a one-line reason for the first bad entry.
+ */
+export function parseFunctions(text: string): FunctionEntry[] {
+  const raw: unknown = JSON.parse(text);
+  if (!Array.isArray(raw)) throw new Error("functions.json: must be an array");
+  const seen = new Set<string>();
+  return raw.map((item, i) => {
+    const where = `functions.json[${i}]`;
+    if (typeof item !== "object" || item === null) throw new Error(`${where}: must be an object`);
+    const e = item as Record<string, unknown>;
+    const name = String(e.name);
+    if (!NAME.test(name)) throw new Error(`${where}: name must match ${NAME}`);
+    if (seen.has(name)) throw new Error(`${where}: duplicate name ${name}`);
+    seen.add(name);
+    if (!METHODS.includes(e.method as FunctionEntry["method"])) throw new Error(`${where}: bad method`);
+    if (typeof e.path !== "string" || !e.path.startsWith("/")) throw new Error(`${where}: path must start with /`);
+    if (e.auth !== "iam" && e.auth !== "none") throw new Error(`${where}: auth must be iam or none`);
+    const bundle = String(e.bundle);
+    if (isAbsolute(bundle) || normalize(bundle).startsWith("..")) {
+      throw new Error(`${where}: bundle must be a path inside the repository`);
+    }
+    if (typeof e.handler !== "string" || e.handler.length === 0) throw new Error(`${where}: handler is required`);
+    const env = Array.isArray(e.env) ? e.env.map(String) : [];
+    for (const v of env) if (!ENV_NAME.test(v)) throw new Error(`${where}: bad env name ${v}`);
+    return {
+      name,
+      method: e.method as FunctionEntry["method"],
+      path: e.path,
+      auth: e.auth,
+      bundle,
+      handler: e.handler,
+      env: [...env].sort(),
+    };
+  });
+}
+
+/**
+ * Reads functions.json under `root` and checks that every bundle folder exists.
+ * @throws Error when the file or a bundle is missing.
+ */
+export function readFunctions(root: string, file = FUNCTIONS_FILE): FunctionEntry[] {
+  const path = join(root, file);
+  if (!existsSync(path)) throw new Error(`${file} is missing; run npm run build:functions`);
+  const entries = parseFunctions(readFileSync(path, "utf8"));
+  for (const e of entries) {
+    if (!existsSync(join(root, e.bundle))) throw new Error(`${file}: bundle ${e.bundle} of ${e.name} is missing`);
+  }
+  return entries;
+}

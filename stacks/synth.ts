@@ -1,0 +1,59 @@
+/**
+ * `npm run synth [-- --env dev|staging|prod] [--out DIR] [--manifest F --manifest-key F] [--hcl]`
+ *
+ * Writes Terraform for every stack of the environment into `cdktf.out/stacks/<stack>/`
+ * (`cdk.tf.json`, or `cdk.tf` with --hcl). Offline: no terraform binary, no AWS. Builds
+ * the REST handlers first (`npm run build:functions`) when their functions.json is missing.
+ * Exit 0 on success, 1 on a synth error, 2 on a usage error.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { FUNCTIONS_FILE } from "./inputs/functions";
+import { REPO_ROOT, synthesize } from "./synthesize";
+
+function main(): number {
+  let values: { env?: string; out?: string; manifest?: string; "manifest-key"?: string; hcl?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        env: { type: "string", default: "dev" },
+        out: { type: "string" },
+        manifest: { type: "string" },
+        "manifest-key": { type: "string" },
+        hcl: { type: "boolean", default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`usage error: ${(err as Error).message}\n`);
+    return 2;
+  }
+  process.env.CHECKPOINT_DISABLE = "1";
+  if (!existsSync(join(REPO_ROOT, FUNCTIONS_FILE))) {
+    process.stdout.write(`${FUNCTIONS_FILE} is missing: running npm run build:functions\n`);
+    const build = spawnSync("npm", ["run", "--silent", "build:functions"], { cwd: REPO_ROOT, stdio: "inherit" });
+    if (build.status !== 0) {
+      process.stderr.write(`error: npm run build:functions failed (exit ${build.status}); the edge stack needs it\n`);
+      return 1;
+    }
+  }
+  try {
+    const result = synthesize({
+      env: values.env ?? "dev",
+      outdir: values.out,
+      manifestFile: values.manifest,
+      manifestKeyFile: values["manifest-key"],
+      hcl: values.hcl,
+    });
+    process.stdout.write(`synthesized ${values.env} (${result.stacks.length} stacks) into ${result.outdir}/stacks:\n`);
+    for (const s of result.stacks) process.stdout.write(`  ${s}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exit(main());

@@ -1,0 +1,60 @@
+/**
+ * cloud-init user data of a vault host. The AMI (ami/packer) carries the Nitro Enclaves
+ * CLI, the vsock proxy and the systemd units; this script writes the per-environment
+ * settings, sizes the enclave allocator, fetches (and checks) the release's enclave image,
+ * and starts the units: allocator → vsock proxy → enclave.
+ */
+export interface VaultUserDataProps {
+  environment: string;
+  region: string;
+  /** NATS client URLs of the cluster nodes (inside the VPC). */
+  natsUrls: readonly string[];
+  natsCredentialsSecretArn: string;
+  sealedStateBucket: string;
+  sealingKeyAlias: string;
+  manifestUrl: string;
+  logGroup: string;
+  release: { id: string; eifSha384: string | null };
+  artifactBucket: string;
+  enclave: { memoryMiB: number; cpuCount: number };
+}
+
+/** The EIF object of a release in the artifact bucket. */
+export function eifObjectKey(releaseId: string): string {
+  return `enclave/${releaseId}/vault.eif`;
+}
+
+export function vaultUserData(p: VaultUserDataProps): string {
+  const verify =
+    p.release.eifSha384 === null
+      ? "# The release record has no eif_sha384: the image is admitted by its PCRs alone (attestation)."
+      : `echo "${p.release.eifSha384}  /opt/vettid/enclave/vault.eif" | sha384sum --check --strict`;
+  return `#!/bin/bash
+set -euo pipefail
+umask 027
+install -d -m 0750 /etc/vettid /opt/vettid/enclave
+cat > /etc/vettid/vault-host.env <<ENV
+VETTID_ENV=${p.environment}
+AWS_REGION=${p.region}
+VETTID_NATS_URL=${p.natsUrls.join(",")}
+VETTID_NATS_CREDENTIALS_SECRET_ID=${p.natsCredentialsSecretArn}
+VETTID_BLOB_BUCKET=${p.sealedStateBucket}
+VETTID_KMS_KEY_ID=${p.sealingKeyAlias}
+VETTID_MANIFEST_URL=${p.manifestUrl}
+VETTID_LOG_GROUP=${p.logGroup}
+VETTID_ENCLAVE_RELEASE=${p.release.id}
+VETTID_ENCLAVE_EIF=/opt/vettid/enclave/vault.eif
+VETTID_ENCLAVE_MEMORY_MIB=${p.enclave.memoryMiB}
+VETTID_ENCLAVE_CPU_COUNT=${p.enclave.cpuCount}
+ENV
+cat > /etc/nitro_enclaves/allocator.yaml <<ALLOC
+---
+memory_mib: ${p.enclave.memoryMiB}
+cpu_count: ${p.enclave.cpuCount}
+ALLOC
+aws s3 cp --region ${p.region} --only-show-errors s3://${p.artifactBucket}/${eifObjectKey(p.release.id)} /opt/vettid/enclave/vault.eif
+${verify}
+systemctl enable --now nitro-enclaves-allocator.service
+systemctl enable --now vettid-vsock-proxy.service vettid-enclave.service
+`;
+}

@@ -1,0 +1,190 @@
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import type { Construct } from "constructs";
+import { Fn, TerraformOutput } from "./cdktf";
+import type { EnvConfig } from "./config";
+import type { ManifestRelease } from "./inputs/manifest";
+import { SSM_CORE_POLICY_ARN } from "./messaging";
+import { BaseStack } from "./shared/base-stack";
+import { assumeRolePolicy, policyDocument } from "./shared/policy";
+import { PORTS } from "./shared/ports";
+import { allowIngress, Firewall } from "./shared/security-group";
+import { eifObjectKey, vaultUserData } from "./vault-fleet-user-data";
+
+/** CloudWatch namespace of the host metrics (enclave health) the vsock proxy publishes. */
+export const VAULT_HOST_METRICS_NAMESPACE = "VettID/VaultHost";
+
+/** Alias of the vault sealing key (keys stack); the proxy addresses the key by it. */
+export function sealingKeyAlias(prefix: string): string {
+  return `alias/${prefix}-vault-sealing`;
+}
+
+export interface VaultFleetStackProps {
+  vpcId: string;
+  privateSubnetIds: readonly string[];
+  natsSecurityGroupId: string;
+  natsNodeAddresses: readonly string[];
+  dataKeyArn: string;
+  sealedStateBucket: string;
+  sealedStateBucketArn: string;
+  artifactBucket: string;
+  artifactBucketArn: string;
+  manifestUrl: string;
+  /** The release whose enclave image the hosts run (newest active in the manifest). */
+  release: ManifestRelease;
+}
+
+/**
+ * The vault hosts: a launch template with Nitro Enclaves enabled, IMDSv2 required, no SSH
+ * key and no inbound port (Session Manager only), an encrypted root volume, and user data
+ * that starts the vsock proxy and the enclave through systemd; an auto scaling group
+ * across the three private subnets with rolling instance refresh. The host role reaches
+ * only the sealed-state objects, the release's image, its log group and its metrics; its
+ * KMS rights live in the sealing key's policy (keys stack), conditioned on attestation.
+ */
+export class VaultFleetStack extends BaseStack {
+  readonly hostRole: IamRole;
+  readonly autoScalingGroup: AutoscalingGroup;
+
+  constructor(scope: Construct, config: EnvConfig, props: VaultFleetStackProps) {
+    super(scope, "vault-fleet", config);
+    const p = this.prefix;
+
+    const hostSg = new Firewall(this, "host-sg", {
+      name: `${p}-vault-host`,
+      description: "Vault hosts: no inbound traffic; out to NATS and the AWS endpoints only",
+      vpcId: props.vpcId,
+    });
+    hostSg.allowOut("nats", PORTS.natsClient, { group: props.natsSecurityGroupId }, "NATS client connections");
+    hostSg.allowOut("endpoints", PORTS.https, { cidr: config.vpcCidr }, "AWS interface endpoints");
+    allowIngress(
+      this,
+      "nats-from-hosts",
+      props.natsSecurityGroupId,
+      PORTS.natsClient,
+      { group: hostSg.id },
+      "Vault hosts",
+    );
+
+    const natsCredentials = new SecretsmanagerSecret(this, "nats-credentials", {
+      name: `${p}/vault-host/nats-credentials`,
+      description: "NATS credentials of the vsock proxy (service user limited to vault subjects)",
+      kmsKeyId: props.dataKeyArn,
+    });
+    const logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/vettid/${config.name}/vault-host`,
+      retentionInDays: config.logRetentionDays,
+    });
+
+    this.hostRole = new IamRole(this, "host-role", {
+      name: `${p}-vault-host`,
+      assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
+    });
+    new IamRolePolicyAttachment(this, "host-ssm", { role: this.hostRole.name, policyArn: SSM_CORE_POLICY_ARN });
+    new IamRolePolicy(this, "host-policy", {
+      name: "vault-host",
+      role: this.hostRole.id,
+      policy: policyDocument([
+        {
+          Sid: "SealedStateObjects",
+          Effect: "Allow",
+          Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+          Resource: `${props.sealedStateBucketArn}/vaults/*`,
+        },
+        {
+          Sid: "EnclaveImageOfTheRelease",
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: `${props.artifactBucketArn}/${eifObjectKey(props.release.id)}`,
+        },
+        {
+          Sid: "ProxyNatsCredentials",
+          Effect: "Allow",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: natsCredentials.arn,
+        },
+        {
+          Sid: "OwnLogGroup",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `${logGroup.arn}:*`,
+        },
+        {
+          Sid: "HostMetrics",
+          Effect: "Allow",
+          Action: "cloudwatch:PutMetricData",
+          // PutMetricData has no resource-level permissions (AWS requires "*"); the
+          // namespace condition confines it.
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": VAULT_HOST_METRICS_NAMESPACE } },
+        },
+      ]),
+    });
+    const profile = new IamInstanceProfile(this, "host-profile", { name: `${p}-vault-host`, role: this.hostRole.name });
+
+    const userData = vaultUserData({
+      environment: config.name,
+      region: config.region,
+      natsUrls: props.natsNodeAddresses.map((a) => `nats://${a}:${PORTS.natsClient}`),
+      natsCredentialsSecretArn: natsCredentials.arn,
+      sealedStateBucket: props.sealedStateBucket,
+      sealingKeyAlias: sealingKeyAlias(p),
+      manifestUrl: props.manifestUrl,
+      logGroup: logGroup.name,
+      release: { id: props.release.id, eifSha384: props.release.eifSha384 },
+      artifactBucket: props.artifactBucket,
+      enclave: { memoryMiB: config.vaultFleet.enclaveMemoryMiB, cpuCount: config.vaultFleet.enclaveCpuCount },
+    });
+    const template = new LaunchTemplate(this, "host-template", {
+      name: `${p}-vault-host`,
+      // The AMI build publishes the current host AMI id to this parameter.
+      imageId: `resolve:ssm:${config.vaultFleet.amiParameter}`,
+      instanceType: config.vaultFleet.instanceType,
+      enclaveOptions: { enabled: true },
+      metadataOptions: {
+        httpTokens: "required",
+        httpEndpoint: "enabled",
+        // One hop: only the host itself reaches IMDS, never a container or the enclave.
+        httpPutResponseHopLimit: 1,
+      },
+      iamInstanceProfile: { arn: profile.arn },
+      vpcSecurityGroupIds: [hostSg.id],
+      monitoring: { enabled: true },
+      blockDeviceMappings: [
+        {
+          deviceName: "/dev/xvda",
+          ebs: {
+            encrypted: "true",
+            kmsKeyId: props.dataKeyArn,
+            volumeSize: 30,
+            volumeType: "gp3",
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+      userData: Fn.base64encode(userData),
+      updateDefaultVersion: true,
+      tagSpecifications: [{ resourceType: "instance", tags: { Name: `${p}-vault-host` } }],
+    });
+    this.autoScalingGroup = new AutoscalingGroup(this, "hosts", {
+      name: `${p}-vault-hosts`,
+      minSize: config.vaultFleet.minSize,
+      maxSize: config.vaultFleet.maxSize,
+      desiredCapacity: config.vaultFleet.desiredCapacity,
+      vpcZoneIdentifier: [...props.privateSubnetIds],
+      launchTemplate: { id: template.id, version: Fn.tostring(template.latestVersion) },
+      healthCheckType: "EC2",
+      healthCheckGracePeriod: 300,
+      enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity"],
+      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 66 } },
+      tag: [{ key: "Name", value: `${p}-vault-host`, propagateAtLaunch: true }],
+    });
+    new TerraformOutput(this, "host-role-arn", { value: this.hostRole.arn });
+  }
+}

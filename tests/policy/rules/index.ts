@@ -1,0 +1,33 @@
+/** Every policy rule over synthesized Terraform, one per file beside this one. */
+import type { PolicyRule } from "../terraform";
+import { dynamodbKms } from "./dynamodb-kms";
+import { dynamodbPitr } from "./dynamodb-pitr";
+import { iamNoUnscopedResources } from "./iam-no-unscoped-resources";
+import { iamNoWildcardActions } from "./iam-no-wildcard-actions";
+import { imdsv2 } from "./imdsv2";
+import { lambdaRuntime } from "./lambda-runtime";
+import { logRetention } from "./log-retention";
+import { noSsh } from "./no-ssh";
+import { s3BlockPublicAccess } from "./s3-block-public-access";
+import { s3KmsEncryption } from "./s3-kms-encryption";
+import { s3TlsOnly } from "./s3-tls-only";
+import { s3Versioning } from "./s3-versioning";
+import { sealingKeyPcr0 } from "./sealing-key-pcr0";
+import { securityGroupIngress } from "./security-group-ingress";
+
+export const RULES: readonly PolicyRule[] = [
+  s3BlockPublicAccess,
+  s3Versioning,
+  s3KmsEncryption,
+  s3TlsOnly,
+  dynamodbPitr,
+  dynamodbKms,
+  iamNoWildcardActions,
+  iamNoUnscopedResources,
+  securityGroupIngress,
+  imdsv2,
+  noSsh,
+  lambdaRuntime,
+  logRetention,
+  sealingKeyPcr0,
+];
