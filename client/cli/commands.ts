@@ -1,9 +1,18 @@
 import { adminInviteCommand } from "./admin-invite";
 import type { Command } from "./command";
 import { enrollCommand } from "./enroll";
+import { manifestCommands } from "./manifest";
+import { verifyAttestationCommand } from "./verify-attestation";
+import { verifyManifestCommand } from "./verify-manifest";
 
 /**
  * Every `bin/vettid` sub-command, in the order `--help` lists them.
  * Each lives in its own module under client/cli/; add new ones here.
  */
-export const commands: Command[] = [adminInviteCommand, enrollCommand];
+export const commands: Command[] = [
+  adminInviteCommand,
+  enrollCommand,
+  verifyAttestationCommand,
+  verifyManifestCommand,
+  ...manifestCommands,
+];
