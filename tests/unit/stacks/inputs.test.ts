@@ -1,0 +1,74 @@
+import { handlerEnvironment } from "../../../stacks/edge-environment";
+import { parseFunctions } from "../../../stacks/inputs/functions";
+import { hostAddress, subnetCidr } from "../../../stacks/shared/cidr";
+
+const entry = {
+  name: "health-get",
+  method: "GET",
+  path: "/v1/health",
+  auth: "none",
+  bundle: "dist/functions/health-get",
+  handler: "index.handler",
+  env: ["VETTID_TABLE_NAME", "VETTID_ENV"],
+};
+
+const resources = {
+  environment: "dev",
+  tableName: "t",
+  tableArn: "arn:aws:dynamodb:eu-central-1:1:table/t",
+  natsUrls: ["tls://nats.example:4222"],
+  natsAccountSecretArn: "arn:secret:account",
+  natsOperatorSecretArn: "arn:secret:operator",
+  manifestUrl: "https://cdn.example/.well-known/vettid/pcr-manifest.json",
+  jwtTtlSeconds: 3600,
+};
+
+describe("functions.json input", () => {
+  it("accepts the edge build's format and sorts env", () => {
+    expect(parseFunctions(JSON.stringify([entry]))).toEqual([{ ...entry, env: ["VETTID_ENV", "VETTID_TABLE_NAME"] }]);
+  });
+  it.each([
+    ["a duplicate name", [entry, entry], "duplicate name"],
+    ["a bundle outside the repository", [{ ...entry, bundle: "../x" }], "inside the repository"],
+    ["an unknown auth", [{ ...entry, auth: "jwt" }], "auth must be iam or none"],
+    ["a bad method", [{ ...entry, method: "TRACE" }], "bad method"],
+  ])("rejects %s", (_what, value, message) => {
+    expect(() => parseFunctions(JSON.stringify(value))).toThrow(message);
+  });
+});
+
+describe("handler environment", () => {
+  it("gives each variable its value and only the access it implies", () => {
+    const { variables, statements } = handlerEnvironment("x", ["VETTID_TABLE_NAME", "VETTID_NATS_URLS"], resources);
+    expect(variables).toEqual({
+      NODE_OPTIONS: "--enable-source-maps",
+      VETTID_NATS_URLS: "tls://nats.example:4222",
+      VETTID_TABLE_NAME: "t",
+    });
+    expect(statements.map((s) => s.Sid)).toEqual(["TableItems"]);
+    expect(statements[0]?.Resource).toEqual([resources.tableArn, `${resources.tableArn}/index/*`]);
+  });
+  it("grants a secret only to handlers that list it", () => {
+    const { statements } = handlerEnvironment("x", ["VETTID_NATS_OPERATOR_SECRET_ID"], resources);
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: "secretsmanager:GetSecretValue", Resource: "arn:secret:operator" }),
+    ]);
+  });
+  it("stops on a variable the edge does not provide", () => {
+    expect(() => handlerEnvironment("x", ["VETTID_SURPRISE"], resources)).toThrow(
+      "function x needs VETTID_SURPRISE, which the edge stack does not provide",
+    );
+  });
+});
+
+describe("subnet arithmetic", () => {
+  it("splits a /16 into /20s and fixes node addresses", () => {
+    expect(subnetCidr("10.40.0.0/16", 3)).toBe("10.40.48.0/20");
+    expect(hostAddress("10.40.0.0/16", 4, 10)).toBe("10.40.64.10");
+  });
+  it("rejects other shapes", () => {
+    expect(() => subnetCidr("10.40.0.0/20", 0)).toThrow("must be a /16");
+    expect(() => subnetCidr("10.40.0.0/16", 16)).toThrow("out of 0..15");
+    expect(() => hostAddress("10.40.0.0/16", 0, 2)).toThrow("out of 4..254");
+  });
+});
