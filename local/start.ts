@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runJourney } from "./journey";
 import { createProgress } from "./launcher/progress";
-import { startTopology } from "./launcher/topology";
+import { startTopology, type Topology } from "./launcher/topology";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -21,29 +21,30 @@ async function main(): Promise<number> {
   const progress = createProgress();
   const stateDir = resolve(values["state-dir"] ?? ".vettid/local");
   progress.info("starting the local topology (emulators and dev keys: never for production)");
-  progress.info(
-    "present now: nats-server, sealed envelopes; REST edge, vsock proxy and vault runtime join as they land",
-  );
-  const topology = await startTopology(stateDir, progress);
+  progress.info("present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager stand-in");
 
+  let topology: Topology | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= topology.stop().then(() => progress.info("stopped every child process"));
+    stopping ??= (topology?.stop() ?? Promise.resolve()).then(() => progress.info("stopped every child process"));
     return stopping;
   };
+  // a signal during start-up stops what has started
+  const signalled = new Promise<void>((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
 
+  topology = await startTopology(stateDir, progress);
   if (values.serve) {
     progress.info(`ready: endpoints in ${resolve(stateDir, "endpoints.json")}; Ctrl-C stops`);
-    await new Promise<void>((done) => {
-      process.once("SIGINT", done);
-      process.once("SIGTERM", done);
-    });
+    await signalled;
     await stop();
     return 0;
   }
 
   try {
-    await runJourney(topology.endpoints, progress);
+    await runJourney(topology, progress);
     progress.info("journey passed");
     return 0;
   } catch (err) {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { VettidError } from "../errors";
 
 /** Deployment environments; `local` is the embedded topology of `npm start`. */

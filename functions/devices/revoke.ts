@@ -1,0 +1,55 @@
+import {
+  DevicePathSchema,
+  type DeviceRevokeRequest,
+  DeviceRevokeRequestSchema,
+  DeviceRevokeResponseSchema,
+  type EdgeContext,
+  revokeDevice,
+} from "../../lib/edge";
+import { edgeHandler } from "../shared/env-handler";
+import { inputs, sourceIp } from "../shared/request";
+import { createRevocationPusher } from "../shared/revocation-pusher";
+import type { RouteDefinition } from "../shared/route";
+import { secretReaderFromConfig } from "../shared/secrets";
+
+/** `POST /v1/devices/{deviceId}/revoke`: another device of the same user revokes it (signed request). */
+export const route: RouteDefinition<EdgeContext> = {
+  name: "devices-revoke",
+  method: "POST",
+  path: "/v1/devices/{deviceId}/revoke",
+  auth: "none",
+  summary: "Revoke a device, signed by another device of the same user",
+  body: DeviceRevokeRequestSchema,
+  pathParams: DevicePathSchema,
+  success: { status: 200, schema: DeviceRevokeResponseSchema, description: "the device is revoked everywhere" },
+  errors: [
+    "BAD_REQUEST",
+    "VALIDATION_FAILED",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "PAYLOAD_TOO_LARGE",
+    "CHALLENGE_INVALID",
+    "REPLAYED_REQUEST",
+    "DEVICE_REVOKED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "RATE_LIMITED",
+  ],
+  env: [
+    "VETTID_ENV",
+    "VETTID_TABLE_NAME",
+    "VETTID_NATS_URLS",
+    "VETTID_NATS_ACCOUNT_SECRET_ID",
+    "VETTID_NATS_OPERATOR_SECRET_ID",
+  ],
+  async handle(event, ctx) {
+    const { body, path } = inputs<DeviceRevokeRequest, { deviceId: string }>(event);
+    return {
+      body: await revokeDevice(ctx, path.deviceId, { kind: "device", request: body, sourceIp: sourceIp(event) }),
+    };
+  },
+};
+
+export const handler = edgeHandler(route, {
+  secrets: secretReaderFromConfig,
+  revocationPusher: createRevocationPusher,
+});

@@ -1,0 +1,39 @@
+import { ConfigError } from "../../lib/config";
+import type { EdgeContext, RevocationPusher } from "../../lib/edge";
+import { createDynamoDbStore } from "../../lib/store";
+import type { EdgeConfig } from "./config";
+import { AccountSecretSchema, type SecretReader } from "./secrets";
+
+/** Options of {@link createEdgeContext}. */
+export interface EdgeContextOptions {
+  config: EdgeConfig;
+  /** Only routes that mint JWTs pass one (it pulls the Secrets Manager client into their bundles). */
+  secrets?: (config: EdgeConfig) => SecretReader;
+  /** Only the revocation routes pass one (it pulls the NATS client into their bundles). */
+  revocationPusher?: (config: EdgeConfig, secrets: SecretReader) => RevocationPusher;
+}
+
+/** Builds the context of the edge's use cases from configuration (production adapters). */
+export function createEdgeContext(options: EdgeContextOptions): EdgeContext {
+  const { config } = options;
+  const secrets: SecretReader = options.secrets?.(config) ?? {
+    json: () => Promise.reject(new ConfigError("this route has no access to secrets")),
+  };
+  const context: EdgeContext = {
+    store: createDynamoDbStore({
+      tableName: config.VETTID_TABLE_NAME,
+      client: config.VETTID_DYNAMODB_ENDPOINT ? { endpoint: config.VETTID_DYNAMODB_ENDPOINT } : {},
+    }),
+    now: () => Date.now(),
+    natsServers: config.VETTID_NATS_URLS,
+    manifestUrl: config.VETTID_MANIFEST_URL,
+    jwtTtlSeconds: config.VETTID_JWT_TTL_SECONDS,
+    accountSigningKey: () => {
+      const id = config.VETTID_NATS_ACCOUNT_SECRET_ID;
+      if (!id) throw new ConfigError("VETTID_NATS_ACCOUNT_SECRET_ID is required");
+      return secrets.json(id, AccountSecretSchema);
+    },
+  };
+  if (options.revocationPusher) context.revocationPusher = options.revocationPusher(config, secrets);
+  return context;
+}

@@ -1,0 +1,39 @@
+import { ConfigError } from "../../lib/config";
+import type { RevocationPusher } from "../../lib/edge";
+import { VettidError } from "../../lib/errors";
+import { encodeVettidAccountJwt } from "../../lib/nats-auth";
+import { createNatsClaimsPublisher } from "../../lib/nats-claims";
+import type { EdgeConfig } from "./config";
+import { AccountSecretSchema, OperatorSecretSchema, type SecretReader } from "./secrets";
+
+/**
+ * Re-signs the VettID account JWT with the new revocations (operator signing key)
+ * and publishes it to the NATS servers as the system user.
+ */
+export function createRevocationPusher(config: EdgeConfig, secrets: SecretReader): RevocationPusher {
+  return {
+    async push(revocations) {
+      const operatorId = config.VETTID_NATS_OPERATOR_SECRET_ID;
+      const accountId = config.VETTID_NATS_ACCOUNT_SECRET_ID;
+      if (!operatorId || !accountId) {
+        throw new ConfigError("VETTID_NATS_OPERATOR_SECRET_ID and VETTID_NATS_ACCOUNT_SECRET_ID are required");
+      }
+      const operator = await secrets.json(operatorId, OperatorSecretSchema);
+      const account = await secrets.json(accountId, AccountSecretSchema);
+      const jwt = await encodeVettidAccountJwt({
+        accountPublicKey: account.accountPublicKey,
+        signingKeys: operator.accountSigningKeys,
+        revocations,
+        operatorSeed: operator.operatorSigningKeySeed,
+      });
+      try {
+        await createNatsClaimsPublisher({
+          servers: config.VETTID_NATS_URLS,
+          systemUserCreds: operator.systemUserCreds,
+        }).publish(jwt);
+      } catch (err) {
+        throw new VettidError("UNAVAILABLE", "the NATS servers did not take the revocation; retry", { cause: err });
+      }
+    },
+  };
+}

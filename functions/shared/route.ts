@@ -1,0 +1,35 @@
+import type { z } from "zod";
+import type { ErrorCode } from "../../lib/errors";
+import type { EdgeEvent } from "../middleware/types";
+
+/** What a route implementation returns; serialized as JSON. */
+export interface Reply {
+  statusCode?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One REST route: its HTTP binding, auth, input schemas, documented responses,
+ * the environment variables its bundle needs, and its implementation.
+ */
+export interface RouteDefinition<C> {
+  /** Bundle and function name, e.g. `enrollments-create`. */
+  name: string;
+  method: "GET" | "POST";
+  /** API Gateway route path, e.g. `/v1/devices/{deviceId}/credentials`. */
+  path: string;
+  /** `iam`: API Gateway IAM auth (operators); `none`: public or device-signed. */
+  auth: "iam" | "none";
+  summary: string;
+  body?: z.ZodType;
+  pathParams?: z.ZodType;
+  query?: z.ZodType;
+  /** Success status and schema. */
+  success: { status: number; schema?: z.ZodType; description: string };
+  /** Error codes the route can answer with (documented in the OpenAPI file). */
+  errors: ErrorCode[];
+  /** Environment variables its bundle reads. */
+  env: string[];
+  handle(event: EdgeEvent, context: C): Promise<Reply>;
+}

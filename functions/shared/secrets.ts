@@ -1,0 +1,68 @@
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+} from "@aws-sdk/client-secrets-manager";
+import * as z from "zod";
+import { VettidError } from "../../lib/errors";
+import type { AccountSigningKey } from "../../lib/nats-auth";
+
+/** Secret values are cached per container for 5 minutes: rotation takes effect within that. */
+const CACHE_MS = 300_000;
+
+/** The reader of the edge's configuration: Secrets Manager at its endpoint (a stand-in locally). */
+export function secretReaderFromConfig(config: { VETTID_SECRETS_ENDPOINT?: string | undefined }): SecretReader {
+  return createSecretReader(config.VETTID_SECRETS_ENDPOINT ? { endpoint: config.VETTID_SECRETS_ENDPOINT } : {});
+}
+
+/** Reads JSON secrets from Secrets Manager, cached in the Lambda container. */
+export interface SecretReader {
+  json<T>(secretId: string, schema: z.ZodType<T>): Promise<T>;
+}
+
+/** A cached reader over a Secrets Manager client (or its config). */
+export function createSecretReader(client: SecretsManagerClient | SecretsManagerClientConfig = {}): SecretReader {
+  const sm = client instanceof SecretsManagerClient ? client : new SecretsManagerClient(client);
+  const cache = new Map<string, { at: number; value: Promise<string> }>();
+  return {
+    async json(secretId, schema) {
+      const hit = cache.get(secretId);
+      let value = hit && Date.now() - hit.at < CACHE_MS ? hit.value : undefined;
+      if (!value) {
+        value = sm.send(new GetSecretValueCommand({ SecretId: secretId })).then((out) => {
+          if (!out.SecretString) throw new Error(`secret ${secretId} has no SecretString`);
+          return out.SecretString;
+        });
+        cache.set(secretId, { at: Date.now(), value });
+        value.catch(() => cache.delete(secretId));
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await value);
+      } catch (err) {
+        throw new VettidError("UNAVAILABLE", "a secret could not be read", { cause: err });
+      }
+      const result = schema.safeParse(parsed);
+      if (!result.success) throw new VettidError("CONFIG_INVALID", `secret ${secretId} has the wrong shape`);
+      return result.data;
+    },
+  };
+}
+
+/** `VETTID_NATS_ACCOUNT_SECRET_ID`: the account's public key and one account signing key seed. */
+export const AccountSecretSchema = z.object({
+  accountPublicKey: z.string().regex(/^A[A-Z2-7]{55}$/),
+  signingKeySeed: z.string().regex(/^SA[A-Z2-7]{56}$/),
+}) satisfies z.ZodType<AccountSigningKey>;
+
+/**
+ * `VETTID_NATS_OPERATOR_SECRET_ID`: what re-issues the account JWT with new
+ * revocations: an operator signing key seed, the public keys of the account's
+ * signing keys, and the creds of a system-account user that pushes claim updates.
+ */
+export const OperatorSecretSchema = z.object({
+  operatorSigningKeySeed: z.string().regex(/^SO[A-Z2-7]{56}$/),
+  accountSigningKeys: z.array(z.string().regex(/^A[A-Z2-7]{55}$/)).min(1),
+  systemUserCreds: z.string().min(1),
+});
+export type OperatorSecret = z.infer<typeof OperatorSecretSchema>;

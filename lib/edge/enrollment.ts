@@ -1,0 +1,124 @@
+import { VettidError } from "../errors";
+import type { DeviceRecord, EnrollmentWrite, InvitationEnrollment, InvitationRecord } from "../store";
+import type { EdgeContext } from "./context";
+import { issueNatsCredentials, vaultSubjects } from "./credentials";
+import { newId } from "./ids";
+import { invitationIdFromCode, normalizeInvitationCode } from "./invitation-code";
+import { limitAttempts } from "./rate-limits";
+import type { EnrollmentRequest, EnrollmentResponse } from "./schemas";
+
+type Decision = { kind: "enroll" } | { kind: "retry"; enrollment: InvitationEnrollment };
+
+/** What an invitation allows for this device: a new enrollment, an idempotent retry, or nothing. */
+function decide(invitation: InvitationRecord | undefined, device: EnrollmentRequest["device"], now: number): Decision {
+  if (!invitation) throw new VettidError("INVITATION_INVALID", "unknown invitation code");
+  if (invitation.status === "used") {
+    const e = invitation.enrollment;
+    if (e && e.signingKey === device.signingKey && e.natsPublicKey === device.natsPublicKey) {
+      return { kind: "retry", enrollment: e };
+    }
+    throw new VettidError("INVITATION_USED", "this invitation was already used by another device");
+  }
+  if (invitation.status === "revoked") throw new VettidError("INVITATION_REVOKED", "this invitation was revoked");
+  if (invitation.expiresAt <= now) throw new VettidError("INVITATION_EXPIRED", "this invitation has expired");
+  return { kind: "enroll" };
+}
+
+/** The records an enrollment consists of, rebuilt from what the claim stored. */
+function recordsOf(invitationId: string, e: InvitationEnrollment, createdAt: number): EnrollmentWrite {
+  const device: DeviceRecord = {
+    deviceId: e.deviceId,
+    userId: e.userId,
+    vaultId: e.vaultId,
+    signingKey: e.signingKey,
+    exchangeKey: e.exchangeKey,
+    natsPublicKey: e.natsPublicKey,
+    status: "active",
+    createdAt,
+  };
+  if (e.name !== undefined) device.name = e.name;
+  return {
+    invitationId,
+    now: createdAt,
+    user: { userId: e.userId, createdAt, invitationId },
+    device,
+    vault: { vaultId: e.vaultId, userId: e.userId, hostId: e.hostId, stateVersion: 0, createdAt },
+  };
+}
+
+async function respond(ctx: EdgeContext, device: DeviceRecord): Promise<EnrollmentResponse> {
+  if (device.status !== "active") throw new VettidError("DEVICE_REVOKED", "this device was revoked");
+  return {
+    userId: device.userId,
+    deviceId: device.deviceId,
+    vaultId: device.vaultId,
+    nats: await issueNatsCredentials(ctx, device),
+    manifestUrl: ctx.manifestUrl,
+    subjects: vaultSubjects(device.vaultId, device.deviceId),
+  };
+}
+
+/** Completes a claimed enrollment (creating whatever records a crash left missing) and answers. */
+async function complete(ctx: EdgeContext, invitation: InvitationRecord, e: InvitationEnrollment) {
+  const existing = await ctx.store.getDevice(e.deviceId);
+  if (existing) return respond(ctx, existing);
+  const write = recordsOf(invitation.invitationId, e, invitation.usedAt ?? ctx.now());
+  await ctx.store.materializeEnrollment(write);
+  return respond(ctx, write.device);
+}
+
+/**
+ * Enrolls a device with a single-use invitation (DESIGN.md §4 and
+ * docs/decisions/0022): reserve the device's NATS key, claim the invitation with
+ * one conditional update (the only point where concurrent requests race; exactly
+ * one wins), then create the user, vault and device records idempotently and mint
+ * the device's NATS user JWT. Retrying with the same invitation and device keys
+ * returns the same enrollment; another device is refused.
+ */
+export async function enroll(
+  ctx: EdgeContext,
+  request: EnrollmentRequest,
+  sourceIp: string,
+): Promise<EnrollmentResponse> {
+  const now = ctx.now();
+  await limitAttempts(ctx.store, "perSource", sourceIp, now, "enroll");
+  await limitAttempts(ctx.store, "perCode", normalizeInvitationCode(request.invitationCode), now, "enroll");
+
+  const invitationId = invitationIdFromCode(request.invitationCode);
+  const invitation = await ctx.store.getInvitation(invitationId);
+  const decision = decide(invitation, request.device, now);
+  if (decision.kind === "retry") return complete(ctx, invitation as InvitationRecord, decision.enrollment);
+
+  const reservation = await ctx.store.reserveNatsKey({
+    natsPublicKey: request.device.natsPublicKey,
+    deviceId: newId("dev"),
+    signingKey: request.device.signingKey,
+    invitationId,
+  });
+  const mine = reservation.existing;
+  if (!reservation.reserved && (mine.signingKey !== request.device.signingKey || mine.invitationId !== invitationId)) {
+    throw new VettidError("CONFLICT", "this NATS key is already registered to another device");
+  }
+  const enrollment: InvitationEnrollment = {
+    userId: newId("usr"),
+    deviceId: mine.deviceId,
+    vaultId: newId("vlt"),
+    signingKey: request.device.signingKey,
+    exchangeKey: request.device.exchangeKey,
+    natsPublicKey: request.device.natsPublicKey,
+    hostId: (await ctx.store.pickHost(now)) ?? null,
+  };
+  if (request.device.name !== undefined) enrollment.name = request.device.name;
+
+  if (await ctx.store.claimInvitation(invitationId, enrollment, now)) {
+    const write = recordsOf(invitationId, enrollment, now);
+    await ctx.store.materializeEnrollment(write);
+    return respond(ctx, write.device);
+  }
+  // another request claimed it first (or it changed): free the key unless that request was this device
+  const current = await ctx.store.getInvitation(invitationId);
+  const again = decide(current, request.device, now);
+  if (again.kind === "retry") return complete(ctx, current as InvitationRecord, again.enrollment);
+  await ctx.store.releaseNatsKey(request.device.natsPublicKey, mine.deviceId);
+  throw new VettidError("INVITATION_USED", "this invitation was already used");
+}

@@ -1,0 +1,28 @@
+/** NATS operator/account/user JWTs for VettID: device permissions, minting, revocation. */
+export {
+  encodeSystemAccountJwt,
+  encodeVettidAccountJwt,
+  type Revocations,
+  SYSTEM_ACCOUNT_NAME,
+  VETTID_ACCOUNT_NAME,
+  type VettidAccountInput,
+  withRevocation,
+} from "./account-jwt";
+export { formatCreds } from "./creds";
+export {
+  generateNatsKeyHierarchy,
+  issueNatsServerAuth,
+  type NatsKeyHierarchy,
+  type NatsServerAuth,
+  renderOperatorConfig,
+} from "./hierarchy";
+export { ACCOUNT_LIMITS, REVOCATION_RETENTION_SECONDS, SYSTEM_ACCOUNT_LIMITS, USER_JWT_TTL } from "./limits";
+export { ALWAYS_DENIED, type DevicePermissions, devicePermissions, hostPermissions } from "./permissions";
+export {
+  type AccountSigningKey,
+  isUserPublicKey,
+  type MintedUserJwt,
+  type MintUserJwtInput,
+  mintDeviceUserJwt,
+  mintHostUserJwt,
+} from "./user-jwt";

@@ -1,0 +1,52 @@
+/**
+ * Limits of the VettID account JWT. nats-server refuses every connection to an
+ * account whose JWT has no `limits` (and JetStream needs explicit JetStream
+ * limits), so the account always carries these.
+ */
+export const ACCOUNT_LIMITS = {
+  /** Unlimited connections: one per device plus the hosts' proxies. */
+  conn: -1,
+  leaf: -1,
+  subs: -1,
+  data: -1,
+  /** 1 MiB: the largest sealed envelope the vault protocol sends (lib/frames MAX). */
+  payload: 1_048_576,
+  imports: -1,
+  exports: -1,
+  wildcards: true,
+  disallow_bearer: true,
+  /** JetStream for the hosts' vault leases (KV) and streams; devices have no $JS access. */
+  mem_storage: 256 * 1024 * 1024,
+  disk_storage: 10 * 1024 * 1024 * 1024,
+  streams: -1,
+  consumer: -1,
+  max_ack_pending: -1,
+  mem_max_stream_bytes: -1,
+  disk_max_stream_bytes: -1,
+  max_bytes_required: false,
+} as const;
+
+/** Limits of the system account (no JetStream). */
+export const SYSTEM_ACCOUNT_LIMITS = {
+  conn: -1,
+  leaf: -1,
+  subs: -1,
+  data: -1,
+  payload: -1,
+  imports: -1,
+  exports: -1,
+  wildcards: true,
+} as const;
+
+/**
+ * Device user JWT lifetime. Hours, not days: a stolen JWT is useless without the
+ * device's nkey seed, but a short expiry also bounds a revoked device that a server
+ * missed the revocation for. 4 h by default, at most 12 h.
+ */
+export const USER_JWT_TTL = { defaultSeconds: 4 * 3600, minSeconds: 60, maxSeconds: 12 * 3600 } as const;
+
+/**
+ * Revocation entries older than the longest user JWT lifetime can be pruned: every
+ * JWT they could match has expired.
+ */
+export const REVOCATION_RETENTION_SECONDS = USER_JWT_TTL.maxSeconds;

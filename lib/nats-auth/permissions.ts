@@ -1,0 +1,60 @@
+import {
+  deviceInboxPrefix,
+  SUBJECT_ROOT,
+  vaultBroadcastEventSubject,
+  vaultDeviceEventSubject,
+  vaultRequestSubject,
+} from "../subjects";
+
+/** The publish and subscribe permissions of one device's NATS user. */
+export interface DevicePermissions {
+  pub: { allow: string[]; deny: string[] };
+  sub: { allow: string[]; deny: string[] };
+}
+
+/**
+ * Subjects a device may never touch even if an allow rule were widened by mistake:
+ * the system account API, the JetStream API and every other VettID subject root.
+ * Deny wins over allow in nats-server, so these are a second line behind the
+ * exact allow lists.
+ */
+export const ALWAYS_DENIED = ["$SYS.>", "$JS.>", "$KV.>", "$O.>", "_INBOX.>"] as const;
+
+/**
+ * The exact permissions of a device's user JWT (DESIGN.md §3 invariant 5):
+ * publish only its own requests to its own vault; subscribe only to its own inbox
+ * and its own vault's event subjects. Everything else is denied by default
+ * because an allow list is present.
+ *
+ * @example
+ * devicePermissions("vlt_1", "dev_1").pub.allow // ["vettid.v1.vault.vlt_1.req.dev_1"]
+ */
+export function devicePermissions(vaultId: string, deviceId: string): DevicePermissions {
+  return {
+    pub: { allow: [vaultRequestSubject(vaultId, deviceId)], deny: [...ALWAYS_DENIED] },
+    sub: {
+      allow: [
+        `${deviceInboxPrefix(deviceId)}.>`,
+        vaultDeviceEventSubject(vaultId, deviceId),
+        vaultBroadcastEventSubject(vaultId),
+      ],
+      deny: [...ALWAYS_DENIED],
+    },
+  };
+}
+
+/**
+ * Permissions of a vault host's proxy user: receive every device's requests for
+ * the vaults it serves (all vaults; which ones it answers is decided by the vault
+ * leases), reply into device inboxes and publish vault events. No `$SYS`; JetStream
+ * API access is granted for the lease KV only.
+ */
+export function hostPermissions(): DevicePermissions {
+  return {
+    pub: {
+      allow: [`${SUBJECT_ROOT}.inbox.>`, `${SUBJECT_ROOT}.vault.*.evt.*`, "$JS.API.>", "$KV.vettid-leases.>"],
+      deny: ["$SYS.>"],
+    },
+    sub: { allow: [`${SUBJECT_ROOT}.vault.*.req.*`, "_INBOX.>"], deny: ["$SYS.>"] },
+  };
+}

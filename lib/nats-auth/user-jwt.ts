@@ -1,0 +1,89 @@
+import { Algorithms, encodeUser, fromSeed } from "@nats-io/jwt";
+import { USER_JWT_TTL } from "./limits";
+import { devicePermissions, hostPermissions } from "./permissions";
+
+/** The key material that signs device user JWTs (from Secrets Manager in AWS). */
+export interface AccountSigningKey {
+  /** The VettID account's public nkey (`A…`); JWTs name it as `issuer_account`. */
+  accountPublicKey: string;
+  /** Seed (`SA…`) of one of the account's signing keys, never the account's own key. */
+  signingKeySeed: string;
+}
+
+/** Input of {@link mintDeviceUserJwt}. */
+export interface MintUserJwtInput {
+  signing: AccountSigningKey;
+  /** The device's own user nkey (`U…`), generated on the device. */
+  userPublicKey: string;
+  vaultId: string;
+  deviceId: string;
+  ttlSeconds?: number;
+  /** Current time in ms (for tests). */
+  now?: number;
+}
+
+/** A minted user JWT and its expiry (seconds since the epoch). */
+export interface MintedUserJwt {
+  jwt: string;
+  expiresAt: number;
+}
+
+const USER_NKEY = /^U[A-Z2-7]{55}$/;
+
+/** True when `value` is a NATS user public nkey. */
+export function isUserPublicKey(value: unknown): value is string {
+  return typeof value === "string" && USER_NKEY.test(value);
+}
+
+/**
+ * Mints a user JWT for a device's own nkey with exactly the permissions of
+ * {@link devicePermissions}, signed by an account signing key, expiring in hours.
+ * No seed of the device is involved: the device proves possession of its nkey to
+ * the NATS server when it connects.
+ */
+export async function mintDeviceUserJwt(input: MintUserJwtInput): Promise<MintedUserJwt> {
+  const ttl = input.ttlSeconds ?? USER_JWT_TTL.defaultSeconds;
+  if (!Number.isInteger(ttl) || ttl < USER_JWT_TTL.minSeconds || ttl > USER_JWT_TTL.maxSeconds) {
+    throw new RangeError(`user JWT ttl must be ${USER_JWT_TTL.minSeconds}..${USER_JWT_TTL.maxSeconds} seconds`);
+  }
+  if (!isUserPublicKey(input.userPublicKey)) throw new TypeError("userPublicKey must be a NATS user nkey");
+  const nowSeconds = Math.floor((input.now ?? Date.now()) / 1000);
+  const expiresAt = nowSeconds + ttl;
+  const signer = fromSeed(new TextEncoder().encode(input.signing.signingKeySeed));
+  const permissions = devicePermissions(input.vaultId, input.deviceId);
+  const jwt = await encodeUser(
+    input.deviceId,
+    input.userPublicKey,
+    input.signing.accountPublicKey,
+    {
+      pub: permissions.pub,
+      sub: permissions.sub,
+      // replies to the device's requests come from the host, not from the device
+      bearer_token: false,
+      allowed_connection_types: ["STANDARD", "WEBSOCKET"],
+    },
+    { algorithm: Algorithms.v2, signer, exp: expiresAt },
+  );
+  return { jwt, expiresAt };
+}
+
+/** Mints a host (vsock proxy) user JWT with {@link hostPermissions}. */
+export async function mintHostUserJwt(input: {
+  signing: AccountSigningKey;
+  userPublicKey: string;
+  hostId: string;
+  ttlSeconds?: number;
+}): Promise<MintedUserJwt> {
+  const ttl = input.ttlSeconds ?? USER_JWT_TTL.defaultSeconds;
+  const expiresAt = Math.floor(Date.now() / 1000) + ttl;
+  const signer = fromSeed(new TextEncoder().encode(input.signing.signingKeySeed));
+  const permissions = hostPermissions();
+  const jwt = await encodeUser(
+    input.hostId,
+    input.userPublicKey,
+    input.signing.accountPublicKey,
+    { pub: permissions.pub, sub: permissions.sub, bearer_token: false },
+    { algorithm: Algorithms.v2, signer, exp: expiresAt },
+  );
+  return { jwt, expiresAt };
+}

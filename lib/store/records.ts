@@ -1,0 +1,91 @@
+/** Records of the edge's single DynamoDB table (docs/protocol.md §Storage). */
+
+/** Invitation states; `open` is the only one that can change. */
+export const INVITATION_STATUS = { open: "open", used: "used", revoked: "revoked" } as const;
+export type InvitationStatus = (typeof INVITATION_STATUS)[keyof typeof INVITATION_STATUS];
+
+/**
+ * What an invitation was used for. Written with the claim, so that every record
+ * of the enrollment can be (re)created from it if a retry finds some missing.
+ */
+export interface InvitationEnrollment {
+  userId: string;
+  deviceId: string;
+  vaultId: string;
+  signingKey: string;
+  exchangeKey: string;
+  natsPublicKey: string;
+  hostId: string | null;
+  name?: string;
+}
+
+/** A single-use invitation. The code itself is never stored, only its derived id. */
+export interface InvitationRecord {
+  invitationId: string;
+  status: InvitationStatus;
+  createdAt: number;
+  /** ms since the epoch. */
+  expiresAt: number;
+  note?: string;
+  createdBy: string;
+  usedAt?: number;
+  revokedAt?: number;
+  /** Set when used: the enrollment it created (for idempotent retries by the same device). */
+  enrollment?: InvitationEnrollment;
+}
+
+export const DEVICE_STATUS = { active: "active", revoked: "revoked" } as const;
+export type DeviceStatus = (typeof DEVICE_STATUS)[keyof typeof DEVICE_STATUS];
+
+/** A device's public keys; it grants NATS access only, never vault access (DESIGN.md §4). */
+export interface DeviceRecord {
+  deviceId: string;
+  userId: string;
+  vaultId: string;
+  /** Ed25519 public key, base64url of the 32 raw bytes. */
+  signingKey: string;
+  /** X25519 public key, base64url of the 32 raw bytes. */
+  exchangeKey: string;
+  /** The device's NATS user nkey (`U…`). */
+  natsPublicKey: string;
+  status: DeviceStatus;
+  createdAt: number;
+  revokedAt?: number;
+  name?: string;
+}
+
+export interface UserRecord {
+  userId: string;
+  createdAt: number;
+  invitationId: string;
+}
+
+export interface VaultRecord {
+  vaultId: string;
+  userId: string;
+  /** The host the vault is assigned to; `null` until a host registers. */
+  hostId: string | null;
+  stateVersion: number;
+  createdAt: number;
+}
+
+/** The records of one enrollment, created after the invitation was claimed. */
+export interface EnrollmentWrite {
+  invitationId: string;
+  now: number;
+  user: UserRecord;
+  device: DeviceRecord;
+  vault: VaultRecord;
+}
+
+/** NATS account revocations and the version they were written at (optimistic locking). */
+export interface RevocationState {
+  revocations: Record<string, number>;
+  version: number;
+}
+
+/** A page of a listing. */
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}

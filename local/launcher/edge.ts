@@ -1,0 +1,131 @@
+import { randomBytes } from "node:crypto";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createManifestSource } from "../../functions/manifest/source";
+import { FUNCTIONS } from "../../functions/routes";
+import { loadEdgeConfig } from "../../functions/shared/config";
+import { createEdgeContext } from "../../functions/shared/context";
+import { buildHandler } from "../../functions/shared/handler";
+import { createRevocationPusher } from "../../functions/shared/revocation-pusher";
+import { secretReaderFromConfig } from "../../functions/shared/secrets";
+import type { EdgeContext } from "../../lib/edge";
+import type { NatsKeyHierarchy, NatsServerAuth } from "../../lib/nats-auth";
+import {
+  createEdgeTable,
+  LOCAL_AWS_CREDENTIALS,
+  LOCAL_AWS_REGION,
+  type LocalDynamoDb,
+  startDynalite,
+} from "../aws/dynamodb";
+import { type AwsStandIn, startAwsJsonServer } from "../aws/json-protocol";
+import { createSecretsManagerStandIn, type SecretsManagerStandIn } from "../aws/secrets-manager";
+import { type LocalRoute, type RestAdapter, startRestAdapter } from "../rest";
+
+/** Names of the secrets the local topology stores in the Secrets Manager stand-in. */
+export const LOCAL_SECRET_IDS = {
+  account: "vettid/local/nats-account-signing",
+  operator: "vettid/local/nats-operator-signing",
+} as const;
+export const LOCAL_TABLE_NAME = "vettid-local";
+
+/** Options of {@link startLocalEdge}. */
+export interface LocalEdgeOptions {
+  natsUrls: string[];
+  keys: NatsKeyHierarchy;
+  auth: NatsServerAuth;
+  adminToken?: string;
+  manifestSource?: string;
+  jwtTtlSeconds?: number;
+  /** Fixed ports (0 = free). */
+  ports?: { rest?: number; dynamodb?: number; secrets?: number };
+  /** Handler log level (default WARN: the launcher prints its own progress). */
+  logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+}
+
+/** The running REST edge of the local topology with its AWS stand-ins. */
+export interface LocalEdge {
+  rest: RestAdapter;
+  dynamodb: LocalDynamoDb;
+  secrets: AwsStandIn;
+  secretsStandIn: SecretsManagerStandIn;
+  tableName: string;
+  adminToken: string;
+  /** The use cases' context, for tests that call lib/edge directly. */
+  context: EdgeContext;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts dynalite, the Secrets Manager stand-in (seeded with the account and
+ * operator signing keys), and the REST adapter serving every edge handler with the
+ * production middleware stack and SDK clients pointed at the stand-ins. Dev only.
+ */
+export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
+  process.env.AWS_REGION ??= LOCAL_AWS_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_AWS_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_AWS_CREDENTIALS.secretAccessKey;
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const dynamodb = await startDynalite(options.ports?.dynamodb ?? 0);
+    stops.push(() => dynamodb.stop());
+    await createEdgeTable(dynamodb.endpoint, LOCAL_TABLE_NAME);
+
+    const secretsStandIn = createSecretsManagerStandIn();
+    secretsStandIn.seed(
+      LOCAL_SECRET_IDS.account,
+      JSON.stringify({
+        accountPublicKey: options.keys.accountPublicKey,
+        signingKeySeed: options.keys.accountSigningSeed,
+      }),
+    );
+    secretsStandIn.seed(
+      LOCAL_SECRET_IDS.operator,
+      JSON.stringify({
+        operatorSigningKeySeed: options.keys.operatorSigningSeed,
+        accountSigningKeys: [options.keys.accountSigningPublicKey],
+        systemUserCreds: options.auth.systemUserCreds,
+      }),
+    );
+    const secrets = await startAwsJsonServer([secretsStandIn], options.ports?.secrets ?? 0);
+    stops.push(() => secrets.stop());
+
+    const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
+    const env: Record<string, string> = {
+      VETTID_ENV: "local",
+      VETTID_TABLE_NAME: LOCAL_TABLE_NAME,
+      VETTID_NATS_URLS: options.natsUrls.join(","),
+      VETTID_NATS_ACCOUNT_SECRET_ID: LOCAL_SECRET_IDS.account,
+      VETTID_NATS_OPERATOR_SECRET_ID: LOCAL_SECRET_IDS.operator,
+      VETTID_ADMIN_TOKEN: adminToken,
+      VETTID_DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      VETTID_SECRETS_ENDPOINT: secrets.endpoint,
+    };
+    if (options.jwtTtlSeconds) env.VETTID_JWT_TTL_SECONDS = String(options.jwtTtlSeconds);
+    if (options.manifestSource) env.VETTID_MANIFEST_SOURCE = options.manifestSource;
+    const config = loadEdgeConfig(env);
+    const context = createEdgeContext({
+      config,
+      secrets: secretReaderFromConfig,
+      revocationPusher: createRevocationPusher,
+    });
+    const manifest = createManifestSource(options.manifestSource);
+    const logger = new Logger({ serviceName: "vettid-edge", logLevel: options.logLevel ?? "WARN" });
+    const routes: LocalRoute[] = FUNCTIONS.map(({ route }) => {
+      const ctx = route.name === "health-get" ? {} : route.name === "pcr-manifest-get" ? { manifest } : context;
+      return {
+        name: route.name,
+        method: route.method,
+        path: route.path,
+        handler: buildHandler(route, { environment: "local", adminToken, logger, context: () => ctx }),
+      };
+    });
+    const rest = await startRestAdapter(routes, options.ports?.rest ?? 0);
+    stops.push(() => rest.stop());
+    return { rest, dynamodb, secrets, secretsStandIn, tableName: LOCAL_TABLE_NAME, adminToken, context, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

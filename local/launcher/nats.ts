@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  generateNatsKeyHierarchy,
+  issueNatsServerAuth,
+  type NatsKeyHierarchy,
+  type NatsServerAuth,
+  renderOperatorConfig,
+} from "../../lib/nats-auth";
+import { type NatsServer, startNatsServer } from "../nats";
+
+/** A nats-server in operator/JWT mode with JetStream and the full account resolver. */
+export interface OperatorNats {
+  server: NatsServer;
+  keys: NatsKeyHierarchy;
+  auth: NatsServerAuth;
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads the dev key hierarchy from `dir/keys.json` (creating it, mode 0600, on
+ * first use) and starts nats-server in operator mode with it. The resolver
+ * directory is reset on every start: the account JWT is preloaded fresh, and
+ * revocations live with the (in-memory) table of the same run. Dev only.
+ */
+export async function startOperatorNats(dir: string, options: { port?: number } = {}): Promise<OperatorNats> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keysPath = join(dir, "keys.json");
+  let keys: NatsKeyHierarchy;
+  if (existsSync(keysPath)) {
+    keys = JSON.parse(readFileSync(keysPath, "utf8")) as NatsKeyHierarchy;
+  } else {
+    keys = generateNatsKeyHierarchy();
+    writeFileSync(keysPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  }
+  const auth = await issueNatsServerAuth(keys);
+  const resolverDir = join(dir, "resolver");
+  rmSync(resolverDir, { recursive: true, force: true });
+  mkdirSync(resolverDir, { recursive: true });
+  writeFileSync(join(dir, "operator.jwt"), `${auth.operatorJwt}\n`);
+  writeFileSync(join(dir, "system-user.creds"), auth.systemUserCreds, { mode: 0o600 });
+  const serverOptions: Parameters<typeof startNatsServer>[0] = {
+    dir,
+    extraConfig: renderOperatorConfig(auth, keys, resolverDir),
+  };
+  if (options.port) serverOptions.port = options.port;
+  const server = await startNatsServer(serverOptions);
+  return { server, keys, auth, stop: () => server.stop() };
+}

@@ -1,0 +1,182 @@
+import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../../../client/device";
+import { invitationIdFromCode, RATE_LIMITS, signRequest } from "../../../lib/edge";
+import { useEdge } from "./support";
+
+const enrollBody = (code: string, keys: DeviceKeys) => ({
+  invitationCode: code,
+  device: {
+    signingKey: keys.signing.publicKey,
+    exchangeKey: keys.exchange.publicKey,
+    natsPublicKey: keys.nats.publicKey,
+  },
+});
+
+describe("REST edge: invitations and enrollment", () => {
+  const edge = useEdge();
+
+  async function invite(extra: Record<string, unknown> = {}): Promise<string> {
+    const created = await edge.current.request("POST", "/v1/invitations", { json: extra, admin: true });
+    expect(created.status).toBe(201);
+    return (created.json as { code: string }).code;
+  }
+
+  test("an operator creates, lists and revokes invitations; the code is never listed", async () => {
+    // Prepare
+    const code = await invite({ note: "for Ada" });
+    // Act
+    const list = await edge.current.request("GET", "/v1/invitations", { admin: true });
+    const id = invitationIdFromCode(code);
+    const revoked = await edge.current.request("POST", `/v1/invitations/${id}/revoke`, { admin: true });
+    const refused = await edge.current.request("POST", "/v1/enrollments", {
+      json: enrollBody(code, generateDeviceKeys()),
+    });
+    // Assess
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain(code);
+    expect((list.json as { items: { invitationId: string; note?: string }[] }).items).toContainEqual(
+      expect.objectContaining({ invitationId: id, note: "for Ada" }),
+    );
+    expect(revoked.status).toBe(200);
+    expect((revoked.json as { status: string }).status).toBe("revoked");
+    expect(refused.status).toBe(410);
+    expect((refused.json as { code: string }).code).toBe("INVITATION_REVOKED");
+  });
+
+  test("admin routes refuse callers without operator credentials", async () => {
+    // Act
+    const none = await edge.current.request("POST", "/v1/invitations", { json: {} });
+    const wrong = await edge.current.request("POST", "/v1/invitations", {
+      json: {},
+      headers: { authorization: "Bearer not-the-admin-token-000" },
+    });
+    // Assess
+    expect(none.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(none.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  test("enrollment is idempotent for the same device and refused for another device", async () => {
+    // Prepare
+    const code = await invite();
+    const keys = generateDeviceKeys();
+    // Act
+    const first = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, keys) });
+    const again = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, keys) });
+    const other = await edge.current.request("POST", "/v1/enrollments", {
+      json: enrollBody(code, generateDeviceKeys()),
+    });
+    // Assess
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    const a = first.json as { deviceId: string; vaultId: string; userId: string };
+    const b = again.json as { deviceId: string; vaultId: string; userId: string };
+    expect([b.deviceId, b.vaultId, b.userId]).toEqual([a.deviceId, a.vaultId, a.userId]);
+    expect(other.status).toBe(409);
+    expect((other.json as { code: string }).code).toBe("INVITATION_USED");
+  });
+
+  test("concurrent enrollments with one invitation: exactly one device wins", async () => {
+    // Prepare
+    const code = await invite();
+    // as many as the per-code attempt limit allows (RATE_LIMITS.perCode.max)
+    const devices = Array.from({ length: RATE_LIMITS.perCode.max }, () => generateDeviceKeys());
+    // Act
+    const results = await Promise.all(
+      devices.map((keys) => edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, keys) })),
+    );
+    // Assess
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(devices.length - 1);
+    expect(
+      results.filter((r) => r.status !== 201).every((r) => (r.json as { code: string }).code === "INVITATION_USED"),
+    ).toBe(true);
+    const devicesInTable = (await edge.current.snapshot()).filter((item) => String(item.pk).startsWith("DEVICE#"));
+    const winner = results.find((r) => r.status === 201)?.json as { deviceId: string };
+    expect(devicesInTable.filter((d) => d.deviceId === winner.deviceId)).toHaveLength(1);
+  });
+
+  test("unknown and expired codes are refused", async () => {
+    // Prepare
+    const now = Date.now();
+    const code = "ABCD-EFGH-JKMN-PQRS";
+    await edge.current.edge.context.store.createInvitation({
+      invitationId: invitationIdFromCode(code),
+      status: "open",
+      createdAt: now - 10_000,
+      expiresAt: now - 1_000,
+      createdBy: "test",
+    });
+    // Act
+    const expired = await edge.current.request("POST", "/v1/enrollments", {
+      json: enrollBody(code, generateDeviceKeys()),
+    });
+    const unknown = await edge.current.request("POST", "/v1/enrollments", {
+      json: enrollBody("ZZZZ-ZZZZ-ZZZZ-ZZZZ", generateDeviceKeys()),
+    });
+    // Assess
+    expect(expired.status).toBe(410);
+    expect((expired.json as { code: string }).code).toBe("INVITATION_EXPIRED");
+    expect(unknown.status).toBe(403);
+    expect((unknown.json as { code: string }).code).toBe("INVITATION_INVALID");
+  });
+
+  test("credential refresh needs a fresh signature by the device key, and a replay is refused", async () => {
+    // Prepare
+    const keys = generateDeviceKeys();
+    const client = createEdgeClient({ baseUrl: edge.current.edge.rest.url });
+    const enrolled = await client.enroll(await invite(), keys);
+    const timestamp = new Date().toISOString();
+    const nonce = "bm9uY2Utbm9uY2Utbm9uY2UtMDE";
+    const fields = {
+      purpose: "credentials" as const,
+      targetDeviceId: enrolled.deviceId,
+      signerDeviceId: enrolled.deviceId,
+      timestamp,
+      nonce,
+    };
+    const body = { timestamp, nonce, signature: signRequest(fields, Buffer.from(keys.signing.seed, "base64url")) };
+    const path = `/v1/devices/${enrolled.deviceId}/credentials`;
+    const stale = new Date(Date.now() - 3_600_000).toISOString();
+    const forged = {
+      ...body,
+      signature: signRequest(fields, Buffer.from(generateDeviceKeys().signing.seed, "base64url")),
+    };
+    // Act
+    const first = await edge.current.request("POST", path, { json: body });
+    const replay = await edge.current.request("POST", path, { json: body });
+    const old = await edge.current.request("POST", path, {
+      json: {
+        timestamp: stale,
+        nonce: "b3RoZXItbm9uY2Utb3RoZXItMDI",
+        signature: signRequest(
+          { ...fields, timestamp: stale, nonce: "b3RoZXItbm9uY2Utb3RoZXItMDI" },
+          Buffer.from(keys.signing.seed, "base64url"),
+        ),
+      },
+    });
+    const wrongKey = await edge.current.request("POST", path, {
+      json: { ...forged, nonce: "Zm9yZ2VkLW5vbmNlLWZvcmdlZC0w" },
+    });
+    // Assess
+    expect(first.status).toBe(200);
+    expect((first.json as { nats: { jwt: string } }).nats.jwt.split(".")).toHaveLength(3);
+    expect(replay.status).toBe(401);
+    expect((replay.json as { code: string }).code).toBe("REPLAYED_REQUEST");
+    expect((old.json as { code: string }).code).toBe("CHALLENGE_INVALID");
+    expect((wrongKey.json as { code: string }).code).toBe("CHALLENGE_INVALID");
+  });
+
+  test("health and manifest routes answer; no manifest published is a 404 problem", async () => {
+    // Act
+    const health = await edge.current.request("GET", "/v1/health");
+    const manifest = await edge.current.request("GET", "/v1/pcr-manifest");
+    const unknown = await edge.current.request("GET", "/v1/nothing-here");
+    // Assess
+    expect(health.status).toBe(200);
+    expect(health.headers.get("strict-transport-security")).toContain("max-age");
+    expect(manifest.status).toBe(404);
+    expect(manifest.headers.get("content-type")).toBe("application/problem+json");
+    expect(unknown.status).toBe(404);
+  });
+});
