@@ -3,10 +3,10 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import type { Construct } from "constructs";
 import { TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
-import { activeReleases, type StackManifest } from "./inputs/manifest";
+import { activeReleases, type ManifestRelease, type StackManifest } from "./inputs/manifest";
 import { BaseStack } from "./shared/base-stack";
 import { keyAdministration } from "./shared/key-policies";
-import { policyDocument } from "./shared/policy";
+import { policyDocument, type Statement } from "./shared/policy";
 import { sealingKeyAlias } from "./vault-fleet";
 
 /** Tag value that marks the vault sealing key (tests/policy find it by this tag). */
@@ -15,6 +15,25 @@ export const SEALING_KEY_PURPOSE = "vault-sealing";
 /** The condition key KMS fills from the attestation document of a Recipient request. */
 export const PCR0_CONDITION_KEY = "kms:RecipientAttestation:PCR0";
 
+/**
+ * One release's grant: Decrypt/GenerateDataKey for the host role, only with a Recipient
+ * whose attested PCR0 is the release's, and only inside the release's validity window.
+ */
+export function enclaveStatement(hostRoleArn: string, release: ManifestRelease): Statement {
+  const window: Record<string, Record<string, string>> = {
+    DateGreaterThan: { "aws:CurrentTime": release.validFrom },
+  };
+  if (release.validUntil !== null) window.DateLessThan = { "aws:CurrentTime": release.validUntil };
+  return {
+    Sid: `AttestedEnclave${release.id.replace(/[^A-Za-z0-9]/g, "")}`,
+    Effect: "Allow",
+    Principal: { AWS: hostRoleArn },
+    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+    Resource: "*",
+    Condition: { StringEqualsIgnoreCase: { [PCR0_CONDITION_KEY]: release.pcr0 }, ...window },
+  };
+}
+
 export interface KeysStackProps {
   hostRoleArn: string;
   manifest: StackManifest;
@@ -22,8 +41,8 @@ export interface KeysStackProps {
 
 /**
  * The vault sealing key. Its policy lets the vault host role call Decrypt and
- * GenerateDataKey only with a Recipient whose attestation carries the PCR0 of an active
- * release of the manifest, so KMS answers only with CiphertextForRecipient (encrypted to
+ * GenerateDataKey only with a Recipient whose attestation carries the PCR0 of an approved
+ * release of the manifest (one statement per release, bounded by its validity window), so KMS answers only with CiphertextForRecipient (encrypted to
  * the enclave's attested key) and the host never sees a data key. No other statement
  * grants cryptographic use — the account may administer the key, not use it — so no IAM
  * policy can widen this. The PCR0 list comes from the same manifest file the release
@@ -35,8 +54,8 @@ export class KeysStack extends BaseStack {
   constructor(scope: Construct, config: EnvConfig, props: KeysStackProps) {
     super(scope, "keys", config);
     const p = this.prefix;
-    const pcr0s = [...new Set(activeReleases(props.manifest).map((r) => r.pcr0))].sort();
-    if (pcr0s.length === 0) throw new Error(`manifest serial ${props.manifest.serial} has no active release`);
+    const releases = activeReleases(props.manifest);
+    if (releases.length === 0) throw new Error(`manifest serial ${props.manifest.serial} has no active release`);
 
     this.sealingKey = new KmsKey(this, "sealing-key", {
       description: `${p} vault sealing key (released only to attested enclaves; manifest serial ${props.manifest.serial})`,
@@ -44,14 +63,7 @@ export class KeysStack extends BaseStack {
       deletionWindowInDays: 30,
       policy: policyDocument([
         keyAdministration(this.accountRoot),
-        {
-          Sid: "AttestedEnclavesOnly",
-          Effect: "Allow",
-          Principal: { AWS: props.hostRoleArn },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-          Resource: "*",
-          Condition: { StringEqualsIgnoreCase: { [PCR0_CONDITION_KEY]: pcr0s } },
-        },
+        ...releases.map((r) => enclaveStatement(props.hostRoleArn, r)),
       ]),
       tags: { Name: `${p}-vault-sealing`, "vettid:purpose": SEALING_KEY_PURPOSE },
     });

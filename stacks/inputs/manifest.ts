@@ -68,23 +68,25 @@ export function readManifest(manifestPath: string, publicKeyPath: string): Stack
 }
 
 /**
- * Releases the key policy admits: status `active` and not expired when the manifest was
- * issued. Judged at `issued_at`, not at synth time, so one manifest always yields the same
- * policy; retiring a release is a new manifest (a reviewed change).
+ * Releases the key policy admits, as lib/manifest approves them: status `active` or
+ * `deprecated` (still approved while being replaced), never `retired`, and not already
+ * expired when the manifest was issued. Judged at `issued_at`, not at synth time, so one
+ * manifest always yields the same policy; each release's validity window becomes an
+ * `aws:CurrentTime` condition of its own statement, so KMS enforces it over time.
  */
 export function activeReleases(manifest: StackManifest): ManifestRelease[] {
   const issued = Date.parse(manifest.issuedAt);
   return manifest.releases.filter(
-    (r) =>
-      r.status === "active" &&
-      Date.parse(r.validFrom) <= issued &&
-      (r.validUntil === null || Date.parse(r.validUntil) > issued),
+    (r) => r.status !== "retired" && (r.validUntil === null || Date.parse(r.validUntil) > issued),
   );
 }
 
-/** The newest active release (latest `valid_from`): the one the vault fleet runs. */
+/** The newest release with status `active` valid at `issued_at`: the one the vault fleet runs. */
 export function currentRelease(manifest: StackManifest): ManifestRelease {
-  const active = [...activeReleases(manifest)].sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom));
+  const issued = Date.parse(manifest.issuedAt);
+  const active = activeReleases(manifest)
+    .filter((r) => r.status === "active" && Date.parse(r.validFrom) <= issued)
+    .sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom));
   const newest = active[0];
   if (newest === undefined) throw new Error(`manifest serial ${manifest.serial} has no active release`);
   return newest;

@@ -1,5 +1,6 @@
 import { handlerEnvironment } from "../../../stacks/edge-environment";
 import { parseFunctions } from "../../../stacks/inputs/functions";
+import { enclaveStatement } from "../../../stacks/keys";
 import { hostAddress, subnetCidr } from "../../../stacks/shared/cidr";
 
 const entry = {
@@ -70,5 +71,30 @@ describe("subnet arithmetic", () => {
     expect(() => subnetCidr("10.40.0.0/20", 0)).toThrow("must be a /16");
     expect(() => subnetCidr("10.40.0.0/16", 16)).toThrow("out of 0..15");
     expect(() => hostAddress("10.40.0.0/16", 0, 2)).toThrow("out of 4..254");
+  });
+});
+
+describe("sealing key grant of one release", () => {
+  it("conditions on the release's PCR0 and bounds its validity window", () => {
+    const statement = enclaveStatement("arn:aws:iam::1:role/host", {
+      id: "2026.11.28-1",
+      pcr0: "a".repeat(96),
+      status: "active",
+      validFrom: "2026-11-28T00:00:00Z",
+      validUntil: "2027-01-01T00:00:00Z",
+      eifSha384: null,
+    });
+    expect(statement).toEqual({
+      Sid: "AttestedEnclave202611281",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::1:role/host" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: {
+        StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": "a".repeat(96) },
+        DateGreaterThan: { "aws:CurrentTime": "2026-11-28T00:00:00Z" },
+        DateLessThan: { "aws:CurrentTime": "2027-01-01T00:00:00Z" },
+      },
+    });
   });
 });

@@ -45,7 +45,7 @@ const payload = {
 };
 
 describe("stacks manifest input", () => {
-  it("verifies the signature and keeps active releases valid at issued_at", () => {
+  it("verifies the signature and keeps approved releases not expired at issued_at", () => {
     // Prepare
     const { text, jwk } = signed(payload);
     // Act
@@ -53,7 +53,7 @@ describe("stacks manifest input", () => {
     // Assess
     expect(manifest.serial).toBe(7);
     expect(manifest.text).toBe(text);
-    expect(activeReleases(manifest).map((r) => r.id)).toEqual(["r1", "r2"]);
+    expect(activeReleases(manifest).map((r) => r.id)).toEqual(["old", "r1", "r2", "future"]);
     expect(currentRelease(manifest).id).toBe("r2");
   });
 
@@ -83,7 +83,7 @@ describe("stacks manifest input", () => {
   });
 
   it("has no current release when none is active", () => {
-    const none = signed({ ...payload, releases: [release("old", "1", "retired", "2026-01-01T00:00:00Z", null)] });
+    const none = signed({ ...payload, releases: [release("old", "1", "deprecated", "2026-01-01T00:00:00Z", null)] });
     expect(() => currentRelease(parseManifest(none.text, none.jwk))).toThrow("has no active release");
   });
 });

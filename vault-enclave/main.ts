@@ -1,0 +1,67 @@
+/**
+ * Entry point of the vault runtime inside the Nitro Enclave (the bundle `npm run
+ * build:enclave` produces and the enclave image runs).
+ *
+ * The runtime itself — attestation answers, E2E sessions, vault operations over the
+ * proxy channels — arrives in a later change. Today this entry point validates its
+ * configuration, states what the runtime will serve, and exits with EX_UNAVAILABLE (69)
+ * so nothing mistakes it for a serving vault. Its bundle already goes through the
+ * deterministic build and the enclave image recipe (ami/).
+ */
+import { z } from "zod";
+import { loadConfigOrExit, settings } from "../lib/config";
+import { CHANNELS } from "../lib/frames";
+
+/** Configuration of the runtime (set in the enclave image; the host cannot change it). */
+export const RuntimeConfigSchema = z.object({
+  /** Deployment environment; `local` and `dev` allow the simulated NSM, nothing else does. */
+  VETTID_ENV: settings.environment,
+  /**
+   * How to reach the vsock proxy: `vsock` in an enclave (parent CID 3), `unix` in
+   * development and tests (never AF_VSOCK on a development machine).
+   */
+  VETTID_PROXY_TRANSPORT: z.enum(["vsock", "unix"]).default("vsock"),
+  /** vsock port of the proxy on the parent instance. */
+  VETTID_PROXY_PORT: settings.port.default(5005),
+  /** Unix socket path of the proxy when the transport is `unix`. */
+  VETTID_PROXY_SOCKET: z.string().min(1).optional(),
+});
+
+export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
+
+/** Exit code when the service is not available (sysexits.h EX_UNAVAILABLE). */
+export const EX_UNAVAILABLE = 69;
+
+/** What the runtime will serve, per proxy channel. */
+export const PLANNED_SERVICE: Readonly<Record<(typeof CHANNELS)[number], string>> = {
+  control: "answer the proxy's attestation challenge with an NSM document",
+  nats: "vault subjects: attestation, E2E session handshake, sealed vault operations",
+  kms: "GenerateDataKey/Decrypt with Recipient (attested), never plaintext keys on the host",
+  blob: "sealed vault state objects with version checks",
+  log: "structured log entries, never vault plaintext",
+  metrics: "operation counts and latencies",
+  health: "liveness pings",
+};
+
+/** Validates `source` and describes what the runtime will serve, one line per channel. */
+export function describeRuntime(source: Record<string, string | undefined>): string[] {
+  const config = loadConfigOrExit(RuntimeConfigSchema, source);
+  if (config.VETTID_PROXY_TRANSPORT === "unix" && config.VETTID_PROXY_SOCKET === undefined) {
+    process.stderr.write("error: invalid configuration: VETTID_PROXY_SOCKET is required when VETTID_PROXY_TRANSPORT=unix\n");
+    process.exit(78);
+  }
+  const where =
+    config.VETTID_PROXY_TRANSPORT === "vsock"
+      ? `vsock port ${config.VETTID_PROXY_PORT} of the parent instance`
+      : `unix socket ${config.VETTID_PROXY_SOCKET}`;
+  return [
+    `vault runtime (${config.VETTID_ENV}): configuration valid; proxy at ${where}`,
+    ...CHANNELS.map((c) => `  will serve ${c}: ${PLANNED_SERVICE[c]}`),
+    "not serving yet: the vault runtime is not implemented in this build",
+  ];
+}
+
+if (require.main === module) {
+  for (const line of describeRuntime(process.env)) process.stderr.write(`${line}\n`);
+  process.exit(EX_UNAVAILABLE);
+}
