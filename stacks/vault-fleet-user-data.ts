@@ -55,6 +55,6 @@ ALLOC
 aws s3 cp --region ${p.region} --only-show-errors s3://${p.artifactBucket}/${eifObjectKey(p.release.id)} /opt/vettid/enclave/vault.eif
 ${verify}
 systemctl enable --now nitro-enclaves-allocator.service
-systemctl enable --now vettid-vsock-proxy.service vettid-enclave.service
+systemctl enable --now vettid-vsock-proxy.service vettid-vsock-bridge.service vettid-enclave.service
 `;
 }

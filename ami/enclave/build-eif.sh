@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the enclave image file (EIF) of one environment and its release record.
+# Runs on a release builder with docker (buildx) and the Nitro Enclaves CLI; the
+# release workflow calls it, then signs a manifest with the record (bin/vettid manifest)
+# and uploads the EIF to s3://<artifact bucket>/enclave/<release id>/vault.eif.
+#
+#   ami/enclave/build-eif.sh <dev|staging|prod> <out-dir>
+set -euo pipefail
+env="${1:?environment}"
+out="${2:?output directory}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+commit="$(git -C "$root" rev-parse HEAD)"
+mkdir -p "$out"
+
+# 1. The runtime bundle: deterministic, same commit → same bytes (npm run build:enclave).
+(cd "$root" && npm ci --no-audit --no-fund && npm run build:enclave)
+
+# 2. The container image with timestamps pinned to the commit, so layers reproduce.
+export SOURCE_DATE_EPOCH="$(git -C "$root" log -1 --format=%ct)"
+docker buildx build \
+  --build-arg VETTID_ENV="$env" \
+  --build-arg SOURCE_DATE_EPOCH \
+  --output "type=docker,name=vettid-vault:$commit-$env,rewrite-timestamp=true" \
+  -f "$root/ami/enclave/Dockerfile" "$root/dist/enclave"
+
+# 3. The EIF and its measurements.
+nitro-cli build-enclave --docker-uri "vettid-vault:$commit-$env" --output-file "$out/vault.eif" > "$out/build-enclave.json"
+nitro-cli describe-eif --eif-path "$out/vault.eif" > "$out/describe-eif.json"
+
+# 4. The release record (one element of the manifest's releases).
+(cd "$root" && npx tsx ami/release-record.ts \
+  --describe-eif "$out/describe-eif.json" \
+  --commit "$commit" \
+  --bundle-sha384 "$(cat dist/enclave/vault-runtime.sha384)" \
+  --eif-sha384 "$(sha384sum "$out/vault.eif" | cut -d' ' -f1)") > "$out/release-record.json"
+echo "wrote $out/vault.eif and $out/release-record.json"
