@@ -1,4 +1,4 @@
-import { createHash, type KeyObject, X509Certificate } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
 import { children, contentEquals, DerError, expectTlv, readSmallUint, readTime, readTlv, TAG, type Tlv } from "./der";
 
 /** OID contents (without tag and length) that the verifier looks for. */
@@ -6,6 +6,8 @@ const OID = {
   basicConstraints: Uint8Array.of(0x55, 0x1d, 0x13), // 2.5.29.19
   keyUsage: Uint8Array.of(0x55, 0x1d, 0x0f), // 2.5.29.15
   ecdsaWithSha384: Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03), // 1.2.840.10045.4.3.3
+  ecPublicKey: Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01), // 1.2.840.10045.2.1
+  secp384r1: Uint8Array.of(0x2b, 0x81, 0x04, 0x00, 0x22), // 1.3.132.0.34
 } as const;
 
 /**
@@ -30,10 +32,17 @@ export interface ParsedCertificate {
   der: Uint8Array;
   /** SHA-256 of the DER, lower-case hex. */
   sha256: string;
-  x509: X509Certificate;
+  /** The signed part (the whole tbsCertificate element). */
+  tbs: Uint8Array;
+  /** The DER Ecdsa-Sig-Value from signatureValue. */
+  signature: Uint8Array;
+  /** issuer and subject Name elements, as encoded. */
+  issuerName: Uint8Array;
+  subjectName: Uint8Array;
+  /** The subject public key (OpenSSL checked the point is on the curve). */
   publicKey: KeyObject;
-  /** Named curve of the EC key, e.g. `secp384r1`; undefined for other key types. */
-  curve: string | undefined;
+  /** True when the key is an EC key on P-384 (secp384r1). */
+  p384: boolean;
   notBefore: number;
   notAfter: number;
   /** basicConstraints cA (false when the extension is absent). */
@@ -44,7 +53,6 @@ export interface ParsedCertificate {
   keyUsage: number | undefined;
   /** True when the certificate is signed with ecdsa-with-SHA384. */
   ecdsaSha384: boolean;
-  subject: string;
 }
 
 /** Raised when a certificate cannot be parsed; the message says what is wrong. */
@@ -60,60 +68,111 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+const element = (der: Uint8Array, tlv: Tlv) => der.subarray(tlv.offset, tlv.end);
+
 /**
- * Parses one DER certificate with OpenSSL (node:crypto) and reads the fields OpenSSL
- * does not expose (validity as numbers, basicConstraints, keyUsage) with a strict
- * DER walk.
+ * Parses one X.509 v3 certificate with a strict DER walk (`der.ts`), keeping the
+ * signed bytes, names, validity, basicConstraints, keyUsage and signature; the
+ * public key is imported by OpenSSL (node:crypto), which checks it.
  *
- * @throws CertificateParseError when either parser refuses the bytes.
+ * OpenSSL's own certificate parser (`X509Certificate`) is not used: with OpenSSL 3
+ * it costs as much as an ECDSA verify per certificate (docs/decisions/0010).
+ *
+ * @throws CertificateParseError on any malformed or unexpected element.
  */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(der);
-  } catch (err) {
-    throw new CertificateParseError("is not a valid X.509 certificate", err);
-  }
   try {
     const cert = expectTlv(der, 0, TAG.SEQUENCE);
     if (cert.next !== der.length) throw new DerError("trailing bytes after the certificate");
-    const [tbs, outerAlg] = children(der, cert);
-    if (!tbs || !outerAlg) throw new DerError("certificate is incomplete");
+    const parts = children(der, cert);
+    if (parts.length !== 3) throw new DerError("certificate must have 3 parts");
+    const [tbs, outerAlg, sigValue] = parts as [Tlv, Tlv, Tlv];
+    if (tbs.tag !== TAG.SEQUENCE || sigValue.tag !== TAG.BIT_STRING) throw new DerError("malformed certificate");
+    if (sigValue.end - sigValue.start < 2 || der[sigValue.start] !== 0) throw new DerError("malformed signature");
+
     const fields = children(der, tbs);
     let i = 0;
-    if (fields[i]?.tag === TAG.CONTEXT_0) i++; // version
-    i++; // serialNumber
+    const version = fields[i];
+    if (version?.tag !== TAG.CONTEXT_0) throw new DerError("only X.509 v3 certificates are accepted");
+    const versionValue = expectTlv(der, version.start, TAG.INTEGER, version.end);
+    if (versionValue.next !== version.end || readSmallUint(der, versionValue) !== 2) {
+      throw new DerError("only X.509 v3 certificates are accepted");
+    }
+    i++;
+    const serial = fields[i++];
     const innerAlg = fields[i++];
-    i++; // issuer
+    const issuer = fields[i++];
     const validity = fields[i++];
-    i++; // subject
-    i++; // subjectPublicKeyInfo
-    if (!innerAlg || !validity) throw new DerError("tbsCertificate is incomplete");
-    const [notBefore, notAfter] = children(der, validity);
-    if (!notBefore || !notAfter) throw new DerError("validity is incomplete");
+    const subject = fields[i++];
+    const spki = fields[i++];
+    if (!serial || !innerAlg || !issuer || !validity || !subject || !spki) {
+      throw new DerError("tbsCertificate is incomplete");
+    }
+    if (serial.tag !== TAG.INTEGER || issuer.tag !== TAG.SEQUENCE || subject.tag !== TAG.SEQUENCE) {
+      throw new DerError("malformed tbsCertificate");
+    }
+    if (validity.tag !== TAG.SEQUENCE || spki.tag !== TAG.SEQUENCE) throw new DerError("malformed tbsCertificate");
+    const times = children(der, validity);
+    if (times.length !== 2) throw new DerError("validity must have 2 times");
     let extensions: Tlv | undefined;
     for (; i < fields.length; i++) {
-      if (fields[i]!.tag === TAG.CONTEXT_3) extensions = fields[i];
+      const field = fields[i]!;
+      if (field.tag === TAG.CONTEXT_3 && extensions === undefined) extensions = field;
+      else if (field.tag !== TAG.CONTEXT_1 && field.tag !== TAG.CONTEXT_2)
+        throw new DerError("unexpected tbsCertificate field");
     }
     const ext = extensions ? readExtensions(der, extensions) : { ca: false, pathLen: undefined, keyUsage: undefined };
-    const details = x509.publicKey.asymmetricKeyDetails;
+    const keyAlgParts = children(der, expectTlv(der, spki.start, TAG.SEQUENCE, spki.end));
+    const p384 =
+      keyAlgParts.length === 2 &&
+      keyAlgParts[0]!.tag === TAG.OID &&
+      contentEquals(der, keyAlgParts[0]!, OID.ecPublicKey) &&
+      keyAlgParts[1]!.tag === TAG.OID &&
+      contentEquals(der, keyAlgParts[1]!, OID.secp384r1);
+    let publicKey: KeyObject;
+    try {
+      publicKey = createPublicKey({ key: Buffer.from(element(der, spki)), format: "der", type: "spki" });
+    } catch (err) {
+      throw new CertificateParseError(`has an unreadable public key: ${(err as Error).message}`, err);
+    }
     return {
       der,
       sha256: sha256Hex(der),
-      x509,
-      publicKey: x509.publicKey,
-      curve: x509.publicKey.asymmetricKeyType === "ec" ? details?.namedCurve : undefined,
-      notBefore: readTime(der, notBefore),
-      notAfter: readTime(der, notAfter),
+      tbs: element(der, tbs),
+      signature: der.subarray(sigValue.start + 1, sigValue.end),
+      issuerName: element(der, issuer),
+      subjectName: element(der, subject),
+      publicKey,
+      p384,
+      notBefore: readTime(der, times[0]!),
+      notAfter: readTime(der, times[1]!),
       ...ext,
       ecdsaSha384: algorithmIs(der, innerAlg, OID.ecdsaWithSha384) && algorithmIs(der, outerAlg, OID.ecdsaWithSha384),
-      subject: x509.subject.replace(/\n/g, ", "),
     };
   } catch (err) {
+    if (err instanceof CertificateParseError) throw err;
     if (err instanceof DerError) throw new CertificateParseError(err.message, err);
-    // OpenSSL parses lazily: a corrupt key or name only fails when first read.
     throw new CertificateParseError(`cannot be read: ${(err as Error).message}`, err);
   }
+}
+
+/** True when `issuer`'s key signed `cert` (ecdsa-with-SHA384 over the DER tbsCertificate). */
+export function signedBy(cert: ParsedCertificate, issuer: ParsedCertificate): boolean {
+  try {
+    return verify("sha384", cert.tbs, { key: issuer.publicKey, dsaEncoding: "der" }, cert.signature);
+  } catch {
+    return false;
+  }
+}
+
+/** True when `cert` names `issuer` as its issuer (byte-equal Names, RFC 5280 §7.1). */
+export function namedBy(cert: ParsedCertificate, issuer: ParsedCertificate): boolean {
+  return Buffer.compare(cert.issuerName, issuer.subjectName) === 0;
+}
+
+/** A short description for error messages. */
+export function describe(cert: ParsedCertificate): string {
+  return `sha256 ${cert.sha256.slice(0, 16)}…`;
 }
 
 function algorithmIs(der: Uint8Array, alg: Tlv, oid: Uint8Array): boolean {
@@ -143,6 +202,7 @@ function readExtensions(
     let critical = false;
     let valueIndex = 1;
     if (parts[1]?.tag === TAG.BOOLEAN) {
+      if (parts[1].end - parts[1].start !== 1) throw new DerError("malformed BOOLEAN");
       critical = der[parts[1].start] === 0xff;
       valueIndex = 2;
     }
@@ -152,14 +212,17 @@ function readExtensions(
     }
     if (contentEquals(der, id, OID.basicConstraints)) {
       const seq = expectTlv(der, value.start, TAG.SEQUENCE, value.end);
+      if (seq.next !== value.end) throw new DerError("trailing bytes in basicConstraints");
       for (const item of children(der, seq)) {
-        if (item.tag === TAG.BOOLEAN) ca = der[item.start] === 0xff;
+        if (item.tag === TAG.BOOLEAN && item.end - item.start === 1) ca = der[item.start] === 0xff;
         else if (item.tag === TAG.INTEGER) pathLen = readSmallUint(der, item);
         else throw new DerError("malformed basicConstraints");
       }
     } else if (contentEquals(der, id, OID.keyUsage)) {
       const bits = readTlv(der, value.start, value.end);
-      if (bits.tag !== TAG.BIT_STRING || bits.end - bits.start < 2) throw new DerError("malformed keyUsage");
+      if (bits.tag !== TAG.BIT_STRING || bits.end - bits.start < 2 || bits.next !== value.end) {
+        throw new DerError("malformed keyUsage");
+      }
       keyUsage = der[bits.start + 1];
     } else if (critical && !KNOWN_CRITICAL.some((oid) => contentEquals(der, id, oid))) {
       throw new DerError(`unknown critical extension ${key}`);

@@ -1,4 +1,13 @@
-import { CertificateParseError, KEY_USAGE, type ParsedCertificate, parseCertificate, sha256Hex } from "./certificate";
+import {
+  CertificateParseError,
+  describe,
+  KEY_USAGE,
+  namedBy,
+  type ParsedCertificate,
+  parseCertificate,
+  sha256Hex,
+  signedBy,
+} from "./certificate";
 import { CA_CACHE_ENTRIES } from "./constants";
 import { fail, REASONS } from "./errors";
 import type { TrustAnchors } from "./trust";
@@ -16,10 +25,6 @@ export function clearChainCache(): void {
   verifiedCas.clear();
 }
 
-function describe(cert: ParsedCertificate): string {
-  return cert.subject.length > 0 ? cert.subject : cert.sha256.slice(0, 16);
-}
-
 function parse(der: Uint8Array, what: string): ParsedCertificate {
   try {
     return parseCertificate(der);
@@ -34,11 +39,11 @@ function parse(der: Uint8Array, what: string): ParsedCertificate {
 /** Checks what a certificate must satisfy whatever the time: algorithm, key, issuer name, signature. */
 function checkIssuedBy(cert: ParsedCertificate, issuer: ParsedCertificate, what: string): void {
   if (!cert.ecdsaSha384) fail("ATTESTATION_UNTRUSTED", REASONS.chain, `${what} is not signed with ecdsa-with-SHA384`);
-  if (cert.curve !== "secp384r1") fail("ATTESTATION_UNTRUSTED", REASONS.chain, `${what} does not carry a P-384 key`);
-  if (!cert.x509.checkIssued(issuer.x509)) {
+  if (!cert.p384) fail("ATTESTATION_UNTRUSTED", REASONS.chain, `${what} does not carry a P-384 key`);
+  if (!namedBy(cert, issuer)) {
     fail("ATTESTATION_UNTRUSTED", REASONS.chain, `${what} (${describe(cert)}) was not issued by ${describe(issuer)}`);
   }
-  if (!cert.x509.verify(issuer.publicKey)) {
+  if (!signedBy(cert, issuer)) {
     fail("ATTESTATION_UNTRUSTED", REASONS.chainSignature, `${what} signature does not verify with its issuer's key`);
   }
 }

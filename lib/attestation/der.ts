@@ -15,6 +15,8 @@ export class DerError extends Error {
 /** One tag-length-value element. `start`/`end` delimit its contents within `bytes`. */
 export interface Tlv {
   tag: number;
+  /** Offset of the tag byte (the element's first byte). */
+  offset: number;
   start: number;
   end: number;
   /** Offset just after this element. */
@@ -58,7 +60,7 @@ export function readTlv(bytes: Uint8Array, offset: number, limit: number = bytes
   }
   const end = start + length;
   if (end > limit) throw new DerError("element overruns its container");
-  return { tag, start, end, next: end };
+  return { tag, offset, start, end, next: end };
 }
 
 /** Reads the element at `offset` and checks its tag. */

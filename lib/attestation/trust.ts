@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { AWS_NITRO_ROOT_PEM, AWS_NITRO_ROOT_SHA256 } from "./aws-root";
-import { CertificateParseError, KEY_USAGE, type ParsedCertificate, parseCertificate } from "./certificate";
+import { CertificateParseError, KEY_USAGE, type ParsedCertificate, parseCertificate, signedBy } from "./certificate";
 import { fail, REASONS } from "./errors";
 
 /** Trusted roots keyed by the SHA-256 of their DER. */
@@ -34,7 +34,7 @@ function parseRoot(input: string | Uint8Array): ParsedCertificate {
   if (!root.ca || root.keyUsage === undefined || !(root.keyUsage & KEY_USAGE.keyCertSign)) {
     fail("ATTESTATION_UNTRUSTED", REASONS.untrustedRoot, "trusted root is not a CA certificate with keyCertSign");
   }
-  if (!root.x509.verify(root.publicKey)) {
+  if (!signedBy(root, root)) {
     fail("ATTESTATION_UNTRUSTED", REASONS.untrustedRoot, "trusted root is not self-signed");
   }
   if (memo.size >= MEMO_LIMIT) memo.clear();

@@ -43,7 +43,7 @@ export async function verifyAttestation(
   const cose = parseCoseSign1(document);
   const payload = parsePayload(cose.payload);
   const leaf = parseLeaf(payload.certificate);
-  if (leaf.curve !== "secp384r1") {
+  if (!leaf.p384) {
     fail("ATTESTATION_INVALID", REASONS.certificate, "leaf certificate does not carry a P-384 key (ES384)");
   }
   const signed = verifySignature(
