@@ -3,6 +3,7 @@
  * Secrets Manager stand-in and the REST adapter, started per test file.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -22,6 +23,32 @@ export interface EdgeUnderTest {
   ): Promise<{ status: number; headers: Headers; json: unknown; text: string }>;
   /** Every item of the table (sorted), for before/after comparisons. */
   snapshot(options?: { excludePrefixes?: string[] }): Promise<Record<string, unknown>[]>;
+}
+
+/** node:http, because fetch refuses bodies on GET (API Gateway accepts them). */
+function rawRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Buffer | undefined,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+    const all = payload ? { ...headers, "content-length": String(payload.length) } : headers;
+    const req = httpRequest(url, { method, headers: all }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(", ") : v);
+        resolve({ status: res.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString("utf8") });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
 
 /** Starts the edge before the tests of the enclosing describe and stops it after. */
@@ -63,8 +90,8 @@ export function useEdge(options: { jwtTtlSeconds?: number } = {}): { readonly cu
           headers["content-type"] ??= "application/json";
         }
         if (o.admin) headers.authorization = `Bearer ${edge.adminToken}`;
-        const response = await fetch(`${edge.rest.url}${path}`, { method, headers, body });
-        const text = await response.text();
+        const response = await rawRequest(`${edge.rest.url}${path}`, method, headers, body);
+        const text = response.text;
         let json: unknown;
         try {
           json = JSON.parse(text);

@@ -1,0 +1,31 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderOpenApi } from "../../../functions/openapi";
+import { FUNCTIONS } from "../../../functions/routes";
+
+describe("docs/openapi.json", () => {
+  test("equals the document generated from the handlers' schemas (run `npm run openapi`)", () => {
+    // Prepare
+    const committed = readFileSync(join(__dirname, "..", "..", "..", "docs", "openapi.json"), "utf8");
+    // Act
+    const generated = renderOpenApi();
+    // Assess
+    expect(committed).toBe(generated);
+  });
+
+  test("documents every route, with strict request bodies", () => {
+    // Act
+    const doc = JSON.parse(renderOpenApi()) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: { additionalProperties?: boolean } }> } }>
+      >;
+    };
+    // Assess
+    for (const { route } of FUNCTIONS) {
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      expect(op).toBeDefined();
+      if (route.body) expect(op?.requestBody?.content["application/json"]?.schema.additionalProperties).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import * as z from "zod";
+import { createSecretReader } from "../../../functions/shared/secrets";
+import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
+import { createSecretsManagerStandIn } from "../../../local/aws/secrets-manager";
+
+describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client", () => {
+  let server: AwsStandIn;
+  let client: SecretsManagerClient;
+  beforeAll(async () => {
+    server = await startAwsJsonServer([createSecretsManagerStandIn()]);
+    client = new SecretsManagerClient({
+      endpoint: server.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await server.stop();
+  });
+
+  test("create, read, rotate with AWSCURRENT/AWSPREVIOUS", async () => {
+    // Act
+    await client.send(new CreateSecretCommand({ Name: "s1", SecretString: "v1" }));
+    await client.send(new PutSecretValueCommand({ SecretId: "s1", SecretString: "v2" }));
+    const current = await client.send(new GetSecretValueCommand({ SecretId: "s1" }));
+    const previous = await client.send(new GetSecretValueCommand({ SecretId: "s1", VersionStage: "AWSPREVIOUS" }));
+    // Assess
+    expect(current.SecretString).toBe("v2");
+    expect(current.VersionStages).toEqual(["AWSCURRENT"]);
+    expect(previous.SecretString).toBe("v1");
+  });
+
+  test("a missing secret is ResourceNotFoundException, as in AWS", async () => {
+    await expect(client.send(new GetSecretValueCommand({ SecretId: "nope" }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+  });
+
+  test("the edge's cached reader parses and validates JSON secrets", async () => {
+    // Prepare
+    await client.send(new CreateSecretCommand({ Name: "json", SecretString: JSON.stringify({ a: "b" }) }));
+    const reader = createSecretReader(client);
+    // Act + Assess
+    await expect(reader.json("json", z.object({ a: z.string() }))).resolves.toEqual({ a: "b" });
+    await expect(reader.json("json", z.object({ a: z.number() }))).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+  });
+});
