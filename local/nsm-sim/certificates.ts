@@ -32,11 +32,24 @@ export interface IssueOptions {
   notAfter: Date;
   /** CA with pathLenConstraint, or end entity when undefined. */
   ca?: { pathLen?: number };
+  /**
+   * Deviations from the AWS shape, for negative tests of verifiers: another keyUsage
+   * byte (or none), an extra critical extension OID, or SHA-256 instead of SHA-384.
+   */
+  deviate?: { keyUsage?: number | null; criticalExtension?: string; hash?: "SHA-256" };
 }
 
 /** Generates an extractable ECDSA P-384 key pair. */
 export async function generateP384(): Promise<webcrypto.CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(P384, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+}
+
+/** Generates an ECDSA key pair on another curve (negative tests only). */
+export async function generateEcKeyPair(namedCurve: "P-256" | "P-384" | "P-521"): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve }, true, [
+    "sign",
+    "verify",
+  ])) as webcrypto.CryptoKeyPair;
 }
 
 function name(cn: string): pkijs.RelativeDistinguishedNames {
@@ -75,15 +88,27 @@ export async function issue(options: IssueOptions): Promise<Issued> {
     ...(options.ca?.pathLen !== undefined ? { pathLenConstraint: options.ca.pathLen } : {}),
   });
   // keyUsage: keyCertSign + cRLSign + digitalSignature (0x86) for CAs, digitalSignature (0x80) for leaves.
-  const usage = new asn1js.BitString({ valueHex: Uint8Array.of(isCa ? 0x86 : 0x80).buffer, unusedBits: 1 });
+  const usageByte = options.deviate?.keyUsage === undefined ? (isCa ? 0x86 : 0x80) : options.deviate.keyUsage;
   cert.extensions = [
     new pkijs.Extension({ extnID: "2.5.29.19", critical: true, extnValue: basic.toSchema().toBER(false) }),
-    new pkijs.Extension({ extnID: "2.5.29.15", critical: true, extnValue: usage.toBER(false) }),
     new pkijs.Extension({
       extnID: "2.5.29.14",
       extnValue: new asn1js.OctetString({ valueHex: keyId.buffer }).toBER(false),
     }),
   ];
+  if (usageByte !== null) {
+    const usage = new asn1js.BitString({ valueHex: Uint8Array.of(usageByte).buffer, unusedBits: 1 });
+    cert.extensions.push(new pkijs.Extension({ extnID: "2.5.29.15", critical: true, extnValue: usage.toBER(false) }));
+  }
+  if (options.deviate?.criticalExtension) {
+    cert.extensions.push(
+      new pkijs.Extension({
+        extnID: options.deviate.criticalExtension,
+        critical: true,
+        extnValue: new asn1js.Null().toBER(false),
+      }),
+    );
+  }
   if (options.issuer) {
     const aki = new pkijs.AuthorityKeyIdentifier({
       keyIdentifier: new asn1js.OctetString({ valueHex: options.issuer.keyId.slice().buffer }),
@@ -91,7 +116,7 @@ export async function issue(options: IssueOptions): Promise<Issued> {
     cert.extensions.push(new pkijs.Extension({ extnID: "2.5.29.35", extnValue: aki.toSchema().toBER(false) }));
   }
   const signer = options.issuer?.privateKey ?? options.keys.privateKey;
-  await cert.sign(signer as unknown as PkijsKey, "SHA-384", engine);
+  await cert.sign(signer as unknown as PkijsKey, options.deviate?.hash ?? "SHA-384", engine);
   const der = new Uint8Array(cert.toSchema(true).toBER(false));
   return {
     der,
