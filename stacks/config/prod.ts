@@ -40,8 +40,8 @@ export const prod: EnvConfig = {
     enclaveCpuCount: 4,
   },
   release: {
-    manifestFile: "release/prod/pcr-manifest.json",
-    manifestPublicKeyFile: "release/prod/manifest-key.jwk.json",
+    manifestFile: "stacks/config/release/prod/pcr-manifest.json",
+    manifestPublicKeyFile: "stacks/config/release/prod/manifest-key.jwk.json",
     signerRoleArn: "arn:aws:iam::333333333333:role/vettid-prod-release",
   },
   alarmEmail: "oncall@vettid.example",

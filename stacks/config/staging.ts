@@ -40,8 +40,8 @@ export const staging: EnvConfig = {
     enclaveCpuCount: 2,
   },
   release: {
-    manifestFile: "release/staging/pcr-manifest.json",
-    manifestPublicKeyFile: "release/staging/manifest-key.jwk.json",
+    manifestFile: "stacks/config/release/staging/pcr-manifest.json",
+    manifestPublicKeyFile: "stacks/config/release/staging/manifest-key.jwk.json",
     signerRoleArn: "arn:aws:iam::222222222222:role/vettid-staging-release",
   },
   alarmEmail: "oncall-staging@vettid.example",
