@@ -75,3 +75,20 @@ describe.each(GENUINE_FILES)("genuine AWS document %s", (file) => {
     });
   });
 });
+
+describe("genuine AWS document from a debug-mode enclave (eternis-debug-2024-09-06.b64)", () => {
+  const fixture = genuine("eternis-debug-2024-09-06.b64");
+
+  it("is refused by default: PCR0-2 are all zero", async () => {
+    const err = await rejection(() => verifyAttestation(fixture.doc, { time: fixture.time }));
+    expect(err).toMatchObject({ code: "PCR_NOT_APPROVED", reason: "debug_mode" });
+  });
+
+  it("verifies (signature and chain) when the caller explicitly allows debug mode", async () => {
+    const att = await verifyAttestation(fixture.doc, { time: fixture.time, allowDebug: true });
+    expect(att.moduleId).toBe("i-0bbf1bfe232b8c2ce-enc0191ba35c9d1b77a");
+    expect(att.pcrs[0]!.every((b) => b === 0)).toBe(true);
+    expect(att.pcrs[3]!.some((b) => b !== 0)).toBe(true);
+    expect(att.nonce).toHaveLength(20);
+  });
+});

@@ -16,6 +16,7 @@ export function genuine(file: string): GenuineFixture {
   const ts: Record<string, string> = {
     "cape-js-2022-09-15.b64": "2022-09-15T17:43:28.848Z",
     "cape-js-2022-09-28.b64": "2022-09-28T15:33:27.680Z",
+    "eternis-debug-2024-09-06.b64": "2024-09-06T04:33:12.729Z",
   };
   return { file, doc, time: new Date(ts[file]!) };
 }
