@@ -20,20 +20,27 @@ const now = new Date();
 const window = { notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + DAY) };
 
 /** Signs a document in the AWS layout with `leaf`, carrying `bundle` (root first). */
-function document(leaf: Issued, bundle: Issued[], hash: "sha384" | "sha256" = "sha384"): Uint8Array {
+function document(
+  leaf: Issued,
+  bundle: Issued[],
+  hash: "sha384" | "sha256" = "sha384",
+  reshape: (payload: Uint8Array) => Uint8Array = (p) => p,
+): Uint8Array {
   const pcr = (n: number) => new Uint8Array(48).fill(n + 1);
-  const payload = encoder.encode(
-    new Map<string, unknown>([
-      ["module_id", "i-0123456789abcdef0-enc0123456789abcdef"],
-      ["digest", "SHA384"],
-      ["timestamp", now.getTime()],
-      ["pcrs", new Map([0, 1, 2, 3].map((i) => [i, pcr(i)]))],
-      ["certificate", leaf.der],
-      ["cabundle", bundle.map((c) => c.der)],
-      ["public_key", null],
-      ["user_data", null],
-      ["nonce", null],
-    ]),
+  const payload = reshape(
+    encoder.encode(
+      new Map<string, unknown>([
+        ["module_id", "i-0123456789abcdef0-enc0123456789abcdef"],
+        ["digest", "SHA384"],
+        ["timestamp", now.getTime()],
+        ["pcrs", new Map([0, 1, 2, 3].map((i) => [i, pcr(i)]))],
+        ["certificate", leaf.der],
+        ["cabundle", bundle.map((c) => c.der)],
+        ["public_key", null],
+        ["user_data", null],
+        ["nonce", null],
+      ]),
+    ),
   );
   const protectedHeader = Uint8Array.of(0xa1, 0x01, 0x38, 0x22);
   const signature = sign(hash, sigStructure(protectedHeader, payload), {
@@ -129,5 +136,16 @@ describe("certificate chain rules", () => {
     const doc = document(leaf, [root, inter]);
     await expectReason(doc, "ATTESTATION_STALE", "validity", new Date(now.getTime() - 2 * DAY));
     await expectReason(doc, "ATTESTATION_STALE", "validity", new Date(now.getTime() + 2 * DAY));
+  });
+
+  it("accepts an indefinite-length payload map, as recent NSM versions emit (0xbf … 0xff)", async () => {
+    const leaf = await cert("leaf", inter);
+    const indefinite = (p: Uint8Array) => {
+      expect(p[0]).toBe(0xa9);
+      return Uint8Array.of(0xbf, ...p.subarray(1), 0xff);
+    };
+    await expect(
+      verifyAttestation(document(leaf, [root, inter], "sha384", indefinite), { trustedRoots: roots }),
+    ).resolves.toBeDefined();
   });
 });
