@@ -67,4 +67,26 @@ describe("attestation verifier on hostile input", () => {
       { numRuns: 1000 },
     );
   });
+
+  it("rejects any single-byte change (any position, any value) of a genuine AWS document", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const text = readFileSync(join(__dirname, "../../fixtures/attestation/cape-js-2022-09-28.b64"), "utf8");
+    const genuine = new Uint8Array(Buffer.from(text.trim(), "base64"));
+    const time = new Date("2022-09-28T15:33:27.680Z");
+    await verifyAttestation(genuine, { time });
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: genuine.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, xor) => {
+        const mutated = genuine.slice();
+        mutated[at]! ^= xor;
+        try {
+          await verifyAttestation(mutated, { time });
+          return false;
+        } catch (err) {
+          return isVettidError(err) && ATTESTATION_CODES.includes(err.code);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
