@@ -8,6 +8,7 @@ import {
   type Manifest,
   ReleaseSchema,
   signManifest,
+  verifyManifest,
 } from "../../lib/manifest";
 import { type CliIo, type Command, UsageError } from "./command";
 
@@ -17,10 +18,13 @@ Builds and signs PCR manifests from release records (docs/reviewers.md).
 
   vettid manifest keygen --private F --public F [--force]
       generate an ES256 release key pair as JWK files (private file mode 0600)
-  vettid manifest build --releases F --serial N --key F [--issued-at ISO8601] [--out F]
+  vettid manifest build --releases F --serial N --key F [--previous F [--previous-key F]]
+                        [--issued-at ISO8601] [--out F]
       sign a manifest listing the release records in F (a JSON array of records as
       printed by ami/release-record.ts, or one record); --serial must be larger than
-      the last published one; prints the flattened JWS JSON, or writes it to --out
+      the last published one: with --previous (the currently published manifest,
+      verified with --previous-key, default the public part of --key) a serial that
+      is not larger is refused; prints the flattened JWS JSON, or writes it to --out
 
 exit: 0 success, 1 failure, 2 usage`;
 
@@ -75,6 +79,8 @@ export const manifestBuildCommand: Command = {
         key: { type: "string" },
         "issued-at": { type: "string" },
         out: { type: "string" },
+        previous: { type: "string" },
+        "previous-key": { type: "string" },
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
@@ -105,6 +111,17 @@ export const manifestBuildCommand: Command = {
       }
       return parsed.data;
     });
+    if (values.previous) {
+      const { d: _d, ...ownPublic } = key;
+      const previousKey = values["previous-key"] ? read(values["previous-key"], "previous key") : ownPublic;
+      const previous = await verifyManifest(read(values.previous, "previous manifest"), { publicKey: previousKey });
+      if (serial <= previous.serial) {
+        throw new VettidError(
+          "MANIFEST_ROLLBACK",
+          `--serial ${serial} must be larger than the published serial ${previous.serial}`,
+        );
+      }
+    }
     const manifest: Manifest = { schema: MANIFEST_SCHEMA, serial, issued_at: issuedAt, releases };
     const text = await signManifest(manifest, key);
     if (values.out) {

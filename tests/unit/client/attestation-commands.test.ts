@@ -190,6 +190,36 @@ describe("bin/vettid attestation and manifest commands", () => {
       expect(notApproved.code).toBe(1);
       expect(JSON.parse(notApproved.out).errors[0].code).toBe("PCR_NOT_APPROVED");
 
+      const again = await run(
+        "manifest",
+        "build",
+        "--releases",
+        releases,
+        "--serial",
+        "8",
+        "--key",
+        priv,
+        "--previous",
+        manifestFile,
+      );
+      expect(again.code).toBe(1);
+      expect(again.err).toContain("MANIFEST_ROLLBACK");
+      const next = await run(
+        "manifest",
+        "build",
+        "--releases",
+        releases,
+        "--serial",
+        "9",
+        "--key",
+        priv,
+        "--previous",
+        manifestFile,
+        "--previous-key",
+        pub,
+      );
+      expect(next.code).toBe(0);
+
       writeFileSync(releases, JSON.stringify([{ ...record, extra: true }]));
       expect((await run("manifest", "build", "--releases", releases, "--serial", "9", "--key", priv)).code).toBe(1);
       expect((await run("manifest")).code).toBe(2);
