@@ -54,6 +54,13 @@ describe("simulated NSM documents", () => {
     expect(payload[0]).toBe(0xa9); // definite map of 9 entries
   });
 
+  it("verify with the dev root given as DER, and refuse a verification time that is not a date", async () => {
+    const { pemToDer } = await import("../../../lib/attestation");
+    await expect(verifyAttestation(doc, { trustedRoots: [pemToDer(nsm.rootCertificatePem)] })).resolves.toBeDefined();
+    const err = await rejection(() => verifyAttestation(doc, { trustedRoots: roots, time: new Date("nope") }));
+    expect(err.code).toBe("ATTESTATION_INVALID");
+  });
+
   it("are rejected without the dev root: the default trusts only the AWS root", async () => {
     const err = await rejection(() => verifyAttestation(doc));
     expect(err).toMatchObject({ code: "ATTESTATION_UNTRUSTED", reason: "untrusted_root" });
