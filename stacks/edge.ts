@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
@@ -9,11 +11,12 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { Construct } from "constructs";
-import { AssetType, Fn, TerraformAsset, TerraformOutput } from "./cdktf";
+import { App, AssetType, TerraformAsset, TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
 import { type EdgeResources, handlerEnvironment } from "./edge-environment";
 import type { FunctionEntry } from "./inputs/functions";
 import { BaseStack } from "./shared/base-stack";
+import { zipDirectory } from "./shared/deterministic-zip";
 import { assumeRolePolicy, policyDocument } from "./shared/policy";
 
 /** The runtime of every handler; tests/policy accepts nodejs22.x and nodejs24.x. */
@@ -74,6 +77,11 @@ export class EdgeStack extends BaseStack {
       },
     });
 
+    // Bundles are zipped here, deterministically, then copied into the stack's assets.
+    const zips = join(App.of(this).outdir, ".bundles");
+    rmSync(zips, { recursive: true, force: true });
+    mkdirSync(zips, { recursive: true });
+
     for (const fn of props.functions) {
       const functionName = `${p}-${fn.name}`;
       const { variables, statements } = handlerEnvironment(fn.name, fn.env, resources);
@@ -98,10 +106,10 @@ export class EdgeStack extends BaseStack {
           ...statements,
         ]),
       });
-      const bundle = new TerraformAsset(this, `${fn.name}-bundle`, {
-        path: join(props.root, fn.bundle),
-        type: AssetType.ARCHIVE,
-      });
+      const zip = zipDirectory(join(props.root, fn.bundle));
+      const zipPath = join(zips, `${fn.name}.zip`);
+      writeFileSync(zipPath, zip);
+      const bundle = new TerraformAsset(this, `${fn.name}-bundle`, { path: zipPath, type: AssetType.FILE });
       const lambda = new LambdaFunction(this, `${fn.name}-function`, {
         functionName,
         role: role.arn,
@@ -109,7 +117,7 @@ export class EdgeStack extends BaseStack {
         architectures: ["arm64"],
         handler: fn.handler,
         filename: bundle.path,
-        sourceCodeHash: Fn.filebase64sha256(bundle.path),
+        sourceCodeHash: createHash("sha256").update(zip).digest("base64"),
         memorySize: config.api.lambdaMemoryMiB,
         timeout: config.api.lambdaTimeoutSeconds,
         environment: { variables },
