@@ -1,0 +1,18 @@
+/**
+ * The multiplexed frame link between the enclave and the proxy (docs/protocol.md
+ * §Frame link): a transport interface, its Unix-socket implementation, and the
+ * request/response link with back-pressure that both sides run over it.
+ */
+export {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_HIGH_WATER_BYTES,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_PENDING,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  ONE_WAY_ID,
+  REPLY_TYPES,
+} from "./constants";
+export { createLinkCounters, type LinkCounters } from "./counters";
+export { FrameLink, type FrameLinkOptions, type RequestHandler } from "./link";
+export type { Transport, TransportListener } from "./transport";
+export { unixSocketTransport } from "./unix-socket";

@@ -1,0 +1,263 @@
+import { VettidError } from "../errors";
+import { createLinkCounters, FrameLink, type FrameLinkOptions, type LinkCounters, type Transport } from "../frame-link";
+import type { Channel, Frame, FrameValue } from "../frames";
+import {
+  ATTEST_NONCE_BYTES,
+  asRecord,
+  CONTROL_OPS,
+  HEALTH_OPS,
+  type LOG_LEVELS,
+  LOG_OPS,
+  type METRIC_UNITS,
+  METRICS_OPS,
+  NATS_OPS,
+  readBytes,
+} from "../proxy-protocol";
+import { type BackoffOptions, backoffDelay } from "./backoff";
+import { BlobChannel } from "./blob-channel";
+import { KmsChannel } from "./kms-channel";
+import { NatsChannel } from "./nats-channel";
+import type { ClientState } from "./types";
+
+/** Options of {@link ProxyClient}. */
+export interface ProxyClientOptions {
+  /** How to reach the proxy (a Unix socket here; the vsock bridge in production). */
+  transport: Transport;
+  /**
+   * Produces an attestation document that carries `nonce` (the NSM's `attest`).
+   * Called on every connection: the proxy bridges nothing until it has verified it.
+   */
+  attest(nonce: Uint8Array): Promise<Uint8Array>;
+  reconnect?: BackoffOptions;
+  /** How long to wait for the proxy's `ready` after connecting (default 30 s). */
+  readyTimeoutMs?: number;
+  /** Limits of each link (see FrameLink). */
+  link?: Pick<FrameLinkOptions, "maxFrameBytes" | "maxInFlight" | "maxPending" | "highWaterBytes" | "requestTimeoutMs">;
+  /** Source of randomness for back-off jitter (tests make it deterministic). */
+  random?: () => number;
+}
+
+/** Default wait for `ready`: attestation verification takes milliseconds; 30 s covers a cold host. */
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+
+/**
+ * The enclave side of the proxy link. Connects through the transport, answers the
+ * proxy's attestation challenge, then offers the channels: `nats`, `kms`, `blob`,
+ * `log`, `metrics`, `health`. When the link drops it reconnects with exponential
+ * back-off and jitter and subscribes again; requests in flight at that moment fail
+ * `CHANNEL_CLOSED` (retryable), and requests made while disconnected fail at once
+ * with `CHANNEL_CLOSED` (wait with {@link ready} to retry).
+ *
+ * The client trusts nothing it receives: every frame is bounds-checked by the
+ * decoder, and every body field is validated before use.
+ *
+ * @example
+ * const client = new ProxyClient({ transport, attest: (nonce) => nsm.attest({ nonce }) });
+ * client.start();
+ * await client.ready();
+ * client.nats.subscribe(vaultRequestWildcard(vaultId), (msg) => client.nats.respond(msg.reply, answer(msg)));
+ */
+export class ProxyClient {
+  readonly nats: NatsChannel;
+  readonly kms: KmsChannel;
+  readonly blob: BlobChannel;
+  /** Counters over every link this client has had. */
+  readonly counters: LinkCounters = createLinkCounters();
+  private readonly options: ProxyClientOptions;
+  private link: FrameLink | undefined;
+  private state: ClientState = "connecting";
+  private started = false;
+  private attempt = 0;
+  private everReady = false;
+  private reconnectCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readyWaiters: { resolve: () => void; reject: (err: VettidError) => void }[] = [];
+
+  constructor(options: ProxyClientOptions) {
+    this.options = options;
+    this.nats = new NatsChannel(
+      (channel, type, body, timeoutMs) => this.request(channel, type, body, timeoutMs),
+      (type, body) => this.send("nats", type, body),
+    );
+    this.kms = new KmsChannel((channel, type, body, timeoutMs) => this.request(channel, type, body, timeoutMs));
+    this.blob = new BlobChannel((channel, type, body, timeoutMs) => this.request(channel, type, body, timeoutMs));
+  }
+
+  /** Current state. */
+  get currentState(): ClientState {
+    return this.state;
+  }
+
+  /** How many times the link was re-established after the first time. */
+  get reconnects(): number {
+    return this.reconnectCount;
+  }
+
+  /** Starts connecting (and reconnecting whenever the link drops). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.connect();
+  }
+
+  /**
+   * Resolves when the link is attested and ready.
+   * @throws VettidError `TIMEOUT` after `timeoutMs`, `CHANNEL_CLOSED` when the client closes.
+   */
+  ready(timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
+    if (this.state === "ready") return Promise.resolve();
+    if (this.state === "closed") return Promise.reject(new VettidError("CHANNEL_CLOSED", "the client is closed"));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+        reject(new VettidError("TIMEOUT", `the proxy link was not ready within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err: VettidError) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      this.readyWaiters.push(waiter);
+    });
+  }
+
+  /** Sends a log entry to the host's logger (one-way; dropped when disconnected). */
+  log(
+    level: (typeof LOG_LEVELS)[number],
+    message: string,
+    fields: Record<string, string | number | boolean> = {},
+  ): boolean {
+    return this.send("log", LOG_OPS.entry, { level, message, fields });
+  }
+
+  /** Sends one metric data point to the host's metrics (one-way; dropped when disconnected). */
+  metric(name: string, unit: (typeof METRIC_UNITS)[number], value: number): boolean {
+    return this.send("metrics", METRICS_OPS.put, { name, unit, value });
+  }
+
+  /** Asks the proxy for its health (upstream status). */
+  async ping(): Promise<FrameValue> {
+    return this.request("health", HEALTH_OPS.ping, null);
+  }
+
+  /** Stops reconnecting, lets in-flight requests finish (up to `timeoutMs`) and closes. */
+  async close(timeoutMs?: number): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    clearTimeout(this.timer);
+    for (const waiter of this.readyWaiters.splice(0)) {
+      waiter.reject(new VettidError("CHANNEL_CLOSED", "the client is closed"));
+    }
+    const link = this.link;
+    this.link = undefined;
+    if (link) await link.shutdown(timeoutMs);
+  }
+
+  /** Reads the state through a call so narrowing does not survive an `await`. */
+  private isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  private request(channel: Channel, type: string, body: FrameValue, timeoutMs?: number): Promise<FrameValue> {
+    const link = this.link;
+    if (this.state !== "ready" || !link) {
+      return Promise.reject(new VettidError("CHANNEL_CLOSED", "the proxy link is not ready"));
+    }
+    return link.request(channel, type, body, timeoutMs);
+  }
+
+  private send(channel: Channel, type: string, body: FrameValue): boolean {
+    const link = this.link;
+    if (this.state !== "ready" || !link) return false;
+    return link.send(channel, type, body);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.state === "closed") return;
+    let link: FrameLink | undefined;
+    try {
+      const stream = await this.options.transport.connect();
+      if (this.isClosed()) {
+        stream.destroy();
+        return;
+      }
+      let markReady: (() => void) | undefined;
+      const readyPromise = new Promise<void>((resolve) => {
+        markReady = resolve;
+      });
+      link = new FrameLink(stream, {
+        ...this.options.link,
+        counters: this.counters,
+        onRequest: (frame) => this.onRequest(frame),
+        onMessage: (frame) => {
+          if (frame.channel === "control" && frame.type === CONTROL_OPS.ready) markReady?.();
+          else if (frame.channel === "nats" && frame.type === NATS_OPS.message) this.nats.deliver(frame.body);
+        },
+        onClose: () => this.onLinkClosed(link as FrameLink),
+      });
+      this.link = link;
+      const timeoutMs = this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        readyPromise.then(() => "ready" as const),
+        link.closedReason.then(() => "closed" as const),
+        new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (outcome !== "ready") {
+        link.close(new VettidError("TIMEOUT", "the proxy did not confirm attestation"));
+        return;
+      }
+      await this.nats.resubscribe(link);
+      if (!link.isOpen || this.link !== link) return;
+      if (this.everReady) this.reconnectCount += 1;
+      this.everReady = true;
+      this.attempt = 0;
+      this.state = "ready";
+      for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+    } catch {
+      const current = this.link;
+      if (current?.isOpen) current.close(new VettidError("UNAVAILABLE", "the link could not be set up"));
+      else this.scheduleReconnect();
+    }
+  }
+
+  private onLinkClosed(link: FrameLink): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    this.nats.linkClosed();
+    if (this.state === "closed") return;
+    this.state = "connecting";
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.state === "closed" || this.timer !== undefined) return;
+    const delay = backoffDelay(this.attempt, this.options.reconnect, this.options.random);
+    this.attempt += 1;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private async onRequest(frame: Frame): Promise<FrameValue> {
+    if (frame.channel === "control" && frame.type === CONTROL_OPS.attest) {
+      const nonce = readBytes(asRecord(frame.body), "nonce", ATTEST_NONCE_BYTES);
+      if (nonce.length !== ATTEST_NONCE_BYTES) throw new VettidError("BAD_REQUEST", "nonce must be 32 bytes");
+      const document = await this.options.attest(nonce);
+      return { document };
+    }
+    if (frame.channel === "health" && frame.type === HEALTH_OPS.ping) {
+      return { status: this.state === "ready" ? "ok" : "starting" };
+    }
+    throw new VettidError("BAD_REQUEST", `unsupported request ${frame.channel}.${frame.type}`);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Operation names of each proxy channel (docs/protocol.md §Proxy channels). A
+ * request is sent with id > 0 and answered `ok` / `error`; a one-way message uses
+ * id 0.
+ */
+
+/** `control`: proxy → enclave `attest` request on connect, then one-way `ready`. */
+export const CONTROL_OPS = { attest: "attest", ready: "ready" } as const;
+
+/** `nats`: enclave → proxy requests, and the proxy's one-way `msg` deliveries. */
+export const NATS_OPS = {
+  subscribe: "subscribe",
+  unsubscribe: "unsubscribe",
+  publish: "publish",
+  request: "request",
+  message: "msg",
+} as const;
+
+/** `kms`: enclave → proxy requests; always with the enclave's attestation as recipient. */
+export const KMS_OPS = { generateDataKey: "generate-data-key", decrypt: "decrypt" } as const;
+
+/** `blob`: enclave → proxy requests on sealed objects. */
+export const BLOB_OPS = { get: "get", put: "put", delete: "delete" } as const;
+
+/** `log`: enclave → proxy one-way entries. */
+export const LOG_OPS = { entry: "entry" } as const;
+
+/** `metrics`: enclave → proxy one-way data points. */
+export const METRICS_OPS = { put: "put" } as const;
+
+/** `health`: `ping` in either direction. */
+export const HEALTH_OPS = { ping: "ping" } as const;
+
+/** Log levels the enclave may use. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** Metric units accepted from the enclave (a subset of CloudWatch units). */
+export const METRIC_UNITS = ["Count", "Milliseconds", "Bytes", "Percent", "None"] as const;
+
+/** Bytes of the proxy's attestation challenge: 256 bits, so a replayed document is caught. */
+export const ATTEST_NONCE_BYTES = 32;
+
+/**
+ * Largest attestation document accepted. Derivation: a Nitro document is about
+ * 4.5 KiB (certificate + 4-certificate bundle + 16 PCRs) plus up to 3 × 1 KiB of
+ * public key, user data and nonce; 16 KiB leaves ample room.
+ */
+export const MAX_ATTESTATION_BYTES = 16 * 1024;
+
+/** Longest subject: the limit `parseSubject` accepts. */
+export const MAX_SUBJECT_LENGTH = 512;
+
+/** Longest log message accepted from the enclave; longer ones are cut, not refused. */
+export const MAX_LOG_MESSAGE_LENGTH = 8 * 1024;
+
+/** Longest metric name (CloudWatch allows 255; ours are short dotted names). */
+export const MAX_METRIC_NAME_LENGTH = 128;
+
+/** Largest sealed blob: the same 1 MiB as one NATS payload (lib/frames MAX_FRAME_BYTES). */
+export const MAX_BLOB_BYTES = 1_048_576;
+
+/** Largest NATS payload: nats-server's default `max_payload` of 1 MiB. */
+export const MAX_NATS_PAYLOAD_BYTES = 1_048_576;
+
+/** Longest KMS key id or ARN (KMS allows 2048). */
+export const MAX_KEY_ID_LENGTH = 2048;
+
+/** Largest KMS ciphertext blob (KMS caps them at 6144 bytes). */
+export const MAX_CIPHERTEXT_BLOB_BYTES = 6144;
+
+/** Longest deadline an enclave may ask of a NATS request, in milliseconds. */
+export const MAX_NATS_REQUEST_TIMEOUT_MS = 60_000;

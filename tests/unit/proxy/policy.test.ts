@@ -1,0 +1,61 @@
+import { backoffDelay } from "../../../lib/proxy-client";
+import { blobKey, parseBlobKey } from "../../../lib/proxy-protocol";
+import { mayPublishEvent, maySubscribe, mayUseBlob, staticServedVaults } from "../../../vsock-proxy/policy";
+import { ReplyGrants } from "../../../vsock-proxy/reply-grants";
+
+const served = staticServedVaults(["v1"]);
+
+describe("proxy policy", () => {
+  it.each([
+    ["vettid.v1.vault.v1.req.*", true],
+    ["vettid.v1.vault.v1.req.dev-1", true],
+    ["vettid.v1.vault.v2.req.*", false],
+    ["vettid.v1.vault.v1.evt.all", false],
+    ["vettid.v1.vault.v1.req.>", false],
+    ["vettid.v1.vault.*.req.*", false],
+    ["vettid.v1.inbox.dev-1.x", false],
+    [">", false],
+  ])("subscribe %s → %s", (subject, expected) => {
+    expect(maySubscribe(subject, served)).toBe(expected);
+  });
+
+  it.each([
+    ["vettid.v1.vault.v1.evt.all", true],
+    ["vettid.v1.vault.v1.evt.dev-1", true],
+    ["vettid.v1.vault.v2.evt.all", false],
+    ["vettid.v1.vault.v1.req.dev-1", false],
+  ])("publish event %s → %s", (subject, expected) => {
+    expect(mayPublishEvent(subject, served)).toBe(expected);
+  });
+
+  it("confines blobs to served vaults and safe names", () => {
+    expect(mayUseBlob(blobKey("v1", "state.v2"), served)).toBe(true);
+    expect(mayUseBlob(blobKey("v2", "state"), served)).toBe(false);
+    for (const key of ["vaults/v1/..", "vaults/v1/a/b", "vaults/v1/", "other/v1/x", "vaults/v1/."]) {
+      expect(parseBlobKey(key)).toBeUndefined();
+    }
+  });
+
+  it("grants each delivered reply subject once, and only until it expires", () => {
+    let now = 0;
+    const grants = new ReplyGrants(2, 100, () => now);
+    grants.grant("a");
+    expect(grants.take("a")).toBe(true);
+    expect(grants.take("a")).toBe(false);
+    grants.grant("b");
+    now = 200;
+    expect(grants.take("b")).toBe(false);
+    grants.grant("c");
+    grants.grant("d");
+    grants.grant("e");
+    expect(grants.size).toBe(2);
+    expect(grants.take("c")).toBe(false);
+  });
+
+  it("backs off exponentially with full jitter up to the cap", () => {
+    expect(backoffDelay(0, { initialDelayMs: 100, maxDelayMs: 1000 }, () => 0.999)).toBe(99);
+    expect(backoffDelay(3, { initialDelayMs: 100, maxDelayMs: 1000 }, () => 0.999)).toBe(799);
+    expect(backoffDelay(30, { initialDelayMs: 100, maxDelayMs: 1000 }, () => 0.999)).toBe(999);
+    expect(backoffDelay(5, {}, () => 0)).toBe(0);
+  });
+});

@@ -1,0 +1,59 @@
+import { parseBlobKey } from "../lib/proxy-protocol";
+import { parseSubject, SUBJECT_ROOT } from "../lib/subjects";
+
+/**
+ * Which vaults this host serves. The proxy bridges only their subjects and blobs,
+ * so a compromised or confused enclave cannot reach another host's vaults through
+ * it (the NATS server's permissions for the host's user are the second fence).
+ */
+export interface ServedVaults {
+  serves(vaultId: string): boolean;
+}
+
+/** A fixed set of vault ids, from configuration. */
+export function staticServedVaults(vaultIds: Iterable<string>): ServedVaults {
+  const set = new Set(vaultIds);
+  return { serves: (vaultId) => set.has(vaultId) };
+}
+
+/**
+ * Every vault: for the local topology, where one host serves all vaults and the
+ * NATS server's permissions are the fence. Never the production default.
+ */
+export const allVaults: ServedVaults = { serves: () => true };
+
+/** The one wildcard form the enclave may subscribe to: every device's requests to one vault. */
+const REQUEST_WILDCARD = /^vettid\.v1\.vault\.([A-Za-z0-9_-]{1,64})\.req\.\*$/;
+
+/**
+ * The enclave may subscribe to the requests of a vault it serves: the concrete
+ * `vettid.v1.vault.<vault>.req.<device>` or the wildcard `….req.*`. Nothing else
+ * (no `>`, no inboxes, no other prefixes).
+ */
+export function maySubscribe(subject: string, served: ServedVaults): boolean {
+  const wildcard = REQUEST_WILDCARD.exec(subject);
+  if (wildcard) return served.serves(wildcard[1] as string);
+  const parsed = parseSubject(subject);
+  return parsed?.kind === "request" && served.serves(parsed.vaultId);
+}
+
+/**
+ * The enclave may publish events of a vault it serves. Replies to device inboxes
+ * go through {@link ReplyGrants}: only to a reply subject the proxy itself
+ * delivered with a request.
+ */
+export function mayPublishEvent(subject: string, served: ServedVaults): boolean {
+  const parsed = parseSubject(subject);
+  return parsed?.kind === "event" && served.serves(parsed.vaultId);
+}
+
+/** The enclave may read and write the blobs of the vaults it serves. */
+export function mayUseBlob(key: string, served: ServedVaults): boolean {
+  const parsed = parseBlobKey(key);
+  return parsed !== undefined && served.serves(parsed.vaultId);
+}
+
+/** True when `subject` is a device inbox subject of the scheme. */
+export function isInboxSubject(subject: string): boolean {
+  return subject.startsWith(`${SUBJECT_ROOT}.inbox.`) && parseSubject(subject)?.kind === "inbox";
+}

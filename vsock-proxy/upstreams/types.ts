@@ -1,0 +1,44 @@
+/**
+ * The proxy's upstreams, as interfaces so the channels can be tested without I/O.
+ * Production adapters: {@link ./nats.ts} (a real NATS client), {@link ./kms.ts}
+ * (@aws-sdk/client-kms), {@link ./s3.ts} (@aws-sdk/client-s3). Every method throws
+ * VettidError only (see ./errors.ts for the mapping).
+ */
+
+/** A NATS connection with the host's credentials. */
+export interface NatsUpstream {
+  subscribe(
+    subject: string,
+    onMessage: (subject: string, reply: string | undefined, data: Uint8Array) => void,
+  ): { unsubscribe(): void };
+  publish(subject: string, data: Uint8Array): void;
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Whether the connection is up right now (it reconnects by itself). */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+/** KMS with Recipient: the host only ever sees ciphertexts. */
+export interface KmsUpstream {
+  generateDataKey(input: {
+    keyId: string;
+    numberOfBytes: number;
+    encryptionContext: Record<string, string>;
+    attestation: Uint8Array;
+  }): Promise<{ keyId: string; ciphertextBlob: Uint8Array; ciphertextForRecipient: Uint8Array }>;
+  decrypt(input: {
+    ciphertextBlob: Uint8Array;
+    keyId: string | undefined;
+    encryptionContext: Record<string, string>;
+    attestation: Uint8Array;
+  }): Promise<{ keyId: string; ciphertextForRecipient: Uint8Array }>;
+}
+
+/** A blob store with conditional writes (S3: If-Match / If-None-Match). */
+export interface BlobStore {
+  /** The object and its version, or `undefined` when absent. */
+  get(key: string): Promise<{ data: Uint8Array; version: string } | undefined>;
+  /** Writes only if the current version is `expectedVersion` (`null`: only if absent); returns the new version. */
+  put(key: string, data: Uint8Array, expectedVersion: string | null): Promise<string>;
+  delete(key: string, expectedVersion: string | undefined): Promise<void>;
+}
