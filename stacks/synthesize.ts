@@ -18,8 +18,6 @@ export interface SynthOptions {
   manifestKeyFile?: string;
   /** functions.json relative to `root` (default dist/functions/functions.json). */
   functionsFile?: string;
-  /** Also write HCL (`cdk.tf`) instead of JSON; for reviewers. */
-  hcl?: boolean;
 }
 
 export interface SynthResult {
@@ -58,7 +56,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const functions = readFunctions(root, options.functionsFile ?? FUNCTIONS_FILE);
   const outdir = options.outdir ?? join(root, "cdktf.out");
   // No stack traces in the output: they hold absolute paths and make synth output machine-specific.
-  const app = new App({ outdir, stackTraces: false, hclOutput: options.hcl ?? false });
+  // (`cdktf synth --hcl` sets SYNTH_HCL_OUTPUT, which App reads, to print HCL instead.)
+  const app = new App({ outdir, stackTraces: false });
   const built = buildStacks(app, { config, functions, manifest, root });
   app.synth();
   const stacks = readdirSync(join(outdir, "stacks")).sort();

@@ -1,9 +1,10 @@
 /**
  * IAM policy documents written as plain objects and serialized with JSON.stringify, so
- * the synthesized Terraform shows each policy verbatim (reviewers and tests/policy read
- * them) and the output is deterministic. Strings may carry CDKTF tokens; they resolve
+ * the synthesized Terraform JSON shows each policy verbatim (reviewers and tests/policy
+ * read them) and the output is deterministic. Strings may carry CDKTF tokens; they resolve
  * to Terraform references inside the JSON string.
  */
+import { Fn } from "../cdktf";
 
 /** One IAM statement. */
 export interface Statement {
@@ -16,9 +17,15 @@ export interface Statement {
   Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }
 
-/** A policy document as JSON text. */
+/**
+ * A policy document as JSON text. When the cdktf CLI synthesizes HCL for reviewers
+ * (`SYNTH_HCL_OUTPUT=true`, set by `cdktf synth --hcl`), it becomes a Terraform
+ * `jsonencode({...})` expression instead: cdktf 0.21's HCL printer garbles JSON text
+ * inside strings, but prints `jsonencode` objects readably. Same policy either way.
+ */
 export function policyDocument(statements: Statement[]): string {
-  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+  const document = { Version: "2012-10-17", Statement: statements };
+  return process.env.SYNTH_HCL_OUTPUT === "true" ? Fn.jsonencode(document) : JSON.stringify(document);
 }
 
 /** The trust policy letting one AWS service assume a role. */
