@@ -14,6 +14,8 @@ export interface VaultUserDataProps {
   sealingKeyAlias: string;
   manifestUrl: string;
   logGroup: string;
+  /** Dimension of the host metrics (the enclave health alarm sums per group). */
+  autoScalingGroupName: string;
   release: { id: string; eifSha384: string | null };
   artifactBucket: string;
   enclave: { memoryMiB: number; cpuCount: number };
@@ -42,6 +44,8 @@ VETTID_BLOB_BUCKET=${p.sealedStateBucket}
 VETTID_KMS_KEY_ID=${p.sealingKeyAlias}
 VETTID_MANIFEST_URL=${p.manifestUrl}
 VETTID_LOG_GROUP=${p.logGroup}
+VETTID_METRICS_NAMESPACE=VettID/VaultHost
+VETTID_AUTOSCALING_GROUP=${p.autoScalingGroupName}
 VETTID_ENCLAVE_RELEASE=${p.release.id}
 VETTID_ENCLAVE_EIF=/opt/vettid/enclave/vault.eif
 VETTID_ENCLAVE_MEMORY_MIB=${p.enclave.memoryMiB}

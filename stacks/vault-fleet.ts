@@ -128,6 +128,7 @@ export class VaultFleetStack extends BaseStack {
     });
     const profile = new IamInstanceProfile(this, "host-profile", { name: `${p}-vault-host`, role: this.hostRole.name });
 
+    const asgName = `${p}-vault-hosts`;
     const userData = vaultUserData({
       environment: config.name,
       region: config.region,
@@ -137,6 +138,7 @@ export class VaultFleetStack extends BaseStack {
       sealingKeyAlias: sealingKeyAlias(p),
       manifestUrl: props.manifestUrl,
       logGroup: logGroup.name,
+      autoScalingGroupName: asgName,
       release: { id: props.release.id, eifSha384: props.release.eifSha384 },
       artifactBucket: props.artifactBucket,
       enclave: { memoryMiB: config.vaultFleet.enclaveMemoryMiB, cpuCount: config.vaultFleet.enclaveCpuCount },
@@ -173,7 +175,7 @@ export class VaultFleetStack extends BaseStack {
       tagSpecifications: [{ resourceType: "instance", tags: { Name: `${p}-vault-host` } }],
     });
     this.autoScalingGroup = new AutoscalingGroup(this, "hosts", {
-      name: `${p}-vault-hosts`,
+      name: asgName,
       minSize: config.vaultFleet.minSize,
       maxSize: config.vaultFleet.maxSize,
       desiredCapacity: config.vaultFleet.desiredCapacity,
