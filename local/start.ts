@@ -33,6 +33,7 @@ async function main(): Promise<number> {
   const signalled = new Promise<void>((done) => {
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
+    process.once("SIGHUP", done);
   });
 
   topology = await startTopology(stateDir, progress);
