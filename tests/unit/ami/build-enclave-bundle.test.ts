@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,5 +35,23 @@ describe("enclave runtime bundle", () => {
     expect(text).not.toContain(tmpdir());
     expect(text).not.toContain("sourceMappingURL");
     expect(text).toContain("// vault-enclave/main.ts");
+  });
+
+  it("runs: states what it will serve and exits unavailable; refuses bad configuration in one line", async () => {
+    // Prepare
+    const built = await buildEnclaveBundle(REPO_ROOT, dirs[1]);
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [built.path], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+    // Act
+    const ok = run({ VETTID_ENV: "dev" });
+    const bad = run({ VETTID_ENV: "dev", VETTID_PROXY_TRANSPORT: "unix" });
+    // Assess
+    expect(ok.status).toBe(69);
+    expect(ok.stderr).toContain("configuration valid");
+    expect(ok.stderr).toContain("not serving yet");
+    expect(bad.status).toBe(78);
+    expect(bad.stderr.trim().split("\n")).toEqual([
+      "error: invalid configuration: VETTID_PROXY_SOCKET is required when VETTID_PROXY_TRANSPORT=unix",
+    ]);
   });
 });
