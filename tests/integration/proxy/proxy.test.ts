@@ -1,0 +1,90 @@
+import { blobKey } from "../../../lib/proxy-protocol";
+import { vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects";
+import { type ProxyTopology, startProxyTopology, VAULT } from "./topology";
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
+const bytes = (value: string) => new TextEncoder().encode(value);
+
+describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simulated NSM)", () => {
+  let t: ProxyTopology;
+  beforeAll(async () => {
+    t = await startProxyTopology();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("verified the enclave's attestation against the manifest before serving it", () => {
+    expect(t.proxy.counters.attested).toBe(1);
+    expect(t.proxy.health()).toMatchObject({ status: "ok", nats: "connected", enclaves: { attested: 1 } });
+  });
+
+  it("subscribes to a vault subject through the proxy and answers a device's NATS request", async () => {
+    // Prepare
+    await t.client.nats.subscribe(vaultRequestWildcard(VAULT), (msg) => {
+      t.client.nats.respond(msg.reply, bytes(`echo:${text(msg.data)}`));
+    });
+    const device = await t.device();
+    // Act
+    const reply = await device.request(vaultRequestSubject(VAULT, "dev-1"), bytes("hello"), { timeout: 5_000 });
+    // Assess
+    expect(text(reply.data)).toBe("echo:hello");
+  });
+
+  it("gets a data key with GenerateDataKey + Recipient, opens the CMS inside, and decrypts it again later", async () => {
+    const recipient = await t.recipient();
+    const generated = await t.client.kms.generateDataKey({
+      keyId: t.kms.keyId,
+      recipient,
+      encryptionContext: { vault: VAULT },
+    });
+    expect(generated.plaintext).toHaveLength(32);
+    const again = await t.client.kms.decrypt({
+      ciphertextBlob: generated.ciphertextBlob,
+      recipient: await t.recipient(),
+      encryptionContext: { vault: VAULT },
+    });
+    expect(Buffer.from(again.plaintext).equals(Buffer.from(generated.plaintext))).toBe(true);
+  });
+
+  it("refuses a data key to a Recipient whose PCR0 the key policy does not name", async () => {
+    const { createSimulatedNsm } = await import("../../../local/nsm-sim");
+    const { generateRecipientKeyPair } = await import("../../../lib/cms");
+    const pcrs = { 0: new Uint8Array(48).fill(7), 1: new Uint8Array(48).fill(1), 2: new Uint8Array(48).fill(2) };
+    const keys = generateRecipientKeyPair();
+    // Same dev root, other image: the document is genuine, its PCR0 is not approved.
+    const rogue = await createSimulatedNsm({ environment: "local", ca: t.ca, pcrs });
+    const recipient = {
+      privateKey: keys.privateKey,
+      attestationDocument: await rogue.attest({ publicKey: keys.publicKeySpki }),
+    };
+    await expect(t.client.kms.generateDataKey({ keyId: t.kms.keyId, recipient })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    // Another root altogether: the document itself is refused.
+    const foreign = await createSimulatedNsm({ environment: "local" });
+    const forged = {
+      privateKey: keys.privateKey,
+      attestationDocument: await foreign.attest({ publicKey: keys.publicKeySpki }),
+    };
+    await expect(t.client.kms.generateDataKey({ keyId: t.kms.keyId, recipient: forged })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+  });
+
+  it("writes a blob, fails a stale conditional write, and reads the winner back", async () => {
+    const key = blobKey(VAULT, "state");
+    const v1 = await t.client.blob.put(key, bytes("state-1"), null);
+    const v2 = await t.client.blob.put(key, bytes("state-2"), v1);
+    await expect(t.client.blob.put(key, bytes("stale"), v1)).rejects.toMatchObject({
+      code: "VERSION_CONFLICT",
+      retryable: true,
+    });
+    await expect(t.client.blob.put(key, bytes("dup-create"), null)).rejects.toMatchObject({ code: "VERSION_CONFLICT" });
+    const read = await t.client.blob.get(key);
+    expect(read && text(read.data)).toBe("state-2");
+    expect(read?.version).toBe(v2);
+    await t.client.blob.delete(key, v2);
+    await expect(t.client.blob.get(key)).resolves.toBeUndefined();
+  });
+});

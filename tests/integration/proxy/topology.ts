@@ -1,0 +1,240 @@
+/**
+ * A small real topology for proxy tests: a real nats-server, the KMS and S3
+ * stand-ins over their AWS wire protocols, the simulated NSM with a dev root, a
+ * signed and verified PCR manifest, the proxy with its production upstream adapters
+ * and verifier, and an enclave-side ProxyClient that attests with the simulated NSM.
+ */
+
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { generateRecipientKeyPair } from "../../../lib/cms";
+import { type Transport, unixSocketTransport } from "../../../lib/frame-link";
+import { generateManifestKeyPair, type Manifest, signManifest, verifyManifest } from "../../../lib/manifest";
+import { type KmsRecipient, ProxyClient } from "../../../lib/proxy-client";
+import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
+import { attestationRecipientVerifier, createKmsService } from "../../../local/aws/kms";
+import { createS3Store, type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
+import { type NatsServer, startNatsServer } from "../../../local/nats";
+import { createDevCa, createSimulatedNsm, type DevCa, type SimulatedNsm } from "../../../local/nsm-sim";
+import { staticServedVaults } from "../../../vsock-proxy/policy";
+import { VsockProxy, type VsockProxyOptions } from "../../../vsock-proxy/proxy";
+import { kmsUpstream } from "../../../vsock-proxy/upstreams/kms";
+import { natsUpstream } from "../../../vsock-proxy/upstreams/nats";
+import { s3BlobStore } from "../../../vsock-proxy/upstreams/s3";
+import type { NatsUpstream } from "../../../vsock-proxy/upstreams/types";
+import { attestationVerifier } from "../../../vsock-proxy/verifier";
+import { recordingLogger, recordingMetrics, socketPath } from "../../unit/proxy/fakes";
+
+export const VAULT = "vault-a";
+export const BUCKET = "vettid-sealed-state";
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+
+const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString("hex");
+
+/** A manifest approving `nsm`'s PCRs, signed and then verified like a real one. */
+export async function manifestFor(nsm: SimulatedNsm): Promise<Manifest> {
+  const keys = await generateManifestKeyPair();
+  const now = new Date();
+  const text = await signManifest(
+    {
+      schema: "vettid.pcr-manifest/v1",
+      serial: 1,
+      issued_at: now.toISOString(),
+      releases: [
+        {
+          id: "test-1",
+          pcr0: hex(nsm.pcrs[0]),
+          pcr1: hex(nsm.pcrs[1]),
+          pcr2: hex(nsm.pcrs[2]),
+          status: "active",
+          valid_from: new Date(now.getTime() - 60_000).toISOString(),
+          valid_until: null,
+          build: { commit: "0".repeat(40), bundle_sha384: "0".repeat(96) },
+        },
+      ],
+    },
+    keys.privateKey,
+  );
+  return verifyManifest(text, { publicKey: keys.publicKey });
+}
+
+/** The PCR0 condition of the vault sealing key's policy (DESIGN.md §3 invariant 4). */
+export function pcr0KeyPolicy(pcr0Hex: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "admin",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["kms:Encrypt", "kms:DescribeKey"],
+        Resource: "*",
+      },
+      {
+        Sid: "enclave-only",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: { StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": pcr0Hex } },
+      },
+    ],
+  });
+}
+
+export interface ProxyTopology {
+  nats: NatsServer;
+  kms: { standIn: AwsStandIn; keyId: string; restart(): Promise<void>; stop(): Promise<void> };
+  s3: S3StandIn;
+  nsm: SimulatedNsm;
+  /** The dev CA behind `nsm` (to make other simulated enclaves under the same root). */
+  ca: DevCa;
+  proxy: VsockProxy;
+  proxyOptions: VsockProxyOptions;
+  client: ProxyClient;
+  /** The transport the enclave side connects through (tests may wrap it). */
+  enclaveTransport: Transport;
+  /** A fresh recipient key and an attestation document binding it. */
+  recipient(): Promise<KmsRecipient>;
+  /** A device-side NATS connection. */
+  device(): Promise<NatsConnection>;
+  restartProxy(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startProxyTopology}. */
+export interface TopologyOptions {
+  /** Wraps the enclave-side transport (e.g. to tap its bytes). */
+  wrapEnclaveTransport?: (transport: Transport) => Transport;
+  /** PCRs for the simulated NSM (default: derived from an empty bundle). */
+  pcrs?: Record<number, Uint8Array>;
+  /** Start the enclave-side client (default true). */
+  startClient?: boolean;
+}
+
+/** Starts the whole topology; call `stop()` in `afterAll`. */
+export async function startProxyTopology(options: TopologyOptions = {}): Promise<ProxyTopology> {
+  const nats = await startNatsServer({ jetstream: false });
+  const ca = await createDevCa();
+  const nsm = await createSimulatedNsm({ environment: "local", ca, ...(options.pcrs ? { pcrs: options.pcrs } : {}) });
+  const manifest = await manifestFor(nsm);
+
+  const kmsService = createKmsService({
+    environment: "local",
+    verifyRecipient: attestationRecipientVerifier([nsm.rootCertificatePem]),
+  });
+  let kmsStandIn = await startAwsJsonServer([kmsService]);
+  const kmsPort = kmsStandIn.port;
+  const kmsClient = new KMSClient({
+    endpoint: kmsStandIn.endpoint,
+    region: "us-east-1",
+    credentials,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  });
+  const created = await kmsClient.send(new CreateKeyCommand({ Policy: pcr0KeyPolicy(hex(nsm.pcrs[0])) }));
+  const keyId = created.KeyMetadata?.Arn as string;
+
+  const s3 = await startS3StandIn({ environment: "local", store: createS3Store() });
+  const s3Client = new S3Client({
+    endpoint: s3.endpoint,
+    region: "us-east-1",
+    credentials,
+    forcePathStyle: true,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  });
+  await s3Client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+
+  const natsConnection = await connect({
+    servers: nats.url,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+    name: "vsock-proxy",
+  });
+  const upstream: NatsUpstream = natsUpstream(natsConnection);
+
+  const path = socketPath("enclave");
+  const proxyOptions: VsockProxyOptions = {
+    transport: unixSocketTransport(path),
+    verifier: attestationVerifier({ trustedRoots: [nsm.rootCertificatePem], manifest: () => manifest }),
+    nats: upstream,
+    kms: kmsUpstream(kmsClient),
+    blob: s3BlobStore(s3Client, BUCKET),
+    served: staticServedVaults([VAULT]),
+    logger: recordingLogger(),
+    metrics: recordingMetrics(),
+  };
+  let proxy = new VsockProxy(proxyOptions);
+  await proxy.start();
+
+  const baseTransport = unixSocketTransport(path);
+  const enclaveTransport = options.wrapEnclaveTransport ? options.wrapEnclaveTransport(baseTransport) : baseTransport;
+  const client = new ProxyClient({
+    transport: enclaveTransport,
+    attest: (nonce) => nsm.attest({ nonce }),
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+    readyTimeoutMs: 5_000,
+  });
+  if (options.startClient ?? true) {
+    client.start();
+    await client.ready(10_000);
+  }
+
+  const devices: NatsConnection[] = [];
+  const topology: ProxyTopology = {
+    nats,
+    kms: {
+      get standIn() {
+        return kmsStandIn;
+      },
+      keyId,
+      async restart() {
+        await kmsStandIn.stop();
+        kmsStandIn = await startAwsJsonServer([kmsService], kmsPort);
+      },
+      stop: () => kmsStandIn.stop(),
+    },
+    s3,
+    nsm,
+    ca,
+    get proxy() {
+      return proxy;
+    },
+    proxyOptions,
+    client,
+    enclaveTransport,
+    async recipient() {
+      const keys = generateRecipientKeyPair();
+      return { privateKey: keys.privateKey, attestationDocument: await nsm.attest({ publicKey: keys.publicKeySpki }) };
+    },
+    async device() {
+      const nc = await connect({
+        servers: nats.url,
+        inboxPrefix: "vettid.v1.inbox.dev-1",
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 100,
+      });
+      devices.push(nc);
+      return nc;
+    },
+    async restartProxy() {
+      await proxy.stop(1_000);
+      proxy = new VsockProxy(proxyOptions);
+      await proxy.start();
+    },
+    async stop() {
+      await client.close(1_000);
+      await proxy.stop(1_000);
+      await Promise.all(devices.map((d) => d.close()));
+      await upstream.close();
+      kmsClient.destroy();
+      s3Client.destroy();
+      await kmsStandIn.stop();
+      await s3.stop();
+      await nats.stop();
+    },
+  };
+  return topology;
+}
