@@ -32,7 +32,7 @@ export class DataStack extends BaseStack {
       deletionWindowInDays: 30,
       policy: policyDocument([
         keyAdministration(this.accountRoot),
-        useViaServices(config.accountId, config.region, DATA_KEY_SERVICES),
+        ...useViaServices(config.accountId, config.region, DATA_KEY_SERVICES),
         {
           Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
           Effect: "Allow",

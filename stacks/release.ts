@@ -110,7 +110,7 @@ export class ReleaseStack extends BaseStack {
       keyId: bucketKey.id,
       policy: policyDocument([
         keyAdministration(this.accountRoot),
-        useViaServices(config.accountId, config.region, ["s3"]),
+        ...useViaServices(config.accountId, config.region, ["s3"]),
         {
           Sid: "CdnDecryptsManifests",
           Effect: "Allow",

@@ -40,26 +40,37 @@ export function keyAdministration(accountRoot: string): Statement {
 /**
  * Lets principals of this account use the key only through the named AWS services
  * (`kms:ViaService`), the pattern AWS documents for DynamoDB, S3, Secrets Manager, EBS
- * and Logs encryption with a customer managed key.
+ * and SNS encryption with a customer managed key; grants (which those services create
+ * to work on the caller's behalf) only for AWS resources.
  */
-export function useViaServices(accountId: string, region: string, services: readonly string[]): Statement {
-  return {
-    Sid: "AccountUsesKeyOnlyThroughServices",
-    Effect: "Allow",
-    Principal: { AWS: "*" },
-    Action: [
-      "kms:Decrypt",
-      "kms:DescribeKey",
-      "kms:Encrypt",
-      "kms:GenerateDataKey",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
-      "kms:CreateGrant",
-    ],
-    Resource: "*",
-    Condition: {
-      StringEquals: { "kms:CallerAccount": accountId },
-      "ForAnyValue:StringEquals": { "kms:ViaService": services.map((s) => `${s}.${region}.amazonaws.com`) },
-    },
+export function useViaServices(accountId: string, region: string, services: readonly string[]): Statement[] {
+  const through = {
+    StringEquals: { "kms:CallerAccount": accountId },
+    "ForAnyValue:StringEquals": { "kms:ViaService": services.map((s) => `${s}.${region}.amazonaws.com`) },
   };
+  return [
+    {
+      Sid: "AccountUsesKeyOnlyThroughServices",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: [
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+      ],
+      Resource: "*",
+      Condition: through,
+    },
+    {
+      Sid: "ServicesGrantOnlyForAwsResources",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: { ...through, Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+  ];
 }
