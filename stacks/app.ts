@@ -66,6 +66,7 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
   const vaultFleet = new VaultFleetStack(scope, config, {
     vpcId: network.vpc.id,
     privateSubnetIds: network.privateSubnetIds,
+    s3PrefixListId: network.s3PrefixListId,
     natsSecurityGroupId: messaging.natsSecurityGroupId,
     natsNodeAddresses: messaging.nodeAddresses,
     dataKeyArn: data.dataKey.arn,

@@ -42,6 +42,8 @@ export class NetworkStack extends BaseStack {
   readonly privateSubnetIds: string[];
   readonly publicSubnetIds: string[];
   readonly privateSubnetCidrs: string[];
+  /** Prefix list of the S3 gateway endpoint: where in-VPC S3 traffic goes (egress rules need it). */
+  readonly s3PrefixListId: string;
 
   constructor(scope: Construct, config: EnvConfig) {
     super(scope, "network", config);
@@ -112,8 +114,9 @@ export class NetworkStack extends BaseStack {
       egress: [],
     });
 
+    const gateways: Record<string, VpcEndpoint> = {};
     for (const service of GATEWAY_ENDPOINTS) {
-      new VpcEndpoint(this, `gateway-${service}`, {
+      gateways[service] = new VpcEndpoint(this, `gateway-${service}`, {
         vpcId: this.vpc.id,
         serviceName: `com.amazonaws.${config.region}.${service}`,
         vpcEndpointType: "Gateway",
@@ -121,6 +124,7 @@ export class NetworkStack extends BaseStack {
         tags: { Name: `${p}-${service}-gateway` },
       });
     }
+    this.s3PrefixListId = (gateways.s3 as VpcEndpoint).prefixListId;
     for (const service of INTERFACE_ENDPOINTS) {
       const hasGateway = (GATEWAY_ENDPOINTS as readonly string[]).includes(service);
       new VpcEndpoint(this, `interface-${service}`, {

@@ -28,6 +28,7 @@ export function sealingKeyAlias(prefix: string): string {
 export interface VaultFleetStackProps {
   vpcId: string;
   privateSubnetIds: readonly string[];
+  s3PrefixListId: string;
   natsSecurityGroupId: string;
   natsNodeAddresses: readonly string[];
   dataKeyArn: string;
@@ -63,6 +64,7 @@ export class VaultFleetStack extends BaseStack {
     });
     hostSg.allowOut("nats", PORTS.natsClient, { group: props.natsSecurityGroupId }, "NATS client connections");
     hostSg.allowOut("endpoints", PORTS.https, { cidr: config.vpcCidr }, "AWS interface endpoints");
+    hostSg.allowOut("s3", PORTS.https, { prefixList: props.s3PrefixListId }, "S3 through the gateway endpoint");
     allowIngress(
       this,
       "nats-from-hosts",

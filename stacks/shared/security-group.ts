@@ -3,8 +3,8 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 
-/** A peer of a rule: an IPv4 CIDR or another security group. */
-export type Peer = { cidr: string } | { group: string };
+/** A peer of a rule: an IPv4 CIDR, another security group, or a managed prefix list (gateway endpoints). */
+export type Peer = { cidr: string } | { group: string } | { prefixList: string };
 
 /**
  * A security group whose rules are separate resources (one per port and peer), so rules
@@ -65,6 +65,10 @@ export function allowIngress(
   });
 }
 
-function peerFields(peer: Peer): { cidrIpv4: string } | { referencedSecurityGroupId: string } {
-  return "cidr" in peer ? { cidrIpv4: peer.cidr } : { referencedSecurityGroupId: peer.group };
+function peerFields(
+  peer: Peer,
+): { cidrIpv4: string } | { referencedSecurityGroupId: string } | { prefixListId: string } {
+  if ("cidr" in peer) return { cidrIpv4: peer.cidr };
+  if ("group" in peer) return { referencedSecurityGroupId: peer.group };
+  return { prefixListId: peer.prefixList };
 }
