@@ -2,6 +2,7 @@
  * `npm run openapi`: writes docs/openapi.json (OpenAPI 3.1) from the same zod
  * schemas the handlers validate with. A test checks the committed file is current.
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as z from "zod";
@@ -110,13 +111,16 @@ export function buildOpenApi(): Json {
   };
 }
 
-/** The file's exact text (stable key order from the route list). */
+/** The document as JSON text (stable key order from the route list; biome formats the file). */
 export function renderOpenApi(): string {
   return `${JSON.stringify(buildOpenApi(), null, 2)}\n`;
 }
 
 if (require.main === module) {
-  const path = join(resolve(__dirname, ".."), "docs", "openapi.json");
+  const root = resolve(__dirname, "..");
+  const path = join(root, "docs", "openapi.json");
   writeFileSync(path, renderOpenApi());
+  // the repository's formatter owns the layout of every JSON file
+  execFileSync(join(root, "node_modules", ".bin", "biome"), ["format", "--write", path], { stdio: "ignore" });
   process.stdout.write(`wrote ${path}\n`);
 }

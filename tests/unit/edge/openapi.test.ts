@@ -1,16 +1,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderOpenApi } from "../../../functions/openapi";
+import { buildOpenApi, renderOpenApi } from "../../../functions/openapi";
 import { FUNCTIONS } from "../../../functions/routes";
 
 describe("docs/openapi.json", () => {
-  test("equals the document generated from the handlers' schemas (run `npm run openapi`)", () => {
+  test("equals, as JSON, the document generated from the handlers' schemas (run `npm run openapi`)", () => {
     // Prepare
-    const committed = readFileSync(join(__dirname, "..", "..", "..", "docs", "openapi.json"), "utf8");
+    const committed = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "docs", "openapi.json"), "utf8"));
     // Act
-    const generated = renderOpenApi();
+    const generated = JSON.parse(JSON.stringify(buildOpenApi()));
     // Assess
-    expect(committed).toBe(generated);
+    expect(committed).toEqual(generated);
   });
 
   test("documents every route, with strict request bodies", () => {

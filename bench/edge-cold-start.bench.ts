@@ -1,0 +1,103 @@
+/**
+ * `npm run bench -- edge-cold-start`: each REST edge bundle's size and its cold
+ * init time — a fresh `node` process that requires the bundle until `handler` is
+ * exported, measured from spawn to the child's "ready" line (median of N runs) —
+ * beside a bare handler bundled the same way (DESIGN.md §8).
+ * Targets: every bundle under 300 KiB; cold init ≤ 2× the bare handler's.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildFunctions, bundle, MAX_BUNDLE_BYTES } from "../functions/build";
+import { type Figure, figure } from "./lib/figures";
+
+/** Runs per bundle; the median damps scheduler noise on a shared machine. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** Cold init may take at most twice the bare handler's. */
+const INIT_TARGET = 2;
+
+const CHILD = `
+const start = Number(process.argv[2]);
+const m = require(process.argv[1]);
+if (typeof m.handler !== "function") { process.exit(3); }
+process.stdout.write(String(Date.now() - start) + " " + (performance.now()).toFixed(3) + "\\n");
+`;
+
+/** ms from spawn to the handler being exported, and the child's own uptime at that point. */
+function coldInit(bundlePath: string): { wallMs: number; uptimeMs: number } {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["-e", CHILD, bundlePath, String(Date.now())], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, NODE_OPTIONS: "" },
+  });
+  const wallMs = performance.now() - started;
+  if (result.status !== 0) throw new Error(`${bundlePath} did not load: ${result.stderr}`);
+  const [, uptime] = result.stdout.trim().split(" ");
+  return { wallMs, uptimeMs: Number(uptime) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export async function run(): Promise<Figure[]> {
+  const root = resolve(__dirname, "..");
+  const functions = await buildFunctions(root);
+  const scratch = mkdtempSync(join(tmpdir(), "vettid-bare-"));
+  try {
+    const bareEntry = join(scratch, "bare.ts");
+    writeFileSync(bareEntry, 'export const handler = async () => ({ statusCode: 200, body: "ok" });\n');
+    const bareDir = join(root, "dist", "functions-bench", "bare");
+    mkdirSync(bareDir, { recursive: true });
+    const bareSize = await bundle(bareEntry, bareDir);
+    const barePath = join(bareDir, "index.js");
+    const measure = (path: string) => {
+      const runs = Array.from({ length: RUNS }, () => coldInit(path));
+      return { wall: median(runs.map((r) => r.wallMs)), uptime: median(runs.map((r) => r.uptimeMs)) };
+    };
+    const bare = measure(barePath);
+    // the floor every SDK-using handler pays: a bare handler that loads the same AWS SDK clients
+    const sdkEntry = join(scratch, "bare-sdk.ts");
+    writeFileSync(
+      sdkEntry,
+      'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nimport { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";\n' +
+        "export const handler = async () => ({ statusCode: 200, body: String(typeof DynamoDBClient) + typeof DynamoDBDocumentClient });\n",
+    );
+    const sdkDir = join(root, "dist", "functions-bench", "bare-sdk");
+    mkdirSync(sdkDir, { recursive: true });
+    await bundle(sdkEntry, sdkDir);
+    const bareSdk = measure(join(sdkDir, "index.js"));
+    const figures: Figure[] = [];
+    for (const fn of functions) {
+      const path = join(root, fn.bundle, "index.js");
+      const size = statSync(path).size;
+      figures.push(figure(`${fn.name} bundle size`, "bytes", size, bareSize, "lower", MAX_BUNDLE_BYTES / bareSize));
+      const cold = measure(path);
+      figures.push(
+        figure(`${fn.name} cold init (spawn → handler exported)`, "ms", cold.wall, bare.wall, "lower", INIT_TARGET),
+      );
+      figures.push(
+        figure(`${fn.name} process uptime at handler exported`, "ms", cold.uptime, bare.uptime, "lower", null),
+      );
+      if (fn.name !== "health-get" && fn.name !== "pcr-manifest-get") {
+        figures.push(
+          figure(
+            `${fn.name} cold init vs a bare handler loading the DynamoDB client`,
+            "ms",
+            cold.wall,
+            bareSdk.wall,
+            "lower",
+            null,
+          ),
+        );
+      }
+    }
+    return figures;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(join(root, "dist", "functions-bench"), { recursive: true, force: true });
+  }
+}
