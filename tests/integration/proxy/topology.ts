@@ -8,6 +8,7 @@
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { JWK } from "jose";
 import { generateRecipientKeyPair } from "../../../lib/cms";
 import { type Transport, unixSocketTransport } from "../../../lib/frame-link";
 import { generateManifestKeyPair, type Manifest, signManifest, verifyManifest } from "../../../lib/manifest";
@@ -34,6 +35,12 @@ const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Arr
 
 /** A manifest approving `nsm`'s PCRs, signed and then verified like a real one. */
 export async function manifestFor(nsm: SimulatedNsm): Promise<Manifest> {
+  const signed = await signedManifestFor(nsm);
+  return verifyManifest(signed.text, { publicKey: signed.publicKey });
+}
+
+/** The signed manifest text (flattened JWS) approving `nsm`'s PCRs, and its public key. */
+export async function signedManifestFor(nsm: SimulatedNsm): Promise<{ text: string; publicKey: JWK }> {
   const keys = await generateManifestKeyPair();
   const now = new Date();
   const text = await signManifest(
@@ -56,7 +63,7 @@ export async function manifestFor(nsm: SimulatedNsm): Promise<Manifest> {
     },
     keys.privateKey,
   );
-  return verifyManifest(text, { publicKey: keys.publicKey });
+  return { text, publicKey: keys.publicKey };
 }
 
 /** The PCR0 condition of the vault sealing key's policy (DESIGN.md §3 invariant 4). */

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { settings } from "../lib/config";
+import { isSubjectId } from "../lib/subjects";
+
+const commaList = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const devOnlyNames = ["VETTID_KMS_ENDPOINT", "VETTID_S3_ENDPOINT", "VETTID_ATTESTATION_ROOT_FILE"] as const;
+
+/**
+ * The proxy's settings, from the environment. Every field says whether it is
+ * required and what it means for security; a bad setting stops the process with
+ * one line (exit 78).
+ */
+export const ProxyConfigSchema = z
+  .object({
+    /** Required. Deployment environment; endpoint overrides and dev roots only in local / dev. */
+    VETTID_ENV: settings.environment,
+    /**
+     * Required. Unix socket the enclave side connects to. Production: the vsock
+     * bridge (docs/decisions/0030-vsock-bridging.md) forwards the enclave's vsock
+     * port to this path; keep it in a directory only the proxy's user can enter.
+     */
+    VETTID_PROXY_SOCKET: z.string().min(1).max(107),
+    /** Optional (default 8081). Loopback port of the health endpoint. */
+    VETTID_PROXY_HEALTH_PORT: settings.port.default(8081),
+    /** Required. NATS server URLs, comma-separated (TLS in production). */
+    VETTID_NATS_URL: commaList.pipe(z.array(z.string().regex(/^(nats|tls):\/\//)).min(1)),
+    /** Optional. The host's NATS credentials file (user JWT + nkey seed). Secret: mode 0600. */
+    VETTID_NATS_CREDS: z.string().min(1).optional(),
+    /**
+     * Required. Vault ids this host serves, comma-separated, or `*` for all (local /
+     * dev only). The proxy bridges only their subjects and blobs.
+     */
+    VETTID_PROXY_VAULTS: commaList.pipe(
+      z.array(z.string().refine((v) => v === "*" || isSubjectId(v), "is not a vault id")).min(1),
+    ),
+    /** Required. AWS region of KMS and S3. */
+    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
+    /** Optional. KMS key ids / ARNs the enclave may use; absent = any (the key policy still decides). */
+    VETTID_KMS_KEY_IDS: commaList.optional(),
+    /** Required. Bucket of sealed vault state. */
+    VETTID_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    /** Required. The PCR manifest (flattened JWS JSON); re-read on every enclave connection. */
+    VETTID_MANIFEST_FILE: z.string().min(1),
+    /** Required. The release public key (JWK JSON) the manifest must be signed with. */
+    VETTID_MANIFEST_KEY_FILE: z.string().min(1),
+    /** Local / dev only. KMS endpoint of a stand-in. */
+    VETTID_KMS_ENDPOINT: z.url().optional(),
+    /** Local / dev only. S3 endpoint of a stand-in (path-style addressing). */
+    VETTID_S3_ENDPOINT: z.url().optional(),
+    /**
+     * Local / dev only. PEM of the dev attestation root (simulated NSM). Absent = the
+     * pinned AWS Nitro root only, which is the only acceptable production setting.
+     */
+    VETTID_ATTESTATION_ROOT_FILE: z.string().min(1).optional(),
+    /** Optional (default 10,000). How long a shutdown waits for in-flight work, in ms. */
+    VETTID_PROXY_DRAIN_MS: settings.positiveInt.default(10_000),
+  })
+  .superRefine((config, ctx) => {
+    const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
+    if (dev) return;
+    for (const name of devOnlyNames) {
+      if (config[name] !== undefined)
+        ctx.addIssue({ code: "custom", path: [name], message: "is allowed only in local or dev" });
+    }
+    if (config.VETTID_PROXY_VAULTS.includes("*")) {
+      ctx.addIssue({ code: "custom", path: ["VETTID_PROXY_VAULTS"], message: "may be * only in local or dev" });
+    }
+  });
+
+export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;

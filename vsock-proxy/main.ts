@@ -1,0 +1,107 @@
+/**
+ * Entry point of the vsock proxy on a Nitro host: `npx tsx vsock-proxy/main.ts`
+ * (or the bundled equivalent). Configuration from the environment (./config.ts);
+ * SIGINT / SIGTERM drain in-flight work and exit 0. See vsock-proxy/README.md.
+ */
+import { readFileSync } from "node:fs";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { S3Client } from "@aws-sdk/client-s3";
+import { connect, credsAuthenticator } from "@nats-io/transport-node";
+import { loadConfigOrExit } from "../lib/config";
+import { unixSocketTransport } from "../lib/frame-link";
+import { type Manifest, verifyManifest } from "../lib/manifest";
+import { ProxyConfigSchema } from "./config";
+import { startHealthServer } from "./health-server";
+import { allVaults, staticServedVaults } from "./policy";
+import { VsockProxy } from "./proxy";
+import { kmsUpstream } from "./upstreams/kms";
+import { natsUpstream } from "./upstreams/nats";
+import { s3BlobStore } from "./upstreams/s3";
+import { attestationVerifier } from "./verifier";
+
+/** How often stored metrics are flushed (EMF to stdout → CloudWatch agent): one minute, CloudWatch's resolution. */
+const METRICS_FLUSH_MS = 60_000;
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(ProxyConfigSchema);
+  const logger = new Logger({ serviceName: "vsock-proxy" });
+  const metrics = new Metrics({ namespace: "VettID", serviceName: "vsock-proxy" });
+
+  const publicKey = JSON.parse(readFileSync(config.VETTID_MANIFEST_KEY_FILE, "utf8"));
+  let minSerial = 0;
+  const loadManifest = async (): Promise<Manifest> => {
+    const manifest = await verifyManifest(readFileSync(config.VETTID_MANIFEST_FILE, "utf8"), { publicKey, minSerial });
+    minSerial = Math.max(minSerial, manifest.serial);
+    return manifest;
+  };
+  await loadManifest(); // fail at start, not at the first connection
+
+  const nats = await connect({
+    servers: config.VETTID_NATS_URL,
+    name: "vsock-proxy",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    ...(config.VETTID_NATS_CREDS
+      ? { authenticator: credsAuthenticator(new Uint8Array(readFileSync(config.VETTID_NATS_CREDS))) }
+      : {}),
+  });
+  const awsHttp = { requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
+  const kms = new KMSClient({
+    region: config.AWS_REGION,
+    ...awsHttp,
+    ...(config.VETTID_KMS_ENDPOINT ? { endpoint: config.VETTID_KMS_ENDPOINT } : {}),
+  });
+  const s3 = new S3Client({
+    region: config.AWS_REGION,
+    ...awsHttp,
+    ...(config.VETTID_S3_ENDPOINT ? { endpoint: config.VETTID_S3_ENDPOINT, forcePathStyle: true } : {}),
+  });
+  const upstream = natsUpstream(nats);
+  const roots = config.VETTID_ATTESTATION_ROOT_FILE
+    ? [readFileSync(config.VETTID_ATTESTATION_ROOT_FILE, "utf8")]
+    : undefined;
+  if (roots) logger.warn("DEV ONLY: trusting a development attestation root");
+
+  const proxy = new VsockProxy({
+    transport: unixSocketTransport(config.VETTID_PROXY_SOCKET),
+    verifier: attestationVerifier({ ...(roots ? { trustedRoots: roots } : {}), manifest: loadManifest }),
+    nats: upstream,
+    kms: kmsUpstream(kms),
+    blob: s3BlobStore(s3, config.VETTID_S3_BUCKET),
+    served: config.VETTID_PROXY_VAULTS.includes("*") ? allVaults : staticServedVaults(config.VETTID_PROXY_VAULTS),
+    ...(config.VETTID_KMS_KEY_IDS ? { allowedKeyIds: new Set(config.VETTID_KMS_KEY_IDS) } : {}),
+    logger,
+    metrics: {
+      addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
+      publishStoredMetrics: () => metrics.publishStoredMetrics(),
+    },
+  });
+  await proxy.start();
+  const health = await startHealthServer(() => proxy.health(), config.VETTID_PROXY_HEALTH_PORT);
+  logger.info("vsock-proxy ready", { socket: config.VETTID_PROXY_SOCKET, health: health.url });
+  const flush = setInterval(() => metrics.publishStoredMetrics(), METRICS_FLUSH_MS);
+  flush.unref();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("vsock-proxy stopping", { signal });
+    clearInterval(flush);
+    await proxy.stop(config.VETTID_PROXY_DRAIN_MS);
+    await health.stop();
+    await upstream.close();
+    kms.destroy();
+    s3.destroy();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
