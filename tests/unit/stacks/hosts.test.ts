@@ -1,0 +1,79 @@
+/** The vault fleet and the NATS cluster, as synthesized for dev. */
+import { buildStacks } from "../../../stacks/app";
+import { type TerraformStack, Testing } from "../../../stacks/cdktf";
+import { envConfig } from "../../../stacks/config";
+import { readFunctions } from "../../../stacks/inputs/functions";
+import { readManifest } from "../../../stacks/inputs/manifest";
+import { REPO_ROOT } from "../../../stacks/synthesize";
+import { synthOptionsForTests } from "../../policy/synth-options";
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+const options = synthOptionsForTests(false);
+const stacks = buildStacks(Testing.app({ stackTraces: false }), {
+  config: envConfig("dev"),
+  functions: readFunctions(REPO_ROOT, options.functionsFile),
+  manifest: readManifest(options.manifestFile, options.manifestKeyFile),
+  root: REPO_ROOT,
+});
+const synth = (stack: TerraformStack) => (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
+
+describe("vault fleet", () => {
+  const resource = synth(stacks.vaultFleet);
+  const template = resource.aws_launch_template?.["host-template"] ?? {};
+
+  it("launches enclave-enabled hosts with IMDSv2, no key pair, and the SSM profile", () => {
+    expect(template.enclave_options).toEqual({ enabled: true });
+    expect(template.metadata_options).toEqual(
+      expect.objectContaining({ http_tokens: "required", http_put_response_hop_limit: 1 }),
+    );
+    expect(template.key_name).toBeUndefined();
+    expect(template.image_id).toBe("resolve:ssm:/vettid/dev/ami/vault-host");
+    expect(Object.values(resource.aws_iam_role_policy_attachment ?? {}).map((a) => a.policy_arn)).toEqual([
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ]);
+  });
+
+  it("starts the allocator, the proxy, the vsock bridge and the enclave from user data", () => {
+    const userData = String(template.user_data);
+    expect(userData).toContain("systemctl enable --now nitro-enclaves-allocator.service");
+    expect(userData).toContain(
+      "systemctl enable --now vettid-vsock-proxy.service vettid-vsock-bridge.service vettid-enclave.service",
+    );
+    expect(userData).toContain("memory_mib: 2048");
+  });
+
+  it("admits no inbound traffic to the hosts", () => {
+    const hostIngress = Object.values(resource.aws_vpc_security_group_ingress_rule ?? {}).filter((r) =>
+      String(r.security_group_id).includes("host-sg"),
+    );
+    expect(hostIngress).toEqual([]);
+  });
+});
+
+describe("NATS cluster", () => {
+  const resource = synth(stacks.messaging);
+  const nodes = Object.values(resource.aws_instance ?? {});
+
+  it("runs three nodes, each routing to the other two", () => {
+    expect(nodes).toHaveLength(3);
+    const addresses = nodes.map((n) => String(n.private_ip));
+    nodes.forEach((node, i) => {
+      const userData = String(node.user_data);
+      for (const [j, other] of addresses.entries()) {
+        expect(userData.includes(`nats-route://${other}:6222`)).toBe(i !== j);
+      }
+      expect(userData).toContain("jetstream {");
+      expect(userData).toContain("secretsmanager get-secret-value");
+    });
+  });
+
+  it("keeps JetStream on encrypted EBS volumes and serves clients through a TLS NLB", () => {
+    const volumes = Object.values(resource.aws_ebs_volume ?? {});
+    expect(volumes).toHaveLength(3);
+    expect(volumes.every((v) => v.encrypted === true && typeof v.kms_key_id === "string")).toBe(true);
+    const listener = resource.aws_lb_listener?.tls;
+    expect(listener).toEqual(expect.objectContaining({ protocol: "TLS", port: 4222 }));
+    expect(resource.aws_lb?.nlb?.internal).toBe(false);
+  });
+});
