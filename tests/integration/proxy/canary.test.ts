@@ -1,0 +1,143 @@
+/**
+ * Invariant 1 at the proxy: for a vault operation, every byte that crosses the
+ * proxy's enclave socket (tapped in both directions) holds no plaintext canary, no
+ * data key and no session key; neither does the blob store.
+ */
+import { createCipheriv, randomBytes } from "node:crypto";
+import { Duplex } from "node:stream";
+import { sodium, sodiumReady } from "../../../lib/crypto";
+import { deriveSessionKeys, type EnvelopeContext, openEnvelope, sealEnvelope } from "../../../lib/envelope";
+import type { Transport } from "../../../lib/frame-link";
+import { blobKey } from "../../../lib/proxy-protocol";
+import { vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects";
+import { type ProxyTopology, startProxyTopology, VAULT } from "./topology";
+
+/** Wraps a transport so every byte written and read on its streams is recorded. */
+function tapped(inner: Transport, seen: Buffer[]): Transport {
+  return {
+    address: inner.address,
+    listen: (onConnection) => inner.listen(onConnection),
+    async connect() {
+      const socket = await inner.connect();
+      const tap = new Duplex({
+        write(chunk: Buffer, _encoding, callback) {
+          seen.push(Buffer.from(chunk));
+          socket.write(chunk, callback);
+        },
+        read() {
+          socket.resume();
+        },
+        final(callback) {
+          socket.end(callback);
+        },
+        destroy(err, callback) {
+          socket.destroy(err ?? undefined);
+          callback(err);
+        },
+      });
+      socket.on("data", (chunk: Buffer) => {
+        seen.push(Buffer.from(chunk));
+        if (!tap.push(chunk)) socket.pause();
+      });
+      socket.on("end", () => tap.push(null));
+      socket.on("close", () => tap.destroy());
+      return tap;
+    },
+  };
+}
+
+describe("what the proxy sees of a vault operation", () => {
+  const seen: Buffer[] = [];
+  let t: ProxyTopology;
+  beforeAll(async () => {
+    await sodiumReady();
+    t = await startProxyTopology({ wrapEnclaveTransport: (inner) => tapped(inner, seen) });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("holds no plaintext canary, data key or session key", async () => {
+    // Prepare: device and enclave X25519 keys and one session, as after the attested handshake
+    const s = sodium();
+    const deviceKeys = s.crypto_kx_keypair();
+    const enclaveKeys = s.crypto_kx_keypair();
+    const context: EnvelopeContext = { vaultId: VAULT, deviceId: "dev-1", sessionId: "s-1" };
+    const deviceSession = deriveSessionKeys("device", deviceKeys, enclaveKeys.publicKey, context.sessionId);
+    const enclaveSession = deriveSessionKeys("enclave", enclaveKeys, deviceKeys.publicKey, context.sessionId);
+    const canary = `CANARY-${randomBytes(12).toString("hex")}`;
+    const secrets: { name: string; bytes: Buffer }[] = [
+      { name: "canary", bytes: Buffer.from(canary) },
+      { name: "device tx key", bytes: Buffer.from(deviceSession.tx) },
+      { name: "enclave tx key", bytes: Buffer.from(enclaveSession.tx) },
+    ];
+
+    // The enclave: open the request, seal the item with a KMS data key, store it, answer sealed
+    let counter = 0;
+    await t.client.nats.subscribe(vaultRequestWildcard(VAULT), (msg) => {
+      void (async () => {
+        const opened = openEnvelope({
+          key: enclaveSession.rx,
+          context,
+          direction: "device-to-enclave",
+          envelope: msg.data,
+        });
+        const dataKey = await t.client.kms.generateDataKey({
+          keyId: t.kms.keyId,
+          recipient: await t.recipient(),
+          encryptionContext: { vault: VAULT },
+        });
+        secrets.push({ name: "data key", bytes: Buffer.from(dataKey.plaintext) });
+        const iv = randomBytes(12);
+        const cipher = createCipheriv("aes-256-gcm", dataKey.plaintext, iv);
+        const sealedState = Buffer.concat([iv, cipher.update(opened.plaintext), cipher.final(), cipher.getAuthTag()]);
+        await t.client.blob.put(blobKey(VAULT, "state"), sealedState, null);
+        const reply = sealEnvelope({
+          key: enclaveSession.tx,
+          context,
+          direction: "enclave-to-device",
+          counter: counter++,
+          op: "items.put",
+          plaintext: new TextEncoder().encode(`stored ${canary}`),
+        });
+        t.client.nats.respond(msg.reply, reply);
+      })();
+    });
+
+    // Act: the device puts the canary into its vault
+    const device = await t.device();
+    const request = sealEnvelope({
+      key: deviceSession.tx,
+      context,
+      direction: "device-to-enclave",
+      counter: 0,
+      op: "items.put",
+      plaintext: new TextEncoder().encode(JSON.stringify({ name: "bank", value: canary })),
+    });
+    const answer = await device.request(vaultRequestSubject(VAULT, "dev-1"), request, { timeout: 10_000 });
+    const opened = openEnvelope({
+      key: deviceSession.rx,
+      context,
+      direction: "enclave-to-device",
+      envelope: answer.data,
+    });
+
+    // Assess: the operation happened, and nothing secret crossed the proxy
+    expect(new TextDecoder().decode(opened.plaintext)).toBe(`stored ${canary}`);
+    const traffic = Buffer.concat(seen);
+    expect(traffic.length).toBeGreaterThan(1_000);
+    expect(traffic.includes(Buffer.from("items.put"))).toBe(true); // the tap does see the frames
+    expect(secrets.map((x) => x.name)).toContain("data key");
+    for (const secret of secrets) {
+      expect({ secret: secret.name, found: traffic.includes(secret.bytes) }).toEqual({
+        secret: secret.name,
+        found: false,
+      });
+    }
+    const stored = [...t.s3.store.buckets.values()].flatMap((bucket) => [...bucket.values()].map((o) => o.data));
+    expect(stored.length).toBeGreaterThan(0);
+    for (const object of stored) {
+      for (const secret of secrets) expect(object.includes(secret.bytes)).toBe(false);
+    }
+  });
+});
