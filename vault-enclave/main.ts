@@ -47,7 +47,9 @@ export const PLANNED_SERVICE: Readonly<Record<(typeof CHANNELS)[number], string>
 export function describeRuntime(source: Record<string, string | undefined>): string[] {
   const config = loadConfigOrExit(RuntimeConfigSchema, source);
   if (config.VETTID_PROXY_TRANSPORT === "unix" && config.VETTID_PROXY_SOCKET === undefined) {
-    process.stderr.write("error: invalid configuration: VETTID_PROXY_SOCKET is required when VETTID_PROXY_TRANSPORT=unix\n");
+    process.stderr.write(
+      "error: invalid configuration: VETTID_PROXY_SOCKET is required when VETTID_PROXY_TRANSPORT=unix\n",
+    );
     process.exit(78);
   }
   const where =
