@@ -1,14 +1,21 @@
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Firewall } from "../../../stacks/shared/security-group";
 import { synthFresh } from "../fresh-stack";
 
-/** A separate-resource ingress rule (as the stacks write them) on `port` from `cidr`. */
-export const ingress = (port: number, cidr: string) =>
+/**
+ * A separate-resource ingress rule (as the stacks write them) on `port` from `cidr`, on
+ * a group attached to an internet-facing NLB when `onPublicLoadBalancer`.
+ */
+export const ingress = (port: number, cidr: string, onPublicLoadBalancer = false) =>
   synthFresh((s) => {
     const fw = new Firewall(s, "fw", { name: "fw", description: "example", vpcId: "vpc-1" });
     fw.allowIn("rule", port, { cidr }, "example");
+    if (onPublicLoadBalancer) {
+      new Lb(s, "nlb", { name: "nlb", loadBalancerType: "network", internal: false, securityGroups: [fw.id] });
+    }
   });
 
 /** An inline-rule security group open on a port range. */

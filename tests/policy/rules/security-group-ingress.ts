@@ -2,7 +2,8 @@ import { blocks, type Finding, finding, list, type PolicyRule, resources } from 
 
 /**
  * Ports that may be open to the internet, and why: the public NATS client port on the NLB
- * (TLS terminated there) and HTTPS. Everything else is reachable only from inside the VPC.
+ * (TLS terminated there) and HTTPS. Only on a security group of an internet-facing load
+ * balancer; everything else is reachable only from inside the VPC.
  */
 export const PUBLIC_PORTS: Readonly<Record<number, string>> = {
   443: "HTTPS",
@@ -54,16 +55,41 @@ export function ingressRules(synth: Parameters<PolicyRule["check"]>[0]) {
   return out;
 }
 
-/** No security group admits 0.0.0.0/0 or ::/0 except on a single allow-listed public port. */
+/** The group a rule belongs to, as a Terraform reference (`${aws_security_group.x.id}`). */
+function groupOf(ref: ReturnType<typeof resources>[number]): string {
+  return ref.type === "aws_security_group"
+    ? `\${aws_security_group.${ref.name}.id}`
+    : String(ref.body.security_group_id);
+}
+
+/** Security groups attached to internet-facing load balancers, per stack. */
+function publicLoadBalancerGroups(synth: Parameters<PolicyRule["check"]>[0]): Set<string> {
+  const groups = new Set<string>();
+  for (const lb of [...resources(synth, "aws_lb"), ...resources(synth, "aws_alb")]) {
+    if (lb.body.internal === true) continue;
+    for (const g of list(lb.body.security_groups as string[])) groups.add(`${lb.stack}|${g}`);
+  }
+  return groups;
+}
+
+/**
+ * No security group admits 0.0.0.0/0 or ::/0, except a single allow-listed public port
+ * on the security group of an internet-facing load balancer.
+ */
 export const securityGroupIngress: PolicyRule = {
   id: "security-group-ingress",
   description: "Security groups are open to the internet only on the public NLB/API ports",
   check(synth) {
     const out: Finding[] = [];
+    const publicGroups = publicLoadBalancerGroups(synth);
     for (const { ref, rule } of ingressRules(synth)) {
       if (!rule.cidrs.some((c) => OPEN.includes(c))) continue;
       const single = rule.from === rule.to && PUBLIC_PORTS[rule.from] !== undefined;
-      if (!single) out.push(finding(this.id, ref, `ports ${rule.from}-${rule.to} open to the internet`));
+      if (!single) {
+        out.push(finding(this.id, ref, `ports ${rule.from}-${rule.to} open to the internet`));
+      } else if (!publicGroups.has(`${ref.stack}|${groupOf(ref)}`)) {
+        out.push(finding(this.id, ref, `port ${rule.from} open to the internet on a group of no public load balancer`));
+      }
     }
     return out;
   },
