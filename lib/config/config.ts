@@ -30,8 +30,8 @@ export function loadConfig<S extends z.ZodObject>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join(".") || "(root)";
-    const got = issue.path.length > 0 ? source[String(issue.path[0])] : undefined;
-    const message = got === undefined && issue.code === "invalid_type" ? "is required" : issue.message;
+    const missing = issue.path.length > 0 && source[String(issue.path[0])] === undefined;
+    const message = missing ? "is required" : issue.message;
     return `${key} ${message}`;
   });
   throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);

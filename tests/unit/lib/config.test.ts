@@ -18,6 +18,12 @@ describe("loadConfig", () => {
     expect(config).toEqual({ VETTID_ENV: "local", VETTID_PORT: 8080, VETTID_NATS_URL: "nats://127.0.0.1:4222" });
   });
 
+  it("says a missing enum or coerced setting is required, not invalid", () => {
+    expect(() => loadConfig(schema, { VETTID_NATS_URL: "nats://127.0.0.1:4222" })).toThrow(
+      "invalid configuration: VETTID_ENV is required; VETTID_PORT is required",
+    );
+  });
+
   it("reports every missing or wrong setting in one line", () => {
     let error: unknown;
     try {
