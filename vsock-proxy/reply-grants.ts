@@ -27,6 +27,11 @@ export class ReplyGrants {
     }
   }
 
+  /** Whether a grant for `subject` is held (expired or not). */
+  has(subject: string): boolean {
+    return this.grants.has(subject);
+  }
+
   /** Consumes the grant for `subject`; false when there is none or it expired. */
   take(subject: string): boolean {
     const expires = this.grants.get(subject);

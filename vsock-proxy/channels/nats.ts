@@ -121,8 +121,9 @@ export class NatsBridge {
   }
 
   private checkPublish(subject: string): void {
+    // Replies are the hot path: a grant lookup first, the subject parse only then.
+    if (this.grants.has(subject) && isInboxSubject(subject) && this.grants.take(subject)) return;
     if (mayPublishEvent(subject, this.deps.served)) return;
-    if (isInboxSubject(subject) && this.grants.take(subject)) return;
     this.refuse("publish", subject);
   }
 
