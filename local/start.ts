@@ -44,6 +44,11 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // Ctrl-C during the journey stops everything too
+  signalled.then(async () => {
+    await stop();
+    process.exit(130);
+  });
   try {
     await runJourney(topology, progress);
     progress.info("journey passed");
