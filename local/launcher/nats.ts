@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   generateNatsKeyHierarchy,
@@ -20,8 +20,9 @@ export interface OperatorNats {
 /**
  * Loads the dev key hierarchy from `dir/keys.json` (creating it, mode 0600, on
  * first use) and starts nats-server in operator mode with it. The resolver
- * directory is reset on every start: the account JWT is preloaded fresh, and
- * revocations live with the (in-memory) table of the same run. Dev only.
+ * directory and JetStream store are reset on every start: the account JWT is
+ * preloaded fresh, and revocations live with the (in-memory) table of the same
+ * run. Dev only.
  */
 export async function startOperatorNats(dir: string, options: { port?: number } = {}): Promise<OperatorNats> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -34,6 +35,11 @@ export async function startOperatorNats(dir: string, options: { port?: number } 
     writeFileSync(keysPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   }
   const auth = await issueNatsServerAuth(keys);
+  // JetStream stores of earlier runs belong to tables that no longer exist (dynalite is in memory)
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith("js-") || /^vettid-\d+\.conf$/.test(entry))
+      rmSync(join(dir, entry), { recursive: true, force: true });
+  }
   const resolverDir = join(dir, "resolver");
   rmSync(resolverDir, { recursive: true, force: true });
   mkdirSync(resolverDir, { recursive: true });
