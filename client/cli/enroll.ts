@@ -1,7 +1,14 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { INVITATION_CODE_PATTERN } from "../../lib/edge";
-import { createEdgeClient, generateDeviceKeys, loadDeviceFile, loadDeviceKeys, saveDeviceKeys, saveEnrollment } from "../device";
+import {
+  createEdgeClient,
+  generateDeviceKeys,
+  loadDeviceFile,
+  loadDeviceKeys,
+  saveDeviceKeys,
+  saveEnrollment,
+} from "../device";
 import { type CliIo, type Command, UsageError } from "./command";
 import { readLocalEndpoints } from "./local-endpoints";
 
@@ -27,7 +34,8 @@ export const enrollCommand: Command = {
     if (!api) throw new UsageError("--api is required (no local topology found)");
     if (!/^https?:\/\//.test(api)) throw new UsageError("--api must be an http(s) URL");
     if (!values.invite) throw new UsageError("--invite is required");
-    if (!INVITATION_CODE_PATTERN.test(values.invite)) throw new UsageError("--invite must look like XXXX-XXXX-XXXX-XXXX");
+    if (!INVITATION_CODE_PATTERN.test(values.invite))
+      throw new UsageError("--invite must look like XXXX-XXXX-XXXX-XXXX");
     if (!values.state) throw new UsageError("--state is required");
     const dir = resolve(values.state);
     if (loadDeviceFile(dir)) throw new Error(`${dir} already holds an enrolled device`);

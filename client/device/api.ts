@@ -28,7 +28,13 @@ export function createEdgeClient(options: EdgeClientOptions) {
   const doFetch = options.fetch ?? fetch;
   const base = options.baseUrl.replace(/\/+$/, "");
 
-  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, admin = false): Promise<T> {
+  async function call<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    body?: unknown,
+    admin = false,
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (admin && options.adminToken) headers.authorization = `Bearer ${options.adminToken}`;
@@ -55,7 +61,10 @@ export function createEdgeClient(options: EdgeClientOptions) {
       if (problem.success && isErrorCode(problem.data.code)) {
         throw new VettidError(problem.data.code as ErrorCode, problem.data.detail ?? problem.data.title);
       }
-      throw new VettidError(response.status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST", `HTTP ${response.status} from ${path}`);
+      throw new VettidError(
+        response.status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST",
+        `HTTP ${response.status} from ${path}`,
+      );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new VettidError("BAD_REQUEST", `unexpected response from ${path}`);

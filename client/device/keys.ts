@@ -38,7 +38,11 @@ export function generateDeviceKeys(): DeviceKeys {
 /** Checks that stored keys are consistent (public halves derive from the private ones). */
 export function checkDeviceKeys(keys: DeviceKeys): void {
   const pkcs8 = (prefix: string, raw: string) =>
-    createPrivateKey({ key: Buffer.concat([Buffer.from(prefix, "hex"), Buffer.from(raw, "base64url")]), format: "der", type: "pkcs8" });
+    createPrivateKey({
+      key: Buffer.concat([Buffer.from(prefix, "hex"), Buffer.from(raw, "base64url")]),
+      format: "der",
+      type: "pkcs8",
+    });
   const ed = createPublicKey(pkcs8("302e020100300506032b657004220420", keys.signing.seed));
   const x = createPublicKey(pkcs8("302e020100300506032b656e04220420", keys.exchange.privateKey));
   if (rawPublic(ed).toString("base64url") !== keys.signing.publicKey) throw new Error("signing key pair mismatch");

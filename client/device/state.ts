@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatCreds } from "../../lib/nats-auth";
 import type { EnrollmentResponse } from "../../lib/edge";
+import { formatCreds } from "../../lib/nats-auth";
 import type { DeviceKeys } from "./keys";
 
 /** `DIR/device.json`: ids, public keys, servers and subjects (nothing secret). */

@@ -66,7 +66,9 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       () => startLocalEdge({ natsUrls: [nats.server.url], keys: nats.keys, auth: nats.auth, adminToken }),
     );
     stops.push(() => edge.stop());
-    progress.info(`REST edge on ${edge.rest.url} (dynalite ${edge.dynamodb.endpoint}, secrets ${edge.secrets.endpoint})`);
+    progress.info(
+      `REST edge on ${edge.rest.url} (dynalite ${edge.dynamodb.endpoint}, secrets ${edge.secrets.endpoint})`,
+    );
 
     const endpoints: Endpoints = {
       rest: edge.rest.url,
