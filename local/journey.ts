@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { createUser } from "@nats-io/nkeys";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../client/device";
 import { sodiumReady } from "../lib/crypto";
 import type { EnrollmentResponse } from "../lib/edge";
@@ -57,7 +57,10 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
   // a stand-in for the host side until the vsock proxy and the vault runtime join
   const hostKey = createUser();
   const host = await mintHostUserJwt({
-    signing: { accountPublicKey: topology.nats.keys.accountPublicKey, signingKeySeed: topology.nats.keys.accountSigningSeed },
+    signing: {
+      accountPublicKey: topology.nats.keys.accountPublicKey,
+      signingKeySeed: topology.nats.keys.accountSigningSeed,
+    },
     userPublicKey: hostKey.getPublicKey(),
     hostId: "journey-host",
   });

@@ -90,7 +90,9 @@ function bodies(valid: Record<string, unknown>): fc.Arbitrary<Body> {
 }
 
 const pathId = fc.oneof(
-  unicode.filter((s) => s.length > 0).map((s) => [...Buffer.from(s, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")),
+  unicode
+    .filter((s) => s.length > 0)
+    .map((s) => [...Buffer.from(s, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")),
   fc.constantFrom(
     "dev_00000000000000000000000000000000",
     "inv_00000000000000000000000000000000",
