@@ -52,7 +52,9 @@ function rawRequest(
 }
 
 /** Starts the edge before the tests of the enclosing describe and stops it after. */
-export function useEdge(options: { jwtTtlSeconds?: number } = {}): { readonly current: EdgeUnderTest } {
+export function useEdge(options: { jwtTtlSeconds?: number; logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" } = {}): {
+  readonly current: EdgeUnderTest;
+} {
   let current: EdgeUnderTest | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
@@ -65,7 +67,7 @@ export function useEdge(options: { jwtTtlSeconds?: number } = {}): { readonly cu
         keys: nats.keys,
         auth: nats.auth,
         adminToken: "test-admin-token-0123456789",
-        logLevel: "ERROR",
+        logLevel: options.logLevel ?? "ERROR",
         ...(options.jwtTtlSeconds ? { jwtTtlSeconds: options.jwtTtlSeconds } : {}),
       });
     } catch (err) {
