@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from "../../../lib/config";
+import { ProxyConfigSchema } from "../../../vsock-proxy/config";
+
+const base = {
+  VETTID_ENV: "prod",
+  VETTID_PROXY_SOCKET: "/run/vettid/enclave.sock",
+  VETTID_NATS_URL: "tls://a:4222, tls://b:4222",
+  VETTID_PROXY_VAULTS: "v1,v2",
+  AWS_REGION: "eu-central-1",
+  VETTID_S3_BUCKET: "vettid-sealed",
+  VETTID_MANIFEST_FILE: "/etc/vettid/m.json",
+  VETTID_MANIFEST_KEY_FILE: "/etc/vettid/k.json",
+};
+
+describe("vsock-proxy configuration", () => {
+  it("accepts a production configuration and fills defaults", () => {
+    const config = loadConfig(ProxyConfigSchema, base);
+    expect(config.VETTID_NATS_URL).toEqual(["tls://a:4222", "tls://b:4222"]);
+    expect(config.VETTID_PROXY_VAULTS).toEqual(["v1", "v2"]);
+    expect(config.VETTID_PROXY_HEALTH_PORT).toBe(8081);
+    expect(config.VETTID_PROXY_DRAIN_MS).toBe(10_000);
+  });
+
+  it.each([
+    ["VETTID_ATTESTATION_ROOT_FILE", "/tmp/dev-root.pem"],
+    ["VETTID_KMS_ENDPOINT", "http://127.0.0.1:4566"],
+    ["VETTID_S3_ENDPOINT", "http://127.0.0.1:4569"],
+    ["VETTID_PROXY_VAULTS", "*"],
+  ])("refuses the dev-only %s in prod, with one line", (name, value) => {
+    expect(() => loadConfig(ProxyConfigSchema, { ...base, [name]: value })).toThrow(ConfigError);
+    try {
+      loadConfig(ProxyConfigSchema, { ...base, [name]: value });
+    } catch (err) {
+      expect((err as Error).message).toContain(name);
+      expect((err as Error).message).not.toContain("\n");
+    }
+  });
+
+  it("allows the dev-only settings in local", () => {
+    expect(() =>
+      loadConfig(ProxyConfigSchema, {
+        ...base,
+        VETTID_ENV: "local",
+        VETTID_PROXY_VAULTS: "*",
+        VETTID_S3_ENDPOINT: "http://127.0.0.1:1",
+      }),
+    ).not.toThrow();
+  });
+
+  it("names every missing or bad setting", () => {
+    expect(() =>
+      loadConfig(ProxyConfigSchema, { ...base, VETTID_NATS_URL: "http://x", VETTID_PROXY_VAULTS: "bad id!" }),
+    ).toThrow(/VETTID_NATS_URL.*VETTID_PROXY_VAULTS|VETTID_PROXY_VAULTS.*VETTID_NATS_URL/);
+  });
+});
