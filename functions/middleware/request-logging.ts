@@ -21,12 +21,16 @@ export function requestLogging(options: RequestLoggingOptions): EdgeMiddleware {
     if (!allowedKeys.has(key)) throw new TypeError(`requestLogging: unknown option ${key}`);
   }
   const { logger, route } = options;
-  let started = 0;
-  const done = (statusCode: number | undefined) =>
-    logger.info("request done", { statusCode, durationMs: Math.round(performance.now() - started) });
+  // keyed by event: the local adapter may run several invocations of one handler at once
+  const started = new WeakMap<object, number>();
+  const done = (event: object, statusCode: number | undefined) =>
+    logger.info("request done", {
+      statusCode,
+      durationMs: Math.round(performance.now() - (started.get(event) ?? performance.now())),
+    });
   return {
     before: async (request) => {
-      started = performance.now();
+      started.set(request.event, performance.now());
       const requestId = request.event.requestContext?.requestId;
       const header = request.event.headers?.["x-correlation-id"];
       logger.resetKeys();
@@ -36,7 +40,7 @@ export function requestLogging(options: RequestLoggingOptions): EdgeMiddleware {
         correlationId: typeof header === "string" && CORRELATION_ID.test(header) ? header : requestId,
       });
     },
-    after: async (request) => done(request.response?.statusCode),
-    onError: async (request) => done(request.response?.statusCode),
+    after: async (request) => done(request.event, request.response?.statusCode),
+    onError: async (request) => done(request.event, request.response?.statusCode),
   };
 }
