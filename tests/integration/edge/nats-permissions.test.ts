@@ -127,6 +127,22 @@ describe("NATS authorization from minted user JWTs (real nats-server in operator
     await expect(violation).resolves.toMatch(/Permissions Violation for (Publish|Subscription)/);
   });
 
+  test("bob is refused alice's request subject and her events in the same way", async () => {
+    // Prepare
+    const b = await connectAs(bob);
+    const first = nextViolation(b);
+    // Act
+    b.publish(alice.enrollment.subjects.request, "probe");
+    await b.flush().catch(() => undefined);
+    const publishViolation = await first;
+    const second = nextViolation(b);
+    b.subscribe(alice.enrollment.subjects.deviceEvents);
+    await b.flush().catch(() => undefined);
+    // Assess
+    expect(publishViolation).toMatch(/Permissions Violation for Publish/);
+    await expect(second).resolves.toMatch(/Permissions Violation for Subscription/);
+  });
+
   test("an expired user JWT cannot connect", async () => {
     // Prepare
     const { keys } = edge.current.nats;
