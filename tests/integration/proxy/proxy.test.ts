@@ -19,6 +19,26 @@ describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simula
     expect(t.proxy.health()).toMatchObject({ status: "ok", nats: "connected", enclaves: { attested: 1 } });
   });
 
+  it("gives an enclave running an image outside the manifest nothing: no ready, connection closed", async () => {
+    const { createSimulatedNsm } = await import("../../../local/nsm-sim");
+    const { ProxyClient } = await import("../../../lib/proxy-client");
+    const pcrs = { 0: new Uint8Array(48).fill(3), 1: new Uint8Array(48).fill(4), 2: new Uint8Array(48).fill(5) };
+    const rogueNsm = await createSimulatedNsm({ environment: "local", ca: t.ca, pcrs });
+    const failuresBefore = t.proxy.counters.attestationFailures;
+    const rogue = new ProxyClient({
+      transport: t.enclaveTransport,
+      attest: (nonce) => rogueNsm.attest({ nonce }),
+      reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 },
+      readyTimeoutMs: 2_000,
+    });
+    rogue.start();
+    await expect(rogue.ready(500)).rejects.toMatchObject({ code: "TIMEOUT" });
+    await expect(rogue.blob.get("vaults/vault-a/state")).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
+    await rogue.close(100);
+    expect(t.proxy.counters.attestationFailures).toBe(failuresBefore + 1);
+    expect(t.proxy.health().enclaves.attested).toBe(1);
+  });
+
   it("subscribes to a vault subject through the proxy and answers a device's NATS request", async () => {
     // Prepare
     await t.client.nats.subscribe(vaultRequestWildcard(VAULT), (msg) => {

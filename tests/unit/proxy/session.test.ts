@@ -154,6 +154,24 @@ describe("vsock-proxy session", () => {
     await t.stop();
   });
 
+  it("drains in-flight work on stop: a slow write completes, then the link closes", async () => {
+    const t = await setup();
+    await t.client.ready(5_000);
+    const store = t.blob;
+    const slowPut = store.put.bind(store);
+    store.put = async (key, data, expected) => {
+      await new Promise((r) => setTimeout(r, 100));
+      return slowPut(key, data, expected);
+    };
+    const write = t.client.blob.put(blobKey(VAULT, "slow"), bytes("whole"), null);
+    await new Promise((r) => setTimeout(r, 20));
+    await t.proxy.stop(5_000);
+    await expect(write).resolves.toMatch(/^"v\d+"$/);
+    expect(Buffer.from(store.objects.get(blobKey(VAULT, "slow"))?.data ?? []).toString()).toBe("whole");
+    expect(t.proxy.liveSessions.size).toBe(0);
+    await t.client.close(100);
+  });
+
   it("reconnects after the proxy restarts and subscribes again; in-flight work fails retryably", async () => {
     const t = await setup();
     await t.client.ready(5_000);
