@@ -35,7 +35,7 @@ describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simula
     await expect(rogue.ready(500)).rejects.toMatchObject({ code: "TIMEOUT" });
     await expect(rogue.blob.get("vaults/vault-a/state")).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
     await rogue.close(100);
-    expect(t.proxy.counters.attestationFailures).toBe(failuresBefore + 1);
+    expect(t.proxy.counters.attestationFailures).toBeGreaterThan(failuresBefore);
     expect(t.proxy.health().enclaves.attested).toBe(1);
   });
 
