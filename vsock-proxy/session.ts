@@ -17,6 +17,7 @@ import { NatsBridge } from "./channels/nats";
 import { type HostLogger, type HostMetrics, logEntry, metricPoint } from "./channels/telemetry";
 import type { ProxyCounters } from "./counters";
 import type { ServedVaults } from "./policy";
+import { TELEMETRY_PER_SECOND, TokenBucket } from "./rate-limit";
 import type { BlobStore, KmsUpstream, NatsUpstream } from "./upstreams/types";
 import type { EnclaveIdentity, EnclaveVerifier } from "./verifier";
 
@@ -51,6 +52,7 @@ export class EnclaveSession {
   private readonly nats: NatsBridge;
   private readonly kms: (frame: Frame) => Promise<FrameValue>;
   private readonly blob: (frame: Frame) => Promise<FrameValue>;
+  private readonly telemetryBudget = new TokenBucket(TELEMETRY_PER_SECOND);
 
   constructor(
     stream: Duplex,
@@ -144,6 +146,10 @@ export class EnclaveSession {
 
   private onMessage(frame: Frame): void {
     if (!this.verified) return;
+    if ((frame.channel === "log" || frame.channel === "metrics") && !this.telemetryBudget.take()) {
+      this.deps.counters.dropped += 1;
+      return;
+    }
     try {
       if (frame.channel === "nats") this.nats.handleOneWay(frame);
       else if (frame.channel === "log") logEntry(frame, this.deps.logger);

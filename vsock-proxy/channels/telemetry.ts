@@ -34,8 +34,9 @@ const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;
 /**
  * Handles a one-way `log` frame: the entry goes to the host logger, marked as coming
  * from the enclave, with its fields cut to bounds. The enclave decides what it logs;
- * it never logs vault plaintext (invariant 1), and the proxy cannot tell, so the
- * bounds keep a confused enclave from flooding the host.
+ * it never logs vault plaintext (invariant 1), and the proxy cannot tell. The
+ * bounds here and the session's rate limit (rate-limit.ts) keep a confused enclave
+ * from flooding the host.
  */
 export function logEntry(frame: Frame, logger: HostLogger): void {
   if (frame.type !== LOG_OPS.entry) return;

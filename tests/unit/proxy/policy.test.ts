@@ -1,6 +1,7 @@
 import { backoffDelay } from "../../../lib/proxy-client";
 import { blobKey, parseBlobKey } from "../../../lib/proxy-protocol";
 import { mayPublishEvent, maySubscribe, mayUseBlob, staticServedVaults } from "../../../vsock-proxy/policy";
+import { TokenBucket } from "../../../vsock-proxy/rate-limit";
 import { ReplyGrants } from "../../../vsock-proxy/reply-grants";
 
 const served = staticServedVaults(["v1"]);
@@ -50,6 +51,16 @@ describe("proxy policy", () => {
     grants.grant("e");
     expect(grants.size).toBe(2);
     expect(grants.take("c")).toBe(false);
+  });
+
+  it("caps telemetry with a token bucket that refills over time", () => {
+    let now = 0;
+    const bucket = new TokenBucket(3, () => now);
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+    now = 500;
+    expect([bucket.take(), bucket.take()]).toEqual([true, false]);
+    now = 10_000;
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
   });
 
   it("backs off exponentially with full jitter up to the cap", () => {

@@ -151,6 +151,12 @@ describe("vsock-proxy session", () => {
       { source: "enclave", enclave: { op: "unlock", count: 1 } },
     ]);
     expect(t.metrics.points).toEqual([{ name: "enclave.ops", unit: "Count", value: 3 }]);
+    // a flood is capped per second, the rest dropped and counted
+    for (let i = 0; i < 2_000; i += 1) t.client.log("debug", `line ${i}`);
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = t.logger.entries.filter((e) => e.message.startsWith("line ")).length;
+    expect(lines).toBeLessThan(2_000);
+    expect(t.proxy.counters.dropped).toBeGreaterThan(0);
     await t.stop();
   });
 
