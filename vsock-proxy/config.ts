@@ -9,7 +9,12 @@ const commaList = z.string().transform((v) =>
     .filter(Boolean),
 );
 
-const devOnlyNames = ["VETTID_KMS_ENDPOINT", "VETTID_S3_ENDPOINT", "VETTID_ATTESTATION_ROOT_FILE"] as const;
+const devOnlyNames = [
+  "VETTID_KMS_ENDPOINT",
+  "VETTID_S3_ENDPOINT",
+  "VETTID_SECRETS_ENDPOINT",
+  "VETTID_ATTESTATION_ROOT_FILE",
+] as const;
 
 /**
  * The proxy's settings, from the environment. Every field says whether it is
@@ -33,6 +38,11 @@ export const ProxyConfigSchema = z
     /** Optional. The host's NATS credentials file (user JWT + nkey seed). Secret: mode 0600. */
     VETTID_NATS_CREDS: z.string().min(1).optional(),
     /**
+     * Optional. Secrets Manager id of the host's NATS credentials (the creds file text);
+     * read once at start with the instance role. Use this or VETTID_NATS_CREDS.
+     */
+    VETTID_NATS_CREDENTIALS_SECRET_ID: z.string().min(1).optional(),
+    /**
      * Required. Vault ids this host serves, comma-separated, or `*` for all (local /
      * dev only). The proxy bridges only their subjects and blobs.
      */
@@ -41,18 +51,32 @@ export const ProxyConfigSchema = z
     ),
     /** Required. AWS region of KMS and S3. */
     AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
-    /** Optional. KMS key ids / ARNs the enclave may use; absent = any (the key policy still decides). */
-    VETTID_KMS_KEY_IDS: commaList.optional(),
-    /** Required. Bucket of sealed vault state. */
-    VETTID_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
-    /** Required. The PCR manifest (flattened JWS JSON); re-read on every enclave connection. */
-    VETTID_MANIFEST_FILE: z.string().min(1),
+    /**
+     * Optional. KMS key ids / ARNs / aliases the enclave may use, comma-separated, as
+     * the enclave names them; absent = any (the key policy still requires the PCR0).
+     */
+    VETTID_KMS_KEY_ID: commaList.optional(),
+    /** Required. Bucket of sealed vault state (objects under `vaults/`). */
+    VETTID_BLOB_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    /** The PCR manifest (flattened JWS JSON) as a file; re-read on every enclave connection. */
+    VETTID_MANIFEST_FILE: z.string().min(1).optional(),
+    /**
+     * The PCR manifest's URL (the CDN path); fetched and re-verified at most once a
+     * minute. Exactly one of VETTID_MANIFEST_FILE and VETTID_MANIFEST_URL is required.
+     */
+    VETTID_MANIFEST_URL: z.url().optional(),
     /** Required. The release public key (JWK JSON) the manifest must be signed with. */
     VETTID_MANIFEST_KEY_FILE: z.string().min(1),
     /** Local / dev only. KMS endpoint of a stand-in. */
     VETTID_KMS_ENDPOINT: z.url().optional(),
     /** Local / dev only. S3 endpoint of a stand-in (path-style addressing). */
     VETTID_S3_ENDPOINT: z.url().optional(),
+    /** Local / dev only. Secrets Manager endpoint of a stand-in. */
+    VETTID_SECRETS_ENDPOINT: z.url().optional(),
+    /** Optional (default `VettID/VaultHost`). CloudWatch namespace of the host metrics. */
+    VETTID_METRICS_NAMESPACE: z.string().min(1).max(255).default("VettID/VaultHost"),
+    /** Optional. Auto Scaling group name, the `AutoScalingGroupName` dimension of `EnclaveHealthy`. */
+    VETTID_AUTOSCALING_GROUP: z.string().min(1).max(255).optional(),
     /**
      * Local / dev only. PEM of the dev attestation root (simulated NSM). Absent = the
      * pinned AWS Nitro root only, which is the only acceptable production setting.
@@ -62,11 +86,28 @@ export const ProxyConfigSchema = z
     VETTID_PROXY_DRAIN_MS: settings.positiveInt.default(10_000),
   })
   .superRefine((config, ctx) => {
+    if ((config.VETTID_MANIFEST_FILE === undefined) === (config.VETTID_MANIFEST_URL === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["VETTID_MANIFEST_FILE"],
+        message: "or VETTID_MANIFEST_URL is required (one of them)",
+      });
+    }
+    if (config.VETTID_NATS_CREDS !== undefined && config.VETTID_NATS_CREDENTIALS_SECRET_ID !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["VETTID_NATS_CREDS"],
+        message: "and VETTID_NATS_CREDENTIALS_SECRET_ID are exclusive",
+      });
+    }
     const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
     if (dev) return;
     for (const name of devOnlyNames) {
       if (config[name] !== undefined)
         ctx.addIssue({ code: "custom", path: [name], message: "is allowed only in local or dev" });
+    }
+    if (config.VETTID_MANIFEST_URL?.startsWith("http:")) {
+      ctx.addIssue({ code: "custom", path: ["VETTID_MANIFEST_URL"], message: "must be https outside local or dev" });
     }
     if (config.VETTID_PROXY_VAULTS.includes("*")) {
       ctx.addIssue({ code: "custom", path: ["VETTID_PROXY_VAULTS"], message: "may be * only in local or dev" });

@@ -5,15 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { loadConfigOrExit } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
-import { type Manifest, verifyManifest } from "../lib/manifest";
-import { ProxyConfigSchema } from "./config";
+import { type ProxyConfig, ProxyConfigSchema } from "./config";
 import { startHealthServer } from "./health-server";
+import { manifestSource } from "./manifest-source";
 import { allVaults, staticServedVaults } from "./policy";
 import { VsockProxy } from "./proxy";
 import { kmsUpstream } from "./upstreams/kms";
@@ -27,27 +28,30 @@ const METRICS_FLUSH_MS = 60_000;
 async function main(): Promise<void> {
   const config = loadConfigOrExit(ProxyConfigSchema);
   const logger = new Logger({ serviceName: "vsock-proxy" });
-  const metrics = new Metrics({ namespace: "VettID", serviceName: "vsock-proxy" });
+  const metrics = new Metrics({
+    namespace: config.VETTID_METRICS_NAMESPACE,
+    serviceName: "vsock-proxy",
+    ...(config.VETTID_AUTOSCALING_GROUP
+      ? { defaultDimensions: { AutoScalingGroupName: config.VETTID_AUTOSCALING_GROUP } }
+      : {}),
+  });
 
   const publicKey = JSON.parse(readFileSync(config.VETTID_MANIFEST_KEY_FILE, "utf8"));
-  let minSerial = 0;
-  const loadManifest = async (): Promise<Manifest> => {
-    const manifest = await verifyManifest(readFileSync(config.VETTID_MANIFEST_FILE, "utf8"), { publicKey, minSerial });
-    minSerial = Math.max(minSerial, manifest.serial);
-    return manifest;
-  };
+  const loadManifest = manifestSource(
+    config.VETTID_MANIFEST_URL ? { url: config.VETTID_MANIFEST_URL } : { file: config.VETTID_MANIFEST_FILE as string },
+    publicKey,
+  );
   await loadManifest(); // fail at start, not at the first connection
 
+  const awsHttp = { requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
+  const creds = await natsCredentials(config, awsHttp);
   const nats = await connect({
     servers: config.VETTID_NATS_URL,
     name: "vsock-proxy",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
-    ...(config.VETTID_NATS_CREDS
-      ? { authenticator: credsAuthenticator(new Uint8Array(readFileSync(config.VETTID_NATS_CREDS))) }
-      : {}),
+    ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
   });
-  const awsHttp = { requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
   const kms = new KMSClient({
     region: config.AWS_REGION,
     ...awsHttp,
@@ -69,9 +73,9 @@ async function main(): Promise<void> {
     verifier: attestationVerifier({ ...(roots ? { trustedRoots: roots } : {}), manifest: loadManifest }),
     nats: upstream,
     kms: kmsUpstream(kms),
-    blob: s3BlobStore(s3, config.VETTID_S3_BUCKET),
+    blob: s3BlobStore(s3, config.VETTID_BLOB_BUCKET),
     served: config.VETTID_PROXY_VAULTS.includes("*") ? allVaults : staticServedVaults(config.VETTID_PROXY_VAULTS),
-    ...(config.VETTID_KMS_KEY_IDS ? { allowedKeyIds: new Set(config.VETTID_KMS_KEY_IDS) } : {}),
+    ...(config.VETTID_KMS_KEY_ID ? { allowedKeyIds: new Set(config.VETTID_KMS_KEY_ID) } : {}),
     logger,
     metrics: {
       addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
@@ -81,7 +85,11 @@ async function main(): Promise<void> {
   await proxy.start();
   const health = await startHealthServer(() => proxy.health(), config.VETTID_PROXY_HEALTH_PORT);
   logger.info("vsock-proxy ready", { socket: config.VETTID_PROXY_SOCKET, health: health.url });
-  const flush = setInterval(() => metrics.publishStoredMetrics(), METRICS_FLUSH_MS);
+  const flush = setInterval(() => {
+    // One point per minute per host: 1 when an attested enclave is served (the fleet alarm sums these).
+    metrics.addMetric("EnclaveHealthy", MetricUnit.Count, proxy.health().status === "ok" ? 1 : 0);
+    metrics.publishStoredMetrics();
+  }, METRICS_FLUSH_MS);
   flush.unref();
 
   let stopping = false;
@@ -99,6 +107,24 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The host's NATS credentials (creds file text) from a file or Secrets Manager, if configured. */
+async function natsCredentials(config: ProxyConfig, http: object): Promise<Uint8Array | undefined> {
+  if (config.VETTID_NATS_CREDS) return new Uint8Array(readFileSync(config.VETTID_NATS_CREDS));
+  if (!config.VETTID_NATS_CREDENTIALS_SECRET_ID) return undefined;
+  const client = new SecretsManagerClient({
+    region: config.AWS_REGION,
+    ...http,
+    ...(config.VETTID_SECRETS_ENDPOINT ? { endpoint: config.VETTID_SECRETS_ENDPOINT } : {}),
+  });
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: config.VETTID_NATS_CREDENTIALS_SECRET_ID }));
+    if (!out.SecretString) throw new Error("the NATS credentials secret has no string value");
+    return new TextEncoder().encode(out.SecretString);
+  } finally {
+    client.destroy();
+  }
 }
 
 main().catch((err: unknown) => {

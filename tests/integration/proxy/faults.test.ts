@@ -123,7 +123,7 @@ describe("faults during traffic", () => {
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      VETTID_S3_BUCKET: BUCKET,
+      VETTID_BLOB_BUCKET: BUCKET,
       VETTID_S3_ENDPOINT: s3.endpoint,
       VETTID_KMS_ENDPOINT: kmsStandIn.endpoint,
       VETTID_MANIFEST_FILE: join(dir, "manifest.json"),

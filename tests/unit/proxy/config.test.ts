@@ -7,7 +7,7 @@ const base = {
   VETTID_NATS_URL: "tls://a:4222, tls://b:4222",
   VETTID_PROXY_VAULTS: "v1,v2",
   AWS_REGION: "eu-central-1",
-  VETTID_S3_BUCKET: "vettid-sealed",
+  VETTID_BLOB_BUCKET: "vettid-sealed",
   VETTID_MANIFEST_FILE: "/etc/vettid/m.json",
   VETTID_MANIFEST_KEY_FILE: "/etc/vettid/k.json",
 };
@@ -45,6 +45,23 @@ describe("vsock-proxy configuration", () => {
         VETTID_S3_ENDPOINT: "http://127.0.0.1:1",
       }),
     ).not.toThrow();
+  });
+
+  it("takes the manifest from exactly one of a file or an https URL", () => {
+    const { VETTID_MANIFEST_FILE: _file, ...noManifest } = base;
+    expect(() => loadConfig(ProxyConfigSchema, noManifest)).toThrow(/VETTID_MANIFEST_FILE/);
+    expect(() =>
+      loadConfig(ProxyConfigSchema, {
+        ...noManifest,
+        VETTID_MANIFEST_URL: "https://cdn.example/.well-known/vettid/pcr-manifest.json",
+      }),
+    ).not.toThrow();
+    expect(() =>
+      loadConfig(ProxyConfigSchema, { ...noManifest, VETTID_MANIFEST_URL: "http://cdn.example/m.json" }),
+    ).toThrow(/https/);
+    expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_MANIFEST_URL: "https://cdn.example/m.json" })).toThrow(
+      ConfigError,
+    );
   });
 
   it("names every missing or bad setting", () => {
