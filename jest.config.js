@@ -1,3 +1,7 @@
+// Tests run on Node 20.19+; the AWS SDK's notice that its 2027 releases need Node 22
+// is known (README, Toolchain) and would only clutter test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /**
  * Jest with @swc/jest (TypeScript → CommonJS). ESM-only dependencies (jose, @middy/*)
  * are transformed too, so they load under jest's CommonJS module system.
