@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { JWK } from "jose";
 import { VettidError } from "../../lib/errors";
@@ -11,6 +11,7 @@ import {
   verifyManifest,
 } from "../../lib/manifest";
 import { type CliIo, type Command, UsageError } from "./command";
+import { readInputText } from "./input-file";
 
 const GROUP_USAGE = `vettid manifest <keygen | build> [options]
 
@@ -27,16 +28,6 @@ Builds and signs PCR manifests from release records (docs/reviewers.md).
       is not larger is refused; prints the flattened JWS JSON, or writes it to --out
 
 exit: 0 success, 1 failure, 2 usage`;
-
-function read(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-}
 
 /** `bin/vettid manifest keygen`. */
 export const manifestKeygenCommand: Command = {
@@ -93,8 +84,8 @@ export const manifestBuildCommand: Command = {
     let records: unknown;
     let key: JWK;
     try {
-      records = JSON.parse(read(values.releases, "release records"));
-      key = JSON.parse(read(values.key, "private key")) as JWK;
+      records = JSON.parse(readInputText(values.releases, "release records"));
+      key = JSON.parse(readInputText(values.key, "private key")) as JWK;
     } catch (err) {
       if (err instanceof UsageError) throw err;
       throw new VettidError("MANIFEST_INVALID", `release records or key are not JSON: ${(err as Error).message}`);
@@ -113,8 +104,10 @@ export const manifestBuildCommand: Command = {
     });
     if (values.previous) {
       const { d: _d, ...ownPublic } = key;
-      const previousKey = values["previous-key"] ? read(values["previous-key"], "previous key") : ownPublic;
-      const previous = await verifyManifest(read(values.previous, "previous manifest"), { publicKey: previousKey });
+      const previousKey = values["previous-key"] ? readInputText(values["previous-key"], "previous key") : ownPublic;
+      const previous = await verifyManifest(readInputText(values.previous, "previous manifest"), {
+        publicKey: previousKey,
+      });
       if (serial <= previous.serial) {
         throw new VettidError(
           "MANIFEST_ROLLBACK",

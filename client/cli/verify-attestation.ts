@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isCertificatePem, type VerifiedAttestation, verifyAttestation } from "../../lib/attestation";
 import { isVettidError } from "../../lib/errors";
 import { type Manifest, verifyManifest } from "../../lib/manifest";
 import { type CliIo, type Command, UsageError } from "./command";
 import { decodeDocumentInput, parseHex } from "./document-input";
+import { readInputFile } from "./input-file";
 
 const USAGE = `vettid verify-attestation <doc> [--time ISO8601] [--nonce HEX] [--manifest F --manifest-key F] [--root PEM] [--json]
 
@@ -26,16 +26,6 @@ and PCR0/1/2 against a signed manifest.
 exit: 0 valid, 1 invalid, 2 usage`;
 
 const hex = (b: Uint8Array | undefined) => (b === undefined ? null : Buffer.from(b).toString("hex"));
-
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-}
 
 /** The JSON report of `--json`. */
 export interface AttestationReport {
@@ -103,14 +93,14 @@ export const verifyAttestationCommand: Command = {
       throw new UsageError("--manifest and --manifest-key go together");
     }
     const roots = (values.root ?? []).map((path) => {
-      const pem = readFile(path, "root certificate").toString("utf8");
+      const pem = readInputFile(path, "root certificate").toString("utf8");
       if (!isCertificatePem(pem)) throw new UsageError(`${path} is not a PEM certificate`);
       return pem;
     });
-    const raw = readFile(positionals[0]!, "document");
-    const manifestText = values.manifest ? readFile(values.manifest, "manifest").toString("utf8") : undefined;
+    const raw = readInputFile(positionals[0]!, "document");
+    const manifestText = values.manifest ? readInputFile(values.manifest, "manifest").toString("utf8") : undefined;
     const manifestKey = values["manifest-key"]
-      ? readFile(values["manifest-key"], "manifest key").toString("utf8")
+      ? readInputFile(values["manifest-key"], "manifest key").toString("utf8")
       : undefined;
 
     let att: VerifiedAttestation | undefined;

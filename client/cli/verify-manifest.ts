@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isVettidError } from "../../lib/errors";
 import { isApproved, verifyManifest } from "../../lib/manifest";
 import { type CliIo, type Command, UsageError } from "./command";
+import { readInputText } from "./input-file";
 
 const USAGE = `vettid verify-manifest <manifest> --key F [--min-serial N] [--json]
 
@@ -16,16 +16,6 @@ not older than one already seen.
   --json            print {valid, serial, issuedAt, releases, errors}
 
 exit: 0 valid, 1 invalid, 2 usage`;
-
-function read(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-}
 
 /** `bin/vettid verify-manifest` (DESIGN.md §9). */
 export const verifyManifestCommand: Command = {
@@ -45,8 +35,8 @@ export const verifyManifestCommand: Command = {
     if (minSerial !== undefined && (!Number.isSafeInteger(minSerial) || minSerial < 0)) {
       throw new UsageError("--min-serial must be a non-negative integer");
     }
-    const text = read(positionals[0]!, "manifest");
-    const key = read(values.key, "key");
+    const text = readInputText(positionals[0]!, "manifest");
+    const key = readInputText(values.key, "key");
     try {
       const manifest = await verifyManifest(text, {
         publicKey: key,
