@@ -13,7 +13,7 @@ import { unixSocketTransport } from "../lib/frame-link";
 import type { Manifest } from "../lib/manifest";
 import { ProxyClient } from "../lib/proxy-client";
 import { vaultRequestWildcard } from "../lib/subjects";
-import { createSimulatedNsm, loadOrCreateDevCa } from "../local/nsm-sim";
+import { createSimulatedNsm, devManifest, loadOrCreateDevCa } from "../local/nsm-sim";
 import { staticServedVaults } from "../vsock-proxy/policy";
 import { VsockProxy } from "../vsock-proxy/proxy";
 import { natsUpstream } from "../vsock-proxy/upstreams/nats";
@@ -24,7 +24,6 @@ const env = (name: string): string => {
   if (!value) throw new Error(`${name} is required`);
   return value;
 };
-const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString("hex");
 const unused = async (): Promise<never> => {
   throw new VettidError("UNAVAILABLE", "not part of this benchmark");
 };
@@ -33,24 +32,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 async function proxy(): Promise<void> {
   const ca = await loadOrCreateDevCa(env("BENCH_CA_DIR"));
   const nsm = await createSimulatedNsm({ environment: "local", ca });
-  const now = new Date();
-  const manifest: Manifest = {
-    schema: "vettid.pcr-manifest/v1",
-    serial: 1,
-    issued_at: now.toISOString(),
-    releases: [
-      {
-        id: "bench",
-        pcr0: hex(nsm.pcrs[0]),
-        pcr1: hex(nsm.pcrs[1]),
-        pcr2: hex(nsm.pcrs[2]),
-        status: "active",
-        valid_from: new Date(now.getTime() - 60_000).toISOString(),
-        valid_until: null,
-        build: { commit: "0".repeat(40), bundle_sha384: "0".repeat(96) },
-      },
-    ],
-  };
+  const manifest: Manifest = devManifest(nsm.pcrs, { id: "bench" });
   const nc = await connect({ servers: env("BENCH_NATS_URL") });
   const vsockProxy = new VsockProxy({
     transport: unixSocketTransport(env("BENCH_SOCKET")),

@@ -17,7 +17,7 @@ import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-pro
 import { attestationRecipientVerifier, createKmsService } from "../../../local/aws/kms";
 import { createS3Store, type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
 import { type NatsServer, startNatsServer } from "../../../local/nats";
-import { createDevCa, createSimulatedNsm, type DevCa, type SimulatedNsm } from "../../../local/nsm-sim";
+import { createDevCa, createSimulatedNsm, type DevCa, devManifest, type SimulatedNsm } from "../../../local/nsm-sim";
 import { staticServedVaults } from "../../../vsock-proxy/policy";
 import { VsockProxy, type VsockProxyOptions } from "../../../vsock-proxy/proxy";
 import { kmsUpstream } from "../../../vsock-proxy/upstreams/kms";
@@ -42,27 +42,7 @@ export async function manifestFor(nsm: SimulatedNsm): Promise<Manifest> {
 /** The signed manifest text (flattened JWS) approving `nsm`'s PCRs, and its public key. */
 export async function signedManifestFor(nsm: SimulatedNsm): Promise<{ text: string; publicKey: JWK }> {
   const keys = await generateManifestKeyPair();
-  const now = new Date();
-  const text = await signManifest(
-    {
-      schema: "vettid.pcr-manifest/v1",
-      serial: 1,
-      issued_at: now.toISOString(),
-      releases: [
-        {
-          id: "test-1",
-          pcr0: hex(nsm.pcrs[0]),
-          pcr1: hex(nsm.pcrs[1]),
-          pcr2: hex(nsm.pcrs[2]),
-          status: "active",
-          valid_from: new Date(now.getTime() - 60_000).toISOString(),
-          valid_until: null,
-          build: { commit: "0".repeat(40), bundle_sha384: "0".repeat(96) },
-        },
-      ],
-    },
-    keys.privateKey,
-  );
+  const text = await signManifest(devManifest(nsm.pcrs, { id: "test-1" }), keys.privateKey);
   return { text, publicKey: keys.publicKey };
 }
 
