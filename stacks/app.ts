@@ -75,6 +75,7 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     artifactBucket: release.artifactBucket.bucket.bucket,
     artifactBucketArn: release.artifactBucket.arn,
     manifestUrl: release.manifestUrl,
+    manifestPublicKey: manifest.publicKey,
     release: currentRelease(manifest),
   });
   const keys = new KeysStack(scope, config, { hostRoleArn: vaultFleet.hostRole.arn, manifest });

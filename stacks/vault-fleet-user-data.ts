@@ -1,3 +1,11 @@
+import type { JsonWebKey } from "node:crypto";
+
+/** Where the user data writes the manifest release public key (`VETTID_MANIFEST_KEY_FILE`). */
+export const MANIFEST_KEY_PATH = "/etc/vettid/manifest-key.jwk.json";
+
+/** The host environment file (systemd `EnvironmentFile=` of the proxy and the enclave units). */
+export const HOST_ENV_PATH = "/etc/vettid/vault-host.env";
+
 /**
  * cloud-init user data of a vault host. The AMI (ami/packer) carries the Nitro Enclaves
  * CLI, the vsock proxy and the systemd units; this script writes the per-environment
@@ -13,6 +21,10 @@ export interface VaultUserDataProps {
   sealedStateBucket: string;
   sealingKeyAlias: string;
   manifestUrl: string;
+  /** The release public key (JWK, public members only) the manifest must verify with. */
+  manifestPublicKey: JsonWebKey;
+  /** Vault ids the proxy serves, or `["*"]` (accepted by the proxy in dev only). */
+  servedVaults: readonly string[];
   logGroup: string;
   /** Dimension of the host metrics (the enclave health alarm sums per group). */
   autoScalingGroupName: string;
@@ -26,7 +38,17 @@ export function eifObjectKey(releaseId: string): string {
   return `enclave/${releaseId}/vault.eif`;
 }
 
+/**
+ * The user data script. The environment file and the key are written through quoted
+ * heredocs, so the shell expands nothing in them: the values Terraform resolves are
+ * written exactly. The key's JSON travels base64-encoded (Terraform function arguments
+ * may not hold double quotes). /etc/vettid is group `vettid` (created by the AMI) so the proxy, which
+ * runs as that user, can read the world-readable key but not the root-only env file
+ * (systemd reads that before dropping privileges).
+ */
 export function vaultUserData(p: VaultUserDataProps): string {
+  if (p.servedVaults.length === 0) throw new Error("vaultFleet.servedVaults must name at least one vault (or *)");
+  if (p.manifestPublicKey.d !== undefined) throw new Error("the manifest key in user data must be a public key");
   const verify =
     p.release.eifSha384 === null
       ? "# The release record has no eif_sha384: the image is admitted by its PCRs alone (attestation)."
@@ -34,8 +56,14 @@ export function vaultUserData(p: VaultUserDataProps): string {
   return `#!/bin/bash
 set -euo pipefail
 umask 027
-install -d -m 0750 /etc/vettid /opt/vettid/enclave
-cat > /etc/vettid/vault-host.env <<ENV
+install -d -m 0750 -o root -g vettid /etc/vettid
+install -d -m 0750 /opt/vettid/enclave
+base64 --decode > ${MANIFEST_KEY_PATH} <<'JWK'
+${Buffer.from(JSON.stringify(p.manifestPublicKey), "utf8").toString("base64")}
+JWK
+chown root:root ${MANIFEST_KEY_PATH}
+chmod 0644 ${MANIFEST_KEY_PATH}
+cat > ${HOST_ENV_PATH} <<'ENV'
 VETTID_ENV=${p.environment}
 AWS_REGION=${p.region}
 VETTID_NATS_URL=${p.natsUrls.join(",")}
@@ -43,6 +71,8 @@ VETTID_NATS_CREDENTIALS_SECRET_ID=${p.natsCredentialsSecretArn}
 VETTID_BLOB_BUCKET=${p.sealedStateBucket}
 VETTID_KMS_KEY_ID=${p.sealingKeyAlias}
 VETTID_MANIFEST_URL=${p.manifestUrl}
+VETTID_MANIFEST_KEY_FILE=${MANIFEST_KEY_PATH}
+VETTID_PROXY_VAULTS=${p.servedVaults.join(",")}
 VETTID_LOG_GROUP=${p.logGroup}
 VETTID_METRICS_NAMESPACE=VettID/VaultHost
 VETTID_AUTOSCALING_GROUP=${p.autoScalingGroupName}

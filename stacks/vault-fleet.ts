@@ -1,3 +1,4 @@
+import type { JsonWebKey } from "node:crypto";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
@@ -37,6 +38,8 @@ export interface VaultFleetStackProps {
   artifactBucket: string;
   artifactBucketArn: string;
   manifestUrl: string;
+  /** The release public key (JWK) the manifest verifies with; the hosts' proxies verify with it too. */
+  manifestPublicKey: JsonWebKey;
   /** The release whose enclave image the hosts run (newest active in the manifest). */
   release: ManifestRelease;
 }
@@ -139,6 +142,8 @@ export class VaultFleetStack extends BaseStack {
       sealedStateBucket: props.sealedStateBucket,
       sealingKeyAlias: sealingKeyAlias(p),
       manifestUrl: props.manifestUrl,
+      manifestPublicKey: props.manifestPublicKey,
+      servedVaults: config.vaultFleet.servedVaults,
       logGroup: logGroup.name,
       autoScalingGroupName: asgName,
       release: { id: props.release.id, eifSha384: props.release.eifSha384 },

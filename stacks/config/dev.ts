@@ -32,6 +32,7 @@ export const dev: EnvConfig = {
     desiredCapacity: 1,
     enclaveMemoryMiB: 2048,
     enclaveCpuCount: 2,
+    servedVaults: ["*"],
   },
   release: {
     manifestFile: "stacks/config/dev-manifest.json",

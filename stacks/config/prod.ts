@@ -38,6 +38,8 @@ export const prod: EnvConfig = {
     desiredCapacity: 3,
     enclaveMemoryMiB: 8192,
     enclaveCpuCount: 4,
+    // Refused by the proxy outside local / dev until lease-based routing lands (docs/infrastructure.md).
+    servedVaults: ["*"],
   },
   release: {
     manifestFile: "stacks/config/release/prod/pcr-manifest.json",

@@ -38,6 +38,8 @@ export const staging: EnvConfig = {
     desiredCapacity: 2,
     enclaveMemoryMiB: 4096,
     enclaveCpuCount: 2,
+    // Refused by the proxy outside local / dev until lease-based routing lands (docs/infrastructure.md).
+    servedVaults: ["*"],
   },
   release: {
     manifestFile: "stacks/config/release/staging/pcr-manifest.json",

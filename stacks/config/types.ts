@@ -66,6 +66,12 @@ export interface EnvConfig {
     /** Memory and vCPUs given to the enclave (written to /etc/nitro_enclaves/allocator.yaml). */
     enclaveMemoryMiB: number;
     enclaveCpuCount: number;
+    /**
+     * Vault ids each host's vsock proxy serves (`VETTID_PROXY_VAULTS`), or `["*"]` for all.
+     * A static list until lease-based routing (DESIGN.md §4) replaces it; the proxy
+     * accepts `*` only in local / dev, so a staging or prod host with `*` starts no proxy.
+     */
+    servedVaults: readonly string[];
   };
   release: {
     /** Manifest file (flattened JWS JSON) relative to the repository root; `--manifest` overrides it. */

@@ -26,6 +26,11 @@ export interface StackManifest {
   serial: number;
   issuedAt: string;
   releases: ManifestRelease[];
+  /**
+   * The release public key the signature verified with, public members only: the vault
+   * hosts verify every manifest they fetch with this same key.
+   */
+  publicKey: JsonWebKey;
 }
 
 /** PCR values are SHA-384 digests: 48 bytes = 96 lowercase hex digits. */
@@ -45,6 +50,7 @@ export function parseManifest(text: string, publicJwk: JsonWebKey): StackManifes
   const signature = Buffer.from(asString(jws.signature, "manifest.signature"), "base64url");
   const header = asRecord(JSON.parse(Buffer.from(protectedB64, "base64url").toString("utf8")), "protected header");
   if (header.alg !== "ES256") throw new Error(`manifest: alg must be ES256, got ${String(header.alg)}`);
+  if (publicJwk.d !== undefined) throw new Error("manifest key: a private key was given; use the public JWK");
   const key = createPublicKey({ key: publicJwk, format: "jwk" });
   const signingInput = Buffer.from(`${protectedB64}.${payloadB64}`, "ascii");
   if (!verify("sha256", signingInput, { key, dsaEncoding: "ieee-p1363" }, signature)) {
@@ -58,7 +64,21 @@ export function parseManifest(text: string, publicJwk: JsonWebKey): StackManifes
   }
   if (!Array.isArray(payload.releases)) throw new Error("manifest: releases must be an array");
   const releases = payload.releases.map((raw, i) => parseRelease(raw, `releases[${i}]`));
-  return { text, serial, issuedAt: asString(payload.issued_at, "issued_at"), releases };
+  return {
+    text,
+    serial,
+    issuedAt: asString(payload.issued_at, "issued_at"),
+    releases,
+    publicKey: publicMembers(publicJwk),
+  };
+}
+
+/** The key's public members (kty, crv, x, y) plus its kid / alg / use labels when present. */
+function publicMembers(jwk: JsonWebKey): JsonWebKey {
+  const labels = Object.fromEntries(
+    (["kid", "alg", "use"] as const).flatMap((name) => (typeof jwk[name] === "string" ? [[name, jwk[name]]] : [])),
+  );
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, ...labels };
 }
 
 /** Reads and verifies the manifest file with the public JWK file. */

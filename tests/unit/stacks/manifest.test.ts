@@ -57,6 +57,18 @@ describe("stacks manifest input", () => {
     expect(currentRelease(manifest).id).toBe("r2");
   });
 
+  it("keeps the verifying key's public members for the hosts, and refuses a private key", () => {
+    // Prepare
+    const { text, jwk } = signed(payload);
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const privateJwk = privateKey.export({ format: "jwk" }) as JsonWebKey;
+    // Act
+    const manifest = parseManifest(text, { ...jwk, kid: "k1", alg: "ES256", ext: true });
+    // Assess
+    expect(manifest.publicKey).toEqual({ kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y, kid: "k1", alg: "ES256" });
+    expect(() => parseManifest(text, privateJwk)).toThrow("a private key was given");
+  });
+
   it("refuses a manifest signed by another key", () => {
     const { text } = signed(payload);
     const { jwk: other } = signed(payload);
