@@ -3,6 +3,7 @@
 # build publishes its AMI id to the SSM parameter the stacks read
 # (/vettid/<env>/ami/vault-host, /vettid/<env>/ami/nats).
 #
+#   npm run build:proxy   # dist/vsock-proxy/vsock-proxy.js + .sha384 (ami/build-proxy-bundle.ts)
 #   packer init ami/packer && packer build -var env=prod -var-file=ami/packer/prod.pkrvars.hcl ami/packer
 #
 # Provisioning connects through Session Manager (no inbound SSH, no public IP); the
@@ -40,7 +41,7 @@ variable "kms_key_id" {
 variable "proxy_bundle" {
   type        = string
   default     = "dist/vsock-proxy/vsock-proxy.js"
-  description = "The vsock proxy bundle, built from vsock-proxy/ at the release commit"
+  description = "The vsock proxy bundle: `npm run build:proxy` (ami/build-proxy-bundle.ts, deterministic, target node22) at the release commit"
 }
 
 variable "nats_version" {
@@ -141,7 +142,8 @@ build {
   provisioner "shell" {
     inline = [
       "set -euo pipefail",
-      # Nitro Enclaves CLI (nitro-cli, allocator service), Node 22 for the proxy, socat for the vsock bridge.
+      # Nitro Enclaves CLI (nitro-cli, allocator service), Node 22 for the proxy (the bundle's
+      # esbuild target, HOST_NODE_TARGET in ami/build-proxy-bundle.ts), socat for the vsock bridge.
       "sudo dnf install -y aws-nitro-enclaves-cli aws-nitro-enclaves-cli-devel nodejs22 socat jq",
       "sudo ln -sf /usr/bin/node-22 /usr/bin/node",
       "sudo useradd --system --no-create-home --shell /sbin/nologin vettid",
