@@ -26,6 +26,8 @@ export interface VaultUserDataProps {
   /** Vault ids the proxy serves, or `["*"]` (accepted by the proxy in dev only). */
   servedVaults: readonly string[];
   logGroup: string;
+  /** CloudWatch namespace of the host metrics (the one the host role may publish to). */
+  metricsNamespace: string;
   /** Dimension of the host metrics (the enclave health alarm sums per group). */
   autoScalingGroupName: string;
   release: { id: string; eifSha384: string | null };
@@ -74,7 +76,7 @@ VETTID_MANIFEST_URL=${p.manifestUrl}
 VETTID_MANIFEST_KEY_FILE=${MANIFEST_KEY_PATH}
 VETTID_PROXY_VAULTS=${p.servedVaults.join(",")}
 VETTID_LOG_GROUP=${p.logGroup}
-VETTID_METRICS_NAMESPACE=VettID/VaultHost
+VETTID_METRICS_NAMESPACE=${p.metricsNamespace}
 VETTID_AUTOSCALING_GROUP=${p.autoScalingGroupName}
 VETTID_ENCLAVE_RELEASE=${p.release.id}
 VETTID_ENCLAVE_EIF=/opt/vettid/enclave/vault.eif

@@ -145,6 +145,7 @@ export class VaultFleetStack extends BaseStack {
       manifestPublicKey: props.manifestPublicKey,
       servedVaults: config.vaultFleet.servedVaults,
       logGroup: logGroup.name,
+      metricsNamespace: VAULT_HOST_METRICS_NAMESPACE,
       autoScalingGroupName: asgName,
       release: { id: props.release.id, eifSha384: props.release.eifSha384 },
       artifactBucket: props.artifactBucket,

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envConfig } from "../../../stacks/config";
 import { REPO_ROOT, synthesize } from "../../../stacks/synthesize";
+import { VAULT_HOST_METRICS_NAMESPACE } from "../../../stacks/vault-fleet";
 import { HOST_ENV_PATH, MANIFEST_KEY_PATH } from "../../../stacks/vault-fleet-user-data";
 import { ProxyConfigSchema } from "../../../vsock-proxy/config";
 import { synthOptionsForTests } from "../../policy/synth-options";
@@ -165,6 +166,8 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
       }),
     );
     expect(result.data?.VETTID_NATS_URL).toHaveLength(3);
+    // The namespace the host role may publish to (its PutMetricData condition).
+    expect(result.data?.VETTID_METRICS_NAMESPACE).toBe(VAULT_HOST_METRICS_NAMESPACE);
     expect(result.data?.VETTID_MANIFEST_URL).toMatch(/^https:\/\//);
   });
 
