@@ -1,16 +1,22 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createUser } from "@nats-io/nkeys";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import type { JWK } from "jose";
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../client/device";
 import { sodiumReady } from "../lib/crypto";
 import type { EnrollmentResponse } from "../lib/edge";
 import { deriveSessionKeys, SealedChannel } from "../lib/envelope";
 import { isVettidError } from "../lib/errors";
-import { formatCreds, mintHostUserJwt } from "../lib/nats-auth";
-import { vaultRequestSubject, vaultRequestWildcard } from "../lib/subjects";
+import { type Transport, unixSocketTransport } from "../lib/frame-link";
+import { verifyManifest } from "../lib/manifest";
+import { formatCreds } from "../lib/nats-auth";
+import { ProxyClient } from "../lib/proxy-client";
+import { vaultRequestSubject } from "../lib/subjects";
+import type { StatePutAnswer } from "./enclave-echo";
 import type { Progress } from "./launcher/progress";
 import type { Topology } from "./launcher/topology";
+import { createSimulatedNsm } from "./nsm-sim";
 
 async function connectDevice(servers: string[], jwt: string, keys: DeviceKeys, inboxPrefix: string) {
   return connect({
@@ -22,13 +28,86 @@ async function connectDevice(servers: string[], jwt: string, keys: DeviceKeys, i
   });
 }
 
+interface ProxyHealth {
+  status: string;
+  enclaves: { connected: number; attested: number };
+  counters: { attestationFailures: number };
+}
+
+async function proxyHealth(url: string): Promise<ProxyHealth> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  return (await response.json()) as ProxyHealth;
+}
+
+/**
+ * A second simulated enclave under the same dev root but with another runtime digest
+ * (so PCRs the manifest does not list) answers the proxy's attestation challenge;
+ * the proxy must close its connection without ever confirming it.
+ */
+async function refusedUnlistedEnclave(topology: Topology): Promise<void> {
+  const { endpoints } = topology;
+  const nsm = await createSimulatedNsm({
+    environment: "local",
+    ca: topology.attestation.ca,
+    runtimeDigest: createHash("sha384").update("an unlisted vault runtime").digest(),
+  });
+  const before = await proxyHealth(endpoints.proxyHealth);
+  let challenged = 0;
+  let markClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+  const base = unixSocketTransport(endpoints.proxySocket);
+  const transport: Transport = {
+    address: base.address,
+    listen: (onConnection) => base.listen(onConnection),
+    async connect() {
+      const stream = await base.connect();
+      stream.once("close", () => markClosed());
+      return stream;
+    },
+  };
+  const unlisted = new ProxyClient({
+    transport,
+    attest: (nonce) => {
+      challenged += 1;
+      return nsm.attest({ nonce });
+    },
+    // one attempt: no reconnect within the step, and the proxy (not a client timeout) must close it
+    reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+    readyTimeoutMs: 60_000,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    unlisted.start();
+    await Promise.race([
+      closed,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("the proxy kept the unlisted enclave connected")), 10_000);
+      }),
+    ]);
+    if (challenged === 0) throw new Error("the proxy closed the connection before challenging the enclave");
+    if (unlisted.currentState === "ready") throw new Error("the proxy confirmed the unlisted enclave");
+    const after = await proxyHealth(endpoints.proxyHealth);
+    if (after.counters.attestationFailures <= before.counters.attestationFailures)
+      throw new Error("the proxy counted no attestation failure");
+    if (after.status !== "ok") throw new Error(`the proxy is ${after.status} for the listed enclave`);
+  } finally {
+    clearTimeout(timer);
+    await unlisted.close(0);
+  }
+}
+
 /**
  * The device journey over what exists so far: an operator invites, a new device
  * generates its keys and enrolls over REST, connects to NATS with the minted
- * credentials, talks E2E-sealed to a local responder on its own vault subject (a
- * replay is refused), is refused another vault's subject by the server, refreshes
- * its credentials with a signed request, and cannot reuse the invitation. The
- * vsock proxy and the vault runtime replace the responder as they land.
+ * credentials and talks E2E-sealed, through the vsock proxy, to the attested enclave
+ * stand-in (local/enclave-echo.ts) on its own vault subject (a replay is refused);
+ * the enclave seals state with a KMS data key it alone can open and writes it as a
+ * blob (a stale write fails); the proxy refuses an enclave the manifest does not
+ * list; the device is refused another vault's subject by the server, refreshes its
+ * credentials with a signed request, and cannot reuse the invitation. The vault
+ * runtime replaces the enclave stand-in when it lands.
  */
 export async function runJourney(topology: Topology, progress: Progress): Promise<void> {
   const { endpoints } = topology;
@@ -54,26 +133,23 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     throw new Error("the used invitation was accepted");
   });
 
-  // a stand-in for the host side until the vsock proxy and the vault runtime join
-  const hostKey = createUser();
-  const host = await mintHostUserJwt({
-    signing: {
-      accountPublicKey: topology.nats.keys.accountPublicKey,
-      signingKeySeed: topology.nats.keys.accountSigningSeed,
-    },
-    userPublicKey: hostKey.getPublicKey(),
-    hostId: "journey-host",
-  });
-  const hostConnection = await connect({
-    servers: endpoints.nats,
-    authenticator: credsAuthenticator(
-      new TextEncoder().encode(formatCreds(host.jwt, new TextDecoder().decode(hostKey.getSeed()))),
-    ),
-    name: "journey-responder",
-  });
   let nc: NatsConnection | undefined;
   const scratch = mkdtempSync(join(endpoints.stateDir, "journey-"));
   try {
+    await progress.step("GET /v1/pcr-manifest serves the signed dev manifest the proxy verifies against", async () => {
+      const response = await fetch(`${endpoints.rest}/v1/pcr-manifest`);
+      const served = await response.text();
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      if (served.trim() !== topology.attestation.manifestText.trim()) throw new Error("a different manifest is served");
+      const key = JSON.parse(readFileSync(endpoints.manifestKey, "utf8")) as JWK;
+      await verifyManifest(served, { publicKey: key });
+    });
+
+    await progress.step("the proxy refuses an enclave whose PCRs are not in the manifest (connection closed)", () =>
+      refusedUnlistedEnclave(topology),
+    );
+
+    // Stand-in for the attested device↔enclave handshake (it arrives with the vault runtime).
     const s = await sodiumReady();
     const context = {
       vaultId: enrollment.vaultId,
@@ -81,28 +157,12 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
       sessionId: s.to_hex(s.randombytes_buf(16)),
     };
     const deviceKx = s.crypto_kx_keypair();
-    const peerKx = s.crypto_kx_keypair();
+    const enclavePublicKey = await topology.enclave.acceptSession(context, deviceKx.publicKey);
     const sealer = new SealedChannel({
       role: "device",
       context,
-      keys: deriveSessionKeys("device", deviceKx, peerKx.publicKey, context.sessionId),
+      keys: deriveSessionKeys("device", deviceKx, enclavePublicKey, context.sessionId),
     });
-    const peer = new SealedChannel({
-      role: "enclave",
-      context,
-      keys: deriveSessionKeys("enclave", peerKx, deviceKx.publicKey, context.sessionId),
-    });
-    hostConnection.subscribe(vaultRequestWildcard(enrollment.vaultId), {
-      callback: (_err, msg) => {
-        try {
-          const opened = peer.open(msg.data);
-          msg.respond(peer.seal(opened.op, opened.plaintext));
-        } catch (err) {
-          msg.respond(new TextEncoder().encode(isVettidError(err) ? err.code : "INTERNAL"));
-        }
-      },
-    });
-    await hostConnection.flush();
 
     const connection = await progress.step("device connects to NATS with its minted user JWT", () =>
       connectDevice(enrollment.nats.servers, enrollment.nats.jwt, keys, enrollment.subjects.inboxPrefix),
@@ -110,16 +170,45 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     nc = connection;
     const canary = `canary-${s.to_hex(s.randombytes_buf(8))}`;
     const request = sealer.seal("echo", s.from_string(canary));
-    await progress.step("sealed request and reply on the device's own vault subject", async () => {
+    await progress.step("sealed echo via NATS → proxy → attested enclave stand-in and back", async () => {
       const reply = await connection.request(enrollment.subjects.request, request, { timeout: 5_000 });
       const opened = sealer.open(reply.data);
       if (s.to_string(opened.plaintext) !== canary) throw new Error("echo mismatch");
       if (Buffer.from(request).includes(Buffer.from(canary))) throw new Error("plaintext visible on the wire");
     });
-    await progress.step("replayed request is refused by the receiver", async () => {
+    await progress.step("replayed request is refused by the enclave", async () => {
       const reply = await connection.request(enrollment.subjects.request, request, { timeout: 5_000 });
       const answer = new TextDecoder().decode(reply.data);
       if (answer !== "ENVELOPE_REPLAYED") throw new Error(`expected ENVELOPE_REPLAYED, got ${answer.slice(0, 40)}`);
+    });
+    const state = s.from_string(`vault state ${canary}`);
+    const stored = await progress.step(
+      "enclave seals state with a KMS data key (GenerateDataKey + Recipient through the proxy; CMS opened inside)",
+      async () => {
+        const reply = await connection.request(enrollment.subjects.request, sealer.seal("state.put", state), {
+          timeout: 10_000,
+        });
+        const answer = JSON.parse(s.to_string(sealer.open(reply.data).plaintext)) as StatePutAnswer;
+        const dataKey = topology.enclave.openedDataKeys.at(-1);
+        if (dataKey?.length !== 32) throw new Error("the enclave opened no 32-byte data key");
+        if (topology.enclave.crossedTheLink(dataKey)) throw new Error("the data key crossed the proxy socket");
+        if (topology.enclave.crossedTheLink(state)) throw new Error("the state plaintext crossed the proxy socket");
+        const object = topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.get(answer.key);
+        if (!object) throw new Error(`no object ${answer.key} in the sealed-state bucket`);
+        if (object.data.includes(Buffer.from(state)) || object.data.includes(Buffer.from(dataKey)))
+          throw new Error("the stored blob holds plaintext");
+        return answer;
+      },
+    );
+    progress.info(`sealed blob ${stored.key} (${stored.bytes} bytes, version ${stored.version}) under ${stored.keyId}`);
+    await progress.step("a stale conditional write of the sealed blob fails (VERSION_CONFLICT)", async () => {
+      try {
+        await topology.enclave.client.blob.put(stored.key, new Uint8Array([1, 2, 3]), null);
+      } catch (err) {
+        if (isVettidError(err, "VERSION_CONFLICT")) return;
+        throw err;
+      }
+      throw new Error("the stale write was accepted");
     });
     await progress.step("publishing to another vault's subject is a permissions violation", async () => {
       const violation = new Promise<string>((resolve, reject) => {
@@ -142,7 +231,6 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     );
   } finally {
     await nc?.close().catch(() => undefined);
-    await hostConnection.close().catch(() => undefined);
     rmSync(scratch, { recursive: true, force: true });
   }
 }

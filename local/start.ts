@@ -26,7 +26,9 @@ async function main(): Promise<number> {
   const progress = createProgress();
   const stateDir = resolve(values["state-dir"] ?? ".vettid/local");
   progress.info("starting the local topology (emulators and dev keys: never for production)");
-  progress.info("present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager stand-in");
+  progress.info(
+    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, enclave stand-in (dev echo until the vault runtime lands)",
+  );
 
   let topology: Topology | undefined;
   let stopping: Promise<void> | undefined;
@@ -34,11 +36,13 @@ async function main(): Promise<number> {
     stopping ??= (topology?.stop() ?? Promise.resolve()).then(() => progress.info("stopped every child process"));
     return stopping;
   };
-  // a signal during start-up stops what has started
+  // a signal during start-up stops what has started. `on`, not `once`: a terminal's
+  // Ctrl-C reaches the whole process group and tsx relays it again, and a second
+  // signal without a listener would kill the launcher before it has stopped its children.
   const signalled = new Promise<void>((done) => {
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
-    process.once("SIGHUP", done);
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+    process.on("SIGHUP", done);
   });
 
   topology = await startTopology(stateDir, progress);

@@ -16,7 +16,7 @@ import {
   type LocalDynamoDb,
   startDynalite,
 } from "../aws/dynamodb";
-import { type AwsStandIn, startAwsJsonServer } from "../aws/json-protocol";
+import { type AwsJsonService, type AwsStandIn, startAwsJsonServer } from "../aws/json-protocol";
 import { createSecretsManagerStandIn, type SecretsManagerStandIn } from "../aws/secrets-manager";
 import { type LocalRoute, type RestAdapter, startRestAdapter } from "../rest";
 
@@ -33,7 +33,10 @@ export interface LocalEdgeOptions {
   keys: NatsKeyHierarchy;
   auth: NatsServerAuth;
   adminToken?: string;
+  /** File or URL of the signed PCR manifest that GET /v1/pcr-manifest serves. */
   manifestSource?: string;
+  /** Further AWS JSON services (e.g. the KMS stand-in) on the same server as Secrets Manager. */
+  awsServices?: AwsJsonService[];
   jwtTtlSeconds?: number;
   /** Fixed ports (0 = free). */
   ports?: { rest?: number; dynamodb?: number; secrets?: number };
@@ -45,6 +48,7 @@ export interface LocalEdgeOptions {
 export interface LocalEdge {
   rest: RestAdapter;
   dynamodb: LocalDynamoDb;
+  /** The AWS JSON 1.1 server: Secrets Manager and any `awsServices` (KMS in the topology). */
   secrets: AwsStandIn;
   secretsStandIn: SecretsManagerStandIn;
   tableName: string;
@@ -88,7 +92,10 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
         systemUserCreds: options.auth.systemUserCreds,
       }),
     );
-    const secrets = await startAwsJsonServer([secretsStandIn], options.ports?.secrets ?? 0);
+    const secrets = await startAwsJsonServer(
+      [secretsStandIn, ...(options.awsServices ?? [])],
+      options.ports?.secrets ?? 0,
+    );
     stops.push(() => secrets.stop());
 
     const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");

@@ -2,9 +2,15 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertDevOnly } from "../../lib/config";
+import { attestationRecipientVerifier, createKmsService } from "../aws/kms";
+import { type EnclaveEcho, startEnclaveEcho } from "../enclave-echo";
+import type { SimulatedNsm } from "../nsm-sim";
+import { type DevAttestation, prepareDevAttestation } from "./attestation";
 import { type LocalEdge, startLocalEdge } from "./edge";
 import { type OperatorNats, startOperatorNats } from "./nats";
 import type { Progress } from "./progress";
+import { type LocalProxy, startLocalProxy } from "./proxy";
+import { type LocalSealedState, startSealedState } from "./sealed-state";
 
 /** What `npm start -- --serve` publishes in `.vettid/local/endpoints.json`. */
 export interface Endpoints {
@@ -18,13 +24,32 @@ export interface Endpoints {
   /** AWS stand-ins (pass as `endpoint` to the SDK clients). */
   dynamodb: string;
   secretsManager: string;
+  /** KMS stand-in (the same AWS JSON server as Secrets Manager). */
+  kms: string;
+  /** The vault sealing key (its policy requires the simulated enclave's PCR0) and its alias. */
+  kmsSealingKey: string;
+  kmsSealingKeyAlias: string;
+  /** S3 stand-in (path-style) and the bucket of sealed vault state. */
+  s3: string;
+  sealedStateBucket: string;
+  /** The vsock proxy's enclave-side Unix socket and its loopback health endpoint. */
+  proxySocket: string;
+  proxyHealth: string;
+  /** The proxy's JSON log. */
+  proxyLog: string;
+  /** Dev root certificate of the simulated NSM (PEM; `--root`). */
+  devRoot: string;
+  /** Public manifest signing key (JWK; `--manifest-key`). */
+  manifestKey: string;
+  /** The signed PCR manifest approving the simulated enclave (served at GET /v1/pcr-manifest). */
+  manifest: string;
   /** The operator's public key and the VettID account's public key. */
   natsOperator: string;
   natsAccount: string;
   /** Creds of the system user that pushes claim updates (dev keys). */
   natsSystemCreds: string;
   /** The launcher's pid and its children's, so a caller can check they all stop. */
-  pids: { launcher: number; nats?: number };
+  pids: { launcher: number; nats?: number; proxy?: number };
   [extra: string]: unknown;
 }
 
@@ -33,6 +58,13 @@ export interface Topology {
   endpoints: Endpoints;
   nats: OperatorNats;
   edge: LocalEdge;
+  attestation: DevAttestation;
+  /** The simulated NSM of the local enclave (its PCRs are the manifest's). */
+  nsm: SimulatedNsm;
+  sealedState: LocalSealedState;
+  proxy: LocalProxy;
+  /** The dev stand-in for the vault runtime, attested and connected through the proxy. */
+  enclave: EnclaveEcho;
   /** Stops every child process and server, in reverse start order. */
   stop(): Promise<void>;
 }
@@ -60,15 +92,69 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     stops.push(() => nats.stop());
     progress.info(`nats-server on ${nats.server.url}; dev operator and account keys in ${join(natsDir, "keys.json")}`);
 
+    const attestation = await progress.step(
+      "dev attestation root, manifest signing key, simulated NSM and a signed manifest approving its PCRs",
+      () => prepareDevAttestation(join(stateDir, "attestation")),
+    );
+    const nsm = attestation.nsm;
+    progress.info(
+      `dev root ${attestation.files.devRoot}; manifest ${attestation.files.manifest} (key ${attestation.files.manifestKey})`,
+    );
+
     const adminToken = randomBytes(24).toString("base64url");
+    const kmsService = createKmsService({
+      environment: "local",
+      verifyRecipient: attestationRecipientVerifier([attestation.ca.rootCertificatePem]),
+    });
     const edge = await progress.step(
-      "REST edge on the API Gateway v2 adapter, dynalite and the Secrets Manager stand-in",
-      () => startLocalEdge({ natsUrls: [nats.server.url], keys: nats.keys, auth: nats.auth, adminToken }),
+      "REST edge on the API Gateway v2 adapter, dynalite, and the Secrets Manager + KMS stand-in",
+      () =>
+        startLocalEdge({
+          natsUrls: [nats.server.url],
+          keys: nats.keys,
+          auth: nats.auth,
+          adminToken,
+          manifestSource: attestation.files.manifest,
+          awsServices: [kmsService],
+        }),
     );
     stops.push(() => edge.stop());
     progress.info(
-      `REST edge on ${edge.rest.url} (dynalite ${edge.dynamodb.endpoint}, secrets ${edge.secrets.endpoint})`,
+      `REST edge on ${edge.rest.url} (dynalite ${edge.dynamodb.endpoint}, secrets + KMS ${edge.secrets.endpoint})`,
     );
+
+    const pcr0 = Buffer.from(nsm.pcrs[0] ?? new Uint8Array()).toString("hex");
+    const sealedState = await progress.step(
+      "KMS sealing key (policy: Recipient PCR0 = the simulated enclave's) and the S3 stand-in with the sealed-state bucket",
+      () => startSealedState(edge.secrets.endpoint, pcr0),
+    );
+    stops.push(() => sealedState.stop());
+    progress.info(`sealing key ${sealedState.keyAlias}; S3 ${sealedState.s3.endpoint} bucket ${sealedState.bucket}`);
+
+    const proxy = await progress.step(
+      "vsock proxy (child process, host NATS user, dev root, the signed manifest) on a Unix socket",
+      () =>
+        startLocalProxy({
+          dir: stateDir,
+          natsUrl: nats.server.url,
+          keys: nats.keys,
+          kmsEndpoint: edge.secrets.endpoint,
+          kmsKeyId: sealedState.keyAlias,
+          s3Endpoint: sealedState.s3.endpoint,
+          bucket: sealedState.bucket,
+          manifestFile: attestation.files.manifest,
+          manifestKeyFile: attestation.files.manifestKey,
+          devRootFile: attestation.files.devRoot,
+        }),
+    );
+    stops.push(() => proxy.stop());
+    progress.info(`vsock proxy pid ${proxy.pid} on ${proxy.socket}; health ${proxy.health}; log ${proxy.log}`);
+
+    const enclave = await progress.step(
+      "enclave stand-in (dev echo until the vault runtime lands) attests through the proxy with the simulated NSM",
+      () => startEnclaveEcho({ socket: proxy.socket, nsm, sealingKeyId: sealedState.keyAlias, tap: true }),
+    );
+    stops.push(() => enclave.close());
 
     const endpoints: Endpoints = {
       rest: edge.rest.url,
@@ -77,13 +163,28 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       stateDir,
       dynamodb: edge.dynamodb.endpoint,
       secretsManager: edge.secrets.endpoint,
+      kms: edge.secrets.endpoint,
+      kmsSealingKey: sealedState.keyArn,
+      kmsSealingKeyAlias: sealedState.keyAlias,
+      s3: sealedState.s3.endpoint,
+      sealedStateBucket: sealedState.bucket,
+      proxySocket: proxy.socket,
+      proxyHealth: proxy.health,
+      proxyLog: proxy.log,
+      devRoot: attestation.files.devRoot,
+      manifestKey: attestation.files.manifestKey,
+      manifest: attestation.files.manifest,
       natsOperator: nats.keys.operatorPublicKey,
       natsAccount: nats.keys.accountPublicKey,
       natsSystemCreds: join(natsDir, "system-user.creds"),
-      pids: { launcher: process.pid, ...(nats.server.pid ? { nats: nats.server.pid } : {}) },
+      pids: {
+        launcher: process.pid,
+        ...(nats.server.pid ? { nats: nats.server.pid } : {}),
+        ...(proxy.pid ? { proxy: proxy.pid } : {}),
+      },
     };
     writeFileSync(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-    return { endpoints, nats, edge, stop };
+    return { endpoints, nats, edge, attestation, nsm, sealedState, proxy, enclave, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -107,6 +107,9 @@ describe("the local launcher, as a new user drives it", () => {
         inboxPrefix: device.subjects.inboxPrefix,
       });
       await nc.close();
+      const proxyHealth = await fetch(String(endpoints.proxyHealth));
+      const proxyReport = (await proxyHealth.json()) as { status: string; enclaves: { attested: number } };
+      const servedManifest = await (await fetch(`${rest}/v1/pcr-manifest`)).text();
 
       // Assess the commands
       expect(output).toContain("dev only");
@@ -119,10 +122,19 @@ describe("the local launcher, as a new user drives it", () => {
       expect(reuse.stderr.trim().split("\n")).toHaveLength(1);
       expect(reuse.stderr).toContain("INVITATION_USED");
       expect(usage.code).toBe(2);
+      // Assess the enclave side: the proxy serves the attested enclave stand-in; the edge serves the dev manifest
+      expect(proxyHealth.status).toBe(200);
+      expect(proxyReport.status).toBe("ok");
+      expect(proxyReport.enclaves.attested).toBe(1);
+      expect(servedManifest.trim()).toBe(readFileSync(String(endpoints.manifest), "utf8").trim());
+      for (const file of ["manifestKey", "devRoot", "manifest", "proxySocket"]) {
+        expect(existsSync(String(endpoints[file]))).toBe(true);
+      }
+      expect(String(endpoints.stateDir)).toBe(stateDir);
 
       // Act: stop it
-      const pids = endpoints.pids as { launcher: number; nats: number };
-      const ports = ["rest", "nats", "dynamodb", "secretsManager"].map((k) =>
+      const pids = endpoints.pids as { launcher: number; nats: number; proxy: number };
+      const ports = ["rest", "nats", "dynamodb", "secretsManager", "kms", "s3", "proxyHealth"].map((k) =>
         Number(new URL(String(endpoints[k])).port),
       );
       // SIGTERM to the launcher itself (npm does not forward SIGTERM; a terminal's Ctrl-C reaches the whole group)
@@ -132,6 +144,8 @@ describe("the local launcher, as a new user drives it", () => {
       expect(exitCode).toBe(0);
       expect(alive(pids.launcher)).toBe(false);
       expect(alive(pids.nats)).toBe(false);
+      expect(alive(pids.proxy)).toBe(false);
+      expect(existsSync(String(endpoints.proxySocket))).toBe(false);
       for (const port of ports) expect(await portOpen(port)).toBe(false);
       expect(existsSync(endpointsPath)).toBe(false);
     } finally {
@@ -159,6 +173,9 @@ describe("the local launcher, as a new user drives it", () => {
     // Assess
     expect(result.out).toContain("journey passed");
     expect(result.out).toContain("permissions violation");
+    expect(result.out).toContain("✓ the proxy refuses an enclave whose PCRs are not in the manifest");
+    expect(result.out).toContain("✓ enclave seals state with a KMS data key");
+    expect(result.out).toContain("✓ a stale conditional write of the sealed blob fails");
     expect(result.code).toBe(0);
   });
 

@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createUser } from "@nats-io/nkeys";
+import { formatCreds, mintHostUserJwt, type NatsKeyHierarchy } from "../../lib/nats-auth";
+import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "../aws/dynamodb";
+import { freePort } from "../nats";
+
+/** Options of {@link startLocalProxy}. */
+export interface LocalProxyOptions {
+  /** Directory for the socket, the host creds and the proxy's log. */
+  dir: string;
+  natsUrl: string;
+  /** The dev key hierarchy (the account signing key mints the host user). */
+  keys: NatsKeyHierarchy;
+  kmsEndpoint: string;
+  kmsKeyId: string;
+  s3Endpoint: string;
+  bucket: string;
+  manifestFile: string;
+  manifestKeyFile: string;
+  devRootFile: string;
+}
+
+/** The vsock proxy running as a child process, as on a Nitro host. */
+export interface LocalProxy {
+  /** Unix socket the enclave side connects to (stands in for the vsock bridge). */
+  socket: string;
+  /** Loopback health endpoint (`/health`: 200 when an attested enclave is served). */
+  health: string;
+  /** The proxy's Powertools JSON log (its stdout and stderr). */
+  log: string;
+  /** The host user's NATS credentials file (mode 0600). */
+  creds: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** A Unix socket path is at most 107 bytes (sun_path is 108 with the terminating NUL). */
+const MAX_SOCKET_PATH = 107;
+/** Start-up budget: compiling and loading the proxy with tsx takes a second or two; 30 s covers a busy machine. */
+const START_TIMEOUT_MS = 30_000;
+/** How long a SIGTERM may take (the proxy drains up to VETTID_PROXY_DRAIN_MS first). */
+const STOP_TIMEOUT_MS = 5_000;
+const DRAIN_MS = 1_000;
+
+const repoRoot = resolve(__dirname, "..", "..");
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once("exit", () => done()));
+}
+
+/**
+ * DEV ONLY. Mints a host NATS user with the dev account signing key, then starts
+ * `vsock-proxy/main.ts` as a child process configured only through its documented
+ * environment variables (vsock-proxy/README.md), with the dev-only endpoint and
+ * root overrides pointing at the local stand-ins. Resolves once its health
+ * endpoint answers.
+ */
+export async function startLocalProxy(options: LocalProxyOptions): Promise<LocalProxy> {
+  const socket = join(options.dir, "proxy.sock");
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+    throw new Error(
+      `the proxy socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter --state-dir`,
+    );
+  }
+  rmSync(socket, { force: true });
+  const hostKey = createUser();
+  const host = await mintHostUserJwt({
+    signing: { accountPublicKey: options.keys.accountPublicKey, signingKeySeed: options.keys.accountSigningSeed },
+    userPublicKey: hostKey.getPublicKey(),
+    hostId: "local-host",
+  });
+  const creds = join(options.dir, "host-user.creds");
+  writeFileSync(creds, formatCreds(host.jwt, new TextDecoder().decode(hostKey.getSeed())), { mode: 0o600 });
+  const healthPort = await freePort();
+  const log = join(options.dir, "vsock-proxy.log");
+  const logFd = openSync(log, "w", 0o600);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    VETTID_ENV: "local",
+    VETTID_PROXY_SOCKET: socket,
+    VETTID_PROXY_HEALTH_PORT: String(healthPort),
+    VETTID_PROXY_DRAIN_MS: String(DRAIN_MS),
+    VETTID_NATS_URL: options.natsUrl,
+    VETTID_NATS_CREDS: creds,
+    VETTID_PROXY_VAULTS: "*",
+    AWS_REGION: LOCAL_AWS_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+    VETTID_KMS_KEY_ID: options.kmsKeyId,
+    VETTID_KMS_ENDPOINT: options.kmsEndpoint,
+    VETTID_BLOB_BUCKET: options.bucket,
+    VETTID_S3_ENDPOINT: options.s3Endpoint,
+    VETTID_MANIFEST_FILE: options.manifestFile,
+    VETTID_MANIFEST_KEY_FILE: options.manifestKeyFile,
+    VETTID_ATTESTATION_ROOT_FILE: options.devRootFile,
+  };
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "vsock-proxy", "main.ts")], {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", logFd, logFd],
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  const stop = async () => {
+    process.off("exit", killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      const killer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      child.kill("SIGTERM");
+      await exited(child);
+      clearTimeout(killer);
+    }
+    rmSync(socket, { force: true });
+    rmSync(creds, { force: true });
+  };
+  const base = `http://127.0.0.1:${healthPort}`;
+  try {
+    await waitUntilLive(child, `${base}/livez`, log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { socket, health: `${base}/health`, log, creds, pid: child.pid, stop };
+}
+
+async function waitUntilLive(child: ChildProcess, url: string, log: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const tail = readFileSync(log, "utf8").trim().split("\n").slice(-3).join("\n");
+      throw new Error(`the vsock proxy exited with ${child.exitCode ?? child.signalCode}: ${tail}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`the vsock proxy was not live within ${START_TIMEOUT_MS} ms (log: ${log})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,72 @@
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "../aws/dynamodb";
+import { createS3Store, type S3StandIn, startS3StandIn } from "../aws/s3";
+
+/** Bucket of sealed vault state in the local topology (objects under `vaults/`). */
+export const LOCAL_SEALED_STATE_BUCKET = "vettid-local-sealed-state";
+/** Alias of the local vault sealing key. */
+export const LOCAL_SEALING_KEY_ALIAS = "alias/vettid-local-sealing";
+
+/**
+ * The sealing key's policy (DESIGN.md §3 invariant 4): anyone may encrypt and
+ * describe, but data keys and decryption go only to a Recipient whose attested PCR0
+ * is `pcr0Hex`.
+ */
+export function sealingKeyPolicy(pcr0Hex: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "operators",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["kms:Encrypt", "kms:DescribeKey"],
+        Resource: "*",
+      },
+      {
+        Sid: "enclave-only",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: { StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": pcr0Hex } },
+      },
+    ],
+  });
+}
+
+/** The local sealed-state store: the S3 stand-in with its bucket, and the KMS sealing key. */
+export interface LocalSealedState {
+  s3: S3StandIn;
+  bucket: string;
+  /** ARN of the sealing key. */
+  keyArn: string;
+  keyAlias: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * DEV ONLY. Creates the sealing key on the KMS stand-in at `kmsEndpoint` through the
+ * production SDK (CreateKey with the PCR0 policy, CreateAlias) and starts the S3
+ * stand-in with the sealed-state bucket.
+ */
+export async function startSealedState(kmsEndpoint: string, pcr0Hex: string): Promise<LocalSealedState> {
+  const kms = new KMSClient({ endpoint: kmsEndpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
+  let keyArn: string;
+  try {
+    const created = await kms.send(
+      new CreateKeyCommand({ Policy: sealingKeyPolicy(pcr0Hex), Description: "vettid local vault sealing (dev only)" }),
+    );
+    keyArn = created.KeyMetadata?.Arn ?? "";
+    if (!keyArn) throw new Error("CreateKey returned no key ARN");
+    await kms.send(new CreateAliasCommand({ AliasName: LOCAL_SEALING_KEY_ALIAS, TargetKeyId: keyArn }));
+  } finally {
+    kms.destroy();
+  }
+  const s3 = await startS3StandIn({
+    environment: "local",
+    store: createS3Store(),
+    buckets: [LOCAL_SEALED_STATE_BUCKET],
+  });
+  return { s3, bucket: LOCAL_SEALED_STATE_BUCKET, keyArn, keyAlias: LOCAL_SEALING_KEY_ALIAS, stop: () => s3.stop() };
+}
