@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertDevOnly } from "../../lib/config";
 import { attestationRecipientVerifier, createKmsService } from "../aws/kms";
@@ -77,6 +77,8 @@ export interface Topology {
 export async function startTopology(stateDir: string, progress: Progress): Promise<Topology> {
   assertDevOnly("the local launcher", process.env.VETTID_ENV ?? "local");
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  // dev keys, creds and the proxy socket live here: private also when the directory already existed
+  chmodSync(stateDir, 0o700);
   const endpointsPath = join(stateDir, "endpoints.json");
   rmSync(endpointsPath, { force: true });
   const stops: (() => Promise<void>)[] = [];
