@@ -12,16 +12,16 @@
  * is called in-process with the device's X25519 public key instead.
  */
 import { createCipheriv, randomBytes } from "node:crypto";
-import { Duplex } from "node:stream";
 import type { Nsm } from "../lib/attestation";
 import { generateRecipientKeyPair } from "../lib/cms";
 import { sodiumReady } from "../lib/crypto";
 import { deriveSessionKeys, type EnvelopeContext, SealedChannel } from "../lib/envelope";
 import { isVettidError } from "../lib/errors";
-import { type Transport, unixSocketTransport } from "../lib/frame-link";
+import { unixSocketTransport } from "../lib/frame-link";
 import { type KmsRecipient, ProxyClient, type ProxyNatsMessage } from "../lib/proxy-client";
 import { blobKey } from "../lib/proxy-protocol";
 import { vaultRequestSubject, vaultRequestWildcard } from "../lib/subjects";
+import { recordingTransport } from "./recording-transport";
 
 /** Options of {@link startEnclaveEcho}. */
 export interface EnclaveEchoOptions {
@@ -49,40 +49,6 @@ export interface StatePutAnswer {
 export const STATE_BLOB_NAME = "state";
 /** Each `state.put` seals with AES-256-GCM under a fresh KMS data key: 12-byte nonce, 16-byte tag. */
 const GCM_NONCE_BYTES = 12;
-
-/** Wraps a transport so every byte written and read on its streams is recorded. */
-function tapped(inner: Transport, seen: Buffer[]): Transport {
-  return {
-    address: inner.address,
-    listen: (onConnection) => inner.listen(onConnection),
-    async connect() {
-      const socket = await inner.connect();
-      const tap = new Duplex({
-        write(chunk: Buffer, _encoding, callback) {
-          seen.push(Buffer.from(chunk));
-          socket.write(chunk, callback);
-        },
-        read() {
-          socket.resume();
-        },
-        final(callback) {
-          socket.end(callback);
-        },
-        destroy(err, callback) {
-          socket.destroy(err ?? undefined);
-          callback(err);
-        },
-      });
-      socket.on("data", (chunk: Buffer) => {
-        seen.push(Buffer.from(chunk));
-        if (!tap.push(chunk)) socket.pause();
-      });
-      socket.on("end", () => tap.push(null));
-      socket.on("close", () => tap.destroy());
-      return tap;
-    },
-  };
-}
 
 /** The running dev stand-in for the vault runtime. */
 export class EnclaveEcho {
@@ -205,7 +171,7 @@ export async function startEnclaveEcho(options: EnclaveEchoOptions): Promise<Enc
   const seen: Buffer[] | undefined = options.tap ? [] : undefined;
   const base = unixSocketTransport(options.socket);
   const client = new ProxyClient({
-    transport: seen ? tapped(base, seen) : base,
+    transport: seen ? recordingTransport(base, seen) : base,
     attest: (nonce) => options.nsm.attest({ nonce }),
     reconnect: { initialDelayMs: 50, maxDelayMs: 1_000 },
     readyTimeoutMs: options.readyTimeoutMs ?? 10_000,

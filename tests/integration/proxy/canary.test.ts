@@ -4,54 +4,19 @@
  * data key and no session key; neither does the blob store.
  */
 import { createCipheriv, randomBytes } from "node:crypto";
-import { Duplex } from "node:stream";
 import { sodium, sodiumReady } from "../../../lib/crypto";
 import { deriveSessionKeys, type EnvelopeContext, openEnvelope, sealEnvelope } from "../../../lib/envelope";
-import type { Transport } from "../../../lib/frame-link";
 import { blobKey } from "../../../lib/proxy-protocol";
 import { vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects";
+import { recordingTransport } from "../../../local/recording-transport";
 import { type ProxyTopology, startProxyTopology, VAULT } from "./topology";
-
-/** Wraps a transport so every byte written and read on its streams is recorded. */
-function tapped(inner: Transport, seen: Buffer[]): Transport {
-  return {
-    address: inner.address,
-    listen: (onConnection) => inner.listen(onConnection),
-    async connect() {
-      const socket = await inner.connect();
-      const tap = new Duplex({
-        write(chunk: Buffer, _encoding, callback) {
-          seen.push(Buffer.from(chunk));
-          socket.write(chunk, callback);
-        },
-        read() {
-          socket.resume();
-        },
-        final(callback) {
-          socket.end(callback);
-        },
-        destroy(err, callback) {
-          socket.destroy(err ?? undefined);
-          callback(err);
-        },
-      });
-      socket.on("data", (chunk: Buffer) => {
-        seen.push(Buffer.from(chunk));
-        if (!tap.push(chunk)) socket.pause();
-      });
-      socket.on("end", () => tap.push(null));
-      socket.on("close", () => tap.destroy());
-      return tap;
-    },
-  };
-}
 
 describe("what the proxy sees of a vault operation", () => {
   const seen: Buffer[] = [];
   let t: ProxyTopology;
   beforeAll(async () => {
     await sodiumReady();
-    t = await startProxyTopology({ wrapEnclaveTransport: (inner) => tapped(inner, seen) });
+    t = await startProxyTopology({ wrapEnclaveTransport: (inner) => recordingTransport(inner, seen) });
   });
   afterAll(async () => {
     await t?.stop();

@@ -20,9 +20,10 @@ import { vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects
 import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
 import { attestationRecipientVerifier, createKmsService } from "../../../local/aws/kms";
 import { type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
+import { sealingKeyPolicy } from "../../../local/launcher/sealed-state";
 import { freePort, type NatsServer, startNatsServer } from "../../../local/nats";
 import { createSimulatedNsm, type SimulatedNsm } from "../../../local/nsm-sim";
-import { BUCKET, pcr0KeyPolicy, signedManifestFor, VAULT } from "./topology";
+import { BUCKET, signedManifestFor, VAULT } from "./topology";
 
 const RETRYABLE = ["CHANNEL_CLOSED", "UNAVAILABLE", "TIMEOUT", "OVERLOADED"];
 const BLOB_BYTES = 64 * 1024;
@@ -101,7 +102,7 @@ describe("faults during traffic", () => {
     const credentials = { accessKeyId: "local", secretAccessKey: "local" };
     const kms = new KMSClient({ endpoint: kmsStandIn.endpoint, region: "us-east-1", credentials });
     const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString("hex");
-    keyId = (await kms.send(new CreateKeyCommand({ Policy: pcr0KeyPolicy(hex(nsm.pcrs[0])) }))).KeyMetadata
+    keyId = (await kms.send(new CreateKeyCommand({ Policy: sealingKeyPolicy(hex(nsm.pcrs[0])) }))).KeyMetadata
       ?.Arn as string;
     kms.destroy();
     s3 = await startS3StandIn({ environment: "local" });

@@ -19,8 +19,8 @@ import { attestationRecipientVerifier, createKmsService } from "../../../local/a
 import { isAllowed, parseKeyPolicy } from "../../../local/aws/kms-policy";
 import { type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
 import { decodeAwsChunked } from "../../../local/aws/s3-chunked";
+import { sealingKeyPolicy } from "../../../local/launcher/sealed-state";
 import { createSimulatedNsm, type SimulatedNsm } from "../../../local/nsm-sim";
-import { pcr0KeyPolicy } from "./topology";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString("hex");
@@ -39,7 +39,7 @@ describe("KMS stand-in (AWS JSON 1.1 through @aws-sdk/client-kms)", () => {
       }),
     ]);
     kms = new KMSClient({ endpoint: standIn.endpoint, region: "us-east-1", credentials });
-    const out = await kms.send(new CreateKeyCommand({ Policy: pcr0KeyPolicy(hex(nsm.pcrs[0])) }));
+    const out = await kms.send(new CreateKeyCommand({ Policy: sealingKeyPolicy(hex(nsm.pcrs[0])) }));
     keyArn = out.KeyMetadata?.Arn as string;
   });
   afterAll(async () => {

@@ -16,6 +16,7 @@ import { type KmsRecipient, ProxyClient } from "../../../lib/proxy-client";
 import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
 import { attestationRecipientVerifier, createKmsService } from "../../../local/aws/kms";
 import { createS3Store, type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
+import { sealingKeyPolicy } from "../../../local/launcher/sealed-state";
 import { type NatsServer, startNatsServer } from "../../../local/nats";
 import { createDevCa, createSimulatedNsm, type DevCa, devManifest, type SimulatedNsm } from "../../../local/nsm-sim";
 import { staticServedVaults } from "../../../vsock-proxy/policy";
@@ -44,30 +45,6 @@ export async function signedManifestFor(nsm: SimulatedNsm): Promise<{ text: stri
   const keys = await generateManifestKeyPair();
   const text = await signManifest(devManifest(nsm.pcrs, { id: "test-1" }), keys.privateKey);
   return { text, publicKey: keys.publicKey };
-}
-
-/** The PCR0 condition of the vault sealing key's policy (DESIGN.md §3 invariant 4). */
-export function pcr0KeyPolicy(pcr0Hex: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "admin",
-        Effect: "Allow",
-        Principal: { AWS: "*" },
-        Action: ["kms:Encrypt", "kms:DescribeKey"],
-        Resource: "*",
-      },
-      {
-        Sid: "enclave-only",
-        Effect: "Allow",
-        Principal: { AWS: "*" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: "*",
-        Condition: { StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": pcr0Hex } },
-      },
-    ],
-  });
 }
 
 export interface ProxyTopology {
@@ -120,7 +97,7 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
   });
-  const created = await kmsClient.send(new CreateKeyCommand({ Policy: pcr0KeyPolicy(hex(nsm.pcrs[0])) }));
+  const created = await kmsClient.send(new CreateKeyCommand({ Policy: sealingKeyPolicy(hex(nsm.pcrs[0])) }));
   const keyId = created.KeyMetadata?.Arn as string;
 
   const s3 = await startS3StandIn({ environment: "local", store: createS3Store() });
