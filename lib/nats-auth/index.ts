@@ -17,7 +17,14 @@ export {
   renderOperatorConfig,
 } from "./hierarchy";
 export { ACCOUNT_LIMITS, REVOCATION_RETENTION_SECONDS, SYSTEM_ACCOUNT_LIMITS, USER_JWT_TTL } from "./limits";
-export { ALWAYS_DENIED, type DevicePermissions, devicePermissions, hostPermissions } from "./permissions";
+export {
+  ALWAYS_DENIED,
+  type DevicePermissions,
+  devicePermissions,
+  hostPermissions,
+  LEASE_BUCKET,
+  LEASE_JETSTREAM_API,
+} from "./permissions";
 export {
   type AccountSigningKey,
   isUserPublicKey,

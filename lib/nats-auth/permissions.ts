@@ -43,16 +43,40 @@ export function devicePermissions(vaultId: string, deviceId: string): DevicePerm
   };
 }
 
+/** The JetStream KV bucket of vault leases (DESIGN.md §4 Routing) and its stream. */
+export const LEASE_BUCKET = "vettid-leases";
+const LEASE_STREAM = `KV_${LEASE_BUCKET}`;
+
+/**
+ * The JetStream API subjects a KV client needs for one bucket and nothing more:
+ * account info, the bucket stream's info and direct/message gets, and consumers on
+ * it (watches). Stream creation, deletion, purge and every other stream stay denied.
+ */
+export const LEASE_JETSTREAM_API = [
+  "$JS.API.INFO",
+  `$JS.API.STREAM.INFO.${LEASE_STREAM}`,
+  `$JS.API.STREAM.MSG.GET.${LEASE_STREAM}`,
+  `$JS.API.DIRECT.GET.${LEASE_STREAM}`,
+  `$JS.API.DIRECT.GET.${LEASE_STREAM}.>`,
+  `$JS.API.CONSUMER.*.${LEASE_STREAM}`,
+  `$JS.API.CONSUMER.*.${LEASE_STREAM}.>`,
+] as const;
+
 /**
  * Permissions of a vault host's proxy user: receive every device's requests for
  * the vaults it serves (all vaults; which ones it answers is decided by the vault
  * leases), reply into device inboxes and publish vault events. No `$SYS`; JetStream
- * API access is granted for the lease KV only.
+ * API access is granted for the lease KV bucket only ({@link LEASE_JETSTREAM_API}).
  */
 export function hostPermissions(): DevicePermissions {
   return {
     pub: {
-      allow: [`${SUBJECT_ROOT}.inbox.>`, `${SUBJECT_ROOT}.vault.*.evt.*`, "$JS.API.>", "$KV.vettid-leases.>"],
+      allow: [
+        `${SUBJECT_ROOT}.inbox.>`,
+        `${SUBJECT_ROOT}.vault.*.evt.*`,
+        ...LEASE_JETSTREAM_API,
+        `$KV.${LEASE_BUCKET}.>`,
+      ],
       deny: ["$SYS.>"],
     },
     sub: { allow: [`${SUBJECT_ROOT}.vault.*.req.*`, "_INBOX.>"], deny: ["$SYS.>"] },

@@ -127,6 +127,43 @@ describe("NATS authorization from minted user JWTs (real nats-server in operator
     await expect(violation).resolves.toMatch(/Permissions Violation for (Publish|Subscription)/);
   });
 
+  it.each([
+    ["delete a JetStream stream", "$JS.API.STREAM.DELETE.KV_vettid-leases"],
+    ["create a stream", "$JS.API.STREAM.CREATE.ANY"],
+    ["purge the lease stream", "$JS.API.STREAM.PURGE.KV_vettid-leases"],
+    ["read another stream", "$JS.API.STREAM.INFO.OTHER"],
+    ["use the system account API", "$SYS.REQ.ACCOUNT.PING"],
+  ])("the host user is refused: %s", async (_label, subject) => {
+    // Prepare
+    const violation = nextViolation(host);
+    // Act
+    host.publish(subject, "probe");
+    await host.flush().catch(() => undefined);
+    // Assess
+    await expect(violation).resolves.toMatch(/Permissions Violation for Publish/);
+  });
+
+  it("the host user may use the JetStream API of the lease bucket", async () => {
+    // Prepare: an allowed request reaches JetStream (or finds no responder); a refused one is a violation
+    const violations: string[] = [];
+    const watching = (async () => {
+      for await (const status of host.status()) {
+        const message = String((status as { error?: Error }).error?.message ?? "");
+        if (/Permissions Violation/i.test(message)) violations.push(message);
+      }
+    })();
+    // Act
+    const outcome = await host.request("$JS.API.STREAM.INFO.KV_vettid-leases", "", { timeout: 5_000 }).then(
+      (reply) => reply.string(),
+      (err: Error) => `${err.name}: ${err.message}`,
+    );
+    await host.flush();
+    // Assess
+    expect(outcome).not.toMatch(/permission/i);
+    expect(violations).toEqual([]);
+    void watching;
+  });
+
   test("bob is refused alice's request subject and her events in the same way", async () => {
     // Prepare
     const b = await connectAs(bob);
