@@ -94,7 +94,8 @@ export function createEnvelopedData(recipientSpki: Uint8Array, plaintext: Uint8A
  * content; anything else, or a key that does not unwrap, fails closed.
  *
  * @throws VettidError `BAD_REQUEST` for a malformed or unsupported structure,
- *   `FORBIDDEN` when no recipient entry opens with this key.
+ *   `FORBIDDEN` (one message, no cause) for every decryption failure: no recipient
+ *   entry opens with this key, or the content's padding is wrong.
  */
 export function openEnvelopedData(der: Uint8Array, privateKey: KeyObject): Uint8Array {
   if (der.length > MAX_ENVELOPED_DATA_BYTES) throw new VettidError("BAD_REQUEST", "EnvelopedData is too large");
@@ -136,13 +137,20 @@ export function openEnvelopedData(der: Uint8Array, privateKey: KeyObject): Uint8
     try {
       const decipher = createDecipheriv("aes-256-cbc", contentKey, iv);
       return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
-    } catch (err) {
-      throw new VettidError("BAD_REQUEST", "EnvelopedData content does not decrypt", { cause: err });
+    } catch {
+      // A bad CBC padding must look exactly like a key that does not unwrap: the host
+      // forges these envelopes, and a distinguishable padding error is a padding oracle.
+      throw unopenable();
     } finally {
       contentKey.fill(0);
     }
   }
-  throw new VettidError("FORBIDDEN", "no RSAES-OAEP-SHA-256 recipient in the EnvelopedData opens with this key");
+  throw unopenable();
+}
+
+/** The one error for every decryption failure (unwrap, key size, padding): no cause, no detail. */
+function unopenable(): VettidError {
+  return new VettidError("FORBIDDEN", "no RSAES-OAEP-SHA-256 recipient in the EnvelopedData opens with this key");
 }
 
 function isOaepSha256(algorithm: pkijs.AlgorithmIdentifier): boolean {

@@ -19,6 +19,32 @@ describe("CMS EnvelopedData (KMS CiphertextForRecipient)", () => {
     expect(() => openEnvelopedData(der, other.privateKey)).toThrow(expect.objectContaining({ code: "FORBIDDEN" }));
   });
 
+  it("fails a bad content padding exactly like a wrong key, so the host gets no padding oracle", () => {
+    // Prepare: the 32-byte key pads with a full block of 0x10; the DER ends with the
+    // 48 ciphertext bytes, so XOR-ing 0x10 into the last byte of the middle block turns
+    // the final plaintext byte into 0x00, never a valid PKCS#7 padding.
+    const der = createEnvelopedData(keys.publicKeySpki, dataKey);
+    const badPadding = new Uint8Array(der);
+    badPadding[der.length - 17] = (badPadding[der.length - 17] as number) ^ 0x10;
+    const capture = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (err) {
+        return err;
+      }
+      throw new Error("expected a failure");
+    };
+
+    // Act
+    const paddingError = capture(() => openEnvelopedData(badPadding, keys.privateKey)) as Error;
+    const wrongKeyError = capture(() => openEnvelopedData(der, other.privateKey)) as Error;
+
+    // Assess
+    expect(paddingError).toMatchObject({ code: "FORBIDDEN", message: wrongKeyError.message });
+    expect(paddingError.cause).toBeUndefined();
+    expect(wrongKeyError.cause).toBeUndefined();
+  });
+
   it("refuses garbage and fails a flipped byte with a typed error, never a crash", () => {
     const der = createEnvelopedData(keys.publicKeySpki, dataKey);
     expect(() => openEnvelopedData(new Uint8Array([0x30, 0x03, 1, 2, 3]), keys.privateKey)).toThrow();
