@@ -50,6 +50,11 @@ export function kmsChannel(deps: KmsChannelDeps): (frame: Frame) => Promise<Fram
     }
     if (frame.type === KMS_OPS.decrypt) {
       const keyIdText = readOptionalString(body, "keyId", MAX_KEY_ID_LENGTH);
+      // With an allow list, a Decrypt must name its key: without KeyId, KMS picks the key
+      // from the ciphertext blob, and any key the host's role may use would be reachable.
+      if (keyIdText === undefined && deps.allowedKeyIds) {
+        throw new VettidError("FORBIDDEN", "Decrypt must name an allowed keyId");
+      }
       const keyId = keyIdText === undefined ? undefined : allowedKey(keyIdText, deps);
       const ciphertextBlob = readBytes(body, "ciphertextBlob", MAX_CIPHERTEXT_BLOB_BYTES);
       const out = await deps.kms.decrypt({ ciphertextBlob, keyId, encryptionContext, attestation });
