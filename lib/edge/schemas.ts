@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { isUserPublicKey } from "../nats-auth";
 import { ID_PATTERN } from "../subjects";
 import { INVITATION_CODE_PATTERN } from "./invitation-code";
 
@@ -83,6 +84,7 @@ export const EnrollmentRequestSchema = z
       natsPublicKey: z
         .string()
         .regex(/^U[A-Z2-7]{55}$/, "must be a NATS user nkey")
+        .refine(isUserPublicKey, "must be a NATS user nkey with a valid checksum")
         .describe("the device's own NATS user public nkey (U…)"),
       name: z.string().min(1).max(64).optional(),
     }),

@@ -1,4 +1,4 @@
-import { Algorithms, encodeUser, fromSeed } from "@nats-io/jwt";
+import { Algorithms, encodeUser, fromPublic, fromSeed } from "@nats-io/jwt";
 import { USER_JWT_TTL } from "./limits";
 import { devicePermissions, hostPermissions } from "./permissions";
 
@@ -30,9 +30,19 @@ export interface MintedUserJwt {
 
 const USER_NKEY = /^U[A-Z2-7]{55}$/;
 
-/** True when `value` is a NATS user public nkey. */
+/**
+ * True when `value` is a NATS user public nkey: the `U` prefix, base32, and a
+ * valid CRC-16 checksum (the shape alone is not enough: nats-jwt refuses to sign
+ * for a key whose checksum is wrong, and so does nats-server).
+ */
 export function isUserPublicKey(value: unknown): value is string {
-  return typeof value === "string" && USER_NKEY.test(value);
+  if (typeof value !== "string" || !USER_NKEY.test(value)) return false;
+  try {
+    fromPublic(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -121,6 +121,22 @@ describe("REST edge: invitations and enrollment", () => {
     expect((unknown.json as { code: string }).code).toBe("INVITATION_INVALID");
   });
 
+  test("a NATS key with a wrong checksum is a 400 and leaves the invitation usable", async () => {
+    // Prepare
+    const code = await invite();
+    const keys = generateDeviceKeys();
+    const good = keys.nats.publicKey;
+    const last = good.at(-1) === "A" ? "B" : "A";
+    const badChecksum = { ...keys, nats: { ...keys.nats, publicKey: `${good.slice(0, -1)}${last}` } };
+    // Act
+    const refused = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, badChecksum) });
+    const enrolled = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, keys) });
+    // Assess
+    expect(refused.status).toBe(400);
+    expect((refused.json as { code: string }).code).toBe("VALIDATION_FAILED");
+    expect(enrolled.status).toBe(201);
+  });
+
   test("credential refresh needs a fresh signature by the device key, and a replay is refused", async () => {
     // Prepare
     const keys = generateDeviceKeys();
