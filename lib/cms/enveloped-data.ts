@@ -91,13 +91,16 @@ export function createEnvelopedData(recipientSpki: Uint8Array, plaintext: Uint8A
 /**
  * Decrypts a CMS EnvelopedData (DER or BER ContentInfo) with the enclave's RSA
  * private key. Accepts only RSAES-OAEP-SHA-256 key transport and AES-256-CBC
- * content; anything else, or a key that does not unwrap, fails closed.
+ * content; anything else, or a key that does not unwrap, fails closed. With
+ * `expectedBytes`, a plaintext of any other length fails like a wrong key: the host
+ * can truncate or re-pad the unauthenticated CBC content, and a length the caller
+ * would reject later, differently, is a padding oracle again.
  *
  * @throws VettidError `BAD_REQUEST` for a malformed or unsupported structure,
  *   `FORBIDDEN` (one message, no cause) for every decryption failure: no recipient
  *   entry opens with this key, or the content's padding is wrong.
  */
-export function openEnvelopedData(der: Uint8Array, privateKey: KeyObject): Uint8Array {
+export function openEnvelopedData(der: Uint8Array, privateKey: KeyObject, expectedBytes?: number): Uint8Array {
   if (der.length > MAX_ENVELOPED_DATA_BYTES) throw new VettidError("BAD_REQUEST", "EnvelopedData is too large");
   let enveloped: pkijs.EnvelopedData;
   try {
@@ -136,7 +139,12 @@ export function openEnvelopedData(der: Uint8Array, privateKey: KeyObject): Uint8
     if (contentKey.length !== CONTENT_KEY_BYTES) continue;
     try {
       const decipher = createDecipheriv("aes-256-cbc", contentKey, iv);
-      return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
+      const plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+      if (expectedBytes !== undefined && plaintext.length !== expectedBytes) {
+        plaintext.fill(0);
+        throw unopenable();
+      }
+      return new Uint8Array(plaintext);
     } catch {
       // A bad CBC padding must look exactly like a key that does not unwrap: the host
       // forges these envelopes, and a distinguishable padding error is a padding oracle.

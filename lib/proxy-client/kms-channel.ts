@@ -10,6 +10,9 @@ import {
 } from "../proxy-protocol";
 import type { Requester } from "./requester";
 
+/** Default data key length: an AES-256 key. */
+const DATA_KEY_BYTES = 32;
+
 /** The enclave's attested recipient: the document binds `privateKey`'s public half. */
 export interface KmsRecipient {
   /** An attestation document whose `public_key` is the DER SPKI of `privateKey`'s public key. */
@@ -41,10 +44,11 @@ export class KmsChannel {
     numberOfBytes?: number;
     encryptionContext?: Record<string, string>;
   }): Promise<GeneratedDataKey> {
+    const numberOfBytes = params.numberOfBytes ?? DATA_KEY_BYTES;
     const body = asRecord(
       await this.request("kms", KMS_OPS.generateDataKey, {
         keyId: params.keyId,
-        numberOfBytes: params.numberOfBytes ?? 32,
+        numberOfBytes,
         encryptionContext: params.encryptionContext ?? {},
         attestation: params.recipient.attestationDocument,
       }),
@@ -52,7 +56,7 @@ export class KmsChannel {
     const envelope = readBytes(body, "ciphertextForRecipient", MAX_ENVELOPED_DATA_BYTES);
     return {
       keyId: readString(body, "keyId", MAX_KEY_ID_LENGTH),
-      plaintext: openEnvelopedData(envelope, params.recipient.privateKey),
+      plaintext: openEnvelopedData(envelope, params.recipient.privateKey, numberOfBytes),
       ciphertextBlob: readBytes(body, "ciphertextBlob", MAX_CIPHERTEXT_BLOB_BYTES),
     };
   }
@@ -62,6 +66,8 @@ export class KmsChannel {
     ciphertextBlob: Uint8Array;
     recipient: KmsRecipient;
     keyId?: string;
+    /** Length of the data key (default 32); any other plaintext fails like a wrong key. */
+    numberOfBytes?: number;
     encryptionContext?: Record<string, string>;
   }): Promise<{ keyId: string; plaintext: Uint8Array }> {
     const body = asRecord(
@@ -75,7 +81,7 @@ export class KmsChannel {
     const envelope = readBytes(body, "ciphertextForRecipient", MAX_ENVELOPED_DATA_BYTES);
     return {
       keyId: readString(body, "keyId", MAX_KEY_ID_LENGTH),
-      plaintext: openEnvelopedData(envelope, params.recipient.privateKey),
+      plaintext: openEnvelopedData(envelope, params.recipient.privateKey, params.numberOfBytes ?? DATA_KEY_BYTES),
     };
   }
 }
