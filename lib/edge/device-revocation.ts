@@ -8,6 +8,16 @@ import type { DeviceRevokeRequest } from "./schemas";
 /** Who asks for a revocation: another device of the same user (signed), or an operator. */
 export type Revoker = { kind: "device"; request: DeviceRevokeRequest; sourceIp: string } | { kind: "operator" };
 
+/**
+ * How far past the revocation the account's revocation entry reaches. nats-server
+ * refuses a JWT issued at or before the entry's time; a credential refresh that
+ * read the device as active just before the revocation mints its JWT a little
+ * later (at most the 30 s function timeout), so an entry at "now" would let that
+ * JWT live for hours. 60 s covers the timeout twice; the device never gets a new
+ * JWT anyway, so an entry in the future costs nothing.
+ */
+export const REVOCATION_GRACE_SECONDS = 60;
+
 /** Optimistic-locking retries of the revocation list; contention needs parallel revocations. */
 const MAX_REVOCATION_WRITES = 5;
 
@@ -45,7 +55,10 @@ export async function revokeDevice(
       await ctx.revocationPusher.push(state.revocations);
       return { deviceId: targetDeviceId, status: "revoked" };
     }
-    const next = withRevocation(state.revocations, target.natsPublicKey, Math.floor(now / 1000));
+    // prune against the real clock, then let this entry reach past it
+    const nowSeconds = Math.floor(now / 1000);
+    const next = withRevocation(state.revocations, target.natsPublicKey, nowSeconds);
+    next[target.natsPublicKey] = nowSeconds + REVOCATION_GRACE_SECONDS;
     if (await ctx.store.putRevocations(next, state.version)) {
       await ctx.revocationPusher.push(next);
       return { deviceId: targetDeviceId, status: "revoked" };

@@ -2,7 +2,7 @@
 export type { EdgeContext, RevocationPusher } from "./context";
 export { issueNatsCredentials, vaultSubjects } from "./credentials";
 export { authenticateDevice, type SignedRequest } from "./device-auth";
-export { type Revoker, revokeDevice } from "./device-revocation";
+export { REVOCATION_GRACE_SECONDS, type Revoker, revokeDevice } from "./device-revocation";
 export { enroll } from "./enrollment";
 export {
   generateInvitationCode,
