@@ -2,6 +2,7 @@ import * as z from "zod";
 import { isUserPublicKey } from "../nats-auth";
 import { ID_PATTERN } from "../subjects";
 import { INVITATION_CODE_PATTERN } from "./invitation-code";
+import { isUsableEd25519PublicKey, isUsableX25519PublicKey } from "./public-keys";
 
 /**
  * The REST contract: request and response schemas. Handlers validate with them,
@@ -79,8 +80,12 @@ export const EnrollmentRequestSchema = z
   .strictObject({
     invitationCode: z.string().regex(INVITATION_CODE_PATTERN, "must be an invitation code (XXXX-XXXX-XXXX-XXXX)"),
     device: z.strictObject({
-      signingKey: key32.describe("Ed25519 public key (base64url, 32 bytes)"),
-      exchangeKey: key32.describe("X25519 public key (base64url, 32 bytes)"),
+      signingKey: key32
+        .refine(isUsableEd25519PublicKey, "must be an Ed25519 point on the curve and not of small order")
+        .describe("Ed25519 public key (base64url, 32 bytes)"),
+      exchangeKey: key32
+        .refine(isUsableX25519PublicKey, "must be an X25519 key not of low order")
+        .describe("X25519 public key (base64url, 32 bytes)"),
       natsPublicKey: z
         .string()
         .regex(/^U[A-Z2-7]{55}$/, "must be a NATS user nkey")

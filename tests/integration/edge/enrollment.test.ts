@@ -137,6 +137,26 @@ describe("REST edge: invitations and enrollment", () => {
     expect(enrolled.status).toBe(201);
   });
 
+  test("small-order Ed25519 and low-order X25519 keys are a 400 and leave the invitation usable", async () => {
+    // Prepare: the identity point verifies a forged signature (R = identity, S = 0) over any message
+    const code = await invite();
+    const keys = generateDeviceKeys();
+    const identity = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]).toString("base64url");
+    const zero = Buffer.alloc(32).toString("base64url");
+    // Act
+    const weakSigning = await edge.current.request("POST", "/v1/enrollments", {
+      json: enrollBody(code, { ...keys, signing: { ...keys.signing, publicKey: identity } }),
+    });
+    const weakExchange = await edge.current.request("POST", "/v1/enrollments", {
+      json: enrollBody(code, { ...keys, exchange: { ...keys.exchange, publicKey: zero } }),
+    });
+    const enrolled = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, keys) });
+    // Assess
+    expect([weakSigning.status, weakExchange.status]).toEqual([400, 400]);
+    expect((weakSigning.json as { code: string }).code).toBe("VALIDATION_FAILED");
+    expect(enrolled.status).toBe(201);
+  });
+
   test("credential refresh needs a fresh signature by the device key, and a replay is refused", async () => {
     // Prepare
     const keys = generateDeviceKeys();
