@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { isUsableEd25519PublicKey } from "./public-keys";
 
 /**
  * Signed device requests (credential refresh, device revocation): the device signs
@@ -64,7 +65,8 @@ export function signRequest(fields: SignedRequestFields, seed: Uint8Array): stri
 export function verifyRequestSignature(fields: SignedRequestFields, signature: string, publicKey: string): boolean {
   try {
     const sig = Buffer.from(signature, "base64url");
-    if (sig.length !== 64) return false;
+    // a small-order key verifies forged signatures: refuse it even if an old record holds one
+    if (sig.length !== 64 || !isUsableEd25519PublicKey(publicKey)) return false;
     return verify(null, canonicalSignedMessage(fields), ed25519PublicKey(Buffer.from(publicKey, "base64url")), sig);
   } catch {
     return false;

@@ -37,6 +37,16 @@ describe("signed device requests", () => {
     );
   });
 
+  test("a forged signature under a small-order key is refused for any message", () => {
+    // Prepare: with the identity point as key, (R = identity, S = 0) satisfies the verification equation
+    const identity = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]);
+    const forged = Buffer.concat([identity, Buffer.alloc(32)]).toString("base64url");
+    // Act
+    const accepted = verifyRequestSignature(fields, forged, identity.toString("base64url"));
+    // Assess
+    expect(accepted).toBe(false);
+  });
+
   test("garbage signatures and keys are refused, never thrown", () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (signature, key) => {
