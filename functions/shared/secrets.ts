@@ -36,11 +36,18 @@ export function createSecretReader(client: SecretsManagerClient | SecretsManager
         cache.set(secretId, { at: Date.now(), value });
         value.catch(() => cache.delete(secretId));
       }
+      let text: string;
+      try {
+        text = await value;
+      } catch (err) {
+        throw new VettidError("UNAVAILABLE", `secret ${secretId} could not be read`, { cause: err });
+      }
       let parsed: unknown;
       try {
-        parsed = JSON.parse(await value);
-      } catch (err) {
-        throw new VettidError("UNAVAILABLE", "a secret could not be read", { cause: err });
+        parsed = JSON.parse(text);
+      } catch {
+        // no cause: V8's JSON.parse message quotes the start of the text, i.e. of the secret
+        throw new VettidError("UNAVAILABLE", `secret ${secretId} is not JSON`);
       }
       const result = schema.safeParse(parsed);
       if (!result.success) throw new VettidError("CONFIG_INVALID", `secret ${secretId} has the wrong shape`);

@@ -52,4 +52,17 @@ describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client
     await expect(reader.json("json", z.object({ a: z.string() }))).resolves.toEqual({ a: "b" });
     await expect(reader.json("json", z.object({ a: z.number() }))).rejects.toMatchObject({ code: "CONFIG_INVALID" });
   });
+  test("a secret that is not JSON is refused without any of its text in the error or its causes", async () => {
+    // Prepare: a raw seed stored where a JSON object was expected
+    const seed = "SOALU7LPGJK2BDF7IHD7UZT6ZM23UMKYLGJLNN3UAGOAM4QO2NS6XBL5VQ";
+    await client.send(new CreateSecretCommand({ Name: "raw-seed", SecretString: seed }));
+    const reader = createSecretReader(client);
+    // Act
+    const error = await reader.json("raw-seed", z.object({})).catch((err: unknown) => err);
+    // Assess
+    const texts: string[] = [];
+    for (let e: unknown = error; e instanceof Error; e = e.cause) texts.push(e.message, String(e.stack));
+    expect(error).toMatchObject({ code: "UNAVAILABLE" });
+    expect(texts.join("\n")).not.toContain(seed.slice(0, 6));
+  });
 });
