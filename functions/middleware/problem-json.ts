@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { toVettidError } from "../../lib/errors";
+import { ERROR_CODES, toVettidError } from "../../lib/errors";
 import type { EdgeMiddleware, EdgeResult } from "./types";
 
 /** Options of {@link problemJson}. */
@@ -15,7 +15,8 @@ export const PROBLEM_TYPE_BASE = "urn:vettid:error:";
 /**
  * Maps every error to an RFC 9457 `application/problem+json` response with the
  * stable code from lib/errors. Errors that are not VettidErrors become a generic
- * 500 INTERNAL whose detail says nothing about internals; the cause is logged.
+ * 500 INTERNAL; every 5xx answers with its code's generic title only (its message
+ * and cause are logged, never sent).
  */
 export function problemJson(options: ProblemJsonOptions): EdgeMiddleware {
   for (const key of Object.keys(options)) {
@@ -34,13 +35,14 @@ export function problemJson(options: ProblemJsonOptions): EdgeMiddleware {
       }
       const body: Record<string, unknown> = {
         type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase()}`,
-        title: error.code === "INTERNAL" ? "Internal error" : error.message,
+        // a server-side failure's message names internals (secret ids, settings, upstreams): log it, never send it
+        title: status >= 500 ? ERROR_CODES[error.code].title : error.message,
         status,
         code: error.code,
         retryable: error.retryable,
         requestId: request.event?.requestContext?.requestId,
       };
-      if (error.code !== "INTERNAL" && error.message !== body.title) body.detail = error.message;
+      if (status < 500 && error.message !== body.title) body.detail = error.message;
       const issues = error.details?.issues;
       if (Array.isArray(issues)) body.errors = issues;
       const headers: Record<string, string> = { "content-type": "application/problem+json" };

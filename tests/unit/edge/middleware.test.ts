@@ -81,6 +81,23 @@ describe("edge middleware", () => {
     expect(result.body).not.toContain("secret internals");
   });
 
+  test.each([
+    ["CONFIG_INVALID", "secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:vettid/nats has the wrong shape"],
+    ["UNAVAILABLE", "secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:vettid/nats could not be read"],
+  ] as const)("a %s error answers with its generic title, never its internal message", async (code, message) => {
+    // Prepare
+    const failing = route(async () => {
+      throw new VettidError(code, message);
+    });
+    // Act
+    const result = await call(failing, event('{"a":"x"}'));
+    // Assess
+    expect(result.statusCode).toBeGreaterThanOrEqual(500);
+    expect(result.json.code).toBe(code);
+    expect(result.body).not.toContain("arn:aws");
+    expect(result.body).not.toContain("123456789012");
+  });
+
   test("a VettidError maps to its status and code", async () => {
     const refused = route(async () => {
       throw new VettidError("INVITATION_USED", "used");
