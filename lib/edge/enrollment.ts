@@ -14,7 +14,11 @@ function decide(invitation: InvitationRecord | undefined, device: EnrollmentRequ
   if (!invitation) throw new VettidError("INVITATION_INVALID", "unknown invitation code");
   if (invitation.status === "used") {
     const e = invitation.enrollment;
-    if (e && e.signingKey === device.signingKey && e.natsPublicKey === device.natsPublicKey) {
+    const same =
+      e?.signingKey === device.signingKey &&
+      e.exchangeKey === device.exchangeKey &&
+      e.natsPublicKey === device.natsPublicKey;
+    if (e && same) {
       return { kind: "retry", enrollment: e };
     }
     throw new VettidError("INVITATION_USED", "this invitation was already used by another device");

@@ -65,6 +65,9 @@ describe("REST edge: invitations and enrollment", () => {
     const other = await edge.current.request("POST", "/v1/enrollments", {
       json: enrollBody(code, generateDeviceKeys()),
     });
+    const otherExchangeKey = await edge.current.request("POST", "/v1/enrollments", {
+      json: enrollBody(code, { ...keys, exchange: generateDeviceKeys().exchange }),
+    });
     // Assess
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
@@ -73,6 +76,9 @@ describe("REST edge: invitations and enrollment", () => {
     expect([b.deviceId, b.vaultId, b.userId]).toEqual([a.deviceId, a.vaultId, a.userId]);
     expect(other.status).toBe(409);
     expect((other.json as { code: string }).code).toBe("INVITATION_USED");
+    // a device is all three of its keys: another X25519 key is another device
+    expect(otherExchangeKey.status).toBe(409);
+    expect((otherExchangeKey.json as { code: string }).code).toBe("INVITATION_USED");
   });
 
   test("concurrent enrollments with one invitation: exactly one device wins", async () => {
