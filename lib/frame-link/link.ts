@@ -30,6 +30,12 @@ export interface FrameLinkOptions {
   maxInFlight?: number;
   maxPending?: number;
   highWaterBytes?: number;
+  /**
+   * Bytes the write buffer may hold before the link is closed `OVERLOADED`: a peer that
+   * keeps sending requests but does not read their replies. Default: the high-water
+   * mark plus one maximum reply per in-flight request.
+   */
+  maxBufferedBytes?: number;
   requestTimeoutMs?: number;
   onRequest?: RequestHandler;
   /** One-way messages (id 0) from the peer. Must not throw. */
@@ -58,7 +64,8 @@ interface Pending {
  *   `OVERLOADED`; own requests beyond `maxPending` fail `OVERLOADED`; while the
  *   write buffer is above `highWaterBytes`, own requests wait for 'drain' and
  *   one-way messages are dropped and counted. Reading never pauses, so two links
- *   can never deadlock waiting on each other.
+ *   can never deadlock waiting on each other; a peer whose unread replies pass
+ *   `maxBufferedBytes` is disconnected `OVERLOADED`.
  * - Any malformed frame or protocol violation closes this link only (the decoder
  *   is poisoned after an error); pending requests fail `CHANNEL_CLOSED`.
  * - Writes issued in one tick are batched (cork / uncork) into one system call.
@@ -71,6 +78,7 @@ export class FrameLink {
   private readonly maxInFlight: number;
   private readonly maxPending: number;
   private readonly highWaterBytes: number;
+  private readonly maxBufferedBytes: number;
   private readonly requestTimeoutMs: number;
   private readonly options: FrameLinkOptions;
   private readonly pending = new Map<number, Pending>();
@@ -92,6 +100,7 @@ export class FrameLink {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.highWaterBytes = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? this.highWaterBytes + this.maxInFlight * this.maxFrameBytes;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.counters = options.counters ?? createLinkCounters();
     this.decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
@@ -349,6 +358,11 @@ export class FrameLink {
       process.nextTick(() => this.flush());
     }
     this.stream.write(bytes);
+    // Replies free their in-flight slot when written, not when read: without this cap a
+    // peer that sends requests and never reads would grow this buffer without bound.
+    if (this.stream.writableLength > this.maxBufferedBytes) {
+      this.close(new VettidError("OVERLOADED", "the peer does not read its replies"));
+    }
   }
 
   private flush(): void {

@@ -84,6 +84,40 @@ describe("FrameLink", () => {
     await pair.close();
   });
 
+  it("disconnects a peer that sends requests but never reads the replies, instead of buffering without bound", async () => {
+    // Prepare: a raw peer that writes 200 requests for 16 KiB replies and never reads
+    const transport = unixSocketTransport(socketPath());
+    let accepted: (stream: Duplex) => void = () => {};
+    const acceptedStream = new Promise<Duplex>((resolve) => {
+      accepted = resolve;
+    });
+    const listener = await transport.listen((stream) => accepted(stream));
+    const peer = await transport.connect();
+    peer.pause();
+    const server = new FrameLink(await acceptedStream, {
+      highWaterBytes: 64 * 1024,
+      maxBufferedBytes: 256 * 1024,
+      onRequest: () => new Uint8Array(16 * 1024),
+    });
+    const requests = 200;
+
+    // Act
+    for (let id = 1; id <= requests; id += 1) peer.write(encodeFrame({ channel: "blob", id, type: "get", body: null }));
+    for (let i = 0; i < 10_000 && server.isOpen && server.counters.framesIn < requests; i += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    const open = server.isOpen;
+    const error = server.error;
+    server.close();
+    peer.destroy();
+    await listener.close();
+
+    // Assess: 200 × 16 KiB = 3.2 MiB of replies, far above what the kernel and the cap hold
+    expect(open).toBe(false);
+    expect(error).toMatchObject({ code: "OVERLOADED" });
+  });
+
   it("fails a request locally with OVERLOADED beyond the pending cap", async () => {
     const pair = await linkPair({ onRequest: () => new Promise<FrameValue>(() => {}) }, { maxPending: 2 });
     void pair.clientLink.request("blob", "get", null).catch(() => {});
