@@ -47,6 +47,19 @@ export function mayPublishEvent(subject: string, served: ServedVaults): boolean 
   return parsed?.kind === "event" && served.serves(parsed.vaultId);
 }
 
+/**
+ * A reply subject delivered with a request may be granted to the enclave only when it
+ * is an inbox of the device that sent the request (`….req.<device>` → `vettid.v1.inbox.<device>.…`):
+ * NATS does not check a publisher's reply subject, so a device could otherwise make the
+ * enclave answer into another device's inbox.
+ */
+export function mayGrantReply(requestSubject: string, reply: string): boolean {
+  const request = parseSubject(requestSubject);
+  if (request?.kind !== "request") return false;
+  const inbox = parseSubject(reply);
+  return inbox?.kind === "inbox" && inbox.deviceId === request.deviceId;
+}
+
 /** The enclave may read and write the blobs of the vaults it serves. */
 export function mayUseBlob(key: string, served: ServedVaults): boolean {
   const parsed = parseBlobKey(key);

@@ -11,7 +11,7 @@ import {
   readInteger,
   readString,
 } from "../../lib/proxy-protocol";
-import { isInboxSubject, mayPublishEvent, maySubscribe, type ServedVaults } from "../policy";
+import { isInboxSubject, mayGrantReply, mayPublishEvent, maySubscribe, type ServedVaults } from "../policy";
 import { ReplyGrants } from "../reply-grants";
 import type { NatsUpstream } from "../upstreams/types";
 
@@ -97,7 +97,7 @@ export class NatsBridge {
       throw new VettidError("OVERLOADED", `more than ${MAX_SUBSCRIPTIONS} subscriptions`);
     }
     const sub = this.deps.nats.subscribe(subject, (msgSubject, reply, data) => {
-      if (reply !== undefined) this.grants.grant(reply);
+      if (reply !== undefined && mayGrantReply(msgSubject, reply)) this.grants.grant(reply);
       const sent = this.link.send("nats", NATS_OPS.message, { sid, subject: msgSubject, reply: reply ?? null, data });
       if (!sent) this.deps.onDropped?.();
     });

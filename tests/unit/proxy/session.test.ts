@@ -104,6 +104,25 @@ describe("vsock-proxy session", () => {
     await t.stop();
   });
 
+  it("does not let the enclave answer into another device's inbox named as a request's reply subject", async () => {
+    // Prepare: dev-1's request names dev-2's inbox as its reply subject
+    const t = await setup();
+    await t.client.ready(5_000);
+    const answers: Promise<unknown>[] = [];
+    await t.client.nats.subscribe(vaultRequestWildcard(VAULT), (msg) => {
+      answers.push(t.client.nats.publish(msg.reply as string, bytes("answer")).catch((err: unknown) => err));
+    });
+
+    // Act
+    t.nats.inject(vaultRequestSubject(VAULT, "dev-1"), bytes("question"), `${deviceInboxPrefix("dev-2")}.abc`);
+    for (let i = 0; i < 1_000 && answers.length === 0; i += 1) await new Promise((r) => setImmediate(r));
+
+    // Assess
+    expect(await Promise.all(answers)).toEqual([expect.objectContaining({ code: "FORBIDDEN" })]);
+    expect(t.nats.published).toHaveLength(0);
+    await t.stop();
+  });
+
   it("refuses subjects of other vaults, wildcards and inboxes it was not given, with FORBIDDEN", async () => {
     const t = await setup();
     await t.client.ready(5_000);
