@@ -37,6 +37,8 @@ export function kmsChannel(deps: KmsChannelDeps): (frame: Frame) => Promise<Fram
   return async (frame): Promise<FrameValue> => {
     const body = asRecord(frame.body);
     const attestation = readBytes(body, "attestation", MAX_ATTESTATION_BYTES);
+    // Never forward a Recipient without a document: KMS must see one to encrypt to.
+    if (attestation.length === 0) throw new VettidError("BAD_REQUEST", "attestation must not be empty");
     const encryptionContext = readContext(body);
     if (frame.type === KMS_OPS.generateDataKey) {
       const keyId = allowedKey(readString(body, "keyId", MAX_KEY_ID_LENGTH), deps);

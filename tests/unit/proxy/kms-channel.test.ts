@@ -39,6 +39,27 @@ describe("kms channel of the proxy", () => {
     expect(calls).toEqual([]);
   });
 
+  it("refuses GenerateDataKey and Decrypt with an empty or missing attestation, calling nothing", async () => {
+    // Prepare
+    const { kms, calls } = recordingKms();
+    const handle = kmsChannel({ kms });
+    const bodies = [
+      { keyId: "alias/k", numberOfBytes: 32, attestation: new Uint8Array(0) },
+      { keyId: "alias/k", numberOfBytes: 32 },
+    ];
+
+    // Act
+    const results = await Promise.allSettled([
+      ...bodies.map((body) => handle(kmsFrame(KMS_OPS.generateDataKey, body))),
+      ...bodies.map((body) => handle(kmsFrame(KMS_OPS.decrypt, { ...body, ciphertextBlob: new Uint8Array([9]) }))),
+    ]);
+
+    // Assess
+    const refused = { status: "rejected", reason: expect.objectContaining({ code: "BAD_REQUEST" }) };
+    expect(results).toEqual([refused, refused, refused, refused]);
+    expect(calls).toEqual([]);
+  });
+
   it("forwards a Decrypt naming an allowed key, and one without keyId when no allow list is set", async () => {
     // Prepare
     const { kms, calls } = recordingKms();
