@@ -17,6 +17,7 @@ export interface PolicyContext {
 interface Statement {
   Effect?: unknown;
   Action?: unknown;
+  NotAction?: unknown;
   Condition?: unknown;
 }
 
@@ -60,11 +61,21 @@ export function parseKeyPolicy(text: string): KeyPolicy {
 export function isAllowed(policy: KeyPolicy, action: string, context: PolicyContext): boolean {
   let allowed = false;
   for (const statement of policy.statements) {
-    if (!actionMatches(statement.Action, action)) continue;
+    if (!statementCovers(statement, action)) continue;
     if (statement.Effect === "Deny" && conditionsHold(statement.Condition, context, true)) return false;
     if (statement.Effect === "Allow" && conditionsHold(statement.Condition, context, false)) allowed = true;
   }
   return allowed;
+}
+
+/**
+ * Whether a statement is about `action`: `Action` lists it, or `NotAction` does not.
+ * A statement with neither is a Deny that applies and an Allow that does not (fail closed).
+ */
+function statementCovers(statement: Statement, action: string): boolean {
+  if (statement.Action !== undefined) return actionMatches(statement.Action, action);
+  if (statement.NotAction !== undefined) return !actionMatches(statement.NotAction, action);
+  return statement.Effect === "Deny";
 }
 
 function actionMatches(actions: unknown, action: string): boolean {
