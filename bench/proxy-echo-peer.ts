@@ -54,7 +54,7 @@ async function enclave(): Promise<void> {
   const nsm = await createSimulatedNsm({ environment: "local", ca });
   const client = new ProxyClient({
     transport: unixSocketTransport(env("BENCH_SOCKET")),
-    attest: (nonce) => nsm.attest({ nonce }),
+    attest: (request) => nsm.attest(request),
   });
   client.start();
   await client.ready(30_000);

@@ -172,7 +172,7 @@ export async function startEnclaveEcho(options: EnclaveEchoOptions): Promise<Enc
   const base = unixSocketTransport(options.socket);
   const client = new ProxyClient({
     transport: seen ? recordingTransport(base, seen) : base,
-    attest: (nonce) => options.nsm.attest({ nonce }),
+    attest: (request) => options.nsm.attest(request),
     reconnect: { initialDelayMs: 50, maxDelayMs: 1_000 },
     readyTimeoutMs: options.readyTimeoutMs ?? 10_000,
   });

@@ -69,9 +69,9 @@ async function refusedUnlistedEnclave(topology: Topology): Promise<void> {
   };
   const unlisted = new ProxyClient({
     transport,
-    attest: (nonce) => {
+    attest: (request) => {
       challenged += 1;
-      return nsm.attest({ nonce });
+      return nsm.attest(request);
     },
     // one attempt: no reconnect within the step, and the proxy (not a client timeout) must close it
     reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },

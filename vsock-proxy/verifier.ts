@@ -1,6 +1,9 @@
 import { verifyAttestation } from "../lib/attestation";
 import { VettidError } from "../lib/errors";
 import type { Manifest } from "../lib/manifest";
+import { PROXY_ATTESTATION_PURPOSE } from "../lib/proxy-protocol";
+
+const PURPOSE = Buffer.from(PROXY_ATTESTATION_PURPOSE, "utf8");
 
 /** Who the proxy is talking to, once its attestation checked out. */
 export interface EnclaveIdentity {
@@ -38,7 +41,9 @@ const DEFAULT_MAX_AGE_MS = 5 * 60_000;
 /**
  * The production verifier: lib/attestation's `verifyAttestation` with the
  * challenge nonce and the manifest, so only an enclave whose PCR0/1/2 match an
- * active release is served.
+ * active release is served. The document must carry `PROXY_ATTESTATION_PURPOSE` as
+ * its `user_data`, so a document made for a device is never accepted here, and one
+ * made here is marked for devices to refuse.
  */
 export function attestationVerifier(options: AttestationVerifierOptions): EnclaveVerifier {
   return {
@@ -50,6 +55,9 @@ export function attestationVerifier(options: AttestationVerifierOptions): Enclav
         manifest,
         maxAgeMs: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
       });
+      if (!verified.userData || !PURPOSE.equals(Buffer.from(verified.userData))) {
+        throw new VettidError("ATTESTATION_INVALID", "the document was not made for the proxy's challenge (user_data)");
+      }
       const pcr0 = verified.pcrs[0];
       if (!pcr0) throw new VettidError("ATTESTATION_INVALID", "the document has no PCR0");
       return { moduleId: verified.moduleId, pcr0: Buffer.from(pcr0).toString("hex") };

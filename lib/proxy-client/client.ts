@@ -11,6 +11,7 @@ import {
   type METRIC_UNITS,
   METRICS_OPS,
   NATS_OPS,
+  PROXY_ATTESTATION_PURPOSE,
   readBytes,
 } from "../proxy-protocol";
 import { type BackoffOptions, backoffDelay } from "./backoff";
@@ -24,10 +25,11 @@ export interface ProxyClientOptions {
   /** How to reach the proxy (a Unix socket here; the vsock bridge in production). */
   transport: Transport;
   /**
-   * Produces an attestation document that carries `nonce` (the NSM's `attest`).
-   * Called on every connection: the proxy bridges nothing until it has verified it.
+   * Produces an attestation document that carries `nonce` and `userData` (the NSM's
+   * `attest`; `userData` is always {@link PROXY_ATTESTATION_PURPOSE}). Called on every
+   * connection: the proxy bridges nothing until it has verified it.
    */
-  attest(nonce: Uint8Array): Promise<Uint8Array>;
+  attest(request: { nonce: Uint8Array; userData: Uint8Array }): Promise<Uint8Array>;
   reconnect?: BackoffOptions;
   /** How long to wait for the proxy's `ready` after connecting (default 30 s). */
   readyTimeoutMs?: number;
@@ -252,7 +254,10 @@ export class ProxyClient {
     if (frame.channel === "control" && frame.type === CONTROL_OPS.attest) {
       const nonce = readBytes(asRecord(frame.body), "nonce", ATTEST_NONCE_BYTES);
       if (nonce.length !== ATTEST_NONCE_BYTES) throw new VettidError("BAD_REQUEST", "nonce must be 32 bytes");
-      const document = await this.options.attest(nonce);
+      const document = await this.options.attest({
+        nonce,
+        userData: new TextEncoder().encode(PROXY_ATTESTATION_PURPOSE),
+      });
       return { document };
     }
     if (frame.channel === "health" && frame.type === HEALTH_OPS.ping) {

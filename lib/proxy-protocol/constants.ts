@@ -41,6 +41,14 @@ export const METRIC_UNITS = ["Count", "Milliseconds", "Bytes", "Percent", "None"
 export const ATTEST_NONCE_BYTES = 32;
 
 /**
+ * The `user_data` of every document the enclave produces for the proxy's challenge.
+ * The host chooses that challenge's nonce freely, so these documents are marked for
+ * this one purpose: a device must refuse a document carrying this `user_data`, and
+ * the proxy refuses a document without it.
+ */
+export const PROXY_ATTESTATION_PURPOSE = "vettid/proxy-attestation/v1";
+
+/**
  * Largest attestation document accepted. Derivation: a Nitro document is about
  * 4.5 KiB (certificate + 4-certificate bundle + 16 PCRs) plus up to 3 × 1 KiB of
  * public key, user data and nonce; 16 KiB leaves ample room.

@@ -35,4 +35,5 @@ export {
   METRIC_UNITS,
   METRICS_OPS,
   NATS_OPS,
+  PROXY_ATTESTATION_PURPOSE,
 } from "./constants";

@@ -137,7 +137,7 @@ describe("faults during traffic", () => {
 
     client = new ProxyClient({
       transport: unixSocketTransport(socket),
-      attest: (nonce) => nsm.attest({ nonce }),
+      attest: (request) => nsm.attest(request),
       reconnect: { initialDelayMs: 20, maxDelayMs: 250 },
       readyTimeoutMs: 5_000,
       link: { requestTimeoutMs: 5_000 },

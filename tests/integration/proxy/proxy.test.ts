@@ -27,7 +27,7 @@ describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simula
     const failuresBefore = t.proxy.counters.attestationFailures;
     const rogue = new ProxyClient({
       transport: t.enclaveTransport,
-      attest: (nonce) => rogueNsm.attest({ nonce }),
+      attest: (request) => rogueNsm.attest(request),
       reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 },
       readyTimeoutMs: 2_000,
     });
@@ -37,6 +37,25 @@ describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simula
     await rogue.close(100);
     expect(t.proxy.counters.attestationFailures).toBeGreaterThan(failuresBefore);
     expect(t.proxy.health().enclaves.attested).toBe(1);
+  });
+
+  it("gives an approved image nothing when its document is not marked for the proxy's challenge", async () => {
+    // Prepare: the genuine simulated enclave, attesting with the nonce but another user_data
+    const { ProxyClient } = await import("../../../lib/proxy-client");
+    const failuresBefore = t.proxy.counters.attestationFailures;
+    const unmarked = new ProxyClient({
+      transport: t.enclaveTransport,
+      attest: ({ nonce }) => t.nsm.attest({ nonce, userData: bytes("vettid/device-attestation") }),
+      reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 },
+      readyTimeoutMs: 2_000,
+    });
+    // Act
+    unmarked.start();
+    // Assess
+    await expect(unmarked.ready(500)).rejects.toMatchObject({ code: "TIMEOUT" });
+    await expect(unmarked.blob.get("vaults/vault-a/state")).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
+    await unmarked.close(100);
+    expect(t.proxy.counters.attestationFailures).toBeGreaterThan(failuresBefore);
   });
 
   it("subscribes to a vault subject through the proxy and answers a device's NATS request", async () => {

@@ -137,7 +137,7 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
   const enclaveTransport = options.wrapEnclaveTransport ? options.wrapEnclaveTransport(baseTransport) : baseTransport;
   const client = new ProxyClient({
     transport: enclaveTransport,
-    attest: (nonce) => nsm.attest({ nonce }),
+    attest: (request) => nsm.attest(request),
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
     readyTimeoutMs: 5_000,
   });

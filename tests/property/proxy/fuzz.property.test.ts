@@ -145,7 +145,7 @@ describe("proxy fuzz (enclave-facing socket)", () => {
     await proxy.start();
     const good = new ProxyClient({
       transport: unixSocketTransport(path),
-      attest: async (nonce) => fakeDocument(PCR0, nonce),
+      attest: async ({ nonce }) => fakeDocument(PCR0, nonce),
     });
     good.start();
     await good.ready(10_000);

@@ -46,7 +46,7 @@ async function setup(pcr0 = APPROVED) {
   await proxy.start();
   const client = new ProxyClient({
     transport: unixSocketTransport(path),
-    attest: async (nonce) => fakeDocument(pcr0, nonce),
+    attest: async ({ nonce }) => fakeDocument(pcr0, nonce),
     reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
     readyTimeoutMs: 2_000,
   });
