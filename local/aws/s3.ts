@@ -133,24 +133,12 @@ async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse)
       // whole body has arrived, and the object is replaced in the same tick.
       const current = bucket.get(key);
       if (ifNoneMatch !== undefined && ifNoneMatch.trim() === "*" && current) {
-        return sendError(
-          res,
-          412,
-          "PreconditionFailed",
-          "At least one of the pre-conditions you specified did not hold",
-          key,
-        );
+        return preconditionFailed(res, key);
       }
       if (ifMatch !== undefined) {
-        if (!current) return sendError(res, 404, "NoSuchKey", "The specified key does not exist.", key);
+        if (!current) return noSuchKey(res, key);
         if (!etagMatches(ifMatch, current.etag)) {
-          return sendError(
-            res,
-            412,
-            "PreconditionFailed",
-            "At least one of the pre-conditions you specified did not hold",
-            key,
-          );
+          return preconditionFailed(res, key);
         }
       }
       const etag = `"${createHash("md5").update(body).digest("hex")}"`;
@@ -168,16 +156,10 @@ async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse)
       const object = bucket.get(key);
       if (!object) {
         if (method === "HEAD") return void res.writeHead(404, commonHeaders()).end();
-        return sendError(res, 404, "NoSuchKey", "The specified key does not exist.", key);
+        return noSuchKey(res, key);
       }
       if (ifMatch !== undefined && !etagMatches(ifMatch, object.etag)) {
-        return sendError(
-          res,
-          412,
-          "PreconditionFailed",
-          "At least one of the pre-conditions you specified did not hold",
-          key,
-        );
+        return preconditionFailed(res, key);
       }
       if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, object.etag)) {
         return void res.writeHead(304, { etag: object.etag, ...commonHeaders() }).end();
@@ -196,15 +178,9 @@ async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse)
     case "DELETE": {
       const object = bucket.get(key);
       if (ifMatch !== undefined) {
-        if (!object) return sendError(res, 404, "NoSuchKey", "The specified key does not exist.", key);
+        if (!object) return noSuchKey(res, key);
         if (!etagMatches(ifMatch, object.etag)) {
-          return sendError(
-            res,
-            412,
-            "PreconditionFailed",
-            "At least one of the pre-conditions you specified did not hold",
-            key,
-          );
+          return preconditionFailed(res, key);
         }
       }
       bucket.delete(key);
@@ -257,6 +233,16 @@ function commonHeaders(): Record<string, string> {
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** S3's answer to a failed If-Match / If-None-Match. */
+function preconditionFailed(res: ServerResponse, key: string): void {
+  sendError(res, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", key);
+}
+
+/** S3's answer for a missing object. */
+function noSuchKey(res: ServerResponse, key: string): void {
+  sendError(res, 404, "NoSuchKey", "The specified key does not exist.", key);
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string, resource?: string): void {
