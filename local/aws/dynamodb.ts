@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { edgeTableDefinition } from "../../lib/store";
+import { listenOnLoopback } from "../loopback-http";
 
 /** A running dynalite (DynamoDB API on loopback, in memory; dev only). */
 export interface LocalDynamoDb {
@@ -19,20 +19,7 @@ export async function startDynalite(port = 0): Promise<LocalDynamoDb> {
   // dynalite is CommonJS without types
   const dynalite = require("dynalite") as (options: Record<string, unknown>) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `http://127.0.0.1:${bound}`,
-    port: bound,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, port);
 }
 
 /** Creates the edge's table in a local DynamoDB. */

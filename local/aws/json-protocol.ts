@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../loopback-http";
 
 /**
  * Dev-only AWS stand-ins that speak the AWS JSON 1.1 protocol, so the production
@@ -50,20 +50,7 @@ export async function startAwsJsonServer(services: AwsJsonService[], port = 0): 
   const server: Server = createServer((req, res) => {
     handle(byPrefix, req, res).catch((err) => sendError(res, new AwsServiceError("InternalFailure", String(err), 500)));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `http://127.0.0.1:${bound}`,
-    port: bound,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, port);
 }
 
 async function handle(services: Map<string, AwsJsonService>, req: IncomingMessage, res: ServerResponse): Promise<void> {

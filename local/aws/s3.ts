@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { assertDevOnly } from "../../lib/config";
+import { listenOnLoopback } from "../loopback-http";
 import { decodeAwsChunked } from "./s3-chunked";
 
 /**
@@ -69,21 +69,7 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   const server: Server = createServer((req, res) => {
     handle(store, req, res).catch(() => sendError(res, 500, "InternalError", "We encountered an internal error."));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    store,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server, options.port ?? 0)), store };
 }
 
 async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse): Promise<void> {

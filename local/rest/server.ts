@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
+import { listenOnLoopback } from "../loopback-http";
 import { lambdaContext, toApiGatewayEventV2 } from "./event";
 import { matchRoute } from "./router";
 
@@ -51,20 +51,8 @@ export async function startRestAdapter(routes: LocalRoute[], port = 0): Promise<
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    port: bound,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { endpoint, port: bound, stop } = await listenOnLoopback(server, port);
+  return { url: endpoint, port: bound, stop };
 }
 
 async function serve(routes: LocalRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {

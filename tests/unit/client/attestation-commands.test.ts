@@ -2,28 +2,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliIo } from "../../../client/cli/command";
 import { main } from "../../../client/cli/main";
 import { createSimulatedNsm, simulatedPcrs } from "../../../local/nsm-sim";
+import { captureIo } from "./capture-io";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const FIXTURE = join(ROOT, "tests", "fixtures", "attestation", "cape-js-2022-09-15.b64");
 const FIXTURE_TIME = "2022-09-15T17:44:00Z";
 
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    env: {},
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-  };
-  return io;
-}
+const capture = () => captureIo();
 
 async function run(...argv: string[]) {
   const io = capture();

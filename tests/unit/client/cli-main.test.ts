@@ -1,23 +1,11 @@
 import { parseArgs } from "node:util";
-import type { CliIo, Command } from "../../../client/cli/command";
+import type { Command } from "../../../client/cli/command";
 import { UsageError } from "../../../client/cli/command";
 import { main } from "../../../client/cli/main";
 import { VettidError } from "../../../lib/errors";
+import { captureIo } from "./capture-io";
 
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    env: {},
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-  };
-  return io;
-}
+const capture = () => captureIo();
 
 const echo: Command = {
   name: "admin invite",
