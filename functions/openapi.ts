@@ -5,27 +5,28 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import * as z from "zod";
+import type { $ZodType } from "zod/v4/core";
 import { ProblemSchema } from "../lib/edge/schemas";
 import { ERROR_CODES } from "../lib/errors";
+import * as z from "../lib/zod";
 import { API_VERSION } from "./health/get";
 import { FUNCTIONS } from "./routes";
 
 type Json = Record<string, unknown>;
 
-function schema(s: z.ZodType, io: "input" | "output"): Json {
+function schema(s: $ZodType, io: "input" | "output"): Json {
   const json = z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" }) as Json;
   delete json.$schema;
   return json;
 }
 
-function pathParameters(s: z.ZodType | undefined): Json[] {
+function pathParameters(s: $ZodType | undefined): Json[] {
   if (!s) return [];
   const json = schema(s, "input") as { properties?: Record<string, Json> };
   return Object.entries(json.properties ?? {}).map(([name, p]) => ({ name, in: "path", required: true, schema: p }));
 }
 
-function queryParameters(s: z.ZodType | undefined): Json[] {
+function queryParameters(s: $ZodType | undefined): Json[] {
   if (!s) return [];
   const json = schema(s, "input") as { properties?: Record<string, Json>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, p]) => ({

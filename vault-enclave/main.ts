@@ -8,9 +8,9 @@
  * so nothing mistakes it for a serving vault. Its bundle already goes through the
  * deterministic build and the enclave image recipe (ami/).
  */
-import { z } from "zod";
 import { loadConfigOrExit, settings } from "../lib/config";
 import { CHANNELS } from "../lib/frames";
+import * as z from "../lib/zod";
 
 /** Configuration of the runtime (set in the enclave image; the host cannot change it). */
 export const RuntimeConfigSchema = z.object({
@@ -20,11 +20,11 @@ export const RuntimeConfigSchema = z.object({
    * How to reach the vsock proxy: `vsock` in an enclave (parent CID 3), `unix` in
    * development and tests (never AF_VSOCK on a development machine).
    */
-  VETTID_PROXY_TRANSPORT: z.enum(["vsock", "unix"]).default("vsock"),
+  VETTID_PROXY_TRANSPORT: z._default(z.enum(["vsock", "unix"]), "vsock"),
   /** vsock port of the proxy on the parent instance. */
-  VETTID_PROXY_PORT: settings.port.default(5005),
+  VETTID_PROXY_PORT: z._default(settings.port, 5005),
   /** Unix socket path of the proxy when the transport is `unix`. */
-  VETTID_PROXY_SOCKET: z.string().min(1).optional(),
+  VETTID_PROXY_SOCKET: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;

@@ -1,12 +1,15 @@
-import { z } from "zod";
 import { settings } from "../lib/config";
 import { isSubjectId } from "../lib/subjects";
+import * as z from "../lib/zod";
 
-const commaList = z.string().transform((v) =>
-  v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
+const commaList = z.pipe(
+  z.string(),
+  z.transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
 );
 
 const devOnlyNames = [
@@ -30,88 +33,93 @@ export const ProxyConfigSchema = z
      * bridge (docs/decisions/0030-vsock-bridging.md) forwards the enclave's vsock
      * port to this path; keep it in a directory only the proxy's user can enter.
      */
-    VETTID_PROXY_SOCKET: z.string().min(1).max(107),
+    VETTID_PROXY_SOCKET: z.string().check(z.minLength(1), z.maxLength(107)),
     /** Optional (default 8081). Loopback port of the health endpoint. */
-    VETTID_PROXY_HEALTH_PORT: settings.port.default(8081),
+    VETTID_PROXY_HEALTH_PORT: z._default(settings.port, 8081),
     /** Required. NATS server URLs, comma-separated (TLS in production). */
-    VETTID_NATS_URL: commaList.pipe(z.array(z.string().regex(/^(nats|tls):\/\//)).min(1)),
+    VETTID_NATS_URL: z.pipe(commaList, z.array(z.string().check(z.regex(/^(nats|tls):\/\//))).check(z.minLength(1))),
     /** Optional. The host's NATS credentials file (user JWT + nkey seed). Secret: mode 0600. */
-    VETTID_NATS_CREDS: z.string().min(1).optional(),
+    VETTID_NATS_CREDS: z.optional(z.string().check(z.minLength(1))),
     /**
      * Optional. Secrets Manager id of the host's NATS credentials (the creds file text);
      * read once at start with the instance role. Use this or VETTID_NATS_CREDS.
      */
-    VETTID_NATS_CREDENTIALS_SECRET_ID: z.string().min(1).optional(),
+    VETTID_NATS_CREDENTIALS_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
     /**
      * Required. Vault ids this host serves, comma-separated, or `*` for all (local /
      * dev only). The proxy bridges only their subjects and blobs.
      */
-    VETTID_PROXY_VAULTS: commaList.pipe(
-      z.array(z.string().refine((v) => v === "*" || isSubjectId(v), "is not a vault id")).min(1),
+    VETTID_PROXY_VAULTS: z.pipe(
+      commaList,
+      z
+        .array(z.string().check(z.refine((v) => v === "*" || isSubjectId(v), "is not a vault id")))
+        .check(z.minLength(1)),
     ),
     /** Required. AWS region of KMS and S3. */
-    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
+    AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/)),
     /**
      * Optional. KMS key ids / ARNs / aliases the enclave may use, comma-separated, as
      * the enclave names them; absent = any (the key policy still requires the PCR0).
      */
-    VETTID_KMS_KEY_ID: commaList.optional(),
+    VETTID_KMS_KEY_ID: z.optional(commaList),
     /** Required. Bucket of sealed vault state (objects under `vaults/`). */
-    VETTID_BLOB_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    VETTID_BLOB_BUCKET: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
     /** The PCR manifest (flattened JWS JSON) as a file; re-read on every enclave connection. */
-    VETTID_MANIFEST_FILE: z.string().min(1).optional(),
+    VETTID_MANIFEST_FILE: z.optional(z.string().check(z.minLength(1))),
     /**
      * The PCR manifest's URL (the CDN path); fetched and re-verified at most once a
      * minute. Exactly one of VETTID_MANIFEST_FILE and VETTID_MANIFEST_URL is required.
      */
-    VETTID_MANIFEST_URL: z.url().optional(),
+    VETTID_MANIFEST_URL: z.optional(z.url()),
     /** Required. The release public key (JWK JSON) the manifest must be signed with. */
-    VETTID_MANIFEST_KEY_FILE: z.string().min(1),
+    VETTID_MANIFEST_KEY_FILE: z.string().check(z.minLength(1)),
     /** Local / dev only. KMS endpoint of a stand-in. */
-    VETTID_KMS_ENDPOINT: z.url().optional(),
+    VETTID_KMS_ENDPOINT: z.optional(z.url()),
     /** Local / dev only. S3 endpoint of a stand-in (path-style addressing). */
-    VETTID_S3_ENDPOINT: z.url().optional(),
+    VETTID_S3_ENDPOINT: z.optional(z.url()),
     /** Local / dev only. Secrets Manager endpoint of a stand-in. */
-    VETTID_SECRETS_ENDPOINT: z.url().optional(),
+    VETTID_SECRETS_ENDPOINT: z.optional(z.url()),
     /** Optional (default `VettID/VaultHost`). CloudWatch namespace of the host metrics. */
-    VETTID_METRICS_NAMESPACE: z.string().min(1).max(255).default("VettID/VaultHost"),
+    VETTID_METRICS_NAMESPACE: z._default(z.string().check(z.minLength(1), z.maxLength(255)), "VettID/VaultHost"),
     /** Optional. Auto Scaling group name, the `AutoScalingGroupName` dimension of `EnclaveHealthy`. */
-    VETTID_AUTOSCALING_GROUP: z.string().min(1).max(255).optional(),
+    VETTID_AUTOSCALING_GROUP: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
     /**
      * Local / dev only. PEM of the dev attestation root (simulated NSM). Absent = the
      * pinned AWS Nitro root only, which is the only acceptable production setting.
      */
-    VETTID_ATTESTATION_ROOT_FILE: z.string().min(1).optional(),
+    VETTID_ATTESTATION_ROOT_FILE: z.optional(z.string().check(z.minLength(1))),
     /** Optional (default 10,000). How long a shutdown waits for in-flight work, in ms. */
-    VETTID_PROXY_DRAIN_MS: settings.positiveInt.default(10_000),
+    VETTID_PROXY_DRAIN_MS: z._default(settings.positiveInt, 10_000),
   })
-  .superRefine((config, ctx) => {
-    if ((config.VETTID_MANIFEST_FILE === undefined) === (config.VETTID_MANIFEST_URL === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["VETTID_MANIFEST_FILE"],
-        message: "or VETTID_MANIFEST_URL is required (one of them)",
-      });
-    }
-    if (config.VETTID_NATS_CREDS !== undefined && config.VETTID_NATS_CREDENTIALS_SECRET_ID !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["VETTID_NATS_CREDS"],
-        message: "and VETTID_NATS_CREDENTIALS_SECRET_ID are exclusive",
-      });
-    }
-    const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
-    if (dev) return;
-    for (const name of devOnlyNames) {
-      if (config[name] !== undefined)
-        ctx.addIssue({ code: "custom", path: [name], message: "is allowed only in local or dev" });
-    }
-    if (config.VETTID_MANIFEST_URL?.startsWith("http:")) {
-      ctx.addIssue({ code: "custom", path: ["VETTID_MANIFEST_URL"], message: "must be https outside local or dev" });
-    }
-    if (config.VETTID_PROXY_VAULTS.includes("*")) {
-      ctx.addIssue({ code: "custom", path: ["VETTID_PROXY_VAULTS"], message: "may be * only in local or dev" });
-    }
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      if ((config.VETTID_MANIFEST_FILE === undefined) === (config.VETTID_MANIFEST_URL === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["VETTID_MANIFEST_FILE"],
+          message: "or VETTID_MANIFEST_URL is required (one of them)",
+        });
+      }
+      if (config.VETTID_NATS_CREDS !== undefined && config.VETTID_NATS_CREDENTIALS_SECRET_ID !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["VETTID_NATS_CREDS"],
+          message: "and VETTID_NATS_CREDENTIALS_SECRET_ID are exclusive",
+        });
+      }
+      const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
+      if (dev) return;
+      for (const name of devOnlyNames) {
+        if (config[name] !== undefined)
+          ctx.addIssue({ code: "custom", path: [name], message: "is allowed only in local or dev" });
+      }
+      if (config.VETTID_MANIFEST_URL?.startsWith("http:")) {
+        ctx.addIssue({ code: "custom", path: ["VETTID_MANIFEST_URL"], message: "must be https outside local or dev" });
+      }
+      if (config.VETTID_PROXY_VAULTS.includes("*")) {
+        ctx.addIssue({ code: "custom", path: ["VETTID_PROXY_VAULTS"], message: "may be * only in local or dev" });
+      }
+    }),
+  );
 
 export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type * as z from "zod";
 import {
   type CreateInvitationRequest,
   CreateInvitationResponseSchema,
@@ -10,6 +9,7 @@ import {
   signRequest,
 } from "../../lib/edge";
 import { type ErrorCode, isErrorCode, VettidError } from "../../lib/errors";
+import type * as z from "../../lib/zod";
 import type { DeviceKeys } from "./keys";
 
 /** Options of {@link createEdgeClient}. */
@@ -31,7 +31,7 @@ export function createEdgeClient(options: EdgeClientOptions) {
   async function call<T>(
     method: string,
     path: string,
-    schema: z.ZodType<T>,
+    schema: z.ZodMiniType<T>,
     body?: unknown,
     admin = false,
   ): Promise<T> {

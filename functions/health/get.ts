@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { loadConfig, settings } from "../../lib/config";
 import { HealthResponseSchema } from "../../lib/edge/schemas";
+import * as z from "../../lib/zod";
 import { buildHandler, lazyHandler } from "../shared/handler";
 import type { RouteDefinition } from "../shared/route";
 

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { loadConfig, settings } from "../../lib/config";
 import { VettidError } from "../../lib/errors";
+import * as z from "../../lib/zod";
 import { buildHandler, lazyHandler } from "../shared/handler";
 import type { RouteDefinition } from "../shared/route";
 import { createManifestSource, type ManifestSource } from "./source";
@@ -8,7 +8,7 @@ import { createManifestSource, type ManifestSource } from "./source";
 /** The flattened JWS JSON serialization the manifest is published as (contracts.md A). */
 export const ManifestDocumentSchema = z
   .object({ protected: z.string(), payload: z.string(), signature: z.string() })
-  .describe("SignedManifest (flattened JWS JSON, ES256)");
+  .check(z.describe("SignedManifest (flattened JWS JSON, ES256)"));
 
 /** `GET /v1/pcr-manifest` (public, cacheable, ETag). */
 export const route: RouteDefinition<{ manifest: ManifestSource }> = {
@@ -38,8 +38,8 @@ export const route: RouteDefinition<{ manifest: ManifestSource }> = {
 
 const ManifestConfigSchema = z.object({
   VETTID_ENV: settings.environment,
-  VETTID_MANIFEST_SOURCE: z.string().min(1).optional(),
-  VETTID_CORS_ORIGINS: z.string().optional(),
+  VETTID_MANIFEST_SOURCE: z.optional(z.string().check(z.minLength(1))),
+  VETTID_CORS_ORIGINS: z.optional(z.string()),
 });
 
 export const handler = lazyHandler(() => {

@@ -1,26 +1,27 @@
-import type { z } from "zod";
+import type { $ZodType } from "zod/v4/core";
 import { VettidError } from "../../lib/errors";
+import * as z from "../../lib/zod";
 import type { EdgeMiddleware } from "./types";
 
 /** Options of {@link validateInput}: a schema per part of the request. */
 export interface ValidateInputOptions {
-  body?: z.ZodType;
-  path?: z.ZodType;
-  query?: z.ZodType;
+  body?: $ZodType;
+  path?: $ZodType;
+  query?: $ZodType;
 }
 
 const allowedKeys = new Set(["body", "path", "query"]);
 /** At most this many issues are reported, each message cut to 200 characters. */
 const MAX_ISSUES = 10;
 
-function check(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+function check(schema: $ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) {
     if (value !== undefined && value !== null && Object.keys(value as object).length > 0) {
       throw new VettidError("VALIDATION_FAILED", `this route takes no ${where} parameters`);
     }
     return undefined;
   }
-  const result = schema.safeParse(value ?? {});
+  const result = z.safeParse(schema, value ?? {});
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, MAX_ISSUES).map((issue) => ({
     path: [where, ...issue.path.map(String)].join(".").slice(0, 200),

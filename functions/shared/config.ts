@@ -1,35 +1,33 @@
-import * as z from "zod";
 import { ConfigError, loadConfig, settings } from "../../lib/config";
 import { USER_JWT_TTL } from "../../lib/nats-auth";
+import * as z from "../../lib/zod";
 
 /** Environment variables of the edge handlers (functions/README.md lists them). */
 export const EdgeConfigSchema = z.object({
   VETTID_ENV: settings.environment,
-  VETTID_TABLE_NAME: z.string().min(3).max(255),
-  VETTID_NATS_URLS: z
-    .string()
-    .min(1)
-    .transform((v) =>
+  VETTID_TABLE_NAME: z.string().check(z.minLength(3), z.maxLength(255)),
+  VETTID_NATS_URLS: z.pipe(
+    z.string().check(z.minLength(1)),
+    z.transform((v) =>
       v
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean),
     ),
-  VETTID_NATS_ACCOUNT_SECRET_ID: z.string().min(1).optional(),
-  VETTID_NATS_OPERATOR_SECRET_ID: z.string().min(1).optional(),
-  VETTID_MANIFEST_URL: z.string().min(1).default("/v1/pcr-manifest"),
-  VETTID_MANIFEST_SOURCE: z.string().min(1).optional(),
-  VETTID_JWT_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(USER_JWT_TTL.minSeconds)
-    .max(USER_JWT_TTL.maxSeconds)
-    .default(USER_JWT_TTL.defaultSeconds),
-  VETTID_ADMIN_TOKEN: z.string().min(16).optional(),
-  VETTID_CORS_ORIGINS: z.string().optional(),
+  ),
+  VETTID_NATS_ACCOUNT_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+  VETTID_NATS_OPERATOR_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+  VETTID_MANIFEST_URL: z._default(z.string().check(z.minLength(1)), "/v1/pcr-manifest"),
+  VETTID_MANIFEST_SOURCE: z.optional(z.string().check(z.minLength(1))),
+  VETTID_JWT_TTL_SECONDS: z._default(
+    z.coerce.number().check(z.int(), z.gte(USER_JWT_TTL.minSeconds), z.lte(USER_JWT_TTL.maxSeconds)),
+    USER_JWT_TTL.defaultSeconds,
+  ),
+  VETTID_ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16))),
+  VETTID_CORS_ORIGINS: z.optional(z.string()),
   /** Local topology only: endpoints of the AWS stand-ins. */
-  VETTID_DYNAMODB_ENDPOINT: z.url().optional(),
-  VETTID_SECRETS_ENDPOINT: z.url().optional(),
+  VETTID_DYNAMODB_ENDPOINT: z.optional(z.url()),
+  VETTID_SECRETS_ENDPOINT: z.optional(z.url()),
 });
 
 export type EdgeConfig = z.infer<typeof EdgeConfigSchema>;

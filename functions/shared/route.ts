@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { $ZodType } from "zod/v4/core";
 import type { ErrorCode } from "../../lib/errors";
 import type { EdgeEvent } from "../middleware/types";
 
@@ -22,11 +22,11 @@ export interface RouteDefinition<C> {
   /** `iam`: API Gateway IAM auth (operators); `none`: public or device-signed. */
   auth: "iam" | "none";
   summary: string;
-  body?: z.ZodType;
-  pathParams?: z.ZodType;
-  query?: z.ZodType;
+  body?: $ZodType;
+  pathParams?: $ZodType;
+  query?: $ZodType;
   /** Success status and schema. */
-  success: { status: number; schema?: z.ZodType; description: string };
+  success: { status: number; schema?: $ZodType; description: string };
   /** Error codes the route can answer with (documented in the OpenAPI file). */
   errors: ErrorCode[];
   /** Environment variables its bundle reads. */

@@ -1,5 +1,6 @@
-import * as z from "zod";
+import type { $ZodObject, output } from "zod/v4/core";
 import { VettidError } from "../errors";
+import * as z from "../zod";
 
 /** Deployment environments; `local` is the embedded topology of `npm start`. */
 export const ENVIRONMENTS = ["local", "dev", "staging", "prod"] as const;
@@ -14,19 +15,19 @@ export class ConfigError extends VettidError {
 }
 
 /**
- * Validates `source` (by default `process.env`) against a zod object schema whose
- * keys are the variable names. Unknown variables are ignored (the environment holds
- * many); every problem is reported, in one line.
+ * Validates `source` (by default `process.env`) against a zod object schema (mini or
+ * classic) whose keys are the variable names. Unknown variables are ignored (the
+ * environment holds many); every problem is reported, in one line.
  *
  * @example
  * const config = loadConfig(z.object({ VETTID_NATS_URL: z.url() }));
  * @throws ConfigError listing each bad or missing setting.
  */
-export function loadConfig<S extends z.ZodObject>(
+export function loadConfig<S extends $ZodObject>(
   schema: S,
   source: Record<string, string | undefined> = process.env,
-): z.infer<S> {
-  const result = schema.safeParse(source);
+): output<S> {
+  const result = z.safeParse(schema, source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join(".") || "(root)";
@@ -41,10 +42,10 @@ export function loadConfig<S extends z.ZodObject>(
  * Like {@link loadConfig}, but on failure prints the one-line reason to stderr and
  * ends the process with exit code 78 (EX_CONFIG). For process entry points only.
  */
-export function loadConfigOrExit<S extends z.ZodObject>(
+export function loadConfigOrExit<S extends $ZodObject>(
   schema: S,
   source: Record<string, string | undefined> = process.env,
-): z.infer<S> {
+): output<S> {
   try {
     return loadConfig(schema, source);
   } catch (err) {
@@ -69,11 +70,17 @@ export function assertDevOnly(component: string, environment: string | undefined
   }
 }
 
-/** zod helpers for common settings. */
+/**
+ * zod (mini) helpers for common settings; wrap one to give it a default, e.g.
+ * `z._default(settings.port, 8081)`.
+ */
 export const settings = {
   environment: z.enum(ENVIRONMENTS),
-  port: z.coerce.number().int().min(0).max(65535),
-  positiveInt: z.coerce.number().int().positive(),
+  port: z.coerce.number().check(z.int(), z.gte(0), z.lte(65535)),
+  positiveInt: z.coerce.number().check(z.int(), z.positive()),
   /** A boolean written as true/false/1/0. */
-  flag: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
+  flag: z.pipe(
+    z.enum(["true", "false", "1", "0"]),
+    z.transform((v) => v === "true" || v === "1"),
+  ),
 };

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import { mintDeviceUserJwt } from "../nats-auth";
 import type { DeviceRecord } from "../store";
 import {
@@ -7,6 +6,7 @@ import {
   vaultDeviceEventSubject,
   vaultRequestSubject,
 } from "../subjects";
+import type * as z from "../zod";
 import type { EdgeContext } from "./context";
 import type { NatsCredentialsSchema, VaultSubjectsSchema } from "./schemas";
 

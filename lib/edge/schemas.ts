@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { isUserPublicKey } from "../nats-auth";
 import { ID_PATTERN } from "../subjects";
+import * as z from "../zod";
 import { INVITATION_CODE_PATTERN } from "./invitation-code";
 import { isUsableEd25519PublicKey, isUsableX25519PublicKey } from "./public-keys";
 
@@ -13,14 +13,18 @@ import { isUsableEd25519PublicKey, isUsableX25519PublicKey } from "./public-keys
 /** base64url of exactly 32 bytes (43 characters, no padding). */
 const key32 = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, "must be base64url of 32 bytes")
-  .describe("base64url (no padding) of a 32-byte public key");
+  .check(
+    z.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, "must be base64url of 32 bytes"),
+    z.describe("base64url (no padding) of a 32-byte public key"),
+  );
 const id = (prefix: string) =>
   z
     .string()
-    .regex(new RegExp(`^${prefix}_[0-9a-f]{32}$`), `must be a ${prefix}_ id`)
-    .describe(`${prefix}_ followed by 32 hex digits`);
-const isoTime = z.iso.datetime({ offset: false }).describe("ISO 8601 UTC time");
+    .check(
+      z.regex(new RegExp(`^${prefix}_[0-9a-f]{32}$`), `must be a ${prefix}_ id`),
+      z.describe(`${prefix}_ followed by 32 hex digits`),
+    );
+const isoTime = z.iso.datetime({ offset: false }).check(z.describe("ISO 8601 UTC time"));
 
 export const DeviceIdSchema = id("dev");
 export const InvitationIdSchema = id("inv");
@@ -34,10 +38,12 @@ export const INVITATION_TTL = { minSeconds: 300, maxSeconds: 30 * 86_400, defaul
 
 export const CreateInvitationRequestSchema = z
   .strictObject({
-    expiresInSeconds: z.int().min(INVITATION_TTL.minSeconds).max(INVITATION_TTL.maxSeconds).optional(),
-    note: z.string().min(1).max(200).optional().describe("operator note, shown in listings"),
+    expiresInSeconds: z.optional(z.int().check(z.gte(INVITATION_TTL.minSeconds), z.lte(INVITATION_TTL.maxSeconds))),
+    note: z
+      .optional(z.string().check(z.minLength(1), z.maxLength(200)))
+      .check(z.describe("operator note, shown in listings")),
   })
-  .describe("CreateInvitationRequest");
+  .check(z.describe("CreateInvitationRequest"));
 
 export const InvitationSchema = z
   .object({
@@ -45,73 +51,72 @@ export const InvitationSchema = z
     status: z.enum(["open", "used", "revoked", "expired"]),
     createdAt: isoTime,
     expiresAt: isoTime,
-    note: z.string().optional(),
-    usedAt: isoTime.optional(),
-    revokedAt: isoTime.optional(),
+    note: z.optional(z.string()),
+    usedAt: z.optional(isoTime),
+    revokedAt: z.optional(isoTime),
   })
-  .describe("Invitation");
+  .check(z.describe("Invitation"));
 
 export const CreateInvitationResponseSchema = z
   .object({
     invitationId: InvitationIdSchema,
-    code: z.string().regex(INVITATION_CODE_PATTERN).describe("single-use code; shown once, never stored"),
+    code: z.string().check(z.regex(INVITATION_CODE_PATTERN), z.describe("single-use code; shown once, never stored")),
     expiresAt: isoTime,
-    note: z.string().optional(),
+    note: z.optional(z.string()),
   })
-  .describe("CreatedInvitation");
+  .check(z.describe("CreatedInvitation"));
 
 export const ListInvitationsQuerySchema = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/)
-    .optional()
-    .describe("1..100, default 50"),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,512}$/)
-    .optional(),
+  limit: z.optional(z.string().check(z.regex(/^[1-9][0-9]{0,2}$/))).check(z.describe("1..100, default 50")),
+  cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,512}$/))),
 });
 
 export const ListInvitationsResponseSchema = z
-  .object({ items: z.array(InvitationSchema), cursor: z.string().optional() })
-  .describe("InvitationList");
+  .object({ items: z.array(InvitationSchema), cursor: z.optional(z.string()) })
+  .check(z.describe("InvitationList"));
 
 export const EnrollmentRequestSchema = z
   .strictObject({
-    invitationCode: z.string().regex(INVITATION_CODE_PATTERN, "must be an invitation code (XXXX-XXXX-XXXX-XXXX)"),
+    invitationCode: z
+      .string()
+      .check(z.regex(INVITATION_CODE_PATTERN, "must be an invitation code (XXXX-XXXX-XXXX-XXXX)")),
     device: z.strictObject({
-      signingKey: key32
-        .refine(isUsableEd25519PublicKey, "must be an Ed25519 point on the curve and not of small order")
-        .describe("Ed25519 public key (base64url, 32 bytes)"),
-      exchangeKey: key32
-        .refine(isUsableX25519PublicKey, "must be an X25519 key not of low order")
-        .describe("X25519 public key (base64url, 32 bytes)"),
+      signingKey: key32.check(
+        z.refine(isUsableEd25519PublicKey, "must be an Ed25519 point on the curve and not of small order"),
+        z.describe("Ed25519 public key (base64url, 32 bytes)"),
+      ),
+      exchangeKey: key32.check(
+        z.refine(isUsableX25519PublicKey, "must be an X25519 key not of low order"),
+        z.describe("X25519 public key (base64url, 32 bytes)"),
+      ),
       natsPublicKey: z
         .string()
-        .regex(/^U[A-Z2-7]{55}$/, "must be a NATS user nkey")
-        .refine(isUserPublicKey, "must be a NATS user nkey with a valid checksum")
-        .describe("the device's own NATS user public nkey (U…)"),
-      name: z.string().min(1).max(64).optional(),
+        .check(
+          z.regex(/^U[A-Z2-7]{55}$/, "must be a NATS user nkey"),
+          z.refine(isUserPublicKey, "must be a NATS user nkey with a valid checksum"),
+          z.describe("the device's own NATS user public nkey (U…)"),
+        ),
+      name: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     }),
   })
-  .describe("EnrollmentRequest");
+  .check(z.describe("EnrollmentRequest"));
 
 export const NatsCredentialsSchema = z
   .object({
     servers: z.array(z.string()),
-    jwt: z.string().describe("user JWT for the device's nkey; pair it with the device's seed"),
+    jwt: z.string().check(z.describe("user JWT for the device's nkey; pair it with the device's seed")),
     expiresAt: isoTime,
   })
-  .describe("NatsCredentials");
+  .check(z.describe("NatsCredentials"));
 
 export const VaultSubjectsSchema = z
   .object({
-    request: z.string().describe("publish requests here"),
+    request: z.string().check(z.describe("publish requests here")),
     deviceEvents: z.string(),
     broadcastEvents: z.string(),
-    inboxPrefix: z.string().describe("use as the NATS client's inboxPrefix"),
+    inboxPrefix: z.string().check(z.describe("use as the NATS client's inboxPrefix")),
   })
-  .describe("VaultSubjects");
+  .check(z.describe("VaultSubjects"));
 
 export const EnrollmentResponseSchema = z
   .object({
@@ -122,48 +127,51 @@ export const EnrollmentResponseSchema = z
     manifestUrl: z.string(),
     subjects: VaultSubjectsSchema,
   })
-  .describe("Enrollment");
+  .check(z.describe("Enrollment"));
 
 const nonce = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{22,86}$/)
-  .describe("base64url of 16..64 random bytes, never reused");
+  .check(z.regex(/^[A-Za-z0-9_-]{22,86}$/), z.describe("base64url of 16..64 random bytes, never reused"));
 const signature = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{86}$/)
-  .describe("base64url Ed25519 signature (64 bytes) over the canonical message");
+  .check(
+    z.regex(/^[A-Za-z0-9_-]{86}$/),
+    z.describe("base64url Ed25519 signature (64 bytes) over the canonical message"),
+  );
 
 export const CredentialsRequestSchema = z
   .strictObject({ timestamp: isoTime, nonce, signature })
-  .describe("SignedCredentialsRequest");
+  .check(z.describe("SignedCredentialsRequest"));
 
 export const CredentialsResponseSchema = z
   .object({ deviceId: DeviceIdSchema, nats: NatsCredentialsSchema, subjects: VaultSubjectsSchema })
-  .describe("Credentials");
+  .check(z.describe("Credentials"));
 
 export const DeviceRevokeRequestSchema = z
   .strictObject({ signerDeviceId: DeviceIdSchema, timestamp: isoTime, nonce, signature })
-  .describe("SignedRevokeRequest");
+  .check(z.describe("SignedRevokeRequest"));
 
 export const DeviceRevokeResponseSchema = z
   .object({ deviceId: DeviceIdSchema, status: z.literal("revoked") })
-  .describe("DeviceRevoked");
+  .check(z.describe("DeviceRevoked"));
 
-export const HealthResponseSchema = z.object({ status: z.literal("ok"), version: z.string() }).describe("Health");
+export const HealthResponseSchema = z
+  .object({ status: z.literal("ok"), version: z.string() })
+  .check(z.describe("Health"));
 
 export const ProblemSchema = z
   .object({
-    type: z.string().describe("URI of the problem type: urn:vettid:error:<code>"),
+    type: z.string().check(z.describe("URI of the problem type: urn:vettid:error:<code>")),
     title: z.string(),
     status: z.int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    code: z.string().describe("stable error code (lib/errors/codes.ts)"),
+    detail: z.optional(z.string()),
+    instance: z.optional(z.string()),
+    code: z.string().check(z.describe("stable error code (lib/errors/codes.ts)")),
     retryable: z.boolean(),
-    requestId: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    requestId: z.optional(z.string()),
+    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   })
-  .describe("Problem");
+  .check(z.describe("Problem"));
 
 export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequestSchema>;
 export type CreateInvitationResponse = z.infer<typeof CreateInvitationResponseSchema>;
