@@ -9,10 +9,11 @@ import { build } from "esbuild";
 import { FUNCTIONS } from "./routes";
 
 /**
- * Provided by the Lambda `nodejs22.x` runtime, so not bundled: the DynamoDB client
- * alone bundles to 340 KB minified with this SDK line (docs/decisions/0021).
+ * Packages whose loading dominated cold starts: the edge reaches DynamoDB and
+ * Secrets Manager through `lib/aws-json` instead (docs/decisions/0047). A bundle
+ * that pulls one of them in is a build error.
  */
-export const EXTERNAL_PACKAGES = ["@aws-sdk/*", "@smithy/*"];
+export const FORBIDDEN_IN_BUNDLES = [/node_modules\/@aws-sdk\/client-/, /node_modules\/@aws-sdk\/lib-dynamodb\//];
 
 /** Bundles above this are a build error: cold starts grow with bundle size. */
 export const MAX_BUNDLE_BYTES = 300 * 1024;
@@ -31,7 +32,7 @@ export interface FunctionManifestEntry {
 /** Bundles one entry file into `outDir/index.js`. */
 export async function bundle(entry: string, outDir: string): Promise<number> {
   const outfile = join(outDir, "index.js");
-  await build({
+  const result = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -43,10 +44,14 @@ export async function bundle(entry: string, outDir: string): Promise<number> {
     format: "cjs",
     mainFields: ["module", "main"],
     legalComments: "none",
-    external: EXTERNAL_PACKAGES,
+    metafile: true,
     alias: { tweetnacl: resolve(__dirname, "shims", "tweetnacl.ts") },
     logLevel: "warning",
   });
+  const forbidden = Object.keys(result.metafile.inputs).find((input) =>
+    FORBIDDEN_IN_BUNDLES.some((p) => p.test(input)),
+  );
+  if (forbidden) throw new Error(`${entry}: bundles ${forbidden} (use lib/aws-json, docs/decisions/0047)`);
   return statSync(outfile).size;
 }
 

@@ -22,7 +22,7 @@ export function createEdgeContext(options: EdgeContextOptions): EdgeContext {
   const context: EdgeContext = {
     store: createDynamoDbStore({
       tableName: config.VETTID_TABLE_NAME,
-      client: config.VETTID_DYNAMODB_ENDPOINT ? { endpoint: config.VETTID_DYNAMODB_ENDPOINT } : {},
+      endpoint: config.VETTID_DYNAMODB_ENDPOINT,
     }),
     now: () => Date.now(),
     natsServers: config.VETTID_NATS_URLS,

@@ -1,36 +1,36 @@
-import {
-  GetSecretValueCommand,
-  SecretsManagerClient,
-  type SecretsManagerClientConfig,
-} from "@aws-sdk/client-secrets-manager";
-import * as z from "zod";
+import type { $ZodType } from "zod/v4/core";
+import { type AwsJsonClient, awsJsonClientFromEnvironment } from "../../lib/aws-json";
 import { VettidError } from "../../lib/errors";
 import type { AccountSigningKey } from "../../lib/nats-auth";
+import * as z from "../../lib/zod";
 
 /** Secret values are cached per container for 5 minutes: rotation takes effect within that. */
 const CACHE_MS = 300_000;
 
 /** The reader of the edge's configuration: Secrets Manager at its endpoint (a stand-in locally). */
 export function secretReaderFromConfig(config: { VETTID_SECRETS_ENDPOINT?: string | undefined }): SecretReader {
-  return createSecretReader(config.VETTID_SECRETS_ENDPOINT ? { endpoint: config.VETTID_SECRETS_ENDPOINT } : {});
+  return createSecretReader(
+    awsJsonClientFromEnvironment("secretsmanager", { endpoint: config.VETTID_SECRETS_ENDPOINT }),
+  );
 }
 
 /** Reads JSON secrets from Secrets Manager, cached in the Lambda container. */
 export interface SecretReader {
-  json<T>(secretId: string, schema: z.ZodType<T>): Promise<T>;
+  json<T>(secretId: string, schema: $ZodType<T>): Promise<T>;
 }
 
-/** A cached reader over a Secrets Manager client (or its config). */
-export function createSecretReader(client: SecretsManagerClient | SecretsManagerClientConfig = {}): SecretReader {
-  const sm = client instanceof SecretsManagerClient ? client : new SecretsManagerClient(client);
+/** A cached reader over a Secrets Manager client. */
+export function createSecretReader(secretsManager: AwsJsonClient): SecretReader {
   const cache = new Map<string, { at: number; value: Promise<string> }>();
   return {
     async json(secretId, schema) {
       const hit = cache.get(secretId);
       let value = hit && Date.now() - hit.at < CACHE_MS ? hit.value : undefined;
       if (!value) {
-        value = sm.send(new GetSecretValueCommand({ SecretId: secretId })).then((out) => {
-          if (!out.SecretString) throw new Error(`secret ${secretId} has no SecretString`);
+        value = secretsManager.call<{ SecretString?: string }>("GetSecretValue", { SecretId: secretId }).then((out) => {
+          if (typeof out.SecretString !== "string" || out.SecretString.length === 0) {
+            throw new Error(`secret ${secretId} has no SecretString`);
+          }
           return out.SecretString;
         });
         cache.set(secretId, { at: Date.now(), value });
@@ -49,7 +49,7 @@ export function createSecretReader(client: SecretsManagerClient | SecretsManager
         // no cause: V8's JSON.parse message quotes the start of the text, i.e. of the secret
         throw new VettidError("UNAVAILABLE", `secret ${secretId} is not JSON`);
       }
-      const result = schema.safeParse(parsed);
+      const result = z.safeParse(schema, parsed);
       if (!result.success) throw new VettidError("CONFIG_INVALID", `secret ${secretId} has the wrong shape`);
       return result.data;
     },
@@ -58,9 +58,9 @@ export function createSecretReader(client: SecretsManagerClient | SecretsManager
 
 /** `VETTID_NATS_ACCOUNT_SECRET_ID`: the account's public key and one account signing key seed. */
 export const AccountSecretSchema = z.object({
-  accountPublicKey: z.string().regex(/^A[A-Z2-7]{55}$/),
-  signingKeySeed: z.string().regex(/^SA[A-Z2-7]{56}$/),
-}) satisfies z.ZodType<AccountSigningKey>;
+  accountPublicKey: z.string().check(z.regex(/^A[A-Z2-7]{55}$/)),
+  signingKeySeed: z.string().check(z.regex(/^SA[A-Z2-7]{56}$/)),
+}) satisfies $ZodType<AccountSigningKey>;
 
 /**
  * `VETTID_NATS_OPERATOR_SECRET_ID`: what re-issues the account JWT with new
@@ -68,8 +68,8 @@ export const AccountSecretSchema = z.object({
  * signing keys, and the creds of a system-account user that pushes claim updates.
  */
 export const OperatorSecretSchema = z.object({
-  operatorSigningKeySeed: z.string().regex(/^SO[A-Z2-7]{56}$/),
-  accountSigningKeys: z.array(z.string().regex(/^A[A-Z2-7]{55}$/)).min(1),
-  systemUserCreds: z.string().min(1),
+  operatorSigningKeySeed: z.string().check(z.regex(/^SO[A-Z2-7]{56}$/)),
+  accountSigningKeys: z.array(z.string().check(z.regex(/^A[A-Z2-7]{55}$/))).check(z.minLength(1)),
+  systemUserCreds: z.string().check(z.minLength(1)),
 });
 export type OperatorSecret = z.infer<typeof OperatorSecretSchema>;

@@ -1,13 +1,6 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type AwsJsonClient, awsJsonClientFromEnvironment } from "../aws-json";
 import { VettidError } from "../errors";
+import { createDocumentTable } from "./document-table";
 import { itemKey } from "./keys";
 import type { DeviceRecord, InvitationRecord, Page, RevocationState, VaultRecord } from "./records";
 import type { EdgeStore, NatsKeyReservation } from "./store";
@@ -15,8 +8,10 @@ import type { EdgeStore, NatsKeyReservation } from "./store";
 /** Options of {@link createDynamoDbStore}. */
 export interface DynamoDbStoreOptions {
   tableName: string;
-  /** A document client, or the config of a new one (e.g. `{ endpoint }` for dynalite). */
-  client?: DynamoDBDocumentClient | DynamoDBClientConfig;
+  /** A DynamoDB client; by default one configured from Lambda's environment. */
+  client?: AwsJsonClient;
+  /** With the default client: another endpoint than the regional one (dynalite locally). */
+  endpoint?: string | undefined;
 }
 
 /** A host is live when it heartbeated within this many ms (three 10 s heartbeats). */
@@ -53,52 +48,44 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
 }
 
 /**
- * The DynamoDB adapter of {@link EdgeStore} (single table, `@aws-sdk/lib-dynamodb`).
+ * The DynamoDB adapter of {@link EdgeStore} (single table, document values marshalled
+ * as `@aws-sdk/lib-dynamodb` does, sent with the JSON-protocol client of `lib/aws-json`).
  * Every state change is a conditional write or a transaction of them.
  */
 export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
-  const TableName = options.tableName;
-  const doc =
-    options.client instanceof DynamoDBDocumentClient
-      ? options.client
-      : DynamoDBDocumentClient.from(new DynamoDBClient(options.client ?? {}), {
-          marshallOptions: { removeUndefinedValues: true },
-        });
+  const table = createDocumentTable(
+    options.client ?? awsJsonClientFromEnvironment("dynamodb", { endpoint: options.endpoint }),
+    options.tableName,
+  );
   const seconds = (ms: number) => Math.floor(ms / 1000);
   /** One audit entry per state change of the REST edge (written after the change). */
   const writeAudit = async (action: string, subject: string, now: number) => {
     const day = new Date(now).toISOString().slice(0, 10);
-    await doc.send(
-      new PutCommand({
-        TableName,
-        Item: {
-          ...itemKey.audit(day, now, `${action}#${subject}`),
-          type: "audit",
-          action,
-          subject,
-          at: now,
-          ttl: seconds(now) + AUDIT_RETENTION_SECONDS,
-        },
-      }),
-    );
+    await table.put({
+      Item: {
+        ...itemKey.audit(day, now, `${action}#${subject}`),
+        type: "audit",
+        action,
+        subject,
+        at: now,
+        ttl: seconds(now) + AUDIT_RETENTION_SECONDS,
+      },
+    });
   };
 
   return {
     async createInvitation(invitation) {
       try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...itemKey.invitation(invitation.invitationId),
-              type: "invitation",
-              ...invitation,
-              // keep used and expired invitations 30 days past expiry, for audit
-              ttl: seconds(invitation.expiresAt) + 30 * 86_400,
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        );
+        await table.put({
+          Item: {
+            ...itemKey.invitation(invitation.invitationId),
+            type: "invitation",
+            ...invitation,
+            // keep used and expired invitations 30 days past expiry, for audit
+            ttl: seconds(invitation.expiresAt) + 30 * 86_400,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        });
       } catch (err) {
         if (isConditionFailure(err)) return false;
         throw err;
@@ -108,22 +95,17 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
     },
 
     async getInvitation(invitationId) {
-      const out = await doc.send(
-        new GetCommand({ TableName, Key: itemKey.invitation(invitationId), ConsistentRead: true }),
-      );
+      const out = await table.get({ Key: itemKey.invitation(invitationId), ConsistentRead: true });
       return strip<InvitationRecord>(out.Item);
     },
 
     async listInvitations({ limit, cursor }) {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": "INVITATION" },
-          Limit: limit,
-          ExclusiveStartKey: decodeCursor(cursor),
-        }),
-      );
+      const out = await table.query({
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "INVITATION" },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      });
       const page: Page<InvitationRecord> = {
         items: (out.Items ?? []).map((item) => strip<InvitationRecord>(item) as InvitationRecord),
       };
@@ -134,17 +116,14 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
 
     async revokeInvitation(invitationId, now) {
       try {
-        const out = await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: itemKey.invitation(invitationId),
-            UpdateExpression: "SET #status = :revoked, revokedAt = :now",
-            ConditionExpression: "#status = :open",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":revoked": "revoked", ":open": "open", ":now": now },
-            ReturnValues: "ALL_NEW",
-          }),
-        );
+        const out = await table.update({
+          Key: itemKey.invitation(invitationId),
+          UpdateExpression: "SET #status = :revoked, revokedAt = :now",
+          ConditionExpression: "#status = :open",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":revoked": "revoked", ":open": "open", ":now": now },
+          ReturnValues: "ALL_NEW",
+        });
         return strip<InvitationRecord>(out.Attributes);
       } catch (err) {
         if (isConditionFailure(err)) return undefined;
@@ -154,19 +133,14 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
 
     async reserveNatsKey(reservation) {
       try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: { ...itemKey.natsKey(reservation.natsPublicKey), type: "nkey", ...reservation },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        );
+        await table.put({
+          Item: { ...itemKey.natsKey(reservation.natsPublicKey), type: "nkey", ...reservation },
+          ConditionExpression: "attribute_not_exists(pk)",
+        });
         return { reserved: true, existing: reservation };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
-        const out = await doc.send(
-          new GetCommand({ TableName, Key: itemKey.natsKey(reservation.natsPublicKey), ConsistentRead: true }),
-        );
+        const out = await table.get({ Key: itemKey.natsKey(reservation.natsPublicKey), ConsistentRead: true });
         const existing = strip<NatsKeyReservation>(out.Item);
         if (!existing) throw new VettidError("UNAVAILABLE", "the NATS key reservation changed; retry");
         return { reserved: false, existing };
@@ -175,14 +149,11 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
 
     async releaseNatsKey(natsPublicKey, deviceId) {
       try {
-        await doc.send(
-          new DeleteCommand({
-            TableName,
-            Key: itemKey.natsKey(natsPublicKey),
-            ConditionExpression: "deviceId = :d",
-            ExpressionAttributeValues: { ":d": deviceId },
-          }),
-        );
+        await table.delete({
+          Key: itemKey.natsKey(natsPublicKey),
+          ConditionExpression: "deviceId = :d",
+          ExpressionAttributeValues: { ":d": deviceId },
+        });
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
@@ -190,16 +161,13 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
 
     async claimInvitation(invitationId, enrollment, now) {
       try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: itemKey.invitation(invitationId),
-            UpdateExpression: "SET #status = :used, usedAt = :now, enrollment = :enrollment",
-            ConditionExpression: "#status = :open AND expiresAt > :now",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":used": "used", ":open": "open", ":now": now, ":enrollment": enrollment },
-          }),
-        );
+        await table.update({
+          Key: itemKey.invitation(invitationId),
+          UpdateExpression: "SET #status = :used, usedAt = :now, enrollment = :enrollment",
+          ConditionExpression: "#status = :open AND expiresAt > :now",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":used": "used", ":open": "open", ":now": now, ":enrollment": enrollment },
+        });
       } catch (err) {
         if (isConditionFailure(err)) return false;
         throw err;
@@ -211,7 +179,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
     async materializeEnrollment({ now, user, device, vault }) {
       const putNew = async (Item: Record<string, unknown>) => {
         try {
-          await doc.send(new PutCommand({ TableName, Item, ConditionExpression: "attribute_not_exists(pk)" }));
+          await table.put({ Item, ConditionExpression: "attribute_not_exists(pk)" });
         } catch (err) {
           if (!isConditionFailure(err)) throw err;
         }
@@ -224,27 +192,24 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
     },
 
     async getDevice(deviceId) {
-      const out = await doc.send(new GetCommand({ TableName, Key: itemKey.device(deviceId), ConsistentRead: true }));
+      const out = await table.get({ Key: itemKey.device(deviceId), ConsistentRead: true });
       return strip<DeviceRecord>(out.Item);
     },
 
     async getVault(vaultId) {
-      const out = await doc.send(new GetCommand({ TableName, Key: itemKey.vault(vaultId), ConsistentRead: true }));
+      const out = await table.get({ Key: itemKey.vault(vaultId), ConsistentRead: true });
       return strip<VaultRecord>(out.Item);
     },
 
     async revokeDevice(deviceId, now) {
       try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: itemKey.device(deviceId),
-            UpdateExpression: "SET #status = :revoked, revokedAt = :now",
-            ConditionExpression: "#status = :active",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":revoked": "revoked", ":active": "active", ":now": now },
-          }),
-        );
+        await table.update({
+          Key: itemKey.device(deviceId),
+          UpdateExpression: "SET #status = :revoked, revokedAt = :now",
+          ConditionExpression: "#status = :active",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":revoked": "revoked", ":active": "active", ":now": now },
+        });
       } catch (err) {
         if (isConditionFailure(err)) return false;
         throw err;
@@ -255,13 +220,10 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
 
     async useNonce(scope, nonce, expiresAtSeconds) {
       try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: { ...itemKey.nonce(scope, nonce), type: "nonce", ttl: expiresAtSeconds },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        );
+        await table.put({
+          Item: { ...itemKey.nonce(scope, nonce), type: "nonce", ttl: expiresAtSeconds },
+          ConditionExpression: "attribute_not_exists(pk)",
+        });
         return true;
       } catch (err) {
         if (isConditionFailure(err)) return false;
@@ -272,16 +234,13 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
     async countAttempt(bucket, windowSeconds, max, now) {
       const windowStart = Math.floor(seconds(now) / windowSeconds) * windowSeconds;
       try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: itemKey.attempts(bucket, windowStart),
-            UpdateExpression: "ADD #count :one SET #ttl = :ttl",
-            ConditionExpression: "attribute_not_exists(#count) OR #count < :max",
-            ExpressionAttributeNames: { "#count": "count", "#ttl": "ttl" },
-            ExpressionAttributeValues: { ":one": 1, ":max": max, ":ttl": windowStart + windowSeconds },
-          }),
-        );
+        await table.update({
+          Key: itemKey.attempts(bucket, windowStart),
+          UpdateExpression: "ADD #count :one SET #ttl = :ttl",
+          ConditionExpression: "attribute_not_exists(#count) OR #count < :max",
+          ExpressionAttributeNames: { "#count": "count", "#ttl": "ttl" },
+          ExpressionAttributeValues: { ":one": 1, ":max": max, ":ttl": windowStart + windowSeconds },
+        });
         return true;
       } catch (err) {
         if (isConditionFailure(err)) return false;
@@ -290,22 +249,19 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
     },
 
     async getRevocations() {
-      const out = await doc.send(new GetCommand({ TableName, Key: itemKey.revocations(), ConsistentRead: true }));
+      const out = await table.get({ Key: itemKey.revocations(), ConsistentRead: true });
       const item = out.Item as { revocations?: Record<string, number>; version?: number } | undefined;
       return { revocations: item?.revocations ?? {}, version: item?.version ?? 0 } satisfies RevocationState;
     },
 
     async putRevocations(revocations, expectedVersion) {
       try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: { ...itemKey.revocations(), type: "revocations", revocations, version: expectedVersion + 1 },
-            ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(pk)" : "#version = :v",
-            ExpressionAttributeNames: expectedVersion === 0 ? undefined : { "#version": "version" },
-            ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ":v": expectedVersion },
-          }),
-        );
+        await table.put({
+          Item: { ...itemKey.revocations(), type: "revocations", revocations, version: expectedVersion + 1 },
+          ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(pk)" : "#version = :v",
+          ExpressionAttributeNames: expectedVersion === 0 ? undefined : { "#version": "version" },
+          ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ":v": expectedVersion },
+        });
         return true;
       } catch (err) {
         if (isConditionFailure(err)) return false;
@@ -314,14 +270,11 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
     },
 
     async pickHost(now) {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: "pk = :pk",
-          FilterExpression: "heartbeatAt > :since",
-          ExpressionAttributeValues: { ":pk": itemKey.hostPartition, ":since": now - HOST_LIVENESS_MS },
-        }),
-      );
+      const out = await table.query({
+        KeyConditionExpression: "pk = :pk",
+        FilterExpression: "heartbeatAt > :since",
+        ExpressionAttributeValues: { ":pk": itemKey.hostPartition, ":since": now - HOST_LIVENESS_MS },
+      });
       const hosts = (out.Items ?? []) as { sk: string; vaultCount?: number }[];
       hosts.sort((a, b) => (a.vaultCount ?? 0) - (b.vaultCount ?? 0) || a.sk.localeCompare(b.sk));
       return hosts[0]?.sk;

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { type AwsJsonClient, createAwsJsonClient, staticCredentials } from "../../../lib/aws-json";
 import { createDynamoDbStore, type EdgeStore } from "../../../lib/store";
 import {
   createEdgeTable,
@@ -13,16 +14,24 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
   let db: LocalDynamoDb;
   let store: EdgeStore;
   let doc: DynamoDBDocumentClient;
+  let dynamodb: AwsJsonClient;
   const clientConfig = () => ({ endpoint: db.endpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
 
   beforeAll(async () => {
     db = await startDynalite();
     await createEdgeTable(db.endpoint, "t-store");
-    store = createDynamoDbStore({ tableName: "t-store", client: clientConfig() });
+    dynamodb = createAwsJsonClient({
+      service: "dynamodb",
+      endpoint: db.endpoint,
+      region: LOCAL_AWS_REGION,
+      credentials: staticCredentials(LOCAL_AWS_CREDENTIALS),
+    });
+    store = createDynamoDbStore({ tableName: "t-store", client: dynamodb });
     doc = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()));
   });
   afterAll(async () => {
     doc.destroy();
+    dynamodb.close();
     await db.stop();
   });
 

@@ -7,12 +7,14 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
 import { createSecretReader } from "../../../functions/shared/secrets";
+import { type AwsJsonClient, createAwsJsonClient, staticCredentials } from "../../../lib/aws-json";
 import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
 import { createSecretsManagerStandIn } from "../../../local/aws/secrets-manager";
 
 describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client", () => {
   let server: AwsStandIn;
   let client: SecretsManagerClient;
+  let edgeClient: AwsJsonClient;
   beforeAll(async () => {
     server = await startAwsJsonServer([createSecretsManagerStandIn()]);
     client = new SecretsManagerClient({
@@ -20,9 +22,16 @@ describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client
       region: "us-east-1",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
+    edgeClient = createAwsJsonClient({
+      service: "secretsmanager",
+      endpoint: server.endpoint,
+      region: "us-east-1",
+      credentials: staticCredentials({ accessKeyId: "local", secretAccessKey: "local" }),
+    });
   });
   afterAll(async () => {
     client.destroy();
+    edgeClient.close();
     await server.stop();
   });
 
@@ -47,7 +56,7 @@ describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client
   test("the edge's cached reader parses and validates JSON secrets", async () => {
     // Prepare
     await client.send(new CreateSecretCommand({ Name: "json", SecretString: JSON.stringify({ a: "b" }) }));
-    const reader = createSecretReader(client);
+    const reader = createSecretReader(edgeClient);
     // Act + Assess
     await expect(reader.json("json", z.object({ a: z.string() }))).resolves.toEqual({ a: "b" });
     await expect(reader.json("json", z.object({ a: z.number() }))).rejects.toMatchObject({ code: "CONFIG_INVALID" });
@@ -56,7 +65,7 @@ describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client
     // Prepare: a raw seed stored where a JSON object was expected
     const seed = "SOALU7LPGJK2BDF7IHD7UZT6ZM23UMKYLGJLNN3UAGOAM4QO2NS6XBL5VQ";
     await client.send(new CreateSecretCommand({ Name: "raw-seed", SecretString: seed }));
-    const reader = createSecretReader(client);
+    const reader = createSecretReader(edgeClient);
     // Act
     const error = await reader.json("raw-seed", z.object({})).catch((err: unknown) => err);
     // Assess
