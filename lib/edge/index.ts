@@ -26,3 +26,4 @@ export {
   signRequest,
   verifyRequestSignature,
 } from "./signed-request";
+export { sourceKey } from "./source-address";

@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import { VettidError } from "../errors";
 import type { EdgeStore } from "../store";
+import { sourceKey } from "./source-address";
 
 /**
  * Attempt limits (fixed windows, counters with TTL in the table).
  * - per invitation code: 5 per hour — a user mistyping a code a few times is fine;
  *   a code under attack locks itself for the hour.
- * - per source IP on unauthenticated routes: 30 per 10 minutes — enough for a
+ * - per source on unauthenticated routes: 30 per 10 minutes — enough for a
  *   household behind one NAT enrolling several devices, far too few to guess
- *   80-bit codes.
+ *   80-bit codes. A source is an IPv4 address or an IPv6 /64 ({@link sourceKey}).
  */
 export const RATE_LIMITS = {
   perCode: { windowSeconds: 3600, max: 5 },
@@ -21,7 +22,8 @@ const digest = (value: string) => createHash("sha256").update(value).digest("hex
 
 /**
  * Counts one attempt against a limit; throws RATE_LIMITED when the window is full.
- * Keys are hashed so that the table never holds raw IPs or codes.
+ * Keys are hashed so that the table never holds raw IPs or codes; `perSource` keys
+ * are source addresses, counted by {@link sourceKey}.
  */
 export async function limitAttempts(
   store: EdgeStore,
@@ -31,7 +33,8 @@ export async function limitAttempts(
   route: string,
 ): Promise<void> {
   const limit = RATE_LIMITS[name];
-  const ok = await store.countAttempt(`${route}#${name}#${digest(key)}`, limit.windowSeconds, limit.max, now);
+  const counted = name === "perSource" ? sourceKey(key) : key;
+  const ok = await store.countAttempt(`${route}#${name}#${digest(counted)}`, limit.windowSeconds, limit.max, now);
   if (!ok) {
     throw new VettidError("RATE_LIMITED", "too many attempts; try again later", {
       details: { retryAfterSeconds: limit.windowSeconds },

@@ -1,5 +1,5 @@
 import { generateDeviceKeys } from "../../../client/device";
-import { RATE_LIMITS } from "../../../lib/edge";
+import { RATE_LIMITS, refreshCredentials } from "../../../lib/edge";
 import { useEdge } from "./support";
 
 /** A device id nobody enrolled, and a well-formed but wrong signed request. */
@@ -41,6 +41,27 @@ describe("REST edge: attempt limits", () => {
     expect(over.status).toBe(429);
     expect((over.json as { code: string }).code).toBe("RATE_LIMITED");
     expect(over.headers.get("retry-after")).toBe(String(RATE_LIMITS.perSource.windowSeconds));
+  });
+
+  test("IPv6 sources are counted by /64: new interface ids do not reset the limit, another network does not share it", async () => {
+    // Prepare
+    const ctx = edge.current.edge.context;
+    const attempt = (address: string) =>
+      refreshCredentials(ctx, deviceId, unsigned, address).then(
+        () => "ok",
+        (err: { code?: string }) => err.code,
+      );
+    // Act
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < RATE_LIMITS.perSource.max; i += 1)
+      codes.push(await attempt(`2001:db8:77:1:${i.toString(16)}::1`));
+    const sameNetwork = await attempt("2001:0db8:0077:0001:ffff:ffff:ffff:fffe");
+    const otherNetwork = await attempt("2001:db8:77:2::1");
+    // Assess
+    // below the limit each attempt is refused on its merits (a stale, unsigned request)
+    expect(codes.every((c) => c === "CHALLENGE_INVALID")).toBe(true);
+    expect(sameNetwork).toBe("RATE_LIMITED");
+    expect(otherNetwork).toBe("CHALLENGE_INVALID");
   });
 
   test("the per-code limit holds however the code is typed", async () => {
