@@ -16,7 +16,13 @@ export {
   type NatsServerAuth,
   renderOperatorConfig,
 } from "./hierarchy";
-export { ACCOUNT_LIMITS, REVOCATION_RETENTION_SECONDS, SYSTEM_ACCOUNT_LIMITS, USER_JWT_TTL } from "./limits";
+export {
+  ACCOUNT_LIMITS,
+  DEVICE_USER_LIMITS,
+  REVOCATION_RETENTION_SECONDS,
+  SYSTEM_ACCOUNT_LIMITS,
+  USER_JWT_TTL,
+} from "./limits";
 export {
   ALWAYS_DENIED,
   type DevicePermissions,

@@ -39,6 +39,17 @@ export const SYSTEM_ACCOUNT_LIMITS = {
 } as const;
 
 /**
+ * Limits in every device user JWT, enforced by nats-server per connection.
+ * - subs: a device needs 3 subscriptions (its request inbox, its device events,
+ *   the vault's broadcast events); 16 leaves room for an app that re-subscribes,
+ *   and stops one stolen credential from loading the servers' subject trees.
+ * - payload: 1 MiB, the account's maximum, which fits the largest sealed envelope
+ *   (`lib/envelope` MAX_PLAINTEXT_BYTES plus its header).
+ * - data: -1; volume is bounded by the vault's own request handling, not per user.
+ */
+export const DEVICE_USER_LIMITS = { subs: 16, payload: ACCOUNT_LIMITS.payload, data: -1 } as const;
+
+/**
  * Device user JWT lifetime. Hours, not days: a stolen JWT is useless without the
  * device's nkey seed, but a short expiry also bounds a revoked device that a server
  * missed the revocation for. 4 h by default, at most 12 h.

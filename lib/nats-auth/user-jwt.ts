@@ -1,5 +1,5 @@
 import { Algorithms, encodeUser, fromPublic, fromSeed } from "@nats-io/jwt";
-import { USER_JWT_TTL } from "./limits";
+import { DEVICE_USER_LIMITS, USER_JWT_TTL } from "./limits";
 import { devicePermissions, hostPermissions } from "./permissions";
 
 /** The key material that signs device user JWTs (from Secrets Manager in AWS). */
@@ -47,7 +47,7 @@ export function isUserPublicKey(value: unknown): value is string {
 
 /**
  * Mints a user JWT for a device's own nkey with exactly the permissions of
- * {@link devicePermissions}, signed by an account signing key, expiring in hours.
+ * {@link devicePermissions} and the {@link DEVICE_USER_LIMITS}, signed by an account signing key, expiring in hours.
  * No seed of the device is involved: the device proves possession of its nkey to
  * the NATS server when it connects.
  */
@@ -68,6 +68,7 @@ export async function mintDeviceUserJwt(input: MintUserJwtInput): Promise<Minted
     {
       pub: permissions.pub,
       sub: permissions.sub,
+      ...DEVICE_USER_LIMITS,
       // replies to the device's requests come from the host, not from the device
       bearer_token: false,
       allowed_connection_types: ["STANDARD", "WEBSOCKET"],

@@ -2,7 +2,7 @@ import { createUser } from "@nats-io/nkeys";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../../../client/device";
 import type { EnrollmentResponse } from "../../../lib/edge";
-import { formatCreds, mintDeviceUserJwt, mintHostUserJwt } from "../../../lib/nats-auth";
+import { DEVICE_USER_LIMITS, formatCreds, mintDeviceUserJwt, mintHostUserJwt } from "../../../lib/nats-auth";
 import { vaultRequestWildcard } from "../../../lib/subjects";
 import { useEdge } from "./support";
 
@@ -178,6 +178,28 @@ describe("NATS authorization from minted user JWTs (real nats-server in operator
     // Assess
     expect(publishViolation).toMatch(/Permissions Violation for Publish/);
     await expect(second).resolves.toMatch(/Permissions Violation for Subscription/);
+  });
+
+  test("the server caps a device's subscriptions at its JWT's limit", async () => {
+    // Prepare
+    const nc = await connectAs(alice);
+    const errors: string[] = [];
+    (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === "error") errors.push(String((status as { error?: Error }).error?.message));
+      }
+    })().catch(() => {});
+    const prefix = alice.enrollment.subjects.inboxPrefix;
+    // Act
+    for (let i = 0; i < DEVICE_USER_LIMITS.subs; i += 1) nc.subscribe(`${prefix}.within-${i}`);
+    await nc.flush();
+    const withinLimit = [...errors];
+    nc.subscribe(`${prefix}.one-too-many`);
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 200));
+    // Assess
+    expect(withinLimit).toEqual([]);
+    expect(errors.join("\n")).toMatch(/maximum subscriptions exceeded/i);
   });
 
   test("an expired user JWT cannot connect", async () => {

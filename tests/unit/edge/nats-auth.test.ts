@@ -39,13 +39,21 @@ describe("NATS user JWTs for devices", () => {
       deviceId: "dev_a",
       now,
     });
-    const claims = decode<{ pub: { allow: string[] }; sub: { allow: string[] }; issuer_account: string }>(minted.jwt);
+    const claims = decode<{
+      pub: { allow: string[] };
+      sub: { allow: string[] };
+      issuer_account: string;
+      subs: number;
+      payload: number;
+      data: number;
+    }>(minted.jwt);
     // Assess
     expect(claims.sub).toBe(user.getPublicKey());
     expect(claims.iss).toBe(keys.accountSigningPublicKey);
     expect(claims.nats.issuer_account).toBe(keys.accountPublicKey);
     expect(claims.nats.pub?.allow).toEqual(devicePermissions("vlt_a", "dev_a").pub.allow);
     expect(claims.exp).toBe(now / 1000 + USER_JWT_TTL.defaultSeconds);
+    expect(claims.nats).toMatchObject({ subs: 16, payload: 1_048_576, data: -1 });
   });
 
   test("refuses a non-user nkey, bad ids and lifetimes beyond hours", async () => {
