@@ -2,7 +2,10 @@
  * `npm run bench -- edge-cold-start`: each REST edge bundle's size and its cold
  * init time — a fresh `node` process that requires the bundle until `handler` is
  * exported, measured from spawn to the child's "ready" line (median of N runs) —
- * beside a bare handler bundled the same way (DESIGN.md §8).
+ * beside a bare handler bundled the same way (DESIGN.md §8). Each round runs every
+ * bundle and the bare handler once, so that load from other processes on a shared
+ * machine spreads over all of them alike; the child's CPU time at that point is
+ * reported too (less sensitive to such load than wall time).
  * Targets: every bundle under 300 KiB; cold init ≤ 2× the bare handler's.
  * For reference it also reports a bare handler that loads the AWS SDK v3 DynamoDB
  * document client, which the edge no longer loads (docs/decisions/0047).
@@ -13,8 +16,8 @@ import { join, resolve } from "node:path";
 import { buildFunctions, bundle, MAX_BUNDLE_BYTES } from "../functions/build";
 import { type Figure, figure } from "./lib/figures";
 
-/** Runs per bundle; the median damps scheduler noise on a shared machine. */
-const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** Rounds; the median damps scheduler noise on a shared machine. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 /** Cold init may take at most twice the bare handler's. */
 const INIT_TARGET = 2;
 
@@ -22,11 +25,18 @@ const CHILD = `
 const start = Number(process.argv[2]);
 const m = require(process.argv[1]);
 if (typeof m.handler !== "function") { process.exit(3); }
-process.stdout.write(String(Date.now() - start) + " " + (performance.now()).toFixed(3) + "\\n");
+const cpu = process.cpuUsage();
+process.stdout.write(String(Date.now() - start) + " " + (performance.now()).toFixed(3) + " " + ((cpu.user + cpu.system) / 1000).toFixed(3) + "\\n");
 `;
 
-/** ms from spawn to the handler being exported, and the child's own uptime at that point. */
-function coldInit(bundlePath: string): { wallMs: number; uptimeMs: number } {
+interface Sample {
+  wallMs: number;
+  uptimeMs: number;
+  cpuMs: number;
+}
+
+/** ms from spawn to the handler being exported, and the child's own uptime and CPU time at that point. */
+function coldInit(bundlePath: string): Sample {
   const started = performance.now();
   const result = spawnSync(process.execPath, ["-e", CHILD, bundlePath, String(Date.now())], {
     encoding: "utf8",
@@ -34,8 +44,8 @@ function coldInit(bundlePath: string): { wallMs: number; uptimeMs: number } {
   });
   const wallMs = performance.now() - started;
   if (result.status !== 0) throw new Error(`${bundlePath} did not load: ${result.stderr}`);
-  const [, uptime] = result.stdout.trim().split(" ");
-  return { wallMs, uptimeMs: Number(uptime) };
+  const [, uptime, cpu] = result.stdout.trim().split(" ");
+  return { wallMs, uptimeMs: Number(uptime), cpuMs: Number(cpu) };
 }
 
 function median(values: number[]): number {
@@ -57,19 +67,6 @@ export async function run(): Promise<Figure[]> {
     mkdirSync(bareDir, { recursive: true });
     const bareSize = await bundle(bareEntry, bareDir);
     const barePath = join(bareDir, "index.js");
-    /**
-     * Interleaves the measured bundle with the baselines run by run, so that load from
-     * other processes on a shared machine hits both alike.
-     */
-    const measure = (paths: string[]) => {
-      const runs = paths.map(() => [] as { wallMs: number; uptimeMs: number }[]);
-      for (let i = 0; i < RUNS; i += 1) {
-        paths.forEach((p, j) => {
-          runs[j]?.push(coldInit(p));
-        });
-      }
-      return runs.map((r) => ({ wall: median(r.map((x) => x.wallMs)), uptime: median(r.map((x) => x.uptimeMs)) }));
-    };
     // reference: what loading the AWS SDK's DynamoDB document client alone costs
     const sdkEntry = join(scratch, "bare-sdk.ts");
     writeFileSync(
@@ -81,36 +78,45 @@ export async function run(): Promise<Figure[]> {
     mkdirSync(sdkDir, { recursive: true });
     await bundle(sdkEntry, sdkDir, { allowAwsSdkClients: true });
     const bareSdkPath = join(sdkDir, "index.js");
-    const figures: Figure[] = [];
-    const [sdkCold, sdkBare] = measure([bareSdkPath, barePath]) as [
-      { wall: number; uptime: number },
-      { wall: number; uptime: number },
-    ];
-    figures.push(
+
+    const paths = [barePath, bareSdkPath, ...functions.map((fn) => join(root, fn.bundle, "index.js"))];
+    const samples = paths.map(() => [] as Sample[]);
+    for (let round = 0; round < RUNS; round += 1) {
+      process.stderr.write(`  round ${round + 1}/${RUNS}\r`);
+      paths.forEach((path, i) => {
+        samples[i]?.push(coldInit(path));
+      });
+    }
+    process.stderr.write("\n");
+    const medians = samples.map((runs) => ({
+      wall: median(runs.map((r) => r.wallMs)),
+      uptime: median(runs.map((r) => r.uptimeMs)),
+      cpu: median(runs.map((r) => r.cpuMs)),
+    }));
+    const [bare, sdk] = medians as [(typeof medians)[number], (typeof medians)[number]];
+
+    const figures: Figure[] = [
       figure(
         "reference: bare handler + AWS SDK DynamoDB document client, cold init",
         "ms",
-        sdkCold.wall,
-        sdkBare.wall,
+        sdk.wall,
+        bare.wall,
         "lower",
         null,
       ),
-    );
-    for (const fn of functions) {
-      const path = join(root, fn.bundle, "index.js");
-      const size = statSync(path).size;
+    ];
+    functions.forEach((fn, i) => {
+      const cold = medians[i + 2] as (typeof medians)[number];
+      const size = statSync(paths[i + 2] as string).size;
       figures.push(figure(`${fn.name} bundle size`, "bytes", size, bareSize, "lower", MAX_BUNDLE_BYTES / bareSize));
-      const [cold, bare] = measure([path, barePath]) as [
-        { wall: number; uptime: number },
-        { wall: number; uptime: number },
-      ];
       figures.push(
         figure(`${fn.name} cold init (spawn → handler exported)`, "ms", cold.wall, bare.wall, "lower", INIT_TARGET),
       );
+      figures.push(figure(`${fn.name} CPU time at handler exported`, "ms", cold.cpu, bare.cpu, "lower", null));
       figures.push(
         figure(`${fn.name} process uptime at handler exported`, "ms", cold.uptime, bare.uptime, "lower", null),
       );
-    }
+    });
     return figures;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
