@@ -1,3 +1,5 @@
+import { VettidError } from "../errors";
+
 /** AWS credentials as SigV4 needs them. */
 export interface AwsCredentials {
   accessKeyId: string;
@@ -20,7 +22,7 @@ export function credentialsFromEnvironment(env: Record<string, string | undefine
     const accessKeyId = env.AWS_ACCESS_KEY_ID;
     const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
     if (!accessKeyId || !secretAccessKey) {
-      throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
+      throw new VettidError("CONFIG_INVALID", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
     }
     const credentials: AwsCredentials = { accessKeyId, secretAccessKey };
     if (env.AWS_SESSION_TOKEN) credentials.sessionToken = env.AWS_SESSION_TOKEN;

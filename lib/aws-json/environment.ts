@@ -1,3 +1,4 @@
+import { VettidError } from "../errors";
 import { type AwsJsonClient, createAwsJsonClient } from "./client";
 import { credentialsFromEnvironment } from "./credentials";
 import type { AwsJsonServiceName } from "./services";
@@ -13,7 +14,7 @@ export function awsJsonClientFromEnvironment(
 ): AwsJsonClient {
   const env = options.env ?? process.env;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error("AWS_REGION is not set");
+  if (!region) throw new VettidError("CONFIG_INVALID", "AWS_REGION is not set");
   return createAwsJsonClient({
     service,
     region,

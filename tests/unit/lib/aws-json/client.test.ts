@@ -200,7 +200,17 @@ describe("AWS JSON-protocol client", () => {
     const { credentialsFromEnvironment } = await import("../../../../lib/aws-json");
     const transport = scripted([]);
     const { c } = client(transport, { credentials: credentialsFromEnvironment({}) });
-    await expect(c.call("GetItem", {})).rejects.toThrow(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set/);
+    await expect(c.call("GetItem", {})).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringMatching(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set/),
+    });
     expect(transport.sent).toHaveLength(0);
+  });
+
+  test("a client from the environment needs a region", async () => {
+    const { awsJsonClientFromEnvironment } = await import("../../../../lib/aws-json");
+    expect(() => awsJsonClientFromEnvironment("dynamodb", { env: {} })).toThrow(/AWS_REGION is not set/);
+    const c = awsJsonClientFromEnvironment("dynamodb", { env: { AWS_REGION: "eu-west-1" } });
+    c.close();
   });
 });
