@@ -10,13 +10,26 @@ import { isUsableEd25519PublicKey, isUsableX25519PublicKey } from "./public-keys
  * responses with them. Every request object is strict (unknown keys are refused).
  */
 
+/**
+ * Builds a schema at module load, marked free of side effects: esbuild then drops
+ * every schema a bundle does not use (zod/mini's chained `.check()` calls otherwise
+ * look like side effects to it), so each edge bundle carries only its own route's
+ * schemas and builds only those on a cold start.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function define<T>(build: () => T): T {
+  return build();
+}
+
 /** base64url of exactly 32 bytes (43 characters, no padding). */
-const key32 = z
-  .string()
-  .check(
-    z.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, "must be base64url of 32 bytes"),
-    z.describe("base64url (no padding) of a 32-byte public key"),
-  );
+const key32 = define(() =>
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, "must be base64url of 32 bytes"),
+      z.describe("base64url (no padding) of a 32-byte public key"),
+    ),
+);
 const id = (prefix: string) =>
   z
     .string()
@@ -24,154 +37,178 @@ const id = (prefix: string) =>
       z.regex(new RegExp(`^${prefix}_[0-9a-f]{32}$`), `must be a ${prefix}_ id`),
       z.describe(`${prefix}_ followed by 32 hex digits`),
     );
-const isoTime = z.iso.datetime({ offset: false }).check(z.describe("ISO 8601 UTC time"));
+const isoTime = define(() => z.iso.datetime({ offset: false }).check(z.describe("ISO 8601 UTC time")));
 
-export const DeviceIdSchema = id("dev");
-export const InvitationIdSchema = id("inv");
+export const DeviceIdSchema = define(() => id("dev"));
+export const InvitationIdSchema = define(() => id("inv"));
 
 /** Path parameters. */
-export const DevicePathSchema = z.strictObject({ deviceId: DeviceIdSchema });
-export const InvitationPathSchema = z.strictObject({ invitationId: InvitationIdSchema });
+export const DevicePathSchema = define(() => z.strictObject({ deviceId: DeviceIdSchema }));
+export const InvitationPathSchema = define(() => z.strictObject({ invitationId: InvitationIdSchema }));
 
 /** Invitation lifetime bounds: at least 5 minutes, at most 30 days; 7 days by default. */
 export const INVITATION_TTL = { minSeconds: 300, maxSeconds: 30 * 86_400, defaultSeconds: 7 * 86_400 } as const;
 
-export const CreateInvitationRequestSchema = z
-  .strictObject({
-    expiresInSeconds: z.optional(z.int().check(z.gte(INVITATION_TTL.minSeconds), z.lte(INVITATION_TTL.maxSeconds))),
-    note: z
-      .optional(z.string().check(z.minLength(1), z.maxLength(200)))
-      .check(z.describe("operator note, shown in listings")),
-  })
-  .check(z.describe("CreateInvitationRequest"));
+export const CreateInvitationRequestSchema = define(() =>
+  z
+    .strictObject({
+      expiresInSeconds: z.optional(z.int().check(z.gte(INVITATION_TTL.minSeconds), z.lte(INVITATION_TTL.maxSeconds))),
+      note: z
+        .optional(z.string().check(z.minLength(1), z.maxLength(200)))
+        .check(z.describe("operator note, shown in listings")),
+    })
+    .check(z.describe("CreateInvitationRequest")),
+);
 
-export const InvitationSchema = z
-  .object({
-    invitationId: InvitationIdSchema,
-    status: z.enum(["open", "used", "revoked", "expired"]),
-    createdAt: isoTime,
-    expiresAt: isoTime,
-    note: z.optional(z.string()),
-    usedAt: z.optional(isoTime),
-    revokedAt: z.optional(isoTime),
-  })
-  .check(z.describe("Invitation"));
+export const InvitationSchema = define(() =>
+  z
+    .object({
+      invitationId: InvitationIdSchema,
+      status: z.enum(["open", "used", "revoked", "expired"]),
+      createdAt: isoTime,
+      expiresAt: isoTime,
+      note: z.optional(z.string()),
+      usedAt: z.optional(isoTime),
+      revokedAt: z.optional(isoTime),
+    })
+    .check(z.describe("Invitation")),
+);
 
-export const CreateInvitationResponseSchema = z
-  .object({
-    invitationId: InvitationIdSchema,
-    code: z.string().check(z.regex(INVITATION_CODE_PATTERN), z.describe("single-use code; shown once, never stored")),
-    expiresAt: isoTime,
-    note: z.optional(z.string()),
-  })
-  .check(z.describe("CreatedInvitation"));
+export const CreateInvitationResponseSchema = define(() =>
+  z
+    .object({
+      invitationId: InvitationIdSchema,
+      code: z.string().check(z.regex(INVITATION_CODE_PATTERN), z.describe("single-use code; shown once, never stored")),
+      expiresAt: isoTime,
+      note: z.optional(z.string()),
+    })
+    .check(z.describe("CreatedInvitation")),
+);
 
-export const ListInvitationsQuerySchema = z.strictObject({
-  limit: z.optional(z.string().check(z.regex(/^[1-9][0-9]{0,2}$/))).check(z.describe("1..100, default 50")),
-  cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,512}$/))),
-});
+export const ListInvitationsQuerySchema = define(() =>
+  z.strictObject({
+    limit: z.optional(z.string().check(z.regex(/^[1-9][0-9]{0,2}$/))).check(z.describe("1..100, default 50")),
+    cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,512}$/))),
+  }),
+);
 
-export const ListInvitationsResponseSchema = z
-  .object({ items: z.array(InvitationSchema), cursor: z.optional(z.string()) })
-  .check(z.describe("InvitationList"));
+export const ListInvitationsResponseSchema = define(() =>
+  z.object({ items: z.array(InvitationSchema), cursor: z.optional(z.string()) }).check(z.describe("InvitationList")),
+);
 
-export const EnrollmentRequestSchema = z
-  .strictObject({
-    invitationCode: z
-      .string()
-      .check(z.regex(INVITATION_CODE_PATTERN, "must be an invitation code (XXXX-XXXX-XXXX-XXXX)")),
-    device: z.strictObject({
-      signingKey: key32.check(
-        z.refine(isUsableEd25519PublicKey, "must be an Ed25519 point on the curve and not of small order"),
-        z.describe("Ed25519 public key (base64url, 32 bytes)"),
-      ),
-      exchangeKey: key32.check(
-        z.refine(isUsableX25519PublicKey, "must be an X25519 key not of low order"),
-        z.describe("X25519 public key (base64url, 32 bytes)"),
-      ),
-      natsPublicKey: z
+export const EnrollmentRequestSchema = define(() =>
+  z
+    .strictObject({
+      invitationCode: z
         .string()
-        .check(
-          z.regex(/^U[A-Z2-7]{55}$/, "must be a NATS user nkey"),
-          z.refine(isUserPublicKey, "must be a NATS user nkey with a valid checksum"),
-          z.describe("the device's own NATS user public nkey (U…)"),
+        .check(z.regex(INVITATION_CODE_PATTERN, "must be an invitation code (XXXX-XXXX-XXXX-XXXX)")),
+      device: z.strictObject({
+        signingKey: key32.check(
+          z.refine(isUsableEd25519PublicKey, "must be an Ed25519 point on the curve and not of small order"),
+          z.describe("Ed25519 public key (base64url, 32 bytes)"),
         ),
-      name: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-    }),
-  })
-  .check(z.describe("EnrollmentRequest"));
+        exchangeKey: key32.check(
+          z.refine(isUsableX25519PublicKey, "must be an X25519 key not of low order"),
+          z.describe("X25519 public key (base64url, 32 bytes)"),
+        ),
+        natsPublicKey: z
+          .string()
+          .check(
+            z.regex(/^U[A-Z2-7]{55}$/, "must be a NATS user nkey"),
+            z.refine(isUserPublicKey, "must be a NATS user nkey with a valid checksum"),
+            z.describe("the device's own NATS user public nkey (U…)"),
+          ),
+        name: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+      }),
+    })
+    .check(z.describe("EnrollmentRequest")),
+);
 
-export const NatsCredentialsSchema = z
-  .object({
-    servers: z.array(z.string()),
-    jwt: z.string().check(z.describe("user JWT for the device's nkey; pair it with the device's seed")),
-    expiresAt: isoTime,
-  })
-  .check(z.describe("NatsCredentials"));
+export const NatsCredentialsSchema = define(() =>
+  z
+    .object({
+      servers: z.array(z.string()),
+      jwt: z.string().check(z.describe("user JWT for the device's nkey; pair it with the device's seed")),
+      expiresAt: isoTime,
+    })
+    .check(z.describe("NatsCredentials")),
+);
 
-export const VaultSubjectsSchema = z
-  .object({
-    request: z.string().check(z.describe("publish requests here")),
-    deviceEvents: z.string(),
-    broadcastEvents: z.string(),
-    inboxPrefix: z.string().check(z.describe("use as the NATS client's inboxPrefix")),
-  })
-  .check(z.describe("VaultSubjects"));
+export const VaultSubjectsSchema = define(() =>
+  z
+    .object({
+      request: z.string().check(z.describe("publish requests here")),
+      deviceEvents: z.string(),
+      broadcastEvents: z.string(),
+      inboxPrefix: z.string().check(z.describe("use as the NATS client's inboxPrefix")),
+    })
+    .check(z.describe("VaultSubjects")),
+);
 
-export const EnrollmentResponseSchema = z
-  .object({
-    userId: z.string(),
-    deviceId: DeviceIdSchema,
-    vaultId: z.string(),
-    nats: NatsCredentialsSchema,
-    manifestUrl: z.string(),
-    subjects: VaultSubjectsSchema,
-  })
-  .check(z.describe("Enrollment"));
+export const EnrollmentResponseSchema = define(() =>
+  z
+    .object({
+      userId: z.string(),
+      deviceId: DeviceIdSchema,
+      vaultId: z.string(),
+      nats: NatsCredentialsSchema,
+      manifestUrl: z.string(),
+      subjects: VaultSubjectsSchema,
+    })
+    .check(z.describe("Enrollment")),
+);
 
-const nonce = z
-  .string()
-  .check(z.regex(/^[A-Za-z0-9_-]{22,86}$/), z.describe("base64url of 16..64 random bytes, never reused"));
-const signature = z
-  .string()
-  .check(
-    z.regex(/^[A-Za-z0-9_-]{86}$/),
-    z.describe("base64url Ed25519 signature (64 bytes) over the canonical message"),
-  );
+const nonce = define(() =>
+  z.string().check(z.regex(/^[A-Za-z0-9_-]{22,86}$/), z.describe("base64url of 16..64 random bytes, never reused")),
+);
+const signature = define(() =>
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z0-9_-]{86}$/),
+      z.describe("base64url Ed25519 signature (64 bytes) over the canonical message"),
+    ),
+);
 
-export const CredentialsRequestSchema = z
-  .strictObject({ timestamp: isoTime, nonce, signature })
-  .check(z.describe("SignedCredentialsRequest"));
+export const CredentialsRequestSchema = define(() =>
+  z.strictObject({ timestamp: isoTime, nonce, signature }).check(z.describe("SignedCredentialsRequest")),
+);
 
-export const CredentialsResponseSchema = z
-  .object({ deviceId: DeviceIdSchema, nats: NatsCredentialsSchema, subjects: VaultSubjectsSchema })
-  .check(z.describe("Credentials"));
+export const CredentialsResponseSchema = define(() =>
+  z
+    .object({ deviceId: DeviceIdSchema, nats: NatsCredentialsSchema, subjects: VaultSubjectsSchema })
+    .check(z.describe("Credentials")),
+);
 
-export const DeviceRevokeRequestSchema = z
-  .strictObject({ signerDeviceId: DeviceIdSchema, timestamp: isoTime, nonce, signature })
-  .check(z.describe("SignedRevokeRequest"));
+export const DeviceRevokeRequestSchema = define(() =>
+  z
+    .strictObject({ signerDeviceId: DeviceIdSchema, timestamp: isoTime, nonce, signature })
+    .check(z.describe("SignedRevokeRequest")),
+);
 
-export const DeviceRevokeResponseSchema = z
-  .object({ deviceId: DeviceIdSchema, status: z.literal("revoked") })
-  .check(z.describe("DeviceRevoked"));
+export const DeviceRevokeResponseSchema = define(() =>
+  z.object({ deviceId: DeviceIdSchema, status: z.literal("revoked") }).check(z.describe("DeviceRevoked")),
+);
 
-export const HealthResponseSchema = z
-  .object({ status: z.literal("ok"), version: z.string() })
-  .check(z.describe("Health"));
+export const HealthResponseSchema = define(() =>
+  z.object({ status: z.literal("ok"), version: z.string() }).check(z.describe("Health")),
+);
 
-export const ProblemSchema = z
-  .object({
-    type: z.string().check(z.describe("URI of the problem type: urn:vettid:error:<code>")),
-    title: z.string(),
-    status: z.int(),
-    detail: z.optional(z.string()),
-    instance: z.optional(z.string()),
-    code: z.string().check(z.describe("stable error code (lib/errors/codes.ts)")),
-    retryable: z.boolean(),
-    requestId: z.optional(z.string()),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-  })
-  .check(z.describe("Problem"));
+export const ProblemSchema = define(() =>
+  z
+    .object({
+      type: z.string().check(z.describe("URI of the problem type: urn:vettid:error:<code>")),
+      title: z.string(),
+      status: z.int(),
+      detail: z.optional(z.string()),
+      instance: z.optional(z.string()),
+      code: z.string().check(z.describe("stable error code (lib/errors/codes.ts)")),
+      retryable: z.boolean(),
+      requestId: z.optional(z.string()),
+      errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    })
+    .check(z.describe("Problem")),
+);
 
 export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequestSchema>;
 export type CreateInvitationResponse = z.infer<typeof CreateInvitationResponseSchema>;
