@@ -27,6 +27,12 @@ describe("edge bundles", () => {
       expect({ route: route.name, foreign }).toEqual({ route: route.name, foreign: [] });
       expect(size).toBeLessThan(MAX_BUNDLE_BYTES);
     }
+    // tree shaking keeps each route's own REST schemas only (lib/edge/schemas.ts `define`)
+    const health = readFileSync(join(out, "health-get", "index.js"), "utf8");
+    expect(health).toContain('"Health"');
+    for (const other of ["EnrollmentRequest", "SignedRevokeRequest", "CreateInvitationRequest"]) {
+      expect(health).not.toContain(`"${other}"`);
+    }
   });
 
   test("a handler that pulls in a full AWS SDK client is a build error that names the remedy", async () => {
