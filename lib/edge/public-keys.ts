@@ -8,8 +8,12 @@ import { createPublicKey, diffieHellman, generateKeyPairSync } from "node:crypto
 
 /** The field prime 2^255 - 19. */
 const P = 2n ** 255n - 19n;
-/** The Edwards curve constant d = -121665/121666 mod p. */
-const D = (-121665n * modPow(121666n, P - 2n)) % P;
+/**
+ * The Edwards curve constant d = -121665/121666 mod p (RFC 8032 §5.1), written out
+ * rather than computed at load (tests/unit/edge/public-keys.test.ts derives it).
+ */
+export const EDWARDS_D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+const D = EDWARDS_D;
 /**
  * The y coordinates of the eight points of order dividing 8 (sign bit ignored):
  * 0 (order 4), 1 (identity), p-1 (order 2) and ±y₈ (order 8). The order-8 value is

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import sodium from "libsodium-wrappers-sumo";
-import { isUsableEd25519PublicKey, isUsableX25519PublicKey } from "../../../lib/edge/public-keys";
+import { EDWARDS_D, isUsableEd25519PublicKey, isUsableX25519PublicKey } from "../../../lib/edge/public-keys";
 
 const P = 2n ** 255n - 19n;
 /** y of the order-8 points, as libsodium blocklists them. */
@@ -23,6 +23,12 @@ const rawPublic = (type: "ed25519" | "x25519") =>
 describe("device public key checks", () => {
   beforeAll(async () => {
     await sodium.ready;
+  });
+
+  test("the curve constant d is -121665/121666 mod p", () => {
+    // 121666 · d ≡ -121665 (mod p)
+    expect((121666n * EDWARDS_D + 121665n) % P).toBe(0n);
+    expect(EDWARDS_D > 0n && EDWARDS_D < P).toBe(true);
   });
 
   test("every Ed25519 point of order dividing 8 is refused, and there are exactly eight of them", () => {
