@@ -11,6 +11,10 @@
  * input". Problem+json details and configuration errors show them, so English is set
  * here, once, from the one locale module (`z.locales.en` would bundle every locale).
  *
+ * That one line is this repository's only import-time side effect: package.json
+ * `sideEffects` lists this file so that bundlers keep it (and may drop any other
+ * module a bundle does not use).
+ *
  * Import it as `import * as z from "../zod"`. Functions that take a schema should type
  * it with `zod/v4/core` types (`$ZodType`) and parse with `z.safeParse(schema, value)`:
  * that accepts mini and classic schemas alike.
