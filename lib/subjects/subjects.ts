@@ -62,23 +62,33 @@ export type ParsedSubject =
   | { kind: "event"; vaultId: string; deviceId: string | "all" }
   | { kind: "inbox"; deviceId: string; rest: string };
 
+/** One id token inside a subject pattern (the body of {@link ID_PATTERN}). */
+const ID_TOKEN = "[A-Za-z0-9_-]{1,64}";
+
+/** `vettid.v1.vault.<vaultId>.(req|evt).<deviceId>`: exactly six tokens. */
+const VAULT_SUBJECT = new RegExp(`^vettid\\.v1\\.vault\\.(${ID_TOKEN})\\.(req|evt)\\.(${ID_TOKEN})$`);
+
+/** `vettid.v1.inbox.<deviceId>.<token>[.<token>…]`: at least one id token after the device. */
+const INBOX_SUBJECT = new RegExp(`^vettid\\.v1\\.inbox\\.(${ID_TOKEN})\\.(${ID_TOKEN}(?:\\.${ID_TOKEN})*)$`);
+
 /**
  * Parses a concrete (wildcard-free) subject of the scheme; anything else is `undefined`.
- * Never throws: use it on subjects from untrusted peers.
+ * Never throws: use it on subjects from untrusted peers. Each form is one anchored
+ * pattern whose tokens cannot contain `.`, so this accepts exactly the subjects whose
+ * `.`-separated tokens have the shapes in the table above; the proxy calls it for
+ * every message it bridges, hence no intermediate token arrays.
  */
 export function parseSubject(subject: unknown): ParsedSubject | undefined {
   if (typeof subject !== "string" || subject.length > 512) return undefined;
-  const parts = subject.split(".");
-  if (parts[0] !== "vettid" || parts[1] !== "v1") return undefined;
-  if (parts[2] === "vault" && parts.length === 6 && isSubjectId(parts[3]) && isSubjectId(parts[5])) {
-    if (parts[4] === "req") return { kind: "request", vaultId: parts[3], deviceId: parts[5] };
-    if (parts[4] === "evt") return { kind: "event", vaultId: parts[3], deviceId: parts[5] };
+  const vault = VAULT_SUBJECT.exec(subject);
+  if (vault) {
+    const [, vaultId, kind, deviceId] = vault as unknown as [string, string, string, string];
+    return kind === "req" ? { kind: "request", vaultId, deviceId } : { kind: "event", vaultId, deviceId };
   }
-  if (parts[2] === "inbox" && parts.length >= 5 && isSubjectId(parts[3])) {
-    const rest = parts.slice(4);
-    if (rest.every((token) => /^[A-Za-z0-9_-]{1,64}$/.test(token))) {
-      return { kind: "inbox", deviceId: parts[3], rest: rest.join(".") };
-    }
+  const inbox = INBOX_SUBJECT.exec(subject);
+  if (inbox) {
+    const [, deviceId, rest] = inbox as unknown as [string, string, string];
+    return { kind: "inbox", deviceId, rest };
   }
   return undefined;
 }
