@@ -1,5 +1,5 @@
 import { parseBlobKey } from "../lib/proxy-protocol";
-import { parseSubject, SUBJECT_ROOT } from "../lib/subjects";
+import { parseSubject } from "../lib/subjects";
 
 /**
  * Which vaults this host serves. The proxy bridges only their subjects and blobs,
@@ -64,9 +64,4 @@ export function mayGrantReply(requestSubject: string, reply: string): boolean {
 export function mayUseBlob(key: string, served: ServedVaults): boolean {
   const parsed = parseBlobKey(key);
   return parsed !== undefined && served.serves(parsed.vaultId);
-}
-
-/** True when `subject` is a device inbox subject of the scheme. */
-export function isInboxSubject(subject: string): boolean {
-  return subject.startsWith(`${SUBJECT_ROOT}.inbox.`) && parseSubject(subject)?.kind === "inbox";
 }

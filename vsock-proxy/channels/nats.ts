@@ -11,7 +11,7 @@ import {
   readInteger,
   readString,
 } from "../../lib/proxy-protocol";
-import { isInboxSubject, mayGrantReply, mayPublishEvent, maySubscribe, type ServedVaults } from "../policy";
+import { mayGrantReply, mayPublishEvent, maySubscribe, type ServedVaults } from "../policy";
 import { ReplyGrants } from "../reply-grants";
 import type { NatsUpstream } from "../upstreams/types";
 
@@ -121,8 +121,10 @@ export class NatsBridge {
   }
 
   private checkPublish(subject: string): void {
-    // Replies are the hot path: a grant lookup first, the subject parse only then.
-    if (this.grants.has(subject) && isInboxSubject(subject) && this.grants.take(subject)) return;
+    // Replies are the hot path: one grant lookup. A grant exists only for a reply
+    // subject that mayGrantReply accepted when the request was delivered (an inbox of
+    // the requesting device), so the subject needs no second parse here.
+    if (this.grants.take(subject)) return;
     if (mayPublishEvent(subject, this.deps.served)) return;
     this.refuse("publish", subject);
   }
