@@ -32,6 +32,16 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** How long a graceful shutdown waits for in-flight work before closing anyway. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
+/**
+ * Frames held back before the stream is uncorked within a tick. A burst of
+ * requests (64 concurrent devices) would otherwise reach the peer only once this
+ * side has encoded all of it, so the two processes never work at the same time.
+ * Measured on proxy-echo (2 cores, alternating runs): with slices of 16 the
+ * 64-requester throughput was 0.64–0.78 of bare NATS, without 0.55–0.65, for one
+ * system call per 16 frames instead of one per burst; slices of 4 to 32 measured alike.
+ */
+export const MAX_CORKED_FRAMES = 16;
+
 /** Frame types of replies; every other type is a request (id > 0) or a one-way message (id 0). */
 export const REPLY_TYPES = { ok: "ok", error: "error" } as const;
 

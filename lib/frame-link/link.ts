@@ -16,6 +16,7 @@ import {
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_MAX_PENDING,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_CORKED_FRAMES,
   ONE_WAY_ID,
   REPLY_TYPES,
 } from "./constants";
@@ -68,7 +69,9 @@ interface Pending {
  *   `maxBufferedBytes` is disconnected `OVERLOADED`.
  * - Any malformed frame or protocol violation closes this link only (the decoder
  *   is poisoned after an error); pending requests fail `CHANNEL_CLOSED`.
- * - Writes issued in one tick are batched (cork / uncork) into one system call.
+ * - Writes issued in one tick are batched (cork / uncork) into one system call, in
+ *   slices of at most {@link MAX_CORKED_FRAMES} frames so that the peer starts on
+ *   the first frames of a burst while this side is still producing the rest.
  */
 export class FrameLink {
   readonly counters: LinkCounters;
@@ -85,6 +88,7 @@ export class FrameLink {
   private readonly incoming = new Set<number>();
   private nextId = 1;
   private corked = false;
+  private corkedFrames = 0;
   private closed = false;
   private draining = false;
   private closeError: VettidError | undefined;
@@ -358,6 +362,12 @@ export class FrameLink {
       process.nextTick(() => this.flush());
     }
     this.stream.write(bytes);
+    this.corkedFrames += 1;
+    if (this.corkedFrames >= MAX_CORKED_FRAMES) {
+      this.corkedFrames = 0;
+      this.stream.uncork(); // the tick's flush uncorks the rest
+      this.stream.cork();
+    }
     // Replies free their in-flight slot when written, not when read: without this cap a
     // peer that sends requests and never reads would grow this buffer without bound.
     if (this.stream.writableLength > this.maxBufferedBytes) {
@@ -368,6 +378,7 @@ export class FrameLink {
   private flush(): void {
     if (!this.corked) return;
     this.corked = false;
+    this.corkedFrames = 0;
     this.stream.uncork();
   }
 

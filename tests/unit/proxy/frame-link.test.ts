@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import { VettidError } from "../../../lib/errors";
-import { FrameLink, type FrameLinkOptions, unixSocketTransport } from "../../../lib/frame-link";
+import { FrameLink, type FrameLinkOptions, MAX_CORKED_FRAMES, unixSocketTransport } from "../../../lib/frame-link";
 import { encodeFrame, type FrameValue } from "../../../lib/frames";
 import { socketPath } from "./fakes";
 
@@ -175,6 +175,21 @@ describe("FrameLink", () => {
     expect(pair.clientLink.send("log", "entry", { message: "hi" })).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(seen).toEqual([{ message: "hi" }]);
+    await pair.close();
+  });
+
+  it("delivers a burst written in one tick completely and in order, across its corked slices", async () => {
+    // Prepare
+    const burst = MAX_CORKED_FRAMES * 3 + 5;
+    const seen: FrameValue[] = [];
+    const pair = await linkPair({ onMessage: (frame) => seen.push(frame.body) });
+
+    // Act: every message in the same tick
+    for (let n = 0; n < burst; n += 1) pair.clientLink.send("log", "entry", { n });
+    for (let i = 0; i < 1_000 && seen.length < burst; i += 1) await new Promise((r) => setTimeout(r, 5));
+
+    // Assess
+    expect(seen).toEqual(Array.from({ length: burst }, (_, n) => ({ n })));
     await pair.close();
   });
 
