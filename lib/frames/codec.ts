@@ -93,6 +93,9 @@ function checkHeader(channel: unknown, id: unknown, type: unknown): asserts chan
   }
 }
 
+/** Attributes of a property created by assignment (and by `Object.fromEntries`). */
+const OWN_DATA = { enumerable: true, writable: true, configurable: true } as const;
+
 /**
  * Converts a decoded CBOR value to a {@link FrameValue}: Maps with string keys
  * become plain objects (own data properties only), byte strings stay bytes, and
@@ -108,12 +111,16 @@ function toFrameValue(value: unknown, depthLeft: number): FrameValue {
   if (depthLeft <= 0) throw new FrameError("FRAME_MALFORMED", "frame body is nested too deeply");
   if (Array.isArray(value)) return value.map((item) => toFrameValue(item, depthLeft - 1));
   if (value instanceof Map) {
-    const entries: [string, FrameValue][] = [];
+    const record: { [key: string]: FrameValue } = {};
     for (const [key, item] of value) {
       if (typeof key !== "string") throw new FrameError("FRAME_MALFORMED", "frame body map keys must be strings");
-      entries.push([key, toFrameValue(item, depthLeft - 1)]);
+      const converted = toFrameValue(item, depthLeft - 1);
+      // Plain assignment creates an own data property unless Object.prototype has
+      // something by that name (`__proto__` is a setter): define those explicitly.
+      if (key in Object.prototype) Object.defineProperty(record, key, { ...OWN_DATA, value: converted });
+      else record[key] = converted;
     }
-    return Object.fromEntries(entries);
+    return record;
   }
   throw new FrameError("FRAME_MALFORMED", "frame body holds an unsupported CBOR item");
 }

@@ -113,6 +113,34 @@ describe("frame codec", () => {
     expect(Object.hasOwn(frame.body as object, "__proto__")).toBe(true);
   });
 
+  it("decodes map keys named like Object.prototype members as own data properties, in order", () => {
+    // Prepare: a body map whose keys shadow prototype members, and the same frame re-encoded
+    const keys = ["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf", "a"];
+    const entries = keys.map((key, index): [string, number] => [key, index]);
+    const head = encodeFrame({ channel: "nats", id: 7, type: "req", body: null }).subarray(LENGTH_PREFIX_BYTES);
+    const mapHead = Buffer.from([0xa0 | keys.length]);
+    const encodedEntries = entries.map(([key, value]) =>
+      Buffer.concat([Buffer.from([0x60 | key.length]), Buffer.from(key), Buffer.from([value])]),
+    );
+    const bytes = Buffer.concat([head.subarray(0, head.length - 1), mapHead, ...encodedEntries]); // body null → map
+
+    // Act
+    const body = decodeFrameBody(bytes).body as Record<string, unknown>;
+
+    // Assess: exactly what Object.fromEntries gives, and no prototype touched
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect(Reflect.ownKeys(body)).toEqual(keys);
+    for (const [key, value] of entries) {
+      expect(Object.getOwnPropertyDescriptor(body, key)).toEqual({
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    expect(body).toStrictEqual(Object.fromEntries(entries));
+  });
+
   it("rejects tags, undefined and deep nesting in the body", () => {
     const tagged = Buffer.from("8501646e6174730763726571c11a5f5e1000", "hex"); // tag 1 (date)
     const undef = Buffer.from("8501646e6174730763726571f7", "hex");
