@@ -11,7 +11,6 @@ import {
 } from "./constants";
 import { FrameError } from "./errors";
 import type { Channel, Frame, FrameLimits, FrameValue } from "./types";
-import { writeFrame } from "./writer";
 
 // Plain CBOR only: no cbor-x record extension, byte strings untagged, maps kept as
 // Map on decode so keys such as "__proto__" can never touch a prototype.
@@ -35,11 +34,6 @@ export function isChannel(value: unknown): value is Channel {
 export function encodeFrame(frame: Omit<Frame, "version">, limits: FrameLimits = {}): Buffer {
   const max = limits.maxFrameBytes ?? MAX_FRAME_BYTES;
   checkHeader(frame.channel, frame.id, frame.type);
-  const direct = writeFrame(frame.channel, frame.id, frame.type, frame.body);
-  if (direct !== undefined) {
-    if (direct.length > max) throw new FrameError("FRAME_TOO_LARGE", `frame of ${direct.length} bytes exceeds ${max}`);
-    return direct;
-  }
   const body = encoder.encode([FRAME_VERSION, frame.channel, frame.id, frame.type, frame.body]);
   const total = LENGTH_PREFIX_BYTES + body.length;
   if (total > max) {
