@@ -112,7 +112,9 @@ export async function run(): Promise<Figure[]> {
       figures.push(
         figure(`${fn.name} cold init (spawn → handler exported)`, "ms", cold.wall, bare.wall, "lower", INIT_TARGET),
       );
-      figures.push(figure(`${fn.name} CPU time at handler exported`, "ms", cold.cpu, bare.cpu, "lower", null));
+      figures.push(
+        figure(`${fn.name} CPU time at handler exported (all threads)`, "ms", cold.cpu, bare.cpu, "lower", null),
+      );
       figures.push(
         figure(`${fn.name} process uptime at handler exported`, "ms", cold.uptime, bare.uptime, "lower", null),
       );
