@@ -5,7 +5,9 @@
  * beside a bare handler bundled the same way (DESIGN.md §8). Each round runs every
  * bundle and the bare handler once, so that load from other processes on a shared
  * machine spreads over all of them alike; the child's CPU time at that point is
- * reported too (less sensitive to such load than wall time).
+ * reported too (less sensitive to such load than wall time). For health-get it also
+ * reports the first request served (spawn → first response), since the handlers
+ * build their Middy stack and read their configuration on the first invocation.
  * Targets: every bundle under 300 KiB; cold init ≤ 2× the bare handler's.
  * For reference it also reports a bare handler that loads the AWS SDK v3 DynamoDB
  * document client, which the edge no longer loads (docs/decisions/0047).
@@ -14,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildFunctions, bundle, MAX_BUNDLE_BYTES } from "../functions/build";
+import { toApiGatewayEventV2 } from "../local/rest";
 import { type Figure, figure } from "./lib/figures";
 
 /** Rounds; the median damps scheduler noise on a shared machine. */
@@ -25,8 +28,15 @@ const CHILD = `
 const start = Number(process.argv[2]);
 const m = require(process.argv[1]);
 if (typeof m.handler !== "function") { process.exit(3); }
-const cpu = process.cpuUsage();
-process.stdout.write(String(Date.now() - start) + " " + (performance.now()).toFixed(3) + " " + ((cpu.user + cpu.system) / 1000).toFixed(3) + "\\n");
+const report = () => {
+  const cpu = process.cpuUsage();
+  process.stdout.write(String(Date.now() - start) + " " + (performance.now()).toFixed(3) + " " + ((cpu.user + cpu.system) / 1000).toFixed(3) + "\\n");
+};
+if (process.argv[3] === undefined) report();
+else {
+  const context = { awsRequestId: "bench", functionName: "bench", getRemainingTimeInMillis: () => 30000 };
+  Promise.resolve(m.handler(JSON.parse(process.argv[3]), context)).then((r) => { if (r.statusCode !== 200) process.exit(4); report(); });
+}
 `;
 
 interface Sample {
@@ -35,12 +45,16 @@ interface Sample {
   cpuMs: number;
 }
 
-/** ms from spawn to the handler being exported, and the child's own uptime and CPU time at that point. */
-function coldInit(bundlePath: string): Sample {
+/**
+ * ms from spawn to the handler being exported (or, given an event, to its first
+ * response), and the child's own uptime and CPU time at that point.
+ */
+function coldInit(bundlePath: string, event?: string): Sample {
   const started = performance.now();
-  const result = spawnSync(process.execPath, ["-e", CHILD, bundlePath, String(Date.now())], {
+  const args = ["-e", CHILD, bundlePath, String(Date.now()), ...(event === undefined ? [] : [event])];
+  const result = spawnSync(process.execPath, args, {
     encoding: "utf8",
-    env: { PATH: process.env.PATH, NODE_OPTIONS: "" },
+    env: { PATH: process.env.PATH, NODE_OPTIONS: "", VETTID_ENV: "dev", POWERTOOLS_LOG_LEVEL: "SILENT" },
   });
   const wallMs = performance.now() - started;
   if (result.status !== 0) throw new Error(`${bundlePath} did not load: ${result.stderr}`);
@@ -80,12 +94,23 @@ export async function run(): Promise<Figure[]> {
     const bareSdkPath = join(sdkDir, "index.js");
 
     const paths = [barePath, bareSdkPath, ...functions.map((fn) => join(root, fn.bundle, "index.js"))];
+    const healthPath = join(root, functions.find((fn) => fn.name === "health-get")?.bundle ?? "", "index.js");
+    const healthEvent = JSON.stringify(
+      toApiGatewayEventV2(
+        { method: "GET", url: "/v1/health", headers: {}, body: Buffer.alloc(0), sourceIp: "192.0.2.1" },
+        "GET /v1/health",
+        undefined,
+      ),
+    );
     const samples = paths.map(() => [] as Sample[]);
+    const firstResponses = { bare: [] as Sample[], health: [] as Sample[] };
     for (let round = 0; round < RUNS; round += 1) {
       process.stderr.write(`  round ${round + 1}/${RUNS}\r`);
       paths.forEach((path, i) => {
         samples[i]?.push(coldInit(path));
       });
+      firstResponses.bare.push(coldInit(barePath, healthEvent));
+      firstResponses.health.push(coldInit(healthPath, healthEvent));
     }
     process.stderr.write("\n");
     const medians = samples.map((runs) => ({
@@ -119,6 +144,16 @@ export async function run(): Promise<Figure[]> {
         figure(`${fn.name} process uptime at handler exported`, "ms", cold.uptime, bare.uptime, "lower", null),
       );
     });
+    figures.push(
+      figure(
+        "health-get first request served (spawn → first response)",
+        "ms",
+        median(firstResponses.health.map((r) => r.wallMs)),
+        median(firstResponses.bare.map((r) => r.wallMs)),
+        "lower",
+        null,
+      ),
+    );
     return figures;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
