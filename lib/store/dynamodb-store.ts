@@ -1,6 +1,7 @@
 import { type AwsJsonClient, awsJsonClientFromEnvironment } from "../aws-json";
 import { VettidError } from "../errors";
 import { createDocumentTable } from "./document-table";
+import { HOST_HEARTBEAT } from "./host-registry";
 import { itemKey } from "./keys";
 import type { DeviceRecord, InvitationRecord, Page, RevocationState, VaultRecord } from "./records";
 import type { EdgeStore, NatsKeyReservation } from "./store";
@@ -14,8 +15,6 @@ export interface DynamoDbStoreOptions {
   endpoint?: string | undefined;
 }
 
-/** A host is live when it heartbeated within this many ms (three 10 s heartbeats). */
-const HOST_LIVENESS_MS = 30_000;
 /** Audit entries are kept one year. */
 const AUDIT_RETENTION_SECONDS = 365 * 86_400;
 
@@ -273,7 +272,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
       const out = await table.query({
         KeyConditionExpression: "pk = :pk",
         FilterExpression: "heartbeatAt > :since",
-        ExpressionAttributeValues: { ":pk": itemKey.hostPartition, ":since": now - HOST_LIVENESS_MS },
+        ExpressionAttributeValues: { ":pk": itemKey.hostPartition, ":since": now - HOST_HEARTBEAT.livenessMs },
       });
       const hosts = (out.Items ?? []) as { sk: string; vaultCount?: number }[];
       hosts.sort((a, b) => (a.vaultCount ?? 0) - (b.vaultCount ?? 0) || a.sk.localeCompare(b.sk));

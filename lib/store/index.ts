@@ -1,5 +1,9 @@
-/** Persistence of the REST edge: the store port, its records, and the DynamoDB adapter. */
+/**
+ * Persistence of the REST edge: the store port, its records, the DynamoDB adapter,
+ * and the host registry's heartbeat item (written by each host's vsock proxy).
+ */
 export { createDynamoDbStore, type DynamoDbStoreOptions } from "./dynamodb-store";
+export { HOST_HEARTBEAT, HOST_ID_PATTERN, type HostHeartbeat, heartbeatUpdate } from "./host-registry";
 export { COUNTER_PREFIXES, edgeTableDefinition, itemKey, TABLE_KEYS } from "./keys";
 export {
   DEVICE_STATUS,

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type AwsJsonClient, createAwsJsonClient, staticCredentials } from "../../../lib/aws-json";
-import { createDynamoDbStore, type EdgeStore } from "../../../lib/store";
+import { createDynamoDbStore, type EdgeStore, HOST_HEARTBEAT, heartbeatUpdate } from "../../../lib/store";
 import {
   createEdgeTable,
   LOCAL_AWS_CREDENTIALS,
@@ -148,5 +148,27 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
     expect(theirs).toMatchObject({ reserved: false, existing: { deviceId: "dev_k" } });
     expect(revoked).toEqual([true, false]);
     expect((await store.getDevice("dev_k"))?.status).toBe("revoked");
+  });
+
+  test("hosts' heartbeats (as the proxy writes them) decide where a new vault goes: live, then fewest vaults", async () => {
+    // Prepare
+    const now = Date.UTC(2026, 10, 29, 12);
+    const beat = (hostId: string, at: number, vaultCount: number) =>
+      doc.send(new UpdateCommand(heartbeatUpdate("t-store", { hostId, at, vaultCount })));
+    const before = await store.pickHost(now);
+    await beat("i-0aaaaaaaaaaaaaaaa", now - 1_000, 7);
+    await beat("i-0bbbbbbbbbbbbbbbb", now - 2_000, 3);
+    await beat("i-0cccccccccccccccc", now - HOST_HEARTBEAT.livenessMs - 1, 0); // stopped beating
+    // Act
+    const picked = await store.pickHost(now);
+    await beat("i-0bbbbbbbbbbbbbbbb", now, 9); // the same host's next beat replaces its item
+    const next = await store.pickHost(now);
+    // Assess
+    expect(before).toBeUndefined();
+    expect(picked).toBe("i-0bbbbbbbbbbbbbbbb");
+    expect(next).toBe("i-0aaaaaaaaaaaaaaaa");
+    const host = await item("HOST");
+    expect(host).toMatchObject({ type: "host" });
+    expect(host?.ttl).toBeGreaterThan(Math.floor(now / 1000));
   });
 });
