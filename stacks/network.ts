@@ -44,6 +44,8 @@ export class NetworkStack extends BaseStack {
   readonly privateSubnetCidrs: string[];
   /** Prefix list of the S3 gateway endpoint: where in-VPC S3 traffic goes (egress rules need it). */
   readonly s3PrefixListId: string;
+  /** Prefix list of the DynamoDB gateway endpoint (the hosts write their heartbeat through it). */
+  readonly dynamodbPrefixListId: string;
 
   constructor(scope: Construct, config: EnvConfig) {
     super(scope, "network", config);
@@ -125,6 +127,7 @@ export class NetworkStack extends BaseStack {
       });
     }
     this.s3PrefixListId = (gateways.s3 as VpcEndpoint).prefixListId;
+    this.dynamodbPrefixListId = (gateways.dynamodb as VpcEndpoint).prefixListId;
     for (const service of INTERFACE_ENDPOINTS) {
       const hasGateway = (GATEWAY_ENDPOINTS as readonly string[]).includes(service);
       new VpcEndpoint(this, `interface-${service}`, {

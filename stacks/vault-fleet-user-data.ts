@@ -19,6 +19,8 @@ export interface VaultUserDataProps {
   natsUrls: readonly string[];
   natsCredentialsSecretArn: string;
   sealedStateBucket: string;
+  /** The edge's table (the host registry is its `HOST` partition). */
+  tableName: string;
   sealingKeyAlias: string;
   manifestUrl: string;
   /** The release public key (JWK, public members only) the manifest must verify with. */
@@ -34,6 +36,21 @@ export interface VaultUserDataProps {
   artifactBucket: string;
   enclave: { memoryMiB: number; cpuCount: number };
 }
+
+/**
+ * Appends `VETTID_HOST_ID=<instance id>` to the env file, read from the instance
+ * metadata service with an IMDSv2 session token (the launch template requires v2).
+ * No Terraform interpolation and no shell expansion of untrusted text: the instance
+ * id must look like one (`i-` and hex) before it is written.
+ */
+export const HOST_ID_FROM_IMDS = [
+  // no double quotes: Terraform function arguments may not hold them (assignments and
+  // [[ ]] do not split words; the id is checked before it is echoed)
+  "IMDS_TOKEN=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)",
+  "INSTANCE_ID=$(curl -sSf -H X-aws-ec2-metadata-token:$IMDS_TOKEN http://169.254.169.254/latest/meta-data/instance-id)",
+  "[[ $INSTANCE_ID =~ ^i-[0-9a-f]{8,17}$ ]]",
+  `echo VETTID_HOST_ID=$INSTANCE_ID >> ${HOST_ENV_PATH}`,
+].join("\n");
 
 /** The EIF object of a release in the artifact bucket. */
 export function eifObjectKey(releaseId: string): string {
@@ -71,6 +88,7 @@ AWS_REGION=${p.region}
 VETTID_NATS_URL=${p.natsUrls.join(",")}
 VETTID_NATS_CREDENTIALS_SECRET_ID=${p.natsCredentialsSecretArn}
 VETTID_BLOB_BUCKET=${p.sealedStateBucket}
+VETTID_TABLE_NAME=${p.tableName}
 VETTID_KMS_KEY_ID=${p.sealingKeyAlias}
 VETTID_MANIFEST_URL=${p.manifestUrl}
 VETTID_MANIFEST_KEY_FILE=${MANIFEST_KEY_PATH}
@@ -83,6 +101,7 @@ VETTID_ENCLAVE_EIF=/opt/vettid/enclave/vault.eif
 VETTID_ENCLAVE_MEMORY_MIB=${p.enclave.memoryMiB}
 VETTID_ENCLAVE_CPU_COUNT=${p.enclave.cpuCount}
 ENV
+${HOST_ID_FROM_IMDS}
 cat > /etc/nitro_enclaves/allocator.yaml <<ALLOC
 ---
 memory_mib: ${p.enclave.memoryMiB}

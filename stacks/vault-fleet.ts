@@ -30,11 +30,16 @@ export interface VaultFleetStackProps {
   vpcId: string;
   privateSubnetIds: readonly string[];
   s3PrefixListId: string;
+  /** Prefix list of the DynamoDB gateway endpoint (host heartbeats). */
+  dynamodbPrefixListId: string;
   natsSecurityGroupId: string;
   natsNodeAddresses: readonly string[];
   dataKeyArn: string;
   sealedStateBucket: string;
   sealedStateBucketArn: string;
+  /** The edge's table, whose `HOST` partition is the host registry. */
+  tableName: string;
+  tableArn: string;
   artifactBucket: string;
   artifactBucketArn: string;
   manifestUrl: string;
@@ -49,7 +54,8 @@ export interface VaultFleetStackProps {
  * key and no inbound port (Session Manager only), an encrypted root volume, and user data
  * that starts the vsock proxy and the enclave through systemd; an auto scaling group
  * across the three private subnets with rolling instance refresh. The host role reaches
- * only the sealed-state objects, the release's image, its log group and its metrics; its
+ * only the sealed-state objects, the release's image, its heartbeat in the host registry,
+ * its log group and its metrics; its
  * KMS rights live in the sealing key's policy (keys stack), conditioned on attestation.
  */
 export class VaultFleetStack extends BaseStack {
@@ -68,6 +74,12 @@ export class VaultFleetStack extends BaseStack {
     hostSg.allowOut("nats", PORTS.natsClient, { group: props.natsSecurityGroupId }, "NATS client connections");
     hostSg.allowOut("endpoints", PORTS.https, { cidr: config.vpcCidr }, "AWS interface endpoints");
     hostSg.allowOut("s3", PORTS.https, { prefixList: props.s3PrefixListId }, "S3 through the gateway endpoint");
+    hostSg.allowOut(
+      "dynamodb",
+      PORTS.https,
+      { prefixList: props.dynamodbPrefixListId },
+      "DynamoDB through the gateway endpoint (host heartbeat)",
+    );
     allowIngress(
       this,
       "nats-from-hosts",
@@ -115,6 +127,14 @@ export class VaultFleetStack extends BaseStack {
           Resource: natsCredentials.arn,
         },
         {
+          Sid: "HostRegistryHeartbeat",
+          Effect: "Allow",
+          Action: "dynamodb:UpdateItem",
+          Resource: props.tableArn,
+          // only items of the HOST partition: the host registry, never user, device or vault records
+          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["HOST"] } },
+        },
+        {
           Sid: "OwnLogGroup",
           Effect: "Allow",
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -140,6 +160,7 @@ export class VaultFleetStack extends BaseStack {
       natsUrls: props.natsNodeAddresses.map((a) => `nats://${a}:${PORTS.natsClient}`),
       natsCredentialsSecretArn: natsCredentials.arn,
       sealedStateBucket: props.sealedStateBucket,
+      tableName: props.tableName,
       sealingKeyAlias: sealingKeyAlias(p),
       manifestUrl: props.manifestUrl,
       manifestPublicKey: props.manifestPublicKey,

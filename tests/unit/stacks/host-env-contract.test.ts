@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { envConfig } from "../../../stacks/config";
 import { REPO_ROOT, synthesize } from "../../../stacks/synthesize";
 import { VAULT_HOST_METRICS_NAMESPACE } from "../../../stacks/vault-fleet";
-import { HOST_ENV_PATH, MANIFEST_KEY_PATH } from "../../../stacks/vault-fleet-user-data";
+import { HOST_ENV_PATH, HOST_ID_FROM_IMDS, MANIFEST_KEY_PATH } from "../../../stacks/vault-fleet-user-data";
 import { ProxyConfigSchema } from "../../../vsock-proxy/config";
 import { synthOptionsForTests } from "../../policy/synth-options";
 import { loadSynth, type Synth } from "../../policy/terraform";
@@ -24,6 +24,9 @@ const PROXY_UNIT = join(REPO_ROOT, "ami/host/systemd/vettid-vsock-proxy.service"
 
 /** Stands in for a value only AWS knows (an ARN, a CloudFront domain): a valid host, bucket and id. */
 const UNRESOLVED = "unresolved.invalid";
+
+/** What the instance metadata service answers for the instance id (IMDSv2), at boot. */
+const INSTANCE_ID = "i-0123456789abcdef0";
 
 /** Variables whose value holds a reference Terraform alone can resolve (pinned so none hides a format error). */
 const UNRESOLVABLE = ["VETTID_MANIFEST_URL", "VETTID_NATS_CREDENTIALS_SECRET_ID"];
@@ -117,8 +120,12 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
       const resolved = Object.fromEntries(
         Object.entries(fileEnv).map(([k, v]) => [k, resolveReferences(v, synth).text]),
       );
+      // The script appends the host id it reads from the instance metadata right after the file.
+      const bootEnv: Record<string, string> = script.includes(`\nENV\n${HOST_ID_FROM_IMDS}\n`)
+        ? { VETTID_HOST_ID: INSTANCE_ID }
+        : {};
       // systemd: Environment= lines override the EnvironmentFile.
-      hosts[env] = { script, env: { ...resolved, ...unit.environment }, unresolvedVars };
+      hosts[env] = { script, env: { ...resolved, ...bootEnv, ...unit.environment }, unresolvedVars };
     }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,6 +140,13 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
     expect(hosts[env]?.unresolvedVars).toEqual(UNRESOLVABLE);
     expect(hosts[env]?.env.VETTID_BLOB_BUCKET).toBe(`vettid-${env}-sealed-state-${envConfig(env).accountId}`);
     expect(hosts[env]?.env.VETTID_LOG_GROUP).toBe(`/vettid/${env}/vault-host`);
+  });
+
+  it.each(ENVS)("%s: names the host registry: the edge's table, and the instance id read with IMDSv2", (env) => {
+    expect(hosts[env]?.env.VETTID_TABLE_NAME).toBe(`vettid-${env}`);
+    expect(hosts[env]?.env.VETTID_HOST_ID).toBe(INSTANCE_ID);
+    expect(HOST_ID_FROM_IMDS).toContain("X-aws-ec2-metadata-token");
+    expect(HOST_ID_FROM_IMDS).toContain(`>> ${HOST_ENV_PATH}`);
   });
 
   it.each(ENVS)("%s: writes the manifest key the synth verified with, public and world-readable", (env) => {

@@ -43,6 +43,21 @@ describe("vault fleet", () => {
     expect(userData).toContain("memory_mib: 2048");
   });
 
+  it("may write only the host registry's partition of the table, and only by UpdateItem", () => {
+    const policy = Object.values(resource.aws_iam_role_policy ?? {})[0] ?? {};
+    const statements = (JSON.parse(String(policy.policy)) as { Statement: Record<string, unknown>[] }).Statement;
+    const dynamodb = statements.filter((st) => JSON.stringify(st.Action).includes("dynamodb:"));
+    expect(dynamodb).toEqual([
+      {
+        Sid: "HostRegistryHeartbeat",
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: expect.stringContaining("aws_dynamodb_table"),
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["HOST"] } },
+      },
+    ]);
+  });
+
   it("admits no inbound traffic to the hosts", () => {
     const hostIngress = Object.values(resource.aws_vpc_security_group_ingress_rule ?? {}).filter((r) =>
       String(r.security_group_id).includes("host-sg"),
