@@ -15,6 +15,7 @@ import { ProxyClient } from "../lib/proxy-client";
 import { vaultRequestSubject } from "../lib/subjects";
 import type { StatePutAnswer } from "./enclave-echo";
 import type { Progress } from "./launcher/progress";
+import { LOCAL_HOST_ID } from "./launcher/proxy";
 import type { Topology } from "./launcher/topology";
 import { createSimulatedNsm } from "./nsm-sim";
 
@@ -122,6 +123,16 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     () => device.enroll(invitation.code, keys, "journey"),
   );
   progress.info(`device ${enrollment.deviceId} → vault ${enrollment.vaultId}; JWT until ${enrollment.nats.expiresAt}`);
+
+  await progress.step(
+    "enrollment assigned the vault to the live host (its proxy's heartbeat in the registry)",
+    async () => {
+      const vault = await topology.edge.context.store.getVault(enrollment.vaultId);
+      if (vault?.hostId !== LOCAL_HOST_ID) {
+        throw new Error(`vault ${enrollment.vaultId} was assigned to ${String(vault?.hostId)}, not ${LOCAL_HOST_ID}`);
+      }
+    },
+  );
 
   await progress.step("a second device is refused the used invitation", async () => {
     try {

@@ -1,4 +1,5 @@
 import { settings } from "../lib/config";
+import { HOST_ID_PATTERN } from "../lib/store";
 import { isSubjectId } from "../lib/subjects";
 import * as z from "../lib/zod";
 
@@ -17,6 +18,7 @@ const devOnlyNames = [
   "VETTID_S3_ENDPOINT",
   "VETTID_SECRETS_ENDPOINT",
   "VETTID_ATTESTATION_ROOT_FILE",
+  "VETTID_DYNAMODB_ENDPOINT",
 ] as const;
 
 /**
@@ -88,6 +90,19 @@ export const ProxyConfigSchema = z
      * pinned AWS Nitro root only, which is the only acceptable production setting.
      */
     VETTID_ATTESTATION_ROOT_FILE: z.optional(z.string().check(z.minLength(1))),
+    /**
+     * Required outside local / dev (with VETTID_TABLE_NAME). This host's id in the host
+     * registry, the EC2 instance id in AWS: enrollment assigns new vaults to live hosts.
+     */
+    VETTID_HOST_ID: z.optional(z.string().check(z.regex(HOST_ID_PATTERN, "must be a host id (e.g. an instance id)"))),
+    /**
+     * Required outside local / dev (with VETTID_HOST_ID). The edge's DynamoDB table, where
+     * the proxy writes this host's heartbeat; the host's IAM policy allows only the
+     * `HOST` partition.
+     */
+    VETTID_TABLE_NAME: z.optional(z.string().check(z.minLength(3), z.maxLength(255))),
+    /** Local / dev only. DynamoDB endpoint of a stand-in (dynalite). */
+    VETTID_DYNAMODB_ENDPOINT: z.optional(z.url()),
     /** Optional (default 10,000). How long a shutdown waits for in-flight work, in ms. */
     VETTID_PROXY_DRAIN_MS: z._default(settings.positiveInt, 10_000),
   })
@@ -107,8 +122,20 @@ export const ProxyConfigSchema = z
           message: "and VETTID_NATS_CREDENTIALS_SECRET_ID are exclusive",
         });
       }
+      if ((config.VETTID_HOST_ID === undefined) !== (config.VETTID_TABLE_NAME === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["VETTID_HOST_ID"],
+          message: "and VETTID_TABLE_NAME go together (the host registry needs both)",
+        });
+      }
       const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
       if (dev) return;
+      for (const name of ["VETTID_HOST_ID", "VETTID_TABLE_NAME"] as const) {
+        if (config[name] === undefined) {
+          ctx.addIssue({ code: "custom", path: [name], message: "is required outside local or dev" });
+        }
+      }
       for (const name of devOnlyNames) {
         if (config[name] !== undefined)
           ctx.addIssue({ code: "custom", path: [name], message: "is allowed only in local or dev" });

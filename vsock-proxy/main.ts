@@ -6,14 +6,17 @@
 import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { loadConfigOrExit } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
 import { type ProxyConfig, ProxyConfigSchema } from "./config";
 import { startHealthServer } from "./health-server";
+import { type Heartbeat, startHeartbeat } from "./heartbeat";
 import { manifestSource } from "./manifest-source";
 import { allVaults, staticServedVaults } from "./policy";
 import { VsockProxy } from "./proxy";
@@ -84,7 +87,36 @@ async function main(): Promise<void> {
   });
   await proxy.start();
   const health = await startHealthServer(() => proxy.health(), config.VETTID_PROXY_HEALTH_PORT);
-  logger.info("vsock-proxy ready", { socket: config.VETTID_PROXY_SOCKET, health: health.url });
+
+  // The host registry: enrollment assigns new vaults to hosts that beat.
+  let heartbeat: Heartbeat | undefined;
+  let registry: DynamoDBDocumentClient | undefined;
+  if (config.VETTID_HOST_ID && config.VETTID_TABLE_NAME) {
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: config.AWS_REGION,
+        ...awsHttp,
+        ...(config.VETTID_DYNAMODB_ENDPOINT ? { endpoint: config.VETTID_DYNAMODB_ENDPOINT } : {}),
+      }),
+    );
+    registry = documents;
+    const servedCount = config.VETTID_PROXY_VAULTS.includes("*") ? 0 : config.VETTID_PROXY_VAULTS.length;
+    heartbeat = startHeartbeat({
+      send: async (update) => {
+        await documents.send(new UpdateCommand(update));
+      },
+      tableName: config.VETTID_TABLE_NAME,
+      hostId: config.VETTID_HOST_ID,
+      vaultCount: () => servedCount,
+      logger,
+    });
+    await heartbeat.beat();
+  }
+  logger.info("vsock-proxy ready", {
+    socket: config.VETTID_PROXY_SOCKET,
+    health: health.url,
+    hostId: config.VETTID_HOST_ID ?? null,
+  });
   const flush = setInterval(() => {
     // One point per minute per host: 1 when an attested enclave is served (the fleet alarm sums these).
     metrics.addMetric("EnclaveHealthy", MetricUnit.Count, proxy.health().status === "ok" ? 1 : 0);
@@ -98,11 +130,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("vsock-proxy stopping", { signal });
     clearInterval(flush);
+    heartbeat?.stop();
     await proxy.stop(config.VETTID_PROXY_DRAIN_MS);
     await health.stop();
     await upstream.close();
     kms.destroy();
     s3.destroy();
+    registry?.destroy();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

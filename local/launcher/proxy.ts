@@ -20,7 +20,12 @@ export interface LocalProxyOptions {
   manifestFile: string;
   manifestKeyFile: string;
   devRootFile: string;
+  /** The host registry: the edge's table in dynalite, where the proxy writes its heartbeat. */
+  registry: { dynamodbEndpoint: string; tableName: string };
 }
+
+/** The local topology's one vault host, as enrollment assigns it. */
+export const LOCAL_HOST_ID = "local-host";
 
 /** The vsock proxy running as a child process, as on a Nitro host. */
 export interface LocalProxy {
@@ -70,7 +75,7 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
   const host = await mintHostUserJwt({
     signing: { accountPublicKey: options.keys.accountPublicKey, signingKeySeed: options.keys.accountSigningSeed },
     userPublicKey: hostKey.getPublicKey(),
-    hostId: "local-host",
+    hostId: LOCAL_HOST_ID,
   });
   const creds = join(options.dir, "host-user.creds");
   writeFileSync(creds, formatCreds(host.jwt, new TextDecoder().decode(hostKey.getSeed())), { mode: 0o600 });
@@ -98,6 +103,9 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
     VETTID_MANIFEST_FILE: options.manifestFile,
     VETTID_MANIFEST_KEY_FILE: options.manifestKeyFile,
     VETTID_ATTESTATION_ROOT_FILE: options.devRootFile,
+    VETTID_HOST_ID: LOCAL_HOST_ID,
+    VETTID_TABLE_NAME: options.registry.tableName,
+    VETTID_DYNAMODB_ENDPOINT: options.registry.dynamodbEndpoint,
   };
   let child: ChildProcess;
   try {

@@ -147,6 +147,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
           manifestFile: attestation.files.manifest,
           manifestKeyFile: attestation.files.manifestKey,
           devRootFile: attestation.files.devRoot,
+          registry: { dynamodbEndpoint: edge.dynamodb.endpoint, tableName: edge.tableName },
         }),
     );
     stops.push(() => proxy.stop());

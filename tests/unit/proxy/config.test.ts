@@ -10,6 +10,8 @@ const base = {
   VETTID_BLOB_BUCKET: "vettid-sealed",
   VETTID_MANIFEST_FILE: "/etc/vettid/m.json",
   VETTID_MANIFEST_KEY_FILE: "/etc/vettid/k.json",
+  VETTID_HOST_ID: "i-0123456789abcdef0",
+  VETTID_TABLE_NAME: "vettid-prod",
 };
 
 describe("vsock-proxy configuration", () => {
@@ -25,6 +27,7 @@ describe("vsock-proxy configuration", () => {
     ["VETTID_ATTESTATION_ROOT_FILE", "/tmp/dev-root.pem"],
     ["VETTID_KMS_ENDPOINT", "http://127.0.0.1:4566"],
     ["VETTID_S3_ENDPOINT", "http://127.0.0.1:4569"],
+    ["VETTID_DYNAMODB_ENDPOINT", "http://127.0.0.1:4567"],
     ["VETTID_PROXY_VAULTS", "*"],
   ])("refuses the dev-only %s in prod, with one line", (name, value) => {
     expect(() => loadConfig(ProxyConfigSchema, { ...base, [name]: value })).toThrow(ConfigError);
@@ -34,6 +37,20 @@ describe("vsock-proxy configuration", () => {
       expect((err as Error).message).toContain(name);
       expect((err as Error).message).not.toContain("\n");
     }
+  });
+
+  it("needs the host registry (host id and table) outside local and dev, and both or neither in dev", () => {
+    const { VETTID_HOST_ID: _id, VETTID_TABLE_NAME: _table, ...withoutRegistry } = base;
+    expect(() => loadConfig(ProxyConfigSchema, withoutRegistry)).toThrow(
+      /VETTID_HOST_ID is required; VETTID_TABLE_NAME is required/,
+    );
+    expect(() => loadConfig(ProxyConfigSchema, { ...withoutRegistry, VETTID_ENV: "dev" })).not.toThrow();
+    expect(() =>
+      loadConfig(ProxyConfigSchema, { ...withoutRegistry, VETTID_ENV: "dev", VETTID_HOST_ID: "local-host" }),
+    ).toThrow(/VETTID_HOST_ID and VETTID_TABLE_NAME go together/);
+    expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_HOST_ID: "I-UPPER/../x" })).toThrow(
+      /must be a host id/,
+    );
   });
 
   it("allows the dev-only settings in local", () => {
