@@ -69,10 +69,11 @@ data "amazon-ami" "al2023" {
   }
 }
 
-source "amazon-ebs" "vault_host" {
+# One builder for both images; each build fills in its instance type, AMI name and
+# tags (build-level source blocks may only set fields this block leaves unset).
+source "amazon-ebs" "al2023" {
   region                      = var.region
   source_ami                  = data.amazon-ami.al2023.id
-  instance_type               = "m6i.xlarge"
   subnet_id                   = var.subnet_id
   associate_public_ip_address = false
   ssh_interface               = "session_manager"
@@ -94,42 +95,16 @@ source "amazon-ebs" "vault_host" {
   }
   encrypt_boot = true
   kms_key_id   = var.kms_key_id
-  ami_name     = "vettid-${var.env}-vault-host-{{timestamp}}"
-  tags         = merge(local.common_tags, { Role = "vault-host" })
-}
-
-source "amazon-ebs" "nats_node" {
-  region                      = var.region
-  source_ami                  = data.amazon-ami.al2023.id
-  instance_type               = "t3.medium"
-  subnet_id                   = var.subnet_id
-  associate_public_ip_address = false
-  ssh_interface               = "session_manager"
-  communicator                = "ssh"
-  ssh_username                = "ec2-user"
-  temporary_iam_instance_profile_policy_document {
-    Version = "2012-10-17"
-    Statement {
-      Effect   = "Allow"
-      Action   = ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
-      Resource = ["*"]
-    }
-  }
-  imds_support = "v2.0"
-  metadata_options {
-    http_endpoint               = "enabled"
-    http_tokens                 = "required"
-    http_put_response_hop_limit = 1
-  }
-  encrypt_boot = true
-  kms_key_id   = var.kms_key_id
-  ami_name     = "vettid-${var.env}-nats-{{timestamp}}"
-  tags         = merge(local.common_tags, { Role = "nats" })
 }
 
 build {
-  name    = "vault-host"
-  sources = ["source.amazon-ebs.vault_host"]
+  name = "vault-host"
+  source "source.amazon-ebs.al2023" {
+    name          = "vault_host"
+    instance_type = "m6i.xlarge"
+    ami_name      = "vettid-${var.env}-vault-host-{{timestamp}}"
+    tags          = merge(local.common_tags, { Role = "vault-host" })
+  }
 
   provisioner "file" {
     source      = var.proxy_bundle
@@ -171,8 +146,13 @@ build {
 }
 
 build {
-  name    = "nats"
-  sources = ["source.amazon-ebs.nats_node"]
+  name = "nats"
+  source "source.amazon-ebs.al2023" {
+    name          = "nats_node"
+    instance_type = "t3.medium"
+    ami_name      = "vettid-${var.env}-nats-{{timestamp}}"
+    tags          = merge(local.common_tags, { Role = "nats" })
+  }
 
   # The builder instance has no internet route (private subnet, endpoints only): the
   # release is fetched and checked on the machine running Packer, then uploaded.
