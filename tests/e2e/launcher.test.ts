@@ -23,6 +23,25 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   });
 }
 
+/** Runs `npm start` (the journey) to its end; stdout and stderr together. */
+function npmStart(stateDir: string, environment: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const child = spawn("npm", ["start", "--", "--state-dir", stateDir], {
+      cwd: root,
+      env: { ...process.env, VETTID_ENV: environment },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr?.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.once("exit", (code) => done({ code, out }));
+  });
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -155,21 +174,7 @@ describe("the local launcher, as a new user drives it", () => {
 
   test("npm start runs the journey and exits 0", async () => {
     // Act
-    const result = await new Promise<{ code: number | null; out: string }>((done) => {
-      const child = spawn("npm", ["start", "--", "--state-dir", join(state, "journey")], {
-        cwd: root,
-        env: { ...process.env, VETTID_ENV: "local" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      child.stdout?.on("data", (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr?.on("data", (c: Buffer) => {
-        out += c.toString();
-      });
-      child.once("exit", (code) => done({ code, out }));
-    });
+    const result = await npmStart(join(state, "journey"), "local");
     // Assess
     expect(result.out).toContain("journey passed");
     expect(result.out).toContain("permissions violation");
@@ -180,21 +185,7 @@ describe("the local launcher, as a new user drives it", () => {
   });
 
   test("the launcher refuses production configuration", async () => {
-    const result = await new Promise<{ code: number | null; out: string }>((done) => {
-      const child = spawn("npm", ["start", "--", "--state-dir", join(state, "prod")], {
-        cwd: root,
-        env: { ...process.env, VETTID_ENV: "prod" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      child.stdout?.on("data", (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr?.on("data", (c: Buffer) => {
-        out += c.toString();
-      });
-      child.once("exit", (code) => done({ code, out }));
-    });
+    const result = await npmStart(join(state, "prod"), "prod");
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/dev-only and refuses to run with VETTID_ENV=prod/);
   });
