@@ -40,6 +40,16 @@ export class ObservabilityStack extends BaseStack {
       });
     }
     const notify = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
+    /** Fires on any occurrence within five minutes. */
+    const anyInFiveMinutes = {
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      ...notify,
+    };
 
     for (const fn of props.functionNames) {
       for (const metric of ["Errors", "Throttles"] as const) {
@@ -48,13 +58,7 @@ export class ObservabilityStack extends BaseStack {
           namespace: "AWS/Lambda",
           metricName: metric,
           dimensions: { FunctionName: fn },
-          statistic: "Sum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 0,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          ...notify,
+          ...anyInFiveMinutes,
         });
       }
     }
@@ -63,13 +67,7 @@ export class ObservabilityStack extends BaseStack {
       namespace: "AWS/ApiGateway",
       metricName: "5xx",
       dimensions: { ApiId: props.apiId, Stage: "$default" },
-      statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      ...notify,
+      ...anyInFiveMinutes,
     });
     new CloudwatchMetricAlarm(this, "enclave-health", {
       alarmName: `${p}-enclave-health`,
