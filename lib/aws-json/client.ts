@@ -1,10 +1,10 @@
+import { Hash } from "@smithy/core/serde";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { VettidError } from "../errors";
 import type { CredentialProvider } from "./credentials";
 import { isRetryableFailure, RETRY_POLICY, retryDelayMs } from "./retry";
 import { AwsServiceError, parseErrorReply } from "./service-error";
 import { AWS_JSON_SERVICES, type AwsJsonServiceName, serviceEndpoint } from "./services";
-import { NodeSha256 } from "./sha256";
 import { type HttpTransport, nodeHttpTransport, TransportError } from "./transport";
 
 /** Options of {@link createAwsJsonClient}. */
@@ -76,7 +76,8 @@ export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClien
     service: service.signingName,
     region: options.region,
     credentials: options.credentials,
-    sha256: NodeSha256,
+    // the SDK's node:crypto hash, bound to SHA-256 as its own clients bind it
+    sha256: Hash.bind(null, "sha256"),
   });
 
   async function attempt(operation: string, body: string) {
