@@ -1,5 +1,6 @@
 import { VettidError } from "../errors";
 import { withRevocation } from "../nats-auth";
+import type { DeviceRecord } from "../store";
 import type { EdgeContext } from "./context";
 import { authenticateDevice } from "./device-auth";
 import { limitAttempts } from "./rate-limits";
@@ -33,6 +34,7 @@ export async function revokeDevice(
 ): Promise<{ deviceId: string; status: "revoked" }> {
   if (!ctx.revocationPusher) throw new VettidError("CONFIG_INVALID", "revocation is not configured");
   const now = ctx.now();
+  let target: DeviceRecord | undefined;
   if (revoker.kind === "device") {
     await limitAttempts(ctx.store, "perSource", revoker.sourceIp, now, "revoke");
     const signer = await authenticateDevice(ctx, {
@@ -40,13 +42,15 @@ export async function revokeDevice(
       targetDeviceId,
       ...revoker.request,
     });
-    const target = await ctx.store.getDevice(targetDeviceId);
+    target = await ctx.store.getDevice(targetDeviceId);
+    // an unknown device and another user's look alike to a device
     if (!target || target.userId !== signer.userId) {
       throw new VettidError("FORBIDDEN", "a device can revoke only devices of its own user");
     }
+  } else {
+    target = await ctx.store.getDevice(targetDeviceId);
+    if (!target) throw new VettidError("NOT_FOUND", "no such device");
   }
-  const target = await ctx.store.getDevice(targetDeviceId);
-  if (!target) throw new VettidError("NOT_FOUND", "no such device");
   await ctx.store.revokeDevice(targetDeviceId, now);
 
   for (let attempt = 0; attempt < MAX_REVOCATION_WRITES; attempt += 1) {
