@@ -48,16 +48,22 @@ export function mayPublishEvent(subject: string, served: ServedVaults): boolean 
 }
 
 /**
- * A reply subject delivered with a request may be granted to the enclave only when it
- * is an inbox of the device that sent the request (`….req.<device>` → `vettid.v1.inbox.<device>.…`):
- * NATS does not check a publisher's reply subject, so a device could otherwise make the
- * enclave answer into another device's inbox.
+ * The device for which the reply subject of a delivered request may be granted to
+ * the enclave, or `undefined` when it may not: only an inbox of the device that sent
+ * the request (`….req.<device>` → `vettid.v1.inbox.<device>.…`). NATS does not check a
+ * publisher's reply subject, so a device could otherwise make the enclave answer into
+ * another device's inbox. Grants are accounted per this device ({@link ReplyGrants}).
  */
-export function mayGrantReply(requestSubject: string, reply: string): boolean {
+export function replyGrantDevice(requestSubject: string, reply: string): string | undefined {
   const request = parseSubject(requestSubject);
-  if (request?.kind !== "request") return false;
+  if (request?.kind !== "request") return undefined;
   const inbox = parseSubject(reply);
-  return inbox?.kind === "inbox" && inbox.deviceId === request.deviceId;
+  return inbox?.kind === "inbox" && inbox.deviceId === request.deviceId ? request.deviceId : undefined;
+}
+
+/** Whether the reply subject of a delivered request may be granted ({@link replyGrantDevice}). */
+export function mayGrantReply(requestSubject: string, reply: string): boolean {
+  return replyGrantDevice(requestSubject, reply) !== undefined;
 }
 
 /** The enclave may read and write the blobs of the vaults it serves. */

@@ -11,7 +11,7 @@ import {
   readInteger,
   readString,
 } from "../../lib/proxy-protocol";
-import { mayGrantReply, mayPublishEvent, maySubscribe, type ServedVaults } from "../policy";
+import { mayPublishEvent, maySubscribe, replyGrantDevice, type ServedVaults } from "../policy";
 import { ReplyGrants } from "../reply-grants";
 import type { NatsUpstream } from "../upstreams/types";
 
@@ -29,8 +29,13 @@ const MAX_SID = 0xffff_ffff;
 export interface NatsBridgeDeps {
   nats: NatsUpstream;
   served: ServedVaults;
-  /** Called for each delivery dropped because the enclave is not reading fast enough. */
+  /**
+   * Called for each delivery dropped: the enclave is not reading fast enough, or the
+   * connection holds as many reply grants as it may (`MAX_GRANTS`).
+   */
   onDropped?: () => void;
+  /** The connection's reply grants; a fresh {@link ReplyGrants} with the default limits if omitted. */
+  grants?: ReplyGrants;
   /** Called when the enclave tried a subject it may not use. */
   onRefused?: (op: string, subject: string) => void;
 }
@@ -43,12 +48,14 @@ export interface NatsBridgeDeps {
  */
 export class NatsBridge {
   private readonly subscriptions = new Map<number, { unsubscribe(): void }>();
-  private readonly grants = new ReplyGrants();
+  private readonly grants: ReplyGrants;
 
   constructor(
     private readonly link: FrameLink,
     private readonly deps: NatsBridgeDeps,
-  ) {}
+  ) {
+    this.grants = deps.grants ?? new ReplyGrants();
+  }
 
   /** Handles one request frame of the channel. */
   handle(frame: Frame): FrameValue | Promise<FrameValue> {
@@ -96,13 +103,32 @@ export class NatsBridge {
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       throw new VettidError("OVERLOADED", `more than ${MAX_SUBSCRIPTIONS} subscriptions`);
     }
-    const sub = this.deps.nats.subscribe(subject, (msgSubject, reply, data) => {
-      if (reply !== undefined && mayGrantReply(msgSubject, reply)) this.grants.grant(reply);
-      const sent = this.link.send("nats", NATS_OPS.message, { sid, subject: msgSubject, reply: reply ?? null, data });
-      if (!sent) this.deps.onDropped?.();
-    });
+    const sub = this.deps.nats.subscribe(subject, (msgSubject, reply, data) =>
+      this.deliver(sid, msgSubject, reply, data),
+    );
     this.subscriptions.set(sid, sub);
     return null;
+  }
+
+  /**
+   * Delivers one incoming request to the enclave. Its reply subject is granted only
+   * once the frame was handed to the link, so a dropped delivery leaves nothing the
+   * enclave could publish to; a request whose reply could not be granted is dropped
+   * before delivery, since the enclave could not answer it. Check, send and grant run
+   * in one synchronous step, so no other delivery comes between them.
+   */
+  private deliver(sid: number, subject: string, reply: string | undefined, data: Uint8Array): void {
+    const deviceId = reply === undefined ? undefined : replyGrantDevice(subject, reply);
+    if (deviceId !== undefined && !this.grants.hasRoom(deviceId)) {
+      this.deps.onDropped?.();
+      return;
+    }
+    const sent = this.link.send("nats", NATS_OPS.message, { sid, subject, reply: reply ?? null, data });
+    if (!sent) {
+      this.deps.onDropped?.();
+      return;
+    }
+    if (deviceId !== undefined) this.grants.grant(deviceId, reply as string);
   }
 
   private publish(body: Record<string, FrameValue>): void {

@@ -39,16 +39,16 @@ describe("proxy policy", () => {
 
   it("grants each delivered reply subject once, and only until it expires", () => {
     let now = 0;
-    const grants = new ReplyGrants(2, 100, () => now);
-    grants.grant("a");
+    const grants = new ReplyGrants({ perDevice: 2, total: 2, ttlMs: 100, now: () => now });
+    grants.grant("dev", "a");
     expect(grants.take("a")).toBe(true);
     expect(grants.take("a")).toBe(false);
-    grants.grant("b");
+    grants.grant("dev", "b");
     now = 200;
     expect(grants.take("b")).toBe(false);
-    grants.grant("c");
-    grants.grant("d");
-    grants.grant("e");
+    grants.grant("dev", "c");
+    grants.grant("dev", "d");
+    grants.grant("dev", "e");
     expect(grants.size).toBe(2);
     expect(grants.take("c")).toBe(false);
   });
