@@ -72,12 +72,45 @@ async function complete(ctx: EdgeContext, invitation: InvitationRecord, e: Invit
 }
 
 /**
+ * After a claim that did not win. If the winner was this same device (a concurrent
+ * attempt with the same keys), this answers with its enrollment. Otherwise this
+ * request lost the invitation (another device claimed it, or it was revoked, expired
+ * or removed meanwhile), no claim for it can succeed any more, and the NATS key
+ * reservation this request used (`deviceId`, bound to this invitation) is dead:
+ * it is released before the refusal, so the key can enroll with another invitation.
+ * `releaseNatsKey` deletes the reservation only while it still names `deviceId`, so a
+ * reservation of another device is never touched.
+ */
+async function afterLostClaim(
+  ctx: EdgeContext,
+  request: EnrollmentRequest,
+  invitationId: string,
+  deviceId: string,
+  now: number,
+): Promise<EnrollmentResponse> {
+  const current = await ctx.store.getInvitation(invitationId);
+  let again: Decision;
+  try {
+    again = decide(current, request.device, now);
+  } catch (refusal) {
+    await ctx.store.releaseNatsKey(request.device.natsPublicKey, deviceId);
+    throw refusal;
+  }
+  if (again.kind === "retry") return complete(ctx, current as InvitationRecord, again.enrollment);
+  // The claim failed, yet a consistent read finds the invitation open and unexpired:
+  // it has not been lost, and another attempt of this device may be about to claim it
+  // with this reservation, so the reservation stays for the retry to reuse.
+  throw new VettidError("UNAVAILABLE", "the invitation changed during enrollment; retry");
+}
+
+/**
  * Enrolls a device with a single-use invitation (DESIGN.md §4 and
  * docs/decisions/0022): reserve the device's NATS key, claim the invitation with
  * one conditional update (the only point where concurrent requests race; exactly
  * one wins), then create the user, vault and device records idempotently and mint
  * the device's NATS user JWT. Retrying with the same invitation and device keys
- * returns the same enrollment; another device is refused.
+ * returns the same enrollment; another device is refused. A request that loses the
+ * invitation releases the NATS key reservation it used ({@link afterLostClaim}).
  */
 export async function enroll(
   ctx: EdgeContext,
@@ -92,6 +125,9 @@ export async function enroll(
   const invitation = await ctx.store.getInvitation(invitationId);
   const decision = decide(invitation, request.device, now);
   if (decision.kind === "retry") return complete(ctx, invitation as InvitationRecord, decision.enrollment);
+  // Read before reserving, so that between the reservation and the claim there is
+  // nothing but the claim itself.
+  const hostId = (await ctx.store.pickHost(now)) ?? null;
 
   const reservation = await ctx.store.reserveNatsKey({
     natsPublicKey: request.device.natsPublicKey,
@@ -110,19 +146,16 @@ export async function enroll(
     signingKey: request.device.signingKey,
     exchangeKey: request.device.exchangeKey,
     natsPublicKey: request.device.natsPublicKey,
-    hostId: (await ctx.store.pickHost(now)) ?? null,
+    hostId,
   };
   if (request.device.name !== undefined) enrollment.name = request.device.name;
 
+  // A claim that throws may still have been written, so its reservation is kept: a
+  // retry with the same invitation either finds the claim or reuses the reservation.
   if (await ctx.store.claimInvitation(invitationId, enrollment, now)) {
     const write = recordsOf(invitationId, enrollment, now);
     await ctx.store.materializeEnrollment(write);
     return respond(ctx, write.device);
   }
-  // another request claimed it first (or it changed): free the key unless that request was this device
-  const current = await ctx.store.getInvitation(invitationId);
-  const again = decide(current, request.device, now);
-  if (again.kind === "retry") return complete(ctx, current as InvitationRecord, again.enrollment);
-  await ctx.store.releaseNatsKey(request.device.natsPublicKey, mine.deviceId);
-  throw new VettidError("INVITATION_USED", "this invitation was already used");
+  return afterLostClaim(ctx, request, invitationId, mine.deviceId, now);
 }

@@ -1,5 +1,6 @@
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../../../client/device";
-import { invitationIdFromCode, RATE_LIMITS, signRequest } from "../../../lib/edge";
+import { type EdgeContext, enroll, invitationIdFromCode, RATE_LIMITS, signRequest } from "../../../lib/edge";
+import type { EdgeStore } from "../../../lib/store";
 import { useEdge } from "./support";
 
 const enrollBody = (code: string, keys: DeviceKeys) => ({
@@ -100,6 +101,57 @@ describe("REST edge: invitations and enrollment", () => {
     const devicesInTable = (await edge.current.snapshot()).filter((item) => String(item.pk).startsWith("DEVICE#"));
     const winner = results.find((r) => r.status === 201)?.json as { deviceId: string };
     expect(devicesInTable.filter((d) => d.deviceId === winner.deviceId)).toHaveLength(1);
+  });
+
+  /**
+   * The edge's context with a store whose next `claimInvitation` first runs `before`
+   * to completion: a request that read the invitation open then loses the claim,
+   * deterministically.
+   */
+  function losingClaim(before: () => Promise<unknown>): EdgeContext {
+    const ctx = edge.current.edge.context;
+    const store: EdgeStore = Object.create(ctx.store, {
+      claimInvitation: {
+        value: async (...args: Parameters<EdgeStore["claimInvitation"]>) => {
+          await before();
+          return ctx.store.claimInvitation(...args);
+        },
+      },
+    });
+    return { ...ctx, store };
+  }
+
+  test("a device that loses the race for an invitation enrolls its NATS key later with another invitation", async () => {
+    // Prepare
+    const ctx = edge.current.edge.context;
+    const contested = await invite();
+    const loser = generateDeviceKeys();
+    const winner = generateDeviceKeys();
+    const racing = losingClaim(() => enroll(ctx, enrollBody(contested, winner), "192.0.2.11"));
+    // Act
+    const lost = enroll(racing, enrollBody(contested, loser), "192.0.2.12");
+    await expect(lost).rejects.toMatchObject({ code: "INVITATION_USED" });
+    const later = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(await invite(), loser) });
+    // the winner's reservation is not the loser's to release: another device cannot take its NATS key
+    const squatter = { ...generateDeviceKeys(), nats: winner.nats };
+    const taken = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(await invite(), squatter) });
+    // Assess
+    expect(later.status).toBe(201);
+    expect((taken.json as { code: string }).code).toBe("CONFLICT");
+  });
+
+  test("a device whose invitation is revoked before its claim enrolls its NATS key with another invitation", async () => {
+    // Prepare
+    const ctx = edge.current.edge.context;
+    const code = await invite();
+    const keys = generateDeviceKeys();
+    const racing = losingClaim(() => ctx.store.revokeInvitation(invitationIdFromCode(code), ctx.now()));
+    // Act
+    const lost = enroll(racing, enrollBody(code, keys), "192.0.2.13");
+    await expect(lost).rejects.toMatchObject({ code: "INVITATION_REVOKED" });
+    const later = await enroll(ctx, enrollBody(await invite(), keys), "192.0.2.13");
+    // Assess
+    expect(later.deviceId).toMatch(/^dev/);
   });
 
   test("unknown and expired codes are refused", async () => {
