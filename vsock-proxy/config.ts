@@ -13,8 +13,11 @@ const commaList = z.pipe(
   ),
 );
 
+/** `host:port` with a DNS name or an IPv4 address and a port 1..65535. */
+const TUNNEL_TARGET_PATTERN =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
+
 const devOnlyNames = [
-  "VETTID_KMS_ENDPOINT",
   "VETTID_S3_ENDPOINT",
   "VETTID_SECRETS_ENDPOINT",
   "VETTID_ATTESTATION_ROOT_FILE",
@@ -60,10 +63,13 @@ export const ProxyConfigSchema = z
     /** Required. AWS region of KMS and S3. */
     AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/)),
     /**
-     * Optional. KMS key ids / ARNs / aliases the enclave may use, comma-separated, as
-     * the enclave names them; absent = any (the key policy still requires the PCR0).
+     * Optional (default `kms.<AWS_REGION>.amazonaws.com:443`). The one address the
+     * enclave's KMS tunnel reaches, `host:port`. The enclave runs TLS through it to the
+     * KMS name pinned in its own measured configuration and verifies the certificate
+     * itself, so a wrong target only fails; outside local / dev it must be the regional
+     * KMS endpoint (or its FIPS variant) on port 443.
      */
-    VETTID_KMS_KEY_ID: z.optional(commaList),
+    VETTID_KMS_TUNNEL_TARGET: z.optional(z.string().check(z.regex(TUNNEL_TARGET_PATTERN, "must be host:port"))),
     /** Required. Bucket of sealed vault state (objects under `vaults/`). */
     VETTID_BLOB_BUCKET: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
     /** The PCR manifest (flattened JWS JSON) as a file; re-read on every enclave connection. */
@@ -75,8 +81,6 @@ export const ProxyConfigSchema = z
     VETTID_MANIFEST_URL: z.optional(z.url()),
     /** Required. The release public key (JWK JSON) the manifest must be signed with. */
     VETTID_MANIFEST_KEY_FILE: z.string().check(z.minLength(1)),
-    /** Local / dev only. KMS endpoint of a stand-in. */
-    VETTID_KMS_ENDPOINT: z.optional(z.url()),
     /** Local / dev only. S3 endpoint of a stand-in (path-style addressing). */
     VETTID_S3_ENDPOINT: z.optional(z.url()),
     /** Local / dev only. Secrets Manager endpoint of a stand-in. */
@@ -143,6 +147,14 @@ export const ProxyConfigSchema = z
       if (config.VETTID_MANIFEST_URL?.startsWith("http:")) {
         ctx.addIssue({ code: "custom", path: ["VETTID_MANIFEST_URL"], message: "must be https outside local or dev" });
       }
+      const target = config.VETTID_KMS_TUNNEL_TARGET;
+      if (target !== undefined && !regionalKmsTargets(config.AWS_REGION).includes(target)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["VETTID_KMS_TUNNEL_TARGET"],
+          message: `must be the regional KMS endpoint (${regionalKmsTargets(config.AWS_REGION).join(" or ")}) outside local or dev`,
+        });
+      }
       if (config.VETTID_PROXY_VAULTS.includes("*")) {
         ctx.addIssue({ code: "custom", path: ["VETTID_PROXY_VAULTS"], message: "may be * only in local or dev" });
       }
@@ -150,3 +162,18 @@ export const ProxyConfigSchema = z
   );
 
 export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;
+
+/** The regional KMS endpoints on 443 that production may tunnel to. */
+function regionalKmsTargets(region: string): string[] {
+  return [`kms.${region}.amazonaws.com:443`, `kms-fips.${region}.amazonaws.com:443`];
+}
+
+/** The KMS tunnel's upstream address: the configured one, or the regional endpoint. */
+export function kmsTunnelTarget(config: Pick<ProxyConfig, "AWS_REGION" | "VETTID_KMS_TUNNEL_TARGET">): {
+  host: string;
+  port: number;
+} {
+  const target = config.VETTID_KMS_TUNNEL_TARGET ?? (regionalKmsTargets(config.AWS_REGION)[0] as string);
+  const split = target.lastIndexOf(":");
+  return { host: target.slice(0, split), port: Number(target.slice(split + 1)) };
+}

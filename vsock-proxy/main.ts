@@ -7,20 +7,18 @@ import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { loadConfigOrExit } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
-import { type ProxyConfig, ProxyConfigSchema } from "./config";
+import { kmsTunnelTarget, type ProxyConfig, ProxyConfigSchema } from "./config";
 import { startHealthServer } from "./health-server";
 import { type Heartbeat, startHeartbeat } from "./heartbeat";
 import { manifestSource } from "./manifest-source";
 import { allVaults, staticServedVaults } from "./policy";
 import { VsockProxy } from "./proxy";
-import { kmsUpstream } from "./upstreams/kms";
 import { natsUpstream } from "./upstreams/nats";
 import { s3BlobStore } from "./upstreams/s3";
 import { attestationVerifier } from "./verifier";
@@ -55,11 +53,6 @@ async function main(): Promise<void> {
     reconnectTimeWait: 250,
     ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
   });
-  const kms = new KMSClient({
-    region: config.AWS_REGION,
-    ...awsHttp,
-    ...(config.VETTID_KMS_ENDPOINT ? { endpoint: config.VETTID_KMS_ENDPOINT } : {}),
-  });
   const s3 = new S3Client({
     region: config.AWS_REGION,
     ...awsHttp,
@@ -75,10 +68,12 @@ async function main(): Promise<void> {
     transport: unixSocketTransport(config.VETTID_PROXY_SOCKET),
     verifier: attestationVerifier({ ...(roots ? { trustedRoots: roots } : {}), manifest: loadManifest }),
     nats: upstream,
-    kms: kmsUpstream(kms),
+    // KMS is reached by the enclave itself, over TLS that ends inside it: the host only
+    // forwards bytes to this one address and hands over the instance role's credentials.
+    tunnels: { kms: kmsTunnelTarget(config) },
+    credentials: () => s3.config.credentials(),
     blob: s3BlobStore(s3, config.VETTID_BLOB_BUCKET),
     served: config.VETTID_PROXY_VAULTS.includes("*") ? allVaults : staticServedVaults(config.VETTID_PROXY_VAULTS),
-    ...(config.VETTID_KMS_KEY_ID ? { allowedKeyIds: new Set(config.VETTID_KMS_KEY_ID) } : {}),
     logger,
     metrics: {
       addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
@@ -134,7 +129,6 @@ async function main(): Promise<void> {
     await proxy.stop(config.VETTID_PROXY_DRAIN_MS);
     await health.stop();
     await upstream.close();
-    kms.destroy();
     s3.destroy();
     registry?.destroy();
     process.exit(0);

@@ -12,26 +12,30 @@ import {
   readBytes,
 } from "../lib/proxy-protocol";
 import { blobChannel } from "./channels/blob";
-import { kmsChannel } from "./channels/kms";
 import { NatsBridge } from "./channels/nats";
 import { type HostLogger, type HostMetrics, logEntry, metricPoint } from "./channels/telemetry";
+import { TunnelBridge, type TunnelBridgeDeps } from "./channels/tunnel";
 import type { ProxyCounters } from "./counters";
 import type { ServedVaults } from "./policy";
 import { TELEMETRY_PER_SECOND, TokenBucket } from "./rate-limit";
-import type { BlobStore, KmsUpstream, NatsUpstream } from "./upstreams/types";
+import type { BlobStore, CredentialSource, NatsUpstream } from "./upstreams/types";
 import type { EnclaveIdentity, EnclaveVerifier } from "./verifier";
 
 /** Everything a session needs; shared by all sessions of a proxy. */
 export interface SessionDeps {
   verifier: EnclaveVerifier;
   nats: NatsUpstream;
-  kms: KmsUpstream;
+  /** The byte tunnels' one address per upstream (the regional KMS endpoint). */
+  tunnels: TunnelBridgeDeps["targets"];
+  /** The instance role's credentials, handed to the attested enclave for its own KMS calls. */
+  credentials: CredentialSource;
   blob: BlobStore;
   served: ServedVaults;
   logger: HostLogger;
   metrics: HostMetrics;
   counters: ProxyCounters;
-  allowedKeyIds?: ReadonlySet<string>;
+  /** Test seam for the tunnels' TCP connections. */
+  tunnelConnect?: TunnelBridgeDeps["connect"];
   /** How long the enclave has to answer the attestation challenge (default 10 s). */
   attestTimeoutMs?: number;
   link?: Pick<FrameLinkOptions, "maxFrameBytes" | "maxInFlight" | "maxPending" | "highWaterBytes" | "requestTimeoutMs">;
@@ -50,7 +54,7 @@ export class EnclaveSession {
   readonly link: FrameLink;
   private verified: EnclaveIdentity | undefined;
   private readonly nats: NatsBridge;
-  private readonly kms: (frame: Frame) => Promise<FrameValue>;
+  private readonly tunnel: TunnelBridge;
   private readonly blob: (frame: Frame) => Promise<FrameValue>;
   private readonly telemetryBudget = new TokenBucket(TELEMETRY_PER_SECOND);
 
@@ -66,6 +70,7 @@ export class EnclaveSession {
       onMessage: (frame) => this.onMessage(frame),
       onClose: (error) => {
         this.nats.dispose();
+        this.tunnel.dispose();
         if (error) deps.logger.warn("enclave link closed", { code: error.code });
         onClosed(this);
       },
@@ -78,7 +83,10 @@ export class EnclaveSession {
         deps.logger.warn("enclave refused", { channel: "nats", op });
       },
     });
-    this.kms = kmsChannel({ kms: deps.kms, ...(deps.allowedKeyIds ? { allowedKeyIds: deps.allowedKeyIds } : {}) });
+    this.tunnel = new TunnelBridge(this.link, {
+      targets: deps.tunnels,
+      ...(deps.tunnelConnect ? { connect: deps.tunnelConnect } : {}),
+    });
     this.blob = blobChannel({ store: deps.blob, served: deps.served });
   }
 
@@ -127,8 +135,11 @@ export class EnclaveSession {
     switch (frame.channel) {
       case "nats":
         return this.nats.handle(frame);
-      case "kms":
-        return this.kms(frame);
+      case "tunnel":
+        return this.tunnel.handle(frame);
+      case "control":
+        if (frame.type === CONTROL_OPS.credentials) return this.credentials();
+        throw new VettidError("BAD_REQUEST", "unknown control operation");
       case "blob":
         return this.blob(frame).catch((err: unknown) => {
           if (isVettidError(err, "FORBIDDEN")) this.deps.counters.refused += 1;
@@ -142,6 +153,16 @@ export class EnclaveSession {
       default:
         throw new VettidError("BAD_REQUEST", `no requests on channel ${frame.channel}`);
     }
+  }
+
+  private async credentials(): Promise<FrameValue> {
+    const identity = await this.deps.credentials();
+    return {
+      accessKeyId: identity.accessKeyId,
+      secretAccessKey: identity.secretAccessKey,
+      sessionToken: identity.sessionToken ?? null,
+      expiration: identity.expiration ? identity.expiration.getTime() : null,
+    };
   }
 
   private onMessage(frame: Frame): void {

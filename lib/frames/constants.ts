@@ -26,4 +26,4 @@ export const MAX_TYPE_LENGTH = 32;
 export const MAX_REQUEST_ID = 0xffff_ffff;
 
 /** The channels a frame may belong to (DESIGN.md §5). */
-export const CHANNELS = ["control", "nats", "kms", "blob", "log", "metrics", "health"] as const;
+export const CHANNELS = ["control", "nats", "tunnel", "blob", "log", "metrics", "health"] as const;

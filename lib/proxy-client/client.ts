@@ -8,17 +8,20 @@ import {
   HEALTH_OPS,
   type LOG_LEVELS,
   LOG_OPS,
+  MAX_CREDENTIAL_LENGTH,
   type METRIC_UNITS,
   METRICS_OPS,
   NATS_OPS,
   PROXY_ATTESTATION_PURPOSE,
   readBytes,
+  readOptionalString,
+  readString,
 } from "../proxy-protocol";
 import { type BackoffOptions, backoffDelay } from "./backoff";
 import { BlobChannel } from "./blob-channel";
-import { KmsChannel } from "./kms-channel";
 import { NatsChannel } from "./nats-channel";
-import type { ClientState } from "./types";
+import { TunnelChannel } from "./tunnel-channel";
+import type { AwsCredentials, ClientState } from "./types";
 
 /** Options of {@link ProxyClient}. */
 export interface ProxyClientOptions {
@@ -44,8 +47,8 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
 /**
  * The enclave side of the proxy link. Connects through the transport, answers the
- * proxy's attestation challenge, then offers the channels: `nats`, `kms`, `blob`,
- * `log`, `metrics`, `health`. When the link drops it reconnects with exponential
+ * proxy's attestation challenge, then offers the channels: `nats`, `tunnel` (byte
+ * streams for TLS that ends in the enclave), `blob`, `log`, `metrics`, `health`. When the link drops it reconnects with exponential
  * back-off and jitter and subscribes again; requests in flight at that moment fail
  * `CHANNEL_CLOSED` (retryable), and requests made while disconnected fail at once
  * with `CHANNEL_CLOSED` (wait with {@link ready} to retry).
@@ -61,7 +64,7 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
  */
 export class ProxyClient {
   readonly nats: NatsChannel;
-  readonly kms: KmsChannel;
+  readonly tunnel: TunnelChannel;
   readonly blob: BlobChannel;
   /** Counters over every link this client has had. */
   readonly counters: LinkCounters = createLinkCounters();
@@ -81,7 +84,7 @@ export class ProxyClient {
       (channel, type, body, timeoutMs) => this.request(channel, type, body, timeoutMs),
       (type, body) => this.send("nats", type, body),
     );
-    this.kms = new KmsChannel((channel, type, body, timeoutMs) => this.request(channel, type, body, timeoutMs));
+    this.tunnel = new TunnelChannel((channel, type, body, timeoutMs) => this.request(channel, type, body, timeoutMs));
     this.blob = new BlobChannel((channel, type, body, timeoutMs) => this.request(channel, type, body, timeoutMs));
   }
 
@@ -140,6 +143,31 @@ export class ProxyClient {
   /** Sends one metric data point to the host's metrics (one-way; dropped when disconnected). */
   metric(name: string, unit: (typeof METRIC_UNITS)[number], value: number): boolean {
     return this.send("metrics", METRICS_OPS.put, { name, unit, value });
+  }
+
+  /**
+   * The instance role's AWS credentials, from the host (it holds them anyway). They
+   * let the enclave sign its own KMS requests; what protects vault keys is the key
+   * policy's attestation condition and the TLS session that ends in the enclave.
+   * @throws VettidError `BAD_REQUEST` when the host's answer is malformed.
+   */
+  async awsCredentials(): Promise<AwsCredentials> {
+    const body = asRecord(await this.request("control", CONTROL_OPS.credentials, null));
+    const expiration = body.expiration;
+    if (
+      expiration !== undefined &&
+      expiration !== null &&
+      (typeof expiration !== "number" || !Number.isFinite(expiration))
+    ) {
+      throw new VettidError("BAD_REQUEST", "expiration must be a time in ms or null");
+    }
+    const sessionToken = readOptionalString(body, "sessionToken", MAX_CREDENTIAL_LENGTH);
+    return {
+      accessKeyId: readString(body, "accessKeyId", MAX_CREDENTIAL_LENGTH),
+      secretAccessKey: readString(body, "secretAccessKey", MAX_CREDENTIAL_LENGTH),
+      ...(sessionToken ? { sessionToken } : {}),
+      ...(typeof expiration === "number" ? { expiration: new Date(expiration) } : {}),
+    };
   }
 
   /** Asks the proxy for its health (upstream status). */
@@ -235,6 +263,7 @@ export class ProxyClient {
     if (this.link !== link) return;
     this.link = undefined;
     this.nats.linkClosed();
+    this.tunnel.linkClosed();
     if (this.state === "closed") return;
     this.state = "connecting";
     this.scheduleReconnect();
@@ -260,6 +289,7 @@ export class ProxyClient {
       });
       return { document };
     }
+    if (frame.channel === "tunnel") return this.tunnel.handle(frame);
     if (frame.channel === "health" && frame.type === HEALTH_OPS.ping) {
       return { status: this.state === "ready" ? "ok" : "starting" };
     }

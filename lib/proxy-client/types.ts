@@ -22,3 +22,14 @@ export interface BlobObject {
 /** Connection states of the client. */
 export const CLIENT_STATES = ["connecting", "ready", "closed"] as const;
 export type ClientState = (typeof CLIENT_STATES)[number];
+
+/**
+ * AWS credentials the host hands the enclave (the shape of the SDK's
+ * `AwsCredentialIdentity`, so it can be a client's `credentials` provider's result).
+ */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}

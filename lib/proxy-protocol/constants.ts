@@ -4,8 +4,12 @@
  * id 0.
  */
 
-/** `control`: proxy → enclave `attest` request on connect, then one-way `ready`. */
-export const CONTROL_OPS = { attest: "attest", ready: "ready" } as const;
+/**
+ * `control`: proxy → enclave `attest` request on connect, then one-way `ready`;
+ * enclave → proxy `credentials` (the instance role's AWS credentials, which the host
+ * holds anyway, for the enclave to sign its own KMS requests with).
+ */
+export const CONTROL_OPS = { attest: "attest", ready: "ready", credentials: "credentials" } as const;
 
 /** `nats`: enclave → proxy requests, and the proxy's one-way `msg` deliveries. */
 export const NATS_OPS = {
@@ -16,8 +20,35 @@ export const NATS_OPS = {
   message: "msg",
 } as const;
 
-/** `kms`: enclave → proxy requests; always with the enclave's attestation as recipient. */
-export const KMS_OPS = { generateDataKey: "generate-data-key", decrypt: "decrypt" } as const;
+/**
+ * `tunnel`: a byte stream from the enclave to one allow-listed upstream (KMS), for a
+ * TLS connection that begins and ends inside the enclave. The enclave `open`s (request
+ * → `{stream}`); then both sides send `data` requests (answered once the bytes were
+ * handed on, which is the flow control) and one `end` when their side is done.
+ */
+export const TUNNEL_OPS = { open: "open", data: "data", end: "end" } as const;
+
+/** The upstreams a tunnel may reach; the host maps each to one address of its own configuration. */
+export const TUNNEL_UPSTREAMS = ["kms"] as const;
+
+/**
+ * Largest `data` chunk. Derivation: one TLS record is at most 2^14 bytes of plaintext
+ * plus 2,048 bytes of expansion (RFC 8446 §5.2; TLS 1.2 allows the same), and a socket
+ * read may hold several: 64 KiB carries four full records and stays far below a frame.
+ */
+export const MAX_TUNNEL_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Tunnels open at once per enclave connection. Derivation: the enclave's KMS client
+ * keeps at most 4 sockets (vault-enclave/kms), plus as many closing: 8.
+ */
+export const MAX_TUNNELS = 8;
+
+/** Largest tunnel id (u32 on the wire, chosen by the proxy). */
+export const MAX_TUNNEL_ID = 0xffff_ffff;
+
+/** Longest credential field (an STS session token is about 1 KiB; AWS allows up to 8 KiB). */
+export const MAX_CREDENTIAL_LENGTH = 8 * 1024;
 
 /** `blob`: enclave → proxy requests on sealed objects. */
 export const BLOB_OPS = { get: "get", put: "put", delete: "delete" } as const;
@@ -69,12 +100,6 @@ export const MAX_BLOB_BYTES = 1_048_576;
 
 /** Largest NATS payload: nats-server's default `max_payload` of 1 MiB. */
 export const MAX_NATS_PAYLOAD_BYTES = 1_048_576;
-
-/** Longest KMS key id or ARN (KMS allows 2048). */
-export const MAX_KEY_ID_LENGTH = 2048;
-
-/** Largest KMS ciphertext blob (KMS caps them at 6144 bytes). */
-export const MAX_CIPHERTEXT_BLOB_BYTES = 6144;
 
 /** Longest deadline an enclave may ask of a NATS request, in milliseconds. */
 export const MAX_NATS_REQUEST_TIMEOUT_MS = 60_000;

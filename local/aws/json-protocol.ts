@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { listenOnLoopback } from "../loopback-http";
 
 /**
@@ -44,13 +45,26 @@ export interface AwsStandIn {
 /** Largest request body accepted (KMS and Secrets Manager cap payloads well below this). */
 const MAX_BODY_BYTES = 1_048_576;
 
-/** Starts one loopback HTTP server that serves every given AWS JSON service. */
-export async function startAwsJsonServer(services: AwsJsonService[], port = 0): Promise<AwsStandIn> {
+/** A TLS server identity (PEM), for a stand-in that must be reached over HTTPS like AWS. */
+export interface StandInTls {
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * Starts one loopback server that serves every given AWS JSON service: HTTP, or HTTPS
+ * with `tls` (the KMS stand-in, which the enclave reaches over TLS of its own).
+ */
+export async function startAwsJsonServer(services: AwsJsonService[], port = 0, tls?: StandInTls): Promise<AwsStandIn> {
   const byPrefix = new Map(services.map((s) => [s.targetPrefix, s]));
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(byPrefix, req, res).catch((err) => sendError(res, new AwsServiceError("InternalFailure", String(err), 500)));
-  });
-  return listenOnLoopback(server, port);
+  };
+  const server: Server = tls
+    ? (createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, onRequest) as unknown as Server)
+    : createServer(onRequest);
+  const bound = await listenOnLoopback(server, port);
+  return tls ? { ...bound, endpoint: bound.endpoint.replace(/^http:/, "https:") } : bound;
 }
 
 async function handle(services: Map<string, AwsJsonService>, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -13,8 +13,8 @@ export interface LocalProxyOptions {
   natsUrl: string;
   /** The dev key hierarchy (the account signing key mints the host user). */
   keys: NatsKeyHierarchy;
-  kmsEndpoint: string;
-  kmsKeyId: string;
+  /** `host:port` the enclave's KMS tunnel reaches (the HTTPS KMS stand-in). */
+  kmsTunnelTarget: string;
   s3Endpoint: string;
   bucket: string;
   manifestFile: string;
@@ -96,8 +96,7 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
     AWS_REGION: LOCAL_AWS_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
-    VETTID_KMS_KEY_ID: options.kmsKeyId,
-    VETTID_KMS_ENDPOINT: options.kmsEndpoint,
+    VETTID_KMS_TUNNEL_TARGET: options.kmsTunnelTarget,
     VETTID_BLOB_BUCKET: options.bucket,
     VETTID_S3_ENDPOINT: options.s3Endpoint,
     VETTID_MANIFEST_FILE: options.manifestFile,

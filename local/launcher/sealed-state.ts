@@ -1,5 +1,4 @@
-import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "../aws/dynamodb";
+import { CreateAliasCommand, CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { createS3Store, type S3StandIn, startS3StandIn } from "../aws/s3";
 
 /** Bucket of sealed vault state in the local topology (objects under `vaults/`). */
@@ -46,12 +45,11 @@ export interface LocalSealedState {
 }
 
 /**
- * DEV ONLY. Creates the sealing key on the KMS stand-in at `kmsEndpoint` through the
- * production SDK (CreateKey with the PCR0 policy, CreateAlias) and starts the S3
- * stand-in with the sealed-state bucket.
+ * DEV ONLY. Creates the sealing key on the KMS stand-in through the production SDK
+ * (`kms`: CreateKey with the PCR0 policy, CreateAlias; the client is destroyed after)
+ * and starts the S3 stand-in with the sealed-state bucket.
  */
-export async function startSealedState(kmsEndpoint: string, pcr0Hex: string): Promise<LocalSealedState> {
-  const kms = new KMSClient({ endpoint: kmsEndpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
+export async function startSealedState(kms: KMSClient, pcr0Hex: string): Promise<LocalSealedState> {
   let keyArn: string;
   try {
     const created = await kms.send(

@@ -2,11 +2,13 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertDevOnly } from "../../lib/config";
-import { attestationRecipientVerifier, createKmsService } from "../aws/kms";
+import { LOCAL_AWS_REGION } from "../aws/dynamodb";
 import { type EnclaveEcho, startEnclaveEcho } from "../enclave-echo";
 import type { SimulatedNsm } from "../nsm-sim";
 import { type DevAttestation, prepareDevAttestation } from "./attestation";
 import { type LocalEdge, startLocalEdge } from "./edge";
+import { type LocalKms, startLocalKms } from "./kms";
+import { writeMeasuredConfig } from "./measured-config";
 import { type OperatorNats, startOperatorNats } from "./nats";
 import type { Progress } from "./progress";
 import { type LocalProxy, startLocalProxy } from "./proxy";
@@ -24,8 +26,12 @@ export interface Endpoints {
   /** AWS stand-ins (pass as `endpoint` to the SDK clients). */
   dynamodb: string;
   secretsManager: string;
-  /** KMS stand-in (the same AWS JSON server as Secrets Manager). */
+  /** KMS stand-in over HTTPS (its certificate is for `kmsEndpointName`, from the dev TLS CA `kmsTlsCa`). */
   kms: string;
+  kmsEndpointName: string;
+  kmsTlsCa: string;
+  /** The local enclave's measured configuration (what a production image carries). */
+  enclaveConfig: string;
   /** The vault sealing key (its policy requires the simulated enclave's PCR0) and its alias. */
   kmsSealingKey: string;
   kmsSealingKeyAlias: string;
@@ -62,6 +68,7 @@ export interface Topology {
   /** The simulated NSM of the local enclave (its PCRs are the manifest's). */
   nsm: SimulatedNsm;
   sealedState: LocalSealedState;
+  kms: LocalKms;
   proxy: LocalProxy;
   /** The dev stand-in for the vault runtime, attested and connected through the proxy. */
   enclave: EnclaveEcho;
@@ -104,12 +111,8 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     );
 
     const adminToken = randomBytes(24).toString("base64url");
-    const kmsService = createKmsService({
-      environment: "local",
-      verifyRecipient: attestationRecipientVerifier([attestation.ca.rootCertificatePem]),
-    });
     const edge = await progress.step(
-      "REST edge on the API Gateway v2 adapter, dynalite, and the Secrets Manager + KMS stand-in",
+      "REST edge on the API Gateway v2 adapter, dynalite, and the Secrets Manager stand-in",
       () =>
         startLocalEdge({
           natsUrls: [nats.server.url],
@@ -117,18 +120,24 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
           auth: nats.auth,
           adminToken,
           manifestSource: attestation.files.manifest,
-          awsServices: [kmsService],
         }),
     );
     stops.push(() => edge.stop());
     progress.info(
-      `REST edge on ${edge.rest.url} (dynalite ${edge.dynamodb.endpoint}, secrets + KMS ${edge.secrets.endpoint})`,
+      `REST edge on ${edge.rest.url} (dynalite ${edge.dynamodb.endpoint}, secrets ${edge.secrets.endpoint})`,
     );
+
+    const kms = await progress.step(
+      "KMS stand-in over HTTPS with a dev TLS CA made for this run (Recipient answers as CMS, PCR0 policy enforced)",
+      () => startLocalKms(stateDir, attestation.ca.rootCertificatePem),
+    );
+    stops.push(() => kms.stop());
+    progress.info(`KMS ${kms.endpoint} (certificate for ${kms.endpointName}, dev TLS CA ${kms.caFile})`);
 
     const pcr0 = Buffer.from(nsm.pcrs[0] ?? new Uint8Array()).toString("hex");
     const sealedState = await progress.step(
       "KMS sealing key (policy: Recipient PCR0 = the simulated enclave's) and the S3 stand-in with the sealed-state bucket",
-      () => startSealedState(edge.secrets.endpoint, pcr0),
+      () => startSealedState(kms.client(), pcr0),
     );
     stops.push(() => sealedState.stop());
     progress.info(`sealing key ${sealedState.keyAlias}; S3 ${sealedState.s3.endpoint} bucket ${sealedState.bucket}`);
@@ -140,8 +149,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
           dir: stateDir,
           natsUrl: nats.server.url,
           keys: nats.keys,
-          kmsEndpoint: edge.secrets.endpoint,
-          kmsKeyId: sealedState.keyAlias,
+          kmsTunnelTarget: kms.tunnelTarget,
           s3Endpoint: sealedState.s3.endpoint,
           bucket: sealedState.bucket,
           manifestFile: attestation.files.manifest,
@@ -153,9 +161,15 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     stops.push(() => proxy.stop());
     progress.info(`vsock proxy pid ${proxy.pid} on ${proxy.socket}; health ${proxy.health}; log ${proxy.log}`);
 
+    const enclaveConfig = writeMeasuredConfig(join(stateDir, "enclave"), {
+      environment: "local",
+      kms: { region: LOCAL_AWS_REGION, endpointName: kms.endpointName, keyArn: sealedState.keyArn },
+      trustRoots: { devCaPem: kms.caPem },
+      manifestKey: attestation.manifestKey.publicKey as Record<string, unknown> & { kty: string },
+    });
     const enclave = await progress.step(
       "enclave stand-in (dev echo until the vault runtime lands) attests through the proxy with the simulated NSM",
-      () => startEnclaveEcho({ socket: proxy.socket, nsm, sealingKeyId: sealedState.keyAlias, tap: true }),
+      () => startEnclaveEcho({ socket: proxy.socket, nsm, measuredConfigFile: enclaveConfig, tap: true }),
     );
     stops.push(() => enclave.close());
 
@@ -166,7 +180,10 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       stateDir,
       dynamodb: edge.dynamodb.endpoint,
       secretsManager: edge.secrets.endpoint,
-      kms: edge.secrets.endpoint,
+      kms: kms.endpoint,
+      kmsEndpointName: kms.endpointName,
+      kmsTlsCa: kms.caFile,
+      enclaveConfig,
       kmsSealingKey: sealedState.keyArn,
       kmsSealingKeyAlias: sealedState.keyAlias,
       s3: sealedState.s3.endpoint,
@@ -187,7 +204,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       },
     };
     writeFileSync(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-    return { endpoints, nats, edge, attestation, nsm, sealedState, proxy, enclave, stop };
+    return { endpoints, nats, edge, attestation, nsm, sealedState, kms, proxy, enclave, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -37,6 +37,8 @@ export interface IssueOptions {
    * byte (or none), an extra critical extension OID, or SHA-256 instead of SHA-384.
    */
   deviate?: { keyUsage?: number | null; criticalExtension?: string; hash?: "SHA-256" };
+  /** Subject alternative names (DNS names, IPv4 addresses) of a TLS server certificate. */
+  subjectAltNames?: { dns?: string[]; ipv4?: string[] };
 }
 
 /** Generates an extractable ECDSA P-384 key pair. */
@@ -99,6 +101,24 @@ export async function issue(options: IssueOptions): Promise<Issued> {
   if (usageByte !== null) {
     const usage = new asn1js.BitString({ valueHex: Uint8Array.of(usageByte).buffer, unusedBits: 1 });
     cert.extensions.push(new pkijs.Extension({ extnID: "2.5.29.15", critical: true, extnValue: usage.toBER(false) }));
+  }
+  if (options.subjectAltNames) {
+    const names = [
+      ...(options.subjectAltNames.dns ?? []).map((value) => new pkijs.GeneralName({ type: 2, value })),
+      ...(options.subjectAltNames.ipv4 ?? []).map(
+        (ip) =>
+          new pkijs.GeneralName({
+            type: 7,
+            value: new asn1js.OctetString({ valueHex: Uint8Array.from(ip.split(".").map(Number)).buffer }),
+          }),
+      ),
+    ];
+    cert.extensions.push(
+      new pkijs.Extension({
+        extnID: "2.5.29.17",
+        extnValue: new pkijs.GeneralNames({ names }).toSchema().toBER(false),
+      }),
+    );
   }
   if (options.deviate?.criticalExtension) {
     cert.extensions.push(

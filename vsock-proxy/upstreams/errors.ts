@@ -1,58 +1,6 @@
 import { type ErrorCode, VettidError } from "../../lib/errors";
 
-/** Node network error codes that mean the upstream could not be reached. */
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNABORTED",
-]);
-
-/** AWS error names mapped to our codes; anything unknown from a 5xx is `UNAVAILABLE`. */
-const AWS_ERRORS: Record<string, ErrorCode> = {
-  AccessDeniedException: "FORBIDDEN",
-  AccessDenied: "FORBIDDEN",
-  NotFoundException: "NOT_FOUND",
-  NoSuchKey: "NOT_FOUND",
-  NotFound: "NOT_FOUND",
-  PreconditionFailed: "VERSION_CONFLICT",
-  ConditionalRequestConflict: "VERSION_CONFLICT",
-  InvalidCiphertextException: "BAD_REQUEST",
-  IncorrectKeyException: "BAD_REQUEST",
-  ValidationException: "BAD_REQUEST",
-  InvalidKeyUsageException: "BAD_REQUEST",
-  DisabledException: "CONFLICT",
-  KMSInvalidStateException: "CONFLICT",
-  ThrottlingException: "RATE_LIMITED",
-  SlowDown: "RATE_LIMITED",
-  RequestTimeout: "TIMEOUT",
-  TimeoutError: "TIMEOUT",
-};
-
-/**
- * Maps an AWS SDK v3 error to a VettidError with a generic, client-safe message:
- * the enclave learns the kind of failure and whether to retry, never host details.
- */
-export function fromAwsError(err: unknown, what: string): VettidError {
-  if (err instanceof VettidError) return err;
-  const e = err as { name?: string; code?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e?.$metadata?.httpStatusCode;
-  const byName = e?.name ? AWS_ERRORS[e.name] : undefined;
-  let code: ErrorCode;
-  if (status === 412) code = "VERSION_CONFLICT";
-  else if (byName) code = byName;
-  else if (status === 404) code = "NOT_FOUND";
-  else if (status === 403) code = "FORBIDDEN";
-  else if (e?.code && NETWORK_CODES.has(e.code)) code = "UNAVAILABLE";
-  else if (status === undefined || status >= 500 || e?.$fault === "server") code = "UNAVAILABLE";
-  else code = "BAD_REQUEST";
-  return new VettidError(code, `${what} failed (${code})`, { cause: err });
-}
+export { fromAwsError } from "../../lib/errors";
 
 /** Maps a NATS client error to a VettidError. */
 export function fromNatsError(err: unknown, what: string): VettidError {

@@ -1,7 +1,7 @@
 /**
  * The proxy's upstreams, as interfaces so the channels can be tested without I/O.
- * Production adapters: {@link ./nats.ts} (a real NATS client), {@link ./kms.ts}
- * (@aws-sdk/client-kms), {@link ./s3.ts} (@aws-sdk/client-s3). Every method throws
+ * Production adapters: {@link ./nats.ts} (a real NATS client), {@link ./s3.ts}
+ * (@aws-sdk/client-s3); credentials from the SDK's default provider chain. Every method throws
  * VettidError only (see ./errors.ts for the mapping).
  */
 
@@ -18,21 +18,17 @@ export interface NatsUpstream {
   close(): Promise<void>;
 }
 
-/** KMS with Recipient: the host only ever sees ciphertexts. */
-export interface KmsUpstream {
-  generateDataKey(input: {
-    keyId: string;
-    numberOfBytes: number;
-    encryptionContext: Record<string, string>;
-    attestation: Uint8Array;
-  }): Promise<{ keyId: string; ciphertextBlob: Uint8Array; ciphertextForRecipient: Uint8Array }>;
-  decrypt(input: {
-    ciphertextBlob: Uint8Array;
-    keyId: string | undefined;
-    encryptionContext: Record<string, string>;
-    attestation: Uint8Array;
-  }): Promise<{ keyId: string; ciphertextForRecipient: Uint8Array }>;
-}
+/**
+ * The instance role's AWS credentials (the SDK's default provider chain on the host).
+ * Handed to the attested enclave so it can sign its own KMS requests; they are the
+ * host's anyway, and what guards vault keys is the key policy's attestation condition.
+ */
+export type CredentialSource = () => Promise<{
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}>;
 
 /** A blob store with conditional writes (S3: If-Match / If-None-Match). */
 export interface BlobStore {

@@ -6,15 +6,15 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { generateRecipientKeyPair } from "../../../lib/cms";
 import { isVettidError, VettidError } from "../../../lib/errors";
 import { unixSocketTransport } from "../../../lib/frame-link";
-import { type KmsRecipient, ProxyClient } from "../../../lib/proxy-client";
+import { ProxyClient } from "../../../lib/proxy-client";
 import { blobKey } from "../../../lib/proxy-protocol";
 import { vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects";
 import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
@@ -23,7 +23,9 @@ import { type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
 import { sealingKeyPolicy } from "../../../local/launcher/sealed-state";
 import { freePort, type NatsServer, startNatsServer } from "../../../local/nats";
 import { createSimulatedNsm, type SimulatedNsm } from "../../../local/nsm-sim";
-import { BUCKET, signedManifestFor, VAULT } from "./topology";
+import { createDevTls, type DevTls } from "../../../local/tls";
+import { SealingKms } from "../../../vault-enclave/kms";
+import { BUCKET, KMS_NAME, signedManifestFor, VAULT } from "./topology";
 
 const RETRYABLE = ["CHANNEL_CLOSED", "UNAVAILABLE", "TIMEOUT", "OVERLOADED"];
 const BLOB_BYTES = 64 * 1024;
@@ -40,6 +42,8 @@ describe("faults during traffic", () => {
   let kmsStandIn: AwsStandIn;
   let kmsPort: number;
   let kmsService: ReturnType<typeof createKmsService>;
+  let kmsTls: DevTls;
+  let sealing: SealingKms;
   let s3: S3StandIn;
   let keyId: string;
   let env: Record<string, string>;
@@ -85,11 +89,6 @@ describe("faults during traffic", () => {
     });
   }
 
-  async function recipient(): Promise<KmsRecipient> {
-    const keys = generateRecipientKeyPair();
-    return { privateKey: keys.privateKey, attestationDocument: await nsm.attest({ publicKey: keys.publicKeySpki }) };
-  }
-
   beforeAll(async () => {
     nats = await startNatsServer({ jetstream: false });
     nsm = await createSimulatedNsm({ environment: "local" });
@@ -97,10 +96,16 @@ describe("faults during traffic", () => {
       environment: "local",
       verifyRecipient: attestationRecipientVerifier([nsm.rootCertificatePem]),
     });
-    kmsStandIn = await startAwsJsonServer([kmsService]);
+    kmsTls = await createDevTls({ dns: [KMS_NAME], ipv4: ["127.0.0.1"] });
+    kmsStandIn = await startAwsJsonServer([kmsService], 0, kmsTls);
     kmsPort = kmsStandIn.port;
     const credentials = { accessKeyId: "local", secretAccessKey: "local" };
-    const kms = new KMSClient({ endpoint: kmsStandIn.endpoint, region: "us-east-1", credentials });
+    const kms = new KMSClient({
+      endpoint: kmsStandIn.endpoint,
+      region: "us-east-1",
+      credentials,
+      requestHandler: { httpsAgent: new Agent({ ca: kmsTls.caPem }) },
+    });
     const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString("hex");
     keyId = (await kms.send(new CreateKeyCommand({ Policy: sealingKeyPolicy(hex(nsm.pcrs[0])) }))).KeyMetadata
       ?.Arn as string;
@@ -126,7 +131,7 @@ describe("faults during traffic", () => {
       AWS_SECRET_ACCESS_KEY: "local",
       VETTID_BLOB_BUCKET: BUCKET,
       VETTID_S3_ENDPOINT: s3.endpoint,
-      VETTID_KMS_ENDPOINT: kmsStandIn.endpoint,
+      VETTID_KMS_TUNNEL_TARGET: `127.0.0.1:${kmsPort}`,
       VETTID_MANIFEST_FILE: join(dir, "manifest.json"),
       VETTID_MANIFEST_KEY_FILE: join(dir, "manifest-key.json"),
       VETTID_ATTESTATION_ROOT_FILE: join(dir, "root.pem"),
@@ -144,6 +149,15 @@ describe("faults during traffic", () => {
     });
     client.start();
     await client.ready(20_000);
+    sealing = new SealingKms({
+      region: "us-east-1",
+      endpointName: KMS_NAME,
+      keyArn: keyId,
+      trustRoots: [kmsTls.caPem],
+      openTunnel: () => client.tunnel.open("kms"),
+      credentials: () => client.awsCredentials(),
+      nsm,
+    });
     await client.nats.subscribe(vaultRequestWildcard(VAULT), (msg) => client.nats.respond(msg.reply, msg.data));
     device = await connect({
       servers: nats.url,
@@ -154,6 +168,7 @@ describe("faults during traffic", () => {
   }, 120_000);
 
   afterAll(async () => {
+    sealing?.destroy();
     await client?.close(500);
     await killProxy();
     await device?.close();
@@ -190,7 +205,7 @@ describe("faults during traffic", () => {
     const kmsCaller = async () => {
       while (!done) {
         try {
-          await client.kms.generateDataKey({ keyId, recipient: await recipient() });
+          await sealing.generateDataKey({ vault: VAULT });
         } catch (err) {
           errors.push(err);
           await sleep(20);
@@ -286,21 +301,19 @@ describe("faults during traffic", () => {
   }, 120_000);
 
   it("survives the KMS stand-in stopping and starting again", async () => {
-    const before = await client.kms.generateDataKey({ keyId, recipient: await recipient() });
+    const before = await sealing.generateDataKey({ vault: VAULT });
     await kmsStandIn.stop();
-    const during = await client.kms
-      .generateDataKey({ keyId, recipient: await recipient() })
-      .catch((err: unknown) => err);
+    const during = await sealing.generateDataKey({ vault: VAULT }).catch((err: unknown) => err);
     expectRetryable([during]);
     expect(during).toMatchObject({ code: "UNAVAILABLE" });
-    kmsStandIn = await startAwsJsonServer([kmsService], kmsPort);
-    const again = await client.kms.decrypt({ ciphertextBlob: before.ciphertextBlob, recipient: await recipient() });
-    expect(Buffer.from(again.plaintext).equals(Buffer.from(before.plaintext))).toBe(true);
+    kmsStandIn = await startAwsJsonServer([kmsService], kmsPort, kmsTls);
+    const again = await sealing.decrypt(before.ciphertextBlob, { vault: VAULT });
+    expect(Buffer.from(again).equals(Buffer.from(before.plaintext))).toBe(true);
     const fault = (async () => {
       await sleep(200);
       await kmsStandIn.stop();
       await sleep(300);
-      kmsStandIn = await startAwsJsonServer([kmsService], kmsPort);
+      kmsStandIn = await startAwsJsonServer([kmsService], kmsPort, kmsTls);
       await sleep(300);
     })();
     const { errors, acked } = await traffic(fault);

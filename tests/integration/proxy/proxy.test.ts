@@ -1,6 +1,7 @@
 import { blobKey } from "../../../lib/proxy-protocol";
 import { vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects";
-import { type ProxyTopology, startProxyTopology, VAULT } from "./topology";
+import type { VerifiedPeer } from "../../../vault-enclave/kms";
+import { KMS_NAME, type ProxyTopology, startProxyTopology, VAULT } from "./topology";
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
 const bytes = (value: string) => new TextEncoder().encode(value);
@@ -70,45 +71,40 @@ describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simula
     expect(text(reply.data)).toBe("echo:hello");
   });
 
-  it("gets a data key with GenerateDataKey + Recipient, opens the CMS inside, and decrypts it again later", async () => {
-    const recipient = await t.recipient();
-    const generated = await t.client.kms.generateDataKey({
-      keyId: t.kms.keyId,
-      recipient,
-      encryptionContext: { vault: VAULT },
-    });
+  it("gets a data key with GenerateDataKey + Recipient over TLS that ends on the enclave side, and decrypts it again", async () => {
+    // Prepare
+    const peers: VerifiedPeer[] = [];
+    const kms = t.sealingKms({ onVerified: (peer) => peers.push(peer) });
+
+    // Act
+    const generated = await kms.generateDataKey({ vault: VAULT });
+    const again = await kms.decrypt(generated.ciphertextBlob, { vault: VAULT });
+
+    // Assess
     expect(generated.plaintext).toHaveLength(32);
-    const again = await t.client.kms.decrypt({
-      ciphertextBlob: generated.ciphertextBlob,
-      recipient: await t.recipient(),
-      encryptionContext: { vault: VAULT },
-    });
-    expect(Buffer.from(again.plaintext).equals(Buffer.from(generated.plaintext))).toBe(true);
+    expect(Buffer.from(again).equals(Buffer.from(generated.plaintext))).toBe(true);
+    expect(peers.length).toBeGreaterThan(0);
+    expect(peers[0]).toMatchObject({ servername: KMS_NAME, subject: KMS_NAME, issuer: "vettid-dev-tls-ca.local" });
+    // The proxy forwarded bytes only: it holds no KMS client and composed no answer.
+    expect(t.proxy.liveSessions.size).toBe(1);
   });
 
   it("refuses a data key to a Recipient whose PCR0 the key policy does not name", async () => {
+    // Prepare
     const { createSimulatedNsm } = await import("../../../local/nsm-sim");
-    const { generateRecipientKeyPair } = await import("../../../lib/cms");
     const pcrs = { 0: new Uint8Array(48).fill(7), 1: new Uint8Array(48).fill(1), 2: new Uint8Array(48).fill(2) };
-    const keys = generateRecipientKeyPair();
     // Same dev root, other image: the document is genuine, its PCR0 is not approved.
     const rogue = await createSimulatedNsm({ environment: "local", ca: t.ca, pcrs });
-    const recipient = {
-      privateKey: keys.privateKey,
-      attestationDocument: await rogue.attest({ publicKey: keys.publicKeySpki }),
-    };
-    await expect(t.client.kms.generateDataKey({ keyId: t.kms.keyId, recipient })).rejects.toMatchObject({
-      code: "FORBIDDEN",
-    });
     // Another root altogether: the document itself is refused.
     const foreign = await createSimulatedNsm({ environment: "local" });
-    const forged = {
-      privateKey: keys.privateKey,
-      attestationDocument: await foreign.attest({ publicKey: keys.publicKeySpki }),
-    };
-    await expect(t.client.kms.generateDataKey({ keyId: t.kms.keyId, recipient: forged })).rejects.toMatchObject({
-      code: "BAD_REQUEST",
-    });
+
+    // Act
+    const excluded = t.sealingKms({ nsm: rogue }).generateDataKey({ vault: VAULT });
+    const forged = t.sealingKms({ nsm: foreign }).generateDataKey({ vault: VAULT });
+
+    // Assess
+    await expect(excluded).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(forged).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("writes a blob, fails a stale conditional write, and reads the winner back", async () => {

@@ -1,27 +1,29 @@
 /**
- * A small real topology for proxy tests: a real nats-server, the KMS and S3
- * stand-ins over their AWS wire protocols, the simulated NSM with a dev root, a
- * signed and verified PCR manifest, the proxy with its production upstream adapters
- * and verifier, and an enclave-side ProxyClient that attests with the simulated NSM.
+ * A small real topology for proxy tests: a real nats-server, the KMS (over HTTPS with
+ * a dev TLS CA) and S3 stand-ins over their AWS wire protocols, the simulated NSM with
+ * a dev root, a signed and verified PCR manifest, the proxy with its production
+ * upstream adapters, KMS tunnel and verifier, and an enclave-side ProxyClient that
+ * attests with the simulated NSM and reaches KMS as the runtime does (vault-enclave/kms).
  */
 
+import { Agent } from "node:https";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { JWK } from "jose";
-import { generateRecipientKeyPair } from "../../../lib/cms";
 import { type Transport, unixSocketTransport } from "../../../lib/frame-link";
 import { generateManifestKeyPair, type Manifest, signManifest, verifyManifest } from "../../../lib/manifest";
-import { type KmsRecipient, ProxyClient } from "../../../lib/proxy-client";
+import { ProxyClient } from "../../../lib/proxy-client";
 import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
 import { attestationRecipientVerifier, createKmsService } from "../../../local/aws/kms";
 import { createS3Store, type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
 import { sealingKeyPolicy } from "../../../local/launcher/sealed-state";
 import { type NatsServer, startNatsServer } from "../../../local/nats";
 import { createDevCa, createSimulatedNsm, type DevCa, devManifest, type SimulatedNsm } from "../../../local/nsm-sim";
+import { createDevTls, type DevTls } from "../../../local/tls";
+import { SealingKms, type SealingKmsOptions } from "../../../vault-enclave/kms";
 import { staticServedVaults } from "../../../vsock-proxy/policy";
 import { VsockProxy, type VsockProxyOptions } from "../../../vsock-proxy/proxy";
-import { kmsUpstream } from "../../../vsock-proxy/upstreams/kms";
 import { natsUpstream } from "../../../vsock-proxy/upstreams/nats";
 import { s3BlobStore } from "../../../vsock-proxy/upstreams/s3";
 import type { NatsUpstream } from "../../../vsock-proxy/upstreams/types";
@@ -30,6 +32,8 @@ import { recordingLogger, recordingMetrics, socketPath } from "../../unit/proxy/
 
 export const VAULT = "vault-a";
 export const BUCKET = "vettid-sealed-state";
+/** The name on the KMS stand-in's certificate, which the enclave side pins. */
+export const KMS_NAME = "kms.vettid-test.test";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
 const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString("hex");
@@ -49,7 +53,15 @@ export async function signedManifestFor(nsm: SimulatedNsm): Promise<{ text: stri
 
 export interface ProxyTopology {
   nats: NatsServer;
-  kms: { standIn: AwsStandIn; keyId: string; restart(): Promise<void>; stop(): Promise<void> };
+  kms: {
+    standIn: AwsStandIn;
+    /** The sealing key's ARN (what a measured configuration pins). */
+    keyId: string;
+    /** The dev TLS CA and server certificate of the stand-in. */
+    tls: DevTls;
+    restart(): Promise<void>;
+    stop(): Promise<void>;
+  };
   s3: S3StandIn;
   nsm: SimulatedNsm;
   /** The dev CA behind `nsm` (to make other simulated enclaves under the same root). */
@@ -59,8 +71,11 @@ export interface ProxyTopology {
   client: ProxyClient;
   /** The transport the enclave side connects through (tests may wrap it). */
   enclaveTransport: Transport;
-  /** A fresh recipient key and an attestation document binding it. */
-  recipient(): Promise<KmsRecipient>;
+  /**
+   * The enclave side's KMS client, as the runtime builds it from its measured
+   * configuration (this stand-in's name, key and dev CA), over the proxy's tunnel.
+   */
+  sealingKms(overrides?: Partial<SealingKmsOptions>): SealingKms;
   /** A device-side NATS connection. */
   device(): Promise<NatsConnection>;
   restartProxy(): Promise<void>;
@@ -88,14 +103,15 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
     environment: "local",
     verifyRecipient: attestationRecipientVerifier([nsm.rootCertificatePem]),
   });
-  let kmsStandIn = await startAwsJsonServer([kmsService]);
+  const kmsTls = await createDevTls({ dns: [KMS_NAME], ipv4: ["127.0.0.1"] });
+  let kmsStandIn = await startAwsJsonServer([kmsService], 0, kmsTls);
   const kmsPort = kmsStandIn.port;
   const kmsClient = new KMSClient({
     endpoint: kmsStandIn.endpoint,
     region: "us-east-1",
     credentials,
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, httpsAgent: new Agent({ ca: kmsTls.caPem }) },
   });
   const created = await kmsClient.send(new CreateKeyCommand({ Policy: sealingKeyPolicy(hex(nsm.pcrs[0])) }));
   const keyId = created.KeyMetadata?.Arn as string;
@@ -124,7 +140,8 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
     transport: unixSocketTransport(path),
     verifier: attestationVerifier({ trustedRoots: [nsm.rootCertificatePem], manifest: () => manifest }),
     nats: upstream,
-    kms: kmsUpstream(kmsClient),
+    tunnels: { kms: { host: "127.0.0.1", port: kmsPort } },
+    credentials: async () => credentials,
     blob: s3BlobStore(s3Client, BUCKET),
     served: staticServedVaults([VAULT]),
     logger: recordingLogger(),
@@ -147,6 +164,7 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
   }
 
   const devices: NatsConnection[] = [];
+  const sealingClients: SealingKms[] = [];
   const topology: ProxyTopology = {
     nats,
     kms: {
@@ -154,9 +172,10 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
         return kmsStandIn;
       },
       keyId,
+      tls: kmsTls,
       async restart() {
         await kmsStandIn.stop();
-        kmsStandIn = await startAwsJsonServer([kmsService], kmsPort);
+        kmsStandIn = await startAwsJsonServer([kmsService], kmsPort, kmsTls);
       },
       stop: () => kmsStandIn.stop(),
     },
@@ -169,9 +188,19 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
     proxyOptions,
     client,
     enclaveTransport,
-    async recipient() {
-      const keys = generateRecipientKeyPair();
-      return { privateKey: keys.privateKey, attestationDocument: await nsm.attest({ publicKey: keys.publicKeySpki }) };
+    sealingKms(overrides = {}) {
+      const kms = new SealingKms({
+        region: "us-east-1",
+        endpointName: KMS_NAME,
+        keyArn: keyId,
+        trustRoots: [kmsTls.caPem],
+        openTunnel: () => client.tunnel.open("kms"),
+        credentials: () => client.awsCredentials(),
+        nsm,
+        ...overrides,
+      });
+      sealingClients.push(kms);
+      return kms;
     },
     async device() {
       const nc = await connect({
@@ -189,6 +218,7 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
       await proxy.start();
     },
     async stop() {
+      for (const kms of sealingClients) kms.destroy();
       await client.close(1_000);
       await proxy.stop(1_000);
       await Promise.all(devices.map((d) => d.close()));

@@ -21,7 +21,7 @@ import {
   recordingLogger,
   recordingMetrics,
   socketPath,
-  unusedKms,
+  unusedCredentials,
 } from "../../unit/proxy/fakes";
 
 const PCR0 = "ab".repeat(48);
@@ -135,7 +135,8 @@ describe("proxy fuzz (enclave-facing socket)", () => {
       transport: unixSocketTransport(path),
       verifier: fakeVerifier([PCR0]),
       nats,
-      kms: unusedKms,
+      tunnels: {},
+      credentials: unusedCredentials,
       blob: memoryBlobStore(),
       served: staticServedVaults([VAULT]),
       logger: recordingLogger(),

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "../../../lib/config";
-import { ProxyConfigSchema } from "../../../vsock-proxy/config";
+import { kmsTunnelTarget, ProxyConfigSchema } from "../../../vsock-proxy/config";
 
 const base = {
   VETTID_ENV: "prod",
@@ -25,7 +25,7 @@ describe("vsock-proxy configuration", () => {
 
   it.each([
     ["VETTID_ATTESTATION_ROOT_FILE", "/tmp/dev-root.pem"],
-    ["VETTID_KMS_ENDPOINT", "http://127.0.0.1:4566"],
+    ["VETTID_KMS_TUNNEL_TARGET", "127.0.0.1:4566"],
     ["VETTID_S3_ENDPOINT", "http://127.0.0.1:4569"],
     ["VETTID_DYNAMODB_ENDPOINT", "http://127.0.0.1:4567"],
     ["VETTID_PROXY_VAULTS", "*"],
@@ -85,5 +85,36 @@ describe("vsock-proxy configuration", () => {
     expect(() =>
       loadConfig(ProxyConfigSchema, { ...base, VETTID_NATS_URL: "http://x", VETTID_PROXY_VAULTS: "bad id!" }),
     ).toThrow(/VETTID_NATS_URL.*VETTID_PROXY_VAULTS|VETTID_PROXY_VAULTS.*VETTID_NATS_URL/);
+  });
+
+  it("tunnels KMS to the regional endpoint only, outside local or dev", () => {
+    // Act
+    const byDefault = kmsTunnelTarget(loadConfig(ProxyConfigSchema, base));
+    const fips = loadConfig(ProxyConfigSchema, {
+      ...base,
+      VETTID_KMS_TUNNEL_TARGET: "kms-fips.eu-central-1.amazonaws.com:443",
+    });
+    const local = loadConfig(ProxyConfigSchema, {
+      ...base,
+      VETTID_ENV: "local",
+      VETTID_HOST_ID: undefined,
+      VETTID_TABLE_NAME: undefined,
+      VETTID_KMS_TUNNEL_TARGET: "127.0.0.1:4566",
+    });
+
+    // Assess
+    expect(byDefault).toEqual({ host: "kms.eu-central-1.amazonaws.com", port: 443 });
+    expect(kmsTunnelTarget(fips)).toEqual({ host: "kms-fips.eu-central-1.amazonaws.com", port: 443 });
+    expect(kmsTunnelTarget(local)).toEqual({ host: "127.0.0.1", port: 4566 });
+    for (const target of [
+      "kms.us-east-1.amazonaws.com:443",
+      "kms.eu-central-1.amazonaws.com:8443",
+      "evil.example:443",
+    ]) {
+      expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_KMS_TUNNEL_TARGET: target })).toThrow(
+        /VETTID_KMS_TUNNEL_TARGET/,
+      );
+    }
+    expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_KMS_TUNNEL_TARGET: "no-port" })).toThrow(/host:port/);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VettidError } from "../../../lib/errors";
 import type { HostLogger, HostMetrics } from "../../../vsock-proxy/channels/telemetry";
-import type { BlobStore, KmsUpstream, NatsUpstream } from "../../../vsock-proxy/upstreams/types";
+import type { BlobStore, CredentialSource, NatsUpstream } from "../../../vsock-proxy/upstreams/types";
 import type { EnclaveVerifier } from "../../../vsock-proxy/verifier";
 
 const encoder = new TextEncoder();
@@ -120,12 +120,7 @@ export function memoryBlobStore(): BlobStore & { objects: Map<string, { data: Ui
   };
 }
 
-/** A KMS upstream that must never be reached (unit tests of other channels). */
-export const unusedKms: KmsUpstream = {
-  async generateDataKey() {
-    throw new VettidError("UNAVAILABLE", "no KMS in this test");
-  },
-  async decrypt() {
-    throw new VettidError("UNAVAILABLE", "no KMS in this test");
-  },
+/** Credentials that must never be asked for (unit tests of other channels). */
+export const unusedCredentials: CredentialSource = async () => {
+  throw new VettidError("UNAVAILABLE", "no AWS credentials in this test");
 };

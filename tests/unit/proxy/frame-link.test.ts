@@ -70,7 +70,7 @@ describe("FrameLink", () => {
     });
     const pair = await linkPair({ maxInFlight: 4, onRequest: () => gate.then(() => "done") });
     const calls = Array.from({ length: 10 }, () =>
-      pair.clientLink.request("kms", "decrypt", null).then(
+      pair.clientLink.request("tunnel", "open", null).then(
         (v) => v,
         (e: VettidError) => e.code,
       ),

@@ -18,7 +18,7 @@ import {
   recordingLogger,
   recordingMetrics,
   socketPath,
-  unusedKms,
+  unusedCredentials,
 } from "./fakes";
 
 const APPROVED = "aa".repeat(48);
@@ -36,7 +36,8 @@ async function setup(pcr0 = APPROVED) {
     transport: unixSocketTransport(path),
     verifier: fakeVerifier([APPROVED]),
     nats,
-    kms: unusedKms,
+    tunnels: {},
+    credentials: unusedCredentials,
     blob,
     served: staticServedVaults([VAULT]),
     logger,

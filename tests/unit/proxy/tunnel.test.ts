@@ -1,0 +1,155 @@
+/**
+ * The `tunnel` channel on both sides of a real proxy link (Unix socket, fake
+ * attestation): byte streams to the one allow-listed upstream, with flow control and
+ * limits, and the host's credentials only for an attested enclave.
+ */
+import { createServer, type Server } from "node:net";
+import { unixSocketTransport } from "../../../lib/frame-link";
+import { ProxyClient } from "../../../lib/proxy-client";
+import { MAX_TUNNELS } from "../../../lib/proxy-protocol";
+import { staticServedVaults } from "../../../vsock-proxy/policy";
+import { VsockProxy } from "../../../vsock-proxy/proxy";
+import {
+  fakeDocument,
+  fakeVerifier,
+  memoryBlobStore,
+  memoryNats,
+  recordingLogger,
+  recordingMetrics,
+  socketPath,
+} from "./fakes";
+
+const APPROVED = "aa".repeat(48);
+const credentials = { accessKeyId: "AKIDHOST", secretAccessKey: "host-secret", sessionToken: "token" };
+
+async function echoUpstream(): Promise<{ server: Server; port: number; received: Buffer[] }> {
+  const received: Buffer[] = [];
+  const server = createServer((socket) => {
+    socket.on("data", (chunk) => {
+      received.push(chunk);
+      socket.write(chunk);
+    });
+    socket.on("end", () => socket.end());
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return { server, port: (server.address() as { port: number }).port, received };
+}
+
+async function setup(options: { attested?: boolean; withTarget?: boolean } = {}) {
+  const upstream = await echoUpstream();
+  const path = socketPath("tunnel");
+  const proxy = new VsockProxy({
+    transport: unixSocketTransport(path),
+    verifier: fakeVerifier([APPROVED]),
+    nats: memoryNats(),
+    tunnels: options.withTarget === false ? {} : { kms: { host: "127.0.0.1", port: upstream.port } },
+    credentials: async () => credentials,
+    blob: memoryBlobStore(),
+    served: staticServedVaults(["vault-1"]),
+    logger: recordingLogger(),
+    metrics: recordingMetrics(),
+  });
+  await proxy.start();
+  const client = new ProxyClient({
+    transport: unixSocketTransport(path),
+    attest: async ({ nonce }) => fakeDocument(options.attested === false ? "bb".repeat(48) : APPROVED, nonce),
+    reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
+    readyTimeoutMs: 2_000,
+  });
+  client.start();
+  return {
+    proxy,
+    client,
+    upstream,
+    async stop() {
+      await client.close(500);
+      await proxy.stop(500);
+      await new Promise<void>((resolve) => upstream.server.close(() => resolve()));
+    },
+  };
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () => resolve(Buffer.concat(chunks)));
+    stream.on("error", reject);
+  });
+}
+
+describe("tunnel channel", () => {
+  it("carries bytes both ways, larger than one chunk, and half-closes cleanly", async () => {
+    // Prepare
+    const t = await setup();
+    await t.client.ready(2_000);
+    const payload = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = i % 251;
+
+    // Act
+    const stream = await t.client.tunnel.open("kms");
+    const echoed = readAll(stream);
+    stream.end(payload);
+
+    // Assess
+    expect((await echoed).equals(payload)).toBe(true);
+    expect(Buffer.concat(t.upstream.received).equals(payload)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(t.client.tunnel.openCount).toBe(0);
+    await t.stop();
+  });
+
+  it("refuses an upstream the host has no address for, and more tunnels than the limit", async () => {
+    // Prepare
+    const none = await setup({ withTarget: false });
+    await none.client.ready(2_000);
+    const t = await setup();
+    await t.client.ready(2_000);
+
+    // Act
+    const refused = none.client.tunnel.open("kms");
+    const open = await Promise.all(Array.from({ length: MAX_TUNNELS }, () => t.client.tunnel.open("kms")));
+    const beyond = t.client.tunnel.open("kms");
+
+    // Assess
+    await expect(refused).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(beyond).rejects.toMatchObject({ code: "OVERLOADED" });
+    expect(open).toHaveLength(MAX_TUNNELS);
+    for (const stream of open) stream.destroy();
+    await none.stop();
+    await t.stop();
+  });
+
+  it("hands the instance credentials only to an attested enclave", async () => {
+    // Prepare
+    const t = await setup();
+    await t.client.ready(2_000);
+    const rogue = await setup({ attested: false });
+
+    // Act
+    const given = await t.client.awsCredentials();
+    const refused = rogue.client.awsCredentials();
+
+    // Assess
+    expect(given).toEqual(credentials);
+    await expect(refused).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
+    await t.stop();
+    await rogue.stop();
+  });
+
+  it("ends every tunnel with a connection reset when the link drops", async () => {
+    // Prepare
+    const t = await setup();
+    await t.client.ready(2_000);
+    const stream = await t.client.tunnel.open("kms");
+    const failed = new Promise<NodeJS.ErrnoException>((resolve) => stream.once("error", resolve));
+
+    // Act
+    await t.proxy.stop(10);
+
+    // Assess
+    expect((await failed).code).toBe("ECONNRESET");
+    await t.stop();
+  });
+});

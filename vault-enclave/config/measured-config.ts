@@ -1,0 +1,73 @@
+import { rootCertificates } from "node:tls";
+import { ConfigError, ENVIRONMENTS } from "../../lib/config";
+import * as z from "../../lib/zod";
+
+/** Where the enclave image carries its measured configuration (ami/enclave/Dockerfile). */
+export const MEASURED_CONFIG_PATH = "/app/runtime-config.json";
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:key\/[0-9a-f-]{36}$/;
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
+
+/**
+ * The runtime's security settings. They are part of the enclave image, so they are
+ * covered by its PCRs and a device that verified the attestation knows them; the host
+ * can set none of them. Unknown keys are refused.
+ */
+export const MeasuredConfigSchema = z.strictObject({
+  /** Deployment environment; only `local` and `dev` may trust a development CA. */
+  environment: z.enum(ENVIRONMENTS),
+  kms: z.strictObject({
+    /** AWS region of the sealing key. */
+    region: z.string().check(z.regex(REGION)),
+    /**
+     * The KMS endpoint name: the TLS server certificate must carry it. Outside local /
+     * dev: `kms.<region>.amazonaws.com` or its FIPS variant.
+     */
+    endpointName: z.string().check(z.regex(HOST_NAME)),
+    /** The vault sealing key's ARN; an answer for another key is refused. */
+    keyArn: z.string().check(z.regex(KEY_ARN)),
+  }),
+  /**
+   * Roots trusted for KMS's certificate: `public` (the public web roots built into the
+   * image's Node.js) everywhere but local / dev, where `{devCaPem}` (the launcher's dev
+   * CA, and nothing else) is allowed instead.
+   */
+  trustRoots: z.union([z.literal("public"), z.strictObject({ devCaPem: z.string().check(z.regex(PEM_CERTIFICATE)) })]),
+  /** The release public key (JWK) PCR manifests must be signed with. */
+  manifestKey: z.looseObject({ kty: z.string(), crv: z.optional(z.string()), x: z.optional(z.string()) }),
+});
+
+export type MeasuredConfig = z.infer<typeof MeasuredConfigSchema>;
+
+/**
+ * Validates a measured configuration and the rules that tie its fields together.
+ * @throws ConfigError with one line naming every problem.
+ */
+export function parseMeasuredConfig(value: unknown): MeasuredConfig {
+  const result = z.safeParse(MeasuredConfigSchema, value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`);
+    throw new ConfigError(`invalid measured configuration: ${problems.join("; ")}`);
+  }
+  const config = result.data;
+  const problems: string[] = [];
+  const dev = config.environment === "local" || config.environment === "dev";
+  const arnRegion = KEY_ARN.exec(config.kms.keyArn)?.[1];
+  if (arnRegion !== config.kms.region) problems.push("kms.keyArn is not a key of kms.region");
+  if (!dev) {
+    if (config.trustRoots !== "public") problems.push("trustRoots must be public outside local or dev");
+    const allowed = [`kms.${config.kms.region}.amazonaws.com`, `kms-fips.${config.kms.region}.amazonaws.com`];
+    if (!allowed.includes(config.kms.endpointName)) {
+      problems.push(`kms.endpointName must be ${allowed.join(" or ")} outside local or dev`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid measured configuration: ${problems.join("; ")}`);
+  return config;
+}
+
+/** The PEM roots a measured configuration trusts for KMS. */
+export function kmsTrustRoots(config: MeasuredConfig): readonly string[] {
+  return config.trustRoots === "public" ? rootCertificates : [config.trustRoots.devCaPem];
+}

@@ -1,0 +1,197 @@
+import { connect, type Socket } from "node:net";
+import { VettidError } from "../../lib/errors";
+import type { FrameLink } from "../../lib/frame-link";
+import type { Frame, FrameValue } from "../../lib/frames";
+import {
+  asRecord,
+  MAX_TUNNEL_CHUNK_BYTES,
+  MAX_TUNNEL_ID,
+  MAX_TUNNELS,
+  readBytes,
+  readInteger,
+  readOneOf,
+  TUNNEL_OPS,
+  TUNNEL_UPSTREAMS,
+} from "../../lib/proxy-protocol";
+
+/** Where the host sends one tunnel upstream: a host name (or address) and a TCP port. */
+export interface TunnelTarget {
+  host: string;
+  port: number;
+}
+
+/** Dependencies of a {@link TunnelBridge}. */
+export interface TunnelBridgeDeps {
+  /** The one address per upstream name; an upstream without one is `FORBIDDEN`. */
+  targets: Partial<Record<(typeof TUNNEL_UPSTREAMS)[number], TunnelTarget>>;
+  /** Opens the TCP connection (tests substitute it). */
+  connect?: (target: TunnelTarget) => Socket;
+  /** How long to wait for the upstream to accept (default {@link DEFAULT_CONNECT_TIMEOUT_MS}). */
+  connectTimeoutMs?: number;
+  /** A tunnel idle this long is closed (default {@link DEFAULT_IDLE_TIMEOUT_MS}). */
+  idleTimeoutMs?: number;
+}
+
+/** KMS answers a TCP connect within milliseconds inside the VPC; 5 s means it is unreachable. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Idle tunnels are closed after 60 s: longer than the SDK's keep-alive reuse of a socket
+ * between two KMS calls of one operation, short enough that an idle enclave holds none.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+interface Tunnel {
+  socket: Socket;
+  /** The enclave sent `end`: no more data from it. */
+  enclaveEnded: boolean;
+}
+
+/**
+ * The `tunnel` channel of one enclave connection: forwards bytes between the enclave
+ * and the one allow-listed upstream per name (the regional KMS endpoint). The proxy
+ * parses nothing inside: the bytes are a TLS session between the enclave and KMS, so
+ * the host can delay or cut it, never read or change it. Flow control both ways: a
+ * `data` request is answered once its bytes were handed on, and the upstream socket
+ * is paused while its bytes are on their way to the enclave.
+ */
+export class TunnelBridge {
+  private readonly tunnels = new Map<number, Tunnel>();
+
+  constructor(
+    private readonly link: FrameLink,
+    private readonly deps: TunnelBridgeDeps,
+  ) {}
+
+  /** Tunnels open now. */
+  get openCount(): number {
+    return this.tunnels.size;
+  }
+
+  /** Handles one request frame of the channel. */
+  handle(frame: Frame): FrameValue | Promise<FrameValue> {
+    const body = asRecord(frame.body);
+    const id = readInteger(body, "stream", 1, MAX_TUNNEL_ID);
+    switch (frame.type) {
+      case TUNNEL_OPS.open:
+        return this.open(id, readOneOf(body, "upstream", TUNNEL_UPSTREAMS));
+      case TUNNEL_OPS.data:
+        return this.write(this.get(id), readBytes(body, "data", MAX_TUNNEL_CHUNK_BYTES));
+      case TUNNEL_OPS.end: {
+        const tunnel = this.tunnels.get(id);
+        if (!tunnel) return null; // already closed from the upstream's side
+        tunnel.enclaveEnded = true;
+        if (body.abort === true) tunnel.socket.destroy();
+        else tunnel.socket.end();
+        return null;
+      }
+      default:
+        throw new VettidError("BAD_REQUEST", "unknown tunnel operation");
+    }
+  }
+
+  /** Closes every tunnel of this connection. */
+  dispose(): void {
+    for (const tunnel of this.tunnels.values()) tunnel.socket.destroy();
+    this.tunnels.clear();
+  }
+
+  private get(id: number): Tunnel {
+    const tunnel = this.tunnels.get(id);
+    if (!tunnel) throw new VettidError("NOT_FOUND", "no such tunnel");
+    return tunnel;
+  }
+
+  private async open(id: number, upstream: (typeof TUNNEL_UPSTREAMS)[number]): Promise<FrameValue> {
+    const target = this.deps.targets[upstream];
+    if (!target) throw new VettidError("FORBIDDEN", `no tunnel to ${upstream} on this host`);
+    if (this.tunnels.has(id)) throw new VettidError("CONFLICT", "tunnel id already in use");
+    if (this.tunnels.size >= MAX_TUNNELS) throw new VettidError("OVERLOADED", `more than ${MAX_TUNNELS} tunnels`);
+    const socket = (this.deps.connect ?? ((t: TunnelTarget) => connect({ host: t.host, port: t.port })))(target);
+    const tunnel: Tunnel = { socket, enclaveEnded: false };
+    this.tunnels.set(id, tunnel);
+    try {
+      await connected(socket, this.deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    } catch (err) {
+      this.tunnels.delete(id);
+      socket.destroy();
+      throw err;
+    }
+    if (!this.link.isOpen) {
+      this.tunnels.delete(id);
+      socket.destroy();
+      throw new VettidError("CHANNEL_CLOSED", "the enclave link closed");
+    }
+    socket.setNoDelay(true);
+    socket.setTimeout(this.deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
+    socket.on("data", (chunk: Buffer) => this.toEnclave(id, socket, chunk));
+    socket.on("end", () => this.notifyEnd(id, socket, false));
+    socket.on("error", () => undefined); // 'close' follows and reports it
+    socket.on("close", (hadError: boolean) => {
+      if (this.tunnels.get(id)?.socket !== socket) return;
+      this.tunnels.delete(id);
+      if (hadError || !socket.readableEnded) this.notifyEnd(id, socket, true);
+    });
+    return null;
+  }
+
+  private toEnclave(id: number, socket: Socket, chunk: Buffer): void {
+    socket.pause();
+    const send = async () => {
+      for (let offset = 0; offset < chunk.length; offset += MAX_TUNNEL_CHUNK_BYTES) {
+        const data = chunk.subarray(offset, offset + MAX_TUNNEL_CHUNK_BYTES);
+        await this.link.request("tunnel", TUNNEL_OPS.data, { stream: id, data });
+      }
+    };
+    send().then(
+      () => socket.resume(),
+      () => socket.destroy(),
+    );
+  }
+
+  private notifyEnd(id: number, socket: Socket, abort: boolean): void {
+    if (!this.link.isOpen) return;
+    this.link.request("tunnel", TUNNEL_OPS.end, { stream: id, abort }).catch(() => socket.destroy());
+  }
+
+  private write(tunnel: Tunnel, data: Uint8Array): FrameValue | Promise<FrameValue> {
+    if (tunnel.enclaveEnded) throw new VettidError("BAD_REQUEST", "data after the enclave ended the tunnel");
+    if (tunnel.socket.write(data)) return null;
+    return new Promise<FrameValue>((resolve, reject) => {
+      const onDrain = () => {
+        tunnel.socket.off("close", onClose);
+        resolve(null);
+      };
+      const onClose = () => {
+        tunnel.socket.off("drain", onDrain);
+        reject(new VettidError("UNAVAILABLE", "the upstream connection closed"));
+      };
+      tunnel.socket.once("drain", onDrain);
+      tunnel.socket.once("close", onClose);
+    });
+  }
+}
+
+function connected(socket: Socket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new VettidError("TIMEOUT", "the upstream did not accept the connection in time"));
+    }, timeoutMs);
+    const onConnect = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = () => {
+      cleanup();
+      reject(new VettidError("UNAVAILABLE", "the upstream is unreachable"));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off("connect", onConnect);
+      socket.off("error", onError);
+    };
+    socket.once("connect", onConnect);
+    socket.once("error", onError);
+  });
+}
