@@ -8,9 +8,13 @@
  * so nothing mistakes it for a serving vault. Its bundle already goes through the
  * deterministic build and the enclave image recipe (ami/).
  */
-import { loadConfigOrExit, settings } from "../lib/config";
+import type { Nsm } from "../lib/attestation";
+import { ConfigError, loadConfigOrExit, settings } from "../lib/config";
 import { CHANNELS } from "../lib/frames";
+import type { ProxyClient } from "../lib/proxy-client";
 import * as z from "../lib/zod";
+import { kmsTrustRoots, loadMeasuredConfig, MEASURED_CONFIG_PATH, type MeasuredConfig } from "./config";
+import { SealingKms } from "./kms";
 
 /** Configuration of the runtime (set in the enclave image; the host cannot change it). */
 export const RuntimeConfigSchema = z.object({
@@ -25,6 +29,11 @@ export const RuntimeConfigSchema = z.object({
   VETTID_PROXY_PORT: z._default(settings.port, 5005),
   /** Unix socket path of the proxy when the transport is `unix`. */
   VETTID_PROXY_SOCKET: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * The measured configuration file (security settings: KMS name, sealing key ARN,
+   * trust roots, manifest key). Default: the image's own `/app/runtime-config.json`.
+   */
+  VETTID_RUNTIME_CONFIG: z._default(z.string().check(z.minLength(1)), MEASURED_CONFIG_PATH),
 });
 
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
@@ -36,12 +45,28 @@ export const EX_UNAVAILABLE = 69;
 export const PLANNED_SERVICE: Readonly<Record<(typeof CHANNELS)[number], string>> = {
   control: "answer the proxy's attestation challenge with an NSM document",
   nats: "vault subjects: attestation, E2E session handshake, sealed vault operations",
-  kms: "GenerateDataKey/Decrypt with Recipient (attested), never plaintext keys on the host",
+  tunnel: "KMS over TLS that ends in the enclave (GenerateDataKey/Decrypt with attested Recipient)",
   blob: "sealed vault state objects with version checks",
   log: "structured log entries, never vault plaintext",
   metrics: "operation counts and latencies",
   health: "liveness pings",
 };
+
+/**
+ * The runtime's KMS client, from its measured configuration: KMS over TLS through the
+ * proxy's tunnel, trusting only the configuration's roots, with the NSM's Recipient.
+ */
+export function createRuntimeKms(config: MeasuredConfig, proxy: ProxyClient, nsm: Pick<Nsm, "attest">): SealingKms {
+  return new SealingKms({
+    region: config.kms.region,
+    endpointName: config.kms.endpointName,
+    keyArn: config.kms.keyArn,
+    trustRoots: kmsTrustRoots(config),
+    openTunnel: () => proxy.tunnel.open("kms"),
+    credentials: () => proxy.awsCredentials(),
+    nsm,
+  });
+}
 
 /** Validates `source` and describes what the runtime will serve, one line per channel. */
 export function describeRuntime(source: Record<string, string | undefined>): string[] {
@@ -52,12 +77,23 @@ export function describeRuntime(source: Record<string, string | undefined>): str
     );
     process.exit(78);
   }
+  let measured: MeasuredConfig;
+  try {
+    measured = loadMeasuredConfig(config.VETTID_RUNTIME_CONFIG);
+    if (measured.environment !== config.VETTID_ENV) {
+      throw new ConfigError(`the measured configuration is for ${measured.environment}, not ${config.VETTID_ENV}`);
+    }
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exit(78);
+  }
   const where =
     config.VETTID_PROXY_TRANSPORT === "vsock"
       ? `vsock port ${config.VETTID_PROXY_PORT} of the parent instance`
       : `unix socket ${config.VETTID_PROXY_SOCKET}`;
   return [
     `vault runtime (${config.VETTID_ENV}): configuration valid; proxy at ${where}`,
+    `  sealing key ${measured.kms.keyArn} via ${measured.kms.endpointName} (${measured.trustRoots === "public" ? "public roots" : "dev CA, dev only"})`,
     ...CHANNELS.map((c) => `  will serve ${c}: ${PLANNED_SERVICE[c]}`),
     "not serving yet: the vault runtime is not implemented in this build",
   ];
