@@ -118,13 +118,13 @@ export class EnclaveEcho {
         (answer) =>
           this.client.nats.respond(
             msg.reply,
-            channel.seal(opened.op, new TextEncoder().encode(JSON.stringify(answer))),
+            channel.sealAnswer(opened, opened.op, new TextEncoder().encode(JSON.stringify(answer))),
           ),
         fail,
       );
       return;
     }
-    this.client.nats.respond(msg.reply, channel.seal(opened.op, opened.plaintext));
+    this.client.nats.respond(msg.reply, channel.sealAnswer(opened, opened.op, opened.plaintext));
   }
 
   /** A fresh RSA recipient key and an attestation document binding its public half. */

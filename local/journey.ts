@@ -182,13 +182,13 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     const canary = `canary-${s.to_hex(s.randombytes_buf(8))}`;
     const request = sealer.seal("echo", s.from_string(canary));
     await progress.step("sealed echo via NATS → proxy → attested enclave stand-in and back", async () => {
-      const reply = await connection.request(enrollment.subjects.request, request, { timeout: 5_000 });
-      const opened = sealer.open(reply.data);
+      const reply = await connection.request(enrollment.subjects.request, request.envelope, { timeout: 5_000 });
+      const opened = sealer.openAnswer(reply.data, request.pending);
       if (s.to_string(opened.plaintext) !== canary) throw new Error("echo mismatch");
-      if (Buffer.from(request).includes(Buffer.from(canary))) throw new Error("plaintext visible on the wire");
+      if (Buffer.from(request.envelope).includes(Buffer.from(canary))) throw new Error("plaintext visible on the wire");
     });
     await progress.step("replayed request is refused by the enclave", async () => {
-      const reply = await connection.request(enrollment.subjects.request, request, { timeout: 5_000 });
+      const reply = await connection.request(enrollment.subjects.request, request.envelope, { timeout: 5_000 });
       const answer = new TextDecoder().decode(reply.data);
       if (answer !== "ENVELOPE_REPLAYED") throw new Error(`expected ENVELOPE_REPLAYED, got ${answer.slice(0, 40)}`);
     });
@@ -196,10 +196,9 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     const stored = await progress.step(
       "enclave seals state with a KMS data key (GenerateDataKey + Recipient through the proxy; CMS opened inside)",
       async () => {
-        const reply = await connection.request(enrollment.subjects.request, sealer.seal("state.put", state), {
-          timeout: 10_000,
-        });
-        const answer = JSON.parse(s.to_string(sealer.open(reply.data).plaintext)) as StatePutAnswer;
+        const put = sealer.seal("state.put", state);
+        const reply = await connection.request(enrollment.subjects.request, put.envelope, { timeout: 10_000 });
+        const answer = JSON.parse(s.to_string(sealer.openAnswer(reply.data, put.pending).plaintext)) as StatePutAnswer;
         const dataKey = topology.enclave.openedDataKeys.at(-1);
         if (dataKey?.length !== 32) throw new Error("the enclave opened no 32-byte data key");
         if (topology.enclave.crossedTheLink(dataKey)) throw new Error("the data key crossed the proxy socket");

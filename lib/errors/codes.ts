@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   ENVELOPE_AUTH_FAILED: { http: 400, retryable: false, title: "Envelope authentication failed" },
   ENVELOPE_REPLAYED: { http: 400, retryable: false, title: "Envelope replayed or too old" },
   ENVELOPE_WRONG_DIRECTION: { http: 400, retryable: false, title: "Envelope sent in the wrong direction" },
+  ENVELOPE_WRONG_REQUEST: { http: 400, retryable: false, title: "Envelope answers another request" },
+  ENVELOPE_UNSOLICITED: { http: 400, retryable: false, title: "Envelope answers no pending request" },
 
   // Attestation and releases
   ATTESTATION_INVALID: { http: 400, retryable: false, title: "Attestation document is invalid" },

@@ -44,7 +44,7 @@ export const SYSTEM_ACCOUNT_LIMITS = {
  *   the vault's broadcast events); 16 leaves room for an app that re-subscribes,
  *   and stops one stolen credential from loading the servers' subject trees.
  * - payload: 1 MiB, the account's maximum, which fits the largest sealed envelope
- *   (`lib/envelope` MAX_PLAINTEXT_BYTES plus its header).
+ *   (`lib/envelope` MAX_ENVELOPE_BYTES: 1 MiB less 4 KiB for NATS headers).
  * - data: -1; volume is bounded by the vault's own request handling, not per user.
  */
 export const DEVICE_USER_LIMITS = { subs: 16, payload: ACCOUNT_LIMITS.payload, data: -1 } as const;

@@ -7,10 +7,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sodiumReady } from "../../lib/crypto";
-import { deriveSessionKeys, sealEnvelope } from "../../lib/envelope";
+import {
+  associatedData,
+  deriveSessionKeys,
+  envelopeDigest,
+  PADDING_BUCKETS,
+  padInner,
+  parseEnvelopeHeader,
+  sealEnvelope,
+} from "../../lib/envelope";
 import { encodeFrame, type Frame } from "../../lib/frames";
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const hex = (b: Uint8Array | number[]) => Buffer.from(b).toString("hex");
 const filled = (n: number, byte: number) => new Uint8Array(n).fill(byte);
 
 async function main(): Promise<void> {
@@ -21,35 +29,57 @@ async function main(): Promise<void> {
   const deviceKeys = deriveSessionKeys("device", deviceKx, enclaveKx.publicKey, sessionId);
   const context = { vaultId: "vlt_7Q2W4E6R8T", deviceId: "dev_A1B2C3D4", sessionId };
 
-  const cases = [
+  type Case =
+    | { direction: "device-to-enclave"; counter: number; op: string; plaintext: string; nonceByte: number }
+    | {
+        direction: "enclave-to-device";
+        counter: number;
+        op: string;
+        plaintext: string;
+        nonceByte: number;
+        answersCase: number;
+      };
+  const cases: Case[] = [
     {
-      direction: "device-to-enclave" as const,
+      direction: "device-to-enclave",
       counter: 0,
       op: "vault.unlock",
       plaintext: '{"pin":"4321"}',
       nonceByte: 0x10,
     },
     {
-      direction: "enclave-to-device" as const,
+      direction: "enclave-to-device",
       counter: 0,
       op: "vault.unlock",
       plaintext: '{"ok":true}',
       nonceByte: 0x11,
+      answersCase: 0,
     },
-    { direction: "device-to-enclave" as const, counter: 1, op: "items.put", plaintext: "", nonceByte: 0x12 },
+    { direction: "device-to-enclave", counter: 1, op: "items.put", plaintext: "", nonceByte: 0x12 },
     {
-      direction: "device-to-enclave" as const,
+      direction: "device-to-enclave",
       counter: 4_294_967_297,
       op: "items.get",
       plaintext: "ünïcødé ✓",
       nonceByte: 0x13,
     },
+    {
+      direction: "enclave-to-device",
+      counter: 4_294_967_296,
+      op: "items.get",
+      plaintext: `{"value":"${"v".repeat(400)}"}`,
+      nonceByte: 0x14,
+      answersCase: 3,
+    },
   ];
   const envelopeVectors = {
     description:
-      "VettID sealed envelope v1 (docs/protocol.md §Envelopes). Session keys: crypto_kx (device = client) then " +
-      "BLAKE2b-256(key = kx key, message = 'VETTID-SESSION-1|' + sessionId). Envelope: XChaCha20-Poly1305-IETF with " +
-      "AD = 'VETTID-ENV-1' | lp16(vaultId) | lp16(deviceId) | lp16(sessionId) | header.",
+      "VettID sealed envelope v2 (docs/protocol.md §Sealed envelopes). Session keys: crypto_kx (device = client) " +
+      "then BLAKE2b-256(key = kx key, message = 'VETTID-SESSION-1|' + sessionId). Envelope: header | nonce(24) | " +
+      "XChaCha20-Poly1305-IETF(inner, AD), header = version(2) | direction | u64 counter [| u64 requestCounter], " +
+      "inner = opLength | op | u32 bodyLength | body | zeros up to the bucket, AD = 'VETTID-ENV-2' | lp16(vaultId) | " +
+      "lp16(deviceId) | lp16(sessionId) | header [| BLAKE2b-256(request envelope)]. Answers name the request they " +
+      "answer by its case index (answersCase).",
     device: { kxSeed: hex(filled(32, 0x01)), publicKey: hex(deviceKx.publicKey), privateKey: hex(deviceKx.privateKey) },
     enclave: {
       kxSeed: hex(filled(32, 0x02)),
@@ -58,22 +88,49 @@ async function main(): Promise<void> {
     },
     context,
     sessionKeys: { deviceToEnclave: hex(deviceKeys.tx), enclaveToDevice: hex(deviceKeys.rx) },
-    cases: cases.map((c) => {
-      const key = c.direction === "device-to-enclave" ? deviceKeys.tx : deviceKeys.rx;
-      const nonce = filled(24, c.nonceByte);
-      const plaintext = s.from_string(c.plaintext);
-      return {
-        direction: c.direction,
-        counter: c.counter,
-        op: c.op,
-        plaintextUtf8: c.plaintext,
-        nonce: hex(nonce),
-        envelope: hex(
-          sealEnvelope({ key, context, direction: c.direction, counter: c.counter, op: c.op, plaintext, nonce }),
-        ),
-      };
-    }),
+    paddingBuckets: [...PADDING_BUCKETS],
+    cases: [] as Record<string, unknown>[],
   };
+  const sealedCases: Uint8Array[] = [];
+  for (const c of cases) {
+    const nonce = filled(24, c.nonceByte);
+    const plaintext = s.from_string(c.plaintext);
+    const common = { context, counter: c.counter, op: c.op, plaintext, nonce };
+    let envelope: Uint8Array;
+    let request: { counter: number; digest: Uint8Array } | undefined;
+    if (c.direction === "device-to-enclave") {
+      envelope = sealEnvelope({ ...common, key: deviceKeys.tx, direction: c.direction });
+    } else {
+      const answered = cases[c.answersCase];
+      const answeredEnvelope = sealedCases[c.answersCase];
+      if (!answered || !answeredEnvelope) throw new Error("an answer must follow its request");
+      request = { counter: answered.counter, digest: envelopeDigest(answeredEnvelope) };
+      envelope = sealEnvelope({ ...common, key: deviceKeys.rx, direction: c.direction, request });
+    }
+    sealedCases.push(envelope);
+    const header = parseEnvelopeHeader(envelope);
+    envelopeVectors.cases.push({
+      direction: c.direction,
+      counter: c.counter,
+      ...(c.direction === "enclave-to-device"
+        ? { answersCase: c.answersCase, requestCounter: request?.counter, requestDigest: hex(request?.digest ?? []) }
+        : {}),
+      op: c.op,
+      plaintextUtf8: c.plaintext,
+      nonce: hex(nonce),
+      header: hex(envelope.subarray(0, header.headerLength)),
+      inner: hex(padInner(c.op, plaintext)),
+      associatedData: hex(associatedData(context, envelope.subarray(0, header.headerLength), request?.digest)),
+      envelope: hex(envelope),
+    });
+  }
+
+  // one line for the list of buckets, as the repository's formatter (biome) writes it
+  const envelopeJson = JSON.stringify(envelopeVectors, null, 2).replace(
+    /"paddingBuckets": \[[^\]]*\]/,
+    `"paddingBuckets": ${JSON.stringify(envelopeVectors.paddingBuckets).replaceAll(",", ", ")}`,
+  );
+  writeFileSync(join(__dirname, "envelope-v2.json"), `${envelopeJson}\n`);
 
   const frameCases: Omit<Frame, "version">[] = [
     { channel: "health", id: 0, type: "ping", body: null },
@@ -102,7 +159,6 @@ async function main(): Promise<void> {
     })),
   };
 
-  writeFileSync(join(__dirname, "envelope-v1.json"), `${JSON.stringify(envelopeVectors, null, 2)}\n`);
   writeFileSync(join(__dirname, "frames-v1.json"), `${JSON.stringify(frameVectors, null, 2)}\n`);
 }
 

@@ -5,7 +5,7 @@
  */
 import { createCipheriv, randomBytes } from "node:crypto";
 import { sodium, sodiumReady } from "../../../lib/crypto";
-import { deriveSessionKeys, type EnvelopeContext, openEnvelope, sealEnvelope } from "../../../lib/envelope";
+import { deriveSessionKeys, type EnvelopeContext, SealedChannel } from "../../../lib/envelope";
 import { blobKey } from "../../../lib/proxy-protocol";
 import { vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects";
 import { recordingTransport } from "../../../local/recording-transport";
@@ -38,15 +38,11 @@ describe("what the proxy sees of a vault operation", () => {
     ];
 
     // The enclave: open the request, seal the item with a KMS data key, store it, answer sealed
-    let counter = 0;
+    const deviceChannel = new SealedChannel({ role: "device", keys: deviceSession, context });
+    const enclaveChannel = new SealedChannel({ role: "enclave", keys: enclaveSession, context });
     await t.client.nats.subscribe(vaultRequestWildcard(VAULT), (msg) => {
       void (async () => {
-        const opened = openEnvelope({
-          key: enclaveSession.rx,
-          context,
-          direction: "device-to-enclave",
-          envelope: msg.data,
-        });
+        const opened = enclaveChannel.open(msg.data);
         const dataKey = await t.client.kms.generateDataKey({
           keyId: t.kms.keyId,
           recipient: await t.recipient(),
@@ -57,41 +53,26 @@ describe("what the proxy sees of a vault operation", () => {
         const cipher = createCipheriv("aes-256-gcm", dataKey.plaintext, iv);
         const sealedState = Buffer.concat([iv, cipher.update(opened.plaintext), cipher.final(), cipher.getAuthTag()]);
         await t.client.blob.put(blobKey(VAULT, "state"), sealedState, null);
-        const reply = sealEnvelope({
-          key: enclaveSession.tx,
-          context,
-          direction: "enclave-to-device",
-          counter: counter++,
-          op: "items.put",
-          plaintext: new TextEncoder().encode(`stored ${canary}`),
-        });
+        const reply = enclaveChannel.sealAnswer(opened, "items.put", new TextEncoder().encode(`stored ${canary}`));
         t.client.nats.respond(msg.reply, reply);
       })();
     });
 
     // Act: the device puts the canary into its vault
     const device = await t.device();
-    const request = sealEnvelope({
-      key: deviceSession.tx,
-      context,
-      direction: "device-to-enclave",
-      counter: 0,
-      op: "items.put",
-      plaintext: new TextEncoder().encode(JSON.stringify({ name: "bank", value: canary })),
-    });
-    const answer = await device.request(vaultRequestSubject(VAULT, "dev-1"), request, { timeout: 10_000 });
-    const opened = openEnvelope({
-      key: deviceSession.rx,
-      context,
-      direction: "enclave-to-device",
-      envelope: answer.data,
-    });
+    const request = deviceChannel.seal(
+      "items.put",
+      new TextEncoder().encode(JSON.stringify({ name: "bank", value: canary })),
+    );
+    const answer = await device.request(vaultRequestSubject(VAULT, "dev-1"), request.envelope, { timeout: 10_000 });
+    const opened = deviceChannel.openAnswer(answer.data, request.pending);
 
     // Assess: the operation happened, and nothing secret crossed the proxy
     expect(new TextDecoder().decode(opened.plaintext)).toBe(`stored ${canary}`);
     const traffic = Buffer.concat(seen);
     expect(traffic.length).toBeGreaterThan(1_000);
-    expect(traffic.includes(Buffer.from("items.put"))).toBe(true); // the tap does see the frames
+    expect(traffic.includes(Buffer.from(vaultRequestSubject(VAULT, "dev-1")))).toBe(true); // the tap does see the frames
+    expect(traffic.includes(Buffer.from("items.put"))).toBe(false); // the op travels inside the ciphertext
     expect(secrets.map((x) => x.name)).toContain("data key");
     for (const secret of secrets) {
       expect({ secret: secret.name, found: traffic.includes(secret.bytes) }).toEqual({

@@ -1,7 +1,16 @@
 import { sodiumReady } from "../../../lib/crypto";
-import { deriveSessionKeys, openEnvelope, sealEnvelope } from "../../../lib/envelope";
+import {
+  associatedData,
+  deriveSessionKeys,
+  envelopeDigest,
+  openEnvelope,
+  PADDING_BUCKETS,
+  padInner,
+  type RequestRef,
+  sealEnvelope,
+} from "../../../lib/envelope";
 import { encodeFrame, FrameDecoder, type FrameValue } from "../../../lib/frames";
-import envelopeVectors from "../../vectors/envelope-v1.json";
+import envelopeVectors from "../../vectors/envelope-v2.json";
 import frameVectors from "../../vectors/frames-v1.json";
 
 const bytes = (hex: string) => new Uint8Array(Buffer.from(hex, "hex"));
@@ -15,7 +24,7 @@ function revive(value: unknown): FrameValue {
 
 beforeAll(() => sodiumReady());
 
-describe("envelope test vectors (tests/vectors/envelope-v1.json)", () => {
+describe("envelope test vectors (tests/vectors/envelope-v2.json)", () => {
   const v = envelopeVectors;
 
   it("derives the published session keys on both sides", async () => {
@@ -33,6 +42,10 @@ describe("envelope test vectors (tests/vectors/envelope-v1.json)", () => {
     expect(hex(enclaveKeys.tx)).toBe(v.sessionKeys.enclaveToDevice);
   });
 
+  it("publishes the padding buckets of the reference code", () => {
+    expect(v.paddingBuckets).toEqual([...PADDING_BUCKETS]);
+  });
+
   it.each(v.cases.map((c) => [c.op, c.direction, c.counter, c] as const))(
     "%s %s #%d seals and opens as published",
     (_op, _d, _n, c) => {
@@ -40,21 +53,29 @@ describe("envelope test vectors (tests/vectors/envelope-v1.json)", () => {
         c.direction === "device-to-enclave" ? v.sessionKeys.deviceToEnclave : v.sessionKeys.enclaveToDevice,
       );
       const plaintext = new TextEncoder().encode(c.plaintextUtf8);
+      const common = { key, context: v.context, counter: c.counter, op: c.op, plaintext, nonce: bytes(c.nonce) };
+      let request: RequestRef | undefined;
+      let sealed: Uint8Array;
+      if (c.direction === "enclave-to-device") {
+        const answered = v.cases[c.answersCase as number];
+        if (!answered) throw new Error("the answered case is missing");
+        // the digest binds the answer to the exact bytes of the published request
+        expect(hex(envelopeDigest(bytes(answered.envelope)))).toBe(c.requestDigest);
+        expect(c.requestCounter).toBe(answered.counter);
+        request = { counter: answered.counter, digest: bytes(c.requestDigest as string) };
+        sealed = sealEnvelope({ ...common, direction: "enclave-to-device", request });
+      } else {
+        sealed = sealEnvelope({ ...common, direction: "device-to-enclave" });
+      }
       const direction = c.direction as "device-to-enclave" | "enclave-to-device";
-
-      const sealed = sealEnvelope({
-        key,
-        context: v.context,
-        direction,
-        counter: c.counter,
-        op: c.op,
-        plaintext,
-        nonce: bytes(c.nonce),
-      });
-      const opened = openEnvelope({ key, context: v.context, direction, envelope: bytes(c.envelope) });
+      const opened = openEnvelope({ key, context: v.context, direction, envelope: bytes(c.envelope), request });
 
       expect(hex(sealed)).toBe(c.envelope);
+      expect(c.envelope.startsWith(c.header + c.nonce)).toBe(true);
+      expect(hex(padInner(c.op, plaintext))).toBe(c.inner);
+      expect(hex(associatedData(v.context, bytes(c.header), request?.digest))).toBe(c.associatedData);
       expect(new TextDecoder().decode(opened.plaintext)).toBe(c.plaintextUtf8);
+      expect(opened.op).toBe(c.op);
       expect(opened.counter).toBe(c.counter);
     },
   );
