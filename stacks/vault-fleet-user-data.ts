@@ -21,7 +21,6 @@ export interface VaultUserDataProps {
   sealedStateBucket: string;
   /** The edge's table (the host registry is its `HOST` partition). */
   tableName: string;
-  sealingKeyAlias: string;
   manifestUrl: string;
   /** The release public key (JWK, public members only) the manifest must verify with. */
   manifestPublicKey: JsonWebKey;
@@ -89,7 +88,6 @@ VETTID_NATS_URL=${p.natsUrls.join(",")}
 VETTID_NATS_CREDENTIALS_SECRET_ID=${p.natsCredentialsSecretArn}
 VETTID_BLOB_BUCKET=${p.sealedStateBucket}
 VETTID_TABLE_NAME=${p.tableName}
-VETTID_KMS_KEY_ID=${p.sealingKeyAlias}
 VETTID_MANIFEST_URL=${p.manifestUrl}
 VETTID_MANIFEST_KEY_FILE=${MANIFEST_KEY_PATH}
 VETTID_PROXY_VAULTS=${p.servedVaults.join(",")}

@@ -161,7 +161,6 @@ export class VaultFleetStack extends BaseStack {
       natsCredentialsSecretArn: natsCredentials.arn,
       sealedStateBucket: props.sealedStateBucket,
       tableName: props.tableName,
-      sealingKeyAlias: sealingKeyAlias(p),
       manifestUrl: props.manifestUrl,
       manifestPublicKey: props.manifestPublicKey,
       servedVaults: config.vaultFleet.servedVaults,

@@ -175,11 +175,12 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
       expect.objectContaining({
         VETTID_ENV: "dev",
         VETTID_PROXY_VAULTS: ["*"],
-        VETTID_KMS_KEY_ID: ["alias/vettid-dev-vault-sealing"],
         VETTID_AUTOSCALING_GROUP: "vettid-dev-vault-hosts",
       }),
     );
     expect(result.data?.VETTID_NATS_URL).toHaveLength(3);
+    // The host names no KMS key: the enclave pins the sealing key in its measured configuration.
+    expect(hosts.dev?.env).not.toHaveProperty("VETTID_KMS_KEY_ID");
     // The namespace the host role may publish to (its PutMetricData condition).
     expect(result.data?.VETTID_METRICS_NAMESPACE).toBe(VAULT_HOST_METRICS_NAMESPACE);
     expect(result.data?.VETTID_MANIFEST_URL).toMatch(/^https:\/\//);
