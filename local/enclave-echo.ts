@@ -5,22 +5,26 @@
  * with the simulated NSM, subscribes to vault request subjects through the proxy's
  * `nats` channel and answers E2E-sealed requests as the enclave role of lib/envelope's
  * SealedChannel. `echo` answers the same plaintext; `state.put` seals the plaintext
- * with a KMS data key obtained with an attested Recipient (the CMS is opened here, so
- * the host never sees the key) and writes it through the proxy's `blob` channel.
+ * with a KMS data key obtained with an attested Recipient and writes it through the
+ * proxy's `blob` channel. KMS is reached as the vault runtime reaches it
+ * (vault-enclave/kms): the real SDK over TLS that ends here, through the proxy's byte
+ * tunnel, trusting only the roots of the measured configuration; the CMS is opened
+ * here, so the host never sees the key.
  *
  * The attested device↔enclave handshake does not exist yet: {@link EnclaveEcho.acceptSession}
  * is called in-process with the device's X25519 public key instead.
  */
 import { createCipheriv, randomBytes } from "node:crypto";
 import type { Nsm } from "../lib/attestation";
-import { generateRecipientKeyPair } from "../lib/cms";
 import { sodiumReady } from "../lib/crypto";
 import { deriveSessionKeys, type EnvelopeContext, SealedChannel } from "../lib/envelope";
 import { isVettidError } from "../lib/errors";
 import { unixSocketTransport } from "../lib/frame-link";
-import { type KmsRecipient, ProxyClient, type ProxyNatsMessage } from "../lib/proxy-client";
+import { ProxyClient, type ProxyNatsMessage } from "../lib/proxy-client";
 import { blobKey } from "../lib/proxy-protocol";
 import { vaultRequestSubject, vaultRequestWildcard } from "../lib/subjects";
+import { kmsTrustRoots, loadMeasuredConfig, type MeasuredConfig } from "../vault-enclave/config";
+import { SealingKms, type VerifiedPeer } from "../vault-enclave/kms";
 import { recordingTransport } from "./recording-transport";
 
 /** Options of {@link startEnclaveEcho}. */
@@ -29,8 +33,8 @@ export interface EnclaveEchoOptions {
   socket: string;
   /** Attests this enclave (the simulated NSM). */
   nsm: Pick<Nsm, "attest">;
-  /** KMS key (id, ARN or alias) whose data keys seal vault state. */
-  sealingKeyId: string;
+  /** The measured configuration file (the local image's `runtime-config.json`): KMS name, key, roots. */
+  measuredConfigFile: string;
   /** Record every byte that crosses the enclave socket, for {@link EnclaveEcho.crossedTheLink}. */
   tap?: boolean;
   /** How long to wait for the proxy's `ready` (default 10 s). */
@@ -54,15 +58,30 @@ const GCM_NONCE_BYTES = 12;
 export class EnclaveEcho {
   /** Data keys this enclave opened (dev checks only: a real enclave never exposes them). */
   readonly openedDataKeys: Uint8Array[] = [];
+  /** Every KMS TLS connection whose certificate and name were verified on this side. */
+  readonly verifiedKmsPeers: VerifiedPeer[] = [];
+  private readonly kms: SealingKms;
   /** Sessions by the device's request subject. */
   private readonly sessions = new Map<string, { channel: SealedChannel; vaultId: string }>();
   private readonly subscribed = new Set<string>();
 
   constructor(
     readonly client: ProxyClient,
-    private readonly options: EnclaveEchoOptions,
+    readonly config: MeasuredConfig,
+    options: EnclaveEchoOptions,
     private readonly seen: Buffer[] | undefined,
-  ) {}
+  ) {
+    this.kms = new SealingKms({
+      region: config.kms.region,
+      endpointName: config.kms.endpointName,
+      keyArn: config.kms.keyArn,
+      trustRoots: kmsTrustRoots(config),
+      openTunnel: () => client.tunnel.open("kms"),
+      credentials: () => client.awsCredentials(),
+      nsm: options.nsm,
+      onVerified: (peer) => this.verifiedKmsPeers.push(peer),
+    });
+  }
 
   /**
    * Stand-in for the attested handshake: creates this enclave's X25519 key for the
@@ -94,6 +113,7 @@ export class EnclaveEcho {
   }
 
   async close(): Promise<void> {
+    this.kms.destroy();
     await this.client.close(1_000);
   }
 
@@ -127,22 +147,9 @@ export class EnclaveEcho {
     this.client.nats.respond(msg.reply, channel.sealAnswer(opened, opened.op, opened.plaintext));
   }
 
-  /** A fresh RSA recipient key and an attestation document binding its public half. */
-  private async recipient(): Promise<KmsRecipient> {
-    const keys = generateRecipientKeyPair();
-    return {
-      privateKey: keys.privateKey,
-      attestationDocument: await this.options.nsm.attest({ publicKey: keys.publicKeySpki }),
-    };
-  }
-
   /** Seals `plaintext` under a new data key and writes it (conditionally) as the vault's state blob. */
   private async putState(vaultId: string, plaintext: Uint8Array): Promise<StatePutAnswer> {
-    const dataKey = await this.client.kms.generateDataKey({
-      keyId: this.options.sealingKeyId,
-      recipient: await this.recipient(),
-      encryptionContext: { vault: vaultId },
-    });
+    const dataKey = await this.kms.generateDataKey({ vault: vaultId });
     this.openedDataKeys.push(dataKey.plaintext);
     const nonce = randomBytes(GCM_NONCE_BYTES);
     const cipher = createCipheriv("aes-256-gcm", dataKey.plaintext, nonce);
@@ -159,7 +166,7 @@ export class EnclaveEcho {
     const key = blobKey(vaultId, STATE_BLOB_NAME);
     const current = await this.client.blob.get(key);
     const version = await this.client.blob.put(key, sealed, current?.version ?? null);
-    return { key, version, keyId: dataKey.keyId, bytes: sealed.length };
+    return { key, version, keyId: this.config.kms.keyArn, bytes: sealed.length };
   }
 }
 
@@ -168,6 +175,7 @@ export class EnclaveEcho {
  * verified its attestation.
  */
 export async function startEnclaveEcho(options: EnclaveEchoOptions): Promise<EnclaveEcho> {
+  const config = loadMeasuredConfig(options.measuredConfigFile);
   const seen: Buffer[] | undefined = options.tap ? [] : undefined;
   const base = unixSocketTransport(options.socket);
   const client = new ProxyClient({
@@ -183,5 +191,5 @@ export async function startEnclaveEcho(options: EnclaveEchoOptions): Promise<Enc
     await client.close(0);
     throw err;
   }
-  return new EnclaveEcho(client, options, seen);
+  return new EnclaveEcho(client, config, options, seen);
 }

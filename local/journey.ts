@@ -104,7 +104,8 @@ async function refusedUnlistedEnclave(topology: Topology): Promise<void> {
  * generates its keys and enrolls over REST, connects to NATS with the minted
  * credentials and talks E2E-sealed, through the vsock proxy, to the attested enclave
  * stand-in (local/enclave-echo.ts) on its own vault subject (a replay is refused);
- * the enclave seals state with a KMS data key it alone can open and writes it as a
+ * the enclave seals state with a KMS data key it alone can open — KMS reached over TLS
+ * verified on the enclave side, through the proxy's byte tunnel — and writes it as a
  * blob (a stale write fails); the proxy refuses an enclave the manifest does not
  * list; the device is refused another vault's subject by the server, refreshes its
  * credentials with a signed request, and cannot reuse the invitation. The vault
@@ -194,13 +195,17 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     });
     const state = s.from_string(`vault state ${canary}`);
     const stored = await progress.step(
-      "enclave seals state with a KMS data key (GenerateDataKey + Recipient through the proxy; CMS opened inside)",
+      "enclave seals state with a KMS data key (GenerateDataKey + Recipient over TLS through the proxy's tunnel; CMS opened inside)",
       async () => {
         const put = sealer.seal("state.put", state);
         const reply = await connection.request(enrollment.subjects.request, put.envelope, { timeout: 10_000 });
         const answer = JSON.parse(s.to_string(sealer.openAnswer(reply.data, put.pending).plaintext)) as StatePutAnswer;
         const dataKey = topology.enclave.openedDataKeys.at(-1);
         if (dataKey?.length !== 32) throw new Error("the enclave opened no 32-byte data key");
+        const kmsPeer = topology.enclave.verifiedKmsPeers.at(-1);
+        if (kmsPeer?.servername !== topology.enclave.config.kms.endpointName) {
+          throw new Error("no KMS TLS connection was verified on the enclave side");
+        }
         if (topology.enclave.crossedTheLink(dataKey)) throw new Error("the data key crossed the proxy socket");
         if (topology.enclave.crossedTheLink(state)) throw new Error("the state plaintext crossed the proxy socket");
         const object = topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.get(answer.key);
@@ -209,6 +214,10 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
           throw new Error("the stored blob holds plaintext");
         return answer;
       },
+    );
+    const kmsPeer = topology.enclave.verifiedKmsPeers.at(-1);
+    progress.info(
+      `KMS connection verified inside the enclave side: ${kmsPeer?.protocol} to ${kmsPeer?.servername}, certificate issued by ${kmsPeer?.issuer} (the measured configuration's only root); the proxy forwarded bytes only`,
     );
     progress.info(`sealed blob ${stored.key} (${stored.bytes} bytes, version ${stored.version}) under ${stored.keyId}`);
     await progress.step("a stale conditional write of the sealed blob fails (VERSION_CONFLICT)", async () => {

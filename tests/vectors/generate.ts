@@ -141,10 +141,10 @@ async function main(): Promise<void> {
       body: { subject: "vettid.v1.vault.vlt_1.req", data: Buffer.from("hi") },
     },
     {
-      channel: "kms",
+      channel: "tunnel",
       id: 4_294_967_295,
       type: "error",
-      body: { code: "UNAVAILABLE", message: "kms down", retryable: true },
+      body: { code: "UNAVAILABLE", message: "upstream down", retryable: true },
     },
   ];
   const frameVectors = {

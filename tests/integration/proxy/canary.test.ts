@@ -40,14 +40,11 @@ describe("what the proxy sees of a vault operation", () => {
     // The enclave: open the request, seal the item with a KMS data key, store it, answer sealed
     const deviceChannel = new SealedChannel({ role: "device", keys: deviceSession, context });
     const enclaveChannel = new SealedChannel({ role: "enclave", keys: enclaveSession, context });
+    const sealing = t.sealingKms();
     await t.client.nats.subscribe(vaultRequestWildcard(VAULT), (msg) => {
       void (async () => {
         const opened = enclaveChannel.open(msg.data);
-        const dataKey = await t.client.kms.generateDataKey({
-          keyId: t.kms.keyId,
-          recipient: await t.recipient(),
-          encryptionContext: { vault: VAULT },
-        });
+        const dataKey = await sealing.generateDataKey({ vault: VAULT });
         secrets.push({ name: "data key", bytes: Buffer.from(dataKey.plaintext) });
         const iv = randomBytes(12);
         const cipher = createCipheriv("aes-256-gcm", dataKey.plaintext, iv);
