@@ -53,6 +53,12 @@ describe("vsock proxy bundle", () => {
     expect(text).not.toContain("sourceMappingURL");
   });
 
+  it("holds no KMS client: the host forwards the enclave's TLS bytes and composes no KMS answer", () => {
+    // Assess
+    expect(first.inputs.filter((i) => i.includes("@aws-sdk/client-kms"))).toEqual([]);
+    expect(first.inputs).toContain("vsock-proxy/channels/tunnel.ts");
+  });
+
   it("runs: refuses a missing configuration in one line with exit 78", () => {
     // Act
     const run = spawnSync(process.execPath, [first.path], {

@@ -1,0 +1,59 @@
+import { rootCertificates } from "node:tls";
+import { ConfigError } from "../../../lib/config";
+import { kmsTrustRoots, parseMeasuredConfig } from "../../../vault-enclave/config";
+
+const DEV_CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n";
+
+const prod = {
+  environment: "prod",
+  kms: {
+    region: "eu-central-1",
+    endpointName: "kms.eu-central-1.amazonaws.com",
+    keyArn: "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  },
+  trustRoots: "public",
+  manifestKey: { kty: "EC", crv: "P-256", x: "x", y: "y" },
+};
+
+describe("the runtime's measured configuration", () => {
+  it("accepts a production configuration and trusts the public roots for KMS", () => {
+    // Act
+    const config = parseMeasuredConfig(prod);
+
+    // Assess
+    expect(config.kms.keyArn).toBe(prod.kms.keyArn);
+    expect(kmsTrustRoots(config)).toBe(rootCertificates);
+  });
+
+  it("trusts a development CA, and nothing else, in local and dev only", () => {
+    // Prepare
+    const withDevCa = { ...prod, trustRoots: { devCaPem: DEV_CA } };
+
+    // Act
+    const local = parseMeasuredConfig({
+      ...withDevCa,
+      environment: "local",
+      kms: { ...prod.kms, endpointName: "kms.vettid-local.test" },
+    });
+
+    // Assess
+    expect(kmsTrustRoots(local)).toEqual([DEV_CA]);
+    for (const environment of ["staging", "prod"]) {
+      expect(() => parseMeasuredConfig({ ...withDevCa, environment })).toThrow(/trustRoots must be public/);
+    }
+  });
+
+  it("refuses another KMS name outside local or dev, a key of another region, and unknown settings", () => {
+    expect(() => parseMeasuredConfig({ ...prod, kms: { ...prod.kms, endpointName: "kms.evil.example" } })).toThrow(
+      /kms.endpointName must be kms.eu-central-1.amazonaws.com/,
+    );
+    expect(() =>
+      parseMeasuredConfig({
+        ...prod,
+        kms: { ...prod.kms, region: "us-east-1", endpointName: "kms.us-east-1.amazonaws.com" },
+      }),
+    ).toThrow(/not a key of kms.region/);
+    expect(() => parseMeasuredConfig({ ...prod, natsUrl: "nats://host" })).toThrow(ConfigError);
+    expect(() => parseMeasuredConfig({ ...prod, kms: { ...prod.kms, keyArn: "alias/vettid" } })).toThrow(ConfigError);
+  });
+});
