@@ -4,8 +4,9 @@
  *
  * The runtime itself — attestation answers, E2E sessions, vault operations over the
  * proxy channels — arrives in a later change. Today this entry point validates its
- * configuration, states what the runtime will serve, and exits with EX_UNAVAILABLE (69)
- * so nothing mistakes it for a serving vault. Its bundle already goes through the
+ * configuration, states what the runtime will serve, checks its environment (the NSM
+ * and the proxy link, ./environment.ts), and exits with EX_UNAVAILABLE (69) so nothing
+ * mistakes it for a serving vault. Its bundle already goes through the
  * deterministic build and the enclave image recipe (ami/).
  */
 import type { Nsm } from "../lib/attestation";
@@ -14,7 +15,9 @@ import { CHANNELS } from "../lib/frames";
 import type { ProxyClient } from "../lib/proxy-client";
 import * as z from "../lib/zod";
 import { kmsTrustRoots, loadMeasuredConfig, MEASURED_CONFIG_PATH, type MeasuredConfig } from "./config";
+import { checkEnvironment, proxyTransport } from "./environment";
 import { SealingKms } from "./kms";
+import { createDeviceNsm } from "./nsm";
 
 /** Configuration of the runtime (set in the enclave image; the host cannot change it). */
 export const RuntimeConfigSchema = z.object({
@@ -101,5 +104,11 @@ export function describeRuntime(source: Record<string, string | undefined>): str
 
 if (require.main === module) {
   for (const line of describeRuntime(process.env)) process.stderr.write(`${line}\n`);
-  process.exit(EX_UNAVAILABLE);
+  // Loads the NSM binding and the proxy transport as the image carries them, and says
+  // whether this is an enclave: outside one, "no /dev/nsm" for both, and nothing opened.
+  const config = loadConfigOrExit(RuntimeConfigSchema, process.env);
+  void checkEnvironment({ nsm: createDeviceNsm(), transport: proxyTransport(config) }).then(({ lines }) => {
+    for (const line of lines) process.stderr.write(`environment: ${line}\n`);
+    process.exit(EX_UNAVAILABLE);
+  });
 }

@@ -12,10 +12,21 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 commit="$(git -C "$root" rev-parse HEAD)"
 mkdir -p "$out"
 
-# 1. The runtime bundle: deterministic, same commit → same bytes (npm run build:enclave).
-(cd "$root" && npm ci --no-audit --no-fund && npm run build:enclave)
+# 1. The runtime's image context: the deterministic bundle, koffi's addon and their
+#    file list (npm run build:enclave; same commit → same bytes).
+(cd "$root" && npm ci --no-audit --no-fund && rm -rf dist/enclave && npm run build:enclave)
 
-# 2. The container image with timestamps pinned to the commit, so layers reproduce.
+# 2. The vsock bridge (socat and its libraries from Debian's archive), exported into the
+#    context and checked here, outside the build, against the committed digests; then
+#    the context must hold exactly the files of the two lists.
+ctx="$root/dist/enclave"
+docker buildx build --target vsock-bridge --output "type=local,dest=$ctx/vsock-bridge" \
+  -f "$root/ami/enclave/Dockerfile" "$root/ami/enclave"
+(cd "$ctx" && sha256sum --strict -c image-files.sha256 && sha256sum --strict -c "$root/ami/enclave/vsock-bridge.sha256")
+diff <(cd "$ctx" && find vault-runtime.js native vsock-bridge -type f | LC_ALL=C sort) \
+     <(cat "$ctx/image-files.sha256" "$root/ami/enclave/vsock-bridge.sha256" | awk '{print $2}' | LC_ALL=C sort)
+
+# 3. The container image with timestamps pinned to the commit, so layers reproduce.
 export SOURCE_DATE_EPOCH="$(git -C "$root" log -1 --format=%ct)"
 docker buildx build \
   --build-arg VETTID_ENV="$env" \
@@ -23,11 +34,11 @@ docker buildx build \
   --output "type=docker,name=vettid-vault:$commit-$env,rewrite-timestamp=true" \
   -f "$root/ami/enclave/Dockerfile" "$root/dist/enclave"
 
-# 3. The EIF and its measurements.
+# 4. The EIF and its measurements.
 nitro-cli build-enclave --docker-uri "vettid-vault:$commit-$env" --output-file "$out/vault.eif" > "$out/build-enclave.json"
 nitro-cli describe-eif --eif-path "$out/vault.eif" > "$out/describe-eif.json"
 
-# 4. The release record (one element of the manifest's releases).
+# 5. The release record (one element of the manifest's releases).
 (cd "$root" && npx tsx ami/release-record.ts \
   --describe-eif "$out/describe-eif.json" \
   --commit "$commit" \
