@@ -82,6 +82,12 @@ export function describeRuntime(source: Record<string, string | undefined>): str
   }
   let measured: MeasuredConfig;
   try {
+    const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
+    if (!dev && config.VETTID_RUNTIME_CONFIG !== MEASURED_CONFIG_PATH) {
+      throw new ConfigError(
+        `VETTID_RUNTIME_CONFIG may name another file than ${MEASURED_CONFIG_PATH} only in local or dev`,
+      );
+    }
     measured = loadMeasuredConfig(config.VETTID_RUNTIME_CONFIG);
     if (measured.environment !== config.VETTID_ENV) {
       throw new ConfigError(`the measured configuration is for ${measured.environment}, not ${config.VETTID_ENV}`);

@@ -4,10 +4,15 @@
 # release workflow calls it, then signs a manifest with the record (bin/vettid manifest)
 # and uploads the EIF to s3://<artifact bucket>/enclave/<release id>/vault.eif.
 #
-#   ami/enclave/build-eif.sh <dev|staging|prod> <out-dir>
+#   ami/enclave/build-eif.sh <dev|staging|prod> <out-dir> <runtime-config.json>
+#
+# The runtime configuration (vault-enclave/config: KMS region, endpoint name and sealing
+# key ARN, trust roots, manifest key) is part of the measured image: the release
+# workflow writes it from the keys stack's outputs for that environment.
 set -euo pipefail
 env="${1:?environment}"
 out="${2:?output directory}"
+runtime_config="${3:?runtime configuration (runtime-config.json)}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 commit="$(git -C "$root" rev-parse HEAD)"
 mkdir -p "$out"
@@ -15,6 +20,8 @@ mkdir -p "$out"
 # 1. The runtime's image context: the deterministic bundle, koffi's addon and their
 #    file list (npm run build:enclave; same commit → same bytes).
 (cd "$root" && npm ci --no-audit --no-fund && rm -rf dist/enclave && npm run build:enclave)
+(cd "$root" && npx tsx ami/check-runtime-config.ts "$env" "$runtime_config")
+install -m 0444 "$runtime_config" "$root/dist/enclave/runtime-config.json"
 
 # 2. The vsock bridge (socat and its libraries from Debian's archive), exported into the
 #    context and checked here, outside the build, against the committed digests; then
@@ -23,8 +30,8 @@ ctx="$root/dist/enclave"
 docker buildx build --target vsock-bridge --output "type=local,dest=$ctx/vsock-bridge" \
   -f "$root/ami/enclave/Dockerfile" "$root/ami/enclave"
 (cd "$ctx" && sha256sum --strict -c image-files.sha256 && sha256sum --strict -c "$root/ami/enclave/vsock-bridge.sha256")
-diff <(cd "$ctx" && find vault-runtime.js native vsock-bridge -type f | LC_ALL=C sort) \
-     <(cat "$ctx/image-files.sha256" "$root/ami/enclave/vsock-bridge.sha256" | awk '{print $2}' | LC_ALL=C sort)
+diff <(cd "$ctx" && find vault-runtime.js native vsock-bridge runtime-config.json -type f | LC_ALL=C sort) \
+     <( (cat "$ctx/image-files.sha256" "$root/ami/enclave/vsock-bridge.sha256" | awk '{print $2}'; echo runtime-config.json) | LC_ALL=C sort)
 
 # 3. The container image with timestamps pinned to the commit, so layers reproduce.
 export SOURCE_DATE_EPOCH="$(git -C "$root" log -1 --format=%ct)"

@@ -66,7 +66,8 @@ describe("enclave runtime bundle", () => {
     const measured = devMeasuredConfig(dirs[1] as string);
     const ok = run({ VETTID_ENV: "dev", VETTID_RUNTIME_CONFIG: measured });
     const bad = run({ VETTID_ENV: "dev", VETTID_PROXY_TRANSPORT: "unix", VETTID_RUNTIME_CONFIG: measured });
-    const otherEnvironment = run({ VETTID_ENV: "prod", VETTID_RUNTIME_CONFIG: measured });
+    const otherEnvironment = run({ VETTID_ENV: "local", VETTID_RUNTIME_CONFIG: measured });
+    const movedInProd = run({ VETTID_ENV: "prod", VETTID_RUNTIME_CONFIG: measured });
     const missing = run({ VETTID_ENV: "dev" });
     // Assess
     expect(ok.status).toBe(69);
@@ -74,7 +75,11 @@ describe("enclave runtime bundle", () => {
     expect(ok.stderr).toContain("not serving yet");
     expect(ok.stderr).toContain("via kms.eu-central-1.amazonaws.com (public roots)");
     expect(otherEnvironment.status).toBe(78);
-    expect(otherEnvironment.stderr).toContain("measured configuration is for dev, not prod");
+    expect(otherEnvironment.stderr).toContain("measured configuration is for dev, not local");
+    expect(movedInProd.status).toBe(78);
+    expect(movedInProd.stderr).toContain(
+      "VETTID_RUNTIME_CONFIG may name another file than /app/runtime-config.json only in local or dev",
+    );
     expect(missing.status).toBe(78);
     expect(missing.stderr).toContain("/app/runtime-config.json");
     expect(bad.status).toBe(78);

@@ -134,11 +134,17 @@ describe("enclave image context", () => {
     expect(finalStage).not.toMatch(/COPY --from/);
     expect(copies).toEqual([
       ["vault-runtime.js", "/app/vault-runtime.js"],
+      ["runtime-config.json", "/app/runtime-config.json"],
       ["native/", "/app/native/"],
       ["vsock-bridge/", "/opt/vsock-bridge/"],
     ]);
     const sources = new Set([...listed, ...bridge].map((f) => f.path.split("/")[0]));
-    expect([...sources].sort()).toEqual(["native", "vault-runtime.js", "vsock-bridge"]);
+    expect([...sources, "runtime-config.json"].sort()).toEqual([
+      "native",
+      "runtime-config.json",
+      "vault-runtime.js",
+      "vsock-bridge",
+    ]);
     // The bridge is socat, its loader and the libraries it loads, as the vsock transport starts it.
     expect(bridge.map((f) => f.path)).toContain("vsock-bridge/bin/socat");
     expect(bridge.map((f) => f.path)).toContain("vsock-bridge/lib/ld-linux-x86-64.so.2");
