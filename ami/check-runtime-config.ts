@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { ENVIRONMENTS } from "../lib/config";
-import { parseMeasuredConfig } from "../vault-enclave/config";
+import { parseMeasuredConfig } from "../lib/runtime-config";
 
 function main(argv: string[]): number {
   const [environment, file] = argv;

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type MeasuredConfig, parseMeasuredConfig } from "../../vault-enclave/config";
+import { type MeasuredConfig, parseMeasuredConfig } from "../../lib/runtime-config";
 
 /**
  * DEV ONLY. Writes the local enclave's measured configuration (what a production

@@ -1,12 +1,12 @@
 /**
- * The vault runtime's measured configuration: security settings carried by the
- * enclave image (covered by its PCRs), never taken from the host.
+ * The vault runtime's measured configuration: read from the image (./load.ts); the
+ * format and its rules live in lib/runtime-config.
  */
-export { loadMeasuredConfig } from "./load";
 export {
   kmsTrustRoots,
   MEASURED_CONFIG_PATH,
   type MeasuredConfig,
   MeasuredConfigSchema,
   parseMeasuredConfig,
-} from "./measured-config";
+} from "../../lib/runtime-config";
+export { loadMeasuredConfig } from "./load";

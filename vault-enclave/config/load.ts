@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../../lib/config";
-import { MEASURED_CONFIG_PATH, type MeasuredConfig, parseMeasuredConfig } from "./measured-config";
+import { MEASURED_CONFIG_PATH, type MeasuredConfig, parseMeasuredConfig } from "../../lib/runtime-config";
 
 /** Largest configuration file read: a dev CA certificate and a JWK fit in a few KiB. */
 const MAX_CONFIG_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 import { rootCertificates } from "node:tls";
 import { ConfigError } from "../../../lib/config";
-import { kmsTrustRoots, parseMeasuredConfig } from "../../../vault-enclave/config";
+import { kmsTrustRoots, parseMeasuredConfig } from "../../../lib/runtime-config";
 
 const DEV_CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n";
 

@@ -1,6 +1,6 @@
 import { rootCertificates } from "node:tls";
-import { ConfigError, ENVIRONMENTS } from "../../lib/config";
-import * as z from "../../lib/zod";
+import { ConfigError, ENVIRONMENTS } from "../config";
+import * as z from "../zod";
 
 /** Where the enclave image carries its measured configuration (ami/enclave/Dockerfile). */
 export const MEASURED_CONFIG_PATH = "/app/runtime-config.json";
