@@ -1,5 +1,5 @@
 import { Tag } from "cbor-x";
-import { bstrHeader, decodeCbor, isBytes, toSafeUint } from "./cbor";
+import { bstrHeader, cborReasonSuffix, decodeCbor, isBytes, STRICT_CBOR, toSafeUint } from "./cbor";
 import {
   COSE_ALG_ES384,
   COSE_HEADER_ALG,
@@ -31,9 +31,9 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
   }
   let item: unknown;
   try {
-    item = decodeCbor(bytes);
+    item = decodeCbor(bytes, STRICT_CBOR.document);
   } catch (err) {
-    fail("ATTESTATION_INVALID", REASONS.cbor, "document is not a single well-formed CBOR item", err);
+    fail("ATTESTATION_INVALID", REASONS.cbor, `document is not a single strict CBOR item${cborReasonSuffix(err)}`, err);
   }
   if (item instanceof Tag) {
     if (item.tag !== COSE_SIGN1_TAG) {
@@ -57,7 +57,8 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
   if (!isBytes(signature) || signature.length !== ES384_SIGNATURE_BYTES) {
     fail("ATTESTATION_INVALID", REASONS.coseStructure, `COSE signature must be ${ES384_SIGNATURE_BYTES} bytes`);
   }
-  // cbor-x folds a tag-259 (Map) wrapper into a plain Map; AWS sends the bare byte 0xa0.
+  // The empty map must be the one byte 0xa0 that AWS sends (not a longer head such as
+  // 0xb8 0x00), because the protected header's position is computed from that.
   const tagged = bytes[0] === 0xd2 ? 1 : 0;
   if (bytes[tagged + 1 + bstrHeader(protectedBytes.length).length + protectedBytes.length] !== 0xa0) {
     fail("ATTESTATION_INVALID", REASONS.coseStructure, "COSE unprotected header must be encoded as an empty map");
@@ -69,9 +70,14 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
 function checkProtectedHeader(bytes: Uint8Array): void {
   let header: unknown;
   try {
-    header = decodeCbor(bytes);
+    header = decodeCbor(bytes, STRICT_CBOR.protectedHeader);
   } catch (err) {
-    fail("ATTESTATION_INVALID", REASONS.protectedHeader, "COSE protected header is not well-formed CBOR", err);
+    fail(
+      "ATTESTATION_INVALID",
+      REASONS.protectedHeader,
+      `COSE protected header is not strict CBOR${cborReasonSuffix(err)}`,
+      err,
+    );
   }
   if (!(header instanceof Map)) {
     fail("ATTESTATION_INVALID", REASONS.protectedHeader, "COSE protected header is not a map");

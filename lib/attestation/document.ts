@@ -1,4 +1,4 @@
-import { decodeCbor, isBytes, toSafeUint } from "./cbor";
+import { cborReasonSuffix, decodeCbor, isBytes, STRICT_CBOR, toSafeUint } from "./cbor";
 import {
   DIGEST_SHA384,
   IMAGE_PCRS,
@@ -45,9 +45,9 @@ function copy(bytes: Uint8Array): Uint8Array {
 export function parsePayload(bytes: Uint8Array): AttestationPayload {
   let map: unknown;
   try {
-    map = decodeCbor(bytes);
+    map = decodeCbor(bytes, STRICT_CBOR.payload);
   } catch (err) {
-    fail("ATTESTATION_INVALID", REASONS.payload, "payload is not well-formed CBOR", err);
+    fail("ATTESTATION_INVALID", REASONS.payload, `payload is not strict CBOR${cborReasonSuffix(err)}`, err);
   }
   if (!(map instanceof Map)) bad("payload is not a map");
   if (map.size > MAX_PAYLOAD_KEYS) bad(`payload has ${map.size} keys, at most ${MAX_PAYLOAD_KEYS} expected`);

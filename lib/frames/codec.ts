@@ -1,4 +1,5 @@
 import { Decoder, Encoder } from "cbor-x";
+import { type CborError, createStrictCborCheck, isCborError, type StrictCborCheck } from "../cbor";
 import {
   CHANNELS,
   FRAME_VERSION,
@@ -16,6 +17,24 @@ import type { Channel, Frame, FrameLimits, FrameValue } from "./types";
 // Map on decode so keys such as "__proto__" can never touch a prototype.
 const encoder = new Encoder({ useRecords: false, tagUint8Array: false, pack: false, variableMapSize: true });
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+
+/**
+ * Strict CBOR before cbor-x (docs/decisions/0050): no tags at all, text keys only, no
+ * duplicate keys, no indefinite lengths. Nesting: the body's limit plus one for the
+ * frame's own array. Item budget: the default, one item per body byte, so the work
+ * cbor-x and {@link toFrameValue} do stays proportional to the frame's length. One
+ * check per depth limit in use (normally just the default).
+ */
+const strictChecks = new Map<number, StrictCborCheck>();
+
+function strictCheck(maxBodyDepth: number): StrictCborCheck {
+  let check = strictChecks.get(maxBodyDepth);
+  if (check === undefined) {
+    check = createStrictCborCheck({ mapKeys: ["text"], maxDepth: maxBodyDepth + 1 });
+    strictChecks.set(maxBodyDepth, check);
+  }
+  return check;
+}
 
 const channelSet: ReadonlySet<string> = new Set(CHANNELS);
 const TYPE_PATTERN = /^[a-z][a-z0-9_.-]*$/;
@@ -46,13 +65,24 @@ export function encodeFrame(frame: Omit<Frame, "version">, limits: FrameLimits =
 }
 
 /**
- * Decodes one frame body (the bytes after the length prefix).
+ * Decodes one frame body (the bytes after the length prefix). The bytes must be strict
+ * CBOR (docs/protocol.md §Frames) before cbor-x sees them, so a frame costs work and
+ * memory proportional to its length.
  *
- * @throws FrameError on any deviation from the frame layout.
+ * @throws FrameError on any deviation from the frame layout; `FRAME_MALFORMED` with the
+ *   {@link CborError} as its cause when the bytes are not strict CBOR.
  */
 export function decodeFrameBody(bytes: Uint8Array, limits: FrameLimits = {}): Frame {
   if (bytes.length < MIN_BODY_BYTES) {
     throw new FrameError("FRAME_MALFORMED", `frame body of ${bytes.length} bytes is too short`);
+  }
+  const maxDepth = limits.maxDepth ?? MAX_BODY_DEPTH;
+  const check = strictCheck(maxDepth);
+  try {
+    check(bytes);
+  } catch (err) {
+    const reason = isCborError(err) ? ` (${err.reason})` : "";
+    throw new FrameError("FRAME_MALFORMED", `frame body is not strict CBOR${reason}`, err);
   }
   let raw: unknown;
   try {
@@ -73,7 +103,7 @@ export function decodeFrameBody(bytes: Uint8Array, limits: FrameLimits = {}): Fr
     channel,
     id: id as number,
     type: type as string,
-    body: toFrameValue(body, limits.maxDepth ?? MAX_BODY_DEPTH),
+    body: toFrameValue(body, maxDepth),
   };
 }
 

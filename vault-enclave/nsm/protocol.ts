@@ -1,5 +1,6 @@
 import { Decoder, Encoder } from "cbor-x";
 import type { AttestationRequest } from "../../lib/attestation";
+import { createStrictCborCheck, isCborError } from "../../lib/cbor";
 import { VettidError } from "../../lib/errors";
 
 /**
@@ -45,6 +46,11 @@ const encoder = new Encoder({
   useTag259ForMaps: false,
 } as ConstructorParameters<typeof Encoder>[0]);
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+/**
+ * Strict CBOR before cbor-x (docs/decisions/0050): text keys, no tags (the document is
+ * a byte string here). Depth 2: the answer map and the `Attestation` map inside it.
+ */
+const checkResponse = createStrictCborCheck({ mapKeys: ["text"], maxDepth: 2 });
 
 /** Raised when the NSM is unreachable or answers with an error. */
 export class NsmError extends VettidError {
@@ -79,16 +85,17 @@ export function encodeAttestationRequest(request: AttestationRequest): Uint8Arra
 
 /**
  * Decodes the NSM's answer to an attestation request: `{"Attestation": {"document":
- * bytes}}`, or `{"Error": "<ErrorCode>"}`.
+ * bytes}}`, or `{"Error": "<ErrorCode>"}`, after checking that it is strict CBOR.
  *
  * @throws NsmError on an error answer or anything unexpected.
  */
 export function decodeAttestationResponse(bytes: Uint8Array): Uint8Array {
   let value: unknown;
   try {
+    checkResponse(bytes);
     value = decoder.decode(bytes);
   } catch (err) {
-    throw new NsmError("NSM response is not valid CBOR", err);
+    throw new NsmError(`NSM response is not strict CBOR${isCborError(err) ? ` (${err.reason})` : ""}`, err);
   }
   if (value instanceof Map && value.size === 1) {
     const error = value.get("Error");

@@ -47,6 +47,33 @@ describe("production NSM binding (vault-enclave/nsm)", () => {
     }
   });
 
+  it("refuses an answer that is not strict CBOR: duplicate keys, tags, indefinite lengths", () => {
+    // Prepare: {"Attestation": {"document": h'84', "document": h'85'}} and variants
+    const text = (s: string) => [0x60 | s.length, ...Buffer.from(s)];
+    const wrap = (inner: number[]) => Uint8Array.from([0xa1, ...text("Attestation"), ...inner]);
+    const answers: [number[], string][] = [
+      [[0xa2, ...text("document"), 0x41, 0x84, ...text("document"), 0x41, 0x85], "duplicate_key"],
+      [[0xa1, ...text("document"), 0xd8, 0x40, 0x41, 0x84], "tag_not_allowed"],
+      [[0xa1, ...text("document"), 0xd8, 0x1c, 0x41, 0x84], "tag_not_allowed"],
+      [[0xbf, ...text("document"), 0x41, 0x84, 0xff], "indefinite_length"],
+      [[0xa1, 0x01, 0x41, 0x84], "key_type_not_allowed"],
+    ];
+    expect(decodeAttestationResponse(wrap([0xa1, ...text("document"), 0x41, 0x84]))).toEqual(Uint8Array.of(0x84));
+
+    for (const [inner, rule] of answers) {
+      // Act
+      let caught: unknown;
+      try {
+        decodeAttestationResponse(wrap(inner));
+      } catch (err) {
+        caught = err;
+      }
+      // Assess
+      expect(caught).toBeInstanceOf(NsmError);
+      expect((caught as NsmError).message).toBe(`NSM response is not strict CBOR (${rule})`);
+    }
+  });
+
   it("loads, and fails with a clear error when /dev/nsm is absent", async () => {
     const nsm = createDeviceNsm({ devicePath: "/nonexistent/nsm" });
     await expect(nsm.attest({})).rejects.toMatchObject({

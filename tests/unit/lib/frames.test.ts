@@ -7,6 +7,7 @@ import {
   LENGTH_PREFIX_BYTES,
   MAX_FRAME_BYTES,
 } from "../../../lib/frames";
+import { bombFrameBody, frameHead } from "./hostile-cbor";
 
 const sample: Omit<Frame, "version"> = {
   channel: "nats",
@@ -158,5 +159,140 @@ describe("frame codec", () => {
     const body = Buffer.from("8501646e61747307637265715affffffff00", "hex");
     const decoder = new FrameDecoder();
     expect(codeOf(() => decoder.push(lengthPrefixed(body)))).toBe("FRAME_MALFORMED");
+  });
+});
+
+describe("frame bodies are strict CBOR (docs/protocol.md §Frames)", () => {
+  const head = frameHead();
+  const text = (s: string) => [0x60 | s.length, ...Buffer.from(s)];
+
+  /** The FrameError code and the strict-CBOR reason behind it. */
+  function rejectionOf(bytes: number[] | Uint8Array): { code: string; reason: unknown } | undefined {
+    try {
+      decodeFrameBody(Uint8Array.from(bytes));
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      return { code: err.code, reason: (err.cause as { reason?: unknown } | undefined)?.reason };
+    }
+    return undefined;
+  }
+
+  it("rejects a shared-reference bomb before anything is expanded", () => {
+    // Prepare: 30 levels, each referencing the one below twice (2^30 nodes once expanded)
+    const body = bombFrameBody(30);
+
+    // Act
+    const rejection = rejectionOf(body);
+
+    // Assess
+    expect(LENGTH_PREFIX_BYTES + body.length).toBe(296);
+    expect(rejection).toEqual({ code: "FRAME_MALFORMED", reason: "tag_not_allowed" });
+  });
+
+  it.each([
+    ["28 (shareable)", [0xd8, 0x1c, 0x80]],
+    ["29 (shared reference)", [0xd8, 0x1d, 0x00]],
+    ["27 (RegExp)", [0xd8, 0x1b, 0x82, ...text("RegExp"), ...text("(a)")]],
+    ["259 (Map)", [0xd9, 0x01, 0x03, 0xa0]],
+    ["64 (Uint8Array)", [0xd8, 0x40, 0x41, 0x00]],
+    ["18 (COSE_Sign1), allowed only on attestation documents", [0xd2, 0x80]],
+  ])("rejects tag %s anywhere in a frame", (_name, item) => {
+    expect(rejectionOf([...head, ...item])).toEqual({ code: "FRAME_MALFORMED", reason: "tag_not_allowed" });
+    expect(rejectionOf([...head, 0x81, ...item])).toEqual({ code: "FRAME_MALFORMED", reason: "tag_not_allowed" });
+  });
+
+  it("rejects a duplicate map key, even one hidden behind a longer head", () => {
+    const minimal = [...head, 0xa2, ...text("a"), 0x01, ...text("a"), 0x02];
+    const longHead = [...head, 0xa2, ...text("a"), 0x01, 0x78, 0x01, 0x61, 0x02]; // "a" with a 1-byte length
+    const nested = [...head, 0xa1, ...text("x"), 0xa3, ...text("b"), 0x01, ...text("c"), 0x02, ...text("b"), 0x03];
+
+    expect(rejectionOf(minimal)).toEqual({ code: "FRAME_MALFORMED", reason: "duplicate_key" });
+    expect(rejectionOf(longHead)).toEqual({ code: "FRAME_MALFORMED", reason: "duplicate_key" });
+    expect(rejectionOf(nested)).toEqual({ code: "FRAME_MALFORMED", reason: "duplicate_key" });
+  });
+
+  it("rejects a duplicate key in a map too large to compare pairwise", () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const entries = [...keys, "k17"].flatMap((key) => [...text(key), 0xf6]);
+
+    expect(rejectionOf([...head, 0xb8, keys.length + 1, ...entries])).toEqual({
+      code: "FRAME_MALFORMED",
+      reason: "duplicate_key",
+    });
+    expect(decodeFrameBody(Uint8Array.from([...head, 0xb8, keys.length, ...entries.slice(0, -5)])).body).toEqual(
+      Object.fromEntries(keys.map((key) => [key, null])),
+    );
+  });
+
+  it.each([
+    ["map", [0xbf, ...text("a"), 0x01, 0xff]],
+    ["array", [0x9f, 0x01, 0xff]],
+    ["text string", [0x7f, ...text("a"), 0xff]],
+    ["byte string", [0x5f, 0x41, 0x00, 0xff]],
+  ])("rejects an indefinite-length %s", (_name, item) => {
+    expect(rejectionOf([...head, ...item])).toEqual({ code: "FRAME_MALFORMED", reason: "indefinite_length" });
+  });
+
+  it("rejects a stray break byte, a non-text map key and an undefined value", () => {
+    expect(rejectionOf([...head, 0xff])).toEqual({ code: "FRAME_MALFORMED", reason: "unexpected_break" });
+    expect(rejectionOf([...head, 0xa1, 0x01, 0x02])).toEqual({
+      code: "FRAME_MALFORMED",
+      reason: "key_type_not_allowed",
+    });
+    expect(rejectionOf([...head, 0xf7])).toEqual({ code: "FRAME_MALFORMED", reason: "simple_not_allowed" });
+  });
+
+  it("rejects invalid UTF-8 in a text string", () => {
+    expect(rejectionOf([...head, 0x62, 0xc3, 0x28])).toEqual({ code: "FRAME_MALFORMED", reason: "invalid_utf8" });
+    expect(rejectionOf([...head, 0x63, 0xed, 0xa0, 0x80])).toEqual({
+      code: "FRAME_MALFORMED",
+      reason: "invalid_utf8",
+    }); // a UTF-16 surrogate
+  });
+
+  it("rejects nesting deeper than the limit before cbor-x recurses", () => {
+    const deep = [...head, ...new Array(500_000).fill(0x81), 0x00];
+    expect(rejectionOf(deep)).toEqual({ code: "FRAME_MALFORMED", reason: "too_deep" });
+  });
+
+  it("decodes the same valid frame identically whether its heads are minimal or not", () => {
+    // Prepare: {"a": [1, h'00'], "bc": "é"} with minimal heads, and with 1-, 2- and 4-byte heads
+    const minimal = [...head, 0xa2, 0x61, 0x61, 0x82, 0x01, 0x41, 0x00, 0x62, 0x62, 0x63, 0x62, 0xc3, 0xa9];
+    const long = [
+      ...head,
+      0xb8,
+      0x02,
+      0x78,
+      0x01,
+      0x61,
+      0x99,
+      0x00,
+      0x02,
+      0x18,
+      0x01,
+      0x5a,
+      0,
+      0,
+      0,
+      1,
+      0x00,
+      0x79,
+      0x00,
+      0x02,
+      0x62,
+      0x63,
+      0x78,
+      0x02,
+      0xc3,
+      0xa9,
+    ];
+
+    // Act
+    const a = decodeFrameBody(Uint8Array.from(minimal));
+    const b = decodeFrameBody(Uint8Array.from(long));
+
+    // Assess
+    expect(a.body).toEqual({ a: [1, Buffer.from([0])], bc: "é" });
+    expect(b).toEqual(a);
   });
 });
