@@ -9,6 +9,7 @@ import {
   signRequest,
 } from "../../lib/edge";
 import { type ErrorCode, isErrorCode, VettidError } from "../../lib/errors";
+import { isVaultIdFor } from "../../lib/vault-id";
 import type * as z from "../../lib/zod";
 import type { DeviceKeys } from "./keys";
 
@@ -90,9 +91,14 @@ export function createEdgeClient(options: EdgeClientOptions) {
     /** Operator: creates an invitation. */
     createInvitation: (request: CreateInvitationRequest = {}) =>
       call("POST", "/v1/invitations", CreateInvitationResponseSchema, request, true),
-    /** Device: enrolls its public keys with an invitation code. */
-    enroll: (invitationCode: string, keys: DeviceKeys, name?: string) =>
-      call("POST", "/v1/enrollments", EnrollmentResponseSchema, {
+    /**
+     * Device: enrolls its public keys with an invitation code, and checks that the
+     * vault id the edge assigned commits to these keys (lib/vault-id), so an edge
+     * cannot hand this device another person's vault.
+     * @throws VettidError `VAULT_ID_MISMATCH` when it does not.
+     */
+    enroll: async (invitationCode: string, keys: DeviceKeys, name?: string) => {
+      const enrollment = await call("POST", "/v1/enrollments", EnrollmentResponseSchema, {
         invitationCode,
         device: {
           signingKey: keys.signing.publicKey,
@@ -100,7 +106,20 @@ export function createEdgeClient(options: EdgeClientOptions) {
           natsPublicKey: keys.nats.publicKey,
           ...(name ? { name } : {}),
         },
-      }),
+      });
+      const founding = {
+        signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
+        exchangeKey: Buffer.from(keys.exchange.publicKey, "base64url"),
+      };
+      const salt = enrollment.vaultSalt === undefined ? undefined : Buffer.from(enrollment.vaultSalt, "base64url");
+      if (!salt || !isVaultIdFor(enrollment.vaultId, founding, salt)) {
+        throw new VettidError(
+          "VAULT_ID_MISMATCH",
+          "the edge assigned a vault id that does not commit to this device's keys",
+        );
+      }
+      return enrollment;
+    },
     /** Device: a fresh NATS user JWT, over a signed, single-use request. */
     refreshCredentials: (deviceId: string, keys: DeviceKeys) =>
       call(

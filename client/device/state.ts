@@ -11,6 +11,8 @@ export interface DeviceFile {
   userId: string;
   deviceId: string;
   vaultId: string;
+  /** Salt of the vault id's commitment to this device's keys (base64url); the founding device sends it to `vault.init`. */
+  vaultSalt?: string;
   publicKeys: { signing: string; exchange: string; nats: string };
   nats: { servers: string[]; expiresAt: string };
   subjects: EnrollmentResponse["subjects"];
@@ -46,6 +48,7 @@ export function saveEnrollment(dir: string, api: string, keys: DeviceKeys, enrol
     userId: enrollment.userId,
     deviceId: enrollment.deviceId,
     vaultId: enrollment.vaultId,
+    ...(enrollment.vaultSalt !== undefined ? { vaultSalt: enrollment.vaultSalt } : {}),
     publicKeys: { signing: keys.signing.publicKey, exchange: keys.exchange.publicKey, nats: keys.nats.publicKey },
     nats: { servers: enrollment.nats.servers, expiresAt: enrollment.nats.expiresAt },
     subjects: enrollment.subjects,

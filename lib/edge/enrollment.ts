@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { VettidError } from "../errors";
 import type { DeviceRecord, EnrollmentWrite, InvitationEnrollment, InvitationRecord } from "../store";
+import { VAULT_SALT_BYTES, vaultIdFor } from "../vault-id";
 import type { EdgeContext } from "./context";
 import { issueNatsCredentials, vaultSubjects } from "./credentials";
 import { newId } from "./ids";
@@ -41,6 +43,7 @@ function recordsOf(invitationId: string, e: InvitationEnrollment, createdAt: num
     createdAt,
   };
   if (e.name !== undefined) device.name = e.name;
+  if (e.vaultSalt !== undefined) device.vaultSalt = e.vaultSalt;
   return {
     invitationId,
     now: createdAt,
@@ -56,6 +59,7 @@ async function respond(ctx: EdgeContext, device: DeviceRecord): Promise<Enrollme
     userId: device.userId,
     deviceId: device.deviceId,
     vaultId: device.vaultId,
+    ...(device.vaultSalt !== undefined ? { vaultSalt: device.vaultSalt } : {}),
     nats: await issueNatsCredentials(ctx, device),
     manifestUrl: ctx.manifestUrl,
     subjects: vaultSubjects(device.vaultId, device.deviceId),
@@ -139,10 +143,20 @@ export async function enroll(
   if (!reservation.reserved && (mine.signingKey !== request.device.signingKey || mine.invitationId !== invitationId)) {
     throw new VettidError("CONFLICT", "this NATS key is already registered to another device");
   }
+  // The vault id commits to this device's keys: only this device can initialize the
+  // vault in the enclave, and the device checks the commitment (lib/vault-id).
+  const vaultSalt = randomBytes(VAULT_SALT_BYTES);
   const enrollment: InvitationEnrollment = {
     userId: newId("usr"),
     deviceId: mine.deviceId,
-    vaultId: newId("vlt"),
+    vaultId: vaultIdFor(
+      {
+        signingKey: Buffer.from(request.device.signingKey, "base64url"),
+        exchangeKey: Buffer.from(request.device.exchangeKey, "base64url"),
+      },
+      vaultSalt,
+    ),
+    vaultSalt: vaultSalt.toString("base64url"),
     signingKey: request.device.signingKey,
     exchangeKey: request.device.exchangeKey,
     natsPublicKey: request.device.natsPublicKey,

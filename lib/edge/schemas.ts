@@ -151,6 +151,16 @@ export const EnrollmentResponseSchema = define(() =>
       userId: z.string(),
       deviceId: DeviceIdSchema,
       vaultId: z.string(),
+      vaultSalt: z.optional(
+        z
+          .string()
+          .check(
+            z.regex(/^[A-Za-z0-9_-]{22}$/),
+            z.describe(
+              'base64url of the 16-byte salt: vaultId = vlt_ ‖ hex(SHA-256("VETTID-VAULT-ID-1" ‖ 0x00 ‖ signingKey ‖ exchangeKey ‖ salt)[0..16]); present for the device that founds the vault, which must check it',
+            ),
+          ),
+      ),
       nats: NatsCredentialsSchema,
       manifestUrl: z.string(),
       subjects: VaultSubjectsSchema,

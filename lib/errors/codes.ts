@@ -43,6 +43,10 @@ export const ERROR_CODES = {
   ENVELOPE_WRONG_REQUEST: { http: 400, retryable: false, title: "Envelope answers another request" },
   ENVELOPE_UNSOLICITED: { http: 400, retryable: false, title: "Envelope answers no pending request" },
 
+  // Session handshake (device ⇄ enclave)
+  HANDSHAKE_MALFORMED: { http: 400, retryable: false, title: "Malformed handshake message" },
+  HANDSHAKE_FAILED: { http: 400, retryable: false, title: "Handshake authentication failed" },
+
   // Attestation and releases
   ATTESTATION_INVALID: { http: 400, retryable: false, title: "Attestation document is invalid" },
   ATTESTATION_UNTRUSTED: { http: 403, retryable: false, title: "Attestation does not chain to a trusted root" },
@@ -55,10 +59,13 @@ export const ERROR_CODES = {
   VAULT_LOCKED: { http: 423, retryable: false, title: "The vault is locked" },
   VAULT_NOT_INITIALIZED: { http: 409, retryable: false, title: "The vault is not initialized" },
   VAULT_ALREADY_INITIALIZED: { http: 409, retryable: false, title: "The vault is already initialized" },
+  VAULT_ID_MISMATCH: { http: 403, retryable: false, title: "The vault id does not commit to this device's keys" },
   PIN_INCORRECT: { http: 401, retryable: false, title: "The PIN is incorrect" },
   PIN_LOCKED_OUT: { http: 423, retryable: true, title: "Too many wrong PINs; wait before trying again" },
+  PIN_ATTEMPTS_EXHAUSTED: { http: 423, retryable: false, title: "Too many wrong PINs; the PIN no longer opens this vault" },
   STALE_STATE: { http: 409, retryable: true, title: "The state version is older than one already seen" },
   VERSION_CONFLICT: { http: 409, retryable: true, title: "The object changed since it was read" },
+  STATE_INVALID: { http: 502, retryable: false, title: "The stored vault state failed verification" },
 
   // Upstreams and transport
   UNAVAILABLE: { http: 503, retryable: true, title: "A dependency is unavailable" },

@@ -12,6 +12,8 @@ export interface InvitationEnrollment {
   userId: string;
   deviceId: string;
   vaultId: string;
+  /** Salt of the vault id's commitment to the founding device's keys (base64url, lib/vault-id). */
+  vaultSalt?: string;
   signingKey: string;
   exchangeKey: string;
   natsPublicKey: string;
@@ -42,6 +44,8 @@ export interface DeviceRecord {
   deviceId: string;
   userId: string;
   vaultId: string;
+  /** For the device that founded the vault: the salt of the vault id's commitment (base64url). */
+  vaultSalt?: string;
   /** Ed25519 public key, base64url of the 32 raw bytes. */
   signingKey: string;
   /** X25519 public key, base64url of the 32 raw bytes. */

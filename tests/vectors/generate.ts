@@ -17,6 +17,7 @@ import {
   sealEnvelope,
 } from "../../lib/envelope";
 import { encodeFrame, type Frame } from "../../lib/frames";
+import { handshakeVectors } from "./generate-handshake";
 
 const hex = (b: Uint8Array | number[]) => Buffer.from(b).toString("hex");
 const filled = (n: number, byte: number) => new Uint8Array(n).fill(byte);
@@ -160,6 +161,8 @@ async function main(): Promise<void> {
   };
 
   writeFileSync(join(__dirname, "frames-v1.json"), `${JSON.stringify(frameVectors, null, 2)}\n`);
+
+  writeFileSync(join(__dirname, "handshake-v1.json"), `${JSON.stringify(await handshakeVectors(), null, 2)}\n`);
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../../../client/device";
 import { type EdgeContext, enroll, invitationIdFromCode, RATE_LIMITS, signRequest } from "../../../lib/edge";
 import type { EdgeStore } from "../../../lib/store";
+import { isVaultIdFor } from "../../../lib/vault-id";
 import { useEdge } from "./support";
 
 const enrollBody = (code: string, keys: DeviceKeys) => ({
@@ -54,6 +55,26 @@ describe("REST edge: invitations and enrollment", () => {
     expect(none.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(none.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  test("assigns a vault id that commits to the enrolling device's keys, with the salt in the answer", async () => {
+    // Prepare
+    const code = await invite();
+    const keys = generateDeviceKeys();
+    const founding = {
+      signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
+      exchangeKey: Buffer.from(keys.exchange.publicKey, "base64url"),
+    };
+    // Act
+    const first = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, keys) });
+    const again = await edge.current.request("POST", "/v1/enrollments", { json: enrollBody(code, keys) });
+    // Assess
+    const a = first.json as { vaultId: string; vaultSalt: string };
+    expect(isVaultIdFor(a.vaultId, founding, Buffer.from(a.vaultSalt, "base64url"))).toBe(true);
+    expect(
+      isVaultIdFor(a.vaultId, { ...founding, exchangeKey: Buffer.alloc(32, 9) }, Buffer.from(a.vaultSalt, "base64url")),
+    ).toBe(false);
+    expect((again.json as { vaultSalt: string }).vaultSalt).toBe(a.vaultSalt);
   });
 
   test("enrollment is idempotent for the same device and refused for another device", async () => {
