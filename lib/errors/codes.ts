@@ -62,7 +62,7 @@ export const ERROR_CODES = {
   VAULT_ID_MISMATCH: { http: 403, retryable: false, title: "The vault id does not commit to this device's keys" },
   PIN_INCORRECT: { http: 401, retryable: false, title: "The PIN is incorrect" },
   PIN_LOCKED_OUT: { http: 423, retryable: true, title: "Too many wrong PINs; wait before trying again" },
-  PIN_ATTEMPTS_EXHAUSTED: { http: 423, retryable: false, title: "Too many wrong PINs; the PIN no longer opens this vault" },
+  PIN_ATTEMPTS_EXHAUSTED: { http: 423, retryable: false, title: "Too many wrong PINs; the PIN no longer unlocks" },
   STALE_STATE: { http: 409, retryable: true, title: "The state version is older than one already seen" },
   VERSION_CONFLICT: { http: 409, retryable: true, title: "The object changed since it was read" },
   STATE_INVALID: { http: 502, retryable: false, title: "The stored vault state failed verification" },

@@ -1,0 +1,143 @@
+/**
+ * The decoded sealed state of one vault (docs/decisions/0055): what the runtime works
+ * with once a blob has been opened. Format-independent: every format file decodes to
+ * these types and encodes from them. Times are milliseconds since the Unix epoch;
+ * versions and counters are non-negative safe integers (u64 on the wire).
+ */
+import type { ITEM_TYPES } from "./constants";
+
+/** The type of a vault item: a login credential, a secret, a note or a profile field. */
+export type ItemType = (typeof ITEM_TYPES)[number];
+
+/** One item of the vault. Names are unique within a vault. */
+export interface VaultItem {
+  name: string;
+  type: ItemType;
+  value: Uint8Array;
+  /** 1 when created, one more on every change. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A device allowed to open sessions to this vault (DESIGN.md §4, "Which devices may open a vault"). */
+export interface DeviceKey {
+  deviceId: string;
+  /** Ed25519 public key the device authenticates with. */
+  signingPublicKey: Uint8Array;
+  /** X25519 public key of the device's static session key. */
+  x25519PublicKey: Uint8Array;
+  addedAt: number;
+  /** What the person calls the device; shown in device lists. */
+  label: string;
+}
+
+/** Argon2id v1.3 cost parameters, as libsodium's `crypto_pwhash` takes them. */
+export interface Argon2idParams {
+  opsLimit: number;
+  /** Bytes; a multiple of 1 KiB (Argon2 counts memory in KiB). */
+  memLimitBytes: number;
+}
+
+/** What the outer layer keeps of the PIN: enough to check a PIN, nothing to recover one. */
+export interface PinRecord {
+  /** Argon2id salt, fresh for every PIN set. */
+  salt: Uint8Array;
+  kdf: Argon2idParams;
+  /** BLAKE2b-256 keyed with the PIN key over a label (keys.ts `pinVerifier`). */
+  verifier: Uint8Array;
+}
+
+/** Failed PIN attempts since the last success (pin-attempts.ts). */
+export interface PinAttemptState {
+  failures: number;
+  /** No attempt is allowed before this time; null when no back-off is running. */
+  lockedUntil: number | null;
+  lastFailureAt: number | null;
+}
+
+/**
+ * The outer layer's reference to the inner layer: which inner format it is, the state
+ * version at which it was last sealed (bound into the inner layer's associated data)
+ * and the BLAKE2b-256 digest of its nonce and ciphertext.
+ */
+export interface InnerRef {
+  format: number;
+  version: number;
+  digest: Uint8Array;
+}
+
+/**
+ * The outer layer: sealed with a key derived from the vault root key alone, so the
+ * enclave can read and rewrite it without the PIN (to count an attempt before checking
+ * it, to list devices of a locked vault).
+ */
+export interface OuterState {
+  vaultId: string;
+  /** Strictly increasing on every write of the blob. */
+  stateVersion: number;
+  pin: PinRecord;
+  attempts: PinAttemptState;
+  devices: DeviceKey[];
+  inner: InnerRef;
+}
+
+/** An outer state before sealing: the sealer fills in the inner reference. */
+export type OuterFields = Omit<OuterState, "inner">;
+
+/** The inner layer: sealed with a key that needs both the root key and the PIN key. */
+export interface InnerState {
+  items: VaultItem[];
+  /** The vault's Ed25519 identity secret key (libsodium form, 64 bytes); never leaves the enclave. */
+  identitySecretKey: Uint8Array;
+  /** Reserved for the recovery flow: a verifier of a recovery secret, or null while none is set. */
+  recoveryVerifier: Uint8Array | null;
+}
+
+/** One AEAD-sealed layer as stored. */
+export interface SealedLayer {
+  nonce: Uint8Array;
+  /** Ciphertext with its 16-byte Poly1305 tag. */
+  ciphertext: Uint8Array;
+}
+
+/**
+ * A parsed state blob: its layout checked, nothing authenticated yet. `stateVersion`
+ * is the header's claim; it is trusted only once {@link OuterState} has been opened.
+ */
+export interface SealedState {
+  formatVersion: number;
+  stateVersion: number;
+  /** The KMS `CiphertextBlob` of the vault root key (decrypt with `{vault: vaultId}`). */
+  kmsCiphertextBlob: Uint8Array;
+  outer: SealedLayer;
+  inner: SealedLayer;
+}
+
+/**
+ * One stored format, as index.ts dispatches to it by the blob's version byte (and to
+ * its inner layer by the outer layer's `inner.format`). Keys arrive derived; the
+ * format checks layout, associated data and payloads.
+ */
+export interface StateFormat {
+  /** The blob's version byte. */
+  readonly version: number;
+  /** The inner payload format this format writes. */
+  readonly innerFormat: number;
+  /** Reads the layout after the magic and version byte; authenticates nothing. */
+  parse(bytes: Uint8Array): SealedState;
+  /** Seals both layers into a new blob; the inner layer at `outer.stateVersion`. */
+  seal(input: {
+    vaultId: string;
+    kmsCiphertextBlob: Uint8Array;
+    outer: OuterFields;
+    inner: InnerState;
+    outerKey: Uint8Array;
+    innerKey: Uint8Array;
+  }): Uint8Array;
+  /** Seals a new outer layer over `previous`'s inner layer, kept byte for byte. */
+  resealOuter(previous: SealedState, outer: OuterState, outerKey: Uint8Array): Uint8Array;
+  openOuter(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState;
+  /** Opens an inner layer of {@link innerFormat}, sealed at `innerVersion`. */
+  openInner(layer: SealedLayer, innerVersion: number, vaultId: string, innerKey: Uint8Array): InnerState;
+}
