@@ -66,6 +66,8 @@ export interface ProxyTopology {
   nsm: SimulatedNsm;
   /** The dev CA behind `nsm` (to make other simulated enclaves under the same root). */
   ca: DevCa;
+  /** The verified manifest approving `nsm`'s PCRs (what a device checks a document against). */
+  manifest: Manifest;
   proxy: VsockProxy;
   proxyOptions: VsockProxyOptions;
   client: ProxyClient;
@@ -76,8 +78,8 @@ export interface ProxyTopology {
    * configuration (this stand-in's name, key and dev CA), over the proxy's tunnel.
    */
   sealingKms(overrides?: Partial<SealingKmsOptions>): SealingKms;
-  /** A device-side NATS connection. */
-  device(): Promise<NatsConnection>;
+  /** A device-side NATS connection with the inbox of `deviceId` (default `dev-1`). */
+  device(deviceId?: string): Promise<NatsConnection>;
   restartProxy(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -90,6 +92,8 @@ export interface TopologyOptions {
   pcrs?: Record<number, Uint8Array>;
   /** Start the enclave-side client (default true). */
   startClient?: boolean;
+  /** Vaults the proxy serves (default [{@link VAULT}]). */
+  vaults?: string[];
 }
 
 /** Starts the whole topology; call `stop()` in `afterAll`. */
@@ -143,7 +147,7 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
     tunnels: { kms: { host: "127.0.0.1", port: kmsPort } },
     credentials: async () => credentials,
     blob: s3BlobStore(s3Client, BUCKET),
-    served: staticServedVaults([VAULT]),
+    served: staticServedVaults(options.vaults ?? [VAULT]),
     logger: recordingLogger(),
     metrics: recordingMetrics(),
   };
@@ -182,6 +186,7 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
     s3,
     nsm,
     ca,
+    manifest,
     get proxy() {
       return proxy;
     },
@@ -202,10 +207,10 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
       sealingClients.push(kms);
       return kms;
     },
-    async device() {
+    async device(deviceId = "dev-1") {
       const nc = await connect({
         servers: nats.url,
-        inboxPrefix: "vettid.v1.inbox.dev-1",
+        inboxPrefix: `vettid.v1.inbox.${deviceId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 100,
       });

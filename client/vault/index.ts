@@ -1,0 +1,8 @@
+/** The reference device client of the vault protocol (docs/protocol.md §Vault protocol). */
+export {
+  VaultClient,
+  type VaultClientOptions,
+  type VaultMemory,
+  VaultOperationError,
+  type VaultTransport,
+} from "./vault-client";

@@ -1,0 +1,200 @@
+import { randomBytes } from "node:crypto";
+import { type AttestationVerifyOptions, type VerifiedAttestation, verifyAttestation } from "../../lib/attestation";
+import { SealedChannel } from "../../lib/envelope";
+import { VettidError } from "../../lib/errors";
+import { attestationDigest, initiateHandshake, verifyAttestedHandshakeKeys } from "../../lib/handshake";
+import { PROXY_ATTESTATION_PURPOSE } from "../../lib/proxy-protocol";
+import {
+  ATTEST_NONCE_BYTES,
+  type DeviceMessage,
+  decodeWire,
+  type EnclaveMessage,
+  encodeDeviceMessage,
+  encodeRequest,
+  parseAnswer,
+  parseEnclaveMessage,
+  type VaultOp,
+  type VaultRequest,
+  type VaultResults,
+} from "../../lib/vault-protocol";
+
+/** How the client reaches its vault: one request/reply on the vault's request subject. */
+export type VaultTransport = (data: Uint8Array, timeoutMs: number) => Promise<Uint8Array>;
+
+/** What the device remembers about its vault between runs (DIR/vault.json). */
+export interface VaultMemory {
+  /** The highest state version any answer carried; an older one is refused. */
+  stateVersion: number;
+  /** The vault's identity public key from init (base64url); a vault presenting another is refused. */
+  identityKey?: string;
+}
+
+/** Options of {@link VaultClient}. */
+export interface VaultClientOptions {
+  vaultId: string;
+  deviceId: string;
+  /** The device's static X25519 key (its registered exchange key). */
+  deviceKey: { publicKey: Uint8Array; privateKey: Uint8Array };
+  transport: VaultTransport;
+  /** Roots and the manifest the enclave's attestation must verify against (DESIGN.md §3.3). */
+  attestation: Pick<AttestationVerifyOptions, "trustedRoots" | "manifest" | "time">;
+  /** What this device saw before (it only moves forward). */
+  memory: VaultMemory;
+  /** Called whenever {@link VaultMemory} moves forward, so the caller can persist it. */
+  remember?: (memory: VaultMemory) => void;
+  /** Per request (default 15 s: an unlock waits for Argon2id and two conditional writes). */
+  timeoutMs?: number;
+}
+
+/** A vault operation that failed with a typed code. */
+export class VaultOperationError extends VettidError {
+  constructor(
+    code: ConstructorParameters<typeof VettidError>[0],
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(code, message);
+    this.name = "VaultOperationError";
+  }
+}
+
+/** How old an attestation document may be when the device checks it. */
+const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
+
+/**
+ * The reference device side of the vault protocol (docs/protocol.md §Vault protocol),
+ * doing exactly what an app does: ask for an attestation with a fresh nonce, verify it
+ * (chain, nonce, age, PCRs in the manifest, the session-keys purpose and the digest of
+ * the handshake keys), run the hybrid handshake with the device's registered key, then
+ * send operations in sealed envelopes, each answer bound to its request. Every answer's
+ * state version must not be older than the highest seen.
+ *
+ * @example
+ * const vault = new VaultClient({ vaultId, deviceId, deviceKey, transport, attestation: { trustedRoots, manifest }, memory });
+ * await vault.call("vault.unlock", { op: "vault.unlock", pin });
+ * const { item } = await vault.call("items.get", { op: "items.get", name: "bank" });
+ */
+export class VaultClient {
+  private session: { id: string; channel: SealedChannel } | undefined;
+  private verified: VerifiedAttestation | undefined;
+  private memory: VaultMemory;
+
+  constructor(private readonly options: VaultClientOptions) {
+    this.memory = { ...options.memory };
+  }
+
+  /** The attestation this client verified for its current session. */
+  get attestation(): VerifiedAttestation | undefined {
+    return this.verified;
+  }
+
+  /** What the device knows of its vault now. */
+  get known(): VaultMemory {
+    return { ...this.memory };
+  }
+
+  /** Verifies a fresh attestation and opens a session (done by the first {@link call} too). */
+  async connect(): Promise<void> {
+    const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
+    const answer = await this.exchange({ t: "attest", nonce });
+    if (answer.t !== "attestation") throw unexpected(answer);
+    const verified = await verifyAttestation(answer.document, {
+      ...this.options.attestation,
+      expectedNonce: nonce,
+      maxAgeMs: MAX_DOCUMENT_AGE_MS,
+    });
+    if (verified.userData && Buffer.from(verified.userData).toString("utf8") === PROXY_ATTESTATION_PURPOSE) {
+      throw new VettidError("ATTESTATION_INVALID", "the document was made for the proxy, not for a device session");
+    }
+    const enclaveKeys = verifyAttestedHandshakeKeys(verified.userData, { x25519: answer.x25519, mlkem: answer.mlkem });
+    const digest = attestationDigest(answer.document);
+    const handshake = initiateHandshake({
+      deviceKey: this.options.deviceKey,
+      enclaveKeys,
+      context: { vaultId: this.options.vaultId, deviceId: this.options.deviceId, attestationDigest: digest },
+      payload: new Uint8Array(0),
+    });
+    const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message });
+    if (reply.t !== "handshake") throw unexpected(reply);
+    const { session, payload } = handshake.finish(reply.message);
+    const info = decodeWire(payload);
+    this.advance(typeof info.stateVersion === "number" ? info.stateVersion : -1);
+    this.session = {
+      id: session.sessionId,
+      channel: new SealedChannel({ role: "device", keys: session.keys, context: session.context }),
+    };
+    this.verified = verified;
+  }
+
+  /**
+   * Runs one operation and returns its result.
+   * @throws VaultOperationError with the enclave's typed code; VettidError for a
+   *   stale state, a changed identity key, or a transport failure.
+   */
+  async call<O extends VaultOp>(op: O, request: Extract<VaultRequest, { op: O }>): Promise<VaultResults[O]> {
+    if (!this.session) await this.connect();
+    const session = this.session as { id: string; channel: SealedChannel };
+    const sealed = session.channel.seal(op, encodeRequest(request));
+    let reply: EnclaveMessage;
+    try {
+      reply = await this.exchange({ t: "sealed", session: session.id, envelope: sealed.envelope });
+    } catch (err) {
+      session.channel.cancel(sealed.pending);
+      throw err;
+    }
+    if (reply.t === "error" && reply.code === "UNAUTHENTICATED") this.session = undefined;
+    if (reply.t !== "sealed") {
+      session.channel.cancel(sealed.pending);
+      throw unexpected(reply);
+    }
+    const opened = session.channel.openAnswer(reply.envelope, sealed.pending);
+    const answer = parseAnswer(op, opened.plaintext);
+    if (!answer.ok) {
+      if (answer.failure.stateVersion !== undefined) this.advance(answer.failure.stateVersion);
+      throw new VaultOperationError(answer.failure.code, answer.failure.message, answer.failure.retryAfterMs);
+    }
+    this.advance(answer.result.stateVersion);
+    const identityKey = (answer.result as { identityKey?: Uint8Array | null }).identityKey;
+    if (identityKey) this.checkIdentity(identityKey, op === "vault.init");
+    return answer.result;
+  }
+
+  private advance(stateVersion: number): void {
+    if (!Number.isSafeInteger(stateVersion) || stateVersion < this.memory.stateVersion) {
+      throw new VettidError(
+        "STALE_STATE",
+        `the vault answered with state version ${stateVersion}, older than ${this.memory.stateVersion} seen before`,
+      );
+    }
+    if (stateVersion > this.memory.stateVersion) {
+      this.memory = { ...this.memory, stateVersion };
+      this.options.remember?.(this.known);
+    }
+  }
+
+  private checkIdentity(key: Uint8Array, initializing: boolean): void {
+    const text = Buffer.from(key).toString("base64url");
+    if (this.memory.identityKey === undefined || initializing) {
+      if (this.memory.identityKey !== undefined && this.memory.identityKey !== text) {
+        throw new VettidError("CONFLICT", "the vault presents another identity key than it had");
+      }
+      this.memory = { ...this.memory, identityKey: text };
+      this.options.remember?.(this.known);
+      return;
+    }
+    if (this.memory.identityKey !== text) {
+      throw new VettidError("CONFLICT", "the vault presents another identity key than it had");
+    }
+  }
+
+  private async exchange(message: DeviceMessage): Promise<EnclaveMessage> {
+    const raw = await this.options.transport(encodeDeviceMessage(message), this.options.timeoutMs ?? 15_000);
+    const answer = parseEnclaveMessage(raw);
+    return answer;
+  }
+}
+
+function unexpected(answer: EnclaveMessage): VettidError {
+  if (answer.t === "error") return new VaultOperationError(answer.code, answer.message);
+  return new VettidError("BAD_REQUEST", `unexpected ${answer.t} answer`);
+}

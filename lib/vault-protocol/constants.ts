@@ -1,0 +1,77 @@
+/**
+ * The vault protocol between a device and its enclave over NATS (docs/protocol.md
+ * §Vault protocol): message types on the request subject, operation names inside the
+ * sealed envelopes, and limits.
+ */
+
+/** Version of the message layout; a message of another version is refused. */
+export const VAULT_PROTOCOL_VERSION = 1;
+
+/**
+ * Message types on `vettid.v1.vault.<vault>.req.<device>`: `attest` (answered
+ * `attestation`), `handshake` (answered `handshake`), `sealed` (an E2E envelope,
+ * answered `sealed`); any of them may be answered `error` outside a session.
+ */
+export const MESSAGE_TYPES = {
+  attest: "attest",
+  attestation: "attestation",
+  handshake: "handshake",
+  sealed: "sealed",
+  error: "error",
+} as const;
+
+/** Operation names inside sealed envelopes. */
+export const VAULT_OPS = {
+  status: "vault.status",
+  init: "vault.init",
+  unlock: "vault.unlock",
+  lock: "vault.lock",
+  pinChange: "pin.change",
+  itemsPut: "items.put",
+  itemsGet: "items.get",
+  itemsList: "items.list",
+  itemsDelete: "items.delete",
+  identityKey: "identity.key",
+  identitySign: "identity.sign",
+} as const;
+
+export type VaultOp = (typeof VAULT_OPS)[keyof typeof VAULT_OPS];
+
+/** Bytes of the device's attestation nonce: 256 bits, never reused. */
+export const ATTEST_NONCE_BYTES = 32;
+
+/** SHA-256 of the attestation document the device verified (the handshake's prologue binds it). */
+export const ATTESTATION_DIGEST_BYTES = 32;
+
+/**
+ * Largest NATS message of this protocol: one NATS payload (1 MiB, nats-server's
+ * default `max_payload`); a sealed envelope is at most 1 MiB − 4 KiB (lib/envelope).
+ */
+export const MAX_MESSAGE_BYTES = 1_048_576;
+
+/**
+ * Deepest nesting in a message or an operation body: a list answer is a map holding
+ * an array of maps (3); 6 leaves room without inviting deep structures.
+ */
+export const MAX_BODY_DEPTH = 6;
+
+/** Longest session id: base64url of 16 bytes is 22 characters (lib/handshake). */
+export const MAX_SESSION_ID_LENGTH = 64;
+
+/** Longest PIN or passphrase accepted, in UTF-8 bytes (vault-enclave/state MAX_PIN_BYTES). */
+export const MAX_PIN_BYTES = 1024;
+
+/** Shortest PIN: six characters, what a phone keypad user is asked for. */
+export const MIN_PIN_LENGTH = 6;
+
+/** Longest item name (vault-enclave/state MAX_ITEM_NAME_LENGTH). */
+export const MAX_ITEM_NAME_LENGTH = 256;
+
+/** Largest item value (vault-enclave/state MAX_ITEM_VALUE_BYTES). */
+export const MAX_ITEM_VALUE_BYTES = 65_536;
+
+/** Largest challenge the identity key signs: 1 KiB covers any nonce or digest scheme. */
+export const MAX_CHALLENGE_BYTES = 1024;
+
+/** Item types (vault-enclave/state ITEM_TYPES). */
+export const ITEM_TYPES = ["login", "secret", "note", "profile"] as const;

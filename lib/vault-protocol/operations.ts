@@ -1,0 +1,226 @@
+import { type ErrorCode, isErrorCode, VettidError } from "../errors";
+import { decodeWire, encodeWire, type WireMap } from "./codec";
+import {
+  ITEM_TYPES,
+  MAX_CHALLENGE_BYTES,
+  MAX_ITEM_NAME_LENGTH,
+  MAX_ITEM_VALUE_BYTES,
+  MAX_PIN_BYTES,
+  MIN_PIN_LENGTH,
+  VAULT_OPS,
+  type VaultOp,
+} from "./constants";
+import { bytes, oneOf, only, record, text, uint } from "./fields";
+
+export type ItemType = (typeof ITEM_TYPES)[number];
+
+/** A request inside a sealed envelope, by operation. */
+export type VaultRequest =
+  | { op: "vault.status" }
+  | { op: "vault.init"; pin: string; signingKey: Uint8Array; vaultSalt: Uint8Array }
+  | { op: "vault.unlock"; pin: string }
+  | { op: "vault.lock" }
+  | { op: "pin.change"; pin: string; newPin: string }
+  | { op: "items.put"; name: string; type: ItemType; value: Uint8Array }
+  | { op: "items.get"; name: string }
+  | { op: "items.list" }
+  | { op: "items.delete"; name: string }
+  | { op: "identity.key" }
+  | { op: "identity.sign"; challenge: Uint8Array };
+
+/** An item as `items.get` answers it. */
+export interface ItemAnswer {
+  name: string;
+  type: ItemType;
+  value: Uint8Array;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What every successful answer carries, plus the operation's own fields. */
+export interface AnswerCommon {
+  /** The vault's state version after the operation; a device refuses one older than it has seen. */
+  stateVersion: number;
+}
+
+/** The successful answer of each operation. */
+export interface VaultResults {
+  "vault.status": AnswerCommon & { initialized: boolean; unlocked: boolean; identityKey: Uint8Array | null };
+  "vault.init": AnswerCommon & { identityKey: Uint8Array };
+  "vault.unlock": AnswerCommon;
+  "vault.lock": AnswerCommon;
+  "pin.change": AnswerCommon;
+  "items.put": AnswerCommon & { version: number };
+  "items.get": AnswerCommon & { item: ItemAnswer };
+  "items.list": AnswerCommon & { items: Omit<ItemAnswer, "value" | "createdAt">[] };
+  "items.delete": AnswerCommon;
+  "identity.key": AnswerCommon & { identityKey: Uint8Array };
+  "identity.sign": AnswerCommon & { signature: Uint8Array; identityKey: Uint8Array };
+}
+
+/** A failed operation: a typed code, a message without secrets, and when to retry. */
+export interface VaultFailure {
+  code: ErrorCode;
+  message: string;
+  /** For back-off (PIN_LOCKED_OUT): milliseconds until another attempt is allowed. */
+  retryAfterMs?: number;
+  /** The state version, when the vault has one. */
+  stateVersion?: number;
+}
+
+const ALL_OPS = Object.values(VAULT_OPS) as VaultOp[];
+
+/** True when `op` names an operation of this protocol version. */
+export function isVaultOp(op: string): op is VaultOp {
+  return (ALL_OPS as string[]).includes(op);
+}
+
+function pin(map: WireMap, key: string): string {
+  return text(map, key, MIN_PIN_LENGTH, MAX_PIN_BYTES, MAX_PIN_BYTES);
+}
+
+function itemName(map: WireMap): string {
+  return text(map, "name", 1, MAX_ITEM_NAME_LENGTH, MAX_ITEM_NAME_LENGTH * 4);
+}
+
+/** Encodes a request body (the envelope's plaintext; the op travels in the envelope). */
+export function encodeRequest(request: VaultRequest): Uint8Array {
+  const { op: _op, ...body } = request;
+  return encodeWire(body as WireMap);
+}
+
+/**
+ * Parses a request body for `op` (inside the enclave, after the envelope opened).
+ * @throws VettidError `BAD_REQUEST` for an unknown op, `VALIDATION_FAILED` for a bad field.
+ */
+export function parseRequest(op: string, body: Uint8Array): VaultRequest {
+  if (!isVaultOp(op)) throw new VettidError("BAD_REQUEST", "unknown operation");
+  const map = decodeWire(body);
+  switch (op) {
+    case "vault.status":
+    case "vault.lock":
+    case "items.list":
+    case "identity.key":
+      only(map, [], op);
+      return { op };
+    case "vault.init":
+      only(map, ["pin", "signingKey", "vaultSalt"], op);
+      return {
+        op,
+        pin: pin(map, "pin"),
+        signingKey: bytes(map, "signingKey", 32, 32),
+        vaultSalt: bytes(map, "vaultSalt", 16, 16),
+      };
+    case "vault.unlock":
+      only(map, ["pin"], op);
+      return { op, pin: pin(map, "pin") };
+    case "pin.change":
+      only(map, ["pin", "newPin"], op);
+      return { op, pin: pin(map, "pin"), newPin: pin(map, "newPin") };
+    case "items.put":
+      only(map, ["name", "type", "value"], op);
+      return {
+        op,
+        name: itemName(map),
+        type: oneOf(map, "type", ITEM_TYPES),
+        value: bytes(map, "value", 0, MAX_ITEM_VALUE_BYTES),
+      };
+    case "items.get":
+    case "items.delete":
+      only(map, ["name"], op);
+      return { op, name: itemName(map) };
+    case "identity.sign":
+      only(map, ["challenge"], op);
+      return { op, challenge: bytes(map, "challenge", 1, MAX_CHALLENGE_BYTES) };
+  }
+}
+
+/** Encodes a successful answer. */
+export function encodeResult<O extends VaultOp>(_op: O, result: VaultResults[O]): Uint8Array {
+  return encodeWire({ ok: true, ...(result as unknown as WireMap) });
+}
+
+/** Encodes a failure answer. */
+export function encodeFailure(failure: VaultFailure): Uint8Array {
+  return encodeWire({
+    ok: false,
+    code: failure.code,
+    message: failure.message.slice(0, 500),
+    ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+    ...(failure.stateVersion !== undefined ? { stateVersion: failure.stateVersion } : {}),
+  });
+}
+
+function item(map: WireMap, withValue: boolean) {
+  return {
+    name: itemName(map),
+    type: oneOf(map, "type", ITEM_TYPES),
+    version: uint(map, "version"),
+    updatedAt: uint(map, "updatedAt"),
+    ...(withValue ? { value: bytes(map, "value", 0, MAX_ITEM_VALUE_BYTES), createdAt: uint(map, "createdAt") } : {}),
+  };
+}
+
+/**
+ * Parses an answer body for `op` (on the device, after the envelope opened).
+ * @returns the result, or the failure.
+ * @throws VettidError `BAD_REQUEST` / `VALIDATION_FAILED` for a malformed answer.
+ */
+export function parseAnswer<O extends VaultOp>(
+  op: O,
+  body: Uint8Array,
+): { ok: true; result: VaultResults[O] } | { ok: false; failure: VaultFailure } {
+  const map = decodeWire(body);
+  if (map.ok === false) {
+    const code = text(map, "code", 1, 64);
+    return {
+      ok: false,
+      failure: {
+        code: isErrorCode(code) ? code : "INTERNAL",
+        message: text(map, "message", 0, 500),
+        ...(map.retryAfterMs !== undefined ? { retryAfterMs: uint(map, "retryAfterMs") } : {}),
+        ...(map.stateVersion !== undefined ? { stateVersion: uint(map, "stateVersion") } : {}),
+      },
+    };
+  }
+  if (map.ok !== true) throw new VettidError("BAD_REQUEST", "answer must say ok");
+  const stateVersion = uint(map, "stateVersion");
+  let result: unknown;
+  switch (op as VaultOp) {
+    case "vault.status":
+      result = {
+        stateVersion,
+        initialized: map.initialized === true,
+        unlocked: map.unlocked === true,
+        identityKey: map.identityKey === null ? null : bytes(map, "identityKey", 32, 32),
+      };
+      break;
+    case "vault.init":
+    case "identity.key":
+      result = { stateVersion, identityKey: bytes(map, "identityKey", 32, 32) };
+      break;
+    case "identity.sign":
+      result = {
+        stateVersion,
+        signature: bytes(map, "signature", 64, 64),
+        identityKey: bytes(map, "identityKey", 32, 32),
+      };
+      break;
+    case "items.put":
+      result = { stateVersion, version: uint(map, "version") };
+      break;
+    case "items.get":
+      result = { stateVersion, item: item(record(map.item, "item"), true) };
+      break;
+    case "items.list": {
+      const list = map.items;
+      if (!Array.isArray(list)) throw new VettidError("VALIDATION_FAILED", "items must be a list");
+      result = { stateVersion, items: list.map((entry) => item(record(entry, "items[]"), false)) };
+      break;
+    }
+    default:
+      result = { stateVersion };
+  }
+  return { ok: true, result: result as VaultResults[O] };
+}

@@ -1,0 +1,232 @@
+/**
+ * The vault runtime end to end over a real nats-server, the vsock proxy (in process),
+ * the KMS stand-in over TLS and the S3 stand-in, with the simulated NSM: two people's
+ * vaults served by one runtime, each device talking through lib/vault-protocol as an
+ * app does (client/vault).
+ */
+import { createPublicKey, verify as verifySignature } from "node:crypto";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { VaultClient, type VaultMemory } from "../../../client/vault";
+import { sodiumReady } from "../../../lib/crypto";
+import { vaultRequestSubject } from "../../../lib/subjects";
+import { VAULT_SALT_BYTES, vaultIdFor } from "../../../lib/vault-id";
+import { recordingTransport } from "../../../local/recording-transport";
+import type { RuntimePorts } from "../../../vault-enclave/runtime/ports";
+import { VaultRuntime } from "../../../vault-enclave/runtime/vault-runtime";
+import { type ProxyTopology, startProxyTopology } from "../proxy/topology";
+
+/** Small Argon2id cost for tests only (the production default is 64 MiB, t=3). */
+const TEST_ARGON2 = { opsLimit: 1, memLimitBytes: 8 * 1024 };
+const PIN = "482915";
+
+interface Person {
+  deviceId: string;
+  vaultId: string;
+  vaultSalt: Uint8Array;
+  signing: { publicKey: Uint8Array; privateKey: Uint8Array };
+  exchange: { publicKey: Uint8Array; privateKey: Uint8Array };
+}
+
+async function person(deviceId: string): Promise<Person> {
+  const s = await sodiumReady();
+  const signing = s.crypto_sign_keypair();
+  const exchange = s.crypto_box_keypair();
+  const vaultSalt = s.randombytes_buf(VAULT_SALT_BYTES);
+  return {
+    deviceId,
+    vaultId: vaultIdFor({ signingKey: signing.publicKey, exchangeKey: exchange.publicKey }, vaultSalt),
+    vaultSalt,
+    signing: { publicKey: signing.publicKey, privateKey: signing.privateKey },
+    exchange: { publicKey: exchange.publicKey, privateKey: exchange.privateKey },
+  };
+}
+
+describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated NSM)", () => {
+  const seen: Buffer[] = [];
+  let t: ProxyTopology;
+  let alice: Person;
+  let bob: Person;
+  let runtime: VaultRuntime;
+  const connections: NatsConnection[] = [];
+  const logs: string[] = [];
+
+  function ports(): RuntimePorts {
+    return {
+      nsm: t.nsm,
+      kms: t.sealingKms(),
+      blobs: t.client.blob,
+      nats: t.client.nats,
+      log: (level, message, fields) => logs.push(JSON.stringify({ level, message, fields })),
+      now: Date.now,
+    };
+  }
+
+  async function client(who: Person, options: { as?: Person; memory?: VaultMemory } = {}): Promise<VaultClient> {
+    const keys = options.as ?? who;
+    const nc = await t.device(keys.deviceId);
+    connections.push(nc);
+    return new VaultClient({
+      vaultId: who.vaultId,
+      deviceId: keys.deviceId,
+      deviceKey: keys.exchange,
+      transport: async (data, timeout) =>
+        (await nc.request(vaultRequestSubject(who.vaultId, keys.deviceId), data, { timeout })).data,
+      attestation: { trustedRoots: [t.nsm.rootCertificatePem], manifest: t.manifest },
+      memory: options.memory ?? { stateVersion: 0 },
+    });
+  }
+
+  beforeAll(async () => {
+    alice = await person("dev-alice");
+    bob = await person("dev-bob");
+    t = await startProxyTopology({
+      vaults: [alice.vaultId, bob.vaultId],
+      wrapEnclaveTransport: (inner) => recordingTransport(inner, seen),
+    });
+    runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
+    await runtime.serve(alice.vaultId);
+    await runtime.serve(bob.vaultId);
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await Promise.all(connections.map((c) => c.close()));
+    await t?.stop();
+  });
+
+  it("runs a person's journey: init, items, sign, lock, a wrong PIN counted, unlock", async () => {
+    // Prepare
+    const vault = await client(alice);
+    const canary = `CANARY-${Date.now()}-alice`;
+
+    // Act + Assess, step by step as the device sees it
+    const status = await vault.call("vault.status", { op: "vault.status" });
+    expect(status).toMatchObject({ initialized: false, unlocked: false });
+    expect(vault.attestation?.pcrs[0]).toEqual(t.nsm.pcrs[0]);
+
+    const init = await vault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+    expect(init.stateVersion).toBe(1);
+    expect(init.identityKey).toHaveLength(32);
+
+    await vault.call("items.put", { op: "items.put", name: "bank", type: "login", value: Buffer.from(canary) });
+    await vault.call("items.put", { op: "items.put", name: "wifi", type: "secret", value: Buffer.from("guest123") });
+    const got = await vault.call("items.get", { op: "items.get", name: "bank" });
+    expect(Buffer.from(got.item.value).toString()).toBe(canary);
+    const list = await vault.call("items.list", { op: "items.list" });
+    expect(list.items.map((i) => i.name).sort()).toEqual(["bank", "wifi"]);
+
+    const challenge = Buffer.from("prove you are alice's vault");
+    const signed = await vault.call("identity.sign", { op: "identity.sign", challenge });
+    const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(signed.identityKey)]);
+    expect(
+      verifySignature(null, challenge, createPublicKey({ key: spki, format: "der", type: "spki" }), signed.signature),
+    ).toBe(true);
+    expect(Buffer.from(signed.identityKey)).toEqual(Buffer.from(init.identityKey));
+
+    await vault.call("vault.lock", { op: "vault.lock" });
+    await expect(vault.call("items.get", { op: "items.get", name: "bank" })).rejects.toMatchObject({
+      code: "VAULT_LOCKED",
+    });
+    await expect(vault.call("vault.unlock", { op: "vault.unlock", pin: "000000" })).rejects.toMatchObject({
+      code: "PIN_INCORRECT",
+    });
+    const afterWrong = vault.known.stateVersion;
+    await vault.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    expect(vault.known.stateVersion).toBeGreaterThan(afterWrong);
+    await vault.call("items.delete", { op: "items.delete", name: "wifi" });
+    await expect(vault.call("items.get", { op: "items.get", name: "wifi" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+
+    // The canary never crossed the proxy socket or reached the blob store in clear.
+    expect(Buffer.concat(seen).includes(Buffer.from(canary))).toBe(false);
+    const stored = [...t.s3.store.buckets.values()].flatMap((b) => [...b.values()].map((o) => o.data));
+    expect(stored.length).toBeGreaterThan(0);
+    for (const object of stored) expect(Buffer.from(object).includes(Buffer.from(canary))).toBe(false);
+    expect(logs.join("\n")).not.toContain(canary);
+  });
+
+  it("keeps a second person's vault apart: another device key is refused, and only the committed key initializes", async () => {
+    // Prepare: Bob's device speaks on Alice's vault subject with its own keys (the
+    // host or the edge could route it there); an impostor claims Bob's vault.
+    const intruder = await client(alice, { as: { ...bob, deviceId: "dev-bob" } });
+    const impostor = await person("dev-bob");
+    const wrongKey = await client(bob, { as: impostor });
+
+    // Act
+    const intrusion = intruder.call("items.list", { op: "items.list" });
+    const takeover = wrongKey.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: impostor.signing.publicKey,
+      vaultSalt: bob.vaultSalt,
+    });
+
+    // Assess
+    await expect(intrusion).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(takeover).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const bobVault = await client(bob);
+    await expect(bobVault.call("vault.status", { op: "vault.status" })).resolves.toMatchObject({ initialized: false });
+    await bobVault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: bob.signing.publicKey,
+      vaultSalt: bob.vaultSalt,
+    });
+    await expect(bobVault.call("items.get", { op: "items.get", name: "bank" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+
+  it("makes an unlock belong to its session: another session of the same device must unlock again", async () => {
+    // Prepare
+    const first = await client(alice);
+    await first.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const second = await client(alice);
+
+    // Act
+    const read = second.call("items.get", { op: "items.get", name: "bank" });
+
+    // Assess
+    await expect(read).rejects.toMatchObject({ code: "VAULT_LOCKED" });
+    await expect(first.call("items.list", { op: "items.list" })).resolves.toMatchObject({ items: [{ name: "bank" }] });
+  });
+
+  it("is refused by a device that saw a newer state version than the vault presents", async () => {
+    // Prepare: the device remembers a version the host's (stale) state cannot reach.
+    const vault = await client(alice, { memory: { stateVersion: 1_000_000 } });
+
+    // Act
+    const attempt = vault.call("vault.status", { op: "vault.status" });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: "STALE_STATE" });
+  });
+
+  it("counts wrong PINs in the sealed state, so a restarted runtime keeps the back-off", async () => {
+    // Prepare
+    const vault = await client(bob);
+    for (let i = 0; i < 3; i++) {
+      await expect(vault.call("vault.unlock", { op: "vault.unlock", pin: "111111" })).rejects.toMatchObject({
+        code: "PIN_INCORRECT",
+      });
+    }
+
+    // Act: a fresh runtime (new process, no memory) serves the same vault.
+    await runtime.close();
+    runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
+    await runtime.serve(alice.vaultId);
+    await runtime.serve(bob.vaultId);
+    const again = await client(bob);
+    const locked = again.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+
+    // Assess: even the right PIN waits out the back-off the three failures earned.
+    await expect(locked).rejects.toMatchObject({ code: "PIN_LOCKED_OUT" });
+    const error = await again.call("vault.unlock", { op: "vault.unlock", pin: PIN }).catch((err: unknown) => err);
+    expect((error as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
+  });
+});

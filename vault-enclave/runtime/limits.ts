@@ -1,0 +1,34 @@
+/**
+ * Limits of the vault runtime, each with its derivation.
+ */
+
+/**
+ * Argon2id derivations at once. Derivation: one takes 64 MiB (vault-enclave/state
+ * DEFAULT_ARGON2ID); two fit a 2-vCPU enclave's cores and 128 MiB of its memory
+ * budget, more would only queue inside libsodium.
+ */
+export const MAX_CONCURRENT_ARGON2 = 2;
+
+/** Unlocks and handshakes waiting for their turn per device; one more is refused `RATE_LIMITED`. */
+export const MAX_QUEUED_PER_DEVICE = 2;
+
+/** Live sessions per device: a phone and a tablet app each reconnecting; its next evicts its own oldest. */
+export const MAX_SESSIONS_PER_DEVICE = 4;
+
+/** Live sessions per runtime: 10,000 vaults × 2 devices; beyond it a new handshake is refused. */
+export const MAX_SESSIONS = 20_000;
+
+/** A session idle this long is dropped (and its unlock with it): 15 minutes, a phone app's background limit. */
+export const SESSION_IDLE_MS = 15 * 60_000;
+
+/** No session lives longer than this, used or not: 12 hours, then the device handshakes again. */
+export const SESSION_MAX_AGE_MS = 12 * 3600_000;
+
+/** An unlock lapses after this long without a vault operation: 5 minutes. */
+export const UNLOCK_IDLE_MS = 5 * 60_000;
+
+/** The enclave's handshake keys rotate daily; a device re-attests when its handshake fails. */
+export const HANDSHAKE_KEY_TTL_MS = 24 * 3600_000;
+
+/** Attestation documents handed out per device per minute: enough to reconnect, too few to drain the NSM. */
+export const ATTESTATIONS_PER_DEVICE_PER_MINUTE = 10;

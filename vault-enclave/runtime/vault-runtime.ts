@@ -1,0 +1,211 @@
+import { type ErrorCode, isVettidError, VettidError } from "../../lib/errors";
+import { readHandshakeRequest } from "../../lib/handshake";
+import type { ProxyNatsMessage } from "../../lib/proxy-client";
+import { parseSubject, vaultRequestWildcard } from "../../lib/subjects";
+import {
+  type DeviceMessage,
+  type EnclaveMessage,
+  encodeEnclaveMessage,
+  encodeFailure,
+  encodeResult,
+  encodeWire,
+  parseDeviceMessage,
+  parseRequest,
+  type VaultOp,
+} from "../../lib/vault-protocol";
+import { EnclaveKeys } from "../session/enclave-keys";
+import { Sessions } from "../session/sessions";
+import type { Argon2idParams } from "../state";
+import { VaultSlot } from "../vault/vault-slot";
+import { ATTESTATIONS_PER_DEVICE_PER_MINUTE, MAX_CONCURRENT_ARGON2, MAX_QUEUED_PER_DEVICE } from "./limits";
+import type { RuntimePorts } from "./ports";
+import { KeyedMutex, KeyedSemaphore } from "./semaphore";
+
+/** Options of {@link VaultRuntime}. */
+export interface VaultRuntimeOptions {
+  ports: RuntimePorts;
+  /** Argon2id cost of new PIN records; tests only pass anything but the default. */
+  argon2Params?: Argon2idParams;
+}
+
+/** Codes whose message is safe to show a device; anything else is answered `INTERNAL`. */
+const EXPOSED_INTERNAL: ErrorCode = "INTERNAL";
+
+/**
+ * The vault runtime (DESIGN.md §4): serves the vaults it is given over their NATS
+ * request subjects. Per request subject `vettid.v1.vault.<vault>.req.<device>`:
+ *
+ * - `attest` → an NSM document with the device's nonce and the digest of the
+ *   enclave's handshake keys, and the keys themselves;
+ * - `handshake` → the hybrid IK handshake (lib/handshake), accepted only for a device
+ *   key in the vault's sealed device list (or any device while the vault does not
+ *   exist: it can then only ask for the status or initialize);
+ * - `sealed` → one operation in an E2E envelope (lib/envelope), answered sealed and
+ *   bound to the request; every answer carries the state version.
+ *
+ * Nothing from the host is trusted: every message is parsed strictly, every envelope
+ * authenticated, every state blob opened with the KMS-released root key and checked
+ * against the highest version seen.
+ */
+export class VaultRuntime {
+  private readonly keys: EnclaveKeys;
+  private readonly sessions: Sessions;
+  private readonly slots = new Map<string, VaultSlot>();
+  private readonly subscriptions = new Map<string, { unsubscribe(): Promise<void> }>();
+  private readonly mutex = new KeyedMutex();
+  private readonly argon2 = new KeyedSemaphore(MAX_CONCURRENT_ARGON2, MAX_QUEUED_PER_DEVICE);
+  private readonly attestations = new Map<string, { windowStart: number; count: number }>();
+
+  constructor(private readonly options: VaultRuntimeOptions) {
+    this.keys = new EnclaveKeys(options.ports.nsm, options.ports.now);
+    this.sessions = new Sessions(options.ports.now);
+  }
+
+  /** Live sessions (for health and tests). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Starts serving `vaultId`: subscribes to its request subject through the proxy. */
+  async serve(vaultId: string): Promise<void> {
+    if (this.subscriptions.has(vaultId)) return;
+    const subscription = await this.options.ports.nats.subscribe(vaultRequestWildcard(vaultId), (message) => {
+      void this.onMessage(message);
+    });
+    this.subscriptions.set(vaultId, subscription);
+  }
+
+  /** Stops serving every vault and drops their keys. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions.values()].map((s) => s.unsubscribe().catch(() => undefined)));
+    this.subscriptions.clear();
+    for (const slot of this.slots.values()) slot.evict();
+    this.slots.clear();
+  }
+
+  /** Handles one request; never throws (a failure is answered or, for a malformed message, logged). */
+  async onMessage(message: ProxyNatsMessage): Promise<void> {
+    const subject = parseSubject(message.subject);
+    if (subject?.kind !== "request" || !this.subscriptions.has(subject.vaultId)) return;
+    const { vaultId, deviceId } = subject;
+    let answer: EnclaveMessage;
+    try {
+      answer = await this.handle(vaultId, deviceId, parseDeviceMessage(message.data));
+    } catch (err) {
+      answer = { t: "error", ...publicError(err) };
+      if (!isVettidError(err)) this.options.ports.log("error", "request failed", { kind: "unexpected" });
+    }
+    this.options.ports.nats.respond(message.reply, encodeEnclaveMessage(answer));
+  }
+
+  private async handle(vaultId: string, deviceId: string, message: DeviceMessage): Promise<EnclaveMessage> {
+    switch (message.t) {
+      case "attest": {
+        this.limitAttestations(`${vaultId}/${deviceId}`);
+        const answer = await this.keys.attest(message.nonce);
+        return { t: "attestation", ...answer };
+      }
+      case "handshake":
+        return this.handshake(vaultId, deviceId, message.attestation, message.message);
+      case "sealed":
+        return this.sealed(vaultId, deviceId, message.session, message.envelope);
+    }
+  }
+
+  private async handshake(
+    vaultId: string,
+    deviceId: string,
+    attestationDigest: Uint8Array,
+    message: Uint8Array,
+  ): Promise<EnclaveMessage> {
+    const context = { vaultId, deviceId, attestationDigest };
+    // The message names no key; the current keys are tried first, then the previous.
+    let request: ReturnType<typeof readHandshakeRequest> | undefined;
+    let failure: unknown;
+    for (const enclaveKeys of this.keys.candidates()) {
+      try {
+        request = readHandshakeRequest({ enclaveKeys, context, message });
+        break;
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (!request) throw failure;
+    const deviceKey = request.deviceKey;
+    const slot = this.slot(vaultId);
+    const { authorized, stateVersion, initialized } = await this.mutex.run(vaultId, async () => ({
+      authorized: await slot.authorizes(deviceId, deviceKey),
+      stateVersion: slot.stateVersion,
+      initialized: slot.stateVersion > 0,
+    }));
+    const accepted = request.accept({
+      authorize: () => authorized,
+      payload: encodeWire({ stateVersion, initialized }),
+    });
+    this.sessions.add(accepted.session, deviceKey);
+    this.options.ports.log("info", "session opened", { initialized });
+    return { t: "handshake", message: accepted.message };
+  }
+
+  private async sealed(
+    vaultId: string,
+    deviceId: string,
+    sessionId: string,
+    envelope: Uint8Array,
+  ): Promise<EnclaveMessage> {
+    const session = this.sessions.get(sessionId, vaultId, deviceId);
+    const opened = session.channel.open(envelope);
+    const slot = this.slot(vaultId);
+    let body: Uint8Array;
+    try {
+      const request = parseRequest(opened.op, opened.plaintext);
+      const result = await this.mutex.run(vaultId, () => slot.run(session, request));
+      body = encodeResult(opened.op as VaultOp, result);
+    } catch (err) {
+      const failure = publicError(err);
+      const lockedUntil = (err as { lockedUntil?: number }).lockedUntil;
+      body = encodeFailure({
+        ...failure,
+        stateVersion: slot.stateVersion,
+        ...(typeof lockedUntil === "number" && Number.isFinite(lockedUntil)
+          ? { retryAfterMs: Math.max(0, lockedUntil - this.options.ports.now()) }
+          : {}),
+      });
+    }
+    return { t: "sealed", envelope: session.channel.sealAnswer(opened, opened.op, body) };
+  }
+
+  private slot(vaultId: string): VaultSlot {
+    let slot = this.slots.get(vaultId);
+    if (!slot) {
+      slot = new VaultSlot(vaultId, {
+        ports: this.options.ports,
+        sessions: this.sessions,
+        argon2: this.argon2,
+        ...(this.options.argon2Params ? { argon2Params: this.options.argon2Params } : {}),
+      });
+      this.slots.set(vaultId, slot);
+    }
+    return slot;
+  }
+
+  private limitAttestations(key: string): void {
+    const now = this.options.ports.now();
+    const entry = this.attestations.get(key);
+    if (!entry || now - entry.windowStart >= 60_000) {
+      if (this.attestations.size > 100_000) this.attestations.clear();
+      this.attestations.set(key, { windowStart: now, count: 1 });
+      return;
+    }
+    entry.count += 1;
+    if (entry.count > ATTESTATIONS_PER_DEVICE_PER_MINUTE) {
+      throw new VettidError("RATE_LIMITED", "too many attestation requests; wait a minute");
+    }
+  }
+}
+
+/** The code and message a device may see: our typed errors as they are, anything else as INTERNAL. */
+function publicError(err: unknown): { code: ErrorCode; message: string } {
+  if (isVettidError(err)) return { code: err.code, message: err.message };
+  return { code: EXPOSED_INTERNAL, message: "internal error" };
+}

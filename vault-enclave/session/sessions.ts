@@ -1,0 +1,131 @@
+import { SealedChannel } from "../../lib/envelope";
+import { VettidError } from "../../lib/errors";
+import type { HandshakeSession } from "../../lib/handshake";
+import {
+  MAX_SESSIONS,
+  MAX_SESSIONS_PER_DEVICE,
+  SESSION_IDLE_MS,
+  SESSION_MAX_AGE_MS,
+  UNLOCK_IDLE_MS,
+} from "../runtime/limits";
+
+/** One device session: its sealed channel, and whether (until when) it unlocked its vault. */
+export interface Session {
+  readonly id: string;
+  readonly vaultId: string;
+  readonly deviceId: string;
+  /** The device's static X25519 key the handshake authenticated. */
+  readonly deviceKey: Uint8Array;
+  readonly channel: SealedChannel;
+  readonly createdAt: number;
+  lastUsedAt: number;
+  /** Set by a successful unlock (or init) in this session; an unlock belongs to its session only. */
+  unlockedAt: number | undefined;
+  lastUnlockedUseAt: number | undefined;
+}
+
+/**
+ * The runtime's live sessions, by id. A session ends when idle for
+ * {@link SESSION_IDLE_MS}, at {@link SESSION_MAX_AGE_MS}, when its device opens more
+ * than {@link MAX_SESSIONS_PER_DEVICE} (its own oldest goes), or when its vault's
+ * device list drops the device. Its unlock lapses after {@link UNLOCK_IDLE_MS}.
+ */
+export class Sessions {
+  private readonly byId = new Map<string, Session>();
+
+  constructor(private readonly now: () => number) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /**
+   * Adds the session a handshake produced.
+   * @throws VettidError `OVERLOADED` when the runtime holds {@link MAX_SESSIONS}.
+   */
+  add(handshake: HandshakeSession, deviceKey: Uint8Array): Session {
+    this.sweep();
+    const { vaultId, deviceId } = handshake.context;
+    const own = [...this.byId.values()].filter((s) => s.vaultId === vaultId && s.deviceId === deviceId);
+    own.sort((a, b) => a.createdAt - b.createdAt);
+    while (own.length >= MAX_SESSIONS_PER_DEVICE) this.byId.delete((own.shift() as Session).id);
+    if (this.byId.size >= MAX_SESSIONS) throw new VettidError("OVERLOADED", "too many sessions");
+    const now = this.now();
+    const session: Session = {
+      id: handshake.sessionId,
+      vaultId,
+      deviceId,
+      deviceKey: new Uint8Array(deviceKey),
+      channel: new SealedChannel({ role: "enclave", keys: handshake.keys, context: handshake.context }),
+      createdAt: now,
+      lastUsedAt: now,
+      unlockedAt: undefined,
+      lastUnlockedUseAt: undefined,
+    };
+    this.byId.set(session.id, session);
+    return session;
+  }
+
+  /**
+   * The live session `id` of `vaultId`/`deviceId`, touched.
+   * @throws VettidError `UNAUTHENTICATED` when there is none (the device handshakes again).
+   */
+  get(id: string, vaultId: string, deviceId: string): Session {
+    const session = this.byId.get(id);
+    const now = this.now();
+    if (!session || session.vaultId !== vaultId || session.deviceId !== deviceId || this.expired(session, now)) {
+      if (session && this.expired(session, now)) this.byId.delete(id);
+      throw new VettidError("UNAUTHENTICATED", "no such session; attest and handshake again");
+    }
+    session.lastUsedAt = now;
+    return session;
+  }
+
+  /** Whether the session's unlock holds now (and refreshes its idle timer). */
+  isUnlocked(session: Session): boolean {
+    const now = this.now();
+    if (session.unlockedAt === undefined || session.lastUnlockedUseAt === undefined) return false;
+    if (now - session.lastUnlockedUseAt > UNLOCK_IDLE_MS) {
+      session.unlockedAt = undefined;
+      session.lastUnlockedUseAt = undefined;
+      return false;
+    }
+    session.lastUnlockedUseAt = now;
+    return true;
+  }
+
+  markUnlocked(session: Session): void {
+    session.unlockedAt = this.now();
+    session.lastUnlockedUseAt = session.unlockedAt;
+  }
+
+  markLocked(session: Session): void {
+    session.unlockedAt = undefined;
+    session.lastUnlockedUseAt = undefined;
+  }
+
+  /** True while some session of `vaultId` holds an unlock (the runtime keeps its inner layer open). */
+  anyUnlocked(vaultId: string): boolean {
+    const now = this.now();
+    for (const s of this.byId.values()) {
+      if (s.vaultId === vaultId && s.lastUnlockedUseAt !== undefined && now - s.lastUnlockedUseAt <= UNLOCK_IDLE_MS) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Ends every session of a device that is no longer authorized for the vault. */
+  dropDevice(vaultId: string, deviceId: string): void {
+    for (const [id, s] of this.byId) if (s.vaultId === vaultId && s.deviceId === deviceId) this.byId.delete(id);
+  }
+
+  private expired(session: Session, now: number): boolean {
+    return now - session.lastUsedAt > SESSION_IDLE_MS || now - session.createdAt > SESSION_MAX_AGE_MS;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, s] of this.byId) if (this.expired(s, now)) this.byId.delete(id);
+  }
+}

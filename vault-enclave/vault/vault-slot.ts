@@ -1,0 +1,388 @@
+import { sodium } from "../../lib/crypto";
+import { VettidError } from "../../lib/errors";
+import { isVaultIdFor } from "../../lib/vault-id";
+import type { VaultRequest, VaultResults } from "../../lib/vault-protocol";
+import type { RuntimePorts } from "../runtime/ports";
+import type { KeyedSemaphore } from "../runtime/semaphore";
+import type { Session, Sessions } from "../session/sessions";
+import {
+  type Argon2idParams,
+  assertNotOlder,
+  beginPinAttempt,
+  completePinAttempt,
+  createPinRecord,
+  DEFAULT_ARGON2ID,
+  derivePinKey,
+  type InnerState,
+  NO_PIN_FAILURES,
+  type OuterFields,
+  type OuterState,
+  openInner,
+  openOuter,
+  parseStateBlob,
+  resealOuter,
+  type SealedState,
+  sealState,
+  stateBlobKey,
+  type VaultItem,
+  wipe,
+} from "../state";
+
+/** The vault as loaded: the blob's parts, its store version, and the keys opened inside. */
+interface Loaded {
+  sealed: SealedState;
+  /** The blob store's version of the object (its ETag): the next write is conditional on it. */
+  blobVersion: string;
+  outer: OuterState;
+  rootKey: Uint8Array;
+  /** Open while some session holds an unlock; wiped when the last one locks or lapses. */
+  inner: InnerState | undefined;
+  pinKey: Uint8Array | undefined;
+}
+
+/** What a {@link VaultSlot} needs from the runtime. */
+export interface VaultSlotDeps {
+  ports: Pick<RuntimePorts, "kms" | "blobs" | "now">;
+  sessions: Sessions;
+  /** Bounds Argon2id work by memory and per device (vault-enclave/runtime/limits). */
+  argon2: KeyedSemaphore;
+  /** Argon2id cost of new PIN records (tests pass a small one; production the default). */
+  argon2Params?: Argon2idParams;
+}
+
+type Results = VaultResults;
+
+/**
+ * One vault inside the runtime: its sealed state loaded through the blob channel,
+ * opened with the KMS-released root key, changed only by its operations, and written
+ * back with a conditional write before any answer says it happened. The runtime runs
+ * a slot's operations one at a time (a per-vault mutex), so a state version is never
+ * written twice.
+ *
+ * The highest state version this slot has seen is remembered: a host that serves an
+ * older blob, or none, after a newer one is refused (`STALE_STATE`).
+ */
+export class VaultSlot {
+  private loaded: Loaded | undefined;
+  private seenVersion = 0;
+
+  constructor(
+    readonly vaultId: string,
+    private readonly deps: VaultSlotDeps,
+  ) {}
+
+  /** The state version last seen (0 before the vault exists). */
+  get stateVersion(): number {
+    return this.loaded?.outer.stateVersion ?? this.seenVersion;
+  }
+
+  /**
+   * Whether a device may open a session: any device while the vault does not exist
+   * (it can only ask for the status or initialize, and only the key the vault id
+   * commits to can do that), afterwards only the keys in the sealed device list.
+   */
+  async authorizes(deviceId: string, deviceKey: Uint8Array): Promise<boolean> {
+    const loaded = await this.load();
+    if (!loaded) return true;
+    const s = sodium();
+    return loaded.outer.devices.some(
+      (d) =>
+        d.deviceId === deviceId &&
+        d.x25519PublicKey.length === deviceKey.length &&
+        s.memcmp(d.x25519PublicKey, deviceKey),
+    );
+  }
+
+  /** Runs one operation for `session` (already authenticated by its envelope). */
+  async run(session: Session, request: VaultRequest): Promise<Results[VaultRequest["op"]]> {
+    switch (request.op) {
+      case "vault.status":
+        return this.status(session);
+      case "vault.init":
+        return this.init(session, request.pin, request.signingKey, request.vaultSalt);
+      case "vault.unlock":
+        return this.unlock(session, request.pin);
+      case "vault.lock":
+        this.deps.sessions.markLocked(session);
+        this.dropInnerIfUnused();
+        return { stateVersion: this.stateVersion };
+      case "pin.change":
+        return this.changePin(session, request.pin, request.newPin);
+      case "items.put":
+        return this.putItem(session, request.name, request.type, request.value);
+      case "items.get":
+        return this.getItem(session, request.name);
+      case "items.list": {
+        const { inner, outer } = this.unlocked(session);
+        return {
+          stateVersion: outer.stateVersion,
+          items: inner.items.map(({ name, type, version, updatedAt }) => ({ name, type, version, updatedAt })),
+        };
+      }
+      case "items.delete":
+        return this.deleteItem(session, request.name);
+      case "identity.key": {
+        const { inner, outer } = this.unlocked(session);
+        return { stateVersion: outer.stateVersion, identityKey: identityPublicKey(inner) };
+      }
+      case "identity.sign": {
+        const { inner, outer } = this.unlocked(session);
+        const signature = sodium().crypto_sign_detached(request.challenge, inner.identitySecretKey);
+        return { stateVersion: outer.stateVersion, signature, identityKey: identityPublicKey(inner) };
+      }
+    }
+  }
+
+  /** Drops the keys and the opened layers (eviction, shutdown); best effort under GC. */
+  evict(): void {
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    if (!loaded) return;
+    if (loaded.inner) wipe(loaded.inner);
+    sodium().memzero(loaded.rootKey);
+    if (loaded.pinKey) sodium().memzero(loaded.pinKey);
+  }
+
+  private async status(session: Session): Promise<Results["vault.status"]> {
+    const loaded = await this.load();
+    const unlocked = loaded !== undefined && loaded.inner !== undefined && this.deps.sessions.isUnlocked(session);
+    return {
+      stateVersion: loaded?.outer.stateVersion ?? this.seenVersion,
+      initialized: loaded !== undefined,
+      unlocked,
+      identityKey: unlocked && loaded?.inner ? identityPublicKey(loaded.inner) : null,
+    };
+  }
+
+  private async init(
+    session: Session,
+    pin: string,
+    signingKey: Uint8Array,
+    vaultSalt: Uint8Array,
+  ): Promise<Results["vault.init"]> {
+    if (await this.load()) throw new VettidError("VAULT_ALREADY_INITIALIZED", "the vault is already initialized");
+    // Only the device whose keys the vault id commits to may create the vault; its
+    // X25519 key is the one the handshake authenticated.
+    if (!isVaultIdFor(this.vaultId, { signingKey, exchangeKey: session.deviceKey }, vaultSalt)) {
+      throw new VettidError("FORBIDDEN", "only the device the vault id commits to may initialize it");
+    }
+    const now = this.deps.ports.now();
+    const dataKey = await this.deps.ports.kms.generateDataKey({ vault: this.vaultId });
+    const { record, pinKey } = await this.deps.argon2.run(session.deviceId, () =>
+      createPinRecord(pin, this.deps.argon2Params ?? DEFAULT_ARGON2ID),
+    );
+    const identity = sodium().crypto_sign_keypair();
+    sodium().memzero(identity.publicKey);
+    const outer: OuterFields = {
+      vaultId: this.vaultId,
+      stateVersion: this.seenVersion + 1,
+      pin: record,
+      attempts: { ...NO_PIN_FAILURES },
+      devices: [
+        {
+          deviceId: session.deviceId,
+          signingPublicKey: new Uint8Array(signingKey),
+          x25519PublicKey: new Uint8Array(session.deviceKey),
+          addedAt: now,
+          label: "founding device",
+        },
+      ],
+    };
+    const inner: InnerState = { items: [], identitySecretKey: identity.privateKey, recoveryVerifier: null };
+    const blob = sealState({
+      vaultId: this.vaultId,
+      rootKey: dataKey.plaintext,
+      pinKey,
+      kmsCiphertextBlob: dataKey.ciphertextBlob,
+      outer,
+      inner,
+      previousVersion: this.seenVersion,
+    });
+    const blobVersion = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), blob, null);
+    this.adopt(blob, blobVersion, dataKey.plaintext, inner, pinKey);
+    this.deps.sessions.markUnlocked(session);
+    return { stateVersion: this.stateVersion, identityKey: identityPublicKey(inner) };
+  }
+
+  /**
+   * Unlock (DESIGN.md §3.7): the attempt is counted and that write acknowledged before
+   * the PIN is derived or compared, so a crash or a kill between the two still counts
+   * it; success resets the counter with a second write.
+   */
+  private async unlock(session: Session, pin: string): Promise<Results["vault.unlock"]> {
+    const loaded = await this.requireLoaded();
+    const pending = beginPinAttempt(loaded.outer, this.deps.ports.now());
+    await this.writeOuter(loaded, pending);
+    const counted = this.loaded as Loaded;
+    const pinKey = await this.deps.argon2.run(session.deviceId, () =>
+      derivePinKey(pin, counted.outer.pin.salt, counted.outer.pin.kdf),
+    );
+    let inner: InnerState;
+    try {
+      inner = openInner(counted.sealed, counted.outer, { vaultId: this.vaultId, rootKey: counted.rootKey, pinKey });
+    } catch (err) {
+      sodium().memzero(pinKey);
+      throw err;
+    }
+    await this.writeOuter(counted, completePinAttempt(counted.outer, true));
+    const done = this.loaded as Loaded;
+    if (done.inner) wipe(done.inner);
+    if (done.pinKey) sodium().memzero(done.pinKey);
+    done.inner = inner;
+    done.pinKey = pinKey;
+    this.deps.sessions.markUnlocked(session);
+    return { stateVersion: done.outer.stateVersion };
+  }
+
+  private async changePin(session: Session, pin: string, newPin: string): Promise<Results["pin.change"]> {
+    this.unlocked(session);
+    // The current PIN is checked like an unlock (counted first), in this session.
+    await this.unlock(session, pin);
+    const loaded = this.loaded as Loaded;
+    const { record, pinKey } = await this.deps.argon2.run(session.deviceId, () =>
+      createPinRecord(newPin, this.deps.argon2Params ?? DEFAULT_ARGON2ID),
+    );
+    await this.writeAll(loaded, { ...fieldsOf(loaded.outer), pin: record }, loaded.inner as InnerState, pinKey);
+    return { stateVersion: this.stateVersion };
+  }
+
+  private async putItem(
+    session: Session,
+    name: string,
+    type: VaultItem["type"],
+    value: Uint8Array,
+  ): Promise<Results["items.put"]> {
+    const { loaded, inner } = this.unlockedLoaded(session);
+    const now = this.deps.ports.now();
+    const existing = inner.items.find((item) => item.name === name);
+    const updated: VaultItem = existing
+      ? { ...existing, type, value: new Uint8Array(value), version: existing.version + 1, updatedAt: now }
+      : { name, type, value: new Uint8Array(value), version: 1, createdAt: now, updatedAt: now };
+    const items = [...inner.items.filter((item) => item.name !== name), updated];
+    await this.writeAll(loaded, fieldsOf(loaded.outer), { ...inner, items }, loaded.pinKey as Uint8Array);
+    return { stateVersion: this.stateVersion, version: updated.version };
+  }
+
+  private getItem(session: Session, name: string): Results["items.get"] {
+    const { inner, outer } = this.unlocked(session);
+    const item = inner.items.find((candidate) => candidate.name === name);
+    if (!item) throw new VettidError("NOT_FOUND", "no item by that name");
+    return { stateVersion: outer.stateVersion, item: { ...item, value: new Uint8Array(item.value) } };
+  }
+
+  private async deleteItem(session: Session, name: string): Promise<Results["items.delete"]> {
+    const { loaded, inner } = this.unlockedLoaded(session);
+    if (!inner.items.some((item) => item.name === name)) throw new VettidError("NOT_FOUND", "no item by that name");
+    const items = inner.items.filter((item) => item.name !== name);
+    await this.writeAll(loaded, fieldsOf(loaded.outer), { ...inner, items }, loaded.pinKey as Uint8Array);
+    return { stateVersion: this.stateVersion };
+  }
+
+  private unlocked(session: Session): { inner: InnerState; outer: OuterState } {
+    const { loaded, inner } = this.unlockedLoaded(session);
+    return { inner, outer: loaded.outer };
+  }
+
+  private unlockedLoaded(session: Session): { loaded: Loaded; inner: InnerState } {
+    const loaded = this.loaded;
+    if (!loaded) throw new VettidError("VAULT_LOCKED", "unlock the vault in this session first");
+    if (!this.deps.sessions.isUnlocked(session) || !loaded.inner || !loaded.pinKey) {
+      throw new VettidError("VAULT_LOCKED", "unlock the vault in this session first");
+    }
+    return { loaded, inner: loaded.inner };
+  }
+
+  private dropInnerIfUnused(): void {
+    const loaded = this.loaded;
+    if (!loaded || this.deps.sessions.anyUnlocked(this.vaultId)) return;
+    if (loaded.inner) wipe(loaded.inner);
+    if (loaded.pinKey) sodium().memzero(loaded.pinKey);
+    loaded.inner = undefined;
+    loaded.pinKey = undefined;
+  }
+
+  private async requireLoaded(): Promise<Loaded> {
+    const loaded = await this.load();
+    if (!loaded) throw new VettidError("VAULT_NOT_INITIALIZED", "the vault is not initialized");
+    return loaded;
+  }
+
+  /**
+   * The vault's state: the cached one, or read through the blob channel and opened
+   * with a root key KMS releases to this enclave only. A blob older than one seen, or
+   * none after one was seen, is refused.
+   */
+  private async load(): Promise<Loaded | undefined> {
+    if (this.loaded) return this.loaded;
+    const object = await this.deps.ports.blobs.get(stateBlobKey(this.vaultId));
+    if (!object) {
+      if (this.seenVersion > 0)
+        throw new VettidError("STALE_STATE", "the host serves no state for a vault seen before");
+      return undefined;
+    }
+    const sealed = parseStateBlob(object.data);
+    assertNotOlder(this.seenVersion, sealed.stateVersion);
+    const rootKey = await this.deps.ports.kms.decrypt(sealed.kmsCiphertextBlob, { vault: this.vaultId });
+    const outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
+    assertNotOlder(this.seenVersion, outer.stateVersion);
+    this.seenVersion = outer.stateVersion;
+    this.loaded = { sealed, blobVersion: object.version, outer, rootKey, inner: undefined, pinKey: undefined };
+    return this.loaded;
+  }
+
+  /** Writes a new outer layer over the same inner one; the cache follows only an acknowledged write. */
+  private async writeOuter(loaded: Loaded, outer: OuterState): Promise<void> {
+    const blob = resealOuter(loaded.sealed, outer, { vaultId: this.vaultId, rootKey: loaded.rootKey });
+    const version = await this.put(loaded, blob);
+    this.adopt(blob, version, loaded.rootKey, loaded.inner, loaded.pinKey);
+  }
+
+  /** Writes both layers (an item changed, the PIN changed). */
+  private async writeAll(loaded: Loaded, fields: OuterFields, inner: InnerState, pinKey: Uint8Array): Promise<void> {
+    const blob = sealState({
+      vaultId: this.vaultId,
+      rootKey: loaded.rootKey,
+      pinKey,
+      kmsCiphertextBlob: loaded.sealed.kmsCiphertextBlob,
+      outer: { ...fields, stateVersion: loaded.outer.stateVersion + 1 },
+      inner,
+      previousVersion: loaded.outer.stateVersion,
+    });
+    const version = await this.put(loaded, blob);
+    if (loaded.pinKey && loaded.pinKey !== pinKey) sodium().memzero(loaded.pinKey);
+    this.adopt(blob, version, loaded.rootKey, inner, pinKey);
+  }
+
+  /** A conditional write on the version the state was read at; resolves with the new version. */
+  private async put(loaded: Loaded, blob: Uint8Array): Promise<string> {
+    try {
+      return await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), blob, loaded.blobVersion);
+    } catch (err) {
+      // Another writer (or a host replaying): reload before the next operation.
+      if (err instanceof VettidError && err.code === "VERSION_CONFLICT") this.evict();
+      throw err;
+    }
+  }
+
+  private adopt(
+    blob: Uint8Array,
+    blobVersion: string,
+    rootKey: Uint8Array,
+    inner: InnerState | undefined,
+    pinKey: Uint8Array | undefined,
+  ): void {
+    const sealed = parseStateBlob(blob);
+    const outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
+    this.seenVersion = outer.stateVersion;
+    this.loaded = { sealed, blobVersion, outer, rootKey, inner, pinKey };
+  }
+}
+
+function fieldsOf(outer: OuterState): OuterFields {
+  const { inner: _inner, ...fields } = outer;
+  return fields;
+}
+
+function identityPublicKey(inner: InnerState): Uint8Array {
+  return sodium().crypto_sign_ed25519_sk_to_pk(inner.identitySecretKey);
+}
