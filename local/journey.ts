@@ -1,19 +1,18 @@
-import { createHash } from "node:crypto";
+import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { JWK } from "jose";
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../client/device";
+import { VaultClient } from "../client/vault";
 import { sodiumReady } from "../lib/crypto";
 import type { EnrollmentResponse } from "../lib/edge";
-import { deriveSessionKeys, SealedChannel } from "../lib/envelope";
 import { isVettidError } from "../lib/errors";
 import { type Transport, unixSocketTransport } from "../lib/frame-link";
-import { verifyManifest } from "../lib/manifest";
+import { type Manifest, verifyManifest } from "../lib/manifest";
 import { formatCreds } from "../lib/nats-auth";
 import { ProxyClient } from "../lib/proxy-client";
 import { vaultRequestSubject } from "../lib/subjects";
-import type { StatePutAnswer } from "./enclave-echo";
 import type { Progress } from "./launcher/progress";
 import { LOCAL_HOST_ID } from "./launcher/proxy";
 import type { Topology } from "./launcher/topology";
@@ -27,6 +26,41 @@ async function connectDevice(servers: string[], jwt: string, keys: DeviceKeys, i
     name: "journey-device",
     reconnect: false,
   });
+}
+
+/** The journey's PIN (dev only). */
+const JOURNEY_PIN = "482915";
+
+const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString("hex");
+
+/** The reference device client for an enrolled device, over its own NATS connection. */
+function vaultClient(
+  enrollment: EnrollmentResponse,
+  keys: DeviceKeys,
+  connection: NatsConnection,
+  trust: { trustedRoots: string[]; manifest: Manifest },
+): VaultClient {
+  return new VaultClient({
+    vaultId: enrollment.vaultId,
+    deviceId: enrollment.deviceId,
+    deviceKey: {
+      publicKey: Buffer.from(keys.exchange.publicKey, "base64url"),
+      privateKey: Buffer.from(keys.exchange.privateKey, "base64url"),
+    },
+    transport: async (data, timeout) => (await connection.request(enrollment.subjects.request, data, { timeout })).data,
+    attestation: trust,
+    memory: { stateVersion: 0 },
+  });
+}
+
+async function expectCode(attempt: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await attempt;
+  } catch (err) {
+    if (isVettidError(err, code as never)) return;
+    throw err;
+  }
+  throw new Error(`expected ${code}`);
 }
 
 interface ProxyHealth {
@@ -100,16 +134,15 @@ async function refusedUnlistedEnclave(topology: Topology): Promise<void> {
 }
 
 /**
- * The device journey over what exists so far: an operator invites, a new device
- * generates its keys and enrolls over REST, connects to NATS with the minted
- * credentials and talks E2E-sealed, through the vsock proxy, to the attested enclave
- * stand-in (local/enclave-echo.ts) on its own vault subject (a replay is refused);
- * the enclave seals state with a KMS data key it alone can open — KMS reached over TLS
- * verified on the enclave side, through the proxy's byte tunnel — and writes it as a
- * blob (a stale write fails); the proxy refuses an enclave the manifest does not
- * list; the device is refused another vault's subject by the server, refreshes its
- * credentials with a signed request, and cannot reuse the invitation. The vault
- * runtime replaces the enclave stand-in when it lands.
+ * The device journey: an operator invites, a new device generates its keys and
+ * enrolls over REST (the vault id commits to its keys), cannot be followed by a second
+ * device on the same code, verifies the served manifest; the proxy refuses an enclave
+ * the manifest does not list. The device connects to NATS with its minted JWT, attests
+ * the vault runtime and opens a hybrid session, initializes its vault (KMS over TLS
+ * verified inside the enclave side), stores, reads and lists items, has a challenge
+ * signed and verifies it, locks, gets a wrong PIN counted, unlocks; the sealed blob
+ * holds no item in clear; a second person's vault is isolated; the device is refused
+ * another vault's subject by the server and refreshes its credentials.
  */
 export async function runJourney(topology: Topology, progress: Progress): Promise<void> {
   const { endpoints } = topology;
@@ -148,87 +181,152 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
   let nc: NatsConnection | undefined;
   const scratch = mkdtempSync(join(endpoints.stateDir, "journey-"));
   try {
-    await progress.step("GET /v1/pcr-manifest serves the signed dev manifest the proxy verifies against", async () => {
-      const response = await fetch(`${endpoints.rest}/v1/pcr-manifest`);
-      const served = await response.text();
-      if (response.status !== 200) throw new Error(`status ${response.status}`);
-      if (served.trim() !== topology.attestation.manifestText.trim()) throw new Error("a different manifest is served");
-      const key = JSON.parse(readFileSync(endpoints.manifestKey, "utf8")) as JWK;
-      await verifyManifest(served, { publicKey: key });
-    });
+    const manifest = await progress.step(
+      "GET /v1/pcr-manifest serves the signed dev manifest; the device verifies it with the manifest key",
+      async () => {
+        const response = await fetch(`${endpoints.rest}/v1/pcr-manifest`);
+        const served = await response.text();
+        if (response.status !== 200) throw new Error(`status ${response.status}`);
+        if (served.trim() !== topology.attestation.manifestText.trim())
+          throw new Error("a different manifest is served");
+        const key = JSON.parse(readFileSync(endpoints.manifestKey, "utf8")) as JWK;
+        return verifyManifest(served, { publicKey: key });
+      },
+    );
+    const devRoot = readFileSync(endpoints.devRoot, "utf8");
 
     await progress.step("the proxy refuses an enclave whose PCRs are not in the manifest (connection closed)", () =>
       refusedUnlistedEnclave(topology),
     );
 
-    // Stand-in for the attested device↔enclave handshake (it arrives with the vault runtime).
-    const s = await sodiumReady();
-    const context = {
-      vaultId: enrollment.vaultId,
-      deviceId: enrollment.deviceId,
-      sessionId: s.to_hex(s.randombytes_buf(16)),
-    };
-    const deviceKx = s.crypto_kx_keypair();
-    const enclavePublicKey = await topology.enclave.acceptSession(context, deviceKx.publicKey);
-    const sealer = new SealedChannel({
-      role: "device",
-      context,
-      keys: deriveSessionKeys("device", deviceKx, enclavePublicKey, context.sessionId),
-    });
-
     const connection = await progress.step("device connects to NATS with its minted user JWT", () =>
       connectDevice(enrollment.nats.servers, enrollment.nats.jwt, keys, enrollment.subjects.inboxPrefix),
     );
     nc = connection;
+    const vault = vaultClient(enrollment, keys, connection, { trustedRoots: [devRoot], manifest });
+    const s = await sodiumReady();
     const canary = `canary-${s.to_hex(s.randombytes_buf(8))}`;
-    const request = sealer.seal("echo", s.from_string(canary));
-    await progress.step("sealed echo via NATS → proxy → attested enclave stand-in and back", async () => {
-      const reply = await connection.request(enrollment.subjects.request, request.envelope, { timeout: 5_000 });
-      const opened = sealer.openAnswer(reply.data, request.pending);
-      if (s.to_string(opened.plaintext) !== canary) throw new Error("echo mismatch");
-      if (Buffer.from(request.envelope).includes(Buffer.from(canary))) throw new Error("plaintext visible on the wire");
+
+    const status = await progress.step(
+      "device attests the enclave (fresh nonce, chain to the dev root, PCRs in the signed manifest, handshake keys in user_data) and opens a hybrid X25519 + ML-KEM-768 session",
+      () => vault.call("vault.status", { op: "vault.status" }),
+    );
+    if (status.initialized) throw new Error("a new vault is already initialized");
+    progress.info(
+      `attested module ${vault.attestation?.moduleId}; PCR0 ${hex(vault.attestation?.pcrs[0]).slice(0, 16)}…`,
+    );
+
+    const init = await progress.step(
+      "vault.init: the enclave checks the vault id commits to this device's keys, gets a root key from KMS with an attested Recipient, seals both layers",
+      () =>
+        vault.call("vault.init", {
+          op: "vault.init",
+          pin: JOURNEY_PIN,
+          signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
+          vaultSalt: Buffer.from(enrollment.vaultSalt ?? "", "base64url"),
+        }),
+    );
+    progress.info(`identity key ${hex(init.identityKey)}; state version ${init.stateVersion}`);
+    const kmsPeer = topology.runtime.kmsVerified.at(-1);
+    if (kmsPeer?.servername !== topology.kms.endpointName)
+      throw new Error("no KMS TLS connection was verified on the enclave side");
+    progress.info(
+      `KMS connection verified inside the enclave side: ${kmsPeer.protocol} to ${kmsPeer.servername}, certificate issued by ${kmsPeer.issuer} (the measured configuration's only root); the proxy forwarded bytes only`,
+    );
+
+    await progress.step("items.put / items.get / items.list, sealed end to end", async () => {
+      await vault.call("items.put", { op: "items.put", name: "bank", type: "login", value: Buffer.from(canary) });
+      await vault.call("items.put", { op: "items.put", name: "wifi", type: "secret", value: Buffer.from("guest123") });
+      const got = await vault.call("items.get", { op: "items.get", name: "bank" });
+      if (Buffer.from(got.item.value).toString() !== canary) throw new Error("items.get returned another value");
+      const list = await vault.call("items.list", { op: "items.list" });
+      if (
+        list.items
+          .map((i) => i.name)
+          .sort()
+          .join(",") !== "bank,wifi"
+      )
+        throw new Error("items.list is wrong");
     });
-    await progress.step("replayed request is refused by the enclave", async () => {
-      const reply = await connection.request(enrollment.subjects.request, request.envelope, { timeout: 5_000 });
-      const answer = new TextDecoder().decode(reply.data);
-      if (answer !== "ENVELOPE_REPLAYED") throw new Error(`expected ENVELOPE_REPLAYED, got ${answer.slice(0, 40)}`);
-    });
-    const state = s.from_string(`vault state ${canary}`);
-    const stored = await progress.step(
-      "enclave seals state with a KMS data key (GenerateDataKey + Recipient over TLS through the proxy's tunnel; CMS opened inside)",
+
+    await progress.step(
+      "identity.sign: a challenge signed by the vault's Ed25519 key, verified with node:crypto",
       async () => {
-        const put = sealer.seal("state.put", state);
-        const reply = await connection.request(enrollment.subjects.request, put.envelope, { timeout: 10_000 });
-        const answer = JSON.parse(s.to_string(sealer.openAnswer(reply.data, put.pending).plaintext)) as StatePutAnswer;
-        const dataKey = topology.enclave.openedDataKeys.at(-1);
-        if (dataKey?.length !== 32) throw new Error("the enclave opened no 32-byte data key");
-        const kmsPeer = topology.enclave.verifiedKmsPeers.at(-1);
-        if (kmsPeer?.servername !== topology.enclave.config.kms.endpointName) {
-          throw new Error("no KMS TLS connection was verified on the enclave side");
-        }
-        if (topology.enclave.crossedTheLink(dataKey)) throw new Error("the data key crossed the proxy socket");
-        if (topology.enclave.crossedTheLink(state)) throw new Error("the state plaintext crossed the proxy socket");
-        const object = topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.get(answer.key);
-        if (!object) throw new Error(`no object ${answer.key} in the sealed-state bucket`);
-        if (object.data.includes(Buffer.from(state)) || object.data.includes(Buffer.from(dataKey)))
-          throw new Error("the stored blob holds plaintext");
-        return answer;
+        const challenge = s.randombytes_buf(32);
+        const signed = await vault.call("identity.sign", { op: "identity.sign", challenge });
+        const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(signed.identityKey)]);
+        const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+        if (!verifySignature(null, challenge, key, signed.signature)) throw new Error("the signature does not verify");
       },
     );
-    const kmsPeer = topology.enclave.verifiedKmsPeers.at(-1);
-    progress.info(
-      `KMS connection verified inside the enclave side: ${kmsPeer?.protocol} to ${kmsPeer?.servername}, certificate issued by ${kmsPeer?.issuer} (the measured configuration's only root); the proxy forwarded bytes only`,
-    );
-    progress.info(`sealed blob ${stored.key} (${stored.bytes} bytes, version ${stored.version}) under ${stored.keyId}`);
-    await progress.step("a stale conditional write of the sealed blob fails (VERSION_CONFLICT)", async () => {
-      try {
-        await topology.enclave.client.blob.put(stored.key, new Uint8Array([1, 2, 3]), null);
-      } catch (err) {
-        if (isVettidError(err, "VERSION_CONFLICT")) return;
-        throw err;
-      }
-      throw new Error("the stale write was accepted");
+
+    await progress.step("vault.lock, then items.get is refused (VAULT_LOCKED)", async () => {
+      await vault.call("vault.lock", { op: "vault.lock" });
+      await expectCode(vault.call("items.get", { op: "items.get", name: "bank" }), "VAULT_LOCKED");
     });
+
+    await progress.step(
+      "a wrong PIN is refused and counted in the sealed state before the check (PIN_INCORRECT)",
+      async () => {
+        const before = vault.known.stateVersion;
+        await expectCode(vault.call("vault.unlock", { op: "vault.unlock", pin: "000000" }), "PIN_INCORRECT");
+        if (vault.known.stateVersion <= before) throw new Error("the failed attempt was not written");
+      },
+    );
+
+    await progress.step(
+      "vault.unlock with the PIN (Argon2id inside the enclave), and the item reads again",
+      async () => {
+        await vault.call("vault.unlock", { op: "vault.unlock", pin: JOURNEY_PIN });
+        const got = await vault.call("items.get", { op: "items.get", name: "bank" });
+        if (Buffer.from(got.item.value).toString() !== canary) throw new Error("items.get returned another value");
+      },
+    );
+
+    await progress.step("the sealed-state blob holds no item in clear", async () => {
+      const objects = [...(topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.values() ?? [])];
+      if (objects.length === 0) throw new Error("no sealed state was written");
+      for (const object of objects) {
+        if (Buffer.from(object.data).includes(Buffer.from(canary))) throw new Error("a blob holds the item in clear");
+      }
+    });
+
+    await progress.step(
+      "a second person's vault is isolated: their device is refused on the first vault's subject",
+      async () => {
+        const second = await operator.createInvitation({ note: "npm start journey, second person" });
+        const otherKeys = generateDeviceKeys();
+        const other = await device.enroll(second.code, otherKeys, "second person");
+        if (other.vaultId === enrollment.vaultId) throw new Error("the second person got the same vault");
+        const otherConnection = await connectDevice(
+          other.nats.servers,
+          other.nats.jwt,
+          otherKeys,
+          other.subjects.inboxPrefix,
+        );
+        try {
+          const otherVault = vaultClient(other, otherKeys, otherConnection, { trustedRoots: [devRoot], manifest });
+          await otherVault.call("vault.init", {
+            op: "vault.init",
+            pin: "731904",
+            signingKey: Buffer.from(otherKeys.signing.publicKey, "base64url"),
+            vaultSalt: Buffer.from(other.vaultSalt ?? "", "base64url"),
+          });
+          await expectCode(otherVault.call("items.get", { op: "items.get", name: "bank" }), "NOT_FOUND");
+          // The second device aims at the first vault's subject: NATS refuses it (its JWT
+          // names only its own vault), so it never even learns whether that vault exists.
+          const probe = await otherConnection
+            .request(vaultRequestSubject(enrollment.vaultId, other.deviceId), new Uint8Array([1]), { timeout: 2_000 })
+            .then(
+              () => "answered",
+              (err: Error) => err.name,
+            );
+          if (probe === "answered") throw new Error("the second device reached the first vault");
+        } finally {
+          await otherConnection.close().catch(() => undefined);
+        }
+      },
+    );
     await progress.step("publishing to another vault's subject is a permissions violation", async () => {
       const violation = new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("no permissions violation reported")), 5_000);

@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   const stateDir = resolve(values["state-dir"] ?? ".vettid/local");
   progress.info("starting the local topology (emulators and dev keys: never for production)");
   progress.info(
-    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, enclave stand-in (dev echo until the vault runtime lands)",
+    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, the vault runtime (its own process)",
   );
 
   let topology: Topology | undefined;

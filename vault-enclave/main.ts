@@ -2,22 +2,20 @@
  * Entry point of the vault runtime inside the Nitro Enclave (the bundle `npm run
  * build:enclave` produces and the enclave image runs).
  *
- * The runtime itself — attestation answers, E2E sessions, vault operations over the
- * proxy channels — arrives in a later change. Today this entry point validates its
- * configuration, states what the runtime will serve, checks its environment (the NSM
- * and the proxy link, ./environment.ts), and exits with EX_UNAVAILABLE (69) so nothing
- * mistakes it for a serving vault. Its bundle already goes through the
- * deterministic build and the enclave image recipe (ami/).
+ * It validates its configuration (the environment and the measured configuration of
+ * the image), states what it serves, checks its environment (the NSM and the proxy
+ * link, ./environment.ts) and then runs the vault runtime (./runtime/start.ts) until
+ * SIGTERM. Outside an enclave the check fails ("no /dev/nsm") and it exits with
+ * EX_UNAVAILABLE (69), opening nothing.
  */
-import type { Nsm } from "../lib/attestation";
 import { ConfigError, loadConfigOrExit, settings } from "../lib/config";
+import { sodiumReady } from "../lib/crypto";
 import { CHANNELS } from "../lib/frames";
-import type { ProxyClient } from "../lib/proxy-client";
 import * as z from "../lib/zod";
-import { kmsTrustRoots, loadMeasuredConfig, MEASURED_CONFIG_PATH, type MeasuredConfig } from "./config";
+import { loadMeasuredConfig, MEASURED_CONFIG_PATH, type MeasuredConfig } from "./config";
 import { checkEnvironment, proxyTransport } from "./environment";
-import { SealingKms } from "./kms";
 import { createDeviceNsm } from "./nsm";
+import { startRuntime } from "./runtime/start";
 
 /** Configuration of the runtime (set in the enclave image; the host cannot change it). */
 export const RuntimeConfigSchema = z.object({
@@ -55,24 +53,20 @@ export const PLANNED_SERVICE: Readonly<Record<(typeof CHANNELS)[number], string>
   health: "liveness pings",
 };
 
-/**
- * The runtime's KMS client, from its measured configuration: KMS over TLS through the
- * proxy's tunnel, trusting only the configuration's roots, with the NSM's Recipient.
- */
-export function createRuntimeKms(config: MeasuredConfig, proxy: ProxyClient, nsm: Pick<Nsm, "attest">): SealingKms {
-  return new SealingKms({
-    region: config.kms.region,
-    endpointName: config.kms.endpointName,
-    keyArn: config.kms.keyArn,
-    trustRoots: kmsTrustRoots(config),
-    openTunnel: () => proxy.tunnel.open("kms"),
-    credentials: () => proxy.awsCredentials(),
-    nsm,
-  });
-}
-
 /** Validates `source` and describes what the runtime will serve, one line per channel. */
 export function describeRuntime(source: Record<string, string | undefined>): string[] {
+  return loadRuntime(source).lines;
+}
+
+/**
+ * Validates the environment and the measured configuration (exit 78 with one line
+ * when wrong) and describes what the runtime serves.
+ */
+export function loadRuntime(source: Record<string, string | undefined>): {
+  config: RuntimeConfig;
+  measured: MeasuredConfig;
+  lines: string[];
+} {
   const config = loadConfigOrExit(RuntimeConfigSchema, source);
   if (config.VETTID_PROXY_TRANSPORT === "unix" && config.VETTID_PROXY_SOCKET === undefined) {
     process.stderr.write(
@@ -100,21 +94,39 @@ export function describeRuntime(source: Record<string, string | undefined>): str
     config.VETTID_PROXY_TRANSPORT === "vsock"
       ? `vsock port ${config.VETTID_PROXY_PORT} of the parent instance`
       : `unix socket ${config.VETTID_PROXY_SOCKET}`;
-  return [
+  const lines = [
     `vault runtime (${config.VETTID_ENV}): configuration valid; proxy at ${where}`,
     `  sealing key ${measured.kms.keyArn} via ${measured.kms.endpointName} (${measured.trustRoots === "public" ? "public roots" : "dev CA, dev only"})`,
     ...CHANNELS.map((c) => `  will serve ${c}: ${PLANNED_SERVICE[c]}`),
-    "not serving yet: the vault runtime is not implemented in this build",
   ];
+  return { config, measured, lines };
+}
+
+/** Runs the runtime as the enclave image's entry point. */
+async function main(): Promise<void> {
+  const { config, measured, lines } = loadRuntime(process.env);
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  // Loads the NSM binding and the proxy transport as the image carries them, and says
+  // whether this is an enclave: outside one, "no /dev/nsm" for both, and nothing opened.
+  const nsm = createDeviceNsm();
+  const transport = proxyTransport(config);
+  const environment = await checkEnvironment({ nsm, transport });
+  for (const line of environment.lines) process.stderr.write(`environment: ${line}\n`);
+  if (!environment.ok) {
+    process.stderr.write("not serving: the NSM or the proxy link is missing\n");
+    process.exit(EX_UNAVAILABLE);
+  }
+  await sodiumReady();
+  const running = await startRuntime({ measured, nsm, transport });
+  process.stderr.write("serving\n");
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
 }
 
 if (require.main === module) {
-  for (const line of describeRuntime(process.env)) process.stderr.write(`${line}\n`);
-  // Loads the NSM binding and the proxy transport as the image carries them, and says
-  // whether this is an enclave: outside one, "no /dev/nsm" for both, and nothing opened.
-  const config = loadConfigOrExit(RuntimeConfigSchema, process.env);
-  void checkEnvironment({ nsm: createDeviceNsm(), transport: proxyTransport(config) }).then(({ lines }) => {
-    for (const line of lines) process.stderr.write(`environment: ${line}\n`);
-    process.exit(EX_UNAVAILABLE);
+  main().catch((err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
   });
 }

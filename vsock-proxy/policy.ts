@@ -8,29 +8,36 @@ import { parseSubject } from "../lib/subjects";
  */
 export interface ServedVaults {
   serves(vaultId: string): boolean;
+  /** The vault ids served, for the enclave's `ready` message; `"all"` for {@link allVaults}. */
+  list(): readonly string[] | "all";
 }
 
 /** A fixed set of vault ids, from configuration. */
 export function staticServedVaults(vaultIds: Iterable<string>): ServedVaults {
   const set = new Set(vaultIds);
-  return { serves: (vaultId) => set.has(vaultId) };
+  return { serves: (vaultId) => set.has(vaultId), list: () => [...set] };
 }
 
 /**
  * Every vault: for the local topology, where one host serves all vaults and the
  * NATS server's permissions are the fence. Never the production default.
  */
-export const allVaults: ServedVaults = { serves: () => true };
+export const allVaults: ServedVaults = { serves: () => true, list: () => "all" };
 
 /** The one wildcard form the enclave may subscribe to: every device's requests to one vault. */
 const REQUEST_WILDCARD = /^vettid\.v1\.vault\.([A-Za-z0-9_-]{1,64})\.req\.\*$/;
 
+/** Every vault's requests: only where the host serves every vault (local / dev). */
+export const ALL_VAULTS_REQUEST_WILDCARD = "vettid.v1.vault.*.req.*";
+
 /**
  * The enclave may subscribe to the requests of a vault it serves: the concrete
- * `vettid.v1.vault.<vault>.req.<device>` or the wildcard `….req.*`. Nothing else
+ * `vettid.v1.vault.<vault>.req.<device>` or the wildcard `….req.*`; where the host
+ * serves every vault (local / dev), {@link ALL_VAULTS_REQUEST_WILDCARD}. Nothing else
  * (no `>`, no inboxes, no other prefixes).
  */
 export function maySubscribe(subject: string, served: ServedVaults): boolean {
+  if (subject === ALL_VAULTS_REQUEST_WILDCARD) return served.list() === "all";
   const wildcard = REQUEST_WILDCARD.exec(subject);
   if (wildcard) return served.serves(wildcard[1] as string);
   const parsed = parseSubject(subject);

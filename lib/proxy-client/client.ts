@@ -77,6 +77,7 @@ export class ProxyClient {
   private reconnectCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private readyWaiters: { resolve: () => void; reject: (err: VettidError) => void }[] = [];
+  private servedVaults: readonly string[] | "all" | undefined;
 
   constructor(options: ProxyClientOptions) {
     this.options = options;
@@ -91,6 +92,15 @@ export class ProxyClient {
   /** Current state. */
   get currentState(): ClientState {
     return this.state;
+  }
+
+  /**
+   * The vaults the host says it serves (its `ready` message): ids, `"all"` (local /
+   * dev), or `undefined` before the first `ready`. The host decides availability only:
+   * which devices may open a vault is decided inside the enclave.
+   */
+  get served(): readonly string[] | "all" | undefined {
+    return this.servedVaults;
   }
 
   /** How many times the link was re-established after the first time. */
@@ -225,7 +235,10 @@ export class ProxyClient {
         counters: this.counters,
         onRequest: (frame) => this.onRequest(frame),
         onMessage: (frame) => {
-          if (frame.channel === "control" && frame.type === CONTROL_OPS.ready) markReady?.();
+          if (frame.channel === "control" && frame.type === CONTROL_OPS.ready) {
+            this.servedVaults = readServed(frame.body);
+            markReady?.();
+          }
           else if (frame.channel === "nats" && frame.type === NATS_OPS.message) this.nats.deliver(frame.body);
         },
         onClose: () => this.onLinkClosed(link as FrameLink),
@@ -295,4 +308,17 @@ export class ProxyClient {
     }
     throw new VettidError("BAD_REQUEST", `unsupported request ${frame.channel}.${frame.type}`);
   }
+}
+
+/** Longest list of served vaults in a `ready` message (a host serves a few hundred vaults at most). */
+const MAX_SERVED_VAULTS = 100_000;
+const VAULT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The `vaults` of a `ready` body: a list of ids, `"all"`, or (absent, malformed) none. */
+function readServed(body: FrameValue): readonly string[] | "all" {
+  if (typeof body !== "object" || body === null || Array.isArray(body) || body instanceof Uint8Array) return [];
+  const vaults = (body as Record<string, FrameValue>).vaults;
+  if (vaults === "all") return "all";
+  if (!Array.isArray(vaults) || vaults.length > MAX_SERVED_VAULTS) return [];
+  return vaults.filter((id): id is string => typeof id === "string" && VAULT_ID.test(id));
 }

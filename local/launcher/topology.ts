@@ -3,7 +3,6 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertDevOnly } from "../../lib/config";
 import { LOCAL_AWS_REGION } from "../aws/dynamodb";
-import { type EnclaveEcho, startEnclaveEcho } from "../enclave-echo";
 import type { SimulatedNsm } from "../nsm-sim";
 import { type DevAttestation, prepareDevAttestation } from "./attestation";
 import { type LocalEdge, startLocalEdge } from "./edge";
@@ -12,6 +11,7 @@ import { writeMeasuredConfig } from "./measured-config";
 import { type OperatorNats, startOperatorNats } from "./nats";
 import type { Progress } from "./progress";
 import { type LocalProxy, startLocalProxy } from "./proxy";
+import { type LocalRuntime, startLocalRuntime } from "./runtime";
 import { type LocalSealedState, startSealedState } from "./sealed-state";
 
 /** What `npm start -- --serve` publishes in `.vettid/local/endpoints.json`. */
@@ -55,7 +55,7 @@ export interface Endpoints {
   /** Creds of the system user that pushes claim updates (dev keys). */
   natsSystemCreds: string;
   /** The launcher's pid and its children's, so a caller can check they all stop. */
-  pids: { launcher: number; nats?: number; proxy?: number };
+  pids: { launcher: number; nats?: number; proxy?: number; runtime?: number };
   [extra: string]: unknown;
 }
 
@@ -70,8 +70,8 @@ export interface Topology {
   sealedState: LocalSealedState;
   kms: LocalKms;
   proxy: LocalProxy;
-  /** The dev stand-in for the vault runtime, attested and connected through the proxy. */
-  enclave: EnclaveEcho;
+  /** The vault runtime (its own process, simulated NSM), attested and connected through the proxy. */
+  runtime: LocalRuntime;
   /** Stops every child process and server, in reverse start order. */
   stop(): Promise<void>;
 }
@@ -167,11 +167,18 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       trustRoots: { devCaPem: kms.caPem },
       manifestKey: attestation.manifestKey.publicKey as Record<string, unknown> & { kty: string },
     });
-    const enclave = await progress.step(
-      "enclave stand-in (dev echo until the vault runtime lands) attests through the proxy with the simulated NSM",
-      () => startEnclaveEcho({ socket: proxy.socket, nsm, measuredConfigFile: enclaveConfig, tap: true }),
+    const runtime = await progress.step(
+      "vault runtime (its own process, simulated NSM, measured configuration) attests through the proxy",
+      () =>
+        startLocalRuntime({
+          dir: stateDir,
+          socket: proxy.socket,
+          measuredConfigFile: enclaveConfig,
+          devCaDir: join(stateDir, "attestation"),
+        }),
     );
-    stops.push(() => enclave.close());
+    stops.push(() => runtime.stop());
+    progress.info(`vault runtime pid ${runtime.pid}; log ${runtime.log}`);
 
     const endpoints: Endpoints = {
       rest: edge.rest.url,
@@ -201,10 +208,11 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
         launcher: process.pid,
         ...(nats.server.pid ? { nats: nats.server.pid } : {}),
         ...(proxy.pid ? { proxy: proxy.pid } : {}),
+        ...(runtime.pid ? { runtime: runtime.pid } : {}),
       },
     };
     writeFileSync(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-    return { endpoints, nats, edge, attestation, nsm, sealedState, kms, proxy, enclave, stop };
+    return { endpoints, nats, edge, attestation, nsm, sealedState, kms, proxy, runtime, stop };
   } catch (err) {
     await stop();
     throw err;

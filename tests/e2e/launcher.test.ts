@@ -141,7 +141,7 @@ describe("the local launcher, as a new user drives it", () => {
       expect(reuse.stderr.trim().split("\n")).toHaveLength(1);
       expect(reuse.stderr).toContain("INVITATION_USED");
       expect(usage.code).toBe(2);
-      // Assess the enclave side: the proxy serves the attested enclave stand-in; the edge serves the dev manifest
+      // Assess the enclave side: the proxy serves the attested vault runtime; the edge serves the dev manifest
       expect(proxyHealth.status).toBe(200);
       expect(proxyReport.status).toBe("ok");
       expect(proxyReport.enclaves.attested).toBe(1);
@@ -152,7 +152,7 @@ describe("the local launcher, as a new user drives it", () => {
       expect(String(endpoints.stateDir)).toBe(stateDir);
 
       // Act: stop it
-      const pids = endpoints.pids as { launcher: number; nats: number; proxy: number };
+      const pids = endpoints.pids as { launcher: number; nats: number; proxy: number; runtime: number };
       const ports = ["rest", "nats", "dynamodb", "secretsManager", "kms", "s3", "proxyHealth"].map((k) =>
         Number(new URL(String(endpoints[k])).port),
       );
@@ -164,6 +164,7 @@ describe("the local launcher, as a new user drives it", () => {
       expect(alive(pids.launcher)).toBe(false);
       expect(alive(pids.nats)).toBe(false);
       expect(alive(pids.proxy)).toBe(false);
+      expect(alive(pids.runtime)).toBe(false);
       expect(existsSync(String(endpoints.proxySocket))).toBe(false);
       for (const port of ports) expect(await portOpen(port)).toBe(false);
       expect(existsSync(endpointsPath)).toBe(false);
@@ -179,8 +180,12 @@ describe("the local launcher, as a new user drives it", () => {
     expect(result.out).toContain("journey passed");
     expect(result.out).toContain("permissions violation");
     expect(result.out).toContain("✓ the proxy refuses an enclave whose PCRs are not in the manifest");
-    expect(result.out).toContain("✓ enclave seals state with a KMS data key");
-    expect(result.out).toContain("✓ a stale conditional write of the sealed blob fails");
+    expect(result.out).toContain("✓ device attests the enclave");
+    expect(result.out).toContain("✓ vault.init");
+    expect(result.out).toContain("KMS connection verified inside the enclave side: TLSv1");
+    expect(result.out).toContain("✓ identity.sign");
+    expect(result.out).toContain("✓ a wrong PIN is refused and counted");
+    expect(result.out).toContain("✓ a second person's vault is isolated");
     expect(result.code).toBe(0);
   });
 

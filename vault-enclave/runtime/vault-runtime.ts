@@ -2,6 +2,10 @@ import { type ErrorCode, isVettidError, VettidError } from "../../lib/errors";
 import { readHandshakeRequest } from "../../lib/handshake";
 import type { ProxyNatsMessage } from "../../lib/proxy-client";
 import { parseSubject, vaultRequestWildcard } from "../../lib/subjects";
+
+/** Every vault's request subject (the proxy allows it only where the host serves every vault). */
+const ALL_VAULTS_REQUEST_WILDCARD = "vettid.v1.vault.*.req.*";
+
 import {
   type DeviceMessage,
   type EnclaveMessage,
@@ -52,6 +56,7 @@ export class VaultRuntime {
   private readonly sessions: Sessions;
   private readonly slots = new Map<string, VaultSlot>();
   private readonly subscriptions = new Map<string, { unsubscribe(): Promise<void> }>();
+  private servingAll = false;
   private readonly mutex = new KeyedMutex();
   private readonly argon2 = new KeyedSemaphore(MAX_CONCURRENT_ARGON2, MAX_QUEUED_PER_DEVICE);
   private readonly attestations = new Map<string, { windowStart: number; count: number }>();
@@ -75,10 +80,28 @@ export class VaultRuntime {
     this.subscriptions.set(vaultId, subscription);
   }
 
+  /**
+   * Serves what the host says it serves (lib/proxy-client `served`): each listed
+   * vault, or every vault where the host serves all (local / dev).
+   */
+  async serveAs(served: readonly string[] | "all"): Promise<void> {
+    if (served === "all") {
+      if (this.servingAll) return;
+      const subscription = await this.options.ports.nats.subscribe(ALL_VAULTS_REQUEST_WILDCARD, (message) => {
+        void this.onMessage(message);
+      });
+      this.subscriptions.set("*", subscription);
+      this.servingAll = true;
+      return;
+    }
+    for (const vaultId of served) await this.serve(vaultId);
+  }
+
   /** Stops serving every vault and drops their keys. */
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions.values()].map((s) => s.unsubscribe().catch(() => undefined)));
     this.subscriptions.clear();
+    this.servingAll = false;
     for (const slot of this.slots.values()) slot.evict();
     this.slots.clear();
   }
@@ -86,7 +109,7 @@ export class VaultRuntime {
   /** Handles one request; never throws (a failure is answered or, for a malformed message, logged). */
   async onMessage(message: ProxyNatsMessage): Promise<void> {
     const subject = parseSubject(message.subject);
-    if (subject?.kind !== "request" || !this.subscriptions.has(subject.vaultId)) return;
+    if (subject?.kind !== "request" || !(this.servingAll || this.subscriptions.has(subject.vaultId))) return;
     const { vaultId, deviceId } = subject;
     let answer: EnclaveMessage;
     try {

@@ -72,7 +72,7 @@ describe("enclave runtime bundle", () => {
     // Assess
     expect(ok.status).toBe(69);
     expect(ok.stderr).toContain("configuration valid");
-    expect(ok.stderr).toContain("not serving yet");
+    expect(ok.stderr).toContain("not serving: the NSM or the proxy link is missing");
     expect(ok.stderr).toContain("via kms.eu-central-1.amazonaws.com (public roots)");
     expect(otherEnvironment.status).toBe(78);
     expect(otherEnvironment.stderr).toContain("measured configuration is for dev, not local");

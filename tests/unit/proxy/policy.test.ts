@@ -1,6 +1,13 @@
 import { backoffDelay } from "../../../lib/proxy-client";
 import { blobKey, parseBlobKey } from "../../../lib/proxy-protocol";
-import { mayPublishEvent, maySubscribe, mayUseBlob, staticServedVaults } from "../../../vsock-proxy/policy";
+import {
+  ALL_VAULTS_REQUEST_WILDCARD,
+  allVaults,
+  mayPublishEvent,
+  maySubscribe,
+  mayUseBlob,
+  staticServedVaults,
+} from "../../../vsock-proxy/policy";
 import { TokenBucket } from "../../../vsock-proxy/rate-limit";
 import { ReplyGrants } from "../../../vsock-proxy/reply-grants";
 
@@ -27,6 +34,16 @@ describe("proxy policy", () => {
     ["vettid.v1.vault.v1.req.dev-1", false],
   ])("publish event %s → %s", (subject, expected) => {
     expect(mayPublishEvent(subject, served)).toBe(expected);
+  });
+
+  it("lets the enclave subscribe to every vault's requests only where the host serves every vault", () => {
+    // Assess
+    expect(maySubscribe(ALL_VAULTS_REQUEST_WILDCARD, allVaults)).toBe(true);
+    expect(maySubscribe(ALL_VAULTS_REQUEST_WILDCARD, staticServedVaults(["v1"]))).toBe(false);
+    expect(maySubscribe("vettid.v1.vault.*.req.>", allVaults)).toBe(false);
+    expect(maySubscribe("vettid.v1.>", allVaults)).toBe(false);
+    expect(staticServedVaults(["v1", "v2"]).list()).toEqual(["v1", "v2"]);
+    expect(allVaults.list()).toBe("all");
   });
 
   it("confines blobs to served vaults and safe names", () => {

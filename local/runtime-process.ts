@@ -1,0 +1,59 @@
+/**
+ * DEV ONLY — runs the vault runtime (vault-enclave/runtime) as its own process, as the
+ * enclave image does, but with the simulated NSM (local/nsm-sim, the launcher's dev
+ * CA) and the proxy's Unix socket instead of /dev/nsm and vsock. Everything else is
+ * the production code path: the measured configuration from a file, KMS over TLS
+ * through the proxy's tunnel, sealed state through the blob channel.
+ *
+ * Environment: VETTID_ENV (local|dev), VETTID_RUNTIME_CONFIG (the measured
+ * configuration), VETTID_PROXY_SOCKET, VETTID_DEV_CA_DIR (the dev attestation CA).
+ * Prints one JSON line per event on stdout: `{"event":"ready"}` once serving,
+ * `{"event":"kms-verified", servername, issuer, protocol}` per verified KMS connection.
+ */
+import { assertDevOnly } from "../lib/config";
+import { unixSocketTransport } from "../lib/frame-link";
+import { loadMeasuredConfig } from "../vault-enclave/config";
+import { startRuntime } from "../vault-enclave/runtime/start";
+import { createSimulatedNsm, loadOrCreateDevCa } from "./nsm-sim";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    process.stderr.write(`error: ${name} is required\n`);
+    process.exit(78);
+  }
+  return value;
+}
+
+async function main(): Promise<void> {
+  const environment = process.env.VETTID_ENV;
+  assertDevOnly("the local vault runtime process", environment);
+  const measured = loadMeasuredConfig(required("VETTID_RUNTIME_CONFIG"));
+  if (measured.environment !== environment)
+    throw new Error(`the measured configuration is for ${measured.environment}`);
+  const ca = await loadOrCreateDevCa(required("VETTID_DEV_CA_DIR"));
+  const nsm = await createSimulatedNsm({ environment: measured.environment, ca });
+  const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  const running = await startRuntime({
+    measured,
+    nsm,
+    transport: unixSocketTransport(required("VETTID_PROXY_SOCKET")),
+    onKmsVerified: (peer) =>
+      emit({ event: "kms-verified", servername: peer.servername, issuer: peer.issuer, protocol: peer.protocol }),
+  });
+  emit({ event: "ready", served: running.proxy.served ?? [] });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+import type { Nsm } from "../../lib/attestation";
+import { sodiumReady } from "../../lib/crypto";
+import type { Transport } from "../../lib/frame-link";
+import { ProxyClient } from "../../lib/proxy-client";
+import type { MeasuredConfig } from "../../lib/runtime-config";
+import { kmsTrustRoots } from "../../lib/runtime-config";
+import { SealingKms, type VerifiedPeer } from "../kms";
+import type { Argon2idParams } from "../state";
+import { VaultRuntime } from "./vault-runtime";
+
+/** What {@link startRuntime} needs: the measured configuration and the environment. */
+export interface StartRuntimeOptions {
+  measured: MeasuredConfig;
+  /** The NSM: `/dev/nsm` in an enclave, the simulated one in local / dev only. */
+  nsm: Pick<Nsm, "attest">;
+  /** The link to the proxy: vsock in an enclave, a Unix socket in development. */
+  transport: Transport;
+  /** Called for each KMS TLS connection verified inside the enclave. */
+  onKmsVerified?: (peer: VerifiedPeer) => void;
+  /** Argon2id cost of new PIN records; only tests pass anything but the default. */
+  argon2Params?: Argon2idParams;
+}
+
+/** A running vault runtime and its proxy link. */
+export interface RunningRuntime {
+  runtime: VaultRuntime;
+  proxy: ProxyClient;
+  kms: SealingKms;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the vault runtime: connects to the proxy (answering its attestation
+ * challenge; reconnecting with back-off), builds the KMS client over TLS from the
+ * measured configuration, and serves the vaults the host names in each `ready`.
+ */
+export async function startRuntime(options: StartRuntimeOptions): Promise<RunningRuntime> {
+  await sodiumReady();
+  const proxy = new ProxyClient({
+    transport: options.transport,
+    attest: (request) => options.nsm.attest(request),
+  });
+  const kms = new SealingKms({
+    region: options.measured.kms.region,
+    endpointName: options.measured.kms.endpointName,
+    keyArn: options.measured.kms.keyArn,
+    trustRoots: kmsTrustRoots(options.measured),
+    openTunnel: () => proxy.tunnel.open("kms"),
+    credentials: () => proxy.awsCredentials(),
+    nsm: options.nsm,
+    ...(options.onKmsVerified ? { onVerified: options.onKmsVerified } : {}),
+  });
+  const runtime = new VaultRuntime({
+    ports: {
+      nsm: options.nsm,
+      kms,
+      blobs: proxy.blob,
+      nats: proxy.nats,
+      log: (level, message, fields) => {
+        proxy.log(level, message, fields ?? {});
+      },
+      now: Date.now,
+    },
+    ...(options.argon2Params ? { argon2Params: options.argon2Params } : {}),
+  });
+  proxy.start();
+  // Serve what the host names once attested, and again after every reconnect.
+  let stopped = false;
+  const follow = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        await proxy.ready(60_000);
+      } catch {
+        continue;
+      }
+      const served = proxy.served;
+      if (served !== undefined) await runtime.serveAs(served).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  };
+  await proxy.ready(60_000);
+  await runtime.serveAs(proxy.served ?? []);
+  void follow();
+  return {
+    runtime,
+    proxy,
+    kms,
+    async close() {
+      stopped = true;
+      await runtime.close();
+      kms.destroy();
+      await proxy.close(1_000);
+    },
+  };
+}
