@@ -46,6 +46,7 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
   let t: ProxyTopology;
   let alice: Person;
   let bob: Person;
+  let carol: Person;
   let runtime: VaultRuntime;
   const connections: NatsConnection[] = [];
   const logs: string[] = [];
@@ -79,13 +80,15 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
   beforeAll(async () => {
     alice = await person("dev-alice");
     bob = await person("dev-bob");
+    carol = await person("dev-carol");
     t = await startProxyTopology({
-      vaults: [alice.vaultId, bob.vaultId],
+      vaults: [alice.vaultId, bob.vaultId, carol.vaultId],
       wrapEnclaveTransport: (inner) => recordingTransport(inner, seen),
     });
     runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
     await runtime.serve(alice.vaultId);
     await runtime.serve(bob.vaultId);
+    await runtime.serve(carol.vaultId);
   });
   afterAll(async () => {
     await runtime?.close();
@@ -219,8 +222,7 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     // Act: a fresh runtime (new process, no memory) serves the same vault.
     await runtime.close();
     runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
-    await runtime.serve(alice.vaultId);
-    await runtime.serve(bob.vaultId);
+    for (const v of [alice, bob, carol]) await runtime.serve(v.vaultId);
     const again = await client(bob);
     const locked = again.call("vault.unlock", { op: "vault.unlock", pin: PIN });
 
@@ -228,5 +230,62 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     await expect(locked).rejects.toMatchObject({ code: "PIN_LOCKED_OUT" });
     const error = await again.call("vault.unlock", { op: "vault.unlock", pin: PIN }).catch((err: unknown) => err);
     expect((error as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it("counts an attempt whose runtime dies between the counter write and the PIN check", async () => {
+    // Prepare: Carol's vault, served by a runtime whose next blob write after the
+    // trap is stored and acknowledged by the store, and then the runtime stops there
+    // (what a kill right after the acknowledgement looks like from outside).
+    const vault = await client(carol);
+    await vault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: carol.signing.publicKey,
+      vaultSalt: carol.vaultSalt,
+    });
+    await vault.call("vault.lock", { op: "vault.lock" });
+    await runtime.close();
+    let trapped = false;
+    let markStored: () => void = () => undefined;
+    const stored = new Promise<void>((resolve) => {
+      markStored = resolve;
+    });
+    const base = ports();
+    const dying = new VaultRuntime({
+      ports: {
+        ...base,
+        blobs: {
+          get: (key) => base.blobs.get(key),
+          put: async (key, data, expected) => {
+            const version = await base.blobs.put(key, data, expected);
+            if (!trapped) return version;
+            markStored();
+            return new Promise<string>(() => undefined); // never returns: the process is gone
+          },
+        },
+      },
+      argon2Params: TEST_ARGON2,
+    });
+    await dying.serve(carol.vaultId);
+    trapped = true;
+    const counted = await client(carol);
+    const attempt = counted.call("vault.unlock", { op: "vault.unlock", pin: PIN }).catch(() => undefined);
+    await stored; // the counter write reached the store; the runtime never gets further
+    await dying.close();
+    void attempt;
+
+    // Act: a fresh runtime; two wrong PINs follow the attempt that never completed.
+    runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
+    for (const v of [alice, bob, carol]) await runtime.serve(v.vaultId);
+    const again = await client(carol);
+    for (let i = 0; i < 2; i++) {
+      await expect(again.call("vault.unlock", { op: "vault.unlock", pin: "222222" })).rejects.toMatchObject({
+        code: "PIN_INCORRECT",
+      });
+    }
+    const third = again.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+
+    // Assess: three failures are on record (the uncompleted one counted), so the back-off holds.
+    await expect(third).rejects.toMatchObject({ code: "PIN_LOCKED_OUT" });
   });
 });
