@@ -18,6 +18,7 @@ import {
 } from "../../lib/envelope";
 import { encodeFrame, type Frame } from "../../lib/frames";
 import { handshakeVectors } from "./generate-handshake";
+import { vaultProtocolVectors } from "./generate-vault-protocol";
 
 const hex = (b: Uint8Array | number[]) => Buffer.from(b).toString("hex");
 const filled = (n: number, byte: number) => new Uint8Array(n).fill(byte);
@@ -162,7 +163,12 @@ async function main(): Promise<void> {
 
   writeFileSync(join(__dirname, "frames-v1.json"), `${JSON.stringify(frameVectors, null, 2)}\n`);
 
-  writeFileSync(join(__dirname, "handshake-v1.json"), `${JSON.stringify(await handshakeVectors(), null, 2)}\n`);
+  const handshake = await handshakeVectors();
+  writeFileSync(join(__dirname, "handshake-v1.json"), `${JSON.stringify(handshake, null, 2)}\n`);
+
+  // The vault protocol's messages carry the handshake messages and envelopes above.
+  const vaultProtocol = await vaultProtocolVectors({ handshake, envelope: envelopeVectors });
+  writeFileSync(join(__dirname, "vault-protocol-v1.json"), `${JSON.stringify(vaultProtocol, null, 2)}\n`);
 }
 
 main().catch((err) => {
