@@ -10,6 +10,7 @@ import { VaultClient, type VaultMemory } from "../../../client/vault";
 import { sodiumReady } from "../../../lib/crypto";
 import { vaultRequestSubject } from "../../../lib/subjects";
 import { VAULT_SALT_BYTES, vaultIdFor } from "../../../lib/vault-id";
+import { parseEnclaveMessage } from "../../../lib/vault-protocol";
 import { recordingTransport } from "../../../local/recording-transport";
 import type { RuntimePorts } from "../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../vault-enclave/runtime/vault-runtime";
@@ -50,6 +51,8 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
   let runtime: VaultRuntime;
   const connections: NatsConnection[] = [];
   const logs: string[] = [];
+  /** Every message on the NATS server, as a subscriber to `>` sees it. */
+  const wire: Buffer[] = [];
 
   function ports(): RuntimePorts {
     return {
@@ -89,6 +92,13 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     await runtime.serve(alice.vaultId);
     await runtime.serve(bob.vaultId);
     await runtime.serve(carol.vaultId);
+    const tap = await t.device("tap");
+    connections.push(tap);
+    tap.subscribe(">", {
+      callback: (_err, msg) => {
+        wire.push(Buffer.from(msg.data));
+      },
+    });
   });
   afterAll(async () => {
     await runtime?.close();
@@ -145,7 +155,9 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
       code: "NOT_FOUND",
     });
 
-    // The canary never crossed the proxy socket or reached the blob store in clear.
+    // The canary never crossed NATS or the proxy socket or reached the blob store in clear.
+    expect(wire.length).toBeGreaterThan(10);
+    expect(Buffer.concat(wire).includes(Buffer.from(canary))).toBe(false);
     expect(Buffer.concat(seen).includes(Buffer.from(canary))).toBe(false);
     const stored = [...t.s3.store.buckets.values()].flatMap((b) => [...b.values()].map((o) => o.data));
     expect(stored.length).toBeGreaterThan(0);
@@ -287,5 +299,117 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
 
     // Assess: three failures are on record (the uncompleted one counted), so the back-off holds.
     await expect(third).rejects.toMatchObject({ code: "PIN_LOCKED_OUT" });
+  });
+
+  it("refuses a replayed or altered sealed request, and the vault does not change", async () => {
+    // Prepare: capture one genuine items.put on the wire, as the host could.
+    const vault = await client(alice);
+    await vault.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const nc = await t.device(alice.deviceId);
+    connections.push(nc);
+    const subject = vaultRequestSubject(alice.vaultId, alice.deviceId);
+    const captured: Uint8Array[] = [];
+    const spy = nc.subscribe(subject, {
+      callback: (_err, msg) => {
+        captured.push(new Uint8Array(msg.data));
+      },
+    });
+    await vault.call("items.put", { op: "items.put", name: "once", type: "note", value: Buffer.from("first") });
+    await new Promise((r) => setTimeout(r, 50));
+    spy.unsubscribe();
+    const before = vault.known.stateVersion;
+    const request = captured.at(-1) as Uint8Array;
+    const altered = new Uint8Array(request);
+    altered[altered.length - 5] = (altered[altered.length - 5] as number) ^ 0x01;
+
+    // Act
+    const replayed = parseEnclaveMessage((await nc.request(subject, request, { timeout: 5_000 })).data);
+    const tampered = parseEnclaveMessage((await nc.request(subject, altered, { timeout: 5_000 })).data);
+
+    // Assess: both refused outside the session's envelope stream, nothing written.
+    expect(replayed).toMatchObject({ t: "error", code: "ENVELOPE_REPLAYED" });
+    expect(tampered).toMatchObject({ t: "error" });
+    const after = await vault.call("items.get", { op: "items.get", name: "once" });
+    expect(after.stateVersion).toBe(before);
+    expect(after.item.version).toBe(1);
+  });
+
+  it("refuses an enclave whose PCR0 the device's manifest does not list", async () => {
+    // Prepare: a manifest for another image, as a device of another release would hold.
+    const { createSimulatedNsm, devManifest } = await import("../../../local/nsm-sim");
+    const other = await createSimulatedNsm({
+      environment: "local",
+      ca: t.ca,
+      pcrs: { 0: new Uint8Array(48).fill(9), 1: new Uint8Array(48).fill(1), 2: new Uint8Array(48).fill(2) },
+    });
+    const nc = await t.device(alice.deviceId);
+    connections.push(nc);
+    const vault = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: async (data, timeout) =>
+        (await nc.request(vaultRequestSubject(alice.vaultId, alice.deviceId), data, { timeout })).data,
+      attestation: {
+        trustedRoots: [t.nsm.rootCertificatePem],
+        manifest: devManifest(other.pcrs, { id: "other" }) as never,
+      },
+      memory: { stateVersion: 0 },
+    });
+
+    // Act
+    const attempt = vault.call("vault.status", { op: "vault.status" });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: "PCR_NOT_APPROVED" });
+  });
+
+  it("fails closed when the key policy excludes the runtime's PCR0: no vault is created", async () => {
+    // Prepare: a runtime whose KMS Recipient documents carry another image's PCR0.
+    const { createSimulatedNsm } = await import("../../../local/nsm-sim");
+    const dave = await person("dev-dave");
+    const proxied = await startProxyTopology({ vaults: [dave.vaultId] });
+    const rogue = await createSimulatedNsm({
+      environment: "local",
+      ca: proxied.ca,
+      pcrs: { 0: new Uint8Array(48).fill(7), 1: new Uint8Array(48).fill(1), 2: new Uint8Array(48).fill(2) },
+    });
+    const excluded = new VaultRuntime({
+      ports: {
+        nsm: proxied.nsm,
+        kms: proxied.sealingKms({ nsm: rogue }),
+        blobs: proxied.client.blob,
+        nats: proxied.client.nats,
+        log: () => undefined,
+        now: Date.now,
+      },
+      argon2Params: TEST_ARGON2,
+    });
+    await excluded.serve(dave.vaultId);
+    const nc = await proxied.device(dave.deviceId);
+    const vault = new VaultClient({
+      vaultId: dave.vaultId,
+      deviceId: dave.deviceId,
+      deviceKey: dave.exchange,
+      transport: async (data, timeout) =>
+        (await nc.request(vaultRequestSubject(dave.vaultId, dave.deviceId), data, { timeout })).data,
+      attestation: { trustedRoots: [proxied.nsm.rootCertificatePem], manifest: proxied.manifest },
+      memory: { stateVersion: 0 },
+    });
+
+    // Act
+    const init = vault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: dave.signing.publicKey,
+      vaultSalt: dave.vaultSalt,
+    });
+
+    // Assess
+    await expect(init).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(vault.call("vault.status", { op: "vault.status" })).resolves.toMatchObject({ initialized: false });
+    await nc.close();
+    await excluded.close();
+    await proxied.stop();
   });
 });
