@@ -1,13 +1,24 @@
 import { parseArgs } from "node:util";
 import { createEdgeClient } from "../device";
-import { type CliIo, type Command, UsageError } from "./command";
+import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { readLocalEndpoints, sameOrigin } from "./local-endpoints";
+
+const HELP = `Creates a single-use, expiring invitation and prints only its code on stdout.
+
+  --api URL             the REST edge (default: the local topology's)
+  --token T             operator token (default: the local topology's, sent only to its own edge)
+  --expires-in SECONDS  lifetime of the invitation (the edge's default when absent)
+  --note TEXT           operator note, shown in listings
+  --json                print {invitationId, code, expiresAt, note}
+
+exit: 0 created, 1 refused or failed, 2 usage`;
 
 /** `vettid admin invite`: creates an invitation and prints only its code. */
 export const adminInviteCommand: Command = {
   name: "admin invite",
   summary: "create a single-use invitation (operators); prints only the code",
-  usage: "vettid admin invite --api URL [--token T] [--expires-in SECONDS] [--note TEXT]",
+  usage: "vettid admin invite --api URL [--token T] [--expires-in SECONDS] [--note TEXT] [--json]",
+  help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -16,6 +27,7 @@ export const adminInviteCommand: Command = {
         token: { type: "string" },
         "expires-in": { type: "string" },
         note: { type: "string" },
+        json: { type: "boolean" },
       },
       strict: true,
       allowPositionals: true,
@@ -38,7 +50,8 @@ export const adminInviteCommand: Command = {
       ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
       ...(values.note !== undefined ? { note: values.note } : {}),
     });
-    io.stdout(`${invitation.code}\n`);
+    if (values.json) printJson(io, invitation);
+    else io.stdout(`${invitation.code}\n`);
     return 0;
   },
 };

@@ -1,7 +1,10 @@
 import { adminInviteCommand } from "./admin-invite";
+import { attestCommand } from "./attest";
 import type { Command } from "./command";
 import { enrollCommand } from "./enroll";
 import { manifestCommands } from "./manifest";
+import { refreshCommand } from "./refresh";
+import { vaultCommands } from "./vault";
 import { verifyAttestationCommand } from "./verify-attestation";
 import { verifyManifestCommand } from "./verify-manifest";
 
@@ -12,6 +15,9 @@ import { verifyManifestCommand } from "./verify-manifest";
 export const commands: Command[] = [
   adminInviteCommand,
   enrollCommand,
+  refreshCommand,
+  ...vaultCommands,
+  attestCommand,
   verifyAttestationCommand,
   verifyManifestCommand,
   ...manifestCommands,

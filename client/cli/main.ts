@@ -2,8 +2,10 @@ import { parseArgs } from "node:util";
 import { isVettidError } from "../../lib/errors";
 import { type CliIo, type Command, UsageError } from "./command";
 import { commands } from "./commands";
+import { readHiddenLine } from "./terminal";
 
 const VERSION = "0.1.0";
+const HELP_FLAGS = ["--help", "-h"];
 
 function help(list: Command[]): string {
   const width = Math.max(8, ...list.map((c) => c.name.length));
@@ -14,10 +16,15 @@ function help(list: Command[]): string {
     "commands:",
     ...(lines.length > 0 ? lines : ["  (none yet)"]),
     "",
-    "options: --help, --version, --debug (stack traces on errors)",
+    "vettid <command> --help (or -h, or help) prints a command's options.",
+    "options: --help, --version, --debug (stack traces on errors); --json on every command",
     "exit codes: 0 success, 1 invalid or failed, 2 usage",
     "",
   ].join("\n");
+}
+
+function commandHelp(command: Command): string {
+  return `usage: ${command.usage}\n${command.help ? `\n${command.help}\n` : ""}`;
 }
 
 /** Finds the command whose name matches the longest prefix of `words`. */
@@ -32,24 +39,62 @@ function select(words: string[], list: Command[]): { command: Command; rest: str
   return best;
 }
 
+/** The commands of a group (`vettid admin` → `admin invite`, …). */
+function group(word: string | undefined, list: Command[]): Command[] {
+  return word === undefined ? [] : list.filter((c) => c.name.startsWith(`${word} `));
+}
+
+/** True when the arguments (before a `--`) ask for help: `-h`, `--help`, or `help` first. */
+function wantsHelp(rest: string[]): boolean {
+  const end = rest.indexOf("--");
+  const options = end === -1 ? rest : rest.slice(0, end);
+  return options[0] === "help" || options.some((a) => HELP_FLAGS.includes(a));
+}
+
+/** An error as the one line a user sees: the stable code and the server's detail. */
+export function errorLine(err: unknown): string {
+  const base = isVettidError(err) ? `${err.code}: ${err.message}` : (err as Error)?.message || String(err);
+  const retryAfterMs = (err as { retryAfterMs?: unknown })?.retryAfterMs;
+  const retry =
+    typeof retryAfterMs === "number" && retryAfterMs > 0 ? ` (try again in ${Math.ceil(retryAfterMs / 1000)} s)` : "";
+  return `${base}${retry}`.replace(/\s*\n\s*/g, " ");
+}
+
 /**
  * Runs the CLI and returns its exit code. Errors become one line on stderr
- * (with the stack only under `--debug`).
+ * (with the stack only under `--debug`); every usage error prints the command's
+ * one-line usage.
  */
 export async function main(argv: string[], io: CliIo = defaultIo(), list: Command[] = commands): Promise<number> {
   const debug = argv.includes("--debug");
   const words = argv.filter((a) => a !== "--debug");
   const { values } = parseArgs({
     args: words,
-    options: { help: { type: "boolean" }, version: { type: "boolean" } },
+    options: { help: { type: "boolean", short: "h" }, version: { type: "boolean" } },
     strict: false,
   });
   if (values.version && words.length === 1) {
     io.stdout(`vettid ${VERSION}\n`);
     return 0;
   }
+  if (words[0] === "help" || (words.length === 1 && HELP_FLAGS.includes(words[0]!))) {
+    const topic = words[0] === "help" ? select(words.slice(1), list) : undefined;
+    io.stdout(topic ? commandHelp(topic.command) : help(list));
+    return 0;
+  }
   const selected = select(words, list);
   if (!selected) {
+    const members = group(words[0], list);
+    if (members.length > 0) {
+      const names = members.map((c) => c.name.split(" ").slice(1).join(" ")).join(" | ");
+      const text = `usage: vettid ${words[0]} <${names}> [options]\n`;
+      if (wantsHelp(words.slice(1))) {
+        io.stdout(text);
+        return 0;
+      }
+      io.stderr(`${words[1] === undefined ? "" : `error: unknown ${words[0]} command "${words[1]}"\n`}${text}`);
+      return 2;
+    }
     if (words.length === 0 || values.help) {
       io.stdout(help(list));
       return words.length === 0 ? 2 : 0;
@@ -58,19 +103,18 @@ export async function main(argv: string[], io: CliIo = defaultIo(), list: Comman
     return 2;
   }
   const { command, rest } = selected;
-  if (rest.includes("--help")) {
-    io.stdout(`usage: ${command.usage}\n`);
+  if (wantsHelp(rest)) {
+    io.stdout(commandHelp(command));
     return 0;
   }
   try {
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr(`error: ${(err as Error).message}\nusage: ${command.usage}\n`);
+      io.stderr(`error: ${errorLine(err)}\nusage: ${command.usage}\n`);
       return 2;
     }
-    const message = isVettidError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
-    io.stderr(`error: ${message}\n`);
+    io.stderr(`error: ${errorLine(err)}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return 1;
   }
@@ -81,5 +125,6 @@ function defaultIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    ...(process.stdin.isTTY ? { prompt: (question: string) => readHiddenLine(question) } : {}),
   };
 }

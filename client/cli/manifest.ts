@@ -10,22 +10,27 @@ import {
   signManifest,
   verifyManifest,
 } from "../../lib/manifest";
-import { type CliIo, type Command, UsageError } from "./command";
+import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { readInputText } from "./input-file";
 
-const GROUP_USAGE = `vettid manifest <keygen | build> [options]
+const GROUP_USAGE = "vettid manifest <keygen | build> [options]";
+const KEYGEN_USAGE = "vettid manifest keygen --private F --public F [--force] [--json]";
+const BUILD_USAGE =
+  "vettid manifest build --releases F --serial N --key F [--previous F [--previous-key F]] [--issued-at ISO8601] [--out F] [--json]";
 
-Builds and signs PCR manifests from release records (docs/reviewers.md).
+const HELP = `Builds and signs PCR manifests from release records (docs/reviewers.md).
 
-  vettid manifest keygen --private F --public F [--force]
-      generate an ES256 release key pair as JWK files (private file mode 0600)
+  vettid manifest keygen --private F --public F [--force] [--json]
+      generate an ES256 release key pair as JWK files (private file mode 0600);
+      prints the key id (--json: {kid, private, public})
   vettid manifest build --releases F --serial N --key F [--previous F [--previous-key F]]
-                        [--issued-at ISO8601] [--out F]
+                        [--issued-at ISO8601] [--out F] [--json]
       sign a manifest listing the release records in F (a JSON array of records as
       printed by ami/release-record.ts, or one record); --serial must be larger than
       the last published one: with --previous (the currently published manifest,
       verified with --previous-key, default the public part of --key) a serial that
       is not larger is refused; prints the flattened JWS JSON, or writes it to --out
+      (--json: {serial, issuedAt, releases, out, manifest})
 
 exit: 0 success, 1 failure, 2 usage`;
 
@@ -33,13 +38,19 @@ exit: 0 success, 1 failure, 2 usage`;
 export const manifestKeygenCommand: Command = {
   name: "manifest keygen",
   summary: "generate an ES256 release key pair (JWK files) for signing manifests",
-  usage: GROUP_USAGE,
+  usage: KEYGEN_USAGE,
+  help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: true,
-      options: { private: { type: "string" }, public: { type: "string" }, force: { type: "boolean" } },
+      options: {
+        private: { type: "string" },
+        public: { type: "string" },
+        force: { type: "boolean" },
+        json: { type: "boolean" },
+      },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     if (!values.private || !values.public) throw new UsageError("--private and --public are required");
@@ -49,7 +60,8 @@ export const manifestKeygenCommand: Command = {
     const keys = await generateManifestKeyPair();
     writeFileSync(values.private, `${JSON.stringify(keys.privateKey, null, 2)}\n`, { mode: 0o600 });
     writeFileSync(values.public, `${JSON.stringify(keys.publicKey, null, 2)}\n`);
-    io.stdout(`${keys.kid}\n`);
+    if (values.json) printJson(io, { kid: keys.kid, private: values.private, public: values.public });
+    else io.stdout(`${keys.kid}\n`);
     return 0;
   },
 };
@@ -58,7 +70,8 @@ export const manifestKeygenCommand: Command = {
 export const manifestBuildCommand: Command = {
   name: "manifest build",
   summary: "build and sign a PCR manifest from release records",
-  usage: GROUP_USAGE,
+  usage: BUILD_USAGE,
+  help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -72,6 +85,7 @@ export const manifestBuildCommand: Command = {
         out: { type: "string" },
         previous: { type: "string" },
         "previous-key": { type: "string" },
+        json: { type: "boolean" },
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
@@ -119,8 +133,19 @@ export const manifestBuildCommand: Command = {
     const text = await signManifest(manifest, key);
     if (values.out) {
       writeFileSync(values.out, text);
-      io.stderr(`wrote manifest serial ${serial} with ${releases.length} release(s) to ${values.out}\n`);
-    } else {
+      if (!values.json) {
+        io.stderr(`wrote manifest serial ${serial} with ${releases.length} release(s) to ${values.out}\n`);
+      }
+    }
+    if (values.json) {
+      printJson(io, {
+        serial,
+        issuedAt,
+        releases: releases.map((r) => r.id),
+        out: values.out ?? null,
+        manifest: JSON.parse(text) as unknown,
+      });
+    } else if (!values.out) {
       io.stdout(text);
     }
     return 0;
@@ -132,6 +157,7 @@ export const manifestGroupCommand: Command = {
   name: "manifest",
   summary: "build and sign PCR manifests (keygen, build)",
   usage: GROUP_USAGE,
+  help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     if (argv.length === 0) {
       io.stderr(`usage: ${GROUP_USAGE}\n`);

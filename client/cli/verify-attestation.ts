@@ -6,9 +6,10 @@ import { type CliIo, type Command, UsageError } from "./command";
 import { decodeDocumentInput, parseHex } from "./document-input";
 import { readInputFile } from "./input-file";
 
-const USAGE = `vettid verify-attestation <doc> [--time ISO8601] [--nonce HEX] [--manifest F --manifest-key F] [--root PEM] [--json]
+const USAGE =
+  "vettid verify-attestation <doc> [--time ISO8601] [--nonce HEX] [--manifest F --manifest-key F] [--root PEM] [--json]";
 
-Verifies an AWS Nitro attestation document offline: COSE_Sign1 ES384 signature,
+const HELP = `Verifies an AWS Nitro attestation document offline: COSE_Sign1 ES384 signature,
 certificate chain to the pinned AWS Nitro root (SHA-256 of DER 641a0321…79bb5b),
 validity of every certificate at --time (default now), and optionally the nonce
 and PCR0/1/2 against a signed manifest.
@@ -40,7 +41,11 @@ export interface AttestationReport {
   errors: { code: string; reason?: string; message: string }[];
 }
 
-function report(att: VerifiedAttestation | undefined, errors: AttestationReport["errors"]): AttestationReport {
+/** The `--json` report of a verified attestation (or of the errors that refused it). */
+export function attestationReport(
+  att: VerifiedAttestation | undefined,
+  errors: AttestationReport["errors"],
+): AttestationReport {
   return {
     valid: att !== undefined && errors.length === 0,
     moduleId: att?.moduleId ?? null,
@@ -54,7 +59,8 @@ function report(att: VerifiedAttestation | undefined, errors: AttestationReport[
   };
 }
 
-function toError(err: unknown): AttestationReport["errors"][number] {
+/** One error of an {@link AttestationReport}. */
+export function reportError(err: unknown): AttestationReport["errors"][number] {
   if (isVettidError(err)) {
     const reason = err.details?.reason;
     return { code: err.code, ...(typeof reason === "string" ? { reason } : {}), message: err.message };
@@ -67,6 +73,7 @@ export const verifyAttestationCommand: Command = {
   name: "verify-attestation",
   summary: "verify an AWS Nitro attestation document (chain, signature, nonce, PCRs vs manifest)",
   usage: USAGE,
+  help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -118,9 +125,9 @@ export const verifyAttestationCommand: Command = {
         ...(values["allow-debug"] ? { allowDebug: true } : {}),
       });
     } catch (err) {
-      errors.push(toError(err));
+      errors.push(reportError(err));
     }
-    const result = report(att, errors);
+    const result = attestationReport(att, errors);
     if (values.json) {
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       return result.valid ? 0 : 1;

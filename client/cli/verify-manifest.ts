@@ -4,9 +4,9 @@ import { isApproved, verifyManifest } from "../../lib/manifest";
 import { type CliIo, type Command, UsageError } from "./command";
 import { readInputText } from "./input-file";
 
-const USAGE = `vettid verify-manifest <manifest> --key F [--min-serial N] [--json]
+const USAGE = "vettid verify-manifest <manifest> --key F [--min-serial N] [--json]";
 
-Checks a published PCR manifest (flattened JWS JSON): its ES256 signature against the
+const HELP = `Checks a published PCR manifest (flattened JWS JSON): its ES256 signature against the
 pinned release public key, its schema (unknown fields refused), and that its serial is
 not older than one already seen.
 
@@ -22,6 +22,7 @@ export const verifyManifestCommand: Command = {
   name: "verify-manifest",
   summary: "check a PCR manifest's signature, schema and serial",
   usage: USAGE,
+  help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -5,6 +5,7 @@ import {
   CredentialsResponseSchema,
   DeviceRevokeResponseSchema,
   EnrollmentResponseSchema,
+  type Problem,
   ProblemSchema,
   signRequest,
 } from "../../lib/edge";
@@ -12,6 +13,17 @@ import { type ErrorCode, isErrorCode, VettidError } from "../../lib/errors";
 import { isVaultIdFor } from "../../lib/vault-id";
 import type * as z from "../../lib/zod";
 import type { DeviceKeys } from "./keys";
+
+/**
+ * The message of a problem+json answer: the failed fields when the edge names them
+ * (`body.expiresInSeconds: …`), else its detail, else its title.
+ */
+function problemMessage(problem: Problem): string {
+  if (problem.errors && problem.errors.length > 0) {
+    return problem.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+  }
+  return problem.detail ?? problem.title;
+}
 
 /** Options of {@link createEdgeClient}. */
 export interface EdgeClientOptions {
@@ -60,11 +72,14 @@ export function createEdgeClient(options: EdgeClientOptions) {
     if (!response.ok) {
       const problem = ProblemSchema.safeParse(json);
       if (problem.success && isErrorCode(problem.data.code)) {
-        throw new VettidError(problem.data.code as ErrorCode, problem.data.detail ?? problem.data.title);
+        throw new VettidError(problem.data.code as ErrorCode, problemMessage(problem.data), {
+          details: { status: response.status },
+        });
       }
       throw new VettidError(
         response.status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST",
         `HTTP ${response.status} from ${path}`,
+        { details: { status: response.status } },
       );
     }
     const parsed = schema.safeParse(json);

@@ -3,10 +3,13 @@ export { createEdgeClient, type EdgeClient, type EdgeClientOptions } from "./api
 export { checkDeviceKeys, type DeviceKeys, generateDeviceKeys } from "./keys";
 export {
   type DeviceFile,
+  deleteDeviceKeys,
   loadDeviceFile,
   loadDeviceKeys,
   STATE_FILES,
   saveCreds,
+  saveDeviceFile,
   saveDeviceKeys,
   saveEnrollment,
 } from "./state";
+export { loadVaultFile, saveVaultFile, type VaultFile } from "./vault-file";

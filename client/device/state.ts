@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { EnrollmentResponse } from "../../lib/edge";
 import { formatCreds } from "../../lib/nats-auth";
@@ -20,9 +30,15 @@ export interface DeviceFile {
 }
 
 /** File names inside a device state directory. */
-export const STATE_FILES = { device: "device.json", keys: "device-keys.json", creds: "nats.creds" } as const;
+export const STATE_FILES = {
+  device: "device.json",
+  keys: "device-keys.json",
+  creds: "nats.creds",
+  vault: "vault.json",
+} as const;
 
-function writeAtomic(path: string, text: string, mode: number): void {
+/** Writes `text` to `path` through a temporary file and a rename, so a reader sees the old or the new file whole. */
+export function writeAtomic(path: string, text: string, mode: number): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text, { mode });
   chmodSync(tmp, mode);
@@ -33,6 +49,20 @@ function writeAtomic(path: string, text: string, mode: number): void {
 export function saveDeviceKeys(dir: string, keys: DeviceKeys): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeAtomic(join(dir, STATE_FILES.keys), `${JSON.stringify(keys, null, 2)}\n`, 0o600);
+}
+
+/**
+ * Deletes the device's private keys (after a definitive enrollment refusal); with
+ * `removeEmptyDir`, also the directory when nothing else is left in it.
+ */
+export function deleteDeviceKeys(dir: string, options: { removeEmptyDir?: boolean } = {}): void {
+  rmSync(join(dir, STATE_FILES.keys), { force: true });
+  if (!options.removeEmptyDir) return;
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // already gone
+  }
 }
 
 export function loadDeviceKeys(dir: string): DeviceKeys | undefined {
@@ -54,9 +84,14 @@ export function saveEnrollment(dir: string, api: string, keys: DeviceKeys, enrol
     subjects: enrollment.subjects,
     manifestUrl: enrollment.manifestUrl,
   };
-  writeAtomic(join(dir, STATE_FILES.device), `${JSON.stringify(device, null, 2)}\n`, 0o644);
+  saveDeviceFile(dir, device);
   saveCreds(dir, enrollment.nats.jwt, keys);
   return device;
+}
+
+/** Writes `DIR/device.json` (nothing secret in it, so 0644). */
+export function saveDeviceFile(dir: string, device: DeviceFile): void {
+  writeAtomic(join(dir, STATE_FILES.device), `${JSON.stringify(device, null, 2)}\n`, 0o644);
 }
 
 /** Writes `DIR/nats.creds` (a standard NATS credentials file). */

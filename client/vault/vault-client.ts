@@ -93,20 +93,17 @@ export class VaultClient {
     return { ...this.memory };
   }
 
+  /**
+   * Asks for a fresh attestation and verifies it exactly as {@link connect} does,
+   * without opening a session (what a reviewer checks of the live enclave).
+   */
+  async attest(): Promise<VerifiedAttestation> {
+    return (await this.verifyFreshAttestation()).verified;
+  }
+
   /** Verifies a fresh attestation and opens a session (done by the first {@link call} too). */
   async connect(): Promise<void> {
-    const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
-    const answer = await this.exchange({ t: "attest", nonce });
-    if (answer.t !== "attestation") throw unexpected(answer);
-    const verified = await verifyAttestation(answer.document, {
-      ...this.options.attestation,
-      expectedNonce: nonce,
-      maxAgeMs: MAX_DOCUMENT_AGE_MS,
-    });
-    if (verified.userData && Buffer.from(verified.userData).toString("utf8") === PROXY_ATTESTATION_PURPOSE) {
-      throw new VettidError("ATTESTATION_INVALID", "the document was made for the proxy, not for a device session");
-    }
-    const enclaveKeys = verifyAttestedHandshakeKeys(verified.userData, { x25519: answer.x25519, mlkem: answer.mlkem });
+    const { answer, verified, enclaveKeys } = await this.verifyFreshAttestation();
     const digest = attestationDigest(answer.document);
     const handshake = initiateHandshake({
       deviceKey: this.options.deviceKey,
@@ -157,6 +154,22 @@ export class VaultClient {
     const identityKey = (answer.result as { identityKey?: Uint8Array | null }).identityKey;
     if (identityKey) this.checkIdentity(identityKey, op === "vault.init");
     return answer.result;
+  }
+
+  private async verifyFreshAttestation() {
+    const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
+    const answer = await this.exchange({ t: "attest", nonce });
+    if (answer.t !== "attestation") throw unexpected(answer);
+    const verified = await verifyAttestation(answer.document, {
+      ...this.options.attestation,
+      expectedNonce: nonce,
+      maxAgeMs: MAX_DOCUMENT_AGE_MS,
+    });
+    if (verified.userData && Buffer.from(verified.userData).toString("utf8") === PROXY_ATTESTATION_PURPOSE) {
+      throw new VettidError("ATTESTATION_INVALID", "the document was made for the proxy, not for a device session");
+    }
+    const enclaveKeys = verifyAttestedHandshakeKeys(verified.userData, { x25519: answer.x25519, mlkem: answer.mlkem });
+    return { answer, verified, enclaveKeys };
   }
 
   private advance(stateVersion: number): void {

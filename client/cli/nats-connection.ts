@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { VettidError } from "../../lib/errors";
+import { deviceInboxPrefix } from "../../lib/subjects";
+import { type DeviceFile, STATE_FILES } from "../device";
+import type { VaultTransport } from "../vault";
+
+/** How long connecting to the NATS servers may take before the command gives up. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Where a NATS failure happened, for its message. */
+export interface NatsErrorContext {
+  servers: string[];
+  /** The device's state directory (for the refresh hint). */
+  dir: string;
+  subject?: string;
+}
+
+/** A NATS failure as one line a user can act on. */
+export function natsError(err: unknown, context: NatsErrorContext): VettidError {
+  const { servers, subject } = context;
+  const refreshHint = `refresh them with: vettid refresh --state ${context.dir}`;
+  const name = (err as Error)?.name ?? "";
+  const message = (err as Error)?.message ?? String(err);
+  const noResponders =
+    name === "NoRespondersError" ||
+    (typeof (err as { isNoResponders?: () => boolean })?.isNoResponders === "function" &&
+      (err as { isNoResponders: () => boolean }).isNoResponders());
+  if (name === "UserAuthenticationExpiredError" || /authentication expired/i.test(message)) {
+    return new VettidError("UNAUTHENTICATED", `the device's NATS credentials expired; ${refreshHint}`, { cause: err });
+  }
+  if (name === "AuthorizationError" || /authorization violation/i.test(message)) {
+    return new VettidError("UNAUTHENTICATED", `NATS refused the device's credentials (${message}); ${refreshHint}`, {
+      cause: err,
+    });
+  }
+  if (name === "PermissionViolationError" || /permissions violation/i.test(message)) {
+    return new VettidError("FORBIDDEN", `NATS does not let this device use ${subject ?? "that subject"}`, {
+      cause: err,
+    });
+  }
+  if (noResponders) {
+    return new VettidError("UNAVAILABLE", `no enclave serves this vault right now (no responders on ${subject})`, {
+      cause: err,
+    });
+  }
+  if (name === "TimeoutError" || /timeout/i.test(message)) {
+    return new VettidError(
+      "TIMEOUT",
+      subject ? `the vault did not answer on ${subject} in time` : `NATS at ${servers.join(", ")} did not answer`,
+      { cause: err },
+    );
+  }
+  return new VettidError("UNAVAILABLE", `cannot reach NATS at ${servers.join(", ")}: ${message}`, { cause: err });
+}
+
+/**
+ * Connects as the device: its own credentials (`DIR/nats.creds`) and its own inbox
+ * prefix, so replies come to the only inbox its JWT lets it subscribe to. Without a
+ * creds file it connects without credentials, which only a server without
+ * authentication (a test's) accepts.
+ */
+export async function connectDevice(dir: string, device: DeviceFile): Promise<NatsConnection> {
+  const credsPath = join(dir, STATE_FILES.creds);
+  const authenticator = existsSync(credsPath) ? credsAuthenticator(readFileSync(credsPath)) : undefined;
+  try {
+    return await connect({
+      servers: device.nats.servers,
+      inboxPrefix: deviceInboxPrefix(device.deviceId),
+      name: "vettid-cli",
+      reconnect: false,
+      timeout: CONNECT_TIMEOUT_MS,
+      ...(authenticator ? { authenticator } : {}),
+    });
+  } catch (err) {
+    throw natsError(err, { servers: device.nats.servers, dir });
+  }
+}
+
+/** The vault transport over one NATS connection: request/reply on the device's request subject. */
+export function natsTransport(nc: NatsConnection, subject: string, context: NatsErrorContext): VaultTransport {
+  return async (data, timeoutMs) => {
+    try {
+      return (await nc.request(subject, data, { timeout: timeoutMs })).data;
+    } catch (err) {
+      throw natsError(err, { ...context, subject });
+    }
+  };
+}

@@ -1,0 +1,158 @@
+import { isIP } from "node:net";
+import type { JWK } from "jose";
+import { isCertificatePem } from "../../lib/attestation";
+import { VettidError } from "../../lib/errors";
+import { type Manifest, verifyManifest } from "../../lib/manifest";
+import type { DeviceFile } from "../device";
+import { UsageError } from "./command";
+import { readInputText } from "./input-file";
+import { readLocalEndpoints, sameOrigin } from "./local-endpoints";
+
+/**
+ * The release public key (JWK) this client pins for production manifests. None is
+ * published yet: until one is, a device outside the local topology must be given
+ * `--manifest-key`.
+ */
+export const BUILT_IN_RELEASE_KEY: JWK | undefined = undefined;
+
+/** The trust options a vault command takes (`--root`, `--manifest`, `--manifest-key`). */
+export interface TrustFlags {
+  root?: string[] | undefined;
+  manifest?: string | undefined;
+  manifestKey?: string | undefined;
+}
+
+/** What a device checks the enclave's attestation against (DESIGN.md §3.3). */
+export interface TrustMaterial {
+  /** Roots to trust instead of the pinned AWS Nitro root; undefined means the AWS root. */
+  trustedRoots: string[] | undefined;
+  /** Where the roots came from, for reports: `AWS Nitro root (pinned)` or a file. */
+  rootSource: string;
+  /** The verified manifest. */
+  manifest: Manifest;
+  /** Where the manifest came from (URL or file). */
+  manifestSource: string;
+}
+
+/** Options of {@link resolveTrust}. */
+export interface ResolveTrustOptions {
+  device: DeviceFile;
+  flags: TrustFlags;
+  env: NodeJS.ProcessEnv;
+  /** The highest manifest serial this device verified before (DIR/vault.json). */
+  minSerial?: number | undefined;
+  fetch?: typeof fetch;
+}
+
+/** Per manifest download; a manifest is at most 512 KiB (lib/manifest MAX_MANIFEST_BYTES). */
+const MANIFEST_FETCH_TIMEOUT_MS = 15_000;
+
+function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (name === "localhost" || name.endsWith(".localhost")) return true;
+  if (isIP(name) === 4) return name.startsWith("127.");
+  return name === "::1";
+}
+
+function hostOf(server: string): string | undefined {
+  try {
+    return new URL(server.includes("://") ? server : `nats://${server}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the device's edge and every NATS server are on loopback: the only place a
+ * dev root may be trusted (a deployment is never reached through 127.0.0.0/8 or ::1).
+ */
+export function isLocalDevice(device: Pick<DeviceFile, "api" | "nats">): boolean {
+  const hosts = [device.api, ...device.nats.servers].map(hostOf);
+  return hosts.length > 1 && hosts.every((h) => h !== undefined && isLoopbackHost(h));
+}
+
+function readRoot(path: string): string {
+  const pem = readInputText(path, "root certificate");
+  if (!isCertificatePem(pem)) throw new UsageError(`${path} is not a PEM certificate`);
+  return pem;
+}
+
+async function download(url: string, doFetch: typeof fetch): Promise<string> {
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(MANIFEST_FETCH_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new VettidError("UNAVAILABLE", `cannot fetch the PCR manifest from ${url}: ${(err as Error).message}`);
+  }
+  if (!response.ok)
+    throw new VettidError("UNAVAILABLE", `HTTP ${response.status} fetching the PCR manifest from ${url}`);
+  return response.text();
+}
+
+/**
+ * Decides what the enclave's attestation is checked against, and verifies the
+ * manifest (signature with the release key, serial not older than `minSerial`):
+ *
+ * - against the local topology (a device on loopback whose edge is the one in
+ *   `.vettid/local/endpoints.json`): its dev root and manifest key, and the manifest
+ *   the edge serves (or the launcher's file when the edge does not answer);
+ * - anywhere else: the pinned AWS Nitro root and the release key built into the
+ *   client (none yet, so `--manifest-key` is required), the manifest the edge serves.
+ *
+ * `--root`, `--manifest` and `--manifest-key` override; a `--root` (a dev root) is
+ * refused for a device that is not on loopback.
+ */
+export async function resolveTrust(options: ResolveTrustOptions): Promise<TrustMaterial> {
+  const { device, flags } = options;
+  const local = isLocalDevice(device);
+  const endpoints = local ? readLocalEndpoints(options.env) : undefined;
+  const topology = endpoints?.rest && sameOrigin(endpoints.rest, device.api) ? endpoints : undefined;
+  const file = (key: string) => (typeof topology?.[key] === "string" ? (topology[key] as string) : undefined);
+
+  const rootFiles = flags.root && flags.root.length > 0 ? flags.root : file("devRoot") ? [file("devRoot")!] : [];
+  if (rootFiles.length > 0 && !local) {
+    throw new UsageError("--root (a dev root) is accepted only for a device of a local topology on loopback");
+  }
+  const trustedRoots = rootFiles.length > 0 ? rootFiles.map(readRoot) : undefined;
+
+  const keyFile = flags.manifestKey ?? file("manifestKey");
+  let publicKey: JWK | string;
+  if (keyFile) publicKey = readInputText(keyFile, "manifest key");
+  else if (!local && BUILT_IN_RELEASE_KEY) publicKey = BUILT_IN_RELEASE_KEY;
+  else if (!local) throw new Error("no release key built into this client yet; pass --manifest-key");
+  else
+    throw new Error(
+      "no manifest key for this local device (no matching .vettid/local/endpoints.json); pass --manifest-key",
+    );
+
+  let text: string;
+  let manifestSource: string;
+  if (flags.manifest) {
+    text = readInputText(flags.manifest, "manifest");
+    manifestSource = flags.manifest;
+  } else {
+    const url = new URL(device.manifestUrl || "/v1/pcr-manifest", device.api).toString();
+    try {
+      text = await download(url, options.fetch ?? fetch);
+      manifestSource = url;
+    } catch (err) {
+      const fallback = file("manifest");
+      if (!fallback) throw err;
+      text = readInputText(fallback, "manifest");
+      manifestSource = fallback;
+    }
+  }
+  const manifest = await verifyManifest(text, {
+    publicKey,
+    ...(options.minSerial !== undefined ? { minSerial: options.minSerial } : {}),
+  });
+  return {
+    trustedRoots,
+    rootSource: trustedRoots ? rootFiles.join(", ") : "AWS Nitro root (pinned)",
+    manifest,
+    manifestSource,
+  };
+}

@@ -1,0 +1,235 @@
+import { MAX_CHALLENGE_BYTES } from "../../lib/vault-protocol";
+import { type CliIo, type Command, printJson, UsageError } from "./command";
+import { parseHex } from "./document-input";
+import { readPin } from "./pin-input";
+import { b64url, EXIT, PIN_HELP, PIN_OPTIONS, SESSIONS, str, unlockPin, vaultCommand } from "./vault-command";
+import { vaultDeleteCommand, vaultGetCommand, vaultListCommand, vaultPutCommand } from "./vault-items";
+
+/** `vettid vault init`. */
+export const vaultInitCommand = vaultCommand({
+  word: "init",
+  summary: "create this device's vault with a PIN (the founding device only); prints its identity key",
+  synopsis: "[--pin P | --pin-file F]",
+  about: `Creates the vault as its founding device: sends the device's signing key and the
+vault salt from enrollment (DIR/device.json), which the enclave checks the vault id
+commits to, and the PIN. Prints the vault's identity public key (base64url).
+  --json             print {stateVersion, identityKey}`,
+  optionsHelp: PIN_HELP.replace("the PIN (", "the new vault's PIN ("),
+  options: PIN_OPTIONS,
+  async prepare(values, io, { device }) {
+    if (!device.vaultSalt) {
+      throw new Error(
+        "this device did not found its vault (no vaultSalt in device.json); only the founder initializes it",
+      );
+    }
+    return { pin: await readPin({ ...unlockPin(values), question: "new vault PIN: ", confirm: true }, io) };
+  },
+  async run({ session, io, json, pins, state }) {
+    const { device } = state;
+    const result = await session.call("vault.init", {
+      op: "vault.init",
+      pin: pins.pin as string,
+      signingKey: new Uint8Array(Buffer.from(device.publicKeys.signing, "base64url")),
+      vaultSalt: new Uint8Array(Buffer.from(device.vaultSalt as string, "base64url")),
+    });
+    const identityKey = b64url(result.identityKey);
+    if (json) printJson(io, { stateVersion: result.stateVersion, identityKey });
+    else io.stdout(`${identityKey}\n`);
+  },
+});
+
+/** `vettid vault unlock`. */
+export const vaultUnlockCommand = vaultCommand({
+  word: "unlock",
+  summary: "check the PIN by unlocking (the unlock ends with the command)",
+  synopsis: "",
+  about: `Unlocks the vault with the PIN and locks it again: a check of the PIN (a wrong one
+counts toward the back-off like any other attempt).
+  --json             print {unlocked, stateVersion}`,
+  unlocks: true,
+  async run({ session, io, json }) {
+    const stateVersion = session.vault.known.stateVersion;
+    if (json) printJson(io, { unlocked: true, stateVersion });
+    else io.stdout("PIN accepted\n");
+  },
+});
+
+/** `vettid vault lock`. */
+export const vaultLockCommand = vaultCommand({
+  word: "lock",
+  summary: "lock the vault in this command's session",
+  synopsis: "",
+  about: `Sends a lock. Since an unlock never outlives its command, this only ever locks its
+own session; it is there for scripts that mirror an app.
+  --json             print {locked, stateVersion}`,
+  async run({ session, io, json }) {
+    const result = await session.call("vault.lock", { op: "vault.lock" });
+    if (json) printJson(io, { locked: true, stateVersion: result.stateVersion });
+    else io.stdout("locked\n");
+  },
+});
+
+/** `vettid vault pin`. */
+export const vaultPinCommand = vaultCommand({
+  word: "pin",
+  summary: "change the PIN (--old P --new P)",
+  synopsis: "[--old P | --old-file F] [--new P | --new-file F]",
+  about: `Changes the PIN: unlocks with the current one and sets the new one.
+  --json             print {changed, stateVersion}`,
+  optionsHelp: `  --old P, --old-file F   the current PIN (neither: VETTID_PIN, else asked on the terminal)
+  --new P, --new-file F   the new PIN (neither: VETTID_NEW_PIN, else asked twice on the terminal)`,
+  options: {
+    old: { type: "string" },
+    "old-file": { type: "string" },
+    new: { type: "string" },
+    "new-file": { type: "string" },
+  },
+  async prepare(values, io) {
+    const old = await readPin(
+      {
+        flag: "old",
+        value: str(values, "old"),
+        fileFlag: "old-file",
+        file: str(values, "old-file"),
+        env: "VETTID_PIN",
+        question: "current PIN: ",
+      },
+      io,
+    );
+    const next = await readPin(
+      {
+        flag: "new",
+        value: str(values, "new"),
+        fileFlag: "new-file",
+        file: str(values, "new-file"),
+        env: "VETTID_NEW_PIN",
+        question: "new PIN: ",
+        confirm: true,
+      },
+      io,
+    );
+    return { old, next };
+  },
+  async run({ session, io, json, pins }) {
+    await session.unlock(pins.old as string);
+    const result = await session.call("pin.change", {
+      op: "pin.change",
+      pin: pins.old as string,
+      newPin: pins.next as string,
+    });
+    if (json) printJson(io, { changed: true, stateVersion: result.stateVersion });
+    else io.stdout("PIN changed\n");
+  },
+});
+
+/** `vettid vault sign`. */
+export const vaultSignCommand = vaultCommand({
+  word: "sign",
+  summary: "sign a challenge with the vault's identity key; prints the signature (hex)",
+  synopsis: "--challenge HEX",
+  about: `Signs the challenge bytes with the vault's Ed25519 identity key (the key never leaves
+the enclave) and prints the 64-byte signature in hex.
+  --json             print {challenge, signature, identityKey} (identityKey in base64url)`,
+  optionsHelp: `  --challenge HEX    the bytes to sign (1..${MAX_CHALLENGE_BYTES})`,
+  unlocks: true,
+  options: { challenge: { type: "string" } },
+  check(values) {
+    const hex = str(values, "challenge");
+    if (hex === undefined) throw new UsageError("--challenge is required");
+    const challenge = parseHex(hex);
+    if (!challenge || challenge.length === 0)
+      throw new UsageError("--challenge must be hex (an even number of digits)");
+    if (challenge.length > MAX_CHALLENGE_BYTES)
+      throw new UsageError(`--challenge has at most ${MAX_CHALLENGE_BYTES} bytes`);
+    return { challenge };
+  },
+  async run({ session, io, json, checked }) {
+    const challenge = checked.challenge as Uint8Array;
+    const result = await session.call("identity.sign", { op: "identity.sign", challenge });
+    const signature = Buffer.from(result.signature).toString("hex");
+    if (json) {
+      printJson(io, {
+        challenge: Buffer.from(challenge).toString("hex"),
+        signature,
+        identityKey: b64url(result.identityKey),
+      });
+    } else {
+      io.stdout(`${signature}\n`);
+    }
+  },
+});
+
+/** `vettid vault status`. */
+export const vaultStatusCommand = vaultCommand({
+  word: "status",
+  summary: "show whether the vault exists, its state version and the enclave release",
+  synopsis: "",
+  about: `Prints whether the vault is initialized, its state version, the identity key this
+device knows, and the manifest release the enclave's attestation matched.
+  --json             print {initialized, unlocked, stateVersion, identityKey, release}`,
+  async run({ session, io, json }) {
+    const status = await session.call("vault.status", { op: "vault.status" });
+    const known = session.vault.known;
+    const identityKey = status.identityKey ? b64url(status.identityKey) : (known.identityKey ?? null);
+    const release = session.release()?.id ?? null;
+    if (json) {
+      printJson(io, {
+        initialized: status.initialized,
+        unlocked: status.unlocked,
+        stateVersion: status.stateVersion,
+        identityKey,
+        release,
+      });
+      return;
+    }
+    const lines = [
+      `initialized: ${status.initialized ? "yes" : "no"}`,
+      `state_version: ${status.stateVersion}`,
+      `identity_key: ${identityKey ?? "(unknown)"}`,
+      `enclave_release: ${release ?? "(none)"} (manifest serial ${session.trust.manifest.serial})`,
+    ];
+    io.stdout(`${lines.join("\n")}\n`);
+  },
+});
+
+const VAULT_COMMANDS = [
+  vaultInitCommand,
+  vaultUnlockCommand,
+  vaultLockCommand,
+  vaultPinCommand,
+  vaultPutCommand,
+  vaultGetCommand,
+  vaultListCommand,
+  vaultDeleteCommand,
+  vaultSignCommand,
+  vaultStatusCommand,
+];
+
+const GROUP_USAGE = `vettid vault <${VAULT_COMMANDS.map((c) => c.name.slice("vault ".length)).join(" | ")}> [options]`;
+
+/** `vettid vault` without a known sub-command: prints the group's usage. */
+export const vaultGroupCommand: Command = {
+  name: "vault",
+  summary: "E2E-sealed vault operations as this device (init, unlock, put, get, list, sign, …)",
+  usage: GROUP_USAGE,
+  help: [
+    "One end-to-end sealed vault operation as the device in --state DIR:",
+    "",
+    ...VAULT_COMMANDS.map((c) => `  ${c.usage}`),
+    "",
+    SESSIONS,
+    "",
+    "vettid vault <command> --help prints a command's options.",
+    EXIT,
+  ].join("\n"),
+  async run(argv: string[], io: CliIo): Promise<number> {
+    if (argv.length === 0) {
+      io.stderr(`usage: ${GROUP_USAGE}\n`);
+      return 2;
+    }
+    throw new UsageError(`unknown vault command "${argv[0]}"`);
+  },
+};
+
+/** The vault commands, in help order. */
+export const vaultCommands: Command[] = [...VAULT_COMMANDS, vaultGroupCommand];
