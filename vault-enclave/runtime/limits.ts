@@ -9,7 +9,7 @@
  */
 export const MAX_CONCURRENT_ARGON2 = 2;
 
-/** Unlocks and handshakes waiting for their turn per device; one more is refused `RATE_LIMITED`. */
+/** Unlocks and PIN changes waiting for their turn per device; one more is refused `RATE_LIMITED` before it is counted. */
 export const MAX_QUEUED_PER_DEVICE = 2;
 
 /** Live sessions per device: a phone and a tablet app each reconnecting; its next evicts its own oldest. */
@@ -30,5 +30,12 @@ export const UNLOCK_IDLE_MS = 5 * 60_000;
 /** The enclave's handshake keys rotate daily; a device re-attests when its handshake fails. */
 export const HANDSHAKE_KEY_TTL_MS = 24 * 3600_000;
 
-/** Attestation documents handed out per device per minute: enough to reconnect, too few to drain the NSM. */
-export const ATTESTATIONS_PER_DEVICE_PER_MINUTE = 10;
+/**
+ * Attestations and handshakes per device per minute, each: a command-line client
+ * attests once per command, an app once per reconnect; 60 leaves room for both and
+ * keeps one device from draining the NSM or the runtime's CPU.
+ */
+export const ATTESTATIONS_PER_DEVICE_PER_MINUTE = 60;
+
+/** Attestation documents remembered per device, so a handshake can only name one the enclave issued. */
+export const ISSUED_DOCUMENTS_PER_DEVICE = 4;

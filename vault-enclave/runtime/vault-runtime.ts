@@ -6,6 +6,7 @@ import { parseSubject, vaultRequestWildcard } from "../../lib/subjects";
 /** Every vault's request subject (the proxy allows it only where the host serves every vault). */
 const ALL_VAULTS_REQUEST_WILDCARD = "vettid.v1.vault.*.req.*";
 
+import { createHash } from "node:crypto";
 import {
   type DeviceMessage,
   type EnclaveMessage,
@@ -21,7 +22,13 @@ import { EnclaveKeys } from "../session/enclave-keys";
 import { Sessions } from "../session/sessions";
 import type { Argon2idParams } from "../state";
 import { VaultSlot } from "../vault/vault-slot";
-import { ATTESTATIONS_PER_DEVICE_PER_MINUTE, MAX_CONCURRENT_ARGON2, MAX_QUEUED_PER_DEVICE } from "./limits";
+import {
+  ATTESTATIONS_PER_DEVICE_PER_MINUTE,
+  ISSUED_DOCUMENTS_PER_DEVICE,
+  MAX_CONCURRENT_ARGON2,
+  MAX_QUEUED_PER_DEVICE,
+  UNLOCK_IDLE_MS,
+} from "./limits";
 import type { RuntimePorts } from "./ports";
 import { KeyedMutex, KeyedSemaphore } from "./semaphore";
 
@@ -60,10 +67,19 @@ export class VaultRuntime {
   private readonly mutex = new KeyedMutex();
   private readonly argon2 = new KeyedSemaphore(MAX_CONCURRENT_ARGON2, MAX_QUEUED_PER_DEVICE);
   private readonly attestations = new Map<string, { windowStart: number; count: number }>();
+  private readonly handshakes = new Map<string, { windowStart: number; count: number }>();
+  /** SHA-256 of the last documents issued per vault/device: a handshake must name one of them. */
+  private readonly issued = new Map<string, string[]>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: VaultRuntimeOptions) {
     this.keys = new EnclaveKeys(options.ports.nsm, options.ports.now);
     this.sessions = new Sessions(options.ports.now);
+    // Unlocks lapse while nobody asks: wipe opened layers on a timer too, not only on the next operation.
+    this.sweeper = setInterval(() => {
+      for (const slot of this.slots.values()) slot.dropInnerIfUnused();
+    }, UNLOCK_IDLE_MS / 5);
+    this.sweeper.unref();
   }
 
   /** Live sessions (for health and tests). */
@@ -99,6 +115,7 @@ export class VaultRuntime {
 
   /** Stops serving every vault and drops their keys. */
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await Promise.all([...this.subscriptions.values()].map((s) => s.unsubscribe().catch(() => undefined)));
     this.subscriptions.clear();
     this.servingAll = false;
@@ -124,8 +141,12 @@ export class VaultRuntime {
   private async handle(vaultId: string, deviceId: string, message: DeviceMessage): Promise<EnclaveMessage> {
     switch (message.t) {
       case "attest": {
-        this.limitAttestations(`${vaultId}/${deviceId}`);
+        const key = `${vaultId}/${deviceId}`;
+        limit(this.attestations, key, this.options.ports.now(), "attestation");
         const answer = await this.keys.attest(message.nonce);
+        const digests = [...(this.issued.get(key) ?? []), sha256(answer.document)].slice(-ISSUED_DOCUMENTS_PER_DEVICE);
+        if (this.issued.size > 100_000) this.issued.clear();
+        this.issued.set(key, digests);
         return { t: "attestation", ...answer };
       }
       case "handshake":
@@ -141,6 +162,12 @@ export class VaultRuntime {
     attestationDigest: Uint8Array,
     message: Uint8Array,
   ): Promise<EnclaveMessage> {
+    const key = `${vaultId}/${deviceId}`;
+    limit(this.handshakes, key, this.options.ports.now(), "handshake");
+    // The prologue binds the document the device verified; it must be one this enclave issued to it.
+    if (!(this.issued.get(key) ?? []).includes(Buffer.from(attestationDigest).toString("hex"))) {
+      throw new VettidError("HANDSHAKE_FAILED", "the handshake names no attestation this enclave issued; attest again");
+    }
     const context = { vaultId, deviceId, attestationDigest };
     // The message names no key; the current keys are tried first, then the previous.
     let request: ReturnType<typeof readHandshakeRequest> | undefined;
@@ -178,6 +205,7 @@ export class VaultRuntime {
   ): Promise<EnclaveMessage> {
     const session = this.sessions.get(sessionId, vaultId, deviceId);
     const opened = session.channel.open(envelope);
+    this.sessions.touch(session);
     const slot = this.slot(vaultId);
     let body: Uint8Array;
     try {
@@ -211,24 +239,39 @@ export class VaultRuntime {
     }
     return slot;
   }
-
-  private limitAttestations(key: string): void {
-    const now = this.options.ports.now();
-    const entry = this.attestations.get(key);
-    if (!entry || now - entry.windowStart >= 60_000) {
-      if (this.attestations.size > 100_000) this.attestations.clear();
-      this.attestations.set(key, { windowStart: now, count: 1 });
-      return;
-    }
-    entry.count += 1;
-    if (entry.count > ATTESTATIONS_PER_DEVICE_PER_MINUTE) {
-      throw new VettidError("RATE_LIMITED", "too many attestation requests; wait a minute");
-    }
-  }
 }
 
 /** The code and message a device may see: our typed errors as they are, anything else as INTERNAL. */
 function publicError(err: unknown): { code: ErrorCode; message: string } {
-  if (isVettidError(err)) return { code: err.code, message: err.message };
+  if (isVettidError(err)) return { code: err.code, message: err.message.slice(0, MAX_ERROR_MESSAGE) };
   return { code: EXPOSED_INTERNAL, message: "internal error" };
+}
+
+/** Longest error message sent to a device (lib/vault-protocol accepts up to 500 characters). */
+const MAX_ERROR_MESSAGE = 500;
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * A fixed one-minute window per key.
+ * @throws VettidError `RATE_LIMITED` beyond {@link ATTESTATIONS_PER_DEVICE_PER_MINUTE}.
+ */
+function limit(
+  windows: Map<string, { windowStart: number; count: number }>,
+  key: string,
+  now: number,
+  what: string,
+): void {
+  const entry = windows.get(key);
+  if (!entry || now - entry.windowStart >= 60_000) {
+    if (windows.size > 100_000) windows.clear();
+    windows.set(key, { windowStart: now, count: 1 });
+    return;
+  }
+  entry.count += 1;
+  if (entry.count > ATTESTATIONS_PER_DEVICE_PER_MINUTE) {
+    throw new VettidError("RATE_LIMITED", `too many ${what} requests; wait a minute`);
+  }
 }

@@ -67,7 +67,9 @@ export class Sessions {
   }
 
   /**
-   * The live session `id` of `vaultId`/`deviceId`, touched.
+   * The live session `id` of `vaultId`/`deviceId`. Not touched: only a message that
+   * authenticates keeps a session alive ({@link touch}), so the host, which sees
+   * session ids, cannot keep one open by naming it.
    * @throws VettidError `UNAUTHENTICATED` when there is none (the device handshakes again).
    */
   get(id: string, vaultId: string, deviceId: string): Session {
@@ -77,8 +79,17 @@ export class Sessions {
       if (session && this.expired(session, now)) this.byId.delete(id);
       throw new VettidError("UNAUTHENTICATED", "no such session; attest and handshake again");
     }
-    session.lastUsedAt = now;
     return session;
+  }
+
+  /** Records that an authentic message arrived on `session`. */
+  touch(session: Session): void {
+    session.lastUsedAt = this.now();
+  }
+
+  /** Ends one session. */
+  drop(session: Session): void {
+    this.byId.delete(session.id);
   }
 
   /** Whether the session's unlock holds now (and refreshes its idle timer). */

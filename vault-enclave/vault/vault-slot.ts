@@ -83,7 +83,11 @@ export class VaultSlot {
    */
   async authorizes(deviceId: string, deviceKey: Uint8Array): Promise<boolean> {
     const loaded = await this.load();
-    if (!loaded) return true;
+    return !loaded || this.listed(loaded, deviceId, deviceKey);
+  }
+
+  /** Whether `deviceId` with `deviceKey` is in the sealed device list (keys compared in constant time). */
+  private listed(loaded: Loaded, deviceId: string, deviceKey: Uint8Array): boolean {
     const s = sodium();
     return loaded.outer.devices.some(
       (d) =>
@@ -93,8 +97,22 @@ export class VaultSlot {
     );
   }
 
-  /** Runs one operation for `session` (already authenticated by its envelope). */
+  /**
+   * Runs one operation for `session` (already authenticated by its envelope). Once
+   * the vault exists, the session's device must be in its sealed device list: a
+   * session opened before `vault.init` (by any key) or by a device since removed is
+   * ended here, so it can neither guess the PIN nor read anything.
+   */
   async run(session: Session, request: VaultRequest): Promise<Results[VaultRequest["op"]]> {
+    this.dropInnerIfUnused();
+    const loaded = await this.load();
+    if (loaded && !this.listed(loaded, session.deviceId, session.deviceKey)) {
+      this.deps.sessions.drop(session);
+      throw new VettidError(
+        "UNAUTHENTICATED",
+        "this device is not authorized for the vault; attest and handshake again",
+      );
+    }
     switch (request.op) {
       case "vault.status":
         return this.status(session);
@@ -210,13 +228,17 @@ export class VaultSlot {
    * it; success resets the counter with a second write.
    */
   private async unlock(session: Session, pin: string): Promise<Results["vault.unlock"]> {
+    // The Argon2id permit is taken before the attempt is counted: a device whose
+    // unlocks are refused for want of a permit loses no attempt.
+    return this.deps.argon2.run(session.deviceId, () => this.unlockWithPermit(session, pin));
+  }
+
+  private async unlockWithPermit(session: Session, pin: string): Promise<Results["vault.unlock"]> {
     const loaded = await this.requireLoaded();
     const pending = beginPinAttempt(loaded.outer, this.deps.ports.now());
     await this.writeOuter(loaded, pending);
     const counted = this.loaded as Loaded;
-    const pinKey = await this.deps.argon2.run(session.deviceId, () =>
-      derivePinKey(pin, counted.outer.pin.salt, counted.outer.pin.kdf),
-    );
+    const pinKey = derivePinKey(pin, counted.outer.pin.salt, counted.outer.pin.kdf);
     let inner: InnerState;
     try {
       inner = openInner(counted.sealed, counted.outer, { vaultId: this.vaultId, rootKey: counted.rootKey, pinKey });
@@ -285,14 +307,15 @@ export class VaultSlot {
 
   private unlockedLoaded(session: Session): { loaded: Loaded; inner: InnerState } {
     const loaded = this.loaded;
-    if (!loaded) throw new VettidError("VAULT_LOCKED", "unlock the vault in this session first");
+    if (!loaded) throw new VettidError("VAULT_NOT_INITIALIZED", "the vault is not initialized");
     if (!this.deps.sessions.isUnlocked(session) || !loaded.inner || !loaded.pinKey) {
       throw new VettidError("VAULT_LOCKED", "unlock the vault in this session first");
     }
     return { loaded, inner: loaded.inner };
   }
 
-  private dropInnerIfUnused(): void {
+  /** Wipes the opened inner layer and the PIN key once no session holds an unlock (lock, lapse). */
+  dropInnerIfUnused(): void {
     const loaded = this.loaded;
     if (!loaded || this.deps.sessions.anyUnlocked(this.vaultId)) return;
     if (loaded.inner) wipe(loaded.inner);

@@ -10,7 +10,7 @@ import { VaultClient, type VaultMemory } from "../../../client/vault";
 import { sodiumReady } from "../../../lib/crypto";
 import { vaultRequestSubject } from "../../../lib/subjects";
 import { VAULT_SALT_BYTES, vaultIdFor } from "../../../lib/vault-id";
-import { parseEnclaveMessage } from "../../../lib/vault-protocol";
+import { encodeDeviceMessage, parseEnclaveMessage } from "../../../lib/vault-protocol";
 import { recordingTransport } from "../../../local/recording-transport";
 import type { RuntimePorts } from "../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../vault-enclave/runtime/vault-runtime";
@@ -411,5 +411,72 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     await nc.close();
     await excluded.close();
     await proxied.stop();
+  });
+
+  it("ends every session of another key once the vault exists, so a session opened before init cannot guess the PIN", async () => {
+    // Prepare: before Erin initializes, the host opens a session on her vault with a key of its own.
+    const erin = await person("dev-erin");
+    const proxied = await startProxyTopology({ vaults: [erin.vaultId] });
+    const served = new VaultRuntime({
+      ports: {
+        nsm: proxied.nsm,
+        kms: proxied.sealingKms(),
+        blobs: proxied.client.blob,
+        nats: proxied.client.nats,
+        log: () => undefined,
+        now: Date.now,
+      },
+      argon2Params: TEST_ARGON2,
+    });
+    await served.serve(erin.vaultId);
+    const open = async (keys: Person) => {
+      const nc = await proxied.device(erin.deviceId);
+      connections.push(nc);
+      return new VaultClient({
+        vaultId: erin.vaultId,
+        deviceId: erin.deviceId,
+        deviceKey: keys.exchange,
+        transport: async (data, timeout) =>
+          (await nc.request(vaultRequestSubject(erin.vaultId, erin.deviceId), data, { timeout })).data,
+        attestation: { trustedRoots: [proxied.nsm.rootCertificatePem], manifest: proxied.manifest },
+        memory: { stateVersion: 0 },
+      });
+    };
+    const hostKey = await person("dev-erin");
+    const early = await open(hostKey);
+    await expect(early.call("vault.status", { op: "vault.status" })).resolves.toMatchObject({ initialized: false });
+    const owner = await open(erin);
+    await owner.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: erin.signing.publicKey,
+      vaultSalt: erin.vaultSalt,
+    });
+
+    // Act: the early session tries the PIN.
+    const guess = early.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+
+    // Assess
+    await expect(guess).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await served.close();
+    await proxied.stop();
+  });
+
+  it("refuses a handshake that names an attestation this enclave did not issue to the device", async () => {
+    // Prepare
+    const nc = await t.device(alice.deviceId);
+    connections.push(nc);
+    const subject = vaultRequestSubject(alice.vaultId, alice.deviceId);
+    const message = encodeDeviceMessage({
+      t: "handshake",
+      attestation: new Uint8Array(32).fill(5),
+      message: new Uint8Array(1200),
+    });
+
+    // Act
+    const answer = parseEnclaveMessage((await nc.request(subject, message, { timeout: 5_000 })).data);
+
+    // Assess
+    expect(answer).toMatchObject({ t: "error", code: "HANDSHAKE_FAILED" });
   });
 });
