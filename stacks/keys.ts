@@ -16,6 +16,14 @@ export const SEALING_KEY_PURPOSE = "vault-sealing";
 export const PCR0_CONDITION_KEY = "kms:RecipientAttestation:PCR0";
 
 /**
+ * Every data key of the sealing key is bound to one vault: KMS calls must carry the
+ * encryption context `{vault: <vault id>}` (vault-enclave/kms), and a ciphertext blob
+ * opens only with the same context, so one vault's root key cannot be unwrapped as
+ * another's.
+ */
+export const VAULT_CONTEXT_CONDITION = { StringLike: { "kms:EncryptionContext:vault": "vlt_*" } } as const;
+
+/**
  * One release's grant: Decrypt/GenerateDataKey for the host role, only with a Recipient
  * whose attested PCR0 is the release's, and only inside the release's validity window.
  */
@@ -30,7 +38,11 @@ export function enclaveStatement(hostRoleArn: string, release: ManifestRelease):
     Principal: { AWS: hostRoleArn },
     Action: ["kms:Decrypt", "kms:GenerateDataKey"],
     Resource: "*",
-    Condition: { StringEqualsIgnoreCase: { [PCR0_CONDITION_KEY]: release.pcr0 }, ...window },
+    Condition: {
+      StringEqualsIgnoreCase: { [PCR0_CONDITION_KEY]: release.pcr0 },
+      ...VAULT_CONTEXT_CONDITION,
+      ...window,
+    },
   };
 }
 

@@ -2,7 +2,8 @@
  * A small evaluator for the KMS key-policy features VettID relies on: Allow / Deny
  * statements over `kms:` actions with `StringEquals` / `StringEqualsIgnoreCase`
  * conditions on `kms:RecipientAttestation:PCR<n>` and
- * `kms:RecipientAttestation:ImageSha384` (AWS treats ImageSha384 as PCR0).
+ * `kms:RecipientAttestation:ImageSha384` (AWS treats ImageSha384 as PCR0), and
+ * `StringLike` conditions on `kms:EncryptionContext:<key>`.
  * Principals are not evaluated (there is one caller on loopback). Anything the
  * evaluator does not understand makes an Allow not apply and a Deny apply: it fails
  * closed, like a policy the stand-in cannot prove satisfied.
@@ -12,6 +13,8 @@
 export interface PolicyContext {
   /** PCRs of a verified Recipient attestation, lower-case hex by index. */
   recipientPcrs?: Record<number, string>;
+  /** The request's encryption context (`kms:EncryptionContext:<key>` conditions). */
+  encryptionContext?: Record<string, string>;
 }
 
 interface Statement {
@@ -90,15 +93,39 @@ function actionMatches(actions: unknown, action: string): boolean {
 }
 
 const RECIPIENT_KEY = /^kms:recipientattestation:(pcr(\d{1,2})|imagesha384)$/;
+const CONTEXT_KEY = /^kms:encryptioncontext:(.+)$/;
+
+/** IAM `StringLike`: `*` any run of characters, `?` any one; nothing else is special. */
+function like(pattern: string, value: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${regex}$`).test(value);
+}
 
 /** All conditions must hold; `unknownHolds` is what an unsupported operator or key counts as. */
 function conditionsHold(condition: unknown, context: PolicyContext, unknownHolds: boolean): boolean {
   if (condition === undefined) return true;
   if (typeof condition !== "object" || condition === null) return unknownHolds;
   for (const [operator, tests] of Object.entries(condition)) {
+    if (typeof tests !== "object" || tests === null) return unknownHolds;
+    if (operator === "StringLike") {
+      // Only encryption-context keys (case-sensitive values, as in AWS).
+      for (const [key, expected] of Object.entries(tests)) {
+        const match = CONTEXT_KEY.exec(key.toLowerCase());
+        if (!match) return unknownHolds;
+        const actual = context.encryptionContext?.[key.slice("kms:EncryptionContext:".length)];
+        if (actual === undefined) return false;
+        const values = (Array.isArray(expected) ? expected : [expected]).filter(
+          (v): v is string => typeof v === "string",
+        );
+        if (!values.some((v) => like(v, actual))) return false;
+      }
+      continue;
+    }
     const ignoreCase = operator === "StringEqualsIgnoreCase";
     if (operator !== "StringEquals" && !ignoreCase) return unknownHolds;
-    if (typeof tests !== "object" || tests === null) return unknownHolds;
     for (const [key, expected] of Object.entries(tests)) {
       const match = RECIPIENT_KEY.exec(key.toLowerCase());
       if (!match) return unknownHolds;

@@ -105,10 +105,18 @@ export function createKmsService(options: KmsStandInOptions): AwsJsonService & {
     return verified;
   }
 
-  function authorize(key: StoredKey, action: string, recipient: VerifiedRecipient | undefined): void {
-    const context: PolicyContext = recipient
-      ? { recipientPcrs: Object.fromEntries(Object.entries(recipient.pcrs).map(([i, v]) => [i, hex(v)])) }
-      : {};
+  function authorize(
+    key: StoredKey,
+    action: string,
+    recipient: VerifiedRecipient | undefined,
+    encryptionContext: Record<string, string> = {},
+  ): void {
+    const context: PolicyContext = {
+      encryptionContext,
+      ...(recipient
+        ? { recipientPcrs: Object.fromEntries(Object.entries(recipient.pcrs).map(([i, v]) => [i, hex(v)])) }
+        : {}),
+    };
     if (!isAllowed(key.policy, action, context)) {
       throw new AwsServiceError(
         "AccessDeniedException",
@@ -168,9 +176,9 @@ export function createKmsService(options: KmsStandInOptions): AwsJsonService & {
       async GenerateDataKey(input) {
         const key = resolve(input.KeyId);
         const recipient = await recipientOf(input);
-        authorize(key, "kms:GenerateDataKey", recipient);
-        const size = dataKeySize(input);
         const context = contextOf(input.EncryptionContext);
+        authorize(key, "kms:GenerateDataKey", recipient, context);
+        const size = dataKeySize(input);
         const plaintext = randomBytes(size);
         const blob = sealBlob(key.keyId, key.material, plaintext, context);
         return { KeyId: key.arn, CiphertextBlob: blob.toString("base64"), ...answerFor(recipient, plaintext) };
@@ -194,7 +202,7 @@ export function createKmsService(options: KmsStandInOptions): AwsJsonService & {
           throw new AwsServiceError("IncorrectKeyException", "the ciphertext was not encrypted under this key");
         }
         const recipient = await recipientOf(input);
-        authorize(key, "kms:Decrypt", recipient);
+        authorize(key, "kms:Decrypt", recipient, contextOf(input.EncryptionContext));
         const plaintext = openBlob(blob, key.material, contextOf(input.EncryptionContext));
         if (!plaintext) throw new AwsServiceError("InvalidCiphertextException", "the ciphertext is not valid");
         return { KeyId: key.arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT", ...answerFor(recipient, plaintext) };

@@ -9,7 +9,8 @@ export const LOCAL_SEALING_KEY_ALIAS = "alias/vettid-local-sealing";
 /**
  * The sealing key's policy (DESIGN.md §3 invariant 4): anyone may encrypt and
  * describe, but data keys and decryption go only to a Recipient whose attested PCR0
- * is `pcr0Hex`.
+ * is `pcr0Hex`, and only with a vault's encryption context (`{vault: vlt_…}`), as in
+ * stacks/keys.ts.
  */
 export function sealingKeyPolicy(pcr0Hex: string): string {
   return JSON.stringify({
@@ -28,7 +29,10 @@ export function sealingKeyPolicy(pcr0Hex: string): string {
         Principal: { AWS: "*" },
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: "*",
-        Condition: { StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": pcr0Hex } },
+        Condition: {
+          StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": pcr0Hex },
+          StringLike: { "kms:EncryptionContext:vault": "vlt_*" },
+        },
       },
     ],
   });

@@ -34,7 +34,7 @@ describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simula
     });
     rogue.start();
     await expect(rogue.ready(500)).rejects.toMatchObject({ code: "TIMEOUT" });
-    await expect(rogue.blob.get("vaults/vault-a/state")).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
+    await expect(rogue.blob.get(`vaults/${VAULT}/state`)).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
     await rogue.close(100);
     expect(t.proxy.counters.attestationFailures).toBeGreaterThan(failuresBefore);
     expect(t.proxy.health().enclaves.attested).toBe(1);
@@ -54,7 +54,7 @@ describe("vsock-proxy end to end (real nats-server, KMS and S3 stand-ins, simula
     unmarked.start();
     // Assess
     await expect(unmarked.ready(500)).rejects.toMatchObject({ code: "TIMEOUT" });
-    await expect(unmarked.blob.get("vaults/vault-a/state")).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
+    await expect(unmarked.blob.get(`vaults/${VAULT}/state`)).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
     await unmarked.close(100);
     expect(t.proxy.counters.attestationFailures).toBeGreaterThan(failuresBefore);
   });

@@ -54,6 +54,7 @@ describe("KMS stand-in (AWS JSON 1.1 through @aws-sdk/client-kms)", () => {
       new GenerateDataKeyCommand({
         KeyId: keyArn,
         KeySpec: "AES_256",
+        EncryptionContext: { vault: "vlt_a" },
         Recipient: { AttestationDocument: document, KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256" },
       }),
     );
@@ -73,6 +74,27 @@ describe("KMS stand-in (AWS JSON 1.1 through @aws-sdk/client-kms)", () => {
     });
   });
 
+  it("denies a Recipient request without a vault's encryption context when the policy requires one", async () => {
+    const keys = generateRecipientKeyPair();
+    const Recipient = {
+      AttestationDocument: await nsm.attest({ publicKey: keys.publicKeySpki }),
+      KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256" as const,
+    };
+    const contexts: (Record<string, string> | undefined)[] = [undefined, { vault: "not-a-vault" }, { other: "vlt_a" }];
+    for (const EncryptionContext of contexts) {
+      await expect(
+        kms.send(
+          new GenerateDataKeyCommand({
+            KeyId: keyArn,
+            KeySpec: "AES_256",
+            Recipient,
+            ...(EncryptionContext ? { EncryptionContext } : {}),
+          }),
+        ),
+      ).rejects.toMatchObject({ name: "AccessDeniedException" });
+    }
+  });
+
   it("binds the encryption context and rejects a tampered ciphertext", async () => {
     const keys = generateRecipientKeyPair();
     const Recipient = {
@@ -80,21 +102,29 @@ describe("KMS stand-in (AWS JSON 1.1 through @aws-sdk/client-kms)", () => {
       KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256" as const,
     };
     const encrypted = await kms.send(
-      new EncryptCommand({ KeyId: keyArn, Plaintext: new Uint8Array([9, 9]), EncryptionContext: { vault: "a" } }),
+      new EncryptCommand({ KeyId: keyArn, Plaintext: new Uint8Array([9, 9]), EncryptionContext: { vault: "vlt_a" } }),
     );
     const ok = await kms.send(
-      new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: { vault: "a" }, Recipient }),
+      new DecryptCommand({
+        CiphertextBlob: encrypted.CiphertextBlob,
+        EncryptionContext: { vault: "vlt_a" },
+        Recipient,
+      }),
     );
     expect(openEnvelopedData(ok.CiphertextForRecipient as Uint8Array, keys.privateKey)).toEqual(new Uint8Array([9, 9]));
     await expect(
       kms.send(
-        new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: { vault: "b" }, Recipient }),
+        new DecryptCommand({
+          CiphertextBlob: encrypted.CiphertextBlob,
+          EncryptionContext: { vault: "vlt_b" },
+          Recipient,
+        }),
       ),
     ).rejects.toMatchObject({ name: "InvalidCiphertextException" });
     const tampered = new Uint8Array(encrypted.CiphertextBlob as Uint8Array);
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1;
     await expect(
-      kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: { vault: "a" }, Recipient })),
+      kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: { vault: "vlt_a" }, Recipient })),
     ).rejects.toMatchObject({ name: "InvalidCiphertextException" });
   });
 

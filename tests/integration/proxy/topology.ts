@@ -30,7 +30,7 @@ import type { NatsUpstream } from "../../../vsock-proxy/upstreams/types";
 import { attestationVerifier } from "../../../vsock-proxy/verifier";
 import { recordingLogger, recordingMetrics, socketPath } from "../../unit/proxy/fakes";
 
-export const VAULT = "vault-a";
+export const VAULT = "vlt_000000000000000000000000000000aa";
 export const BUCKET = "vettid-sealed-state";
 /** The name on the KMS stand-in's certificate, which the enclave side pins. */
 export const KMS_NAME = "kms.vettid-test.test";

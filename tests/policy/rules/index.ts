@@ -13,6 +13,7 @@ import { s3KmsEncryption } from "./s3-kms-encryption";
 import { s3TlsOnly } from "./s3-tls-only";
 import { s3Versioning } from "./s3-versioning";
 import { sealingKeyPcr0 } from "./sealing-key-pcr0";
+import { sealingKeyVaultContext } from "./sealing-key-vault-context";
 import { securityGroupIngress } from "./security-group-ingress";
 
 export const RULES: readonly PolicyRule[] = [
@@ -30,4 +31,5 @@ export const RULES: readonly PolicyRule[] = [
   lambdaRuntime,
   logRetention,
   sealingKeyPcr0,
+  sealingKeyVaultContext,
 ];

@@ -75,7 +75,7 @@ describe("subnet arithmetic", () => {
 });
 
 describe("sealing key grant of one release", () => {
-  it("conditions on the release's PCR0 and bounds its validity window", () => {
+  it("conditions on the release's PCR0, a vault's encryption context, and bounds its validity window", () => {
     const statement = enclaveStatement("arn:aws:iam::1:role/host", {
       id: "2026.11.28-1",
       pcr0: "a".repeat(96),
@@ -92,6 +92,7 @@ describe("sealing key grant of one release", () => {
       Resource: "*",
       Condition: {
         StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": "a".repeat(96) },
+        StringLike: { "kms:EncryptionContext:vault": "vlt_*" },
         DateGreaterThan: { "aws:CurrentTime": "2026-11-28T00:00:00Z" },
         DateLessThan: { "aws:CurrentTime": "2027-01-01T00:00:00Z" },
       },
