@@ -1,5 +1,4 @@
-import { Decoder, Encoder } from "cbor-x";
-import { createStrictCborCheck, isCborError } from "../cbor";
+import { createStrictCborCheck, isCborError, plainDecoder, plainEncoder } from "../cbor";
 import { VettidError } from "../errors";
 import { MAX_BODY_DEPTH, MAX_MESSAGE_BYTES } from "./constants";
 
@@ -9,14 +8,8 @@ export interface WireMap {
   [key: string]: WireValue;
 }
 
-const encoder = new Encoder({
-  useRecords: false,
-  tagUint8Array: false,
-  pack: false,
-  variableMapSize: true,
-  useTag259ForMaps: false,
-} as ConstructorParameters<typeof Encoder>[0]);
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+const encoder = plainEncoder;
+const decoder = plainDecoder;
 
 /** Strict CBOR before cbor-x (lib/cbor): text keys, no tags, no duplicates, definite lengths, bounded. */
 const check = createStrictCborCheck({ mapKeys: ["text"], maxDepth: MAX_BODY_DEPTH });

@@ -1,5 +1,4 @@
-import { Decoder, Encoder } from "cbor-x";
-import { createStrictCborCheck, isCborError } from "../../lib/cbor";
+import { createStrictCborCheck, isCborError, plainDecoder, plainEncoder } from "../../lib/cbor";
 import { MAX_PAYLOAD_DEPTH } from "./constants";
 import { STATE_REJECTIONS, StateInvalid } from "./errors";
 
@@ -18,15 +17,8 @@ export interface PayloadObject {
   [key: string]: PayloadValue;
 }
 
-// Plain CBOR: no record extension, byte strings untagged, no tag 259 on maps.
-const encoder = new Encoder({
-  useRecords: false,
-  tagUint8Array: false,
-  pack: false,
-  variableMapSize: true,
-  useTag259ForMaps: false,
-} as ConstructorParameters<typeof Encoder>[0]);
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+const encoder = plainEncoder;
+const decoder = plainDecoder;
 
 /** Strict CBOR before cbor-x: text keys, no tags, no duplicates, definite lengths, bounded depth and items. */
 const checkPayload = createStrictCborCheck({ mapKeys: ["text"], maxDepth: MAX_PAYLOAD_DEPTH });

@@ -314,8 +314,11 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
         captured.push(new Uint8Array(msg.data));
       },
     });
+    await nc.flush(); // the server knows the spy before the request is sent
     await vault.call("items.put", { op: "items.put", name: "once", type: "note", value: Buffer.from("first") });
-    await new Promise((r) => setTimeout(r, 50));
+    // The spy's copy of the request arrives on its own connection; wait for it, however long.
+    await nc.flush();
+    while (captured.length === 0) await new Promise((r) => setTimeout(r, 10));
     spy.unsubscribe();
     const before = vault.known.stateVersion;
     const request = captured.at(-1) as Uint8Array;
