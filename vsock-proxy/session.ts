@@ -115,7 +115,10 @@ export class EnclaveSession {
       this.deps.counters.attested += 1;
       this.deps.logger.info("enclave attested", { moduleId: identity.moduleId, pcr0: identity.pcr0 });
       const served = this.deps.served.list();
-      this.link.send("control", CONTROL_OPS.ready, { pcr0: identity.pcr0, vaults: served === "all" ? "all" : [...served] });
+      this.link.send("control", CONTROL_OPS.ready, {
+        pcr0: identity.pcr0,
+        vaults: served === "all" ? "all" : [...served],
+      });
       return true;
     } catch (err) {
       const error = toVettidError(err);

@@ -238,8 +238,7 @@ export class ProxyClient {
           if (frame.channel === "control" && frame.type === CONTROL_OPS.ready) {
             this.servedVaults = readServed(frame.body);
             markReady?.();
-          }
-          else if (frame.channel === "nats" && frame.type === NATS_OPS.message) this.nats.deliver(frame.body);
+          } else if (frame.channel === "nats" && frame.type === NATS_OPS.message) this.nats.deliver(frame.body);
         },
         onClose: () => this.onLinkClosed(link as FrameLink),
       });

@@ -29,7 +29,7 @@ export const sealingKeyVaultContext: PolicyRule = {
         ) {
           continue;
         }
-        const like = (s.Condition ?? {}).StringLike?.[CONTEXT_KEY];
+        const like = s.Condition?.StringLike?.[CONTEXT_KEY];
         const values = like === undefined ? [] : list(like as string | string[]);
         if (values.length === 0 || values.some((v) => v !== "vlt_*")) {
           out.push(
