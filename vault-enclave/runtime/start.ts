@@ -6,6 +6,7 @@ import type { MeasuredConfig } from "../../lib/runtime-config";
 import { kmsTrustRoots } from "../../lib/runtime-config";
 import { SealingKms, type VerifiedPeer } from "../kms";
 import type { Argon2idParams } from "../state";
+import { allowListedFields } from "./log-fields";
 import { VaultRuntime } from "./vault-runtime";
 
 /** What {@link startRuntime} needs: the measured configuration and the environment. */
@@ -57,7 +58,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
       blobs: proxy.blob,
       nats: proxy.nats,
       log: (level, message, fields) => {
-        proxy.log(level, message, fields ?? {});
+        proxy.log(level, message, allowListedFields(fields));
       },
       now: Date.now,
     },
