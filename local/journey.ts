@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { JWK } from "jose";
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../client/device";
@@ -13,6 +14,7 @@ import { type Manifest, verifyManifest } from "../lib/manifest";
 import { formatCreds } from "../lib/nats-auth";
 import { ProxyClient } from "../lib/proxy-client";
 import { vaultRequestSubject } from "../lib/subjects";
+import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "./aws/dynamodb";
 import type { Progress } from "./launcher/progress";
 import { LOCAL_HOST_ID } from "./launcher/proxy";
 import type { Topology } from "./launcher/topology";
@@ -283,11 +285,23 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
       },
     );
 
-    await progress.step("the sealed-state blob holds no item in clear", async () => {
+    await progress.step("neither the sealed-state blob nor DynamoDB holds the item in clear", async () => {
       const objects = [...(topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.values() ?? [])];
       if (objects.length === 0) throw new Error("no sealed state was written");
       for (const object of objects) {
         if (Buffer.from(object.data).includes(Buffer.from(canary))) throw new Error("a blob holds the item in clear");
+      }
+      const dynamodb = new DynamoDBClient({
+        endpoint: endpoints.dynamodb,
+        region: LOCAL_AWS_REGION,
+        credentials: LOCAL_AWS_CREDENTIALS,
+      });
+      try {
+        const items = await dynamodb.send(new ScanCommand({ TableName: topology.edge.tableName }));
+        if ((items.Items ?? []).length === 0) throw new Error("the edge's table is empty");
+        if (JSON.stringify(items.Items).includes(canary)) throw new Error("DynamoDB holds the item in clear");
+      } finally {
+        dynamodb.destroy();
       }
     });
 
