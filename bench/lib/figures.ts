@@ -42,6 +42,9 @@ export function writeResults(name: string, figures: Figure[], dir = join(__dirna
   return path;
 }
 
+/** Three decimals; below 1, three significant digits (a small ratio does not round to 0). */
 function round(n: number): number {
-  return Number.isFinite(n) ? Math.round(n * 1000) / 1000 : n;
+  if (!Number.isFinite(n)) return n;
+  if (n !== 0 && Math.abs(n) < 1) return Number(n.toPrecision(3));
+  return Math.round(n * 1000) / 1000;
 }
