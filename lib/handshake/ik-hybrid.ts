@@ -16,6 +16,7 @@
  * X25519 results and the ML-KEM secret. Pure functions over bytes: no I/O, no clock.
  */
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
+import { randomBytes } from "../crypto/random";
 import { sodium } from "../crypto/sodium";
 import { VettidError } from "../errors";
 import {
@@ -51,7 +52,7 @@ export interface InitiateHandshakeOptions {
   payload: Uint8Array;
   /** Fixed randomness, for test vectors only. Production leaves it out. */
   randomness?: {
-    /** The ephemeral X25519 private key (32 bytes); default libsodium `randombytes_buf`. */
+    /** The ephemeral X25519 private key (32 bytes); default lib/crypto `randomBytes`. */
     ephemeralPrivateKey?: Uint8Array;
     /** The ML-KEM encapsulation randomness m (32 bytes); default noble's CSPRNG. */
     kemSeed?: Uint8Array;
@@ -82,7 +83,7 @@ export interface AcceptHandshakeOptions {
   payload: Uint8Array;
   /** Fixed randomness, for test vectors only. */
   randomness?: {
-    /** The ephemeral X25519 private key (32 bytes); default libsodium `randombytes_buf`. */
+    /** The ephemeral X25519 private key (32 bytes); default lib/crypto `randomBytes`. */
     ephemeralPrivateKey?: Uint8Array;
   };
 }
@@ -446,7 +447,7 @@ function dh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
 
 function ephemeralKeyPair(fixed: Uint8Array | undefined): X25519KeyPair {
   const s = sodium();
-  const privateKey = optionalBytes(fixed, DH_BYTES, "randomness.ephemeralPrivateKey") ?? s.randombytes_buf(DH_BYTES);
+  const privateKey = optionalBytes(fixed, DH_BYTES, "randomness.ephemeralPrivateKey") ?? randomBytes(DH_BYTES);
   return { privateKey, publicKey: s.crypto_scalarmult_base(privateKey) };
 }
 

@@ -1,4 +1,4 @@
-import { sodium } from "../../lib/crypto";
+import { randomBytes, sodium } from "../../lib/crypto";
 import {
   ARGON2ID_BOUNDS,
   DEFAULT_ARGON2ID,
@@ -123,7 +123,7 @@ export function createPinRecord(
   pin: string | Uint8Array,
   params: Argon2idParams = DEFAULT_ARGON2ID,
 ): { record: PinRecord; pinKey: Uint8Array } {
-  const salt = sodium().randombytes_buf(PIN_SALT_BYTES);
+  const salt = randomBytes(PIN_SALT_BYTES);
   const pinKey = derivePinKey(pin, salt, params);
   const kdf = { opsLimit: params.opsLimit, memLimitBytes: params.memLimitBytes };
   return { record: { salt, kdf, verifier: pinVerifier(pinKey) }, pinKey };

@@ -1,4 +1,4 @@
-import { sodium } from "../../lib/crypto";
+import { randomBytes, sodium } from "../../lib/crypto";
 import { DIGEST_BYTES, NONCE_BYTES } from "./constants";
 import { STATE_REJECTIONS, StateInvalid } from "./errors";
 import type { SealedLayer } from "./types";
@@ -14,7 +14,7 @@ export function sealLayer(plaintext: Uint8Array, block: number, ad: Uint8Array, 
   const s = sodium();
   const padded = s.pad(plaintext, block);
   try {
-    const nonce = s.randombytes_buf(NONCE_BYTES);
+    const nonce = randomBytes(NONCE_BYTES);
     const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, ad, null, nonce, key);
     return { nonce, ciphertext };
   } finally {
