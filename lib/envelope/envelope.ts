@@ -1,3 +1,4 @@
+import { randomBytes } from "../crypto/random";
 import { sodium } from "../crypto/sodium";
 import { VettidError } from "../errors";
 import { AD_PREFIX, DIGEST_BYTES, KEY_BYTES, MAX_ID_BYTES, NONCE_BYTES } from "./constants";
@@ -59,7 +60,7 @@ export function sealEnvelope(params: SealParams): Uint8Array {
   const inner = padInner(op, plaintext);
   const header = encodeHeader(direction, counter, request?.counter);
   const s = sodium();
-  const nonce = params.nonce ?? s.randombytes_buf(NONCE_BYTES);
+  const nonce = params.nonce ?? randomBytes(NONCE_BYTES);
   if (nonce.length !== NONCE_BYTES) throw new VettidError("ENVELOPE_MALFORMED", "nonce must be 24 bytes");
   const ad = associatedData(context, header, request?.digest);
   const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(inner, ad, null, nonce, key);
@@ -127,6 +128,20 @@ export function envelopeDigest(envelope: Uint8Array): Uint8Array {
  * 32-byte request digest is present for answers only.
  */
 export function associatedData(context: EnvelopeContext, header: Uint8Array, requestDigest?: Uint8Array): Uint8Array {
+  const prefix = contextPrefix(context);
+  const out = new Uint8Array(prefix.length + header.length + (requestDigest?.length ?? 0));
+  out.set(prefix, 0);
+  out.set(header, prefix.length);
+  if (requestDigest !== undefined) out.set(requestDigest, prefix.length + header.length);
+  return out;
+}
+
+/** `AD_PREFIX | lp(vaultId) | lp(deviceId) | lp(sessionId)` of frozen contexts (a session's), computed once. */
+const prefixes = new WeakMap<EnvelopeContext, Uint8Array>();
+
+function contextPrefix(context: EnvelopeContext): Uint8Array {
+  const cached = prefixes.get(context);
+  if (cached) return cached;
   const parts: Uint8Array[] = [textEncoder.encode(AD_PREFIX)];
   for (const id of [context.vaultId, context.deviceId, context.sessionId]) {
     const bytes = textEncoder.encode(id);
@@ -139,14 +154,14 @@ export function associatedData(context: EnvelopeContext, header: Uint8Array, req
     lp.set(bytes, 2);
     parts.push(lp);
   }
-  parts.push(header);
-  if (requestDigest !== undefined) parts.push(requestDigest);
   const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
   let offset = 0;
   for (const p of parts) {
     out.set(p, offset);
     offset += p.length;
   }
+  // Only a frozen context cannot change under the cache.
+  if (Object.isFrozen(context)) prefixes.set(context, out);
   return out;
 }
 

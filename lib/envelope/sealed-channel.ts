@@ -40,8 +40,12 @@ export class SealedChannel {
   /** Enclave side: requests this channel opened and has not answered yet. */
   private readonly unanswered = new WeakSet<OpenedRequest>();
 
+  /** A frozen copy of the context: envelope.ts computes its associated-data prefix once per session. */
+  private readonly context: EnvelopeContext;
+
   constructor(private readonly options: SealedChannelOptions) {
     if (options.role !== "device" && options.role !== "enclave") throw new TypeError("role must be device or enclave");
+    this.context = Object.freeze({ ...options.context });
     this.window = new ReplayWindow(options.windowSize ?? DEFAULT_WINDOW_SIZE);
   }
 
@@ -59,7 +63,7 @@ export class SealedChannel {
     const counter = this.takeCounter();
     const envelope = sealEnvelope({
       key: this.options.keys.tx,
-      context: this.options.context,
+      context: this.context,
       direction: "device-to-enclave",
       counter,
       op,
@@ -100,7 +104,7 @@ export class SealedChannel {
     this.window.check(header.counter);
     const opened = openEnvelope({
       key: this.options.keys.rx,
-      context: this.options.context,
+      context: this.context,
       direction: "enclave-to-device",
       envelope,
       request: pending,
@@ -136,7 +140,7 @@ export class SealedChannel {
     this.window.check(header.counter);
     const opened = openEnvelope({
       key: this.options.keys.rx,
-      context: this.options.context,
+      context: this.context,
       direction: "device-to-enclave",
       envelope,
     });
@@ -166,7 +170,7 @@ export class SealedChannel {
     const counter = this.takeCounter();
     const envelope = sealEnvelope({
       key: this.options.keys.tx,
-      context: this.options.context,
+      context: this.context,
       direction: "enclave-to-device",
       counter,
       op,

@@ -243,3 +243,33 @@ describe("envelope v2: the host learns neither the op nor the size beyond its bu
     expect(opened).toEqual({ direction: "device-to-enclave", counter: 7, op: "items.get", plaintext: encode("abc") });
   });
 });
+
+describe("associated data of a session's context", () => {
+  const header = Uint8Array.of(2, 1, 0, 0, 0, 0, 0, 0, 0, 7);
+
+  it("is the same bytes for a frozen context (whose prefix is kept) as for a plain one", () => {
+    const frozen = Object.freeze({ ...context });
+    const first = associatedData(frozen, header);
+    expect(associatedData(frozen, header)).toEqual(first);
+    expect(associatedData({ ...context }, header)).toEqual(first);
+    const digest = new Uint8Array(32).fill(5);
+    expect(associatedData(frozen, header, digest)).toEqual(associatedData({ ...context }, header, digest));
+  });
+
+  it("follows a plain context that changes (only frozen ones are kept)", () => {
+    const changing = { ...context };
+    const before = associatedData(changing, header);
+    changing.sessionId = "ses_2";
+    expect(associatedData(changing, header)).not.toEqual(before);
+    expect(associatedData(changing, header)).toEqual(associatedData({ ...context, sessionId: "ses_2" }, header));
+  });
+
+  it("keeps a channel's envelopes bound to the context it was made with, even if the caller's object changes", () => {
+    const own = { ...context };
+    const device = new SealedChannel({ role: "device", keys: keys.device, context: own });
+    const enclave = new SealedChannel({ role: "enclave", keys: keys.enclave, context: { ...context } });
+    own.vaultId = "vlt_other";
+    const { envelope } = device.seal("items.get", encode("x"));
+    expect(enclave.open(envelope).op).toBe("items.get");
+  });
+});
