@@ -32,6 +32,8 @@ export interface Session {
  */
 export class Sessions {
   private readonly byId = new Map<string, Session>();
+  /** The same sessions by vault, so per-request checks never walk every session. */
+  private readonly byVault = new Map<string, Set<Session>>();
 
   constructor(private readonly now: () => number) {}
 
@@ -46,9 +48,9 @@ export class Sessions {
   add(handshake: HandshakeSession, deviceKey: Uint8Array): Session {
     this.sweep();
     const { vaultId, deviceId } = handshake.context;
-    const own = [...this.byId.values()].filter((s) => s.vaultId === vaultId && s.deviceId === deviceId);
+    const own = [...(this.byVault.get(vaultId) ?? [])].filter((s) => s.deviceId === deviceId);
     own.sort((a, b) => a.createdAt - b.createdAt);
-    while (own.length >= MAX_SESSIONS_PER_DEVICE) this.byId.delete((own.shift() as Session).id);
+    while (own.length >= MAX_SESSIONS_PER_DEVICE) this.remove(own.shift() as Session);
     if (this.byId.size >= MAX_SESSIONS) throw new VettidError("OVERLOADED", "too many sessions");
     const now = this.now();
     const session: Session = {
@@ -63,6 +65,12 @@ export class Sessions {
       lastUnlockedUseAt: undefined,
     };
     this.byId.set(session.id, session);
+    let ofVault = this.byVault.get(vaultId);
+    if (!ofVault) {
+      ofVault = new Set();
+      this.byVault.set(vaultId, ofVault);
+    }
+    ofVault.add(session);
     return session;
   }
 
@@ -76,7 +84,7 @@ export class Sessions {
     const session = this.byId.get(id);
     const now = this.now();
     if (!session || session.vaultId !== vaultId || session.deviceId !== deviceId || this.expired(session, now)) {
-      if (session && this.expired(session, now)) this.byId.delete(id);
+      if (session && this.expired(session, now)) this.remove(session);
       throw new VettidError("UNAUTHENTICATED", "no such session; attest and handshake again");
     }
     return session;
@@ -89,7 +97,7 @@ export class Sessions {
 
   /** Ends one session. */
   drop(session: Session): void {
-    this.byId.delete(session.id);
+    if (this.byId.get(session.id) === session) this.remove(session);
   }
 
   /** Whether the session's unlock holds now (and refreshes its idle timer). */
@@ -118,8 +126,8 @@ export class Sessions {
   /** True while some session of `vaultId` holds an unlock (the runtime keeps its inner layer open). */
   anyUnlocked(vaultId: string): boolean {
     const now = this.now();
-    for (const s of this.byId.values()) {
-      if (s.vaultId === vaultId && s.lastUnlockedUseAt !== undefined && now - s.lastUnlockedUseAt <= UNLOCK_IDLE_MS) {
+    for (const s of this.byVault.get(vaultId) ?? []) {
+      if (s.lastUnlockedUseAt !== undefined && now - s.lastUnlockedUseAt <= UNLOCK_IDLE_MS) {
         return true;
       }
     }
@@ -128,7 +136,7 @@ export class Sessions {
 
   /** Ends every session of a device that is no longer authorized for the vault. */
   dropDevice(vaultId: string, deviceId: string): void {
-    for (const [id, s] of this.byId) if (s.vaultId === vaultId && s.deviceId === deviceId) this.byId.delete(id);
+    for (const s of [...(this.byVault.get(vaultId) ?? [])]) if (s.deviceId === deviceId) this.remove(s);
   }
 
   private expired(session: Session, now: number): boolean {
@@ -137,6 +145,13 @@ export class Sessions {
 
   private sweep(): void {
     const now = this.now();
-    for (const [id, s] of this.byId) if (this.expired(s, now)) this.byId.delete(id);
+    for (const s of this.byId.values()) if (this.expired(s, now)) this.remove(s);
+  }
+
+  private remove(session: Session): void {
+    this.byId.delete(session.id);
+    const ofVault = this.byVault.get(session.vaultId);
+    ofVault?.delete(session);
+    if (ofVault?.size === 0) this.byVault.delete(session.vaultId);
   }
 }
