@@ -14,7 +14,16 @@ import {
 import { STATE_REJECTIONS, StateInvalid, StateRejected } from "./errors";
 import { layerDigest, openLayer, sealLayer } from "./layer";
 import { decodeInnerV1, decodeOuterV1, encodeInnerV1, encodeOuterV1, INNER_FORMAT_V1 } from "./payload-v1";
-import type { InnerRef, InnerState, OuterFields, OuterState, SealedLayer, SealedState, StateFormat } from "./types";
+import type {
+  InnerRef,
+  InnerState,
+  OuterFields,
+  OuterState,
+  SealedLayer,
+  SealedState,
+  StateFormat,
+  WrittenState,
+} from "./types";
 
 /**
  * Sealed state format 1. This file never changes once released: a new layout, new
@@ -244,7 +253,7 @@ export function sealV1(input: {
   inner: InnerState;
   outerKey: Uint8Array;
   innerKey: Uint8Array;
-}): Uint8Array {
+}): WrittenState {
   const { vaultId, outer } = input;
   const innerPlaintext = encodeInnerV1(input.inner);
   let innerLayer: SealedLayer;
@@ -263,25 +272,25 @@ export function sealV1(input: {
 }
 
 /** Seals a new outer layer over the inner layer of `previous`, kept byte for byte. */
-export function resealOuterV1(previous: SealedState, outer: OuterState, outerKey: Uint8Array): Uint8Array {
+export function resealOuterV1(previous: SealedState, outer: OuterState, outerKey: Uint8Array): WrittenState {
   return sealOuterInto(outer, previous.kmsCiphertextBlob, previous.inner, outerKey);
 }
 
-function sealOuterInto(outer: OuterState, kms: Uint8Array, inner: SealedLayer, key: Uint8Array): Uint8Array {
+function sealOuterInto(outer: OuterState, kms: Uint8Array, inner: SealedLayer, key: Uint8Array): WrittenState {
   const plaintext = encodeOuterV1(outer);
   try {
     if (plaintext.length > MAX_OUTER_PLAINTEXT_BYTES) {
       throw new StateRejected("PAYLOAD_TOO_LARGE", `the outer state exceeds ${MAX_OUTER_PLAINTEXT_BYTES} bytes`);
     }
     const ad = outerAssociatedData(outer.vaultId, outer.stateVersion, kms, inner);
-    const sealedOuter = sealLayer(plaintext, OUTER_PAD_BLOCK, ad, key);
-    return serializeV1({
+    const sealed: SealedState = {
       formatVersion: FORMAT_V1,
       stateVersion: outer.stateVersion,
       kmsCiphertextBlob: kms,
-      outer: sealedOuter,
+      outer: sealLayer(plaintext, OUTER_PAD_BLOCK, ad, key),
       inner,
-    });
+    };
+    return { bytes: serializeV1(sealed), sealed, outer };
   } finally {
     sodium().memzero(plaintext);
   }

@@ -32,7 +32,7 @@ import { PinIncorrect, STATE_REJECTIONS, StateInvalid, StateWriteRefused } from 
 import { FORMAT_V1, formatV1 } from "./format-v1";
 import { innerKey, outerKey, verifyPin } from "./keys";
 import { layerDigest } from "./layer";
-import type { InnerState, OuterFields, OuterState, SealedState, StateFormat } from "./types";
+import type { InnerState, OuterFields, OuterState, SealedState, StateFormat, WrittenState } from "./types";
 
 export {
   ARGON2ID_BOUNDS,
@@ -85,6 +85,7 @@ export type {
   SealedLayer,
   SealedState,
   VaultItem,
+  WrittenState,
 } from "./types";
 export { assertNotOlder } from "./versions";
 export { wipe } from "./wipe";
@@ -214,6 +215,14 @@ export function openInner(sealed: SealedState, outer: OuterState, keys: UnlockKe
  *   `PAYLOAD_TOO_LARGE` above the blob limit.
  */
 export function sealState(input: SealStateInput): Uint8Array {
+  return sealStateParts(input).bytes;
+}
+
+/**
+ * {@link sealState}, returning with the blob what opening it gives back (the parsed
+ * layout and the outer layer): a writer keeps those rather than open its own blob.
+ */
+export function sealStateParts(input: SealStateInput): WrittenState {
   const { vaultId, outer } = input;
   checkNewVersion(input.previousVersion, outer.stateVersion);
   if (outer.vaultId !== vaultId) throw new StateWriteRefused("the outer state belongs to another vault");
@@ -250,6 +259,11 @@ export function sealState(input: SealStateInput): Uint8Array {
  * @throws StateRejected `VALIDATION_FAILED` / `PAYLOAD_TOO_LARGE` as {@link sealState}.
  */
 export function resealOuter(previous: SealedState, outer: OuterState, keys: RootKeys): Uint8Array {
+  return resealOuterParts(previous, outer, keys).bytes;
+}
+
+/** {@link resealOuter}, returning with the blob its parsed layout and outer layer ({@link sealStateParts}). */
+export function resealOuterParts(previous: SealedState, outer: OuterState, keys: RootKeys): WrittenState {
   checkNewVersion(previous.stateVersion, outer.stateVersion);
   if (outer.vaultId !== keys.vaultId) throw new StateWriteRefused("the outer state belongs to another vault");
   if (!sodium().memcmp(layerDigest(previous.inner), outer.inner.digest)) {

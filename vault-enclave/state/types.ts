@@ -119,6 +119,17 @@ export interface SealedState {
  * its inner layer by the outer layer's `inner.format`). Keys arrive derived; the
  * format checks layout, associated data and payloads.
  */
+/**
+ * A blob just sealed, with what opening it would give back: the parsed layout and
+ * the outer layer as sealed (its inner reference filled in), so the writer keeps
+ * them without opening its own blob again.
+ */
+export interface WrittenState {
+  bytes: Uint8Array;
+  sealed: SealedState;
+  outer: OuterState;
+}
+
 export interface StateFormat {
   /** The blob's version byte. */
   readonly version: number;
@@ -134,9 +145,9 @@ export interface StateFormat {
     inner: InnerState;
     outerKey: Uint8Array;
     innerKey: Uint8Array;
-  }): Uint8Array;
+  }): WrittenState;
   /** Seals a new outer layer over `previous`'s inner layer, kept byte for byte. */
-  resealOuter(previous: SealedState, outer: OuterState, outerKey: Uint8Array): Uint8Array;
+  resealOuter(previous: SealedState, outer: OuterState, outerKey: Uint8Array): WrittenState;
   openOuter(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState;
   /** Opens an inner layer of {@link innerFormat}, sealed at `innerVersion`. */
   openInner(layer: SealedLayer, innerVersion: number, vaultId: string, innerKey: Uint8Array): InnerState;

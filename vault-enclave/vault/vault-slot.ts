@@ -20,11 +20,12 @@ import {
   openInner,
   openOuter,
   parseStateBlob,
-  resealOuter,
+  resealOuterParts,
   type SealedState,
-  sealState,
+  sealStateParts,
   stateBlobKey,
   type VaultItem,
+  type WrittenState,
   wipe,
 } from "../state";
 
@@ -207,7 +208,7 @@ export class VaultSlot {
       ],
     };
     const inner: InnerState = { items: [], identitySecretKey: identity.privateKey, recoveryVerifier: null };
-    const blob = sealState({
+    const written = sealStateParts({
       vaultId: this.vaultId,
       rootKey: dataKey.plaintext,
       pinKey,
@@ -216,8 +217,8 @@ export class VaultSlot {
       inner,
       previousVersion: this.seenVersion,
     });
-    const blobVersion = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), blob, null);
-    this.adopt(blob, blobVersion, dataKey.plaintext, inner, pinKey);
+    const blobVersion = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, null);
+    this.adopt(written, blobVersion, dataKey.plaintext, inner, pinKey);
     this.deps.sessions.markUnlocked(session);
     return { stateVersion: this.stateVersion, identityKey: identityPublicKey(inner) };
   }
@@ -355,14 +356,14 @@ export class VaultSlot {
 
   /** Writes a new outer layer over the same inner one; the cache follows only an acknowledged write. */
   private async writeOuter(loaded: Loaded, outer: OuterState): Promise<void> {
-    const blob = resealOuter(loaded.sealed, outer, { vaultId: this.vaultId, rootKey: loaded.rootKey });
-    const version = await this.put(loaded, blob);
-    this.adopt(blob, version, loaded.rootKey, loaded.inner, loaded.pinKey);
+    const written = resealOuterParts(loaded.sealed, outer, { vaultId: this.vaultId, rootKey: loaded.rootKey });
+    const version = await this.put(loaded, written.bytes);
+    this.adopt(written, version, loaded.rootKey, loaded.inner, loaded.pinKey);
   }
 
   /** Writes both layers (an item changed, the PIN changed). */
   private async writeAll(loaded: Loaded, fields: OuterFields, inner: InnerState, pinKey: Uint8Array): Promise<void> {
-    const blob = sealState({
+    const written = sealStateParts({
       vaultId: this.vaultId,
       rootKey: loaded.rootKey,
       pinKey,
@@ -371,9 +372,9 @@ export class VaultSlot {
       inner,
       previousVersion: loaded.outer.stateVersion,
     });
-    const version = await this.put(loaded, blob);
+    const version = await this.put(loaded, written.bytes);
     if (loaded.pinKey && loaded.pinKey !== pinKey) sodium().memzero(loaded.pinKey);
-    this.adopt(blob, version, loaded.rootKey, inner, pinKey);
+    this.adopt(written, version, loaded.rootKey, inner, pinKey);
   }
 
   /** A conditional write on the version the state was read at; resolves with the new version. */
@@ -387,15 +388,15 @@ export class VaultSlot {
     }
   }
 
+  /** Caches a state this slot wrote and the store acknowledged, as sealed (not opened again). */
   private adopt(
-    blob: Uint8Array,
+    written: WrittenState,
     blobVersion: string,
     rootKey: Uint8Array,
     inner: InnerState | undefined,
     pinKey: Uint8Array | undefined,
   ): void {
-    const sealed = parseStateBlob(blob);
-    const outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
+    const { sealed, outer } = written;
     this.seenVersion = outer.stateVersion;
     this.loaded = { sealed, blobVersion, outer, rootKey, inner, pinKey };
   }

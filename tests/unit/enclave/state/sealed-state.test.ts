@@ -10,11 +10,13 @@ import {
   PinIncorrect,
   parseStateBlob,
   resealOuter,
+  resealOuterParts,
   STATE_REJECTIONS,
   type StateInvalid,
   StateRolledBack,
   StateWriteRefused,
   sealState,
+  sealStateParts,
   stateBlobKey,
   wipe,
 } from "../../../../vault-enclave/state";
@@ -95,6 +97,24 @@ describe("sealed vault state: round trip", () => {
     expect(reopened.devices).toHaveLength(1);
     expect(reopened.inner.version).toBe(4);
     expect(inner.items).toHaveLength(4);
+  });
+
+  it("hands the writer what opening its blob gives back, for both layers and for an outer rewrite", () => {
+    // Prepare
+    const outer = fullOuter(keys, 3);
+
+    // Act
+    const written = sealStateParts({ ...keys, outer, inner: fullInner(), previousVersion: 2 });
+    const next = { ...written.outer, stateVersion: 4, devices: written.outer.devices.slice(0, 1) };
+    const rewritten = resealOuterParts(written.sealed, next, keys);
+
+    // Assess
+    for (const w of [written, rewritten]) {
+      expect(w.sealed).toEqual(parseStateBlob(w.bytes));
+      expect(w.outer).toEqual(openOuter(w.bytes, keys));
+    }
+    expect(rewritten.outer.stateVersion).toBe(4);
+    expect(rewritten.sealed.inner).toEqual(written.sealed.inner);
   });
 
   it("names the blob store key of a vault's state", () => {
