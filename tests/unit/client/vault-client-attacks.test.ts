@@ -3,6 +3,7 @@
  * for the enclave whatever it likes outside the sealed envelopes, and by a caller
  * that forgets what the device must check.
  */
+import { errorLine } from "../../../client/cli/main";
 import { VaultClient } from "../../../client/vault";
 import { VettidError } from "../../../lib/errors";
 import { encodeEnclaveMessage } from "../../../lib/vault-protocol";
@@ -67,5 +68,26 @@ describe("vault client under attack (in-memory host)", () => {
         memory: { stateVersion: 0 },
       }).connect();
     expect(await codeOf(Promise.resolve().then(connect))).toBe("VALIDATION_FAILED");
+  });
+
+  it("keeps the host's escape sequences in a forged error out of the line the command line prints", async () => {
+    await initialized();
+    // Prepare: the host answers with a clear error whose text clears the screen and fakes a success.
+    const forged = encodeEnclaveMessage({
+      t: "error",
+      code: "UNAVAILABLE",
+      message: "\u001b[2J\u001b[HPIN accepted\u001b]0;vettid\u0007\u009b1m",
+    });
+    const device = h.client(alice, { memory: { stateVersion: 1 }, intercept: async () => forged });
+    let failure: unknown;
+    await device.connect().catch((err: unknown) => {
+      failure = err;
+    });
+    // Assess: the code and the text survive; no control character does.
+    const line = errorLine(failure);
+    expect(line).toContain("UNAVAILABLE");
+    expect(line).toContain("PIN accepted");
+    const controls = [...line].filter((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || /[\u007f-\u009f]/.test(ch));
+    expect(controls).toEqual([]);
   });
 });
