@@ -51,13 +51,21 @@ function wantsHelp(rest: string[]): boolean {
   return options[0] === "help" || options.some((a) => HELP_FLAGS.includes(a));
 }
 
-/** An error as the one line a user sees: the stable code and the server's detail. */
+/** C0 and C1 controls and DEL: what a terminal may read as the start of an escape sequence. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it matches
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * An error as the one line a user sees: the stable code and the server's detail. The
+ * detail may come from the host (an unauthenticated `error` message), so control
+ * characters are shown as U+FFFD: no escape sequence reaches the terminal.
+ */
 export function errorLine(err: unknown): string {
   const base = isVettidError(err) ? `${err.code}: ${err.message}` : (err as Error)?.message || String(err);
   const retryAfterMs = (err as { retryAfterMs?: unknown })?.retryAfterMs;
   const retry =
     typeof retryAfterMs === "number" && retryAfterMs > 0 ? ` (try again in ${Math.ceil(retryAfterMs / 1000)} s)` : "";
-  return `${base}${retry}`.replace(/\s*\n\s*/g, " ");
+  return `${base}${retry}`.replace(/\s*\n\s*/g, " ").replace(CONTROL_CHARACTERS, "\uFFFD");
 }
 
 /**

@@ -3,6 +3,7 @@ import { type AttestationVerifyOptions, type VerifiedAttestation, verifyAttestat
 import { SealedChannel } from "../../lib/envelope";
 import { VettidError } from "../../lib/errors";
 import { attestationDigest, initiateHandshake, verifyAttestedHandshakeKeys } from "../../lib/handshake";
+import type { Manifest } from "../../lib/manifest";
 import { PROXY_ATTESTATION_PURPOSE } from "../../lib/proxy-protocol";
 import {
   ATTEST_NONCE_BYTES,
@@ -36,8 +37,11 @@ export interface VaultClientOptions {
   /** The device's static X25519 key (its registered exchange key). */
   deviceKey: { publicKey: Uint8Array; privateKey: Uint8Array };
   transport: VaultTransport;
-  /** Roots and the manifest the enclave's attestation must verify against (DESIGN.md §3.3). */
-  attestation: Pick<AttestationVerifyOptions, "trustedRoots" | "manifest" | "time">;
+  /**
+   * Roots and the manifest the enclave's attestation must verify against (DESIGN.md §3.3).
+   * The manifest is required: without it no PCR would be checked.
+   */
+  attestation: Pick<AttestationVerifyOptions, "trustedRoots" | "time"> & { manifest: Manifest };
   /** What this device saw before (it only moves forward). */
   memory: VaultMemory;
   /** Called whenever {@link VaultMemory} moves forward, so the caller can persist it. */
@@ -80,6 +84,9 @@ export class VaultClient {
   private memory: VaultMemory;
 
   constructor(private readonly options: VaultClientOptions) {
+    if (!options.attestation?.manifest) {
+      throw new VettidError("VALIDATION_FAILED", "a verified manifest is required to check the enclave's PCRs");
+    }
     this.memory = { ...options.memory };
   }
 

@@ -1,3 +1,5 @@
+import type { ErrorCode } from "../errors";
+
 /**
  * The vault protocol between a device and its enclave over NATS (docs/protocol.md
  * §Vault protocol): message types on the request subject, operation names inside the
@@ -75,3 +77,33 @@ export const MAX_CHALLENGE_BYTES = 1024;
 
 /** Item types (vault-enclave/state ITEM_TYPES). */
 export const ITEM_TYPES = ["login", "secret", "note", "profile"] as const;
+
+/**
+ * The codes an unauthenticated `error` message may carry (docs/protocol.md §Messages):
+ * what went wrong with the message, the session or the load, never an outcome of the
+ * vault itself (a wrong PIN, a lock-out, a missing item), which only a sealed answer
+ * tells. A device reads any other code in an `error` as `INTERNAL`, so the host cannot
+ * make it believe, say, that the PIN attempts are exhausted.
+ */
+export const ERROR_MESSAGE_CODES = [
+  "BAD_REQUEST",
+  "VALIDATION_FAILED",
+  "RATE_LIMITED",
+  "HANDSHAKE_MALFORMED",
+  "HANDSHAKE_FAILED",
+  "FORBIDDEN",
+  "OVERLOADED",
+  "UNAUTHENTICATED",
+  "ENVELOPE_MALFORMED",
+  "ENVELOPE_AUTH_FAILED",
+  "ENVELOPE_REPLAYED",
+  "ENVELOPE_WRONG_DIRECTION",
+  "ENVELOPE_WRONG_REQUEST",
+  "ENVELOPE_UNSOLICITED",
+  "STALE_STATE",
+  "STATE_INVALID",
+  "UNAVAILABLE",
+  "TIMEOUT",
+  "CHANNEL_CLOSED",
+  "INTERNAL",
+] as const satisfies readonly ErrorCode[];

@@ -8,6 +8,7 @@ export { decodeWire, encodeWire, type WireMap, type WireValue } from "./codec";
 export {
   ATTEST_NONCE_BYTES,
   ATTESTATION_DIGEST_BYTES,
+  ERROR_MESSAGE_CODES,
   ITEM_TYPES,
   MAX_CHALLENGE_BYTES,
   MAX_ITEM_NAME_LENGTH,

@@ -1,9 +1,10 @@
-import { type ErrorCode, isErrorCode, VettidError } from "../errors";
+import { type ErrorCode, VettidError } from "../errors";
 import { MAX_MESSAGE1_BYTES, MAX_MESSAGE2_BYTES } from "../handshake";
 import { decodeWire, encodeWire } from "./codec";
 import {
   ATTEST_NONCE_BYTES,
   ATTESTATION_DIGEST_BYTES,
+  ERROR_MESSAGE_CODES,
   MAX_MESSAGE_BYTES,
   MAX_SESSION_ID_LENGTH,
   MESSAGE_TYPES,
@@ -108,7 +109,8 @@ export function parseEnclaveMessage(raw: Uint8Array): EnclaveMessage {
     default: {
       only(map, ["v", "t", "code", "message"], "error");
       const code = text(map, "code", 1, 64);
-      return { t, code: isErrorCode(code) ? code : "INTERNAL", message: text(map, "message", 0, 500) };
+      const known = (ERROR_MESSAGE_CODES as readonly string[]).includes(code);
+      return { t, code: known ? (code as ErrorCode) : "INTERNAL", message: text(map, "message", 0, 500) };
     }
   }
 }

@@ -39,3 +39,11 @@ export const ATTESTATIONS_PER_DEVICE_PER_MINUTE = 60;
 
 /** Attestation documents remembered per device, so a handshake can only name one the enclave issued. */
 export const ISSUED_DOCUMENTS_PER_DEVICE = 4;
+
+/**
+ * Sealed requests of one device waiting or running at once. Derivation: a vault runs
+ * one operation at a time, so a device gains nothing from more than a few queued;
+ * each waiting request holds its envelope (up to 1 MiB), so 8 bound one device to
+ * about 8 MiB of the enclave's memory however fast it sends.
+ */
+export const MAX_IN_FLIGHT_PER_DEVICE = 8;

@@ -26,6 +26,7 @@ import {
   ATTESTATIONS_PER_DEVICE_PER_MINUTE,
   ISSUED_DOCUMENTS_PER_DEVICE,
   MAX_CONCURRENT_ARGON2,
+  MAX_IN_FLIGHT_PER_DEVICE,
   MAX_QUEUED_PER_DEVICE,
   UNLOCK_IDLE_MS,
 } from "./limits";
@@ -70,6 +71,8 @@ export class VaultRuntime {
   private readonly handshakes = new Map<string, { windowStart: number; count: number }>();
   /** SHA-256 of the last documents issued per vault/device: a handshake must name one of them. */
   private readonly issued = new Map<string, string[]>();
+  /** Sealed requests waiting or running per vault/device, bounded by {@link MAX_IN_FLIGHT_PER_DEVICE}. */
+  private readonly inFlight = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: VaultRuntimeOptions) {
@@ -204,10 +207,17 @@ export class VaultRuntime {
     envelope: Uint8Array,
   ): Promise<EnclaveMessage> {
     const session = this.sessions.get(sessionId, vaultId, deviceId);
+    // Refused before it is opened, so it runs never and holds no memory while it waits.
+    const key = `${vaultId}/${deviceId}`;
+    const inFlight = this.inFlight.get(key) ?? 0;
+    if (inFlight >= MAX_IN_FLIGHT_PER_DEVICE) {
+      throw new VettidError("RATE_LIMITED", "too many operations in flight for this device");
+    }
     const opened = session.channel.open(envelope);
     this.sessions.touch(session);
     const slot = this.slot(vaultId);
     let body: Uint8Array;
+    this.inFlight.set(key, inFlight + 1);
     try {
       const request = parseRequest(opened.op, opened.plaintext);
       const result = await this.mutex.run(vaultId, () => slot.run(session, request));
@@ -222,6 +232,10 @@ export class VaultRuntime {
           ? { retryAfterMs: Math.max(0, lockedUntil - this.options.ports.now()) }
           : {}),
       });
+    } finally {
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(key, left);
+      else this.inFlight.delete(key);
     }
     return { t: "sealed", envelope: session.channel.sealAnswer(opened, opened.op, body) };
   }

@@ -58,7 +58,9 @@ export class Sessions {
       vaultId,
       deviceId,
       deviceKey: new Uint8Array(deviceKey),
-      channel: new SealedChannel({ role: "enclave", keys: handshake.keys, context: handshake.context }),
+      // Window 0: a session's requests open only in the order the device sealed them, so
+      // the host cannot hold one back and deliver it after a later one (DESIGN.md §3.6).
+      channel: new SealedChannel({ role: "enclave", keys: handshake.keys, context: handshake.context, windowSize: 0 }),
       createdAt: now,
       lastUsedAt: now,
       unlockedAt: undefined,

@@ -1,0 +1,135 @@
+/**
+ * Attacks on the vault runtime by the host (which carries, holds, reorders and forges
+ * NATS messages and answers the blob store), by a thief holding a device but not its
+ * PIN, and by an enrolled device flooding its own vault. Each test makes the attack
+ * and checks that it fails.
+ */
+import type { VaultClient } from "../../../../client/vault";
+import { VettidError } from "../../../../lib/errors";
+import { MAX_IN_FLIGHT_PER_DEVICE, UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
+import { type Harness, type Person, PIN, person, startHarness } from "./harness";
+
+const bytes = (text: string) => new Uint8Array(Buffer.from(text));
+
+async function codeOf(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return "OK";
+  } catch (err) {
+    return err instanceof VettidError ? err.code : String(err);
+  }
+}
+
+describe("vault runtime under attack (in-memory host)", () => {
+  let h: Harness;
+  let alice: Person;
+  let clock = Date.now();
+
+  beforeEach(async () => {
+    alice = await person("dev-alice");
+    clock = Date.now();
+    h = await startHarness([alice.vaultId], { now: () => clock });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  async function initialized(): Promise<VaultClient> {
+    const device = h.client(alice);
+    await device.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+    return device;
+  }
+
+  it("refuses a request the host holds back and delivers after a later one of the same session", async () => {
+    const device = await initialized();
+    // Prepare: the host keeps the first sealed request and lets the second through first.
+    let holdNext = false;
+    let held: (() => void) | undefined;
+    const reordering = h.client(alice, {
+      memory: device.known,
+      intercept: (data, deliver) => {
+        if (!holdNext) return deliver(data);
+        holdNext = false;
+        return new Promise((resolve) => {
+          held = () => void deliver(data).then(resolve);
+        });
+      },
+    });
+    await reordering.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    holdNext = true;
+    // Act: "set to old" is sent first, "set to new" second; the host swaps their order.
+    const first = reordering.call("items.put", { op: "items.put", name: "bank", type: "secret", value: bytes("old") });
+    const second = reordering.call("items.put", { op: "items.put", name: "bank", type: "secret", value: bytes("new") });
+    expect(await codeOf(second)).toBe("OK");
+    held?.();
+    // Assess: the late first request is refused, so the vault holds what the device sent last.
+    expect(await codeOf(first)).toBe("ENVELOPE_REPLAYED");
+    const { item } = await reordering.call("items.get", { op: "items.get", name: "bank" });
+    expect(Buffer.from(item.value).toString()).toBe("new");
+  });
+
+  it("refuses at once what a device sends beyond its in-flight limit, instead of queueing it in memory", async () => {
+    const device = await initialized();
+    // Prepare: the host holds every blob write, so the vault's first write never finishes.
+    h.blobs.hold();
+    const sent = MAX_IN_FLIGHT_PER_DEVICE + 20;
+    const settled: string[] = [];
+    const calls = Array.from({ length: sent }, (_, i) =>
+      codeOf(
+        device.call("items.put", { op: "items.put", name: `n${i}`, type: "note", value: new Uint8Array(60_000) }),
+      ).then((code) => {
+        settled.push(code);
+        return code;
+      }),
+    );
+    // Act: let every message reach the runtime and be answered if it is answered at once.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Assess: no more than the limit wait; the rest were refused without running.
+    expect(settled.length).toBe(sent - MAX_IN_FLIGHT_PER_DEVICE);
+    expect(new Set(settled)).toEqual(new Set(["RATE_LIMITED"]));
+    h.blobs.release();
+    const codes = await Promise.all(calls);
+    expect(codes.filter((c) => c === "OK")).toHaveLength(MAX_IN_FLIGHT_PER_DEVICE);
+    const { items } = await device.call("items.list", { op: "items.list" });
+    expect(items).toHaveLength(MAX_IN_FLIGHT_PER_DEVICE);
+  });
+
+  it("counts a thief's parallel unlocks in many sessions one by one, and the back-off stops the fourth", async () => {
+    const owner = await initialized();
+    await owner.call("vault.lock", { op: "vault.lock" });
+    // Prepare: the thief opens four sessions with the stolen device.
+    const thieves = Array.from({ length: 4 }, () => h.client(alice, { memory: owner.known }));
+    for (const thief of thieves) await thief.connect();
+    // Act: two wrong guesses per session, all at once.
+    const guesses = thieves.flatMap((thief, i) =>
+      [0, 1].map((j) => codeOf(thief.call("vault.unlock", { op: "vault.unlock", pin: `00000${i}${j}` }))),
+    );
+    const codes = await Promise.all(guesses);
+    // Assess: two free failures and the third, then back-off; nothing opened.
+    expect(codes.filter((c) => c === "PIN_INCORRECT")).toHaveLength(3);
+    expect(codes.filter((c) => c === "PIN_LOCKED_OUT")).toHaveLength(5);
+    expect(await codeOf(thieves[0]?.call("vault.unlock", { op: "vault.unlock", pin: PIN }) as Promise<unknown>)).toBe(
+      "PIN_LOCKED_OUT",
+    );
+  });
+
+  it("lets an unlock lapse after its idle time and wipes the opened layer when the last session locks", async () => {
+    const device = await initialized();
+    await device.call("items.put", { op: "items.put", name: "bank", type: "secret", value: bytes("canary") });
+    // Act: idle past the unlock's limit.
+    clock += UNLOCK_IDLE_MS + 1;
+    // Assess
+    expect(await codeOf(device.call("items.get", { op: "items.get", name: "bank" }))).toBe("VAULT_LOCKED");
+    await device.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    await device.call("vault.lock", { op: "vault.lock" });
+    const slot = (h.runtime as unknown as { slots: Map<string, { loaded?: { inner?: unknown; pinKey?: unknown } }> })
+      .slots;
+    expect(slot.get(alice.vaultId)?.loaded?.inner).toBeUndefined();
+    expect(slot.get(alice.vaultId)?.loaded?.pinKey).toBeUndefined();
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The vault runtime over in-memory ports, for attacks that need to hold, reorder or
+ * replay what the host carries: NATS messages go straight to `onMessage`, answers
+ * come back through `respond`, the blob store is a map whose writes a test can hold,
+ * and KMS is a map of data keys. The simulated NSM and the device side
+ * (client/vault) are the real ones.
+ */
+import { randomBytes } from "node:crypto";
+import { VaultClient, type VaultMemory } from "../../../../client/vault";
+import { sodiumReady } from "../../../../lib/crypto";
+import { VettidError } from "../../../../lib/errors";
+import type { Manifest } from "../../../../lib/manifest";
+import type { ProxyNatsMessage } from "../../../../lib/proxy-client";
+import { vaultRequestSubject } from "../../../../lib/subjects";
+import { VAULT_SALT_BYTES, vaultIdFor } from "../../../../lib/vault-id";
+import { createSimulatedNsm, devManifest, type SimulatedNsm } from "../../../../local/nsm-sim";
+import type { RuntimePorts } from "../../../../vault-enclave/runtime/ports";
+import { VaultRuntime } from "../../../../vault-enclave/runtime/vault-runtime";
+
+/** Small Argon2id cost for tests only (the production default is 64 MiB, t=3). */
+export const TEST_ARGON2 = { opsLimit: 1, memLimitBytes: 8 * 1024 };
+export const PIN = "482915";
+
+export interface Person {
+  deviceId: string;
+  vaultId: string;
+  vaultSalt: Uint8Array;
+  signing: { publicKey: Uint8Array; privateKey: Uint8Array };
+  exchange: { publicKey: Uint8Array; privateKey: Uint8Array };
+}
+
+export async function person(deviceId: string): Promise<Person> {
+  const s = await sodiumReady();
+  const signing = s.crypto_sign_keypair();
+  const exchange = s.crypto_box_keypair();
+  const vaultSalt = s.randombytes_buf(VAULT_SALT_BYTES);
+  return {
+    deviceId,
+    vaultId: vaultIdFor({ signingKey: signing.publicKey, exchangeKey: exchange.publicKey }, vaultSalt),
+    vaultSalt,
+    signing: { publicKey: signing.publicKey, privateKey: signing.privateKey },
+    exchange: { publicKey: exchange.publicKey, privateKey: exchange.privateKey },
+  };
+}
+
+/** A blob store the host controls: `hold()` keeps every write waiting until released. */
+export class MemoryBlobs {
+  readonly objects = new Map<string, { data: Uint8Array; version: string }>();
+  private held: (() => void)[] | undefined;
+  private counter = 0;
+
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const waiting = this.held ?? [];
+    this.held = undefined;
+    for (const go of waiting) go();
+  }
+
+  async get(key: string): Promise<{ data: Uint8Array; version: string } | undefined> {
+    const object = this.objects.get(key);
+    return object ? { data: new Uint8Array(object.data), version: object.version } : undefined;
+  }
+
+  async put(key: string, data: Uint8Array, expectedVersion: string | null): Promise<string> {
+    if (this.held) await new Promise<void>((go) => this.held?.push(go));
+    const current = this.objects.get(key);
+    if ((current?.version ?? null) !== expectedVersion) throw new VettidError("VERSION_CONFLICT", "version moved");
+    this.counter += 1;
+    const version = `v${this.counter}`;
+    this.objects.set(key, { data: new Uint8Array(data), version });
+    return version;
+  }
+}
+
+/** A KMS stand-in: random data keys, released again for their blob and vault. */
+export function memoryKms(): RuntimePorts["kms"] {
+  const keys = new Map<string, { key: Uint8Array; vault: string | undefined }>();
+  return {
+    async generateDataKey(context) {
+      const plaintext = new Uint8Array(randomBytes(32));
+      const ciphertextBlob = new Uint8Array(randomBytes(48));
+      keys.set(Buffer.from(ciphertextBlob).toString("hex"), { key: new Uint8Array(plaintext), vault: context.vault });
+      return { plaintext, ciphertextBlob };
+    },
+    async decrypt(blob, context) {
+      const entry = keys.get(Buffer.from(blob).toString("hex"));
+      if (!entry || entry.vault !== context.vault) throw new VettidError("FORBIDDEN", "no such key");
+      return new Uint8Array(entry.key);
+    },
+  };
+}
+
+/** Every request the runtime was given, and a way to wait for its answer. */
+export interface Harness {
+  runtime: VaultRuntime;
+  blobs: MemoryBlobs;
+  nsm: SimulatedNsm;
+  manifest: Manifest;
+  logs: string[];
+  /** Hands `data` to the runtime on `vault`/`device`'s request subject; resolves with the answer. */
+  deliver(vaultId: string, deviceId: string, data: Uint8Array): Promise<Uint8Array>;
+  /** A device client whose every message goes through `intercept` (default: delivered as sent). */
+  client(
+    who: Person,
+    options?: {
+      as?: Person;
+      memory?: VaultMemory;
+      intercept?: (data: Uint8Array, deliver: (data: Uint8Array) => Promise<Uint8Array>) => Promise<Uint8Array>;
+    },
+  ): VaultClient;
+  close(): Promise<void>;
+}
+
+export async function startHarness(vaults: string[], options: { now?: () => number } = {}): Promise<Harness> {
+  const nsm = await createSimulatedNsm({ dev: true });
+  const manifest = devManifest(nsm.pcrs);
+  const blobs = new MemoryBlobs();
+  const logs: string[] = [];
+  const replies = new Map<string, (data: Uint8Array) => void>();
+  let nextReply = 0;
+  const ports: RuntimePorts = {
+    nsm,
+    kms: memoryKms(),
+    blobs,
+    nats: {
+      async subscribe() {
+        return { unsubscribe: async () => undefined };
+      },
+      respond(reply, data) {
+        const answer = reply ? replies.get(reply) : undefined;
+        if (!answer || !reply) return false;
+        replies.delete(reply);
+        answer(data);
+        return true;
+      },
+    },
+    log: (level, message, fields) => logs.push(JSON.stringify({ level, message, fields })),
+    now: options.now ?? Date.now,
+  };
+  const runtime = new VaultRuntime({ ports, argon2Params: TEST_ARGON2 });
+  for (const vaultId of vaults) await runtime.serve(vaultId);
+
+  const deliver = (vaultId: string, deviceId: string, data: Uint8Array): Promise<Uint8Array> => {
+    nextReply += 1;
+    const reply = `vettid.v1.inbox.${deviceId}.${nextReply}`;
+    const answered = new Promise<Uint8Array>((resolve) => replies.set(reply, resolve));
+    const message: ProxyNatsMessage = { subject: vaultRequestSubject(vaultId, deviceId), reply, data };
+    void runtime.onMessage(message);
+    return answered;
+  };
+
+  return {
+    runtime,
+    blobs,
+    nsm,
+    manifest,
+    logs,
+    deliver,
+    client(who, options = {}) {
+      const keys = options.as ?? who;
+      const send = (data: Uint8Array) => deliver(who.vaultId, keys.deviceId, data);
+      return new VaultClient({
+        vaultId: who.vaultId,
+        deviceId: keys.deviceId,
+        deviceKey: keys.exchange,
+        transport: (data) => (options.intercept ? options.intercept(data, send) : send(data)),
+        attestation: { trustedRoots: [nsm.rootCertificatePem], manifest },
+        memory: options.memory ?? { stateVersion: 0 },
+      });
+    },
+    close: () => runtime.close(),
+  };
+}
