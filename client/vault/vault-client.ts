@@ -152,6 +152,8 @@ export class VaultClient {
       throw unexpected(reply);
     }
     const opened = session.channel.openAnswer(reply.envelope, sealed.pending);
+    // Bound to the request by its digest already; a different op would be an enclave bug.
+    if (opened.op !== op) throw new VettidError("ENVELOPE_WRONG_REQUEST", "the answer names another operation");
     const answer = parseAnswer(op, opened.plaintext);
     if (!answer.ok) {
       if (answer.failure.stateVersion !== undefined) this.advance(answer.failure.stateVersion);

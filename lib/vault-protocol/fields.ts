@@ -38,6 +38,13 @@ export function uint(map: WireMap, key: string): number {
   return value;
 }
 
+/** A required boolean. */
+export function bool(map: WireMap, key: string): boolean {
+  const value = map[key];
+  if (typeof value !== "boolean") throw invalid(key, "true or false");
+  return value;
+}
+
 /** A required value out of `allowed`. */
 export function oneOf<T extends string>(map: WireMap, key: string, allowed: readonly T[]): T {
   const value = map[key];

@@ -10,7 +10,7 @@ import {
   VAULT_OPS,
   type VaultOp,
 } from "./constants";
-import { bytes, oneOf, only, record, text, uint } from "./fields";
+import { bool, bytes, oneOf, only, record, text, uint } from "./fields";
 
 export type ItemType = (typeof ITEM_TYPES)[number];
 
@@ -152,7 +152,25 @@ export function encodeFailure(failure: VaultFailure): Uint8Array {
   });
 }
 
+/** The fields of each successful answer (besides `ok` and `stateVersion`); a device refuses any other. */
+const ANSWER_FIELDS: { readonly [O in VaultOp]: readonly string[] } = {
+  "vault.status": ["initialized", "unlocked", "identityKey"],
+  "vault.init": ["identityKey"],
+  "vault.unlock": [],
+  "vault.lock": [],
+  "pin.change": [],
+  "items.put": ["version"],
+  "items.get": ["item"],
+  "items.list": ["items"],
+  "items.delete": [],
+  "identity.key": ["identityKey"],
+  "identity.sign": ["signature", "identityKey"],
+};
+
+const ITEM_FIELDS = ["name", "type", "version", "updatedAt"] as const;
+
 function item(map: WireMap, withValue: boolean) {
+  only(map, withValue ? [...ITEM_FIELDS, "value", "createdAt"] : ITEM_FIELDS, "item");
   return {
     name: itemName(map),
     type: oneOf(map, "type", ITEM_TYPES),
@@ -173,6 +191,7 @@ export function parseAnswer<O extends VaultOp>(
 ): { ok: true; result: VaultResults[O] } | { ok: false; failure: VaultFailure } {
   const map = decodeWire(body);
   if (map.ok === false) {
+    only(map, ["ok", "code", "message", "retryAfterMs", "stateVersion"], "failure answer");
     const code = text(map, "code", 1, 64);
     return {
       ok: false,
@@ -185,14 +204,17 @@ export function parseAnswer<O extends VaultOp>(
     };
   }
   if (map.ok !== true) throw new VettidError("BAD_REQUEST", "answer must say ok");
+  const fields = ANSWER_FIELDS[op as VaultOp];
+  if (fields === undefined) throw new VettidError("BAD_REQUEST", "unknown operation");
+  only(map, ["ok", "stateVersion", ...fields], `${op} answer`);
   const stateVersion = uint(map, "stateVersion");
   let result: unknown;
   switch (op as VaultOp) {
     case "vault.status":
       result = {
         stateVersion,
-        initialized: map.initialized === true,
-        unlocked: map.unlocked === true,
+        initialized: bool(map, "initialized"),
+        unlocked: bool(map, "unlocked"),
         identityKey: map.identityKey === null ? null : bytes(map, "identityKey", 32, 32),
       };
       break;

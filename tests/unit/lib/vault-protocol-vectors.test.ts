@@ -149,3 +149,36 @@ describe("vault protocol vectors (tests/vectors/vault-protocol-v1.json)", () => 
     expect(hex(answer.identityKey as Uint8Array)).toBe(vectors.identity.publicKey);
   });
 });
+
+describe("a device reads only the fields each answer has", () => {
+  const item = { name: "bank", type: "login", value: new Uint8Array([1]), version: 1, createdAt: 1, updatedAt: 1 };
+
+  it.each([
+    ["items.put", { ok: true, stateVersion: 3, version: 2, identityKey: new Uint8Array(32) }],
+    ["vault.lock", { ok: true, stateVersion: 3, unlocked: false }],
+    ["items.get", { ok: true, stateVersion: 3, item: { ...item, note: "x" } }],
+    [
+      "items.list",
+      {
+        ok: true,
+        stateVersion: 3,
+        items: [{ name: "bank", type: "login", version: 1, updatedAt: 1, value: new Uint8Array([1]) }],
+      },
+    ],
+    ["vault.unlock", { ok: false, code: "PIN_INCORRECT", message: "", lockedOut: true }],
+  ] as const)("refuses an unknown field in a %s answer", (op, fields) => {
+    expect(() => parseAnswer(op, encodeWire(fields as never))).toThrow(
+      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+    );
+  });
+
+  it("refuses a status whose flags are not booleans", () => {
+    const body = encodeWire({ ok: true, stateVersion: 1, initialized: 1, unlocked: false, identityKey: null });
+    expect(() => parseAnswer("vault.status", body)).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+  });
+
+  it("still reads every answer the enclave writes", () => {
+    const body = encodeResult("items.get", { stateVersion: 3, item: item as never });
+    expect(parseAnswer("items.get", body)).toEqual({ ok: true, result: { stateVersion: 3, item } });
+  });
+});
