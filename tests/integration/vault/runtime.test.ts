@@ -48,6 +48,9 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
   let alice: Person;
   let bob: Person;
   let carol: Person;
+  /** Two more people whose journeys run at the same time. */
+  let dave: Person;
+  let erin: Person;
   let runtime: VaultRuntime;
   const connections: NatsConnection[] = [];
   const logs: string[] = [];
@@ -84,14 +87,18 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     alice = await person("dev-alice");
     bob = await person("dev-bob");
     carol = await person("dev-carol");
+    dave = await person("dev-dave");
+    erin = await person("dev-erin");
     t = await startProxyTopology({
-      vaults: [alice.vaultId, bob.vaultId, carol.vaultId],
+      vaults: [alice.vaultId, bob.vaultId, carol.vaultId, dave.vaultId, erin.vaultId],
       wrapEnclaveTransport: (inner) => recordingTransport(inner, seen),
     });
     runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
     await runtime.serve(alice.vaultId);
     await runtime.serve(bob.vaultId);
     await runtime.serve(carol.vaultId);
+    await runtime.serve(dave.vaultId);
+    await runtime.serve(erin.vaultId);
     const tap = await t.device("tap");
     connections.push(tap);
     tap.subscribe(">", {
@@ -163,6 +170,59 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     expect(stored.length).toBeGreaterThan(0);
     for (const object of stored) expect(Buffer.from(object).includes(Buffer.from(canary))).toBe(false);
     expect(logs.join("\n")).not.toContain(canary);
+  });
+
+  it("runs two people's journeys at the same time, each isolated from the other", async () => {
+    const journey = async (who: Person, other: Person) => {
+      const vault = await client(who);
+      const secret = `CANARY-${Date.now()}-${who.deviceId}`;
+      await vault.call("vault.init", {
+        op: "vault.init",
+        pin: PIN,
+        signingKey: who.signing.publicKey,
+        vaultSalt: who.vaultSalt,
+      });
+      await vault.call("items.put", { op: "items.put", name: "bank", type: "login", value: Buffer.from(secret) });
+      const challenge = Buffer.from(`challenge for ${who.deviceId}`);
+      const signed = await vault.call("identity.sign", { op: "identity.sign", challenge });
+      const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(signed.identityKey)]);
+      const verified = verifySignature(
+        null,
+        challenge,
+        createPublicKey({ key: spki, format: "der", type: "spki" }),
+        signed.signature,
+      );
+      await vault.call("vault.lock", { op: "vault.lock" });
+      await expect(vault.call("vault.unlock", { op: "vault.unlock", pin: "000000" })).rejects.toMatchObject({
+        code: "PIN_INCORRECT",
+      });
+      await vault.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+      const got = await vault.call("items.get", { op: "items.get", name: "bank" });
+      // The other person's device, on this vault's subject, opens no session at all.
+      const intruder = await client(who, { as: other });
+      await expect(intruder.call("items.list", { op: "items.list" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+      return {
+        secret,
+        value: Buffer.from(got.item.value).toString(),
+        verified,
+        identityKey: Buffer.from(signed.identityKey),
+      };
+    };
+
+    const [d, e] = await Promise.all([journey(dave, erin), journey(erin, dave)]);
+
+    expect(d.value).toBe(d.secret);
+    expect(e.value).toBe(e.secret);
+    expect([d.verified, e.verified]).toEqual([true, true]);
+    expect(d.identityKey.equals(e.identityKey)).toBe(false);
+    const daveBlob = [...t.s3.store.buckets.values()]
+      .flatMap((b) => [...b.entries()])
+      .filter(([k]) => k.includes(dave.vaultId));
+    expect(daveBlob.length).toBeGreaterThan(0);
+    for (const [, object] of daveBlob) {
+      expect(Buffer.from(object.data).includes(Buffer.from(e.secret))).toBe(false);
+      expect(Buffer.from(object.data).includes(Buffer.from(d.secret))).toBe(false);
+    }
   });
 
   it("keeps a second person's vault apart: another device key is refused, and only the committed key initializes", async () => {
