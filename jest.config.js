@@ -1,6 +1,10 @@
-// Tests run on Node 20.19+; the AWS SDK's notice that its 2027 releases need Node 22
-// is known (README, Toolchain) and would only clutter test output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+// Tests run on Node 22, the project's own (node_modules/.bin/node from the `node` dev
+// dependency, first on PATH under `npm test`), never on an older Node found first on PATH.
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  throw new Error(
+    `the tests need Node 22 or newer, not ${process.version} (${process.execPath}): run them with \`npm test\` (or \`npx jest\`), which use node_modules/.bin/node`,
+  );
+}
 
 /**
  * Jest with @swc/jest (TypeScript → CommonJS). ESM-only dependencies (jose, @middy/*)

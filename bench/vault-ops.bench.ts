@@ -229,7 +229,6 @@ function spawnPeer(role: string, env: Record<string, string>, nodeArgs: string[]
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
       VETTID_ENV: "local",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       BENCH_ROLE: role,
       ...env,
     },

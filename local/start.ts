@@ -9,11 +9,6 @@ import { runJourney } from "./journey";
 import { createProgress } from "./launcher/progress";
 import { startTopology, type Topology } from "./launcher/topology";
 
-// The local topology runs on Node 20.19+; production Lambdas run nodejs22.x. The AWS
-// SDK's notice that its 2027 releases need Node 22 is known (README, Toolchain) and
-// would only clutter the journey's output here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { serve: { type: "boolean" }, "state-dir": { type: "string" }, help: { type: "boolean" } },

@@ -107,7 +107,9 @@ function connected(child: ChildProcessWithoutNullStreams, options: BridgeTranspo
     child.once("error", (err) => {
       if (!ready) reject(failure(`the bridge ${options.command} did not start (${err.message})`, err));
     });
-    child.once("exit", (code, signal) => {
+    // "close", not "exit": a process can exit before its last stderr lines (the connect
+    // error) are read; "close" comes once its stdout and stderr have ended too.
+    child.once("close", (code, signal) => {
       if (!ready) reject(failure(`the bridge exited (${signal ?? `status ${code}`}): ${detail()}`));
     });
   });

@@ -85,7 +85,6 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     VETTID_ENV: "local",
     VETTID_PROXY_SOCKET: socket,
     VETTID_PROXY_HEALTH_PORT: String(healthPort),

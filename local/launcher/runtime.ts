@@ -52,7 +52,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         VETTID_ENV: "local",
         VETTID_RUNTIME_CONFIG: options.measuredConfigFile,
         VETTID_PROXY_SOCKET: options.socket,

@@ -93,6 +93,39 @@ describe("bridge transport (socat to a Unix socket)", () => {
     );
   });
 
+  it("keeps the bridge's error lines that are read only after it exited", async () => {
+    // Prepare: the stand-in exits first, then its stderr delivers socat's error and ends
+    const spawn: SpawnBridge = () => {
+      const child = Object.assign(new EventEmitter(), {
+        stdin: new PassThrough(),
+        stdout: new PassThrough(),
+        stderr: new PassThrough(),
+        exitCode: null,
+        signalCode: null,
+        kill: () => true,
+      });
+      setImmediate(() => {
+        child.emit("exit", 1, null);
+        child.stderr.once("end", () => child.emit("close", 1, null));
+        child.stderr.end(
+          'socat[1] E connect(5, AF=1 "/run/nobody.sock", 18): No such file or directory\nsocat[1] N exit(1)\n',
+        );
+      });
+      return child as unknown as ChildProcessWithoutNullStreams;
+    };
+    const transport = bridgeTransport({ command: "socat", args: [], ready: SOCAT_READY, address: "stand-in", spawn });
+
+    // Act
+    const failure = transport.connect();
+
+    // Assess
+    await expect(failure).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await expect(failure).rejects.toThrow(
+      "cannot connect to stand-in: the bridge exited (status 1): " +
+        'socat[1] E connect(5, AF=1 "/run/nobody.sock", 18): No such file or directory | socat[1] N exit(1)',
+    );
+  });
+
   it("fails UNAVAILABLE when the bridge program is missing, and never listens", async () => {
     const missing = socatToUnix(socketPath(), join(tmpdir(), "no-such-dir", "socat"));
     await expect(missing.connect()).rejects.toThrow(/did not start \(spawn .*ENOENT\)/);
