@@ -24,6 +24,14 @@ export const SESSION_IDLE_MS = 15 * 60_000;
 /** No session lives longer than this, used or not: 12 hours, then the device handshakes again. */
 export const SESSION_MAX_AGE_MS = 12 * 3600_000;
 
+/**
+ * A loaded vault with no live session and no operation for this long is evicted: its
+ * root key and opened layers are wiped and only its highest state version is kept
+ * (rollback detection). 15 minutes, the session idle time: the next session loads the
+ * state again (one blob read and one KMS Decrypt).
+ */
+export const VAULT_IDLE_EVICT_MS = 15 * 60_000;
+
 /** An unlock lapses after this long without a vault operation: 5 minutes. */
 export const UNLOCK_IDLE_MS = 5 * 60_000;
 

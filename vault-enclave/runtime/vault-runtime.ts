@@ -29,6 +29,7 @@ import {
   MAX_IN_FLIGHT_PER_DEVICE,
   MAX_QUEUED_PER_DEVICE,
   UNLOCK_IDLE_MS,
+  VAULT_IDLE_EVICT_MS,
 } from "./limits";
 import type { RuntimePorts } from "./ports";
 import { KeyedMutex, KeyedSemaphore } from "./semaphore";
@@ -78,11 +79,36 @@ export class VaultRuntime {
   constructor(private readonly options: VaultRuntimeOptions) {
     this.keys = new EnclaveKeys(options.ports.nsm, options.ports.now);
     this.sessions = new Sessions(options.ports.now);
-    // Unlocks lapse while nobody asks: wipe opened layers on a timer too, not only on the next operation.
-    this.sweeper = setInterval(() => {
-      for (const slot of this.slots.values()) slot.dropInnerIfUnused();
-    }, UNLOCK_IDLE_MS / 5);
+    // Unlocks lapse while nobody asks: wipe opened layers on a timer too, not only on
+    // the next operation; and evict vaults nobody uses (root key and outer layer).
+    this.sweeper = setInterval(() => void this.sweep(), UNLOCK_IDLE_MS / 5);
     this.sweeper.unref();
+  }
+
+  /**
+   * Wipes opened inner layers whose unlocks lapsed, drops expired sessions, and evicts
+   * vaults with no session left that were idle for {@link VAULT_IDLE_EVICT_MS}, each
+   * under its vault's mutex. Runs on a timer; exposed for tests.
+   * @returns how many vaults it evicted.
+   */
+  async sweep(): Promise<number> {
+    this.sessions.sweepExpired();
+    let evicted = 0;
+    for (const slot of [...this.slots.values()]) {
+      if (!slot.isLoaded) continue;
+      await this.mutex.run(slot.vaultId, async () => {
+        slot.dropInnerIfUnused();
+        if (slot.evictIfIdle(VAULT_IDLE_EVICT_MS)) evicted += 1;
+      });
+    }
+    return evicted;
+  }
+
+  /** Loaded vaults (root key in memory), for health and tests. */
+  get loadedVaultCount(): number {
+    let count = 0;
+    for (const slot of this.slots.values()) if (slot.isLoaded) count += 1;
+    return count;
   }
 
   /** Live sessions (for health and tests). */

@@ -136,6 +136,16 @@ export class Sessions {
     return false;
   }
 
+  /** Whether `vaultId` has any session (expired ones included until they are swept). */
+  hasAny(vaultId: string): boolean {
+    return this.byVault.has(vaultId);
+  }
+
+  /** Removes every expired session now. */
+  sweepExpired(): void {
+    this.sweep();
+  }
+
   /** Ends every session of a device that is no longer authorized for the vault. */
   dropDevice(vaultId: string, deviceId: string): void {
     for (const s of [...(this.byVault.get(vaultId) ?? [])]) if (s.deviceId === deviceId) this.remove(s);

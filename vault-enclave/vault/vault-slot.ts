@@ -66,11 +66,32 @@ type Results = VaultResults;
 export class VaultSlot {
   private loaded: Loaded | undefined;
   private seenVersion = 0;
+  private lastUsedAt: number;
 
   constructor(
     readonly vaultId: string,
     private readonly deps: VaultSlotDeps,
-  ) {}
+  ) {
+    this.lastUsedAt = deps.ports.now();
+  }
+
+  /** Whether the state is loaded (root key and outer layer in memory). */
+  get isLoaded(): boolean {
+    return this.loaded !== undefined;
+  }
+
+  /**
+   * Evicts the loaded state when no session of the vault is left and nothing ran for
+   * `idleMs`; keeps the highest version seen, so an older blob is still refused after
+   * the next load. Run it under the vault's mutex (never beside a running operation).
+   * @returns whether it evicted.
+   */
+  evictIfIdle(idleMs: number): boolean {
+    if (!this.loaded || this.deps.sessions.hasAny(this.vaultId)) return false;
+    if (this.deps.ports.now() - this.lastUsedAt < idleMs) return false;
+    this.evict();
+    return true;
+  }
 
   /** The state version last seen (0 before the vault exists). */
   get stateVersion(): number {
@@ -83,6 +104,7 @@ export class VaultSlot {
    * commits to can do that), afterwards only the keys in the sealed device list.
    */
   async authorizes(deviceId: string, deviceKey: Uint8Array): Promise<boolean> {
+    this.lastUsedAt = this.deps.ports.now();
     const loaded = await this.load();
     return !loaded || this.listed(loaded, deviceId, deviceKey);
   }
@@ -105,6 +127,7 @@ export class VaultSlot {
    * ended here, so it can neither guess the PIN nor read anything.
    */
   async run(session: Session, request: VaultRequest): Promise<Results[VaultRequest["op"]]> {
+    this.lastUsedAt = this.deps.ports.now();
     this.dropInnerIfUnused();
     const loaded = await this.load();
     if (loaded && !this.listed(loaded, session.deviceId, session.deviceKey)) {
