@@ -55,3 +55,12 @@ export const ISSUED_DOCUMENTS_PER_DEVICE = 4;
  * about 8 MiB of the enclave's memory however fast it sends.
  */
 export const MAX_IN_FLIGHT_PER_DEVICE = 8;
+
+/**
+ * Bytes of sealed requests waiting or running in the whole runtime. Derivation: the
+ * per-device bound above still lets many devices together hold 8 MiB each; 256 MiB
+ * is an eighth of a 2 GiB enclave and 2,000 times the largest item put, so ordinary
+ * traffic never meets it and a crowd of flooding devices gets `OVERLOADED` instead
+ * of exhausting the enclave's memory.
+ */
+export const MAX_IN_FLIGHT_BYTES = 256 * 1024 * 1024;

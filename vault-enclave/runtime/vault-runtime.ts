@@ -26,6 +26,7 @@ import {
   ATTESTATIONS_PER_DEVICE_PER_MINUTE,
   ISSUED_DOCUMENTS_PER_DEVICE,
   MAX_CONCURRENT_ARGON2,
+  MAX_IN_FLIGHT_BYTES,
   MAX_IN_FLIGHT_PER_DEVICE,
   MAX_QUEUED_PER_DEVICE,
   UNLOCK_IDLE_MS,
@@ -39,6 +40,8 @@ export interface VaultRuntimeOptions {
   ports: RuntimePorts;
   /** Argon2id cost of new PIN records; tests only pass anything but the default. */
   argon2Params?: Argon2idParams;
+  /** Bytes of sealed requests in flight at once; tests only pass anything but {@link MAX_IN_FLIGHT_BYTES}. */
+  maxInFlightBytes?: number;
 }
 
 /** Codes whose message is safe to show a device; anything else is answered `INTERNAL`. */
@@ -74,11 +77,15 @@ export class VaultRuntime {
   private readonly issued = new Map<string, string[]>();
   /** Sealed requests waiting or running per vault/device, bounded by {@link MAX_IN_FLIGHT_PER_DEVICE}. */
   private readonly inFlight = new Map<string, number>();
+  /** Bytes of those requests' envelopes, bounded by {@link MAX_IN_FLIGHT_BYTES}. */
+  private inFlightBytes = 0;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly maxInFlightBytes: number;
 
   constructor(private readonly options: VaultRuntimeOptions) {
     this.keys = new EnclaveKeys(options.ports.nsm, options.ports.now);
     this.sessions = new Sessions(options.ports.now);
+    this.maxInFlightBytes = options.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES;
     // Unlocks lapse while nobody asks: wipe opened layers on a timer too, not only on
     // the next operation; and evict vaults nobody uses (root key and outer layer).
     this.sweeper = setInterval(() => void this.sweep(), UNLOCK_IDLE_MS / 5);
@@ -239,11 +246,15 @@ export class VaultRuntime {
     if (inFlight >= MAX_IN_FLIGHT_PER_DEVICE) {
       throw new VettidError("RATE_LIMITED", "too many operations in flight for this device");
     }
+    if (this.inFlightBytes + envelope.length > this.maxInFlightBytes) {
+      throw new VettidError("OVERLOADED", "the runtime holds too many operations; retry later");
+    }
     const opened = session.channel.open(envelope);
     this.sessions.touch(session);
     const slot = this.slot(vaultId);
     let body: Uint8Array;
     this.inFlight.set(key, inFlight + 1);
+    this.inFlightBytes += envelope.length;
     try {
       const request = parseRequest(opened.op, opened.plaintext);
       const result = await this.mutex.run(vaultId, () => slot.run(session, request));
@@ -259,6 +270,7 @@ export class VaultRuntime {
           : {}),
       });
     } finally {
+      this.inFlightBytes -= envelope.length;
       const left = (this.inFlight.get(key) ?? 1) - 1;
       if (left > 0) this.inFlight.set(key, left);
       else this.inFlight.delete(key);

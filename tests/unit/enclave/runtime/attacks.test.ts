@@ -133,3 +133,62 @@ describe("vault runtime under attack (in-memory host)", () => {
     expect(slot.get(alice.vaultId)?.loaded?.pinKey).toBeUndefined();
   });
 });
+
+describe("vault runtime: a crowd of flooding devices", () => {
+  it("refuses OVERLOADED beyond the runtime's in-flight byte budget, each device within its own limit", async () => {
+    const people = await Promise.all(["dev-1", "dev-2", "dev-3"].map((id) => person(id)));
+    // A budget of about ten 60 kB puts for the whole runtime, so three devices of up to 8 each exceed it.
+    const h = await startHarness(
+      people.map((p) => p.vaultId),
+      { maxInFlightBytes: 10 * 66_000 },
+    );
+    try {
+      const devices = [];
+      for (const p of people) {
+        const device = h.client(p);
+        await device.call("vault.init", {
+          op: "vault.init",
+          pin: PIN,
+          signingKey: p.signing.publicKey,
+          vaultSalt: p.vaultSalt,
+        });
+        devices.push(device);
+      }
+      h.blobs.hold();
+      const settled: string[] = [];
+      const calls = devices.flatMap((device, d) =>
+        Array.from({ length: MAX_IN_FLIGHT_PER_DEVICE }, (_, i) =>
+          codeOf(
+            device.call("items.put", {
+              op: "items.put",
+              name: `n${d}-${i}`,
+              type: "note",
+              value: new Uint8Array(60_000),
+            }),
+          ).then((code) => {
+            settled.push(code);
+            return code;
+          }),
+        ),
+      );
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      // Those refused at once are refused for the runtime's budget, not a device's limit.
+      expect(settled.length).toBeGreaterThan(0);
+      expect(new Set(settled)).toEqual(new Set(["OVERLOADED"]));
+      h.blobs.release();
+      const codes = await Promise.all(calls);
+      expect(codes.filter((c) => c === "OK").length).toBeLessThanOrEqual(10);
+      expect(codes.filter((c) => c === "OK").length).toBeGreaterThan(0);
+      // Once the crowd has gone, a device is served again.
+      const { version } = await (devices[0] as VaultClient).call("items.put", {
+        op: "items.put",
+        name: "after",
+        type: "note",
+        value: new Uint8Array(10),
+      });
+      expect(version).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -114,7 +114,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(vaults: string[], options: { now?: () => number } = {}): Promise<Harness> {
+export async function startHarness(
+  vaults: string[],
+  options: { now?: () => number; maxInFlightBytes?: number } = {},
+): Promise<Harness> {
   const nsm = await createSimulatedNsm({ dev: true });
   const manifest = devManifest(nsm.pcrs);
   const blobs = new MemoryBlobs();
@@ -140,7 +143,11 @@ export async function startHarness(vaults: string[], options: { now?: () => numb
     log: (level, message, fields) => logs.push(JSON.stringify({ level, message, fields })),
     now: options.now ?? Date.now,
   };
-  const runtime = new VaultRuntime({ ports, argon2Params: TEST_ARGON2 });
+  const runtime = new VaultRuntime({
+    ports,
+    argon2Params: TEST_ARGON2,
+    ...(options.maxInFlightBytes !== undefined ? { maxInFlightBytes: options.maxInFlightBytes } : {}),
+  });
   for (const vaultId of vaults) await runtime.serve(vaultId);
 
   const deliver = (vaultId: string, deviceId: string, data: Uint8Array): Promise<Uint8Array> => {
