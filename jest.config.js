@@ -21,7 +21,6 @@ const esmOnly = [
   "asn1js",
   "bytestreamjs",
   "@noble",
-  "@peculiar",
 ];
 
 module.exports = {
