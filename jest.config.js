@@ -21,6 +21,8 @@ const esmOnly = [
   "asn1js",
   "bytestreamjs",
   "@noble",
+  // asn1js's @peculiar/utils (ESM only)
+  "@peculiar",
 ];
 
 module.exports = {
