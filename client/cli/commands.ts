@@ -1,4 +1,5 @@
 import { adminInviteCommand } from "./admin-invite";
+import { adminDevicesRevokeCommand, adminInvitationsListCommand, adminInvitationsRevokeCommand } from "./admin-manage";
 import { attestCommand } from "./attest";
 import type { Command } from "./command";
 import { enrollCommand } from "./enroll";
@@ -14,6 +15,9 @@ import { verifyManifestCommand } from "./verify-manifest";
  */
 export const commands: Command[] = [
   adminInviteCommand,
+  adminInvitationsListCommand,
+  adminInvitationsRevokeCommand,
+  adminDevicesRevokeCommand,
   enrollCommand,
   refreshCommand,
   ...vaultCommands,

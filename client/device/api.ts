@@ -5,6 +5,8 @@ import {
   CredentialsResponseSchema,
   DeviceRevokeResponseSchema,
   EnrollmentResponseSchema,
+  InvitationSchema,
+  ListInvitationsResponseSchema,
   type Problem,
   ProblemSchema,
   signRequest,
@@ -25,12 +27,30 @@ function problemMessage(problem: Problem): string {
   return problem.detail ?? problem.title;
 }
 
+/** The code of an HTTP failure that carries no problem+json (an API Gateway answer). */
+function gatewayCode(status: number): ErrorCode {
+  if (status === 401) return "UNAUTHENTICATED";
+  if (status === 403) return "FORBIDDEN";
+  if (status === 429) return "RATE_LIMITED";
+  return status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST";
+}
+
 /** Options of {@link createEdgeClient}. */
 export interface EdgeClientOptions {
   /** Base URL of the REST edge, e.g. `https://api.vettid.example` or the local adapter. */
   baseUrl: string;
-  /** Operator token (local topology only; in AWS operators sign with IAM). */
+  /** Operator token (local topology only; in AWS operators sign with IAM: {@link signer}). */
   adminToken?: string;
+  /**
+   * Signs operator requests (client/operator `sigV4Signer`): the headers it returns are
+   * added to each admin request, after the body is final.
+   */
+  signer?: (request: {
+    method: string;
+    url: URL;
+    headers: Record<string, string>;
+    body?: string;
+  }) => Promise<Record<string, string>>;
   fetch?: typeof fetch;
   /** Request timeout (default 15 s). */
   timeoutMs?: number;
@@ -48,15 +68,27 @@ export function createEdgeClient(options: EdgeClientOptions) {
     body?: unknown,
     admin = false,
   ): Promise<T> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    let headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     if (admin && options.adminToken) headers.authorization = `Bearer ${options.adminToken}`;
+    else if (admin && options.signer) {
+      headers = {
+        ...headers,
+        ...(await options.signer({
+          method,
+          url: new URL(`${base}${path}`),
+          headers,
+          ...(payload !== undefined ? { body: payload } : {}),
+        })),
+      };
+    }
     let response: Response;
     try {
       response = await doFetch(`${base}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: payload,
         signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
       });
     } catch (err) {
@@ -76,9 +108,13 @@ export function createEdgeClient(options: EdgeClientOptions) {
           details: { status: response.status },
         });
       }
+      // Not the edge's own answer: API Gateway's (IAM authorization, throttling) says `{message}`.
+      const message = (json as { message?: unknown } | undefined)?.message;
       throw new VettidError(
-        response.status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST",
-        `HTTP ${response.status} from ${path}`,
+        gatewayCode(response.status),
+        typeof message === "string" && message.length > 0
+          ? message.slice(0, 300)
+          : `HTTP ${response.status} from ${path}`,
         { details: { status: response.status } },
       );
     }
@@ -106,6 +142,26 @@ export function createEdgeClient(options: EdgeClientOptions) {
     /** Operator: creates an invitation. */
     createInvitation: (request: CreateInvitationRequest = {}) =>
       call("POST", "/v1/invitations", CreateInvitationResponseSchema, request, true),
+    /** Operator: a page of invitations, newest first, without their codes. */
+    listInvitations: (page: { limit?: number; cursor?: string } = {}) => {
+      const query = new URLSearchParams();
+      if (page.limit !== undefined) query.set("limit", String(page.limit));
+      if (page.cursor !== undefined) query.set("cursor", page.cursor);
+      const suffix = query.size > 0 ? `?${query}` : "";
+      return call("GET", `/v1/invitations${suffix}`, ListInvitationsResponseSchema, undefined, true);
+    },
+    /** Operator: revokes an open invitation (idempotent for one already revoked). */
+    revokeInvitation: (invitationId: string) =>
+      call("POST", `/v1/invitations/${encodeURIComponent(invitationId)}/revoke`, InvitationSchema, undefined, true),
+    /** Operator: revokes a device's NATS access at the edge. */
+    adminRevokeDevice: (deviceId: string) =>
+      call(
+        "POST",
+        `/v1/admin/devices/${encodeURIComponent(deviceId)}/revoke`,
+        DeviceRevokeResponseSchema,
+        undefined,
+        true,
+      ),
     /**
      * Device: enrolls its public keys with an invitation code, and checks that the
      * vault id the edge assigned commits to these keys (lib/vault-id), so an edge

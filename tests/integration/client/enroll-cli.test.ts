@@ -128,4 +128,68 @@ describe("bin/vettid admin invite, enroll and refresh against the REST edge", ()
     expect(after).toMatch(/^-----BEGIN NATS USER JWT-----\n[^\n]+\n------END NATS USER JWT------\n/);
     expect(JSON.parse(readFileSync(join(dir, "device.json"), "utf8")).nats.expiresAt).toBe(refreshed.natsExpiresAt);
   });
+
+  it("lists and revokes invitations, and a revoked code enrolls nobody", async () => {
+    // Prepare
+    const token = edge.current.edge.adminToken;
+    const created = JSON.parse(
+      (await vettid("admin", "invite", "--api", api(), "--token", token, "--note", "for revocation", "--json")).out,
+    ) as { invitationId: string; code: string };
+
+    // Act
+    const listed = await vettid("admin", "invitations", "list", "--api", api(), "--token", token, "--json");
+    const revoked = await vettid(
+      "admin",
+      "invitations",
+      "revoke",
+      created.invitationId,
+      "--api",
+      api(),
+      "--token",
+      token,
+    );
+    const enroll = await vettid("enroll", "--api", api(), "--invite", created.code, "--state", join(root, "revoked"));
+    const missing = await vettid("admin", "invitations", "revoke", "--api", api(), "--token", token);
+
+    // Assess
+    expect(listed.code).toBe(0);
+    const items = (JSON.parse(listed.out) as { items: { invitationId: string; status: string; note?: string }[] })
+      .items;
+    expect(items.find((i) => i.invitationId === created.invitationId)).toMatchObject({
+      status: "open",
+      note: "for revocation",
+    });
+    expect(listed.out).not.toContain(created.code);
+    expect(revoked).toEqual({ code: 0, out: `${created.invitationId} revoked\n`, err: "" });
+    expect(enroll.code).toBe(1);
+    expect(enroll.err).toMatch(/^error: INVITATION_[A-Z_]+: [^\n]+\n$/);
+    expect(missing.code).toBe(2);
+  });
+
+  it("revokes a device at the edge, after which it gets no new NATS credentials", async () => {
+    // Prepare
+    const dir = join(root, "to-revoke");
+    const enrolled = await vettid("enroll", "--api", api(), "--invite", await invite(), "--state", dir, "--json");
+    const { deviceId } = JSON.parse(enrolled.out) as { deviceId: string };
+
+    // Act
+    const revoked = await vettid(
+      "admin",
+      "devices",
+      "revoke",
+      deviceId,
+      "--api",
+      api(),
+      "--token",
+      edge.current.edge.adminToken,
+      "--json",
+    );
+    const refresh = await vettid("refresh", "--state", dir);
+
+    // Assess
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.out)).toEqual({ deviceId, status: "revoked" });
+    expect(refresh.code).toBe(1);
+    expect(refresh.err).toMatch(/^error: DEVICE_REVOKED: [^\n]+\n$/);
+  });
 });

@@ -66,8 +66,10 @@ describe("bin/vettid conventions for every command", () => {
       expect(r.out).toContain("vault get");
       expect(r.out).toContain("attest");
     }
-    expect(admin).toEqual({ code: 2, out: "", err: "usage: vettid admin <invite> [options]\n" });
-    expect(adminHelp).toEqual({ code: 0, out: "usage: vettid admin <invite> [options]\n", err: "" });
+    const adminUsage =
+      "usage: vettid admin <invite | invitations list | invitations revoke | devices revoke> [options]\n";
+    expect(admin).toEqual({ code: 2, out: "", err: adminUsage });
+    expect(adminHelp).toEqual({ code: 0, out: adminUsage, err: "" });
   });
 
   it("prints the same usage line after each usage error of a command", async () => {
