@@ -2,6 +2,7 @@
 import type { PolicyRule } from "../terraform";
 import { dynamodbKms } from "./dynamodb-kms";
 import { dynamodbPitr } from "./dynamodb-pitr";
+import { heartbeatRowScope } from "./heartbeat-row-scope";
 import { iamNoUnscopedResources } from "./iam-no-unscoped-resources";
 import { iamNoWildcardActions } from "./iam-no-wildcard-actions";
 import { imdsv2 } from "./imdsv2";
@@ -32,4 +33,5 @@ export const RULES: readonly PolicyRule[] = [
   logRetention,
   sealingKeyPcr0,
   sealingKeyVaultContext,
+  heartbeatRowScope,
 ];
