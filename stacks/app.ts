@@ -81,9 +81,14 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     manifestPublicKey: manifest.publicKey,
     release: currentRelease(manifest),
   });
-  const keys = new KeysStack(scope, config, { hostRoleArn: vaultFleet.hostRole.arn, manifest });
+  const keys = new KeysStack(scope, config, {
+    hostRoleArn: vaultFleet.hostRole.arn,
+    releaseRoleArn: config.release.signerRoleArn,
+    manifest,
+  });
   const observability = new ObservabilityStack(scope, config, {
     dataKeyArn: data.dataKey.arn,
+    lockedKeyArns: [keys.sealingKey.arn, release.signingKey.arn],
     functionNames: edge.functionNames,
     apiId: edge.api.id,
     autoScalingGroupName: vaultFleet.autoScalingGroup.name,

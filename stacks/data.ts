@@ -34,9 +34,10 @@ export class DataStack extends BaseStack {
         keyAdministration(this.accountRoot),
         ...useViaServices(config.accountId, config.region, DATA_KEY_SERVICES),
         {
-          Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
+          Sid: "AlarmsPublishToEncryptedTopic",
           Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
+          // CloudWatch alarms, and the EventBridge rules that alarm on key policy changes
+          Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
           Action: ["kms:Decrypt", "kms:GenerateDataKey"],
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": config.accountId } },

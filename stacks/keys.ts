@@ -5,7 +5,7 @@ import { TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
 import { activeReleases, type ManifestRelease, type StackManifest } from "./inputs/manifest";
 import { BaseStack } from "./shared/base-stack";
-import { keyAdministration } from "./shared/key-policies";
+import { lockedKeyAccountAccess, releaseRoleGovernsKey } from "./shared/key-policies";
 import { policyDocument, type Statement } from "./shared/policy";
 import { sealingKeyAlias } from "./vault-fleet";
 
@@ -48,6 +48,8 @@ export function enclaveStatement(hostRoleArn: string, release: ManifestRelease):
 
 export interface KeysStackProps {
   hostRoleArn: string;
+  /** The release role: the only principal that may replace the key policy (it applies this stack). */
+  releaseRoleArn: string;
   manifest: StackManifest;
 }
 
@@ -56,9 +58,11 @@ export interface KeysStackProps {
  * GenerateDataKey only with a Recipient whose attestation carries the PCR0 of an approved
  * release of the manifest (one statement per release, bounded by its validity window), so KMS answers only with CiphertextForRecipient (encrypted to
  * the enclave's attested key) and the host never sees a data key. No other statement
- * grants cryptographic use — the account may administer the key, not use it — so no IAM
- * policy can widen this. The PCR0 list comes from the same manifest file the release
- * stack publishes: changing releases is one reviewed change of both.
+ * grants cryptographic use, and only the release role may replace the policy (with the
+ * lockout safety check): the account may read the key, stop it and cancel its deletion,
+ * never change who uses it, so no IAM policy and no administrator can widen this. The
+ * PCR0 list comes from the same manifest file the release stack publishes: changing
+ * releases is one reviewed change of both (decisions 0043, 0057).
  */
 export class KeysStack extends BaseStack {
   readonly sealingKey: KmsKey;
@@ -73,8 +77,12 @@ export class KeysStack extends BaseStack {
       description: `${p} vault sealing key (released only to attested enclaves; manifest serial ${props.manifest.serial})`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
+      // CreateKey keeps the lockout safety check too: the policy must leave the caller
+      // (the release role) able to replace it.
+      bypassPolicyLockoutSafetyCheck: false,
       policy: policyDocument([
-        keyAdministration(this.accountRoot),
+        lockedKeyAccountAccess(this.accountRoot),
+        ...releaseRoleGovernsKey(props.releaseRoleArn),
         ...releases.map((r) => enclaveStatement(props.hostRoleArn, r)),
       ]),
       tags: { Name: `${p}-vault-sealing`, "vettid:purpose": SEALING_KEY_PURPOSE },

@@ -1,16 +1,48 @@
+import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import type { Construct } from "constructs";
 import type { EnvConfig } from "./config";
 import { BaseStack } from "./shared/base-stack";
+import { keyAdministration } from "./shared/key-policies";
+import { policyDocument } from "./shared/policy";
+import { SecureBucket } from "./shared/secure-bucket";
 import { VAULT_HOST_METRICS_NAMESPACE } from "./vault-fleet";
 
 /** The enclave health metric the vsock proxy publishes each minute (1 = enclave attested and serving). */
 export const ENCLAVE_HEALTH_METRIC = "EnclaveHealthy";
 
+/**
+ * KMS calls that could change who may use a locked key, or destroy it: each one on the
+ * sealing key or the manifest signing key alarms (decision 0057).
+ */
+export const WATCHED_KEY_EVENTS = ["PutKeyPolicy", "CreateGrant", "ScheduleKeyDeletion", "DisableKey"] as const;
+
+/** Calls that would blind the audit trail or the alarms themselves; any of them alarms. */
+export const WATCHED_AUDIT_EVENTS = {
+  "aws.cloudtrail": ["DeleteTrail", "StopLogging", "UpdateTrail", "PutEventSelectors"],
+  "aws.events": ["DeleteRule", "DisableRule", "RemoveTargets"],
+} as const;
+
+/** The EventBridge pattern of AWS API calls that CloudTrail delivers for `source`. */
+function apiCalls(source: string, eventNames: readonly string[], detail: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    source: [source],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    detail: { eventName: [...eventNames], ...detail },
+  });
+}
+
 export interface ObservabilityStackProps {
   dataKeyArn: string;
+  /** The locked keys whose policy changes alarm: the vault sealing key and the manifest signing key. */
+  lockedKeyArns: readonly string[];
   functionNames: readonly string[];
   apiId: string;
   autoScalingGroupName: string;
@@ -24,6 +56,11 @@ export interface ObservabilityStackProps {
  * enclave health (fewer healthy enclaves than in-service hosts, or no data), NATS health
  * (fewer healthy NLB targets than nodes). Log groups live with the stack that writes them,
  * each with the environment's retention.
+ *
+ * The audit trail: a multi-region CloudTrail trail of every management event, with log
+ * file validation, encrypted with its own key into its own bucket; EventBridge rules that
+ * alarm on the KMS calls of {@link WATCHED_KEY_EVENTS} against the locked keys, and on any
+ * call that would stop the trail or remove the rules (decision 0057).
  */
 export class ObservabilityStack extends BaseStack {
   readonly topic: SnsTopic;
@@ -39,6 +76,7 @@ export class ObservabilityStack extends BaseStack {
         endpoint: config.alarmEmail,
       });
     }
+    this.auditTrail(config, props.lockedKeyArns);
     const notify = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
     /** Fires on any occurrence within five minutes. */
     const anyInFiveMinutes = {
@@ -115,6 +153,145 @@ export class ObservabilityStack extends BaseStack {
       comparisonOperator: "LessThanThreshold",
       treatMissingData: "breaching",
       ...notify,
+    });
+  }
+  /** The trail, its bucket and key, and the rules that alarm on key policy and audit changes. */
+  private auditTrail(config: EnvConfig, lockedKeyArns: readonly string[]): void {
+    const p = this.prefix;
+    const trailName = `${p}-management`;
+    const trailArn = this.arn("cloudtrail", `trail/${trailName}`);
+    const trailKey = new KmsKey(this, "trail-key", {
+      description: `${p} CloudTrail log files`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyDocument([
+        keyAdministration(this.accountRoot),
+        {
+          Sid: "CloudTrailEncryptsLogs",
+          Effect: "Allow",
+          Principal: { Service: "cloudtrail.amazonaws.com" },
+          Action: "kms:GenerateDataKey*",
+          Resource: "*",
+          Condition: {
+            StringEquals: { "aws:SourceArn": trailArn },
+            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": this.arn("cloudtrail", "trail/*", "*") },
+          },
+        },
+        {
+          Sid: "CloudTrailDescribesKey",
+          Effect: "Allow",
+          Principal: { Service: "cloudtrail.amazonaws.com" },
+          Action: "kms:DescribeKey",
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+        },
+        {
+          Sid: "AccountReadsLogFiles",
+          Effect: "Allow",
+          Principal: { AWS: this.accountRoot },
+          Action: "kms:Decrypt",
+          Resource: "*",
+          // only CloudTrail's own ciphertexts (log and digest files)
+          Condition: { Null: { "kms:EncryptionContext:aws:cloudtrail:arn": "false" } },
+        },
+      ]),
+      tags: { Name: `${p}-trail` },
+    });
+    new KmsAlias(this, "trail-key-alias", { name: `alias/${p}-trail`, targetKeyId: trailKey.keyId });
+
+    const bucket = new SecureBucket(this, "trail-logs", {
+      bucketName: `${p}-trail-${config.accountId}`,
+      kmsKeyArn: trailKey.arn,
+      protect: config.deletionProtection,
+    });
+    const fromTheTrail = { StringEquals: { "aws:SourceArn": trailArn } };
+    bucket.addStatements(
+      {
+        Sid: "CloudTrailChecksBucketAcl",
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: "s3:GetBucketAcl",
+        Resource: bucket.arn,
+        Condition: fromTheTrail,
+      },
+      {
+        Sid: "CloudTrailWritesLogs",
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${bucket.arn}/AWSLogs/${config.accountId}/*`,
+        Condition: { StringEquals: { "aws:SourceArn": trailArn, "s3:x-amz-acl": "bucket-owner-full-control" } },
+      },
+      {
+        Sid: "LogHistoryIsAppendOnly",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:DeleteObjectVersion",
+        Resource: `${bucket.arn}/*`,
+      },
+    );
+    new Cloudtrail(this, "trail", {
+      name: trailName,
+      s3BucketName: bucket.bucket.bucket,
+      kmsKeyId: trailKey.arn,
+      enableLogging: true,
+      enableLogFileValidation: true,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      eventSelector: [{ readWriteType: "All", includeManagementEvents: true }],
+      // CloudTrail checks the bucket policy when the trail is created.
+      dependsOn: [bucket.policy],
+    });
+
+    const rules = [
+      {
+        id: "locked-key-changes",
+        description: "PutKeyPolicy, CreateGrant, ScheduleKeyDeletion or DisableKey on the sealing or signing key",
+        eventPattern: apiCalls("aws.kms", WATCHED_KEY_EVENTS, {
+          eventSource: ["kms.amazonaws.com"],
+          resources: { ARN: [...lockedKeyArns] },
+        }),
+      },
+      ...Object.entries(WATCHED_AUDIT_EVENTS).map(([source, names]) => ({
+        id: `${source.slice("aws.".length)}-tampering`,
+        description: `${names.join(", ")}: a call that would blind the audit trail or its alarms`,
+        eventPattern: apiCalls(source, names),
+      })),
+    ];
+    const ruleArns: string[] = [];
+    for (const r of rules) {
+      const rule = new CloudwatchEventRule(this, r.id, {
+        name: `${p}-${r.id}`,
+        description: r.description,
+        eventPattern: r.eventPattern,
+      });
+      new CloudwatchEventTarget(this, `${r.id}-alarm`, {
+        rule: rule.name,
+        targetId: "alarm-topic",
+        arn: this.topic.arn,
+      });
+      ruleArns.push(rule.arn);
+    }
+    new SnsTopicPolicy(this, "alarms-policy", {
+      arn: this.topic.arn,
+      policy: policyDocument([
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: this.topic.arn,
+          Condition: { StringEquals: { "aws:SourceAccount": config.accountId } },
+        },
+        {
+          Sid: "AuditRulesPublish",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: this.topic.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+        },
+      ]),
     });
   }
 }

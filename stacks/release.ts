@@ -9,12 +9,20 @@ import { TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
 import type { StackManifest } from "./inputs/manifest";
 import { BaseStack } from "./shared/base-stack";
-import { keyAdministration, useViaServices } from "./shared/key-policies";
+import {
+  keyAdministration,
+  lockedKeyAccountAccess,
+  releaseRoleGovernsKey,
+  useViaServices,
+} from "./shared/key-policies";
 import { policyDocument } from "./shared/policy";
 import { SecureBucket } from "./shared/secure-bucket";
 
 /** Where clients and reviewers fetch the current manifest (DESIGN.md §4). */
 export const MANIFEST_OBJECT_KEY = ".well-known/vettid/pcr-manifest.json";
+
+/** Tag value that marks the manifest signing key (tests/policy find it by this tag). */
+export const MANIFEST_SIGNING_KEY_PURPOSE = "manifest-signing";
 
 /** AWS managed cache policy "CachingOptimized". */
 const CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6";
@@ -146,8 +154,12 @@ export class ReleaseStack extends BaseStack {
       keyUsage: "SIGN_VERIFY",
       customerMasterKeySpec: "ECC_NIST_P256",
       deletionWindowInDays: 30,
+      // Whoever can change this policy can sign a manifest that devices trust: the same
+      // lock as the sealing key (decision 0057).
+      bypassPolicyLockoutSafetyCheck: false,
       policy: policyDocument([
-        keyAdministration(this.accountRoot),
+        lockedKeyAccountAccess(this.accountRoot),
+        ...releaseRoleGovernsKey(config.release.signerRoleArn),
         {
           Sid: "ReleasePipelineSigns",
           Effect: "Allow",
@@ -157,10 +169,10 @@ export class ReleaseStack extends BaseStack {
           Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_256" } },
         },
         {
-          Sid: "ReleasePipelineDescribes",
+          Sid: "ReleasePipelineReadsPublicKey",
           Effect: "Allow",
           Principal: { AWS: config.release.signerRoleArn },
-          Action: ["kms:DescribeKey", "kms:GetPublicKey"],
+          Action: "kms:GetPublicKey",
           Resource: "*",
         },
         {
@@ -171,7 +183,7 @@ export class ReleaseStack extends BaseStack {
           Resource: "*",
         },
       ]),
-      tags: { Name: `${p}-manifest-signing` },
+      tags: { Name: `${p}-manifest-signing`, "vettid:purpose": MANIFEST_SIGNING_KEY_PURPOSE },
     });
     new KmsAlias(this, "manifest-signing-alias", {
       name: `alias/${p}-manifest-signing`,

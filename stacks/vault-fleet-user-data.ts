@@ -19,8 +19,10 @@ export interface VaultUserDataProps {
   natsUrls: readonly string[];
   natsCredentialsSecretArn: string;
   sealedStateBucket: string;
-  /** The edge's table (the host registry is its `HOST` partition). */
+  /** The edge's table (the host registry: one `HOST#<instance ARN>` partition per host). */
   tableName: string;
+  /** `arn:aws:ec2:<region>:<account>:instance/`: the host's ARN is this + its instance id. */
+  instanceArnPrefix: string;
   manifestUrl: string;
   /** The release public key (JWK, public members only) the manifest must verify with. */
   manifestPublicKey: JsonWebKey;
@@ -37,19 +39,28 @@ export interface VaultUserDataProps {
 }
 
 /**
- * Appends `VETTID_HOST_ID=<instance id>` to the env file, read from the instance
- * metadata service with an IMDSv2 session token (the launch template requires v2).
+ * Appends `VETTID_HOST_ID=<instance id>` and `VETTID_HOST_ARN=<instance ARN>` to the env
+ * file, the id read from the instance metadata service with an IMDSv2 session token (the
+ * launch template requires v2). The ARN is what IAM puts in `ec2:SourceInstanceARN` for
+ * the instance's credentials: the heartbeat partition the host role may write.
  * No Terraform interpolation and no shell expansion of untrusted text: the instance
  * id must look like one (`i-` and hex) before it is written.
+ * @param instanceArnPrefix `arn:aws:ec2:<region>:<account>:instance/`
  */
-export const HOST_ID_FROM_IMDS = [
-  // no double quotes: Terraform function arguments may not hold them (assignments and
-  // [[ ]] do not split words; the id is checked before it is echoed)
-  "IMDS_TOKEN=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)",
-  "INSTANCE_ID=$(curl -sSf -H X-aws-ec2-metadata-token:$IMDS_TOKEN http://169.254.169.254/latest/meta-data/instance-id)",
-  "[[ $INSTANCE_ID =~ ^i-[0-9a-f]{8,17}$ ]]",
-  `echo VETTID_HOST_ID=$INSTANCE_ID >> ${HOST_ENV_PATH}`,
-].join("\n");
+export function hostIdFromImds(instanceArnPrefix: string): string {
+  if (!/^arn:aws:ec2:[a-z0-9-]+:\d{12}:instance\/$/.test(instanceArnPrefix)) {
+    throw new Error(`not an instance ARN prefix: ${instanceArnPrefix}`);
+  }
+  return [
+    // no double quotes: Terraform function arguments may not hold them (assignments and
+    // [[ ]] do not split words; the id is checked before it is echoed)
+    "IMDS_TOKEN=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)",
+    "INSTANCE_ID=$(curl -sSf -H X-aws-ec2-metadata-token:$IMDS_TOKEN http://169.254.169.254/latest/meta-data/instance-id)",
+    "[[ $INSTANCE_ID =~ ^i-[0-9a-f]{8,17}$ ]]",
+    `echo VETTID_HOST_ID=$INSTANCE_ID >> ${HOST_ENV_PATH}`,
+    `echo VETTID_HOST_ARN=${instanceArnPrefix}$INSTANCE_ID >> ${HOST_ENV_PATH}`,
+  ].join("\n");
+}
 
 /** The EIF object of a release in the artifact bucket. */
 export function eifObjectKey(releaseId: string): string {
@@ -99,7 +110,7 @@ VETTID_ENCLAVE_EIF=/opt/vettid/enclave/vault.eif
 VETTID_ENCLAVE_MEMORY_MIB=${p.enclave.memoryMiB}
 VETTID_ENCLAVE_CPU_COUNT=${p.enclave.cpuCount}
 ENV
-${HOST_ID_FROM_IMDS}
+${hostIdFromImds(p.instanceArnPrefix)}
 cat > /etc/nitro_enclaves/allocator.yaml <<ALLOC
 ---
 memory_mib: ${p.enclave.memoryMiB}

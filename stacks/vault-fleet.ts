@@ -21,6 +21,29 @@ import { eifObjectKey, vaultUserData } from "./vault-fleet-user-data";
 /** CloudWatch namespace of the host metrics (enclave health) the vsock proxy publishes. */
 export const VAULT_HOST_METRICS_NAMESPACE = "VettID/VaultHost";
 
+/**
+ * The heartbeat partition of the calling instance: `HOST#` + the IAM policy variable
+ * `ec2:SourceInstanceARN` (present in every request signed with instance-profile
+ * credentials). `$${` is Terraform's escape for a literal `${`, so the policy JSON that
+ * reaches IAM holds `HOST#${ec2:SourceInstanceARN}`.
+ */
+export const OWN_HEARTBEAT_PARTITION = "HOST#$${ec2:SourceInstanceARN}";
+
+/**
+ * The attributes a heartbeat writes (lib/store/host-registry.ts `HEARTBEAT_ATTRIBUTES`;
+ * the stacks may not import lib/, a unit test keeps the two equal).
+ */
+export const HEARTBEAT_ATTRIBUTES = [
+  "pk",
+  "sk",
+  "gsi1pk",
+  "gsi1sk",
+  "type",
+  "heartbeatAt",
+  "vaultCount",
+  "ttl",
+] as const;
+
 /** Alias of the vault sealing key (keys stack); the proxy addresses the key by it. */
 export function sealingKeyAlias(prefix: string): string {
   return `alias/${prefix}-vault-sealing`;
@@ -37,7 +60,7 @@ export interface VaultFleetStackProps {
   dataKeyArn: string;
   sealedStateBucket: string;
   sealedStateBucketArn: string;
-  /** The edge's table, whose `HOST` partition is the host registry. */
+  /** The edge's table, whose `HOST#<instance ARN>` partitions are the host registry. */
   tableName: string;
   tableArn: string;
   artifactBucket: string;
@@ -127,12 +150,20 @@ export class VaultFleetStack extends BaseStack {
           Resource: natsCredentials.arn,
         },
         {
-          Sid: "HostRegistryHeartbeat",
+          Sid: "HostRegistryOwnHeartbeat",
           Effect: "Allow",
           Action: "dynamodb:UpdateItem",
           Resource: props.tableArn,
-          // only items of the HOST partition: the host registry, never user, device or vault records
-          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["HOST"] } },
+          // Only the partition named after this instance's own ARN (IAM fills the variable
+          // from the instance-profile credentials), and only the heartbeat's attributes: a
+          // host can refresh its own beat, never another host's, nor any user, device or
+          // vault record.
+          Condition: {
+            "ForAllValues:StringEquals": {
+              "dynamodb:LeadingKeys": [OWN_HEARTBEAT_PARTITION],
+              "dynamodb:Attributes": [...HEARTBEAT_ATTRIBUTES],
+            },
+          },
         },
         {
           Sid: "OwnLogGroup",
@@ -161,6 +192,7 @@ export class VaultFleetStack extends BaseStack {
       natsCredentialsSecretArn: natsCredentials.arn,
       sealedStateBucket: props.sealedStateBucket,
       tableName: props.tableName,
+      instanceArnPrefix: this.arn("ec2", "instance/"),
       manifestUrl: props.manifestUrl,
       manifestPublicKey: props.manifestPublicKey,
       servedVaults: config.vaultFleet.servedVaults,

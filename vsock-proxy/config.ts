@@ -1,5 +1,5 @@
 import { settings } from "../lib/config";
-import { HOST_ID_PATTERN } from "../lib/store";
+import { HOST_ID_PATTERN, INSTANCE_ARN_PATTERN } from "../lib/store";
 import { isSubjectId } from "../lib/subjects";
 import * as z from "../lib/zod";
 
@@ -100,9 +100,16 @@ export const ProxyConfigSchema = z
      */
     VETTID_HOST_ID: z.optional(z.string().check(z.regex(HOST_ID_PATTERN, "must be a host id (e.g. an instance id)"))),
     /**
+     * Required outside local / dev; in AWS (dev too) whenever VETTID_HOST_ID is an instance
+     * id. This instance's ARN, `arn:aws:ec2:<AWS_REGION>:<account>:instance/<VETTID_HOST_ID>`
+     * (written by the user data): the heartbeat goes to the partition `HOST#<arn>`, the only
+     * one the host role may write (its `dynamodb:LeadingKeys` is `HOST#${ec2:SourceInstanceARN}`).
+     */
+    VETTID_HOST_ARN: z.optional(z.string().check(z.regex(INSTANCE_ARN_PATTERN, "must be an EC2 instance ARN"))),
+    /**
      * Required outside local / dev (with VETTID_HOST_ID). The edge's DynamoDB table, where
      * the proxy writes this host's heartbeat; the host's IAM policy allows only the
-     * `HOST` partition.
+     * host's own `HOST#<instance ARN>` partition.
      */
     VETTID_TABLE_NAME: z.optional(z.string().check(z.minLength(3), z.maxLength(255))),
     /** Local / dev only. DynamoDB endpoint of a stand-in (dynalite). */
@@ -133,9 +140,23 @@ export const ProxyConfigSchema = z
           message: "and VETTID_TABLE_NAME go together (the host registry needs both)",
         });
       }
+      const arn = config.VETTID_HOST_ARN;
+      if (arn !== undefined) {
+        if (config.VETTID_HOST_ID === undefined || !arn.endsWith(`:instance/${config.VETTID_HOST_ID}`)) {
+          ctx.addIssue({ code: "custom", path: ["VETTID_HOST_ARN"], message: "must be the ARN of VETTID_HOST_ID" });
+        } else if (arn.split(":")[3] !== config.AWS_REGION) {
+          ctx.addIssue({ code: "custom", path: ["VETTID_HOST_ARN"], message: "must be in AWS_REGION" });
+        }
+      } else if (config.VETTID_HOST_ID?.startsWith("i-")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["VETTID_HOST_ARN"],
+          message: "is required for an EC2 host (its heartbeat partition is its instance ARN)",
+        });
+      }
       const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
       if (dev) return;
-      for (const name of ["VETTID_HOST_ID", "VETTID_TABLE_NAME"] as const) {
+      for (const name of ["VETTID_HOST_ID", "VETTID_HOST_ARN", "VETTID_TABLE_NAME"] as const) {
         if (config[name] === undefined) {
           ctx.addIssue({ code: "custom", path: [name], message: "is required outside local or dev" });
         }

@@ -8,6 +8,8 @@ export interface HeartbeatDeps {
   send: SendHeartbeat;
   tableName: string;
   hostId: string;
+  /** The instance ARN in AWS (the partition IAM lets this host write); absent locally. */
+  instanceArn?: string | undefined;
   /** The number of vaults this host serves now. */
   vaultCount: () => number;
   logger: { warn(message: string, attributes: Record<string, unknown>): void };
@@ -31,7 +33,12 @@ export interface Heartbeat {
 export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
   const now = deps.now ?? Date.now;
   const beat = async (): Promise<boolean> => {
-    const heartbeat: HostHeartbeat = { hostId: deps.hostId, at: now(), vaultCount: deps.vaultCount() };
+    const heartbeat: HostHeartbeat = {
+      hostId: deps.hostId,
+      instanceArn: deps.instanceArn,
+      at: now(),
+      vaultCount: deps.vaultCount(),
+    };
     try {
       await deps.send(heartbeatUpdate(deps.tableName, heartbeat));
       return true;

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
       },
       tableName: config.VETTID_TABLE_NAME,
       hostId: config.VETTID_HOST_ID,
+      instanceArn: config.VETTID_HOST_ARN,
       vaultCount: () => servedCount,
       logger,
     });

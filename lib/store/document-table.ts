@@ -25,6 +25,8 @@ export interface DocumentTable {
   ): Promise<{ Attributes?: Item }>;
   delete(input: { Key: Item } & Expressions): Promise<void>;
   query(input: {
+    /** A global secondary index instead of the table. */
+    IndexName?: string;
     KeyConditionExpression: string;
     FilterExpression?: string;
     ExpressionAttributeNames?: Record<string, string>;

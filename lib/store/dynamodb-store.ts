@@ -1,8 +1,8 @@
 import { type AwsJsonClient, awsJsonClientFromEnvironment } from "../aws-json";
 import { VettidError } from "../errors";
 import { createDocumentTable } from "./document-table";
-import { HOST_HEARTBEAT } from "./host-registry";
-import { itemKey } from "./keys";
+import { HOST_HEARTBEAT, hostIdOfPartition } from "./host-registry";
+import { HOST_SORT_KEY, itemKey, TABLE_INDEX } from "./keys";
 import type { DeviceRecord, InvitationRecord, Page, RevocationState, VaultRecord } from "./records";
 import type { EdgeStore, NatsKeyReservation } from "./store";
 
@@ -270,13 +270,23 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
 
     async pickHost(now) {
       const out = await table.query({
-        KeyConditionExpression: "pk = :pk",
+        IndexName: TABLE_INDEX.name,
+        KeyConditionExpression: "#gpk = :gpk",
         FilterExpression: "heartbeatAt > :since",
-        ExpressionAttributeValues: { ":pk": itemKey.hostPartition, ":since": now - HOST_HEARTBEAT.livenessMs },
+        ExpressionAttributeNames: { "#gpk": TABLE_INDEX.partition },
+        ExpressionAttributeValues: { ":gpk": itemKey.hostIndexPartition, ":since": now - HOST_HEARTBEAT.livenessMs },
       });
-      const hosts = (out.Items ?? []) as { sk: string; vaultCount?: number }[];
-      hosts.sort((a, b) => (a.vaultCount ?? 0) - (b.vaultCount ?? 0) || a.sk.localeCompare(b.sk));
-      return hosts[0]?.sk;
+      // The host id comes from the partition key (which IAM ties to the writer), never
+      // from an attribute; items of any other shape in the index are ignored.
+      const hosts: { hostId: string; vaultCount: number }[] = [];
+      for (const item of out.Items ?? []) {
+        const hostId = hostIdOfPartition(item.pk);
+        if (hostId === undefined || item.sk !== HOST_SORT_KEY) continue;
+        const vaultCount = typeof item.vaultCount === "number" ? item.vaultCount : 0;
+        hosts.push({ hostId, vaultCount });
+      }
+      hosts.sort((a, b) => a.vaultCount - b.vaultCount || a.hostId.localeCompare(b.hostId));
+      return hosts[0]?.hostId;
     },
   };
 }

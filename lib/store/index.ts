@@ -3,8 +3,16 @@
  * and the host registry's heartbeat item (written by each host's vsock proxy).
  */
 export { createDynamoDbStore, type DynamoDbStoreOptions } from "./dynamodb-store";
-export { HOST_HEARTBEAT, HOST_ID_PATTERN, type HostHeartbeat, heartbeatUpdate } from "./host-registry";
-export { COUNTER_PREFIXES, edgeTableDefinition, itemKey, TABLE_KEYS } from "./keys";
+export {
+  HEARTBEAT_ATTRIBUTES,
+  HOST_HEARTBEAT,
+  HOST_ID_PATTERN,
+  type HostHeartbeat,
+  heartbeatUpdate,
+  hostIdOfPartition,
+  INSTANCE_ARN_PATTERN,
+} from "./host-registry";
+export { COUNTER_PREFIXES, edgeTableDefinition, itemKey, TABLE_INDEX, TABLE_KEYS } from "./keys";
 export {
   DEVICE_STATUS,
   type DeviceRecord,

@@ -4,6 +4,12 @@
  */
 export const TABLE_KEYS = { partition: "pk", sort: "sk", ttl: "ttl" } as const;
 
+/** The one global secondary index (the stacks declare the same): `gsi1pk` / `gsi1sk`, all attributes. */
+export const TABLE_INDEX = { name: "gsi1", partition: "gsi1pk", sort: "gsi1sk" } as const;
+
+/** The sort key of a heartbeat item (one per host partition). */
+export const HOST_SORT_KEY = "HEARTBEAT";
+
 export const itemKey = {
   invitation: (invitationId: string) => ({ pk: "INVITATION", sk: invitationId }),
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: "USER" }),
@@ -13,7 +19,14 @@ export const itemKey = {
   nonce: (scope: string, nonce: string) => ({ pk: `NONCE#${scope}#${nonce}`, sk: "NONCE" }),
   attempts: (bucket: string, windowStart: number) => ({ pk: `RATE#${bucket}#${windowStart}`, sk: "RATE" }),
   revocations: () => ({ pk: "NATS", sk: "REVOCATIONS" }),
-  hostPartition: "HOST",
+  /**
+   * One host's heartbeat: its own partition, named after the identity IAM sees for it
+   * (`ec2:SourceInstanceARN` in AWS), so the host role's `dynamodb:LeadingKeys`
+   * condition lets each host write only this item. `gsi1` lists the registry.
+   */
+  host: (identity: string) => ({ pk: `HOST#${identity}`, sk: HOST_SORT_KEY }),
+  /** The `gsi1pk` value of every heartbeat item. */
+  hostIndexPartition: "HOST",
   audit: (day: string, at: number, id: string) => ({ pk: `AUDIT#${day}`, sk: `${at}#${id}` }),
 } as const;
 
@@ -28,10 +41,22 @@ export function edgeTableDefinition(tableName: string) {
     AttributeDefinitions: [
       { AttributeName: TABLE_KEYS.partition, AttributeType: "S" as const },
       { AttributeName: TABLE_KEYS.sort, AttributeType: "S" as const },
+      { AttributeName: TABLE_INDEX.partition, AttributeType: "S" as const },
+      { AttributeName: TABLE_INDEX.sort, AttributeType: "S" as const },
     ],
     KeySchema: [
       { AttributeName: TABLE_KEYS.partition, KeyType: "HASH" as const },
       { AttributeName: TABLE_KEYS.sort, KeyType: "RANGE" as const },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: TABLE_INDEX.name,
+        KeySchema: [
+          { AttributeName: TABLE_INDEX.partition, KeyType: "HASH" as const },
+          { AttributeName: TABLE_INDEX.sort, KeyType: "RANGE" as const },
+        ],
+        Projection: { ProjectionType: "ALL" as const },
+      },
     ],
   };
 }

@@ -78,7 +78,12 @@ export interface EnvConfig {
     manifestFile: string;
     /** Public JWK (ES256) the manifest signature must verify against, relative to the repository root. */
     manifestPublicKeyFile: string;
-    /** Role allowed to sign manifests with the KMS signing key (the release pipeline's OIDC role). */
+    /**
+     * The release role (the release pipeline's OIDC role, `AWS_RELEASE_ROLE_ARN` of the deploy
+     * workflow): signs manifests with the KMS signing key, and is the only principal that may
+     * replace the key policies of the sealing key and the signing key, so it applies the
+     * release and keys stacks (decision 0057).
+     */
     signerRoleArn: string;
   };
   /** Alarm notifications (SNS email subscription); none when empty. */

@@ -11,5 +11,5 @@ export function synthFresh(build: (stack: TerraformStack) => void): Synth {
   return { fresh: JSON.parse(Testing.synth(stack)) as TerraformJson };
 }
 
-/** A context whose only active PCR0 is 96 × "a". */
-export const CONTEXT = { activePcr0s: ["a".repeat(96)] };
+/** A context whose only active PCR0 is 96 × "a", with the release role of account 1. */
+export const CONTEXT = { activePcr0s: ["a".repeat(96)], releaseRoleArn: "arn:aws:iam::1:role/release" };

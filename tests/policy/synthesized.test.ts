@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { envConfig } from "../../stacks/config";
 import { activeReleases, readManifest } from "../../stacks/inputs/manifest";
 import { synthesize } from "../../stacks/synthesize";
 import { RULES } from "./rules";
@@ -18,13 +19,17 @@ const EXPECTED_STACKS = ["data", "edge", "keys", "messaging", "network", "observ
 describe("policy rules on the synthesized stacks", () => {
   const dir = mkdtempSync(join(tmpdir(), "vettid-policy-"));
   const synths: Record<string, Synth> = {};
-  let context: RuleContext;
+  let pcr0s: readonly string[];
+  const context = (env: (typeof ENVS)[number]): RuleContext => ({
+    activePcr0s: pcr0s,
+    releaseRoleArn: envConfig(env).release.signerRoleArn,
+  });
 
   beforeAll(() => {
     // Prepare
     const options = synthOptionsForTests();
     const manifest = readManifest(options.manifestFile, options.manifestKeyFile);
-    context = { activePcr0s: activeReleases(manifest).map((r) => r.pcr0) };
+    pcr0s = activeReleases(manifest).map((r) => r.pcr0);
     for (const env of ENVS) {
       // Act
       synthesize({ ...options, env, outdir: join(dir, env) });
@@ -41,7 +46,7 @@ describe("policy rules on the synthesized stacks", () => {
   const cases = ENVS.flatMap((env) => RULES.map((rule) => [env, rule.id, rule] as const));
   it.each(cases)("%s: %s passes", (env, _id, rule) => {
     // Act
-    const findings = rule.check(synths[env] ?? {}, context);
+    const findings = rule.check(synths[env] ?? {}, context(env));
     // Assess
     expect(findings).toEqual([]);
   });
@@ -60,6 +65,10 @@ describe("policy rules on the synthesized stacks", () => {
       "aws_lambda_function",
       "aws_cloudwatch_log_group",
       "aws_kms_key",
+      "aws_cloudtrail",
+      "aws_cloudwatch_event_rule",
+      "aws_cloudwatch_event_target",
+      "aws_sns_topic_policy",
     ]) {
       expect(types).toContain(t);
     }

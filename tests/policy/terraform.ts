@@ -22,9 +22,13 @@ export interface Finding {
   message: string;
 }
 
-/** What rules may know beyond the Terraform: the PCR0s of the manifest's active releases. */
+/**
+ * What rules may know beyond the Terraform: the PCR0s of the manifest's active releases,
+ * and the environment's release role (the only principal that may change a locked key's policy).
+ */
 export interface RuleContext {
   activePcr0s: readonly string[];
+  releaseRoleArn: string;
 }
 
 /** A rule: a pure function from the synthesized app to its findings. */
@@ -66,6 +70,18 @@ export function resources(synth: Synth, type: string): ResourceRef[] {
 /** Whether `value` (an attribute) is a reference to resource `type.name` in the same stack. */
 export function refersTo(value: unknown, type: string, name: string): boolean {
   return typeof value === "string" && value.includes(`\${${type}.${name}.`);
+}
+
+/**
+ * Whether `value` refers to attribute `attribute` of resource `ref`: directly in the same
+ * stack, or through the remote-state output CDKTF creates for a cross-stack reference.
+ */
+export function mentions(value: unknown, ref: ResourceRef, attribute: string, fromStack: string): boolean {
+  if (typeof value !== "string") return false;
+  if (ref.stack === fromStack) return value.includes(`\${${ref.type}.${ref.name}.${attribute}}`);
+  return value.includes(
+    `cross-stack-reference-input-${ref.stack}.outputs.cross-stack-output-${ref.type}${ref.name}${attribute}}`,
+  );
 }
 
 /** The first element of a block that Terraform JSON may write as an object or a one-element list. */

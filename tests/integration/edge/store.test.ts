@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type AwsJsonClient, createAwsJsonClient, staticCredentials } from "../../../lib/aws-json";
 import { createDynamoDbStore, type EdgeStore, HOST_HEARTBEAT, heartbeatUpdate } from "../../../lib/store";
 import {
@@ -153,8 +153,9 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
   test("hosts' heartbeats (as the proxy writes them) decide where a new vault goes: live, then fewest vaults", async () => {
     // Prepare
     const now = Date.UTC(2026, 10, 29, 12);
+    const arn = (hostId: string) => `arn:aws:ec2:eu-central-1:111111111111:instance/${hostId}`;
     const beat = (hostId: string, at: number, vaultCount: number) =>
-      doc.send(new UpdateCommand(heartbeatUpdate("t-store", { hostId, at, vaultCount })));
+      doc.send(new UpdateCommand(heartbeatUpdate("t-store", { hostId, instanceArn: arn(hostId), at, vaultCount })));
     const before = await store.pickHost(now);
     await beat("i-0aaaaaaaaaaaaaaaa", now - 1_000, 7);
     await beat("i-0bbbbbbbbbbbbbbbb", now - 2_000, 3);
@@ -167,8 +168,42 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
     expect(before).toBeUndefined();
     expect(picked).toBe("i-0bbbbbbbbbbbbbbbb");
     expect(next).toBe("i-0aaaaaaaaaaaaaaaa");
-    const host = await item("HOST");
-    expect(host).toMatchObject({ type: "host" });
+    const host = await item(`HOST#${arn("i-0bbbbbbbbbbbbbbbb")}`);
+    expect(host).toMatchObject({ type: "host", sk: "HEARTBEAT", vaultCount: 9 });
     expect(host?.ttl).toBeGreaterThan(Math.floor(now / 1000));
+  });
+
+  test("the host id comes from the partition key, never from what a host wrote into its item", async () => {
+    // Prepare: a table of its own; a live host, and items a host might forge in the index.
+    await createEdgeTable(db.endpoint, "t-hosts");
+    const hosts = createDynamoDbStore({ tableName: "t-hosts", client: dynamodb });
+    const now = Date.UTC(2026, 10, 29, 12);
+    const honest = "arn:aws:ec2:eu-central-1:111111111111:instance/i-0aaaaaaaaaaaaaaaa";
+    await doc.send(
+      new UpdateCommand(
+        heartbeatUpdate("t-hosts", { hostId: "i-0aaaaaaaaaaaaaaaa", instanceArn: honest, at: now, vaultCount: 5 }),
+      ),
+    );
+    const forged = { gsi1pk: "HOST", type: "host", heartbeatAt: now, vaultCount: 0 };
+    // its own partition, another sort key; a partition that names no instance; a hostId attribute
+    await doc.send(
+      new PutCommand({ TableName: "t-hosts", Item: { ...forged, pk: `HOST#${honest}`, sk: "X", gsi1sk: "a" } }),
+    );
+    await doc.send(
+      new PutCommand({
+        TableName: "t-hosts",
+        Item: { ...forged, pk: "HOST#i-0bbbbbbbbbbbbbbbb", sk: "HEARTBEAT", gsi1sk: "b" },
+      }),
+    );
+    await doc.send(
+      new PutCommand({
+        TableName: "t-hosts",
+        Item: { ...forged, pk: "USER#u", sk: "HEARTBEAT", gsi1sk: "c", hostId: "i-0ccc" },
+      }),
+    );
+    // Act
+    const picked = await hosts.pickHost(now);
+    // Assess
+    expect(picked).toBe("i-0aaaaaaaaaaaaaaaa");
   });
 });

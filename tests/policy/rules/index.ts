@@ -1,10 +1,14 @@
 /** Every policy rule over synthesized Terraform, one per file beside this one. */
 import type { PolicyRule } from "../terraform";
+import { cloudtrailTrail } from "./cloudtrail-trail";
 import { dynamodbKms } from "./dynamodb-kms";
 import { dynamodbPitr } from "./dynamodb-pitr";
+import { heartbeatRowScope } from "./heartbeat-row-scope";
 import { iamNoUnscopedResources } from "./iam-no-unscoped-resources";
 import { iamNoWildcardActions } from "./iam-no-wildcard-actions";
 import { imdsv2 } from "./imdsv2";
+import { keyChangeAlarms } from "./key-change-alarms";
+import { keyPolicyLockdown } from "./key-policy-lockdown";
 import { lambdaRuntime } from "./lambda-runtime";
 import { logRetention } from "./log-retention";
 import { noSsh } from "./no-ssh";
@@ -32,4 +36,8 @@ export const RULES: readonly PolicyRule[] = [
   logRetention,
   sealingKeyPcr0,
   sealingKeyVaultContext,
+  keyPolicyLockdown,
+  cloudtrailTrail,
+  keyChangeAlarms,
+  heartbeatRowScope,
 ];

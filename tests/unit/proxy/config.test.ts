@@ -11,6 +11,7 @@ const base = {
   VETTID_MANIFEST_FILE: "/etc/vettid/m.json",
   VETTID_MANIFEST_KEY_FILE: "/etc/vettid/k.json",
   VETTID_HOST_ID: "i-0123456789abcdef0",
+  VETTID_HOST_ARN: "arn:aws:ec2:eu-central-1:333333333333:instance/i-0123456789abcdef0",
   VETTID_TABLE_NAME: "vettid-prod",
 };
 
@@ -40,9 +41,9 @@ describe("vsock-proxy configuration", () => {
   });
 
   it("needs the host registry (host id and table) outside local and dev, and both or neither in dev", () => {
-    const { VETTID_HOST_ID: _id, VETTID_TABLE_NAME: _table, ...withoutRegistry } = base;
+    const { VETTID_HOST_ID: _id, VETTID_HOST_ARN: _arn, VETTID_TABLE_NAME: _table, ...withoutRegistry } = base;
     expect(() => loadConfig(ProxyConfigSchema, withoutRegistry)).toThrow(
-      /VETTID_HOST_ID is required; VETTID_TABLE_NAME is required/,
+      /VETTID_HOST_ID is required; VETTID_HOST_ARN is required; VETTID_TABLE_NAME is required/,
     );
     expect(() => loadConfig(ProxyConfigSchema, { ...withoutRegistry, VETTID_ENV: "dev" })).not.toThrow();
     expect(() =>
@@ -51,6 +52,35 @@ describe("vsock-proxy configuration", () => {
     expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_HOST_ID: "I-UPPER/../x" })).toThrow(
       /must be a host id/,
     );
+  });
+
+  it("needs the instance's own ARN for an EC2 host, in its region, since the heartbeat partition is that ARN", () => {
+    const other = "arn:aws:ec2:eu-central-1:333333333333:instance/i-0fffffffffffffff0";
+    expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_HOST_ARN: undefined })).toThrow(/VETTID_HOST_ARN/);
+    expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_HOST_ARN: other })).toThrow(
+      /must be the ARN of VETTID_HOST_ID/,
+    );
+    expect(() =>
+      loadConfig(ProxyConfigSchema, {
+        ...base,
+        VETTID_HOST_ARN: "arn:aws:ec2:us-east-1:333333333333:instance/i-0123456789abcdef0",
+      }),
+    ).toThrow(/must be in AWS_REGION/);
+    expect(() =>
+      loadConfig(ProxyConfigSchema, { ...base, VETTID_HOST_ARN: "arn:aws:iam::333333333333:role/x" }),
+    ).toThrow(/must be an EC2 instance ARN/);
+    // dev in AWS is an EC2 host too; the local topology's named host needs no ARN.
+    expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_ENV: "dev", VETTID_HOST_ARN: undefined })).toThrow(
+      /VETTID_HOST_ARN is required/,
+    );
+    expect(() =>
+      loadConfig(ProxyConfigSchema, {
+        ...base,
+        VETTID_ENV: "local",
+        VETTID_HOST_ID: "local-host",
+        VETTID_HOST_ARN: undefined,
+      }),
+    ).not.toThrow();
   });
 
   it("allows the dev-only settings in local", () => {
@@ -98,6 +128,7 @@ describe("vsock-proxy configuration", () => {
       ...base,
       VETTID_ENV: "local",
       VETTID_HOST_ID: undefined,
+      VETTID_HOST_ARN: undefined,
       VETTID_TABLE_NAME: undefined,
       VETTID_KMS_TUNNEL_TARGET: "127.0.0.1:4566",
     });

@@ -1,5 +1,7 @@
-import { HOST_HEARTBEAT, heartbeatUpdate } from "../../../lib/store";
+import { HOST_HEARTBEAT, heartbeatUpdate, hostIdOfPartition } from "../../../lib/store";
 import { startHeartbeat } from "../../../vsock-proxy/heartbeat";
+
+const ARN = "arn:aws:ec2:eu-central-1:111111111111:instance/i-0123456789abcdef0";
 
 describe("host heartbeat", () => {
   afterEach(() => jest.useRealTimers());
@@ -16,6 +18,7 @@ describe("host heartbeat", () => {
       },
       tableName: "vettid-dev",
       hostId: "i-0123456789abcdef0",
+      instanceArn: ARN,
       vaultCount: () => vaults,
       logger: { warn: () => {} },
       now: () => clock,
@@ -30,9 +33,14 @@ describe("host heartbeat", () => {
     // Assess
     expect(sent).toHaveLength(2);
     expect(sent[0]).toEqual(
-      heartbeatUpdate("vettid-dev", { hostId: "i-0123456789abcdef0", at: clock - 10_000, vaultCount: 2 }),
+      heartbeatUpdate("vettid-dev", {
+        hostId: "i-0123456789abcdef0",
+        instanceArn: ARN,
+        at: clock - 10_000,
+        vaultCount: 2,
+      }),
     );
-    expect(sent[1]?.Key).toEqual({ pk: "HOST", sk: "i-0123456789abcdef0" });
+    expect(sent[1]?.Key).toEqual({ pk: `HOST#${ARN}`, sk: "HEARTBEAT" });
     expect(sent[1]?.ExpressionAttributeValues).toMatchObject({ ":at": clock, ":count": 3 });
   });
 
@@ -62,15 +70,34 @@ describe("host heartbeat", () => {
     expect(warnings).toEqual([{ error: "AccessDeniedException" }]);
   });
 
-  test("the update keeps to the HOST partition and refuses malformed host ids and counts", () => {
-    const update = heartbeatUpdate("t", { hostId: "local-host", at: 1_000_000, vaultCount: 0 });
-    expect(update.Key.pk).toBe("HOST");
-    expect(update.ExpressionAttributeValues[":ttl"]).toBe(1_000 + HOST_HEARTBEAT.retentionSeconds);
+  test("the update keeps to the host's own partition (its instance ARN) and refuses malformed ids, ARNs and counts", () => {
+    // Act
+    const local = heartbeatUpdate("t", { hostId: "local-host", at: 1_000_000, vaultCount: 0 });
+    const ec2 = heartbeatUpdate("t", { hostId: "i-0123456789abcdef0", instanceArn: ARN, at: 1, vaultCount: 0 });
+    // Assess
+    expect(local.Key).toEqual({ pk: "HOST#local-host", sk: "HEARTBEAT" });
+    expect(local.ExpressionAttributeValues[":ttl"]).toBe(1_000 + HOST_HEARTBEAT.retentionSeconds);
+    expect(ec2.Key).toEqual({ pk: `HOST#${ARN}`, sk: "HEARTBEAT" });
+    expect(ec2.ExpressionAttributeValues).toMatchObject({ ":gpk": "HOST", ":gsk": ARN });
+    expect(hostIdOfPartition(ec2.Key.pk)).toBe("i-0123456789abcdef0");
+    expect(hostIdOfPartition(local.Key.pk)).toBe("local-host");
     for (const hostId of ["", "HOST", "a/b", "a".repeat(64), "-x"]) {
       expect(() => heartbeatUpdate("t", { hostId, at: 1, vaultCount: 0 })).toThrow(RangeError);
     }
     for (const vaultCount of [-1, 1.5, Number.NaN]) {
       expect(() => heartbeatUpdate("t", { hostId: "h", at: 1, vaultCount })).toThrow(RangeError);
+    }
+    // an instance beats under its own ARN, never a bare id nor another instance's ARN
+    const id = "i-0123456789abcdef0";
+    expect(() => heartbeatUpdate("t", { hostId: id, at: 1, vaultCount: 0 })).toThrow(RangeError);
+    for (const instanceArn of [ARN.replace(id, "i-0fffffffffffffff0"), `${ARN}x`, "arn:aws:iam::1:role/r"]) {
+      expect(() => heartbeatUpdate("t", { hostId: id, instanceArn, at: 1, vaultCount: 0 })).toThrow(RangeError);
+    }
+  });
+
+  test("only partition keys of the registry's shape name a host", () => {
+    for (const pk of ["HOST", "HOST#", "HOST#i-0123456789abcdef0", "USER#u1", `HOST#${ARN}/x`, 7, undefined]) {
+      expect(hostIdOfPartition(pk)).toBeUndefined();
     }
   });
 });

@@ -12,7 +12,7 @@ interface Job {
   needs?: string | string[];
   environment?: string;
   permissions?: Record<string, string>;
-  steps: { uses?: string; with?: Record<string, unknown>; run?: string }[];
+  steps: { uses?: string; with?: Record<string, unknown>; run?: string; env?: Record<string, string> }[];
 }
 interface Workflow {
   env: Record<string, string>;
@@ -39,9 +39,32 @@ describe("deploy workflow", () => {
       const job = workflow.jobs[name] as Job;
       expect(job.permissions?.["id-token"]).toBe("write");
       const aws = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"));
-      expect(aws?.with?.["role-to-assume"]).toMatch(/vars\.AWS_(PLAN|DEPLOY)_ROLE_ARN/);
+      expect(aws?.with?.["role-to-assume"]).toMatch(/vars\.AWS_(PLAN|DEPLOY|RELEASE)_ROLE_ARN/);
     }
     expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
+  });
+
+  it("applies every stack once, in STACK_ORDER, and release and keys with the release role alone", () => {
+    // Prepare: the role each apply step runs with is the one the last credentials step assumed.
+    const applied: { stacks: string[]; role: string }[] = [];
+    let role = "";
+    for (const step of workflow.jobs.deploy?.steps ?? []) {
+      if (step.uses?.startsWith("aws-actions/configure-aws-credentials")) role = String(step.with?.["role-to-assume"]);
+      if (step.run === ".github/scripts/apply-stacks.sh")
+        applied.push({ stacks: (step.env?.STACKS ?? "").split(" "), role });
+    }
+    // Assess
+    expect(applied.flatMap((a) => a.stacks)).toEqual((workflow.env.STACK_ORDER ?? "").split(" "));
+    for (const { stacks, role: used } of applied) {
+      for (const stack of stacks) {
+        // Only the release role may replace the sealing and signing key policies (decision 0057).
+        const expected = ["release", "keys"].includes(stack) ? "AWS_RELEASE_ROLE_ARN" : "AWS_DEPLOY_ROLE_ARN";
+        expect([stack, used]).toEqual([stack, `\${{ vars.${expected} }}`]);
+      }
+    }
+    const script = readFileSync(join(REPO_ROOT, ".github/scripts/apply-stacks.sh"), "utf8");
+    expect(script).toContain('if [ "$stack" = keys ]');
+    expect(script).toContain("cmp published-manifest.json");
   });
 
   it("applies stacks in an order that respects every synthesized dependency", () => {

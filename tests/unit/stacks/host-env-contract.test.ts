@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { envConfig } from "../../../stacks/config";
 import { REPO_ROOT, synthesize } from "../../../stacks/synthesize";
 import { VAULT_HOST_METRICS_NAMESPACE } from "../../../stacks/vault-fleet";
-import { HOST_ENV_PATH, HOST_ID_FROM_IMDS, MANIFEST_KEY_PATH } from "../../../stacks/vault-fleet-user-data";
+import { HOST_ENV_PATH, hostIdFromImds, MANIFEST_KEY_PATH } from "../../../stacks/vault-fleet-user-data";
 import { ProxyConfigSchema } from "../../../vsock-proxy/config";
 import { synthOptionsForTests } from "../../policy/synth-options";
 import { loadSynth, type Synth } from "../../policy/terraform";
@@ -120,9 +120,12 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
       const resolved = Object.fromEntries(
         Object.entries(fileEnv).map(([k, v]) => [k, resolveReferences(v, synth).text]),
       );
-      // The script appends the host id it reads from the instance metadata right after the file.
-      const bootEnv: Record<string, string> = script.includes(`\nENV\n${HOST_ID_FROM_IMDS}\n`)
-        ? { VETTID_HOST_ID: INSTANCE_ID }
+      // The script appends the host id it reads from the instance metadata (and the
+      // instance ARN built from it) right after the file.
+      const { accountId, region } = envConfig(env);
+      const arnPrefix = `arn:aws:ec2:${region}:${accountId}:instance/`;
+      const bootEnv: Record<string, string> = script.includes(`\nENV\n${hostIdFromImds(arnPrefix)}\n`)
+        ? { VETTID_HOST_ID: INSTANCE_ID, VETTID_HOST_ARN: `${arnPrefix}${INSTANCE_ID}` }
         : {};
       // systemd: Environment= lines override the EnvironmentFile.
       hosts[env] = { script, env: { ...resolved, ...bootEnv, ...unit.environment }, unresolvedVars };
@@ -143,10 +146,15 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
   });
 
   it.each(ENVS)("%s: names the host registry: the edge's table, and the instance id read with IMDSv2", (env) => {
+    const { accountId, region } = envConfig(env);
+    const imds = hostIdFromImds(`arn:aws:ec2:${region}:${accountId}:instance/`);
     expect(hosts[env]?.env.VETTID_TABLE_NAME).toBe(`vettid-${env}`);
     expect(hosts[env]?.env.VETTID_HOST_ID).toBe(INSTANCE_ID);
-    expect(HOST_ID_FROM_IMDS).toContain("X-aws-ec2-metadata-token");
-    expect(HOST_ID_FROM_IMDS).toContain(`>> ${HOST_ENV_PATH}`);
+    // The ARN IAM fills `ec2:SourceInstanceARN` with: the one heartbeat partition the host may write.
+    expect(hosts[env]?.env.VETTID_HOST_ARN).toBe(`arn:aws:ec2:${region}:${accountId}:instance/${INSTANCE_ID}`);
+    expect(imds).toContain("X-aws-ec2-metadata-token");
+    expect(imds).toContain(`>> ${HOST_ENV_PATH}`);
+    expect(() => hostIdFromImds("arn:aws:ec2:eu-central-1:1:instance/")).toThrow(/instance ARN prefix/);
   });
 
   it.each(ENVS)("%s: writes the manifest key the synth verified with, public and world-readable", (env) => {

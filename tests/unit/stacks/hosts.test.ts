@@ -1,10 +1,13 @@
 /** The vault fleet and the NATS cluster, as synthesized for dev. */
+
+import { heartbeatUpdate, HEARTBEAT_ATTRIBUTES as LIB_HEARTBEAT_ATTRIBUTES } from "../../../lib/store";
 import { buildStacks } from "../../../stacks/app";
 import { type TerraformStack, Testing } from "../../../stacks/cdktf";
 import { envConfig } from "../../../stacks/config";
 import { readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
 import { REPO_ROOT } from "../../../stacks/synthesize";
+import { HEARTBEAT_ATTRIBUTES, OWN_HEARTBEAT_PARTITION } from "../../../stacks/vault-fleet";
 import { synthOptionsForTests } from "../../policy/synth-options";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -43,19 +46,40 @@ describe("vault fleet", () => {
     expect(userData).toContain("memory_mib: 2048");
   });
 
-  it("may write only the host registry's partition of the table, and only by UpdateItem", () => {
+  it("may write only its own heartbeat partition of the table, only its attributes, and only by UpdateItem", () => {
     const policy = Object.values(resource.aws_iam_role_policy ?? {})[0] ?? {};
     const statements = (JSON.parse(String(policy.policy)) as { Statement: Record<string, unknown>[] }).Statement;
     const dynamodb = statements.filter((st) => JSON.stringify(st.Action).includes("dynamodb:"));
     expect(dynamodb).toEqual([
       {
-        Sid: "HostRegistryHeartbeat",
+        Sid: "HostRegistryOwnHeartbeat",
         Effect: "Allow",
         Action: "dynamodb:UpdateItem",
         Resource: expect.stringContaining("aws_dynamodb_table"),
-        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["HOST"] } },
+        Condition: {
+          "ForAllValues:StringEquals": {
+            // Terraform's escape: IAM receives the policy variable `${ec2:SourceInstanceARN}`.
+            "dynamodb:LeadingKeys": ["HOST#$${ec2:SourceInstanceARN}"],
+            "dynamodb:Attributes": [...HEARTBEAT_ATTRIBUTES],
+          },
+        },
       },
     ]);
+  });
+
+  it("names exactly the attributes the proxy's heartbeat writes, and the key layout the proxy uses", () => {
+    // Prepare
+    const arn = "arn:aws:ec2:eu-central-1:111111111111:instance/i-0123456789abcdef0";
+    const update = heartbeatUpdate("t", { hostId: "i-0123456789abcdef0", instanceArn: arn, at: 1, vaultCount: 0 });
+    // Assess
+    expect([...HEARTBEAT_ATTRIBUTES].sort()).toEqual([...LIB_HEARTBEAT_ATTRIBUTES].sort());
+    const names: Record<string, string> = update.ExpressionAttributeNames;
+    const set = update.UpdateExpression.replace(/^SET /, "")
+      .split(", ")
+      .map((assignment) => assignment.split(" = ")[0] ?? "")
+      .map((name) => names[name] ?? name);
+    expect([...Object.keys(update.Key), ...set].sort()).toEqual([...HEARTBEAT_ATTRIBUTES].sort());
+    expect(update.Key.pk).toBe(OWN_HEARTBEAT_PARTITION.replace("$${ec2:SourceInstanceARN}", arn));
   });
 
   it("admits no inbound traffic to the hosts", () => {
