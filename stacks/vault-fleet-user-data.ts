@@ -6,6 +6,39 @@ export const MANIFEST_KEY_PATH = "/etc/vettid/manifest-key.jwk.json";
 /** The host environment file (systemd `EnvironmentFile=` of the proxy and the enclave units). */
 export const HOST_ENV_PATH = "/etc/vettid/vault-host.env";
 
+/** Where the proxy's unit appends its stdout and stderr (Powertools JSON logs and EMF metrics). */
+export const PROXY_LOG_PATH = "/var/log/vettid/vsock-proxy.log";
+
+/** The CloudWatch agent's configuration file, as `amazon-cloudwatch-agent-ctl -c file:` reads it. */
+export const CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";
+
+/**
+ * The CloudWatch agent's configuration on a vault host: it ships the proxy's log file
+ * to the host log group, one stream per instance. The proxy writes its metrics
+ * (`EnclaveHealthy`, …) as embedded metric format lines on stdout, and CloudWatch Logs
+ * extracts the metrics from such JSON events itself, so this is what makes the
+ * enclave health alarm see data. The agent runs as root (it reads the root-owned log).
+ */
+export function cloudWatchAgentConfig(logGroup: string): Record<string, unknown> {
+  return {
+    agent: { run_as_user: "root", logfile: "/opt/aws/amazon-cloudwatch-agent/logs/amazon-cloudwatch-agent.log" },
+    logs: {
+      logs_collected: {
+        files: {
+          collect_list: [
+            {
+              file_path: PROXY_LOG_PATH,
+              log_group_name: logGroup,
+              log_stream_name: "{instance_id}/vsock-proxy",
+              timezone: "UTC",
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
 /**
  * cloud-init user data of a vault host. The AMI (ami/packer) carries the Nitro Enclaves
  * CLI, the vsock proxy and the systemd units; this script writes the per-environment
@@ -29,6 +62,8 @@ export interface VaultUserDataProps {
   /** Vault ids the proxy serves, or `["*"]` (accepted by the proxy in dev only). */
   servedVaults: readonly string[];
   logGroup: string;
+  /** The log group's name, literal (it is written into the CloudWatch agent's configuration). */
+  logGroupName: string;
   /** CloudWatch namespace of the host metrics (the one the host role may publish to). */
   metricsNamespace: string;
   /** Dimension of the host metrics (the enclave health alarm sums per group). */
@@ -116,6 +151,10 @@ cat > /etc/nitro_enclaves/allocator.yaml <<ALLOC
 memory_mib: ${p.enclave.memoryMiB}
 cpu_count: ${p.enclave.cpuCount}
 ALLOC
+base64 --decode > ${CLOUDWATCH_AGENT_CONFIG_PATH} <<'CWAGENT'
+${Buffer.from(JSON.stringify(cloudWatchAgentConfig(p.logGroupName)), "utf8").toString("base64")}
+CWAGENT
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${CLOUDWATCH_AGENT_CONFIG_PATH}
 aws s3 cp --region ${p.region} --only-show-errors s3://${p.artifactBucket}/${eifObjectKey(p.release.id)} /opt/vettid/enclave/vault.eif
 ${verify}
 systemctl enable --now nitro-enclaves-allocator.service

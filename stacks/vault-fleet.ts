@@ -117,8 +117,9 @@ export class VaultFleetStack extends BaseStack {
       description: "NATS credentials of the vsock proxy (service user limited to vault subjects)",
       kmsKeyId: props.dataKeyArn,
     });
+    const logGroupName = `/vettid/${config.name}/vault-host`;
     const logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/vettid/${config.name}/vault-host`,
+      name: logGroupName,
       retentionInDays: config.logRetentionDays,
     });
 
@@ -197,6 +198,7 @@ export class VaultFleetStack extends BaseStack {
       manifestPublicKey: props.manifestPublicKey,
       servedVaults: config.vaultFleet.servedVaults,
       logGroup: logGroup.name,
+      logGroupName,
       metricsNamespace: VAULT_HOST_METRICS_NAMESPACE,
       autoScalingGroupName: asgName,
       release: { id: props.release.id, eifSha384: props.release.eifSha384 },

@@ -119,7 +119,8 @@ build {
       "set -euo pipefail",
       # Nitro Enclaves CLI (nitro-cli, allocator service), Node 22 for the proxy (the bundle's
       # esbuild target, HOST_NODE_TARGET in ami/build-proxy-bundle.ts), socat for the vsock bridge.
-      "sudo dnf install -y aws-nitro-enclaves-cli aws-nitro-enclaves-cli-devel nodejs22 socat jq",
+      # amazon-cloudwatch-agent ships the proxy's log (its EMF metrics: EnclaveHealthy) to CloudWatch.
+      "sudo dnf install -y aws-nitro-enclaves-cli aws-nitro-enclaves-cli-devel nodejs22 socat jq amazon-cloudwatch-agent",
       "sudo ln -sf /usr/bin/node-22 /usr/bin/node",
       "sudo useradd --system --no-create-home --shell /sbin/nologin vettid",
       "sudo usermod -aG ne vettid",
@@ -127,6 +128,7 @@ build {
       "sudo install -m 0444 /tmp/vsock-proxy.js /opt/vettid/vsock-proxy/vsock-proxy.js",
       "sudo install -m 0644 /tmp/host/allocator.yaml /etc/nitro_enclaves/allocator.yaml",
       "sudo install -m 0644 /tmp/host/systemd/*.service /etc/systemd/system/",
+      "sudo install -m 0644 /tmp/host/logrotate-vettid /etc/logrotate.d/vettid",
       "sudo systemctl daemon-reload",
       "sudo systemctl enable nitro-enclaves-allocator.service",
       # No SSH in the image: Session Manager is the only way in.

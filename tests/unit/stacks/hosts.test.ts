@@ -1,5 +1,7 @@
 /** The vault fleet and the NATS cluster, as synthesized for dev. */
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { heartbeatUpdate, HEARTBEAT_ATTRIBUTES as LIB_HEARTBEAT_ATTRIBUTES } from "../../../lib/store";
 import { buildStacks } from "../../../stacks/app";
 import { type TerraformStack, Testing } from "../../../stacks/cdktf";
@@ -8,6 +10,7 @@ import { readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
 import { REPO_ROOT } from "../../../stacks/synthesize";
 import { HEARTBEAT_ATTRIBUTES, OWN_HEARTBEAT_PARTITION } from "../../../stacks/vault-fleet";
+import { CLOUDWATCH_AGENT_CONFIG_PATH, PROXY_LOG_PATH } from "../../../stacks/vault-fleet-user-data";
 import { synthOptionsForTests } from "../../policy/synth-options";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -44,6 +47,39 @@ describe("vault fleet", () => {
       "systemctl enable --now vettid-vsock-proxy.service vettid-vsock-bridge.service vettid-enclave.service",
     );
     expect(userData).toContain("memory_mib: 2048");
+  });
+
+  it("ships the proxy's log, and with it its EMF metrics, to the host log group with the CloudWatch agent", () => {
+    const userData = String(template.user_data);
+    // Inside Terraform's base64encode("…"), a newline is the escape \n.
+    const encoded = /<<'CWAGENT'(?:\n|\\n)([A-Za-z0-9+/=]+)(?:\n|\\n)CWAGENT/.exec(userData)?.[1] ?? "";
+    const agent = JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as {
+      logs: { logs_collected: { files: { collect_list: { file_path: string; log_group_name: string }[] } } };
+    };
+    const collected = agent.logs.logs_collected.files.collect_list;
+    const logGroup = Object.values(resource.aws_cloudwatch_log_group ?? {})[0] ?? {};
+    expect(collected).toEqual([expect.objectContaining({ file_path: PROXY_LOG_PATH, log_group_name: logGroup.name })]);
+    expect(userData).toContain(
+      `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${CLOUDWATCH_AGENT_CONFIG_PATH}`,
+    );
+    // The host role may write that group's streams.
+    const policy = JSON.parse(String(Object.values(resource.aws_iam_role_policy ?? {})[0]?.policy)) as {
+      Statement: { Action: string | string[]; Resource: string }[];
+    };
+    const logs = policy.Statement.find((st) => [st.Action].flat().includes("logs:PutLogEvents"));
+    expect(logs?.Resource).toMatch(/aws_cloudwatch_log_group\.logs\.arn.*:\*$/);
+  });
+
+  it("installs the agent in the AMI, and the proxy's unit appends to the file the agent ships", () => {
+    const packer = readFileSync(join(REPO_ROOT, "ami", "packer", "vettid.pkr.hcl"), "utf8");
+    const unit = readFileSync(join(REPO_ROOT, "ami", "host", "systemd", "vettid-vsock-proxy.service"), "utf8");
+    const rotate = readFileSync(join(REPO_ROOT, "ami", "host", "logrotate-vettid"), "utf8");
+    expect(packer).toMatch(/dnf install -y [^"]*\bamazon-cloudwatch-agent\b/);
+    expect(packer).toContain("/etc/logrotate.d/vettid");
+    expect(unit).toContain(`StandardOutput=append:${PROXY_LOG_PATH}`);
+    expect(unit).toContain(`StandardError=append:${PROXY_LOG_PATH}`);
+    expect(rotate).toContain(PROXY_LOG_PATH);
+    expect(rotate).toContain("copytruncate");
   });
 
   it("may write only its own heartbeat partition of the table, only its attributes, and only by UpdateItem", () => {
