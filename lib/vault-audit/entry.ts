@@ -65,7 +65,8 @@ export function checkAuditEntry(entry: AuditEntry): void {
     throw invalid("kind must be dot-separated lower-case words");
   }
   if (!isSubjectId(device)) throw invalid("device must be a device id");
-  if (typeof detail !== "object" || detail === null || Object.getPrototypeOf(detail) !== Object.prototype) {
+  const proto = typeof detail === "object" && detail !== null ? Object.getPrototypeOf(detail) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
     throw invalid("detail must be a map");
   }
   const keys = Object.keys(detail);
