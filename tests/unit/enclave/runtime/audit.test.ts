@@ -9,7 +9,7 @@
 import type { VaultClient, VaultMemory } from "../../../../client/vault";
 import { VettidError } from "../../../../lib/errors";
 import { auditChainEnd, auditGenesis, encodeAuditEntry } from "../../../../lib/vault-audit";
-import { AUDIT_SEGMENT_ENTRIES, auditSegmentBlobKey, stateBlobKey } from "../../../../vault-enclave/state";
+import { auditSegmentBlobKey, stateBlobKey } from "../../../../vault-enclave/state";
 import { type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 const WRONG = "000000";
@@ -181,7 +181,7 @@ describe("sealed audit log (in-memory host)", () => {
       const device = await rolledOver();
       const object = h.blobs.objects.get(segment(1));
       if (!object) throw new Error("no segment");
-      object.data[object.data.length - 20] ^= 0x01;
+      object.data.set([(object.data.at(-20) as number) ^ 0x01], object.data.length - 20);
       expect(await codeOf(device.readAudit())).toBe("STATE_INVALID");
     });
 
