@@ -48,6 +48,7 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
   let alice: Person;
   let bob: Person;
   let carol: Person;
+  let dave: Person;
   let runtime: VaultRuntime;
   const connections: NatsConnection[] = [];
   const logs: string[] = [];
@@ -84,14 +85,16 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     alice = await person("dev-alice");
     bob = await person("dev-bob");
     carol = await person("dev-carol");
+    dave = await person("dev-dave");
     t = await startProxyTopology({
-      vaults: [alice.vaultId, bob.vaultId, carol.vaultId],
+      vaults: [alice.vaultId, bob.vaultId, carol.vaultId, dave.vaultId],
       wrapEnclaveTransport: (inner) => recordingTransport(inner, seen),
     });
     runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
     await runtime.serve(alice.vaultId);
     await runtime.serve(bob.vaultId);
     await runtime.serve(carol.vaultId);
+    await runtime.serve(dave.vaultId);
     const tap = await t.device("tap");
     connections.push(tap);
     tap.subscribe(">", {
@@ -163,6 +166,35 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     expect(stored.length).toBeGreaterThan(0);
     for (const object of stored) expect(Buffer.from(object).includes(Buffer.from(canary))).toBe(false);
     expect(logs.join("\n")).not.toContain(canary);
+  });
+
+  it("keeps the audit log through the proxy's blob channel: sealed segments in S3, the chain verified on the device", async () => {
+    // Prepare + Act: 1 + 2 × 20 entries roll the first 16 over into a segment.
+    const vault = await client(dave);
+    await vault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: dave.signing.publicKey,
+      vaultSalt: dave.vaultSalt,
+    });
+    await expect(vault.call("vault.unlock", { op: "vault.unlock", pin: "000000" })).rejects.toMatchObject({
+      code: "PIN_INCORRECT",
+    });
+    for (let i = 0; i < 19; i++) await vault.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const log = await vault.readAudit();
+
+    // Assess
+    expect(log.head.seq).toBe(41);
+    expect(log.entries.slice(0, 4).map((e) => e.kind)).toEqual([
+      "vault.initialized",
+      "unlock.attempted",
+      "unlock.failed",
+      "unlock.attempted",
+    ]);
+    const objects = [...t.s3.store.buckets.values()].flatMap((b) => [...b.entries()]);
+    const segment = objects.find(([key]) => key === `vaults/${dave.vaultId}/audit-1`);
+    expect(segment).toBeDefined();
+    expect(Buffer.from(segment?.[1].data as Uint8Array).includes(Buffer.from(dave.deviceId))).toBe(false);
   });
 
   it("keeps a second person's vault apart: another device key is refused, and only the committed key initializes", async () => {
