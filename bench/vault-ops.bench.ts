@@ -96,6 +96,7 @@ import type { Progress } from "../local/launcher/progress";
 import { startTopology, type Topology } from "../local/launcher/topology";
 import {
   createPinRecord,
+  emptyAuditLog,
   NO_PIN_FAILURES,
   type OuterFields,
   openOuter,
@@ -551,6 +552,7 @@ async function stateWork(realBlob: Uint8Array, vaultId: string) {
         label: "founding device",
       },
     ],
+    audit: emptyAuditLog(vaultId),
   };
   const inner = { items, identitySecretKey: s.crypto_sign_keypair().privateKey, recoveryVerifier: null };
   const kmsCiphertextBlob = parseStateBlob(realBlob).kmsCiphertextBlob;

@@ -285,6 +285,24 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
       },
     );
 
+    const audit = await progress.step(
+      "the sealed audit log shows every security event of the run in order, its hash chain verified on the device",
+      async () => {
+        const log = await vault.readAudit();
+        const kinds = log.entries.map((e) => e.kind).join(", ");
+        const expected = [
+          "vault.initialized",
+          "unlock.attempted",
+          "unlock.failed",
+          "unlock.attempted",
+          "unlock.succeeded",
+        ].join(", ");
+        if (kinds !== expected) throw new Error(`the audit log holds ${kinds}, not ${expected}`);
+        return log;
+      },
+    );
+    progress.info(`audit log: ${audit.entries.map((e) => `${e.seq} ${e.kind}`).join(" · ")}`);
+
     await progress.step("neither the sealed-state blob nor DynamoDB holds the item in clear", async () => {
       const objects = [...(topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.values() ?? [])];
       if (objects.length === 0) throw new Error("no sealed state was written");

@@ -15,7 +15,8 @@ import {
 export const SESSIONS = `Every command attests the enclave (a fresh nonce, the chain to the trusted root,
 PCR0/1/2 in the signed manifest) and opens its own end-to-end session as this device.
 An unlock belongs to that session, so it lasts for one command: the commands that read
-or change the vault take the PIN and unlock first (get, put, list, delete, sign, pin),
+or change the vault take the PIN and unlock first (get, put, list, delete, sign, pin,
+audit),
 and lock again before they end.`;
 
 /** Help lines of the PIN options. */

@@ -118,6 +118,7 @@ export async function withVaultSession<T>(
     memory: {
       stateVersion: state.memory.stateVersion,
       ...(state.memory.identityKey !== undefined ? { identityKey: state.memory.identityKey } : {}),
+      ...(state.memory.audit !== undefined ? { audit: state.memory.audit } : {}),
     },
     remember,
   });

@@ -2,7 +2,7 @@ import { MAX_CHALLENGE_BYTES } from "../../lib/vault-protocol";
 import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { parseHex } from "./document-input";
 import { readPin } from "./pin-input";
-import { b64url, EXIT, PIN_HELP, PIN_OPTIONS, SESSIONS, str, unlockPin, vaultCommand } from "./vault-command";
+import { b64url, EXIT, iso, PIN_HELP, PIN_OPTIONS, SESSIONS, str, unlockPin, vaultCommand } from "./vault-command";
 import { vaultDeleteCommand, vaultGetCommand, vaultListCommand, vaultPutCommand } from "./vault-items";
 
 /** `vettid vault init`. */
@@ -192,6 +192,40 @@ device knows, and the manifest release the enclave's attestation matched.
   },
 });
 
+/** `vettid vault audit`. */
+export const vaultAuditCommand = vaultCommand({
+  word: "audit",
+  summary: "print the vault's sealed audit log of security events, its hash chain verified",
+  synopsis: "",
+  about: `Reads the vault's audit log (unlocks and failed PINs, PIN changes, the vault's
+creation, and later device and backup events), verifies its hash chain from the
+first entry to the head the enclave names, and checks that it extends the log this
+device read last time (DIR/vault.json). Prints one line per entry, oldest first:
+  SEQ  TIME  KIND  DEVICE  [key=value …]
+  --json             print {entries: [{seq, at, kind, device, detail}], head: {seq, digest},
+                     chainVerified: true}`,
+  unlocks: true,
+  async run({ session, io, json }) {
+    const log = await session.vault.readAudit();
+    const entries = log.entries.map((e) => ({
+      seq: e.seq,
+      at: iso(e.at),
+      kind: e.kind,
+      device: e.device,
+      detail: e.detail,
+    }));
+    if (json) {
+      printJson(io, { entries, head: { seq: log.head.seq, digest: b64url(log.head.digest) }, chainVerified: true });
+      return;
+    }
+    const lines = entries.map((e) => {
+      const detail = Object.entries(e.detail).map(([k, v]) => `${k}=${v}`);
+      return [String(e.seq), e.at, e.kind, e.device, ...detail].join("  ");
+    });
+    io.stdout(lines.length > 0 ? `${lines.join("\n")}\n` : "");
+  },
+});
+
 const VAULT_COMMANDS = [
   vaultInitCommand,
   vaultUnlockCommand,
@@ -203,6 +237,7 @@ const VAULT_COMMANDS = [
   vaultDeleteCommand,
   vaultSignCommand,
   vaultStatusCommand,
+  vaultAuditCommand,
 ];
 
 const GROUP_USAGE = `vettid vault <${VAULT_COMMANDS.map((c) => c.name.slice("vault ".length)).join(" | ")}> [options]`;
@@ -210,7 +245,7 @@ const GROUP_USAGE = `vettid vault <${VAULT_COMMANDS.map((c) => c.name.slice("vau
 /** `vettid vault` without a known sub-command: prints the group's usage. */
 export const vaultGroupCommand: Command = {
   name: "vault",
-  summary: "E2E-sealed vault operations as this device (init, unlock, put, get, list, sign, …)",
+  summary: "E2E-sealed vault operations as this device (init, unlock, put, get, list, sign, audit, …)",
   usage: GROUP_USAGE,
   help: [
     "One end-to-end sealed vault operation as the device in --state DIR:",

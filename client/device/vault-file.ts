@@ -15,11 +15,21 @@ export interface VaultFile {
   identityKey?: string;
   /** The highest PCR manifest serial this device verified. */
   manifestSerial?: number;
+  /** The audit log's head when this device last read it: sequence number and chain digest (base64url). */
+  audit?: { seq: number; digest: string };
 }
 
 const SCHEMA = "vettid.vault/v1";
 const IDENTITY_KEY = /^[A-Za-z0-9_-]{43}$/;
+const DIGEST = /^[A-Za-z0-9_-]{43}$/;
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isAuditHead = (value: unknown): value is { seq: number; digest: string } =>
+  typeof value === "object" &&
+  value !== null &&
+  Object.keys(value).length === 2 &&
+  isCount((value as { seq?: unknown }).seq) &&
+  typeof (value as { digest?: unknown }).digest === "string" &&
+  DIGEST.test((value as { digest: string }).digest);
 
 /**
  * Reads `DIR/vault.json`; a device that has none yet starts from state version 0.
@@ -40,7 +50,8 @@ export function loadVaultFile(dir: string): VaultFile {
     !isCount(value.stateVersion) ||
     (value.identityKey !== undefined &&
       !(typeof value.identityKey === "string" && IDENTITY_KEY.test(value.identityKey))) ||
-    (value.manifestSerial !== undefined && !isCount(value.manifestSerial))
+    (value.manifestSerial !== undefined && !isCount(value.manifestSerial)) ||
+    (value.audit !== undefined && !isAuditHead(value.audit))
   ) {
     throw new Error(`${path} is not a ${SCHEMA} file`);
   }
@@ -49,23 +60,26 @@ export function loadVaultFile(dir: string): VaultFile {
     stateVersion: value.stateVersion,
     ...(value.identityKey !== undefined ? { identityKey: value.identityKey } : {}),
     ...(value.manifestSerial !== undefined ? { manifestSerial: value.manifestSerial } : {}),
+    ...(value.audit !== undefined ? { audit: { seq: value.audit.seq, digest: value.audit.digest } } : {}),
   };
 }
 
 /**
  * Writes `DIR/vault.json` (atomically, mode 0600), merged with what is on disk so it
- * never moves backwards: the higher state version and manifest serial win, and an
- * identity key once recorded stays.
+ * never moves backwards: the higher state version, manifest serial and audit head
+ * win, and an identity key once recorded stays.
  */
 export function saveVaultFile(dir: string, next: Omit<VaultFile, "schema">): VaultFile {
   const current = loadVaultFile(dir);
   const serial = Math.max(current.manifestSerial ?? -1, next.manifestSerial ?? -1);
   const identityKey = current.identityKey ?? next.identityKey;
+  const audit = (next.audit?.seq ?? -1) > (current.audit?.seq ?? -1) ? next.audit : current.audit;
   const merged: VaultFile = {
     schema: SCHEMA,
     stateVersion: Math.max(current.stateVersion, next.stateVersion),
     ...(identityKey !== undefined ? { identityKey } : {}),
     ...(serial >= 0 ? { manifestSerial: serial } : {}),
+    ...(audit !== undefined ? { audit } : {}),
   };
   writeAtomic(join(dir, STATE_FILES.vault), `${JSON.stringify(merged, null, 2)}\n`, 0o600);
   return merged;

@@ -5,4 +5,5 @@ export {
   type VaultMemory,
   VaultOperationError,
   type VaultTransport,
+  type VerifiedAuditLog,
 } from "./vault-client";

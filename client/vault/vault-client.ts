@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { type AttestationVerifyOptions, type VerifiedAttestation, verifyAttestation } from "../../lib/attestation";
+import { sodiumReady } from "../../lib/crypto";
 import { SealedChannel } from "../../lib/envelope";
 import { VettidError } from "../../lib/errors";
 import { attestationDigest, initiateHandshake, verifyAttestedHandshakeKeys } from "../../lib/handshake";
 import type { Manifest } from "../../lib/manifest";
 import { PROXY_ATTESTATION_PURPOSE } from "../../lib/proxy-protocol";
+import { type AuditEntry, auditGenesis, equalDigests, MAX_AUDIT_PAGE, verifyAuditRun } from "../../lib/vault-audit";
 import {
   ATTEST_NONCE_BYTES,
   type DeviceMessage,
@@ -28,6 +30,19 @@ export interface VaultMemory {
   stateVersion: number;
   /** The vault's identity public key from init (base64url); a vault presenting another is refused. */
   identityKey?: string;
+  /**
+   * The audit log's head when this device last read it: its last sequence number and
+   * the chain digest after it (base64url). A later log must extend it: one that is
+   * shorter, or holds other entries up to it, is refused.
+   */
+  audit?: { seq: number; digest: string };
+}
+
+/** The whole audit log as {@link VaultClient.readAudit} verified it. */
+export interface VerifiedAuditLog {
+  entries: AuditEntry[];
+  /** The last sequence number (0 for an empty log) and the chain digest after it. */
+  head: { seq: number; digest: Uint8Array };
 }
 
 /** Options of {@link VaultClient}. */
@@ -163,6 +178,69 @@ export class VaultClient {
     const identityKey = (answer.result as { identityKey?: Uint8Array | null }).identityKey;
     if (identityKey) this.checkIdentity(identityKey, op === "vault.init");
     return answer.result;
+  }
+
+  /**
+   * Reads the whole audit log page by page (`vault.audit`, the session must be
+   * unlocked) and verifies it: every page continues the chain from `digest_0` of this
+   * vault, its sequence numbers follow without a gap, the last page ends at the head
+   * the enclave names, and the log extends the head this device remembers (same
+   * digest at that sequence number). Then remembers the new head.
+   *
+   * @throws VettidError `AUDIT_INVALID` for a broken chain or a log that rewrites
+   *   entries this device saw; `STALE_STATE` for one shorter than it saw.
+   */
+  async readAudit(): Promise<VerifiedAuditLog> {
+    await sodiumReady();
+    const vaultId = this.options.vaultId;
+    const remembered = this.memory.audit;
+    const entries: AuditEntry[] = [];
+    let digest = auditGenesis(vaultId);
+    let seenDigest: Uint8Array | undefined;
+    let headSeq = 0;
+    for (;;) {
+      const fromSeq = entries.length + 1;
+      const page = await this.call("vault.audit", { op: "vault.audit", fromSeq, limit: MAX_AUDIT_PAGE });
+      if (!equalDigests(page.before, digest)) {
+        throw new VettidError("AUDIT_INVALID", `the audit page at ${fromSeq} does not continue the chain`);
+      }
+      if (page.headSeq < entries.length + page.entries.length) {
+        throw new VettidError("AUDIT_INVALID", "the audit page reaches past the head it names");
+      }
+      const run = verifyAuditRun(vaultId, digest, fromSeq, page.entries);
+      for (const [i, entry] of run.entries.entries()) {
+        entries.push(entry);
+        if (remembered && entry.seq === remembered.seq) seenDigest = run.digests[i];
+      }
+      digest = run.end;
+      headSeq = page.headSeq;
+      if (entries.length >= headSeq) {
+        if (!equalDigests(digest, page.headDigest)) {
+          throw new VettidError("AUDIT_INVALID", "the audit log does not end at the head the vault names");
+        }
+        break;
+      }
+      if (page.entries.length === 0) throw new VettidError("AUDIT_INVALID", "the audit log stops short of its head");
+    }
+    if (remembered && remembered.seq > 0) {
+      if (headSeq < remembered.seq) {
+        throw new VettidError(
+          "STALE_STATE",
+          `the audit log ends at ${headSeq}, before entry ${remembered.seq} this device saw`,
+        );
+      }
+      if (!seenDigest || Buffer.from(seenDigest).toString("base64url") !== remembered.digest) {
+        throw new VettidError(
+          "AUDIT_INVALID",
+          `the audit log rewrites entries up to ${remembered.seq} this device saw`,
+        );
+      }
+    }
+    if (headSeq > (remembered?.seq ?? 0)) {
+      this.memory = { ...this.memory, audit: { seq: headSeq, digest: Buffer.from(digest).toString("base64url") } };
+      this.options.remember?.(this.known);
+    }
+    return { entries, head: { seq: headSeq, digest } };
   }
 
   private async verifyFreshAttestation() {

@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   STALE_STATE: { http: 409, retryable: true, title: "The state version is older than one already seen" },
   VERSION_CONFLICT: { http: 409, retryable: true, title: "The object changed since it was read" },
   STATE_INVALID: { http: 502, retryable: false, title: "The stored vault state failed verification" },
+  AUDIT_INVALID: { http: 502, retryable: false, title: "The vault's audit log failed verification" },
 
   // Upstreams and transport
   UNAVAILABLE: { http: 503, retryable: true, title: "A dependency is unavailable" },

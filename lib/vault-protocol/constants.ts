@@ -35,6 +35,7 @@ export const VAULT_OPS = {
   itemsDelete: "items.delete",
   identityKey: "identity.key",
   identitySign: "identity.sign",
+  audit: "vault.audit",
 } as const;
 
 export type VaultOp = (typeof VAULT_OPS)[keyof typeof VAULT_OPS];

@@ -31,6 +31,7 @@ export {
 } from "./messages";
 export {
   type AnswerCommon,
+  type AuditPage,
   encodeFailure,
   encodeRequest,
   encodeResult,

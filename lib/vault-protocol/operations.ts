@@ -1,4 +1,5 @@
 import { type ErrorCode, isErrorCode, VettidError } from "../errors";
+import { AUDIT_DIGEST_BYTES, MAX_AUDIT_ENTRY_BYTES, MAX_AUDIT_PAGE } from "../vault-audit";
 import { decodeWire, encodeWire, type WireMap } from "./codec";
 import {
   ITEM_TYPES,
@@ -26,7 +27,8 @@ export type VaultRequest =
   | { op: "items.list" }
   | { op: "items.delete"; name: string }
   | { op: "identity.key" }
-  | { op: "identity.sign"; challenge: Uint8Array };
+  | { op: "identity.sign"; challenge: Uint8Array }
+  | { op: "vault.audit"; fromSeq?: number; limit?: number };
 
 /** An item as `items.get` answers it. */
 export interface ItemAnswer {
@@ -57,6 +59,19 @@ export interface VaultResults {
   "items.delete": AnswerCommon;
   "identity.key": AnswerCommon & { identityKey: Uint8Array };
   "identity.sign": AnswerCommon & { signature: Uint8Array; identityKey: Uint8Array };
+  "vault.audit": AnswerCommon & AuditPage;
+}
+
+/**
+ * One page of the audit log (docs/protocol.md §Audit log): consecutive entries as
+ * encoded (lib/vault-audit), the chain digest before the first, and the log's head
+ * (its last sequence number, 0 when empty, and the digest after it).
+ */
+export interface AuditPage {
+  entries: Uint8Array[];
+  before: Uint8Array;
+  headSeq: number;
+  headDigest: Uint8Array;
 }
 
 /** A failed operation: a typed code, a message without secrets, and when to retry. */
@@ -133,6 +148,21 @@ export function parseRequest(op: string, body: Uint8Array): VaultRequest {
     case "identity.sign":
       only(map, ["challenge"], op);
       return { op, challenge: bytes(map, "challenge", 1, MAX_CHALLENGE_BYTES) };
+    case "vault.audit": {
+      only(map, ["fromSeq", "limit"], op);
+      const fromSeq = map.fromSeq === undefined ? undefined : uint(map, "fromSeq");
+      const limit = map.limit === undefined ? undefined : uint(map, "limit");
+      if (fromSeq !== undefined && fromSeq < 1)
+        throw new VettidError("VALIDATION_FAILED", "fromSeq must be at least 1");
+      if (limit !== undefined && (limit < 1 || limit > MAX_AUDIT_PAGE)) {
+        throw new VettidError("VALIDATION_FAILED", `limit must be 1..${MAX_AUDIT_PAGE}`);
+      }
+      return {
+        op,
+        ...(fromSeq !== undefined ? { fromSeq } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      };
+    }
   }
 }
 
@@ -165,6 +195,7 @@ const ANSWER_FIELDS: { readonly [O in VaultOp]: readonly string[] } = {
   "items.delete": [],
   "identity.key": ["identityKey"],
   "identity.sign": ["signature", "identityKey"],
+  "vault.audit": ["entries", "before", "headSeq", "headDigest"],
 };
 
 const ITEM_FIELDS = ["name", "type", "version", "updatedAt"] as const;
@@ -239,6 +270,26 @@ export function parseAnswer<O extends VaultOp>(
       const list = map.items;
       if (!Array.isArray(list)) throw new VettidError("VALIDATION_FAILED", "items must be a list");
       result = { stateVersion, items: list.map((entry) => item(record(entry, "items[]"), false)) };
+      break;
+    }
+    case "vault.audit": {
+      const list = map.entries;
+      if (!Array.isArray(list) || list.length > MAX_AUDIT_PAGE) {
+        throw new VettidError("VALIDATION_FAILED", `entries must be a list of at most ${MAX_AUDIT_PAGE}`);
+      }
+      const entries = list.map((entry) => {
+        if (!(entry instanceof Uint8Array) || entry.length < 1 || entry.length > MAX_AUDIT_ENTRY_BYTES) {
+          throw new VettidError("VALIDATION_FAILED", `entries[] must be 1..${MAX_AUDIT_ENTRY_BYTES} bytes`);
+        }
+        return entry;
+      });
+      result = {
+        stateVersion,
+        entries,
+        before: bytes(map, "before", AUDIT_DIGEST_BYTES, AUDIT_DIGEST_BYTES),
+        headSeq: uint(map, "headSeq"),
+        headDigest: bytes(map, "headDigest", AUDIT_DIGEST_BYTES, AUDIT_DIGEST_BYTES),
+      };
       break;
     }
     default:

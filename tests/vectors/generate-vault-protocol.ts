@@ -7,6 +7,7 @@
  * messages carry the same handshake messages and envelopes as those files.
  */
 import { type Sodium, sodiumReady } from "../../lib/crypto";
+import { auditChainEnd, auditGenesis, encodeAuditEntry } from "../../lib/vault-audit";
 import {
   type DeviceMessage,
   type EnclaveMessage,
@@ -59,6 +60,27 @@ function first<T>(list: T[], what: string): T {
   return item;
 }
 
+/**
+ * A page of the audit log as `vault.audit` answers it: the first two entries of
+ * audit-log-v1.json's vault (generate-audit.ts), from digest_0 to the head after them.
+ */
+function auditPage() {
+  const vaultId = "v_Zp3c8QmR2b7XyL0aKf4TnW";
+  const t0 = 1_796_119_200_000;
+  const entries = [
+    encodeAuditEntry({ seq: 1, at: t0, kind: "vault.initialized", device: "dev-phone", detail: {} }),
+    encodeAuditEntry({
+      seq: 2,
+      at: t0 + 60_000,
+      kind: "unlock.attempted",
+      device: "dev-phone",
+      detail: { failures: 1 },
+    }),
+  ];
+  const before = auditGenesis(vaultId);
+  return { entries, before, headSeq: 2, headDigest: auditChainEnd(vaultId, before, entries) };
+}
+
 /** Fixed inputs: the vault's identity key, the answers' times and the challenge it signs. */
 function fixtures(s: Sodium) {
   const identity = s.crypto_sign_seed_keypair(new Uint8Array(32).fill(0x03));
@@ -73,6 +95,7 @@ function fixtures(s: Sodium) {
     vaultSalt: run(16, 0x00),
     createdAt: 1_796_119_200_000, // 2026-12-01T10:00:00Z
     updatedAt: 1_796_205_600_000, // 2026-12-02T10:00:00Z
+    auditPage: auditPage(),
   };
 }
 
@@ -162,6 +185,7 @@ export async function vaultProtocolVectors(sources: {
     { op: "items.delete", name: "bank" },
     { op: "identity.key" },
     { op: "identity.sign", challenge: f.challenge },
+    { op: "vault.audit", fromSeq: 1, limit: 64 },
   ];
 
   const item = {
@@ -190,6 +214,7 @@ export async function vaultProtocolVectors(sources: {
     "items.delete": { stateVersion: 8 },
     "identity.key": { stateVersion: 8, identityKey: f.identityKey },
     "identity.sign": { stateVersion: 8, signature: f.signature, identityKey: f.identityKey },
+    "vault.audit": { stateVersion: 8, ...f.auditPage },
   };
   const failures: { op: VaultOp; failure: VaultFailure }[] = [
     { op: "vault.unlock", failure: { code: "PIN_INCORRECT", message: "the PIN is incorrect", stateVersion: 9 } },

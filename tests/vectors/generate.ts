@@ -17,6 +17,7 @@ import {
   sealEnvelope,
 } from "../../lib/envelope";
 import { encodeFrame, type Frame } from "../../lib/frames";
+import { auditVectors } from "./generate-audit";
 import { handshakeVectors } from "./generate-handshake";
 import { vaultProtocolVectors } from "./generate-vault-protocol";
 
@@ -169,6 +170,9 @@ async function main(): Promise<void> {
   // The vault protocol's messages carry the handshake messages and envelopes above.
   const vaultProtocol = await vaultProtocolVectors({ handshake, envelope: envelopeVectors });
   writeFileSync(join(__dirname, "vault-protocol-v1.json"), `${JSON.stringify(vaultProtocol, null, 2)}\n`);
+
+  const audit = await auditVectors();
+  writeFileSync(join(__dirname, "audit-log-v1.json"), `${JSON.stringify(audit, null, 2)}\n`);
 }
 
 main().catch((err) => {

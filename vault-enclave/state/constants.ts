@@ -152,3 +152,39 @@ export const MAX_TIME_MS = 8_640_000_000_000_000;
 
 /** Deepest CBOR nesting of a payload: map → list → record map is 3; one spare level. */
 export const MAX_PAYLOAD_DEPTH = 4;
+
+/**
+ * Entries per audit segment (docs/decisions/0058). The outer layer keeps between
+ * `N` and `2N` of the newest entries once the log has rolled over; when an append
+ * would make it `2N + 1`, the oldest `N` move to a sealed segment first. 16 entries
+ * of at most 512 bytes (lib/vault-audit `MAX_AUDIT_ENTRY_BYTES`) make a segment of at
+ * most 8 KiB plus its header, and a day of ordinary use (a few unlocks, two entries
+ * each) about one segment.
+ */
+export const AUDIT_SEGMENT_ENTRIES = 16;
+
+/** Most entries the outer layer keeps: two segments' worth (see {@link AUDIT_SEGMENT_ENTRIES}). */
+export const MAX_AUDIT_TAIL_ENTRIES = 2 * AUDIT_SEGMENT_ENTRIES;
+
+/** Blob store name of the segment starting at `firstSeq`: `vaults/<id>/audit-<firstSeq>` (decimal). */
+export const AUDIT_SEGMENT_BLOB_PREFIX = "audit-";
+
+/** First bytes of every audit segment blob: ASCII `VTAS` (VettID audit segment). */
+export const AUDIT_SEGMENT_MAGIC = Uint8Array.of(0x56, 0x54, 0x41, 0x53);
+
+/** Padding block of a segment's plaintext (hides the entries' exact sizes). */
+export const AUDIT_SEGMENT_PAD_BLOCK = 1_024;
+
+/**
+ * Largest segment plaintext: 16 entries × 512 bytes, their byte-string headers
+ * (3 each), the start digest (34) and map/array headers — 8,292 bytes; 12 KiB leaves
+ * room.
+ */
+export const MAX_AUDIT_SEGMENT_PLAINTEXT_BYTES = 12_288;
+
+/**
+ * Largest outer plaintext of format 2: format 1's 16 KiB (32 devices, the PIN record,
+ * counters, inner reference) plus the audit tail — 32 entries × (512 + 3) bytes and a
+ * digest, 16.5 KiB at the very worst — rounded up to 36 KiB.
+ */
+export const MAX_OUTER_PLAINTEXT_BYTES_V2 = 36_864;

@@ -19,6 +19,7 @@ import type {
   InnerState,
   OuterFields,
   OuterState,
+  OuterWithoutAudit,
   SealedLayer,
   SealedState,
   StateFormat,
@@ -91,6 +92,7 @@ const encoder = new TextEncoder();
 export const formatV1: StateFormat = {
   version: FORMAT_V1,
   innerFormat: INNER_FORMAT_V1,
+  holdsAudit: false,
   parse: parseV1,
   seal: sealV1,
   resealOuter: resealOuterV1,
@@ -301,7 +303,7 @@ function sealOuterInto(outer: OuterState, kms: Uint8Array, inner: SealedLayer, k
  * @throws StateInvalid `auth_failed` (wrong key or vault, another version, tampered),
  *   `inner_mismatch`, `payload_invalid`.
  */
-export function openOuterV1(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState {
+export function openOuterV1(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterWithoutAudit {
   const ad = outerAssociatedData(vaultId, sealed.stateVersion, sealed.kmsCiphertextBlob, sealed.inner);
   const outer = openLayer(sealed.outer, OUTER_PAD_BLOCK, ad, outerKey, (plaintext) =>
     decodeOuterV1(decodePayload(plaintext)),

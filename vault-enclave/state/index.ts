@@ -21,6 +21,7 @@
  */
 import { sodium } from "../../lib/crypto";
 import { blobKey } from "../../lib/proxy-protocol";
+import { emptyAuditLog } from "./audit-log";
 import {
   MAX_KMS_BLOB_BYTES,
   MAX_STATE_BLOB_BYTES,
@@ -30,15 +31,28 @@ import {
 } from "./constants";
 import { PinIncorrect, STATE_REJECTIONS, StateInvalid, StateWriteRefused } from "./errors";
 import { FORMAT_V1, formatV1 } from "./format-v1";
+import { FORMAT_V2, formatV2 } from "./format-v2";
 import { innerKey, outerKey, verifyPin } from "./keys";
 import { layerDigest } from "./layer";
 import type { InnerState, OuterFields, OuterState, SealedState, StateFormat, WrittenState } from "./types";
 
 export {
+  type AuditSegmentContent,
+  appendAudit,
+  auditHead,
+  checkAuditLog,
+  emptyAuditLog,
+  segmentFirstSeq,
+  tailFirstSeq,
+} from "./audit-log";
+export { auditSegmentBlobKey, MAX_AUDIT_SEGMENT_BYTES, openAuditSegment, sealAuditSegment } from "./audit-segment";
+export {
   ARGON2ID_BOUNDS,
+  AUDIT_SEGMENT_ENTRIES,
   DEFAULT_ARGON2ID,
   FREE_PIN_FAILURES,
   ITEM_TYPES,
+  MAX_AUDIT_TAIL_ENTRIES,
   MAX_DEVICES,
   MAX_ITEM_NAME_LENGTH,
   MAX_ITEM_VALUE_BYTES,
@@ -74,6 +88,7 @@ export {
 } from "./pin-attempts";
 export type {
   Argon2idParams,
+  AuditLog,
   DeviceKey,
   InnerRef,
   InnerState,
@@ -91,15 +106,21 @@ export { assertNotOlder } from "./versions";
 export { wipe } from "./wipe";
 
 /** Every format this release reads, by version byte. */
-const FORMATS: ReadonlyMap<number, StateFormat> = new Map([[FORMAT_V1, formatV1]]);
+const FORMATS: ReadonlyMap<number, StateFormat> = new Map([
+  [FORMAT_V1, formatV1],
+  [FORMAT_V2, formatV2],
+]);
 
-/** Every inner payload format this release reads, by the outer layer's `inner.format`. */
+/**
+ * Every inner payload format this release reads, by the outer layer's `inner.format`:
+ * the first format that writes it (format 2 writes format 1's inner payload).
+ */
 const INNER_FORMATS: ReadonlyMap<number, StateFormat> = new Map(
-  [...FORMATS.values()].map((format) => [format.innerFormat, format]),
+  [...FORMATS.values()].reverse().map((format) => [format.innerFormat, format]),
 );
 
 /** The format new blobs are written in. */
-export const CURRENT_FORMAT: StateFormat = formatV1;
+export const CURRENT_FORMAT: StateFormat = formatV2;
 
 /** What opens the outer layer: the vault's id and the root key KMS released for it. */
 export interface RootKeys {
@@ -169,7 +190,9 @@ export function openOuter(blob: Uint8Array | SealedState, keys: RootKeys): Outer
   }
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {
-    return format.openOuter(sealed, keys.vaultId, key);
+    const outer = format.openOuter(sealed, keys.vaultId, key);
+    // A format without an audit log (format 1) opens with an empty one; its next write is format 2.
+    return "audit" in outer ? outer : { ...outer, audit: emptyAuditLog(keys.vaultId) };
   } finally {
     sodium().memzero(key);
   }
@@ -252,7 +275,9 @@ export function sealStateParts(input: SealStateInput): WrittenState {
  * Seals a new outer layer over the inner layer of `previous`, kept byte for byte:
  * for changes the runtime makes without the PIN (an attempt counted, a device added
  * or revoked). `previous` must be the state `outer` was opened from (its KMS blob is
- * kept too); the blob keeps `previous`'s format.
+ * kept too). The blob is written in {@link CURRENT_FORMAT} when that format carries
+ * `previous`'s inner layer as it is (so a format 1 blob moves to format 2 on its first
+ * rewrite), else in `previous`'s format.
  *
  * @throws StateWriteRefused when the version does not increase, the ids differ or
  *   `outer` names another inner layer than `previous` holds.
@@ -269,8 +294,12 @@ export function resealOuterParts(previous: SealedState, outer: OuterState, keys:
   if (!sodium().memcmp(layerDigest(previous.inner), outer.inner.digest)) {
     throw new StateWriteRefused("the outer state names another inner layer than the previous blob holds");
   }
-  const format = FORMATS.get(previous.formatVersion);
+  const format =
+    outer.inner.format === CURRENT_FORMAT.innerFormat ? CURRENT_FORMAT : FORMATS.get(previous.formatVersion);
   if (format === undefined) throw new StateWriteRefused(`state format ${previous.formatVersion} is not supported`);
+  if (!format.holdsAudit && (outer.audit.nextSeq !== 1 || outer.audit.tail.length > 0)) {
+    throw new StateWriteRefused(`state format ${format.version} cannot hold the audit log`);
+  }
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {
     return format.resealOuter(previous, outer, key);

@@ -17,7 +17,7 @@ import {
 } from "./constants";
 import { STATE_REJECTIONS, StateInvalid, StateRejected } from "./errors";
 import { checkArgon2idParams } from "./keys";
-import type { InnerState, OuterState } from "./types";
+import type { InnerState, OuterState, OuterWithoutAudit } from "./types";
 
 /**
  * The plaintext payloads of format 1, one CBOR map per layer (field names as in
@@ -169,7 +169,7 @@ export function encodeInnerV1(inner: InnerState): Uint8Array {
  * Checks a decoded outer payload.
  * @throws StateInvalid `payload_invalid` naming the first field that does not match.
  */
-export function decodeOuterV1(value: unknown): OuterState {
+export function decodeOuterV1(value: unknown): OuterWithoutAudit {
   return checkAfterRead(OuterSchema, value, "outer");
 }
 

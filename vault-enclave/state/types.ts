@@ -79,8 +79,28 @@ export interface OuterState {
   pin: PinRecord;
   attempts: PinAttemptState;
   devices: DeviceKey[];
+  /** The audit log's head: its newest entries and where the chain stands (audit-log.ts). */
+  audit: AuditLog;
   inner: InnerRef;
 }
+
+/**
+ * The audit log as the outer layer keeps it (docs/decisions/0058): the newest entries
+ * and the chain digest before them. Older entries live in sealed segments of exactly
+ * `AUDIT_SEGMENT_ENTRIES` entries each (audit-segment.ts), segment `k` holding
+ * `k·N + 1 … (k + 1)·N`, so the tail always starts right after a segment boundary.
+ */
+export interface AuditLog {
+  /** Sequence number of the next entry: 1 for an empty log. */
+  nextSeq: number;
+  /** Chain digest before the first tail entry: `digest_0`, or the end of the last segment. */
+  base: Uint8Array;
+  /** The newest entries, oldest first, as encoded (lib/vault-audit); the first has seq `nextSeq − tail.length`. */
+  tail: Uint8Array[];
+}
+
+/** The outer layer of a format that holds no audit log (format 1): opened as an empty log. */
+export type OuterWithoutAudit = Omit<OuterState, "audit">;
 
 /** An outer state before sealing: the sealer fills in the inner reference. */
 export type OuterFields = Omit<OuterState, "inner">;
@@ -148,7 +168,9 @@ export interface StateFormat {
   }): WrittenState;
   /** Seals a new outer layer over `previous`'s inner layer, kept byte for byte. */
   resealOuter(previous: SealedState, outer: OuterState, outerKey: Uint8Array): WrittenState;
-  openOuter(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState;
+  /** Whether the outer layer holds the audit log; a format that does not opens as an empty log. */
+  readonly holdsAudit: boolean;
+  openOuter(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState | OuterWithoutAudit;
   /** Opens an inner layer of {@link innerFormat}, sealed at `innerVersion`. */
   openInner(layer: SealedLayer, innerVersion: number, vaultId: string, innerKey: Uint8Array): InnerState;
 }

@@ -1,5 +1,6 @@
 import { sodium } from "../../lib/crypto";
 import { VettidError } from "../../lib/errors";
+import { AUDIT_KINDS, type AuditEvent, auditChainEnd, MAX_AUDIT_PAGE } from "../../lib/vault-audit";
 import { isVaultIdFor } from "../../lib/vault-id";
 import type { VaultRequest, VaultResults } from "../../lib/vault-protocol";
 import type { RuntimePorts } from "../runtime/ports";
@@ -7,23 +8,36 @@ import type { KeyedSemaphore } from "../runtime/semaphore";
 import type { Session, Sessions } from "../session/sessions";
 import {
   type Argon2idParams,
+  AUDIT_SEGMENT_ENTRIES,
+  type AuditSegmentContent,
+  appendAudit,
   assertNotOlder,
+  auditHead,
+  auditSegmentBlobKey,
   beginPinAttempt,
   completePinAttempt,
   createPinRecord,
   DEFAULT_ARGON2ID,
   derivePinKey,
+  emptyAuditLog,
   type InnerState,
   NO_PIN_FAILURES,
   type OuterFields,
   type OuterState,
+  openAuditSegment,
   openInner,
   openOuter,
+  PinIncorrect,
   parseStateBlob,
   resealOuterParts,
   type SealedState,
+  STATE_REJECTIONS,
+  StateInvalid,
+  sealAuditSegment,
   sealStateParts,
+  segmentFirstSeq,
   stateBlobKey,
+  tailFirstSeq,
   type VaultItem,
   type WrittenState,
   wipe,
@@ -39,6 +53,12 @@ interface Loaded {
   /** Open while some session holds an unlock; wiped when the last one locks or lapses. */
   inner: InnerState | undefined;
   pinKey: Uint8Array | undefined;
+  /**
+   * The chain digest before each audit segment opened so far, by its first sequence
+   * number: the trusted end of the segment before it (segments never change once
+   * a state drops their entries from the tail, so this holds across writes).
+   */
+  auditStarts: Map<number, Uint8Array>;
 }
 
 /** What a {@link VaultSlot} needs from the runtime. */
@@ -172,6 +192,8 @@ export class VaultSlot {
         const signature = sodium().crypto_sign_detached(request.challenge, inner.identitySecretKey);
         return { stateVersion: outer.stateVersion, signature, identityKey: identityPublicKey(inner) };
       }
+      case "vault.audit":
+        return this.auditPage(session, request.fromSeq ?? 1, request.limit ?? MAX_AUDIT_PAGE);
     }
   }
 
@@ -229,6 +251,12 @@ export class VaultSlot {
           label: "founding device",
         },
       ],
+      audit: appendAudit(emptyAuditLog(this.vaultId), this.vaultId, {
+        at: now,
+        kind: AUDIT_KINDS.vaultInitialized,
+        device: session.deviceId,
+        detail: {},
+      }).log,
     };
     const inner: InnerState = { items: [], identitySecretKey: identity.privateKey, recoveryVerifier: null };
     const written = sealStateParts({
@@ -260,7 +288,12 @@ export class VaultSlot {
   private async unlockWithPermit(session: Session, pin: string): Promise<Results["vault.unlock"]> {
     const loaded = await this.requireLoaded();
     const pending = beginPinAttempt(loaded.outer, this.deps.ports.now());
-    await this.writeOuter(loaded, pending);
+    // The attempt is recorded with the counter, in the same write, before the PIN is checked.
+    await this.writeOuter(
+      loaded,
+      pending,
+      this.event(session, AUDIT_KINDS.unlockAttempted, { failures: pending.attempts.failures }),
+    );
     const counted = this.loaded as Loaded;
     const pinKey = derivePinKey(pin, counted.outer.pin.salt, counted.outer.pin.kdf);
     let inner: InnerState;
@@ -268,9 +301,14 @@ export class VaultSlot {
       inner = openInner(counted.sealed, counted.outer, { vaultId: this.vaultId, rootKey: counted.rootKey, pinKey });
     } catch (err) {
       sodium().memzero(pinKey);
+      if (err instanceof PinIncorrect) await this.recordFailure(session, counted);
       throw err;
     }
-    await this.writeOuter(counted, completePinAttempt(counted.outer, true));
+    await this.writeOuter(
+      counted,
+      completePinAttempt(counted.outer, true),
+      this.event(session, AUDIT_KINDS.unlockSucceeded, {}),
+    );
     const done = this.loaded as Loaded;
     if (done.inner) wipe(done.inner);
     if (done.pinKey) sodium().memzero(done.pinKey);
@@ -288,8 +326,131 @@ export class VaultSlot {
     const { record, pinKey } = await this.deps.argon2.run(session.deviceId, () =>
       createPinRecord(newPin, this.deps.argon2Params ?? DEFAULT_ARGON2ID),
     );
-    await this.writeAll(loaded, { ...fieldsOf(loaded.outer), pin: record }, loaded.inner as InnerState, pinKey);
+    await this.writeAll(
+      loaded,
+      { ...fieldsOf(loaded.outer), pin: record },
+      loaded.inner as InnerState,
+      pinKey,
+      this.event(session, AUDIT_KINDS.pinChanged, {}),
+    );
     return { stateVersion: this.stateVersion };
+  }
+
+  /**
+   * Records a wrong PIN. The failure is counted already (the attempt's write); this
+   * write only says how the attempt ended, so when it fails the device is still told
+   * the PIN was wrong, and the log keeps the attempt without its outcome.
+   */
+  private async recordFailure(session: Session, counted: Loaded): Promise<void> {
+    try {
+      await this.writeOuter(
+        counted,
+        { ...counted.outer, stateVersion: counted.outer.stateVersion + 1 },
+        this.event(session, AUDIT_KINDS.unlockFailed, { failures: counted.outer.attempts.failures }),
+      );
+    } catch {
+      // Nothing is logged: the host would learn from it that the PIN was wrong, which
+      // the number of writes does not tell (a right PIN writes twice as well).
+    }
+  }
+
+  /** An event of `session`'s device now, for the audit log. */
+  private event(session: Session, kind: string, detail: AuditEvent["detail"]): AuditEvent {
+    return { at: this.deps.ports.now(), kind, device: session.deviceId, detail };
+  }
+
+  /**
+   * One page of the audit log for an unlocked session: entries `fromSeq …` (at most
+   * `limit`, and not past the head), with the chain digest before the first and the
+   * head, so the device checks the page against what it saw before (docs/protocol.md
+   * §Audit log). Older entries come from sealed segments, each opened against the
+   * digest the chain above it commits to.
+   */
+  private async auditPage(session: Session, fromSeq: number, limit: number): Promise<Results["vault.audit"]> {
+    const { loaded } = this.unlockedLoaded(session);
+    const log = loaded.outer.audit;
+    const head = auditHead(log, this.vaultId);
+    if (fromSeq < 1 || fromSeq > head.seq + 1) throw new VettidError("NOT_FOUND", "no audit entry at that position");
+    const last = Math.min(head.seq, fromSeq + Math.min(limit, MAX_AUDIT_PAGE) - 1);
+    const tailFirst = tailFirstSeq(log);
+    const entries: Uint8Array[] = [];
+    let before: Uint8Array | undefined;
+    let seq = fromSeq;
+    while (seq <= last && seq < tailFirst) {
+      const segment = await this.auditSegment(loaded, segmentFirstSeq(seq));
+      const offset = seq - segment.firstSeq;
+      before ??= auditChainAt(this.vaultId, segment.start, segment.entries, offset);
+      const take = segment.entries.slice(offset, offset + (last - seq + 1));
+      entries.push(...take);
+      seq += take.length;
+    }
+    if (before === undefined) before = auditChainAt(this.vaultId, log.base, log.tail, fromSeq - tailFirst);
+    if (seq <= last) entries.push(...log.tail.slice(seq - tailFirst, last - tailFirst + 1));
+    return {
+      stateVersion: loaded.outer.stateVersion,
+      entries,
+      before,
+      headSeq: head.seq,
+      headDigest: head.digest,
+    };
+  }
+
+  /**
+   * The audit segment that starts at `firstSeq`, opened against its end digest: the
+   * tail's `base` for the newest segment, the start of the next one for any other
+   * (opened first, newest to oldest, as far as none is known yet).
+   * @throws StateInvalid when the host serves none, or one that does not open so.
+   */
+  private async auditSegment(loaded: Loaded, firstSeq: number): Promise<AuditSegmentContent> {
+    const log = loaded.outer.audit;
+    const tailFirst = tailFirstSeq(log);
+    const endOf = (first: number): Uint8Array | undefined =>
+      first + AUDIT_SEGMENT_ENTRIES === tailFirst ? log.base : loaded.auditStarts.get(first + AUDIT_SEGMENT_ENTRIES);
+    if (endOf(firstSeq) === undefined) {
+      let known = firstSeq + AUDIT_SEGMENT_ENTRIES;
+      while (known < tailFirst && !loaded.auditStarts.has(known)) known += AUDIT_SEGMENT_ENTRIES;
+      for (let first = known - AUDIT_SEGMENT_ENTRIES; first > firstSeq; first -= AUDIT_SEGMENT_ENTRIES) {
+        await this.auditSegment(loaded, first);
+      }
+    }
+    const end = endOf(firstSeq) as Uint8Array;
+    const object = await this.deps.ports.blobs.get(auditSegmentBlobKey(this.vaultId, firstSeq));
+    if (!object)
+      throw new StateInvalid(STATE_REJECTIONS.truncated, "the host serves no audit segment where one is due");
+    const segment = openAuditSegment(
+      object.data,
+      { firstSeq, end },
+      { vaultId: this.vaultId, rootKey: loaded.rootKey },
+    );
+    loaded.auditStarts.set(firstSeq, segment.start);
+    return segment;
+  }
+
+  /**
+   * Writes a segment a rollover moves out of the tail, before the state that drops
+   * its entries. One already there from an earlier attempt that never reached the
+   * state (a crash, a conflict) holds the same entries and opens against the same end:
+   * it is kept. One that does not belongs to a history this state does not extend —
+   * the host served an older state than the one that wrote it — and is never
+   * overwritten: the write, and the operation that needed it, are refused.
+   */
+  private async writeSegment(loaded: Loaded, segment: AuditSegmentContent): Promise<void> {
+    const key = auditSegmentBlobKey(this.vaultId, segment.firstSeq);
+    const keys = { vaultId: this.vaultId, rootKey: loaded.rootKey };
+    const existing = await this.deps.ports.blobs.get(key);
+    if (existing) {
+      openAuditSegment(existing.data, { firstSeq: segment.firstSeq, end: segment.end }, keys);
+      return;
+    }
+    await this.deps.ports.blobs.put(key, sealAuditSegment(segment, keys), null);
+  }
+
+  /** Appends `event` to the log `outer` carries; writes the segment a rollover moves out first. */
+  private async withEvent<T extends OuterFields>(loaded: Loaded, outer: T, event: AuditEvent | undefined): Promise<T> {
+    if (event === undefined) return outer;
+    const { log, segment } = appendAudit(outer.audit, this.vaultId, event);
+    if (segment) await this.writeSegment(loaded, segment);
+    return { ...outer, audit: log };
   }
 
   private async putItem(
@@ -373,19 +534,38 @@ export class VaultSlot {
     const outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
     assertNotOlder(this.seenVersion, outer.stateVersion);
     this.seenVersion = outer.stateVersion;
-    this.loaded = { sealed, blobVersion: object.version, outer, rootKey, inner: undefined, pinKey: undefined };
+    this.loaded = {
+      sealed,
+      blobVersion: object.version,
+      outer,
+      rootKey,
+      inner: undefined,
+      pinKey: undefined,
+      auditStarts: new Map(),
+    };
     return this.loaded;
   }
 
-  /** Writes a new outer layer over the same inner one; the cache follows only an acknowledged write. */
-  private async writeOuter(loaded: Loaded, outer: OuterState): Promise<void> {
+  /**
+   * Writes a new outer layer over the same inner one, with `event` appended to its
+   * audit log in the same write; the cache follows only an acknowledged write.
+   */
+  private async writeOuter(loaded: Loaded, next: OuterState, event?: AuditEvent): Promise<void> {
+    const outer = await this.withEvent(loaded, next, event);
     const written = resealOuterParts(loaded.sealed, outer, { vaultId: this.vaultId, rootKey: loaded.rootKey });
     const version = await this.put(loaded, written.bytes);
     this.adopt(written, version, loaded.rootKey, loaded.inner, loaded.pinKey);
   }
 
-  /** Writes both layers (an item changed, the PIN changed). */
-  private async writeAll(loaded: Loaded, fields: OuterFields, inner: InnerState, pinKey: Uint8Array): Promise<void> {
+  /** Writes both layers (an item changed, the PIN changed), with `event` appended to the audit log. */
+  private async writeAll(
+    loaded: Loaded,
+    next: OuterFields,
+    inner: InnerState,
+    pinKey: Uint8Array,
+    event?: AuditEvent,
+  ): Promise<void> {
+    const fields = await this.withEvent(loaded, next, event);
     const written = sealStateParts({
       vaultId: this.vaultId,
       rootKey: loaded.rootKey,
@@ -421,8 +601,14 @@ export class VaultSlot {
   ): void {
     const { sealed, outer } = written;
     this.seenVersion = outer.stateVersion;
-    this.loaded = { sealed, blobVersion, outer, rootKey, inner, pinKey };
+    const auditStarts = this.loaded?.auditStarts ?? new Map<number, Uint8Array>();
+    this.loaded = { sealed, blobVersion, outer, rootKey, inner, pinKey, auditStarts };
   }
+}
+
+/** The chain digest after the first `count` of `entries`, from `start`. */
+function auditChainAt(vaultId: string, start: Uint8Array, entries: readonly Uint8Array[], count: number): Uint8Array {
+  return auditChainEnd(vaultId, start, entries.slice(0, count));
 }
 
 function fieldsOf(outer: OuterState): OuterFields {

@@ -211,6 +211,54 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
     expect(lock).toEqual({ code: 0, out: "locked\n", err: "" });
   });
 
+  it("prints the audit log with its chain verified, and refuses one that rewrites what the device saw", async () => {
+    // Act: the journeys above ran on this vault (its PIN is now 730164).
+    const asJson = await vettidWith({ VETTID_PIN: "730164" }, alice, "vault", "audit", "--json");
+    const asText = await vettidWith({ VETTID_PIN: "730164" }, alice, "vault", "audit");
+    const help = await vettid(alice, "vault", "audit", "--help");
+
+    // Assess: every event in order, from the vault's creation, the chain verified.
+    expect(asJson).toMatchObject({ code: 0, err: "" });
+    const log = JSON.parse(asJson.out);
+    expect(log.chainVerified).toBe(true);
+    const kinds: string[] = log.entries.map((e: { kind: string }) => e.kind);
+    expect(kinds[0]).toBe("vault.initialized");
+    expect(kinds).toContain("unlock.failed");
+    expect(kinds).toContain("pin.changed");
+    expect(kinds.indexOf("pin.changed")).toBeGreaterThan(kinds.indexOf("unlock.failed"));
+    expect(log.entries.map((e: { seq: number }) => e.seq)).toEqual(kinds.map((_, i) => i + 1));
+    expect(log.entries[0]).toEqual({
+      seq: 1,
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      kind: "vault.initialized",
+      device: "dev-alice",
+      detail: {},
+    });
+    expect(log.head).toEqual({ seq: kinds.length, digest: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const memory = JSON.parse(readFileSync(join(alice, "vault.json"), "utf8"));
+    // The text form read the log once more: its own unlock is two entries more.
+    const lines = asText.out.trimEnd().split("\n");
+    expect(lines).toHaveLength(kinds.length + 2);
+    expect(lines[0]).toMatch(/^1 {2}\S+Z {2}vault\.initialized {2}dev-alice$/);
+    expect(lines.find((l) => l.includes("unlock.failed"))).toMatch(/ {2}failures=\d+$/);
+    expect(memory.audit).toEqual({ seq: kinds.length + 2, digest: expect.any(String) });
+    expect(help).toMatchObject({ code: 0 });
+    expect(help.out).toContain("vettid vault audit");
+
+    // Act: the device's memory says another chain led to entry 3.
+    writeFileSync(
+      join(alice, "vault.json"),
+      JSON.stringify({ ...memory, audit: { seq: 3, digest: Buffer.alloc(32, 1).toString("base64url") } }),
+    );
+    const rewritten = await vettidWith({ VETTID_PIN: "730164" }, alice, "vault", "audit");
+
+    // Assess: one line, nothing printed, the memory kept.
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.out).toBe("");
+    expect(rewritten.err).toMatch(/^error: AUDIT_INVALID: [^\n]+\n$/);
+    writeFileSync(join(alice, "vault.json"), JSON.stringify(memory));
+  });
+
   it("says in one line when no enclave serves the device's vault", async () => {
     // Prepare: a device whose vault no runtime serves
     const orphan = join(root, "orphan");

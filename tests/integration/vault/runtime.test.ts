@@ -48,9 +48,10 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
   let alice: Person;
   let bob: Person;
   let carol: Person;
-  /** Two more people whose journeys run at the same time. */
   let dave: Person;
+  /** Two more people whose journeys run at the same time. */
   let erin: Person;
+  let frank: Person;
   let runtime: VaultRuntime;
   const connections: NatsConnection[] = [];
   const logs: string[] = [];
@@ -89,8 +90,9 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     carol = await person("dev-carol");
     dave = await person("dev-dave");
     erin = await person("dev-erin");
+    frank = await person("dev-frank");
     t = await startProxyTopology({
-      vaults: [alice.vaultId, bob.vaultId, carol.vaultId, dave.vaultId, erin.vaultId],
+      vaults: [alice.vaultId, bob.vaultId, carol.vaultId, dave.vaultId, erin.vaultId, frank.vaultId],
       wrapEnclaveTransport: (inner) => recordingTransport(inner, seen),
     });
     runtime = new VaultRuntime({ ports: ports(), argon2Params: TEST_ARGON2 });
@@ -99,6 +101,7 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     await runtime.serve(carol.vaultId);
     await runtime.serve(dave.vaultId);
     await runtime.serve(erin.vaultId);
+    await runtime.serve(frank.vaultId);
     const tap = await t.device("tap");
     connections.push(tap);
     tap.subscribe(">", {
@@ -209,20 +212,49 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
       };
     };
 
-    const [d, e] = await Promise.all([journey(dave, erin), journey(erin, dave)]);
+    const [d, e] = await Promise.all([journey(frank, erin), journey(erin, frank)]);
 
     expect(d.value).toBe(d.secret);
     expect(e.value).toBe(e.secret);
     expect([d.verified, e.verified]).toEqual([true, true]);
     expect(d.identityKey.equals(e.identityKey)).toBe(false);
-    const daveBlob = [...t.s3.store.buckets.values()]
+    const frankBlob = [...t.s3.store.buckets.values()]
       .flatMap((b) => [...b.entries()])
-      .filter(([k]) => k.includes(dave.vaultId));
-    expect(daveBlob.length).toBeGreaterThan(0);
-    for (const [, object] of daveBlob) {
+      .filter(([k]) => k.includes(frank.vaultId));
+    expect(frankBlob.length).toBeGreaterThan(0);
+    for (const [, object] of frankBlob) {
       expect(Buffer.from(object.data).includes(Buffer.from(e.secret))).toBe(false);
       expect(Buffer.from(object.data).includes(Buffer.from(d.secret))).toBe(false);
     }
+  });
+
+  it("keeps the audit log through the proxy's blob channel: sealed segments in S3, the chain verified on the device", async () => {
+    // Prepare + Act: 1 + 2 × 20 entries roll the first 16 over into a segment.
+    const vault = await client(dave);
+    await vault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: dave.signing.publicKey,
+      vaultSalt: dave.vaultSalt,
+    });
+    await expect(vault.call("vault.unlock", { op: "vault.unlock", pin: "000000" })).rejects.toMatchObject({
+      code: "PIN_INCORRECT",
+    });
+    for (let i = 0; i < 19; i++) await vault.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const log = await vault.readAudit();
+
+    // Assess
+    expect(log.head.seq).toBe(41);
+    expect(log.entries.slice(0, 4).map((e) => e.kind)).toEqual([
+      "vault.initialized",
+      "unlock.attempted",
+      "unlock.failed",
+      "unlock.attempted",
+    ]);
+    const objects = [...t.s3.store.buckets.values()].flatMap((b) => [...b.entries()]);
+    const segment = objects.find(([key]) => key === `vaults/${dave.vaultId}/audit-1`);
+    expect(segment).toBeDefined();
+    expect(Buffer.from(segment?.[1].data as Uint8Array).includes(Buffer.from(dave.deviceId))).toBe(false);
   });
 
   it("keeps a second person's vault apart: another device key is refused, and only the committed key initializes", async () => {

@@ -1,5 +1,6 @@
 import { backoffDelay } from "../../../lib/proxy-client";
 import { blobKey, parseBlobKey } from "../../../lib/proxy-protocol";
+import { auditSegmentBlobKey } from "../../../vault-enclave/state";
 import {
   ALL_VAULTS_REQUEST_WILDCARD,
   allVaults,
@@ -49,6 +50,9 @@ describe("proxy policy", () => {
   it("confines blobs to served vaults and safe names", () => {
     expect(mayUseBlob(blobKey("v1", "state.v2"), served)).toBe(true);
     expect(mayUseBlob(blobKey("v2", "state"), served)).toBe(false);
+    // Audit segments (vault-enclave/state `auditSegmentBlobKey`) are objects of their vault like its state.
+    expect(mayUseBlob(auditSegmentBlobKey("v1", 17), served)).toBe(true);
+    expect(mayUseBlob(auditSegmentBlobKey("v2", 17), served)).toBe(false);
     for (const key of ["vaults/v1/..", "vaults/v1/a/b", "vaults/v1/", "other/v1/x", "vaults/v1/."]) {
       expect(parseBlobKey(key)).toBeUndefined();
     }

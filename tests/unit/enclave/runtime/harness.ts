@@ -97,6 +97,8 @@ export function memoryKms(): RuntimePorts["kms"] {
 export interface Harness {
   runtime: VaultRuntime;
   blobs: MemoryBlobs;
+  /** The stores to hand a restarted runtime ({@link startHarness} `stores`). */
+  stores: HostStores;
   nsm: SimulatedNsm;
   manifest: Manifest;
   logs: string[];
@@ -114,19 +116,26 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The host's stores, which outlive a runtime: pass another harness's to start a "restarted" one over them. */
+export interface HostStores {
+  blobs: MemoryBlobs;
+  kms: RuntimePorts["kms"];
+}
+
 export async function startHarness(
   vaults: string[],
-  options: { now?: () => number; maxInFlightBytes?: number } = {},
+  options: { now?: () => number; stores?: HostStores; maxInFlightBytes?: number } = {},
 ): Promise<Harness> {
   const nsm = await createSimulatedNsm({ dev: true });
   const manifest = devManifest(nsm.pcrs);
-  const blobs = new MemoryBlobs();
+  const blobs = options.stores?.blobs ?? new MemoryBlobs();
+  const kms = options.stores?.kms ?? memoryKms();
   const logs: string[] = [];
   const replies = new Map<string, (data: Uint8Array) => void>();
   let nextReply = 0;
   const ports: RuntimePorts = {
     nsm,
-    kms: memoryKms(),
+    kms,
     blobs,
     nats: {
       async subscribe() {
@@ -162,6 +171,7 @@ export async function startHarness(
   return {
     runtime,
     blobs,
+    stores: { blobs, kms },
     nsm,
     manifest,
     logs,

@@ -2,12 +2,15 @@ import { sodium } from "../../../../lib/crypto";
 import {
   type Argon2idParams,
   createPinRecord,
+  emptyAuditLog,
   type InnerState,
   NO_PIN_FAILURES,
   type OuterFields,
   type PinRecord,
   sealState,
 } from "../../../../vault-enclave/state";
+import { formatV1 } from "../../../../vault-enclave/state/format-v1";
+import { innerKey, outerKey } from "../../../../vault-enclave/state/keys";
 
 /**
  * Test-only Argon2id parameters: libsodium's minimum (1 pass, 8 KiB), passed
@@ -83,6 +86,7 @@ export function fullOuter(keys: VaultKeys, stateVersion = 1): OuterFields {
     pin: keys.pin,
     attempts: { ...NO_PIN_FAILURES },
     devices: [device("dev-phone", "Anna's phone", T0), device("dev-laptop", "Anna’s laptop", T0 + 60_000)],
+    audit: emptyAuditLog(keys.vaultId),
   };
 }
 
@@ -102,6 +106,29 @@ export function sealedBlob(
     inner,
     previousVersion: stateVersion - 1,
   });
+}
+
+/**
+ * A sealed blob of `keys`' vault in format 1, as a release before format 2 wrote it
+ * (`sealState` writes the current format): for the tests of format 1's layout and of
+ * reading old blobs. Its outer layer carries no audit log.
+ */
+export function sealedBlobV1(
+  keys: VaultKeys,
+  stateVersion = 1,
+  inner: InnerState = fullInner(),
+  outer: OuterFields = fullOuter(keys, stateVersion),
+): Uint8Array {
+  const keyOuter = outerKey(keys.rootKey, keys.vaultId);
+  const keyInner = innerKey(keys.rootKey, keys.pinKey, keys.vaultId);
+  return formatV1.seal({
+    vaultId: keys.vaultId,
+    kmsCiphertextBlob: keys.kmsCiphertextBlob,
+    outer,
+    inner,
+    outerKey: keyOuter,
+    innerKey: keyInner,
+  }).bytes;
 }
 
 /** Runs `fn` and returns what it threw (failing the test when it returns). */

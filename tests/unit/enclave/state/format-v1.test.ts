@@ -11,7 +11,7 @@ import {
   sealState,
 } from "../../../../vault-enclave/state";
 import { MIN_BLOB_BYTES_V1, serializeV1 } from "../../../../vault-enclave/state/format-v1";
-import { fullInner, fullOuter, sealedBlob, T0, thrown, type VaultKeys, vaultKeys } from "./fixtures";
+import { fullInner, fullOuter, sealedBlobV1, T0, thrown, type VaultKeys, vaultKeys } from "./fixtures";
 
 let keys: VaultKeys;
 
@@ -45,7 +45,7 @@ function withU32(blob: Uint8Array, at: number, value: number): Uint8Array {
 describe("state blob format 1: layout", () => {
   it("lays out magic, version, state version, KMS blob, outer and inner layers, and nothing else", () => {
     // Prepare
-    const blob = sealedBlob(keys, 0x0102_0304_05);
+    const blob = sealedBlobV1(keys, 0x0102_0304_05);
     const view = new DataView(blob.buffer, blob.byteOffset);
 
     // Act
@@ -81,8 +81,8 @@ describe("state blob format 1: layout", () => {
     const larger = { ...small, items: small.items.map((i) => ({ ...i, value: new Uint8Array(i.value.length + 40) })) };
 
     // Act
-    const a = sealedBlob(keys, 1, small);
-    const b = sealedBlob(keys, 1, larger);
+    const a = sealedBlobV1(keys, 1, small);
+    const b = sealedBlobV1(keys, 1, larger);
 
     // Assess
     expect(a.length).toBe(b.length);
@@ -90,17 +90,17 @@ describe("state blob format 1: layout", () => {
 
   it("refuses the wrong magic, an unknown format version, and oversized or short input before reading on", () => {
     // Prepare
-    const blob = sealedBlob(keys);
+    const blob = sealedBlobV1(keys);
     const magic = blob.slice();
     magic[0] = 0x58;
-    const v2 = blob.slice();
-    v2[4] = 2;
+    const v3 = blob.slice();
+    v3[4] = 3;
     const v0 = blob.slice();
     v0[4] = 0;
 
     // Assess
     expect(rejection(magic)).toBe(STATE_REJECTIONS.badMagic);
-    expect(rejection(v2)).toBe(STATE_REJECTIONS.unsupportedVersion);
+    expect(rejection(v3)).toBe(STATE_REJECTIONS.unsupportedVersion);
     expect(rejection(v0)).toBe(STATE_REJECTIONS.unsupportedVersion);
     expect(rejection(new Uint8Array(MAX_STATE_BLOB_BYTES + 1))).toBe(STATE_REJECTIONS.tooLarge);
     expect(rejection(blob.subarray(0, 4))).toBe(STATE_REJECTIONS.truncated);
@@ -109,7 +109,7 @@ describe("state blob format 1: layout", () => {
 
   it("checks every length against its bounds before taking the bytes", () => {
     // Prepare
-    const blob = sealedBlob(keys);
+    const blob = sealedBlobV1(keys);
     const kms = keys.kmsCiphertextBlob.length;
     const outerAt = 15 + kms;
     const zeroVersion = blob.slice();
@@ -131,7 +131,7 @@ describe("state blob format 1: layout", () => {
 
   it("refuses truncation and extension", () => {
     // Prepare
-    const blob = sealedBlob(keys);
+    const blob = sealedBlobV1(keys);
     const extended = new Uint8Array(blob.length + 1);
     extended.set(blob);
 
