@@ -3,8 +3,10 @@
  * build:enclave` produces and the enclave image runs).
  *
  * It validates its configuration (the environment and the measured configuration of
- * the image), states what it serves, checks its environment (the NSM and the proxy
- * link, ./environment.ts) and then runs the vault runtime (./runtime/start.ts) until
+ * the image) and starts the in-enclave supervisor (./supervisor), which runs the
+ * runtime as a worker process and restarts it after a crash with back-off. The worker
+ * states what it serves, checks its environment (the NSM and the proxy link,
+ * ./environment.ts) and then runs the vault runtime (./runtime/start.ts) until
  * SIGTERM. Outside an enclave the check fails ("no /dev/nsm") and it exits with
  * EX_UNAVAILABLE (69), opening nothing.
  */
@@ -16,6 +18,7 @@ import { loadMeasuredConfig, MEASURED_CONFIG_PATH, type MeasuredConfig } from ".
 import { checkEnvironment, proxyTransport } from "./environment";
 import { createDeviceNsm } from "./nsm";
 import { startRuntime } from "./runtime/start";
+import { Supervisor, spawnWorker, WORKER_ENV } from "./supervisor";
 
 /** Configuration of the runtime (set in the enclave image; the host cannot change it). */
 export const RuntimeConfigSchema = z.object({
@@ -124,8 +127,28 @@ async function main(): Promise<void> {
   process.once("SIGINT", stop);
 }
 
+/**
+ * The enclave image's first process: validates the configuration (one line and exit 78
+ * before any worker starts), then keeps one runtime worker (this same program with
+ * {@link WORKER_ENV} set) running, restarted after a crash with back-off
+ * (./supervisor), and stops it on SIGTERM. Exits as the last worker did.
+ */
+async function supervise(): Promise<void> {
+  loadRuntime(process.env);
+  const script = process.argv[1] as string;
+  const supervisor = new Supervisor({
+    start: (restarts) => spawnWorker(process.execPath, [...process.execArgv, script], process.env, restarts),
+    log: (line) => process.stderr.write(`supervisor: ${line}\n`),
+  });
+  const stop = () => supervisor.stop();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  const exit = await supervisor.run();
+  process.exit(exit.code ?? 1);
+}
+
 if (require.main === module) {
-  main().catch((err: unknown) => {
+  (process.env[WORKER_ENV] === "1" ? main() : supervise()).catch((err: unknown) => {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
