@@ -6,6 +6,7 @@ import { iamNoUnscopedResources } from "./iam-no-unscoped-resources";
 import { iamNoWildcardActions } from "./iam-no-wildcard-actions";
 import { imdsv2 } from "./imdsv2";
 import { lambdaRuntime } from "./lambda-runtime";
+import { lambdaSourceMaps } from "./lambda-source-maps";
 import { logRetention } from "./log-retention";
 import { noSsh } from "./no-ssh";
 import { s3BlockPublicAccess } from "./s3-block-public-access";
@@ -29,6 +30,7 @@ export const RULES: readonly PolicyRule[] = [
   imdsv2,
   noSsh,
   lambdaRuntime,
+  lambdaSourceMaps,
   logRetention,
   sealingKeyPcr0,
   sealingKeyVaultContext,
