@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type AwsJsonClient, createAwsJsonClient, staticCredentials } from "../../../lib/aws-json";
+import { dynamoDbDocumentClient } from "../../../functions/shared/aws-clients";
 import { createDynamoDbStore, type EdgeStore, HOST_HEARTBEAT, heartbeatUpdate } from "../../../lib/store";
 import {
   createEdgeTable,
@@ -14,24 +14,24 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
   let db: LocalDynamoDb;
   let store: EdgeStore;
   let doc: DynamoDBDocumentClient;
-  let dynamodb: AwsJsonClient;
+  let documents: DynamoDBDocumentClient;
   const clientConfig = () => ({ endpoint: db.endpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
 
   beforeAll(async () => {
     db = await startDynalite();
     await createEdgeTable(db.endpoint, "t-store");
-    dynamodb = createAwsJsonClient({
-      service: "dynamodb",
+    // the client the edge's handlers build, pointed at dynalite
+    documents = dynamoDbDocumentClient({
       endpoint: db.endpoint,
-      region: LOCAL_AWS_REGION,
-      credentials: staticCredentials(LOCAL_AWS_CREDENTIALS),
+      env: { AWS_REGION: LOCAL_AWS_REGION },
+      credentials: LOCAL_AWS_CREDENTIALS,
     });
-    store = createDynamoDbStore({ tableName: "t-store", client: dynamodb });
+    store = createDynamoDbStore({ tableName: "t-store", client: documents });
     doc = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()));
   });
   afterAll(async () => {
     doc.destroy();
-    dynamodb.close();
+    documents.destroy();
     await db.stop();
   });
 
@@ -148,6 +148,30 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
     expect(theirs).toMatchObject({ reserved: false, existing: { deviceId: "dev_k" } });
     expect(revoked).toEqual([true, false]);
     expect((await store.getDevice("dev_k"))?.status).toBe("revoked");
+  });
+
+  test("a DynamoDB failure other than a failed condition is a VettidError: a missing table INTERNAL, no table reachable UNAVAILABLE", async () => {
+    // Prepare
+    const missingTable = createDynamoDbStore({ tableName: "t-missing", client: documents });
+    const unreachable = dynamoDbDocumentClient({
+      endpoint: "http://127.0.0.1:1",
+      env: { AWS_REGION: LOCAL_AWS_REGION },
+      credentials: LOCAL_AWS_CREDENTIALS,
+    });
+    // Act
+    const missing = await missingTable.getDevice("dev_x").catch((err: unknown) => err);
+    const down = await createDynamoDbStore({ tableName: "t-store", client: unreachable })
+      .useNonce("dev_x", "n-down", 2_000_000_000)
+      .catch((err: unknown) => err);
+    unreachable.destroy();
+    // Assess
+    expect(missing).toMatchObject({
+      name: "VettidError",
+      code: "INTERNAL",
+      message: "DynamoDB GetItem failed (BAD_REQUEST)",
+    });
+    expect((missing as Error).cause).toMatchObject({ name: "ResourceNotFoundException" });
+    expect(down).toMatchObject({ name: "VettidError", code: "UNAVAILABLE", retryable: true });
   });
 
   test("hosts' heartbeats (as the proxy writes them) decide where a new vault goes: live, then fewest vaults", async () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, resolve } from "node:path";
-import { bundle, MAX_BUNDLE_BYTES } from "../../../functions/build";
+import { AWS_SDK_CLIENTS, type BundleReport, bundle, MAX_OWN_BUNDLE_BYTES } from "../../../functions/build";
 import { FUNCTIONS } from "../../../functions/routes";
 import { toApiGatewayEventV2 } from "../../../local/rest";
 
@@ -10,13 +10,13 @@ const root = resolve(__dirname, "../../..");
 
 describe("edge bundles", () => {
   let out: string;
-  const sizes = new Map<string, number>();
+  const reports = new Map<string, BundleReport>();
   beforeAll(async () => {
     // inside the repository, so that entries written by the tests resolve its node_modules
     mkdirSync(join(root, "dist"), { recursive: true });
     out = mkdtempSync(join(root, "dist", "bundles-test-"));
     for (const { route, entry } of FUNCTIONS) {
-      sizes.set(route.name, await bundle(join(root, "functions", entry), join(out, route.name)));
+      reports.set(route.name, await bundle(join(root, "functions", entry), join(out, route.name)));
     }
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -24,12 +24,16 @@ describe("edge bundles", () => {
   test("every bundle is self-contained (only Node built-ins are required at run time) and under the size limit", () => {
     const builtins = new Set(builtinModules);
     for (const { route } of FUNCTIONS) {
-      const size = sizes.get(route.name) ?? Number.POSITIVE_INFINITY;
+      const report = reports.get(route.name);
       const code = readFileSync(join(out, route.name, "index.js"), "utf8");
-      const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
-      const foreign = required.filter((r) => !builtins.has(r.replace(/^node:/, "")));
+      // what esbuild left to require at run time (a regex over the code would also match the SDK's error texts)
+      const foreign = (report?.external ?? ["(no report)"]).filter((r) => !builtins.has(r.replace(/^node:/, "")));
       expect({ route: route.name, foreign }).toEqual({ route: route.name, foreign: [] });
-      expect(size).toBeLessThan(MAX_BUNDLE_BYTES);
+      expect(report?.external).toContain("node:crypto");
+      expect(report?.bytes).toBe(Buffer.byteLength(code));
+      expect((report?.bytes ?? Number.POSITIVE_INFINITY) - (report?.awsSdkBytes ?? 0)).toBeLessThan(
+        MAX_OWN_BUNDLE_BYTES,
+      );
     }
     // tree shaking keeps each route's own REST schemas only (lib/edge/schemas.ts `define`)
     const health = readFileSync(join(out, "health-get", "index.js"), "utf8");
@@ -117,14 +121,41 @@ describe("edge bundles", () => {
     }
   });
 
-  test("a handler that pulls in a full AWS SDK client is a build error that names the remedy", async () => {
+  test("each bundle carries the AWS SDK clients its route uses, bundled, and its source map beside it, not inlined", () => {
+    // routes that read secrets (they mint or push NATS JWTs) carry Secrets Manager; health and manifest touch no AWS API
+    const secrets = new Set(["enrollments-create", "devices-credentials", "devices-revoke", "admin-devices-revoke"]);
+    const noAws = new Set(["health-get", "pcr-manifest-get"]);
+    for (const { route } of FUNCTIONS) {
+      const expected = noAws.has(route.name)
+        ? []
+        : ["@aws-sdk/client-dynamodb", ...(secrets.has(route.name) ? ["@aws-sdk/client-secrets-manager"] : [])];
+      expect({ route: route.name, clients: reports.get(route.name)?.awsSdkClients }).toEqual({
+        route: route.name,
+        clients: expected,
+      });
+      const code = readFileSync(join(out, route.name, "index.js"), "utf8");
+      expect(code.trimEnd().endsWith("//# sourceMappingURL=index.js.map")).toBe(true);
+      const map = JSON.parse(readFileSync(join(out, route.name, "index.js.map"), "utf8")) as {
+        sources: string[];
+        sourcesContent?: unknown;
+      };
+      expect(map.sourcesContent).toBeUndefined();
+      if (expected.length > 0) {
+        expect(map.sources.some((s) => s.includes("node_modules/@aws-sdk/lib-dynamodb/"))).toBe(true);
+      }
+    }
+  });
+
+  test("a handler that pulls in an AWS SDK client the edge does not use is a build error naming the allowed ones", async () => {
     // Prepare
     const entry = join(out, "sdk-entry.ts");
     writeFileSync(
       entry,
-      'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const handler = async () => String(new DynamoDBClient({}));\n',
+      'import { S3Client } from "@aws-sdk/client-s3";\nexport const handler = async () => String(new S3Client({}));\n',
     );
     // Act + Assess
-    await expect(bundle(entry, join(out, "sdk"))).rejects.toThrow(/@aws-sdk\/client-dynamodb.*lib\/aws-json/);
+    await expect(bundle(entry, join(out, "sdk"))).rejects.toThrow(
+      `bundles @aws-sdk/client-s3; the edge carries only ${AWS_SDK_CLIENTS.join(", ")}`,
+    );
   });
 });
