@@ -5,16 +5,17 @@ import { VettidError } from "../../lib/errors";
 
 /**
  * What every AWS SDK client of the edge is built with. The SDK's standard retry mode
- * (its default, written out): 3 attempts, its retry quota, backoff and clock-skew
- * correction. Per attempt, 1 s to connect (a regional endpoint answers in
- * milliseconds) and 2 s without a byte of the reply: three attempts at most 3 s
- * each, plus the standard mode's backoff (under 1 s for two retries), fit the
- * functions' 10 s timeout (`lambdaTimeoutSeconds`) once.
+ * (its default, written out): 3 attempts, its retry quota and backoff (its signer
+ * corrects clock skew on its own). Per attempt, 1 s to connect (a regional endpoint answers in
+ * milliseconds) and 1.5 s without a byte of the reply. A call's worst case, three
+ * attempts of 2.5 s plus the standard mode's backoff before the two retries (at most
+ * 0.5 s and 1 s when throttled), is 9 s: within the functions' 10 s timeout
+ * (`lambdaTimeoutSeconds`).
  */
 export const AWS_CLIENT_SETTINGS = {
   maxAttempts: 3,
   retryMode: "standard",
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500 },
 } as const;
 
 /** Options of the client factories. */
