@@ -1,9 +1,14 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, resolve } from "node:path";
+import { createAccount } from "@nats-io/nkeys";
+import { generateDeviceKeys } from "../../../client/device";
 import { AWS_SDK_CLIENTS, type BundleReport, bundle, MAX_OWN_BUNDLE_BYTES } from "../../../functions/build";
 import { FUNCTIONS } from "../../../functions/routes";
+import { createEdgeTable, startDynalite } from "../../../local/aws/dynamodb";
+import { startAwsJsonServer } from "../../../local/aws/json-protocol";
+import { createSecretsManagerStandIn } from "../../../local/aws/secrets-manager";
 import { toApiGatewayEventV2 } from "../../../local/rest";
 
 const root = resolve(__dirname, "../../..");
@@ -143,6 +148,87 @@ describe("edge bundles", () => {
       if (expected.length > 0) {
         expect(map.sources.some((s) => s.includes("node_modules/@aws-sdk/lib-dynamodb/"))).toBe(true);
       }
+    }
+  });
+
+  test("bundled routes reach DynamoDB and Secrets Manager through their bundled SDK clients (dynalite, stand-in)", async () => {
+    // Prepare: the stand-ins, and an account signing key where enrollment reads it
+    const db = await startDynalite();
+    const standIn = createSecretsManagerStandIn();
+    const account = createAccount();
+    const signingKey = createAccount();
+    standIn.seed(
+      "account",
+      JSON.stringify({
+        accountPublicKey: account.getPublicKey(),
+        signingKeySeed: new TextDecoder().decode(signingKey.getSeed()),
+      }),
+    );
+    const secrets = await startAwsJsonServer([standIn]);
+    try {
+      await createEdgeTable(db.endpoint, "vettid-bundles");
+      const adminToken = "b".repeat(32);
+      const env = {
+        PATH: process.env.PATH,
+        VETTID_ENV: "local",
+        VETTID_TABLE_NAME: "vettid-bundles",
+        VETTID_NATS_URLS: "nats://127.0.0.1:4222",
+        VETTID_NATS_ACCOUNT_SECRET_ID: "account",
+        VETTID_ADMIN_TOKEN: adminToken,
+        VETTID_DYNAMODB_ENDPOINT: db.endpoint,
+        VETTID_SECRETS_ENDPOINT: secrets.endpoint,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+      };
+      const invoke = `
+        const { handler } = require(process.argv[1]);
+        const context = { awsRequestId: "req-1", functionName: "f", getRemainingTimeInMillis: () => 30000 };
+        handler(JSON.parse(process.argv[2]), context).then((r) => process.stdout.write(JSON.stringify(r)));
+      `;
+      // the stand-ins answer from this process: the child must run while its event loop turns
+      const call = (name: string, method: string, path: string, body: unknown) =>
+        new Promise<{ statusCode: number; body: string }>((resolve, reject) => {
+          const event = toApiGatewayEventV2(
+            {
+              method,
+              url: path,
+              headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
+              body: Buffer.from(JSON.stringify(body)),
+              sourceIp: "192.0.2.1",
+            },
+            `${method} ${path}`,
+            undefined,
+          );
+          execFile(
+            process.execPath,
+            ["-e", invoke, join(out, name, "index.js"), JSON.stringify(event)],
+            { env, encoding: "utf8" },
+            (err, stdout, stderr) => (err ? reject(new Error(`${name}: ${stderr}`)) : resolve(JSON.parse(stdout))),
+          );
+        });
+      // Act
+      const created = await call("invitations-create", "POST", "/v1/invitations", {});
+      const { code } = JSON.parse(created.body) as { code: string };
+      const keys = generateDeviceKeys();
+      const enrolled = await call("enrollments-create", "POST", "/v1/enrollments", {
+        invitationCode: code,
+        device: {
+          signingKey: keys.signing.publicKey,
+          exchangeKey: keys.exchange.publicKey,
+          natsPublicKey: keys.nats.publicKey,
+        },
+      });
+      // Assess: a stored invitation, claimed; a user JWT signed with the key read from Secrets Manager
+      expect(created.statusCode).toBe(201);
+      expect({ status: enrolled.statusCode, body: enrolled.body }).toMatchObject({ status: 201 });
+      const { nats } = JSON.parse(enrolled.body) as { nats: { jwt: string } };
+      const claims = JSON.parse(Buffer.from(nats.jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
+      expect(claims).toMatchObject({ iss: signingKey.getPublicKey(), sub: keys.nats.publicKey });
+    } finally {
+      await secrets.stop();
+      await db.stop();
     }
   });
 
