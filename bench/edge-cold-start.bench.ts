@@ -14,9 +14,10 @@
  * region and execution-role credentials. The handlers therefore load their
  * configuration and build their context and SDK clients at init, as in Lambda.
  *
- * Each round runs every bundle and the baselines once, so that load from other
- * processes on a shared machine spreads over all of them alike; the child's CPU time
- * at that point is reported too (less sensitive to such load than wall time). For
+ * Each round runs every bundle and the baselines once, in a new random order, so that
+ * load from other processes on a shared machine spreads over all of them alike; the
+ * child's CPU time at that point is reported too (less sensitive to such load than
+ * wall time). For
  * reference it also reports what `NODE_OPTIONS=--enable-source-maps` costs the
  * largest bundle, and health-get's first request served (spawn → first response).
  */
@@ -95,6 +96,19 @@ function coldInit(subject: Subject, event?: string): Sample {
   if (result.status !== 0) throw new Error(`${subject.path} did not load (${result.status}): ${result.stderr}`);
   const [, , cpu] = result.stdout.trim().split(" ");
   return { wallMs, cpuMs: Number(cpu) };
+}
+
+/**
+ * A new order each round: on a shared machine, a fixed order would give each
+ * position its own share of the other processes' load (Fisher–Yates).
+ */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }
 
 function median(values: number[]): number {
@@ -177,13 +191,16 @@ export async function run(): Promise<Figure[]> {
     const subjects = [...baselines.map((b) => b.subject), ...routes.map((r) => r.subject), withMaps];
     const samples = subjects.map(() => [] as Sample[]);
     const firstResponses = { bare: [] as Sample[], health: [] as Sample[] };
+    const tasks: (() => void)[] = [
+      ...subjects.map((subject, i) => () => {
+        samples[i]?.push(coldInit(subject));
+      }),
+      () => firstResponses.bare.push(coldInit(bare.subject, healthEvent)),
+      () => firstResponses.health.push(coldInit(health.subject, healthEvent)),
+    ];
     for (let round = 0; round < RUNS; round += 1) {
       process.stderr.write(`  round ${round + 1}/${RUNS}\r`);
-      subjects.forEach((subject, i) => {
-        samples[i]?.push(coldInit(subject));
-      });
-      firstResponses.bare.push(coldInit(bare.subject, healthEvent));
-      firstResponses.health.push(coldInit(health.subject, healthEvent));
+      for (const task of shuffled(tasks)) task();
     }
     process.stderr.write("\n");
     const medianOf = (subject: Subject) => {
