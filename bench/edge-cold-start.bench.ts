@@ -1,28 +1,59 @@
 /**
  * `npm run bench -- edge-cold-start`: each REST edge bundle's size and its cold
- * init time — a fresh `node` process that requires the bundle until `handler` is
+ * init — a fresh `node` process that requires the bundle until `handler` is
  * exported, measured from spawn to the child's "ready" line (median of N runs) —
- * beside a bare handler bundled the same way (DESIGN.md §8). Each round runs every
- * bundle and the bare handler once, so that load from other processes on a shared
- * machine spreads over all of them alike; the child's CPU time at that point is
- * reported too (less sensitive to such load than wall time). For health-get it also
- * reports the first request served (spawn → first response), since the handlers
- * build their Middy stack and read their configuration on the first invocation.
- * Targets: every bundle under 300 KiB; cold init ≤ 2× the bare handler's.
- * For reference it also reports a bare handler that loads the AWS SDK v3 DynamoDB
- * document client, which the edge no longer loads (docs/decisions/0047).
+ * beside two bare handlers bundled the same way (DESIGN.md §8):
+ *
+ * - one that builds, at init, the same AWS SDK clients as the route (none,
+ *   DynamoDB, or DynamoDB + Secrets Manager, read from the bundle's own inputs)
+ *   with the edge's own factory (`functions/shared/aws-clients.ts`): target ≤ 1.3×;
+ * - one with no SDK at all: reported, no target.
+ *
+ * Every child gets the environment Lambda would give the function: the stacks'
+ * variables (`handlerEnvironment`, so the production `NODE_OPTIONS` if any), the
+ * region and execution-role credentials. The handlers therefore load their
+ * configuration and build their context and SDK clients at init, as in Lambda.
+ *
+ * Each round runs every bundle and the baselines once, in a new random order, so that
+ * load from other processes on a shared machine spreads over all of them alike; the
+ * child's CPU time at that point is reported too (less sensitive to such load than
+ * wall time). For
+ * reference it also reports what `NODE_OPTIONS=--enable-source-maps` costs the
+ * largest bundle, and health-get's first request served (spawn → first response).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { buildFunctions, bundle, MAX_BUNDLE_BYTES } from "../functions/build";
+import { type BundleReport, buildFunctions, bundle } from "../functions/build";
 import { toApiGatewayEventV2 } from "../local/rest";
+import { BASE_HANDLER_ENVIRONMENT, type EdgeResources, handlerEnvironment } from "../stacks/edge-environment";
 import { type Figure, figure } from "./lib/figures";
 
 /** Rounds; the median damps scheduler noise on a shared machine. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
-/** Cold init may take at most twice the bare handler's. */
-const INIT_TARGET = 2;
+/** Cold init may take at most 1.3 times that of a bare handler with the same AWS SDK clients. */
+const INIT_TARGET = 1.3;
+
+/** What the stacks would point a production function at (values only; nothing is reached at init). */
+const RESOURCES: EdgeResources = {
+  environment: "prod",
+  tableName: "vettid-prod",
+  tableArn: "arn:aws:dynamodb:eu-central-1:123456789012:table/vettid-prod",
+  natsUrls: ["tls://nats.vettid.example:4222"],
+  natsAccountSecretArn: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:vettid/nats-account",
+  natsOperatorSecretArn: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:vettid/nats-operator",
+  manifestUrl: "https://cdn.vettid.example/.well-known/vettid/pcr-manifest.json",
+  jwtTtlSeconds: 14_400,
+};
+
+/** What Lambda itself sets in every function's environment (the execution role's credentials are dummies here). */
+const LAMBDA_RUNTIME = {
+  AWS_REGION: "eu-central-1",
+  AWS_ACCESS_KEY_ID: "ASIABENCHBENCHBENCH0",
+  AWS_SECRET_ACCESS_KEY: "bench",
+  AWS_SESSION_TOKEN: "bench",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+};
 
 const CHILD = `
 const start = Number(process.argv[2]);
@@ -41,25 +72,43 @@ else {
 
 interface Sample {
   wallMs: number;
-  uptimeMs: number;
   cpuMs: number;
+}
+
+/** One bundle to start, with the environment it starts in. */
+interface Subject {
+  path: string;
+  env: Record<string, string>;
 }
 
 /**
  * ms from spawn to the handler being exported (or, given an event, to its first
- * response), and the child's own uptime and CPU time at that point.
+ * response), and the child's CPU time at that point.
  */
-function coldInit(bundlePath: string, event?: string): Sample {
+function coldInit(subject: Subject, event?: string): Sample {
   const started = performance.now();
-  const args = ["-e", CHILD, bundlePath, String(Date.now()), ...(event === undefined ? [] : [event])];
+  const args = ["-e", CHILD, subject.path, String(Date.now()), ...(event === undefined ? [] : [event])];
   const result = spawnSync(process.execPath, args, {
     encoding: "utf8",
-    env: { PATH: process.env.PATH, NODE_OPTIONS: "", VETTID_ENV: "dev", POWERTOOLS_LOG_LEVEL: "SILENT" },
+    env: { PATH: process.env.PATH ?? "", ...subject.env },
   });
   const wallMs = performance.now() - started;
-  if (result.status !== 0) throw new Error(`${bundlePath} did not load: ${result.stderr}`);
-  const [, uptime, cpu] = result.stdout.trim().split(" ");
-  return { wallMs, uptimeMs: Number(uptime), cpuMs: Number(cpu) };
+  if (result.status !== 0) throw new Error(`${subject.path} did not load (${result.status}): ${result.stderr}`);
+  const [, , cpu] = result.stdout.trim().split(" ");
+  return { wallMs, cpuMs: Number(cpu) };
+}
+
+/**
+ * A new order each round: on a shared machine, a fixed order would give each
+ * position its own share of the other processes' load (Fisher–Yates).
+ */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }
 
 function median(values: number[]): number {
@@ -68,33 +117,69 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** The bare handlers: no SDK, and the edge's SDK clients built at init with its own factory. */
+function baselineEntries(root: string): { name: string; clients: string[]; source: string }[] {
+  const factory = JSON.stringify(join(root, "functions", "shared", "aws-clients"));
+  return [
+    {
+      name: "bare",
+      clients: [],
+      source: 'export const handler = async () => ({ statusCode: 200, body: "ok" });\n',
+    },
+    {
+      name: "bare-dynamodb",
+      clients: ["@aws-sdk/client-dynamodb"],
+      source:
+        `import { dynamoDbDocumentClient } from ${factory};\n` +
+        "const documents = dynamoDbDocumentClient();\n" +
+        "export const handler = async () => ({ statusCode: 200, body: typeof documents.send });\n",
+    },
+    {
+      name: "bare-dynamodb-secrets",
+      clients: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-secrets-manager"],
+      source:
+        `import { dynamoDbDocumentClient, secretsManagerClient } from ${factory};\n` +
+        "const documents = dynamoDbDocumentClient();\nconst secrets = secretsManagerClient();\n" +
+        "export const handler = async () => ({ statusCode: 200, body: typeof documents.send + typeof secrets.send });\n",
+    },
+  ];
+}
+
 export async function run(): Promise<Figure[]> {
   const root = resolve(__dirname, "..");
-  const functions = await buildFunctions(root);
-  // inside the repository, so that the reference entry resolves its node_modules
+  const { manifest: functions, reports } = await buildFunctions(root);
+  // inside the repository, so that the baseline entries resolve its node_modules
   mkdirSync(join(root, "dist"), { recursive: true });
   const scratch = mkdtempSync(join(root, "dist", "bench-entries-"));
+  const benchDist = join(root, "dist", "functions-bench");
   try {
-    const bareEntry = join(scratch, "bare.ts");
-    writeFileSync(bareEntry, 'export const handler = async () => ({ statusCode: 200, body: "ok" });\n');
-    const bareDir = join(root, "dist", "functions-bench", "bare");
-    mkdirSync(bareDir, { recursive: true });
-    const bareSize = await bundle(bareEntry, bareDir);
-    const barePath = join(bareDir, "index.js");
-    // reference: what loading the AWS SDK's DynamoDB document client alone costs
-    const sdkEntry = join(scratch, "bare-sdk.ts");
-    writeFileSync(
-      sdkEntry,
-      'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nimport { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";\n' +
-        "export const handler = async () => ({ statusCode: 200, body: String(typeof DynamoDBClient) + typeof DynamoDBDocumentClient });\n",
-    );
-    const sdkDir = join(root, "dist", "functions-bench", "bare-sdk");
-    mkdirSync(sdkDir, { recursive: true });
-    await bundle(sdkEntry, sdkDir, { allowAwsSdkClients: true });
-    const bareSdkPath = join(sdkDir, "index.js");
-
-    const paths = [barePath, bareSdkPath, ...functions.map((fn) => join(root, fn.bundle, "index.js"))];
-    const healthPath = join(root, functions.find((fn) => fn.name === "health-get")?.bundle ?? "", "index.js");
+    const baseEnv: Record<string, string> = { ...BASE_HANDLER_ENVIRONMENT, ...LAMBDA_RUNTIME };
+    process.stderr.write(`  NODE_OPTIONS as the stacks set it: ${baseEnv.NODE_OPTIONS ?? "(none)"}\n`);
+    const baselines: { name: string; clients: string[]; report: BundleReport; subject: Subject }[] = [];
+    for (const { name, clients, source } of baselineEntries(root)) {
+      const entry = join(scratch, `${name}.ts`);
+      writeFileSync(entry, source);
+      const outDir = join(benchDist, name);
+      const report = await bundle(entry, outDir);
+      if (report.awsSdkClients.join() !== clients.join()) throw new Error(`${name} bundles ${report.awsSdkClients}`);
+      baselines.push({ name, clients, report, subject: { path: join(outDir, "index.js"), env: baseEnv } });
+    }
+    const bare = baselines[0] as (typeof baselines)[number];
+    const routes = functions.map((fn) => {
+      const report = reports[fn.name] as BundleReport;
+      const same = baselines.find((b) => b.clients.join() === report.awsSdkClients.join());
+      if (!same) throw new Error(`${fn.name}: no baseline with ${report.awsSdkClients.join(", ")}`);
+      const { variables } = handlerEnvironment(fn.name, fn.env, RESOURCES);
+      const subject: Subject = { path: join(root, fn.bundle, "index.js"), env: { ...variables, ...LAMBDA_RUNTIME } };
+      return { fn, report, same, subject };
+    });
+    // what mapped stack traces at run time would cost: the largest bundle with the flag
+    const largest = [...routes].sort((a, b) => b.report.bytes - a.report.bytes)[0] as (typeof routes)[number];
+    const withMaps: Subject = {
+      path: largest.subject.path,
+      env: { ...largest.subject.env, NODE_OPTIONS: "--enable-source-maps" },
+    };
+    const health = routes.find((r) => r.fn.name === "health-get") as (typeof routes)[number];
     const healthEvent = JSON.stringify(
       toApiGatewayEventV2(
         { method: "GET", url: "/v1/health", headers: {}, body: Buffer.alloc(0), sourceIp: "192.0.2.1" },
@@ -102,49 +187,92 @@ export async function run(): Promise<Figure[]> {
         undefined,
       ),
     );
-    const samples = paths.map(() => [] as Sample[]);
+
+    const subjects = [...baselines.map((b) => b.subject), ...routes.map((r) => r.subject), withMaps];
+    const samples = subjects.map(() => [] as Sample[]);
     const firstResponses = { bare: [] as Sample[], health: [] as Sample[] };
+    const tasks: (() => void)[] = [
+      ...subjects.map((subject, i) => () => {
+        samples[i]?.push(coldInit(subject));
+      }),
+      () => firstResponses.bare.push(coldInit(bare.subject, healthEvent)),
+      () => firstResponses.health.push(coldInit(health.subject, healthEvent)),
+    ];
     for (let round = 0; round < RUNS; round += 1) {
       process.stderr.write(`  round ${round + 1}/${RUNS}\r`);
-      paths.forEach((path, i) => {
-        samples[i]?.push(coldInit(path));
-      });
-      firstResponses.bare.push(coldInit(barePath, healthEvent));
-      firstResponses.health.push(coldInit(healthPath, healthEvent));
+      for (const task of shuffled(tasks)) task();
     }
     process.stderr.write("\n");
-    const medians = samples.map((runs) => ({
-      wall: median(runs.map((r) => r.wallMs)),
-      uptime: median(runs.map((r) => r.uptimeMs)),
-      cpu: median(runs.map((r) => r.cpuMs)),
-    }));
-    const [bare, sdk] = medians as [(typeof medians)[number], (typeof medians)[number]];
+    const medianOf = (subject: Subject) => {
+      const runs = samples[subjects.indexOf(subject)] ?? [];
+      return { wall: median(runs.map((r) => r.wallMs)), cpu: median(runs.map((r) => r.cpuMs)) };
+    };
 
-    const figures: Figure[] = [
+    const bareInit = medianOf(bare.subject);
+    const figures: Figure[] = baselines
+      .slice(1)
+      .map((b) =>
+        figure(
+          `reference: bare handler + ${b.clients.join(" + ")} (clients built at init), cold init`,
+          "ms",
+          medianOf(b.subject).wall,
+          bareInit.wall,
+          "lower",
+          null,
+        ),
+      );
+    for (const { fn, report, same, subject } of routes) {
+      const cold = medianOf(subject);
+      const sameInit = medianOf(same.subject);
+      const clients = same.clients.length > 0 ? `the same AWS SDK clients (${same.clients.join(", ")})` : "no AWS SDK";
+      figures.push(
+        figure(
+          `${fn.name} bundle size, beside a bare handler with ${clients}`,
+          "bytes",
+          report.bytes,
+          same.report.bytes,
+          "lower",
+          null,
+        ),
+        figure(
+          `${fn.name} cold init (spawn → handler exported), beside a bare handler with ${clients}`,
+          "ms",
+          cold.wall,
+          sameInit.wall,
+          "lower",
+          INIT_TARGET,
+        ),
+        figure(
+          `${fn.name} CPU time at handler exported (all threads), beside a bare handler with ${clients}`,
+          "ms",
+          cold.cpu,
+          sameInit.cpu,
+          "lower",
+          null,
+        ),
+      );
+      if (same !== bare) {
+        figures.push(
+          figure(
+            `${fn.name} cold init (spawn → handler exported), beside a bare handler with no AWS SDK`,
+            "ms",
+            cold.wall,
+            bareInit.wall,
+            "lower",
+            null,
+          ),
+        );
+      }
+    }
+    figures.push(
       figure(
-        "reference: bare handler + AWS SDK DynamoDB document client, cold init",
+        `reference: ${largest.fn.name} cold init with NODE_OPTIONS=--enable-source-maps, beside without`,
         "ms",
-        sdk.wall,
-        bare.wall,
+        medianOf(withMaps).wall,
+        medianOf(largest.subject).wall,
         "lower",
         null,
       ),
-    ];
-    functions.forEach((fn, i) => {
-      const cold = medians[i + 2] as (typeof medians)[number];
-      const size = statSync(paths[i + 2] as string).size;
-      figures.push(figure(`${fn.name} bundle size`, "bytes", size, bareSize, "lower", MAX_BUNDLE_BYTES / bareSize));
-      figures.push(
-        figure(`${fn.name} cold init (spawn → handler exported)`, "ms", cold.wall, bare.wall, "lower", INIT_TARGET),
-      );
-      figures.push(
-        figure(`${fn.name} CPU time at handler exported (all threads)`, "ms", cold.cpu, bare.cpu, "lower", null),
-      );
-      figures.push(
-        figure(`${fn.name} process uptime at handler exported`, "ms", cold.uptime, bare.uptime, "lower", null),
-      );
-    });
-    figures.push(
       figure(
         "health-get first request served (spawn → first response)",
         "ms",
@@ -157,6 +285,6 @@ export async function run(): Promise<Figure[]> {
     return figures;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    rmSync(join(root, "dist", "functions-bench"), { recursive: true, force: true });
+    rmSync(benchDist, { recursive: true, force: true });
   }
 }

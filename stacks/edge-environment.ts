@@ -71,6 +71,16 @@ export const PROVIDED_ENV: Record<string, Provided> = {
 };
 
 /**
+ * What every handler's environment holds besides the variables it lists. No
+ * `NODE_OPTIONS`: `--enable-source-maps` would make Node read and parse each
+ * bundle's source map at init, on every cold start. The maps ship beside the bundles
+ * in the zips; mapped stack traces are had by setting
+ * `NODE_OPTIONS=--enable-source-maps` on a function while investigating
+ * (docs/decisions/0059). `npm run bench -- edge-cold-start` runs with this.
+ */
+export const BASE_HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {};
+
+/**
  * The environment and the IAM statements of one handler.
  * @throws Error naming the variable when a handler asks for one the edge does not provide.
  */
@@ -79,7 +89,7 @@ export function handlerEnvironment(
   wanted: readonly string[],
   resources: EdgeResources,
 ): { variables: Record<string, string>; statements: Statement[] } {
-  const variables: Record<string, string> = { NODE_OPTIONS: "--enable-source-maps" };
+  const variables: Record<string, string> = { ...BASE_HANDLER_ENVIRONMENT };
   const statements: Statement[] = [];
   for (const key of [...wanted].sort()) {
     const provided = PROVIDED_ENV[key];

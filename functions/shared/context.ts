@@ -1,6 +1,7 @@
 import { ConfigError } from "../../lib/config";
 import type { EdgeContext, RevocationPusher } from "../../lib/edge";
 import { createDynamoDbStore } from "../../lib/store";
+import { dynamoDbDocumentClient } from "./aws-clients";
 import type { EdgeConfig } from "./config";
 import { AccountSecretSchema, type SecretReader } from "./secrets";
 
@@ -13,7 +14,10 @@ export interface EdgeContextOptions {
   revocationPusher?: (config: EdgeConfig, secrets: SecretReader) => RevocationPusher;
 }
 
-/** Builds the context of the edge's use cases from configuration (production adapters). */
+/**
+ * Builds the context of the edge's use cases from configuration (production
+ * adapters, with their AWS SDK clients). Called once per container.
+ */
 export function createEdgeContext(options: EdgeContextOptions): EdgeContext {
   const { config } = options;
   const secrets: SecretReader = options.secrets?.(config) ?? {
@@ -22,7 +26,7 @@ export function createEdgeContext(options: EdgeContextOptions): EdgeContext {
   const context: EdgeContext = {
     store: createDynamoDbStore({
       tableName: config.VETTID_TABLE_NAME,
-      endpoint: config.VETTID_DYNAMODB_ENDPOINT,
+      client: dynamoDbDocumentClient({ endpoint: config.VETTID_DYNAMODB_ENDPOINT }),
     }),
     now: () => Date.now(),
     natsServers: config.VETTID_NATS_URLS,

@@ -2,13 +2,14 @@ import { ConfigError } from "../../lib/config";
 import type { RevocationPusher } from "../../lib/edge";
 import { VettidError } from "../../lib/errors";
 import { encodeVettidAccountJwt } from "../../lib/nats-auth";
-import { createNatsClaimsPublisher } from "../../lib/nats-claims";
 import type { EdgeConfig } from "./config";
 import { AccountSecretSchema, OperatorSecretSchema, type SecretReader } from "./secrets";
 
 /**
  * Re-signs the VettID account JWT with the new revocations (operator signing key)
- * and publishes it to the NATS servers as the system user.
+ * and publishes it to the NATS servers as the system user. The NATS client is loaded
+ * on the first push, not at init: bundled behind a dynamic import, its ~95 KB are
+ * evaluated only by the invocations that revoke.
  */
 export function createRevocationPusher(config: EdgeConfig, secrets: SecretReader): RevocationPusher {
   return {
@@ -27,6 +28,7 @@ export function createRevocationPusher(config: EdgeConfig, secrets: SecretReader
         operatorSeed: operator.operatorSigningKeySeed,
       });
       try {
+        const { createNatsClaimsPublisher } = await import("../../lib/nats-claims");
         await createNatsClaimsPublisher({
           servers: config.VETTID_NATS_URLS,
           systemUserCreds: operator.systemUserCreds,

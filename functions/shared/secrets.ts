@@ -1,17 +1,20 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { $ZodType } from "zod/v4/core";
-import { type AwsJsonClient, awsJsonClientFromEnvironment } from "../../lib/aws-json";
-import { VettidError } from "../../lib/errors";
+import { fromAwsError, VettidError } from "../../lib/errors";
 import type { AccountSigningKey } from "../../lib/nats-auth";
 import * as z from "../../lib/zod";
+import { secretsManagerClient } from "./aws-clients";
 
 /** Secret values are cached per container for 5 minutes: rotation takes effect within that. */
 const CACHE_MS = 300_000;
 
-/** The reader of the edge's configuration: Secrets Manager at its endpoint (a stand-in locally). */
+/**
+ * The reader of the edge's configuration: Secrets Manager at its endpoint (a stand-in
+ * locally). Routes that mint or push JWTs pass it to `edgeHandler`, which calls it
+ * once per container at init; only their bundles carry the Secrets Manager client.
+ */
 export function secretReaderFromConfig(config: { VETTID_SECRETS_ENDPOINT?: string | undefined }): SecretReader {
-  return createSecretReader(
-    awsJsonClientFromEnvironment("secretsmanager", { endpoint: config.VETTID_SECRETS_ENDPOINT }),
-  );
+  return createSecretReader(secretsManagerClient({ endpoint: config.VETTID_SECRETS_ENDPOINT }));
 }
 
 /** Reads JSON secrets from Secrets Manager, cached in the Lambda container. */
@@ -19,20 +22,28 @@ export interface SecretReader {
   json<T>(secretId: string, schema: $ZodType<T>): Promise<T>;
 }
 
-/** A cached reader over a Secrets Manager client. */
-export function createSecretReader(secretsManager: AwsJsonClient): SecretReader {
+/**
+ * A cached reader over a Secrets Manager client. A secret that cannot be read is
+ * `UNAVAILABLE` (503, retryable), its cause the SDK's error as `fromAwsError` maps it.
+ */
+export function createSecretReader(secretsManager: Pick<SecretsManagerClient, "send">): SecretReader {
   const cache = new Map<string, { at: number; value: Promise<string> }>();
   return {
     async json(secretId, schema) {
       const hit = cache.get(secretId);
       let value = hit && Date.now() - hit.at < CACHE_MS ? hit.value : undefined;
       if (!value) {
-        value = secretsManager.call<{ SecretString?: string }>("GetSecretValue", { SecretId: secretId }).then((out) => {
-          if (typeof out.SecretString !== "string" || out.SecretString.length === 0) {
-            throw new Error(`secret ${secretId} has no SecretString`);
-          }
-          return out.SecretString;
-        });
+        value = secretsManager.send(new GetSecretValueCommand({ SecretId: secretId })).then(
+          (out) => {
+            if (typeof out.SecretString !== "string" || out.SecretString.length === 0) {
+              throw new Error(`secret ${secretId} has no SecretString`);
+            }
+            return out.SecretString;
+          },
+          (err: unknown) => {
+            throw fromAwsError(err, "Secrets Manager GetSecretValue", { ownRequest: true });
+          },
+        );
         cache.set(secretId, { at: Date.now(), value });
         value.catch(() => cache.delete(secretId));
       }

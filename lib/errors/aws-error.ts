@@ -29,17 +29,46 @@ const AWS_ERRORS: Record<string, ErrorCode> = {
   InvalidKeyUsageException: "BAD_REQUEST",
   DisabledException: "CONFLICT",
   KMSInvalidStateException: "CONFLICT",
+  // throttling, as the SDK's standard retry mode lists it (THROTTLING_ERROR_CODES)
   ThrottlingException: "RATE_LIMITED",
+  Throttling: "RATE_LIMITED",
+  ThrottledException: "RATE_LIMITED",
+  RequestThrottledException: "RATE_LIMITED",
+  TooManyRequestsException: "RATE_LIMITED",
+  ProvisionedThroughputExceededException: "RATE_LIMITED",
+  RequestLimitExceeded: "RATE_LIMITED",
   SlowDown: "RATE_LIMITED",
   RequestTimeout: "TIMEOUT",
   TimeoutError: "TIMEOUT",
 };
 
+/** Options of {@link fromAwsError}. */
+export interface FromAwsErrorOptions {
+  /**
+   * The request was built by us from no caller input (the REST edge's table and
+   * secrets): a refusal that is not worth retrying is then a fault of this
+   * deployment — a missing table, a denied role — and becomes `INTERNAL` (500),
+   * never a 4xx that would blame the caller. Retryable kinds stay as they are.
+   */
+  ownRequest?: boolean;
+}
+
 /**
  * Maps an AWS SDK v3 error to a VettidError with a generic, client-safe message:
  * the caller learns the kind of failure and whether to retry, never service details.
+ *
+ * @example
+ * // the edge's store: a throttled table is RATE_LIMITED (429), a missing one INTERNAL (500)
+ * throw fromAwsError(err, "DynamoDB PutItem", { ownRequest: true });
  */
-export function fromAwsError(err: unknown, what: string): VettidError {
+export function fromAwsError(err: unknown, what: string, options: FromAwsErrorOptions = {}): VettidError {
+  const mapped = mapAwsError(err, what);
+  if (!options.ownRequest || mapped.retryable || mapped.code === "INTERNAL" || err instanceof VettidError)
+    return mapped;
+  return new VettidError("INTERNAL", `${what} failed (${mapped.code})`, { cause: err });
+}
+
+function mapAwsError(err: unknown, what: string): VettidError {
   if (err instanceof VettidError) return err;
   const e = err as { name?: string; code?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
   const status = e?.$metadata?.httpStatusCode;

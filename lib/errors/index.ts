@@ -1,6 +1,6 @@
 /** Error codes and the error family shared by REST, NATS and the proxy. */
 
-export { fromAwsError } from "./aws-error";
+export { type FromAwsErrorOptions, fromAwsError } from "./aws-error";
 export { ERROR_CODES, type ErrorCode, isErrorCode } from "./codes";
 export {
   fromWire,

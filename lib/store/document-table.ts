@@ -1,5 +1,12 @@
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { AwsJsonClient } from "../aws-json";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { fromAwsError } from "../errors";
 
 /** A plain JavaScript item (strings, numbers, booleans, maps, lists), as `@aws-sdk/lib-dynamodb` takes it. */
 export type Item = Record<string, unknown>;
@@ -12,10 +19,11 @@ interface Expressions {
 }
 
 /**
- * One DynamoDB table with plain JavaScript values in and out: the operations and
- * input shapes of `@aws-sdk/lib-dynamodb`'s document client that the edge uses,
- * with `TableName` bound, marshalled by `@aws-sdk/util-dynamodb` (the same
- * marshaller the document client uses, `removeUndefinedValues` on).
+ * One DynamoDB table with plain JavaScript values in and out: the document client's
+ * operations that the edge uses, with `TableName` bound. A failed condition rejects
+ * with the SDK's `ConditionalCheckFailedException` (callers test `err.name`); every
+ * other failure is mapped by `fromAwsError` as a request of our own (throttling
+ * `RATE_LIMITED`, unreachable `UNAVAILABLE`, anything else `INTERNAL`).
  */
 export interface DocumentTable {
   get(input: { Key: Item; ConsistentRead?: boolean }): Promise<{ Item?: Item }>;
@@ -36,45 +44,42 @@ export interface DocumentTable {
   }): Promise<{ Items: Item[]; LastEvaluatedKey?: Item }>;
 }
 
-type Wire = Record<string, unknown>;
-
-const toWire = (value: Item) => marshall(value, { removeUndefinedValues: true }) as Wire;
-const fromWire = (value: unknown) => unmarshall(value as Parameters<typeof unmarshall>[0]);
-
-/** Drops absent members and marshals the value-carrying ones. */
-function request(TableName: string, input: object): Wire {
-  const out: Wire = { TableName };
-  for (const [name, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    out[name] =
-      name === "Item" || name === "Key" || name === "ExpressionAttributeValues" || name === "ExclusiveStartKey"
-        ? toWire(value as Item)
-        : value;
-  }
-  return out;
+/** Whether `err` is a failed `ConditionExpression` (the outcome a conditional write may have). */
+export function isConditionFailure(err: unknown): boolean {
+  return (err as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";
 }
 
-/** A {@link DocumentTable} over a DynamoDB JSON-protocol client. */
-export function createDocumentTable(dynamodb: AwsJsonClient, TableName: string): DocumentTable {
+/** Runs one operation; failures other than a failed condition become VettidErrors. */
+async function send<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isConditionFailure(err)) throw err;
+    throw fromAwsError(err, `DynamoDB ${operation}`, { ownRequest: true });
+  }
+}
+
+/** A {@link DocumentTable} over a DynamoDB document client. */
+export function createDocumentTable(documents: DynamoDBDocumentClient, TableName: string): DocumentTable {
   return {
     async get(input) {
-      const out = await dynamodb.call<{ Item?: Wire }>("GetItem", request(TableName, input));
-      return out.Item ? { Item: fromWire(out.Item) } : {};
+      const out = await send("GetItem", () => documents.send(new GetCommand({ TableName, ...input })));
+      return out.Item ? { Item: out.Item } : {};
     },
     async put(input) {
-      await dynamodb.call("PutItem", request(TableName, input));
+      await send("PutItem", () => documents.send(new PutCommand({ TableName, ...input })));
     },
     async update(input) {
-      const out = await dynamodb.call<{ Attributes?: Wire }>("UpdateItem", request(TableName, input));
-      return out.Attributes ? { Attributes: fromWire(out.Attributes) } : {};
+      const out = await send("UpdateItem", () => documents.send(new UpdateCommand({ TableName, ...input })));
+      return out.Attributes ? { Attributes: out.Attributes } : {};
     },
     async delete(input) {
-      await dynamodb.call("DeleteItem", request(TableName, input));
+      await send("DeleteItem", () => documents.send(new DeleteCommand({ TableName, ...input })));
     },
     async query(input) {
-      const out = await dynamodb.call<{ Items?: Wire[]; LastEvaluatedKey?: Wire }>("Query", request(TableName, input));
-      const page: { Items: Item[]; LastEvaluatedKey?: Item } = { Items: (out.Items ?? []).map(fromWire) };
-      if (out.LastEvaluatedKey) page.LastEvaluatedKey = fromWire(out.LastEvaluatedKey);
+      const out = await send("Query", () => documents.send(new QueryCommand({ TableName, ...input })));
+      const page: { Items: Item[]; LastEvaluatedKey?: Item } = { Items: out.Items ?? [] };
+      if (out.LastEvaluatedKey) page.LastEvaluatedKey = out.LastEvaluatedKey;
       return page;
     },
   };

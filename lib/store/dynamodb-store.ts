@@ -1,6 +1,6 @@
-import { type AwsJsonClient, awsJsonClientFromEnvironment } from "../aws-json";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { VettidError } from "../errors";
-import { createDocumentTable } from "./document-table";
+import { createDocumentTable, isConditionFailure } from "./document-table";
 import { HOST_HEARTBEAT, hostIdOfPartition } from "./host-registry";
 import { HOST_SORT_KEY, itemKey, TABLE_INDEX } from "./keys";
 import type { DeviceRecord, InvitationRecord, Page, RevocationState, VaultRecord } from "./records";
@@ -9,18 +9,15 @@ import type { EdgeStore, NatsKeyReservation } from "./store";
 /** Options of {@link createDynamoDbStore}. */
 export interface DynamoDbStoreOptions {
   tableName: string;
-  /** A DynamoDB client; by default one configured from Lambda's environment. */
-  client?: AwsJsonClient;
-  /** With the default client: another endpoint than the regional one (dynalite locally). */
-  endpoint?: string | undefined;
+  /**
+   * The document client, built once per container (`functions/shared/aws-clients.ts`),
+   * with `removeUndefinedValues` on: optional fields are written as absent.
+   */
+  client: DynamoDBDocumentClient;
 }
 
 /** Audit entries are kept one year. */
 const AUDIT_RETENTION_SECONDS = 365 * 86_400;
-
-function isConditionFailure(err: unknown): boolean {
-  return (err as { name?: string }).name === "ConditionalCheckFailedException";
-}
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -47,15 +44,12 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
 }
 
 /**
- * The DynamoDB adapter of {@link EdgeStore} (single table, document values marshalled
- * as `@aws-sdk/lib-dynamodb` does, sent with the JSON-protocol client of `lib/aws-json`).
- * Every state change is a conditional write or a transaction of them.
+ * The DynamoDB adapter of {@link EdgeStore} (single table, through the AWS SDK's
+ * document client). Every state change is a conditional write or a transaction of
+ * them; other failures reject with VettidErrors (`lib/errors` `fromAwsError`).
  */
 export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
-  const table = createDocumentTable(
-    options.client ?? awsJsonClientFromEnvironment("dynamodb", { endpoint: options.endpoint }),
-    options.tableName,
-  );
+  const table = createDocumentTable(options.client, options.tableName);
   const seconds = (ms: number) => Math.floor(ms / 1000);
   /** One audit entry per state change of the REST edge (written after the change). */
   const writeAudit = async (action: string, subject: string, now: number) => {

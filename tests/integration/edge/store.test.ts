@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type AwsJsonClient, createAwsJsonClient, staticCredentials } from "../../../lib/aws-json";
+import { dynamoDbDocumentClient } from "../../../functions/shared/aws-clients";
 import { createDynamoDbStore, type EdgeStore, HOST_HEARTBEAT, heartbeatUpdate } from "../../../lib/store";
 import {
   createEdgeTable,
@@ -14,24 +14,24 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
   let db: LocalDynamoDb;
   let store: EdgeStore;
   let doc: DynamoDBDocumentClient;
-  let dynamodb: AwsJsonClient;
+  let documents: DynamoDBDocumentClient;
   const clientConfig = () => ({ endpoint: db.endpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
 
   beforeAll(async () => {
     db = await startDynalite();
     await createEdgeTable(db.endpoint, "t-store");
-    dynamodb = createAwsJsonClient({
-      service: "dynamodb",
+    // the client the edge's handlers build, pointed at dynalite
+    documents = dynamoDbDocumentClient({
       endpoint: db.endpoint,
-      region: LOCAL_AWS_REGION,
-      credentials: staticCredentials(LOCAL_AWS_CREDENTIALS),
+      env: { AWS_REGION: LOCAL_AWS_REGION },
+      credentials: LOCAL_AWS_CREDENTIALS,
     });
-    store = createDynamoDbStore({ tableName: "t-store", client: dynamodb });
+    store = createDynamoDbStore({ tableName: "t-store", client: documents });
     doc = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()));
   });
   afterAll(async () => {
     doc.destroy();
-    dynamodb.close();
+    documents.destroy();
     await db.stop();
   });
 
@@ -150,6 +150,30 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
     expect((await store.getDevice("dev_k"))?.status).toBe("revoked");
   });
 
+  test("a DynamoDB failure other than a failed condition is a VettidError: a missing table INTERNAL, no table reachable UNAVAILABLE", async () => {
+    // Prepare
+    const missingTable = createDynamoDbStore({ tableName: "t-missing", client: documents });
+    const unreachable = dynamoDbDocumentClient({
+      endpoint: "http://127.0.0.1:1",
+      env: { AWS_REGION: LOCAL_AWS_REGION },
+      credentials: LOCAL_AWS_CREDENTIALS,
+    });
+    // Act
+    const missing = await missingTable.getDevice("dev_x").catch((err: unknown) => err);
+    const down = await createDynamoDbStore({ tableName: "t-store", client: unreachable })
+      .useNonce("dev_x", "n-down", 2_000_000_000)
+      .catch((err: unknown) => err);
+    unreachable.destroy();
+    // Assess
+    expect(missing).toMatchObject({
+      name: "VettidError",
+      code: "INTERNAL",
+      message: "DynamoDB GetItem failed (BAD_REQUEST)",
+    });
+    expect((missing as Error).cause).toMatchObject({ name: "ResourceNotFoundException" });
+    expect(down).toMatchObject({ name: "VettidError", code: "UNAVAILABLE", retryable: true });
+  });
+
   test("hosts' heartbeats (as the proxy writes them) decide where a new vault goes: live, then fewest vaults", async () => {
     // Prepare
     const now = Date.UTC(2026, 10, 29, 12);
@@ -176,7 +200,7 @@ describe("DynamoDB store (dynalite): conditional writes and TTLs", () => {
   test("the host id comes from the partition key, never from what a host wrote into its item", async () => {
     // Prepare: a table of its own; a live host, and items a host might forge in the index.
     await createEdgeTable(db.endpoint, "t-hosts");
-    const hosts = createDynamoDbStore({ tableName: "t-hosts", client: dynamodb });
+    const hosts = createDynamoDbStore({ tableName: "t-hosts", client: documents });
     const now = Date.UTC(2026, 10, 29, 12);
     const honest = "arn:aws:ec2:eu-central-1:111111111111:instance/i-0aaaaaaaaaaaaaaaa";
     await doc.send(

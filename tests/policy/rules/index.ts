@@ -10,6 +10,7 @@ import { imdsv2 } from "./imdsv2";
 import { keyChangeAlarms } from "./key-change-alarms";
 import { keyPolicyLockdown } from "./key-policy-lockdown";
 import { lambdaRuntime } from "./lambda-runtime";
+import { lambdaSourceMaps } from "./lambda-source-maps";
 import { logRetention } from "./log-retention";
 import { noSsh } from "./no-ssh";
 import { s3BlockPublicAccess } from "./s3-block-public-access";
@@ -33,6 +34,7 @@ export const RULES: readonly PolicyRule[] = [
   imdsv2,
   noSsh,
   lambdaRuntime,
+  lambdaSourceMaps,
   logRetention,
   sealingKeyPcr0,
   sealingKeyVaultContext,

@@ -6,15 +6,15 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
+import { secretsManagerClient } from "../../../functions/shared/aws-clients";
 import { createSecretReader } from "../../../functions/shared/secrets";
-import { type AwsJsonClient, createAwsJsonClient, staticCredentials } from "../../../lib/aws-json";
 import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
 import { createSecretsManagerStandIn } from "../../../local/aws/secrets-manager";
 
 describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client", () => {
   let server: AwsStandIn;
   let client: SecretsManagerClient;
-  let edgeClient: AwsJsonClient;
+  let edgeClient: SecretsManagerClient;
   beforeAll(async () => {
     server = await startAwsJsonServer([createSecretsManagerStandIn()]);
     client = new SecretsManagerClient({
@@ -22,16 +22,16 @@ describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client
       region: "us-east-1",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
-    edgeClient = createAwsJsonClient({
-      service: "secretsmanager",
+    // the client the edge's handlers build, pointed at the stand-in
+    edgeClient = secretsManagerClient({
       endpoint: server.endpoint,
-      region: "us-east-1",
-      credentials: staticCredentials({ accessKeyId: "local", secretAccessKey: "local" }),
+      env: { AWS_REGION: "us-east-1" },
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
   });
   afterAll(async () => {
     client.destroy();
-    edgeClient.close();
+    edgeClient.destroy();
     await server.stop();
   });
 
@@ -60,6 +60,17 @@ describe("Secrets Manager stand-in (AWS JSON 1.1) with the production SDK client
     // Act + Assess
     await expect(reader.json("json", z.object({ a: z.string() }))).resolves.toEqual({ a: "b" });
     await expect(reader.json("json", z.object({ a: z.number() }))).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+  });
+  test("a secret the edge cannot read is UNAVAILABLE, its cause the SDK's error as fromAwsError maps it", async () => {
+    // Act
+    const error = await createSecretReader(edgeClient)
+      .json("no-such-secret", z.object({}))
+      .catch((err: unknown) => err);
+    // Assess
+    expect(error).toMatchObject({ code: "UNAVAILABLE", message: "secret no-such-secret could not be read" });
+    const cause = (error as Error).cause;
+    expect(cause).toMatchObject({ name: "VettidError", code: "INTERNAL" });
+    expect((cause as Error).cause).toBeInstanceOf(ResourceNotFoundException);
   });
   test("a secret that is not JSON is refused without any of its text in the error or its causes", async () => {
     // Prepare: a raw seed stored where a JSON object was expected

@@ -1,5 +1,6 @@
 import {
   ERROR_CODES,
+  fromAwsError,
   fromWire,
   isErrorCode,
   isRetryable,
@@ -61,5 +62,44 @@ describe("VettidError", () => {
     const wrapped = toVettidError(new TypeError("db password=hunter2"));
     expect(wrapped.code).toBe("INTERNAL");
     expect(wrapped.message).not.toContain("hunter2");
+  });
+});
+
+describe("AWS errors of a request of our own (ownRequest)", () => {
+  const aws = (name: string, httpStatusCode: number, fault = "client") =>
+    Object.assign(new Error(`${name} details`), { name, $fault: fault, $metadata: { httpStatusCode } });
+
+  it.each([
+    ["ProvisionedThroughputExceededException", 400, "RATE_LIMITED"],
+    ["RequestLimitExceeded", 400, "RATE_LIMITED"],
+    ["ThrottlingException", 400, "RATE_LIMITED"],
+    ["InternalServerError", 500, "UNAVAILABLE"],
+    ["TimeoutError", 0, "TIMEOUT"],
+  ])("keeps the retryable kind of %s", (name, status, code) => {
+    const mapped = fromAwsError(aws(name, status, status >= 500 ? "server" : "client"), "DynamoDB GetItem", {
+      ownRequest: true,
+    });
+    expect(mapped).toMatchObject({ code, retryable: true });
+  });
+
+  it.each([
+    ["ResourceNotFoundException", 400],
+    ["AccessDeniedException", 400],
+    ["ValidationException", 400],
+    ["UnrecognizedClientException", 400],
+  ])("turns %s into INTERNAL, never a 4xx that blames the caller", (name, status) => {
+    // Prepare
+    const err = aws(name, status);
+    // Act
+    const mapped = fromAwsError(err, "DynamoDB PutItem", { ownRequest: true });
+    // Assess: the kind AWS gave is in the logged message, the details only in the cause
+    expect(mapped).toMatchObject({ code: "INTERNAL", retryable: false, httpStatus: 500 });
+    expect(mapped.message).toMatch(/^DynamoDB PutItem failed \((BAD_REQUEST|FORBIDDEN)\)$/);
+    expect(mapped.cause).toBe(err);
+  });
+
+  it("maps as before without the option (the caller's request: its 4xx stay 4xx)", () => {
+    expect(fromAwsError(aws("AccessDeniedException", 400), "S3 GetObject")).toMatchObject({ code: "FORBIDDEN" });
+    expect(fromAwsError(aws("ValidationException", 400), "KMS Decrypt")).toMatchObject({ code: "BAD_REQUEST" });
   });
 });

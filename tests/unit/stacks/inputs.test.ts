@@ -42,7 +42,6 @@ describe("handler environment", () => {
   it("gives each variable its value and only the access it implies", () => {
     const { variables, statements } = handlerEnvironment("x", ["VETTID_TABLE_NAME", "VETTID_NATS_URLS"], resources);
     expect(variables).toEqual({
-      NODE_OPTIONS: "--enable-source-maps",
       VETTID_NATS_URLS: "tls://nats.example:4222",
       VETTID_TABLE_NAME: "t",
     });

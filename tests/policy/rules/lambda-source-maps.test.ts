@@ -1,0 +1,36 @@
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { CONTEXT, synthFresh } from "../fresh-stack";
+import { lambdaSourceMaps } from "./lambda-source-maps";
+
+const fn = (variables: Record<string, string> | undefined) =>
+  synthFresh((s) => {
+    new LambdaFunction(s, "f", {
+      functionName: "f",
+      role: "arn:aws:iam::1:role/r",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      filename: "f.zip",
+      ...(variables ? { environment: { variables } } : {}),
+    });
+  });
+
+describe("rule lambda-source-maps", () => {
+  it.each([
+    ["no environment", undefined],
+    ["other variables", { VETTID_ENV: "dev" }],
+    ["other Node options", { NODE_OPTIONS: "--max-old-space-size=256" }],
+  ])("passes %s", (_what, variables) => {
+    expect(lambdaSourceMaps.check(fn(variables), CONTEXT)).toEqual([]);
+  });
+  it.each([
+    ["the flag alone", "--enable-source-maps"],
+    ["the flag among others", "--max-old-space-size=256 --enable-source-maps"],
+  ])("fails %s", (_what, nodeOptions) => {
+    expect(lambdaSourceMaps.check(fn({ NODE_OPTIONS: nodeOptions }), CONTEXT)).toEqual([
+      expect.objectContaining({
+        address: "aws_lambda_function.f",
+        message: "NODE_OPTIONS enables source maps at init",
+      }),
+    ]);
+  });
+});
