@@ -17,6 +17,7 @@ import { s3KmsEncryption } from "./s3-kms-encryption";
 import { s3TlsOnly } from "./s3-tls-only";
 import { s3Versioning } from "./s3-versioning";
 import { sealingKeyPcr0 } from "./sealing-key-pcr0";
+import { sealingKeyUnreleased } from "./sealing-key-unreleased";
 import { sealingKeyVaultContext } from "./sealing-key-vault-context";
 import { securityGroupIngress } from "./security-group-ingress";
 
@@ -35,6 +36,7 @@ export const RULES: readonly PolicyRule[] = [
   lambdaRuntime,
   logRetention,
   sealingKeyPcr0,
+  sealingKeyUnreleased,
   sealingKeyVaultContext,
   keyPolicyLockdown,
   cloudtrailTrail,
