@@ -1,10 +1,17 @@
-import { existsSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { buildStacks, manifestPaths, type VettidStacks } from "./app";
 import { App } from "./cdktf";
 import { type EnvConfig, envConfig } from "./config";
 import { FUNCTIONS_FILE, readFunctions } from "./inputs/functions";
 import { readManifest, type StackManifest } from "./inputs/manifest";
+
+/**
+ * The Terraform dependency lock file (provider version and its published hashes),
+ * relative to the repository root; synth copies it into every stack directory, so
+ * `terraform init -lockfile=readonly` installs exactly that provider (decision 0060).
+ */
+export const PROVIDER_LOCK_FILE = "stacks/terraform/.terraform.lock.hcl";
 
 export interface SynthOptions {
   /** dev | staging | prod. */
@@ -57,6 +64,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const built = buildStacks(app, { config, functions, manifest, root });
   app.synth();
   const stacks = readdirSync(join(outdir, "stacks")).sort();
+  for (const stack of stacks)
+    copyFileSync(join(root, PROVIDER_LOCK_FILE), join(outdir, "stacks", stack, ".terraform.lock.hcl"));
   return { outdir, stacks, app, built, manifest, notices };
 }
 

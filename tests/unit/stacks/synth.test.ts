@@ -1,14 +1,14 @@
 /**
  * Synthesis from what is committed: staging and prod before their first release (no
  * signed manifest: a sealing key that approves no enclave, nothing published, no host),
- * and the errors for missing inputs.
+ * the provider lock file in every stack directory, and the errors for missing inputs.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { manifestPaths } from "../../../stacks/app";
 import { envConfig } from "../../../stacks/config";
-import { REPO_ROOT, type SynthResult, synthesize } from "../../../stacks/synthesize";
+import { PROVIDER_LOCK_FILE, REPO_ROOT, type SynthResult, synthesize } from "../../../stacks/synthesize";
 import { FIXTURE_FUNCTIONS, synthOptionsForTests } from "../../policy/synth-options";
 import { loadSynth, type Synth, statements } from "../../policy/terraform";
 
@@ -82,6 +82,38 @@ describe("an environment before its first release", () => {
     const userData = String(resource(tf, "vault-fleet", "aws_launch_template", "host-template").user_data);
     expect(userData).toContain("has no signed release manifest yet, this host runs no enclave");
     expect(userData).not.toContain("systemctl");
+  });
+});
+
+describe("the provider lock file", () => {
+  const { result, tf } = synth("lock", "dev", synthOptionsForTests(false));
+  const lock = readFileSync(join(REPO_ROOT, PROVIDER_LOCK_FILE), "utf8");
+
+  it("is copied into every stack directory", () => {
+    for (const stack of result.stacks) {
+      expect(readFileSync(join(result.outdir, "stacks", stack, ".terraform.lock.hcl"), "utf8")).toBe(lock);
+    }
+  });
+
+  it("pins exactly the provider version every stack requires, with hashes for every platform", () => {
+    // Prepare
+    const block =
+      /provider "registry\.terraform\.io\/hashicorp\/aws" \{\n {2}version {5}= "([^"]+)"\n {2}constraints = "([^"]+)"\n {2}hashes = \[\n((?: {4}"[^"]+",\n)+) {2}\]\n\}/.exec(
+        lock,
+      );
+    const hashes = (block?.[3] ?? "").trim().split(/,\s*/).filter(Boolean);
+    // Assess
+    for (const [stack, json] of Object.entries(tf)) {
+      const required = (json.terraform as { required_providers: Record<string, { source: string; version: string }> })
+        .required_providers;
+      expect([stack, required]).toEqual([stack, { aws: { source: "aws", version: block?.[1] } }]);
+    }
+    expect(block?.[2]).toBe(block?.[1]);
+    // The 14 platforms hashicorp/aws is published for: one h1: (the unpacked package) each,
+    // and the registry's zh: list (SHA256SUMS: the 14 zips and the release's manifest JSON).
+    expect(hashes.filter((h) => /^"h1:[A-Za-z0-9+/]{43}="$/.test(h))).toHaveLength(14);
+    expect(hashes.filter((h) => /^"zh:[0-9a-f]{64}"$/.test(h))).toHaveLength(15);
+    expect(hashes).toHaveLength(29);
   });
 });
 
