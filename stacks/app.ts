@@ -16,7 +16,11 @@ import { VaultFleetStack } from "./vault-fleet";
 export interface AppInputs {
   config: EnvConfig;
   functions: readonly FunctionEntry[];
-  manifest: StackManifest;
+  /**
+   * The verified signed manifest; null before the environment's first release, when the
+   * sealing key approves no enclave, nothing is published and no vault host runs.
+   */
+  manifest: StackManifest | null;
   /** Repository root (bundles in functions.json are relative to it). */
   root: string;
 }
@@ -78,8 +82,7 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     artifactBucket: release.artifactBucket.bucket.bucket,
     artifactBucketArn: release.artifactBucket.arn,
     manifestUrl: release.manifestUrl,
-    manifestPublicKey: manifest.publicKey,
-    release: currentRelease(manifest),
+    enclave: manifest === null ? null : { release: currentRelease(manifest), manifestPublicKey: manifest.publicKey },
   });
   const keys = new KeysStack(scope, config, {
     hostRoleArn: vaultFleet.hostRole.arn,

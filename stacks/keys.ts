@@ -50,7 +50,8 @@ export interface KeysStackProps {
   hostRoleArn: string;
   /** The release role: the only principal that may replace the key policy (it applies this stack). */
   releaseRoleArn: string;
-  manifest: StackManifest;
+  /** The signed manifest; null before the first release: then no statement admits any enclave. */
+  manifest: StackManifest | null;
 }
 
 /**
@@ -62,7 +63,10 @@ export interface KeysStackProps {
  * lockout safety check): the account may read the key, stop it and cancel its deletion,
  * never change who uses it, so no IAM policy and no administrator can widen this. The
  * PCR0 list comes from the same manifest file the release stack publishes: changing
- * releases is one reviewed change of both (decisions 0043, 0057).
+ * releases is one reviewed change of both (decisions 0043, 0057). Before the first
+ * release there is no signed manifest, and the policy holds no enclave statement at all:
+ * nobody can decrypt with the key or make a data key until a manifest is committed
+ * (decision 0060).
  */
 export class KeysStack extends BaseStack {
   readonly sealingKey: KmsKey;
@@ -70,11 +74,17 @@ export class KeysStack extends BaseStack {
   constructor(scope: Construct, config: EnvConfig, props: KeysStackProps) {
     super(scope, "keys", config);
     const p = this.prefix;
-    const releases = activeReleases(props.manifest);
-    if (releases.length === 0) throw new Error(`manifest serial ${props.manifest.serial} has no active release`);
+    const manifest = props.manifest;
+    const releases = manifest === null ? [] : activeReleases(manifest);
+    if (manifest !== null && releases.length === 0) {
+      throw new Error(`manifest serial ${manifest.serial} has no active release`);
+    }
 
     this.sealingKey = new KmsKey(this, "sealing-key", {
-      description: `${p} vault sealing key (released only to attested enclaves; manifest serial ${props.manifest.serial})`,
+      description:
+        manifest === null
+          ? `${p} vault sealing key (approves no enclave: no signed release manifest yet)`
+          : `${p} vault sealing key (released only to attested enclaves; manifest serial ${manifest.serial})`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       // CreateKey keeps the lockout safety check too: the policy must leave the caller

@@ -6,13 +6,14 @@
 import { synthesize } from "./synthesize";
 
 try {
-  synthesize({
+  const { notices } = synthesize({
     env: process.env.VETTID_ENV ?? "dev",
     outdir: process.env.CDKTF_OUTDIR,
     manifestFile: process.env.VETTID_MANIFEST_FILE,
     manifestKeyFile: process.env.VETTID_MANIFEST_KEY_FILE,
     functionsFile: process.env.VETTID_FUNCTIONS_FILE,
   });
+  for (const notice of notices) process.stderr.write(`notice: ${notice}\n`);
 } catch (err) {
   process.stderr.write(`error: ${(err as Error).message}\n`);
   process.exit(1);

@@ -34,6 +34,9 @@ const CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6";
  * key (ECC P-256, ES256) that signs manifests in production. The manifest object comes
  * from the same file the keys stack derives its PCR0 condition from, and this stack
  * deploys first, so a published manifest and its key policy are one reviewed change.
+ * Before the environment's first release (`manifest` null) it publishes nothing: the
+ * manifest URL answers 403 until the first signed manifest is committed, and the
+ * `published-manifest-serial` output is 0.
  */
 export class ReleaseStack extends BaseStack {
   readonly manifestBucket: SecureBucket;
@@ -42,7 +45,7 @@ export class ReleaseStack extends BaseStack {
   readonly signingKey: KmsKey;
   readonly manifestUrl: string;
 
-  constructor(scope: Construct, config: EnvConfig, manifest: StackManifest) {
+  constructor(scope: Construct, config: EnvConfig, manifest: StackManifest | null) {
     super(scope, "release", config);
     const p = this.prefix;
 
@@ -130,19 +133,28 @@ export class ReleaseStack extends BaseStack {
       ]),
     });
 
-    const objects = [
-      { id: "manifest-current", key: MANIFEST_OBJECT_KEY, cacheControl: "public, max-age=60" },
-      {
-        id: "manifest-serial",
-        key: `manifests/${String(manifest.serial).padStart(8, "0")}.json`,
-        cacheControl: "public, max-age=31536000, immutable",
-      },
-    ];
+    const objects =
+      manifest === null
+        ? []
+        : [
+            {
+              id: "manifest-current",
+              key: MANIFEST_OBJECT_KEY,
+              text: manifest.text,
+              cacheControl: "public, max-age=60",
+            },
+            {
+              id: "manifest-serial",
+              key: `manifests/${String(manifest.serial).padStart(8, "0")}.json`,
+              text: manifest.text,
+              cacheControl: "public, max-age=31536000, immutable",
+            },
+          ];
     for (const o of objects) {
       new S3Object(this, o.id, {
         bucket: this.manifestBucket.bucket.id,
         key: o.key,
-        content: manifest.text,
+        content: o.text,
         contentType: "application/json",
         cacheControl: o.cacheControl,
         dependsOn: [this.manifestBucket.policy],
@@ -191,6 +203,7 @@ export class ReleaseStack extends BaseStack {
     });
 
     new TerraformOutput(this, "manifest-url", { value: this.manifestUrl });
-    new TerraformOutput(this, "published-manifest-serial", { value: manifest.serial });
+    // 0: no manifest published yet (serials start at 1).
+    new TerraformOutput(this, "published-manifest-serial", { value: manifest?.serial ?? 0 });
   }
 }

@@ -10,6 +10,8 @@
  * The JSON stays authoritative: it is what CI plans and tests/policy check, and
  * cdktf 0.21's HCL printer garbles strings that contain double quotes (the user data
  * scripts and the access-log format); policies are printed as `jsonencode({...})`.
+ * Before an environment's first release (no signed manifest committed) it synthesizes a
+ * sealing key that approves no enclave, and says so on one `notice:` line.
  * Exit 0 on success, 1 on a synth error, 2 on a usage error.
  */
 import { spawnSync } from "node:child_process";
@@ -53,6 +55,7 @@ function main(): number {
       manifestFile: values.manifest,
       manifestKeyFile: values["manifest-key"],
     });
+    for (const notice of result.notices) process.stdout.write(`notice: ${notice}\n`);
     process.stdout.write(`synthesized ${values.env} (${result.stacks.length} stacks) into ${result.outdir}/stacks:\n`);
     for (const s of result.stacks) process.stdout.write(`  ${s}\n`);
     return 0;

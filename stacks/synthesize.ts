@@ -1,10 +1,17 @@
-import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { copyFileSync, existsSync, readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { buildStacks, manifestPaths, type VettidStacks } from "./app";
 import { App } from "./cdktf";
-import { envConfig } from "./config";
+import { type EnvConfig, envConfig } from "./config";
 import { FUNCTIONS_FILE, readFunctions } from "./inputs/functions";
-import { readManifest } from "./inputs/manifest";
+import { readManifest, type StackManifest } from "./inputs/manifest";
+
+/**
+ * The Terraform dependency lock file (provider version and its published hashes),
+ * relative to the repository root; synth copies it into every stack directory, so
+ * `terraform init -lockfile=readonly` installs exactly that provider (decision 0060).
+ */
+export const PROVIDER_LOCK_FILE = "stacks/terraform/.terraform.lock.hcl";
 
 export interface SynthOptions {
   /** dev | staging | prod. */
@@ -13,8 +20,11 @@ export interface SynthOptions {
   root?: string;
   /** Output directory (default `<root>/cdktf.out`). */
   outdir?: string;
-  /** Overrides the manifest file (and its public key) of the environment's config. */
-  manifestFile?: string;
+  /**
+   * Overrides the manifest file (and its public key) of the environment's config; `null`
+   * synthesizes the environment as before its first release, whatever is committed.
+   */
+  manifestFile?: string | null;
   manifestKeyFile?: string;
   /** functions.json relative to `root` (default dist/functions/functions.json). */
   functionsFile?: string;
@@ -26,6 +36,10 @@ export interface SynthResult {
   stacks: string[];
   app: App;
   built: VettidStacks;
+  /** The verified manifest the stacks were built from; null before the first release. */
+  manifest: StackManifest | null;
+  /** One-line notices for whoever ran synth (e.g. that no signed manifest is committed). */
+  notices: string[];
 }
 
 /** The repository root (this file lives in `<root>/stacks`). */
@@ -41,18 +55,7 @@ export function synthesize(options: SynthOptions): SynthResult {
   process.env.CHECKPOINT_DISABLE = "1";
   const root = options.root ?? REPO_ROOT;
   const config = envConfig(options.env);
-  const paths = manifestPaths(root, config);
-  const manifestFile = options.manifestFile ? resolve(options.manifestFile) : paths.manifest;
-  const keyFile = options.manifestKeyFile ? resolve(options.manifestKeyFile) : paths.key;
-  for (const [what, file] of [
-    ["manifest", manifestFile],
-    ["manifest key", keyFile],
-  ] as const) {
-    if (!existsSync(file)) {
-      throw new Error(`${what} ${file} is missing; pass --manifest F --manifest-key F or place it there`);
-    }
-  }
-  const manifest = readManifest(manifestFile, keyFile);
+  const { manifest, notices } = releaseManifest(root, config, options);
   const functions = readFunctions(root, options.functionsFile ?? FUNCTIONS_FILE);
   const outdir = options.outdir ?? join(root, "cdktf.out");
   // No stack traces in the output: they hold absolute paths and make synth output machine-specific.
@@ -61,5 +64,49 @@ export function synthesize(options: SynthOptions): SynthResult {
   const built = buildStacks(app, { config, functions, manifest, root });
   app.synth();
   const stacks = readdirSync(join(outdir, "stacks")).sort();
-  return { outdir, stacks, app, built };
+  for (const stack of stacks)
+    copyFileSync(join(root, PROVIDER_LOCK_FILE), join(outdir, "stacks", stack, ".terraform.lock.hcl"));
+  return { outdir, stacks, app, built, manifest, notices };
+}
+
+/**
+ * The signed manifest the stacks are built from: `--manifest` when given, else the one
+ * committed for the environment. Before an environment's first release no manifest is
+ * committed (the release stack creates the signing key that signs the first one), and
+ * the stacks are built without one: the sealing key approves no enclave, the release
+ * stack publishes nothing and the vault fleet runs no hosts (decision 0060).
+ * @throws Error when a given manifest is missing, or a manifest exists without its key.
+ */
+function releaseManifest(
+  root: string,
+  config: EnvConfig,
+  options: SynthOptions,
+): { manifest: StackManifest | null; notices: string[] } {
+  const paths = manifestPaths(root, config);
+  if (options.manifestFile === null) {
+    return {
+      manifest: null,
+      notices: [`${config.name}: synthesized without a release manifest: the sealing key approves no enclave`],
+    };
+  }
+  const manifestFile = options.manifestFile ? resolve(options.manifestFile) : paths.manifest;
+  const keyFile = options.manifestKeyFile ? resolve(options.manifestKeyFile) : paths.key;
+  if (!options.manifestFile && !existsSync(manifestFile)) {
+    const committed = relative(root, manifestFile);
+    return {
+      manifest: null,
+      notices: [
+        `${config.name}: no signed release manifest committed (${committed}): the sealing key approves no enclave`,
+      ],
+    };
+  }
+  for (const [what, file] of [
+    ["manifest", manifestFile],
+    ["manifest key", keyFile],
+  ] as const) {
+    if (!existsSync(file)) {
+      throw new Error(`${what} ${file} is missing; pass --manifest F --manifest-key F or place it there`);
+    }
+  }
+  return { manifest: readManifest(manifestFile, keyFile), notices: [] };
 }

@@ -103,6 +103,19 @@ export function eifObjectKey(releaseId: string): string {
 }
 
 /**
+ * The user data of a host in an environment with no release yet (no signed manifest):
+ * it starts nothing and fails, so the instance shows the reason in its console output.
+ * No double quotes: Terraform function arguments may not hold them.
+ */
+export function idleHostUserData(environment: string): string {
+  if (!/^[a-z]+$/.test(environment)) throw new Error(`not an environment name: ${environment}`);
+  return `#!/bin/bash
+echo vettid: ${environment} has no signed release manifest yet, this host runs no enclave >&2
+exit 1
+`;
+}
+
+/**
  * The user data script. The environment file and the key are written through quoted
  * heredocs, so the shell expands nothing in them: the values Terraform resolves are
  * written exactly. The key's JSON travels base64-encoded (Terraform function arguments

@@ -16,7 +16,7 @@ import { BaseStack } from "./shared/base-stack";
 import { assumeRolePolicy, policyDocument } from "./shared/policy";
 import { PORTS } from "./shared/ports";
 import { allowIngress, Firewall } from "./shared/security-group";
-import { eifObjectKey, vaultUserData } from "./vault-fleet-user-data";
+import { eifObjectKey, idleHostUserData, vaultUserData } from "./vault-fleet-user-data";
 
 /** CloudWatch namespace of the host metrics (enclave health) the vsock proxy publishes. */
 export const VAULT_HOST_METRICS_NAMESPACE = "VettID/VaultHost";
@@ -66,10 +66,19 @@ export interface VaultFleetStackProps {
   artifactBucket: string;
   artifactBucketArn: string;
   manifestUrl: string;
-  /** The release public key (JWK) the manifest verifies with; the hosts' proxies verify with it too. */
-  manifestPublicKey: JsonWebKey;
+  /**
+   * What the hosts run; null before the environment's first release (no signed manifest):
+   * then the group runs no host and the host role reaches no enclave image.
+   */
+  enclave: EnclaveRelease | null;
+}
+
+/** The release the vault hosts run, from the signed manifest. */
+export interface EnclaveRelease {
   /** The release whose enclave image the hosts run (newest active in the manifest). */
   release: ManifestRelease;
+  /** The release public key (JWK) the manifest verifies with; the hosts' proxies verify with it too. */
+  manifestPublicKey: JsonWebKey;
 }
 
 /**
@@ -80,6 +89,8 @@ export interface VaultFleetStackProps {
  * only the sealed-state objects, the release's image, its heartbeat in the host registry,
  * its log group and its metrics; its
  * KMS rights live in the sealing key's policy (keys stack), conditioned on attestation.
+ * Before the first release the group is sized 0 and a host that is started anyway runs
+ * nothing: there is no approved enclave image to run.
  */
 export class VaultFleetStack extends BaseStack {
   readonly hostRole: IamRole;
@@ -88,6 +99,7 @@ export class VaultFleetStack extends BaseStack {
   constructor(scope: Construct, config: EnvConfig, props: VaultFleetStackProps) {
     super(scope, "vault-fleet", config);
     const p = this.prefix;
+    const enclave = props.enclave;
 
     const hostSg = new Firewall(this, "host-sg", {
       name: `${p}-vault-host`,
@@ -138,12 +150,16 @@ export class VaultFleetStack extends BaseStack {
           Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
           Resource: `${props.sealedStateBucketArn}/vaults/*`,
         },
-        {
-          Sid: "EnclaveImageOfTheRelease",
-          Effect: "Allow",
-          Action: "s3:GetObject",
-          Resource: `${props.artifactBucketArn}/${eifObjectKey(props.release.id)}`,
-        },
+        ...(enclave === null
+          ? []
+          : [
+              {
+                Sid: "EnclaveImageOfTheRelease",
+                Effect: "Allow" as const,
+                Action: "s3:GetObject",
+                Resource: `${props.artifactBucketArn}/${eifObjectKey(enclave.release.id)}`,
+              },
+            ]),
         {
           Sid: "ProxyNatsCredentials",
           Effect: "Allow",
@@ -186,25 +202,28 @@ export class VaultFleetStack extends BaseStack {
     const profile = new IamInstanceProfile(this, "host-profile", { name: `${p}-vault-host`, role: this.hostRole.name });
 
     const asgName = `${p}-vault-hosts`;
-    const userData = vaultUserData({
-      environment: config.name,
-      region: config.region,
-      natsUrls: props.natsNodeAddresses.map((a) => `nats://${a}:${PORTS.natsClient}`),
-      natsCredentialsSecretArn: natsCredentials.arn,
-      sealedStateBucket: props.sealedStateBucket,
-      tableName: props.tableName,
-      instanceArnPrefix: this.arn("ec2", "instance/"),
-      manifestUrl: props.manifestUrl,
-      manifestPublicKey: props.manifestPublicKey,
-      servedVaults: config.vaultFleet.servedVaults,
-      logGroup: logGroup.name,
-      logGroupName,
-      metricsNamespace: VAULT_HOST_METRICS_NAMESPACE,
-      autoScalingGroupName: asgName,
-      release: { id: props.release.id, eifSha384: props.release.eifSha384 },
-      artifactBucket: props.artifactBucket,
-      enclave: { memoryMiB: config.vaultFleet.enclaveMemoryMiB, cpuCount: config.vaultFleet.enclaveCpuCount },
-    });
+    const userData =
+      enclave === null
+        ? idleHostUserData(config.name)
+        : vaultUserData({
+            environment: config.name,
+            region: config.region,
+            natsUrls: props.natsNodeAddresses.map((a) => `nats://${a}:${PORTS.natsClient}`),
+            natsCredentialsSecretArn: natsCredentials.arn,
+            sealedStateBucket: props.sealedStateBucket,
+            tableName: props.tableName,
+            instanceArnPrefix: this.arn("ec2", "instance/"),
+            manifestUrl: props.manifestUrl,
+            manifestPublicKey: enclave.manifestPublicKey,
+            servedVaults: config.vaultFleet.servedVaults,
+            logGroup: logGroup.name,
+            logGroupName,
+            metricsNamespace: VAULT_HOST_METRICS_NAMESPACE,
+            autoScalingGroupName: asgName,
+            release: { id: enclave.release.id, eifSha384: enclave.release.eifSha384 },
+            artifactBucket: props.artifactBucket,
+            enclave: { memoryMiB: config.vaultFleet.enclaveMemoryMiB, cpuCount: config.vaultFleet.enclaveCpuCount },
+          });
     const template = new LaunchTemplate(this, "host-template", {
       name: `${p}-vault-host`,
       // The AMI build publishes the current host AMI id to this parameter.
@@ -238,9 +257,10 @@ export class VaultFleetStack extends BaseStack {
     });
     this.autoScalingGroup = new AutoscalingGroup(this, "hosts", {
       name: asgName,
-      minSize: config.vaultFleet.minSize,
-      maxSize: config.vaultFleet.maxSize,
-      desiredCapacity: config.vaultFleet.desiredCapacity,
+      // No host before the first release: none could unseal a vault.
+      minSize: enclave === null ? 0 : config.vaultFleet.minSize,
+      maxSize: enclave === null ? 0 : config.vaultFleet.maxSize,
+      desiredCapacity: enclave === null ? 0 : config.vaultFleet.desiredCapacity,
       vpcZoneIdentifier: [...props.privateSubnetIds],
       launchTemplate: { id: template.id, version: Fn.tostring(template.latestVersion) },
       healthCheckType: "EC2",

@@ -1,52 +1,69 @@
 /**
  * The policy rules over the REAL synthesized output of every stack, for each
  * environment's configuration. Synthesis runs in-process through the app code
- * (stacks/synthesize.ts), into a temporary directory, with the dev manifest.
+ * (stacks/synthesize.ts), into a temporary directory: every environment with the dev
+ * manifest (released), and staging and prod also as before their first release (no
+ * manifest: the sealing key approves no enclave).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envConfig } from "../../stacks/config";
-import { activeReleases, readManifest } from "../../stacks/inputs/manifest";
+import { activeReleases } from "../../stacks/inputs/manifest";
 import { synthesize } from "../../stacks/synthesize";
 import { RULES } from "./rules";
 import { synthOptionsForTests } from "./synth-options";
 import { loadSynth, type RuleContext, type Synth } from "./terraform";
 
-const ENVS = ["dev", "staging", "prod"] as const;
+/** Each case: a name, the environment, and whether it is synthesized with a manifest. */
+const CASES = [
+  ["dev", "dev", true],
+  ["staging", "staging", true],
+  ["prod", "prod", true],
+  ["staging (no release yet)", "staging", false],
+  ["prod (no release yet)", "prod", false],
+] as const;
+type CaseName = (typeof CASES)[number][0];
 const EXPECTED_STACKS = ["data", "edge", "keys", "messaging", "network", "observability", "release", "vault-fleet"];
 
 describe("policy rules on the synthesized stacks", () => {
   const dir = mkdtempSync(join(tmpdir(), "vettid-policy-"));
-  const synths: Record<string, Synth> = {};
-  let pcr0s: readonly string[];
-  const context = (env: (typeof ENVS)[number]): RuleContext => ({
-    activePcr0s: pcr0s,
-    releaseRoleArn: envConfig(env).release.signerRoleArn,
-  });
+  const synths: Partial<Record<CaseName, Synth>> = {};
+  const contexts: Partial<Record<CaseName, RuleContext>> = {};
 
   beforeAll(() => {
     // Prepare
     const options = synthOptionsForTests();
-    const manifest = readManifest(options.manifestFile, options.manifestKeyFile);
-    pcr0s = activeReleases(manifest).map((r) => r.pcr0);
-    for (const env of ENVS) {
+    CASES.forEach(([name, env, released], i) => {
       // Act
-      synthesize({ ...options, env, outdir: join(dir, env) });
-      synths[env] = loadSynth(join(dir, env));
-    }
+      const outdir = join(dir, String(i));
+      const { manifest } = synthesize({ ...options, ...(released ? {} : { manifestFile: null }), env, outdir });
+      synths[name] = loadSynth(outdir);
+      contexts[name] = {
+        activePcr0s: manifest === null ? [] : activeReleases(manifest).map((r) => r.pcr0),
+        releaseRoleArn: envConfig(env).release.signerRoleArn,
+      };
+    });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(ENVS)("%s: every stack is synthesized", (env) => {
+  it.each(CASES.map(([name]) => name))("%s: every stack is synthesized", (name) => {
     // Assess
-    expect(Object.keys(synths[env] ?? {}).sort()).toEqual(EXPECTED_STACKS);
+    expect(Object.keys(synths[name] ?? {}).sort()).toEqual(EXPECTED_STACKS);
   });
 
-  const cases = ENVS.flatMap((env) => RULES.map((rule) => [env, rule.id, rule] as const));
-  it.each(cases)("%s: %s passes", (env, _id, rule) => {
+  it.each(CASES.map(([name, , released]) => [name, released]))(
+    "%s: the rules judge the manifest the stacks were built from",
+    (name, released) => {
+      // Assess: a released case approves PCR0s, an unreleased one none.
+      expect((contexts[name]?.activePcr0s.length ?? 0) > 0).toBe(released);
+    },
+  );
+
+  const cases = CASES.flatMap(([name]) => RULES.map((rule) => [name, rule.id, rule] as const));
+  it.each(cases)("%s: %s passes", (name, _id, rule) => {
     // Act
-    const findings = rule.check(synths[env] ?? {}, context(env));
+    const findings = rule.check(synths[name] ?? {}, contexts[name] as RuleContext);
     // Assess
     expect(findings).toEqual([]);
   });

@@ -27,6 +27,7 @@ export interface Finding {
  * and the environment's release role (the only principal that may change a locked key's policy).
  */
 export interface RuleContext {
+  /** Empty before the environment's first release (no signed manifest committed). */
   activePcr0s: readonly string[];
   releaseRoleArn: string;
 }
@@ -116,6 +117,12 @@ export function statements(policy: unknown): IamStatement[] {
   const doc = JSON.parse(policy) as { Statement?: IamStatement | IamStatement[] };
   if (doc.Statement === undefined) return [];
   return Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+}
+
+/** Whether `pattern` (an IAM action, possibly with wildcards) covers `action` (case-insensitive, as IAM compares). */
+export function covers(pattern: string, action: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i");
+  return re.test(action);
 }
 
 /** A string or list as a list. */

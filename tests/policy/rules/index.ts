@@ -18,6 +18,7 @@ import { s3KmsEncryption } from "./s3-kms-encryption";
 import { s3TlsOnly } from "./s3-tls-only";
 import { s3Versioning } from "./s3-versioning";
 import { sealingKeyPcr0 } from "./sealing-key-pcr0";
+import { sealingKeyUnreleased } from "./sealing-key-unreleased";
 import { sealingKeyVaultContext } from "./sealing-key-vault-context";
 import { securityGroupIngress } from "./security-group-ingress";
 
@@ -37,6 +38,7 @@ export const RULES: readonly PolicyRule[] = [
   lambdaSourceMaps,
   logRetention,
   sealingKeyPcr0,
+  sealingKeyUnreleased,
   sealingKeyVaultContext,
   keyPolicyLockdown,
   cloudtrailTrail,

@@ -1,4 +1,5 @@
 import {
+  covers,
   type Finding,
   finding,
   type IamStatement,
@@ -30,12 +31,6 @@ export const ROOT_MAY = new Set([
   "kms:GetPublicKey",
   "kms:Verify",
 ]);
-
-/** Whether `pattern` (an IAM action, possibly with wildcards) covers `action`. */
-function covers(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i");
-  return re.test(action);
-}
 
 /** The AWS principals of a statement (`*` for Principal "*" or AWS "*"). */
 function principals(s: IamStatement): string[] {

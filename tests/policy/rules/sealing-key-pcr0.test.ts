@@ -32,6 +32,32 @@ describe("rule sealing-key-pcr0", () => {
     );
     expect(sealingKeyPcr0.check(synth, CONTEXT)).toEqual([]);
   });
+  it("passes a key with no enclave grant before the first release (no active PCR0)", () => {
+    const synth = synthFresh((s) => {
+      new KmsKey(s, "k", {
+        policy: policyDocument([keyAdministration("arn:aws:iam::1:root")]),
+        tags: { "vettid:purpose": "vault-sealing" },
+      });
+    });
+    expect(sealingKeyPcr0.check(synth, { ...CONTEXT, activePcr0s: [] })).toEqual([]);
+  });
+  it("fails a key with no enclave grant while a release is active", () => {
+    const synth = synthFresh((s) => {
+      new KmsKey(s, "k", {
+        policy: policyDocument([keyAdministration("arn:aws:iam::1:root")]),
+        tags: { "vettid:purpose": "vault-sealing" },
+      });
+    });
+    expect(sealingKeyPcr0.check(synth, CONTEXT)).toEqual([
+      expect.objectContaining({ message: "no statement lets an attested enclave use the key" }),
+    ]);
+  });
+  it("fails an enclave grant before the first release (no active PCR0)", () => {
+    const synth = sealingKey(grant({ StringEquals: { "kms:RecipientAttestation:PCR0": [ACTIVE] } }));
+    expect(sealingKeyPcr0.check(synth, { ...CONTEXT, activePcr0s: [] })).toEqual([
+      expect.objectContaining({ message: expect.stringContaining("not active in the manifest") }),
+    ]);
+  });
   it("fails a grant without the PCR0 condition", () => {
     expect(sealingKeyPcr0.check(sealingKey(grant()), CONTEXT)).toEqual(
       expect.arrayContaining([

@@ -34,7 +34,9 @@ function pcr0Values(s: IamStatement): string[] | undefined {
 /**
  * The vault sealing key exists; every Allow statement of its policy that releases key
  * material requires `kms:RecipientAttestation:PCR0` (exact match, no IfExists) with values
- * that are all PCR0s of active releases in the manifest; and at least one does.
+ * that are all PCR0s of active releases in the manifest; and, when the manifest has
+ * active releases, at least one does. Before the first release (no active PCR0) every
+ * such statement fails here, and sealing-key-unreleased holds that there is none.
  */
 export const sealingKeyPcr0: PolicyRule = {
   id: "sealing-key-pcr0",
@@ -77,7 +79,8 @@ export const sealingKeyPcr0: PolicyRule = {
         }
         conditioned++;
       }
-      if (conditioned === 0) out.push(finding(this.id, key, "no statement lets an attested enclave use the key"));
+      if (conditioned === 0 && allowed.size > 0)
+        out.push(finding(this.id, key, "no statement lets an attested enclave use the key"));
     }
     return out;
   },
