@@ -6,6 +6,10 @@ if (Number(process.versions.node.split(".")[0]) < 22) {
   );
 }
 
+// Powertools metrics print EMF to stdout at the end of every handler call; only
+// tests/unit/edge/observability.test.ts reads them (it enables them itself).
+process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+
 /**
  * Jest with @swc/jest (TypeScript → CommonJS). ESM-only dependencies (jose, @middy/*)
  * are transformed too, so they load under jest's CommonJS module system.

@@ -19,6 +19,25 @@ import { VAULT_HOST_METRICS_NAMESPACE } from "./vault-fleet";
 export const ENCLAVE_HEALTH_METRIC = "EnclaveHealthy";
 
 /**
+ * The edge's EMF metrics the alarms watch, as functions/middleware/edge-metrics.ts
+ * writes them (stacks import nothing of functions/; tests/unit/stacks/observability
+ * checks that the two agree). Each function's `service` dimension is
+ * `vettid-edge-<route>`.
+ */
+export const EDGE_METRICS_NAMESPACE = "VettID/Edge";
+export const EDGE_ALARMED_METRICS = {
+  /** Peer device revocations (`devices-revoke`): more than people revoke is a stolen device at work. */
+  revocations: { metric: "DeviceRevocations", service: "vettid-edge-devices-revoke", fiveMinuteThreshold: 20 },
+  /** Wrong invitation codes at enrollment: guessing, beyond the per-source rate limit's spread. */
+  invitationGuessing: {
+    metric: "Refusals",
+    service: "vettid-edge-enrollments-create",
+    code: "INVITATION_INVALID",
+    fiveMinuteThreshold: 50,
+  },
+} as const;
+
+/**
  * KMS calls that could change who may use a locked key, or destroy it: each one on the
  * sealing key or the manifest signing key alarms (decision 0057).
  */
@@ -106,6 +125,25 @@ export class ObservabilityStack extends BaseStack {
       metricName: "5xx",
       dimensions: { ApiId: props.apiId, Stage: "$default" },
       ...anyInFiveMinutes,
+    });
+    const { revocations, invitationGuessing } = EDGE_ALARMED_METRICS;
+    new CloudwatchMetricAlarm(this, "device-revocations", {
+      alarmName: `${p}-device-revocations`,
+      alarmDescription: "More peer device revocations than people make (a stolen device revoking others?)",
+      namespace: EDGE_METRICS_NAMESPACE,
+      metricName: revocations.metric,
+      dimensions: { service: revocations.service },
+      ...anyInFiveMinutes,
+      threshold: revocations.fiveMinuteThreshold,
+    });
+    new CloudwatchMetricAlarm(this, "invitation-guessing", {
+      alarmName: `${p}-invitation-guessing`,
+      alarmDescription: "Many wrong invitation codes at enrollment (guessing)",
+      namespace: EDGE_METRICS_NAMESPACE,
+      metricName: invitationGuessing.metric,
+      dimensions: { service: invitationGuessing.service, code: invitationGuessing.code },
+      ...anyInFiveMinutes,
+      threshold: invitationGuessing.fiveMinuteThreshold,
     });
     new CloudwatchMetricAlarm(this, "enclave-health", {
       alarmName: `${p}-enclave-health`,

@@ -18,6 +18,7 @@ export const route: RouteDefinition<EdgeContext> = {
   pathParams: DevicePathSchema,
   success: { status: 200, schema: DeviceRevokeResponseSchema, description: "the device is revoked everywhere" },
   errors: ["BAD_REQUEST", "VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND", "UNAVAILABLE"],
+  successMetric: "DeviceRevocations",
   env: [
     "VETTID_ENV",
     "VETTID_TABLE_NAME",

@@ -31,6 +31,7 @@ export const route: RouteDefinition<EdgeContext> = {
     "DEVICE_REVOKED",
     "RATE_LIMITED",
   ],
+  successMetric: "CredentialRefreshes",
   env: [
     "VETTID_ENV",
     "VETTID_TABLE_NAME",

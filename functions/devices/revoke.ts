@@ -34,6 +34,7 @@ export const route: RouteDefinition<EdgeContext> = {
     "NOT_FOUND",
     "RATE_LIMITED",
   ],
+  successMetric: "DeviceRevocations",
   env: [
     "VETTID_ENV",
     "VETTID_TABLE_NAME",

@@ -36,6 +36,7 @@ export const route: RouteDefinition<EdgeContext> = {
     "CONFLICT",
     "RATE_LIMITED",
   ],
+  successMetric: "Enrollments",
   env: [
     "VETTID_ENV",
     "VETTID_TABLE_NAME",

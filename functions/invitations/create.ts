@@ -23,6 +23,7 @@ export const route: RouteDefinition<EdgeContext> = {
     description: "the invitation and its code (shown once)",
   },
   errors: ["BAD_REQUEST", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE", "UNAUTHENTICATED"],
+  successMetric: "InvitationsCreated",
   env: ["VETTID_ENV", "VETTID_TABLE_NAME", "VETTID_NATS_URLS"],
   async handle(event, ctx) {
     const { body } = inputs<CreateInvitationRequest>(event);

@@ -31,7 +31,7 @@ export function problemJson(options: ProblemJsonOptions): EdgeMiddleware {
       if (status >= 500) {
         logger.error("request failed", { code: error.code, error: request.error ?? undefined });
       } else {
-        logger.info("request refused", { code: error.code, status });
+        logger.info("request refused", { code: error.code, statusCode: status });
       }
       const body: Record<string, unknown> = {
         type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase()}`,

@@ -1,9 +1,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import httpCors from "@middy/http-cors";
 import httpSecurityHeaders from "@middy/http-security-headers";
 import type { Context } from "aws-lambda";
 import { adminAuth } from "../middleware/admin-auth";
+import { EDGE_METRICS_NAMESPACE, edgeMetrics } from "../middleware/edge-metrics";
 import { jsonBody } from "../middleware/json-body";
 import { problemJson } from "../middleware/problem-json";
 import { requestLogging } from "../middleware/request-logging";
@@ -18,6 +22,8 @@ export interface HandlerDeps<C> {
   adminToken?: string;
   corsOrigins?: string[];
   logger?: Logger;
+  /** EMF metrics (default: namespace `VettID/Edge`, this function's service name). */
+  metrics?: Metrics;
   /** The use cases' context, built once per container on first use. */
   context: () => C;
 }
@@ -28,13 +34,21 @@ export interface HandlerDeps<C> {
  * summary log line.
  */
 export function buildHandler<C>(route: RouteDefinition<C>, deps: HandlerDeps<C>) {
-  const logger = deps.logger ?? new Logger({ serviceName: "vettid-edge" });
+  const serviceName = edgeServiceName(route.name);
+  const logger = deps.logger ?? new Logger({ serviceName });
+  const metrics = deps.metrics ?? new Metrics({ namespace: EDGE_METRICS_NAMESPACE, serviceName });
   let context: C | undefined;
-  const core = middy<EdgeEvent, EdgeResult, Error, Context>().use(requestLogging({ logger, route: route.name }));
+  // The Lambda context on every line (cold_start, function_request_id, xray_trace_id…),
+  // then the route's own keys; EMF metrics flushed as each request ends.
+  const core = middy<EdgeEvent, EdgeResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(requestLogging({ logger, route: route.name }));
   core.use(httpSecurityHeaders());
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
     core.use(httpCors({ origins: deps.corsOrigins, methods: route.method, headers: "content-type,authorization" }));
   }
+  core.use(edgeMetrics({ metrics, ...(route.successMetric ? { successMetric: route.successMetric } : {}) }));
   core.use(problemJson({ logger }));
   if (route.auth === "iam") {
     const options: { environment: string; token?: string } = { environment: deps.environment };
@@ -58,6 +72,11 @@ export function buildHandler<C>(route: RouteDefinition<C>, deps: HandlerDeps<C>)
       result.body = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
     return result;
   });
+}
+
+/** The Powertools service name of a route's function: one per function. */
+export function edgeServiceName(routeName: string): string {
+  return `vettid-edge-${routeName}`;
 }
 
 /**

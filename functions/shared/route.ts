@@ -1,5 +1,6 @@
 import type { $ZodType } from "zod/v4/core";
 import type { ErrorCode } from "../../lib/errors";
+import type { EdgeSuccessMetric } from "../middleware/edge-metrics";
 import type { EdgeEvent } from "../middleware/types";
 
 /** What a route implementation returns; serialized as JSON. */
@@ -31,5 +32,7 @@ export interface RouteDefinition<C> {
   errors: ErrorCode[];
   /** Environment variables its bundle reads. */
   env: string[];
+  /** The business metric counted once per success (functions/middleware/edge-metrics.ts). */
+  successMetric?: EdgeSuccessMetric;
   handle(event: EdgeEvent, context: C): Promise<Reply>;
 }

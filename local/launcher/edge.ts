@@ -119,6 +119,8 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
     });
     const manifest = createManifestSource(options.manifestSource);
     const logger = new Logger({ serviceName: "vettid-edge", logLevel: options.logLevel ?? "WARN" });
+    // EMF lines on the launcher's stdout would only clutter the journey's output (dev only).
+    process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
     const routes: LocalRoute[] = FUNCTIONS.map(({ route }) => {
       const ctx = route.name === "health-get" ? {} : route.name === "pcr-manifest-get" ? { manifest } : context;
       return {

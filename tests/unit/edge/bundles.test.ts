@@ -62,6 +62,8 @@ describe("edge bundles", () => {
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       POWERTOOLS_LOG_LEVEL: "SILENT",
+      // stdout is the handler's answer here; its EMF lines are tested in observability.test.ts
+      POWERTOOLS_METRICS_DISABLED: "true",
     };
     const invoke = `
       const { handler } = require(process.argv[1]);
@@ -181,6 +183,8 @@ describe("edge bundles", () => {
         AWS_ACCESS_KEY_ID: "local",
         AWS_SECRET_ACCESS_KEY: "local",
         POWERTOOLS_LOG_LEVEL: "SILENT",
+        // stdout is the handler's answer here; its EMF lines are tested in observability.test.ts
+        POWERTOOLS_METRICS_DISABLED: "true",
       };
       const invoke = `
         const { handler } = require(process.argv[1]);
