@@ -4,6 +4,8 @@
  * and the pairing code that carries an edge invitation and the secret. Pure
  * functions, shared by the enclave and the device.
  */
+
+export { encodePairingCode, PAIRING_CODE_SYMBOLS, parsePairingCode } from "./code";
 export {
   FINGERPRINT_BYTES,
   HANDSHAKE_HASH_BYTES,

@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { sodiumReady } from "../../../lib/crypto";
 import { VettidError } from "../../../lib/errors";
-import { encodeRevocationStatement, parseRevocationStatement } from "../../../lib/pairing";
+import {
+  encodePairingCode,
+  encodeRevocationStatement,
+  parsePairingCode,
+  parseRevocationStatement,
+} from "../../../lib/pairing";
 import { encodeResult, parseAnswer } from "../../../lib/vault-protocol";
 
 /**
@@ -70,6 +75,23 @@ describe("pairing parsers", () => {
             devices: [{ ...(devices[0] as (typeof devices)[number]), key: "x" } as never],
           });
           expect(() => parseAnswer("devices.list", extra)).toThrow(VettidError);
+        }
+      }),
+    );
+  });
+});
+
+describe("pairing codes", () => {
+  it("round-trip every secret, typed in any case and grouping, and refuse anything else with a typed error", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.string({ maxLength: 40 }), (secret, junk) => {
+        const code = encodePairingCode(secret);
+        expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}$/);
+        expect(parsePairingCode(code.toLowerCase().replace(/-/g, " "))).toEqual(secret);
+        try {
+          parsePairingCode(junk);
+        } catch (err) {
+          expect(err).toBeInstanceOf(VettidError);
         }
       }),
     );
