@@ -550,8 +550,11 @@ async function stateWork(realBlob: Uint8Array, vaultId: string) {
         x25519PublicKey: s.randombytes_buf(32),
         addedAt: now,
         label: "founding device",
+        lastUsedAt: null,
+        sas: null,
       },
     ],
+    pending: [],
     audit: emptyAuditLog(vaultId),
   };
   const inner = { items, identitySecretKey: s.crypto_sign_keypair().privateKey, recoveryVerifier: null };

@@ -3,6 +3,13 @@ import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { parseHex } from "./document-input";
 import { readPin } from "./pin-input";
 import { b64url, EXIT, iso, PIN_HELP, PIN_OPTIONS, SESSIONS, str, unlockPin, vaultCommand } from "./vault-command";
+import {
+  vaultAddDeviceCommand,
+  vaultApproveCommand,
+  vaultDevicesCommand,
+  vaultPairCommand,
+  vaultRevokeCommand,
+} from "./vault-devices";
 import { vaultDeleteCommand, vaultGetCommand, vaultListCommand, vaultPutCommand } from "./vault-items";
 
 /** `vettid vault init`. */
@@ -238,6 +245,11 @@ const VAULT_COMMANDS = [
   vaultSignCommand,
   vaultStatusCommand,
   vaultAuditCommand,
+  vaultDevicesCommand,
+  vaultAddDeviceCommand,
+  vaultPairCommand,
+  vaultApproveCommand,
+  vaultRevokeCommand,
 ];
 
 const GROUP_USAGE = `vettid vault <${VAULT_COMMANDS.map((c) => c.name.slice("vault ".length)).join(" | ")}> [options]`;

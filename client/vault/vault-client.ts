@@ -5,6 +5,7 @@ import { SealedChannel } from "../../lib/envelope";
 import { VettidError } from "../../lib/errors";
 import { attestationDigest, initiateHandshake, verifyAttestedHandshakeKeys } from "../../lib/handshake";
 import type { Manifest } from "../../lib/manifest";
+import { deviceFingerprint, pairingProof, pairingSas } from "../../lib/pairing";
 import { PROXY_ATTESTATION_PURPOSE } from "../../lib/proxy-protocol";
 import { type AuditEntry, auditGenesis, equalDigests, MAX_AUDIT_PAGE, verifyAuditRun } from "../../lib/vault-audit";
 import {
@@ -94,7 +95,7 @@ const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
  * const { item } = await vault.call("items.get", { op: "items.get", name: "bank" });
  */
 export class VaultClient {
-  private session: { id: string; channel: SealedChannel } | undefined;
+  private session: { id: string; channel: SealedChannel; handshakeHash: Uint8Array } | undefined;
   private verified: VerifiedAttestation | undefined;
   private memory: VaultMemory;
 
@@ -108,6 +109,11 @@ export class VaultClient {
   /** The attestation this client verified for its current session. */
   get attestation(): VerifiedAttestation | undefined {
     return this.verified;
+  }
+
+  /** The final handshake hash of the current session (64 bytes; channel binding), or undefined before one. */
+  get channelBinding(): Uint8Array | undefined {
+    return this.session ? new Uint8Array(this.session.handshakeHash) : undefined;
   }
 
   /** What the device knows of its vault now. */
@@ -141,6 +147,7 @@ export class VaultClient {
     this.session = {
       id: session.sessionId,
       channel: new SealedChannel({ role: "device", keys: session.keys, context: session.context }),
+      handshakeHash: new Uint8Array(session.handshakeHash),
     };
     this.verified = verified;
   }
@@ -153,6 +160,49 @@ export class VaultClient {
   async call<O extends VaultOp>(op: O, request: Extract<VaultRequest, { op: O }>): Promise<VaultResults[O]> {
     if (!this.session) await this.connect();
     const session = this.session as { id: string; channel: SealedChannel };
+    return this.callIn(session, op, request);
+  }
+
+  /**
+   * Joins the vault as a new device (docs/protocol.md §Pairing): in its session (opened
+   * first when there is none), proves the pairing secret for this device's keys and that session's handshake
+   * hash (`device.pair.join`), and returns the short authentication string to show
+   * beside the one the approving device shows, and this device's key fingerprint.
+   * The secret never leaves the device: only the proof does.
+   */
+  async joinPairing(input: {
+    secret: Uint8Array;
+    signingKey: Uint8Array;
+    label: string;
+  }): Promise<{ sas: string; fingerprint: string }> {
+    await sodiumReady();
+    if (!this.session) await this.connect();
+    const session = this.session as { id: string; channel: SealedChannel; handshakeHash: Uint8Array };
+    const transcript = {
+      vaultId: this.options.vaultId,
+      deviceId: this.options.deviceId,
+      signingKey: input.signingKey,
+      exchangeKey: this.options.deviceKey.publicKey,
+      handshakeHash: session.handshakeHash,
+    };
+    const proof = pairingProof(input.secret, transcript);
+    await this.callIn(session, "device.pair.join", {
+      op: "device.pair.join",
+      signingKey: input.signingKey,
+      label: input.label,
+      proof,
+    });
+    return {
+      sas: pairingSas(input.secret, transcript),
+      fingerprint: deviceFingerprint(input.signingKey, this.options.deviceKey.publicKey),
+    };
+  }
+
+  private async callIn<O extends VaultOp>(
+    session: { id: string; channel: SealedChannel },
+    op: O,
+    request: Extract<VaultRequest, { op: O }>,
+  ): Promise<VaultResults[O]> {
     const sealed = session.channel.seal(op, encodeRequest(request));
     let reply: EnclaveMessage;
     try {

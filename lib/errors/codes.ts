@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   VERSION_CONFLICT: { http: 409, retryable: true, title: "The object changed since it was read" },
   STATE_INVALID: { http: 502, retryable: false, title: "The stored vault state failed verification" },
   AUDIT_INVALID: { http: 502, retryable: false, title: "The vault's audit log failed verification" },
+  PAIRING_INVALID: { http: 403, retryable: false, title: "The pairing proof is wrong; the attempt was counted" },
+  PAIRING_EXPIRED: { http: 410, retryable: false, title: "No pairing is open: none started, expired or used up" },
 
   // Upstreams and transport
   UNAVAILABLE: { http: 503, retryable: true, title: "A dependency is unavailable" },

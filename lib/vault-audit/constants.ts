@@ -29,6 +29,9 @@ export const AUDIT_DIGEST_BYTES = 32;
  * | `unlock.succeeded` | — | the PIN matched; the counter is reset |
  * | `unlock.failed` | `failures` | the PIN did not match (`failures` counts this one) |
  * | `pin.changed` | — | a new PIN was set |
+ * | `device.added` | — | a new device proved the pairing secret and is pending (`device` is the new one) |
+ * | `device.approved` | `device` | an authorized device approved the pending device `detail.device` |
+ * | `device.revoked` | `device` | an authorized device removed device `detail.device` |
  */
 export const AUDIT_KINDS = {
   vaultInitialized: "vault.initialized",
@@ -36,18 +39,18 @@ export const AUDIT_KINDS = {
   unlockSucceeded: "unlock.succeeded",
   unlockFailed: "unlock.failed",
   pinChanged: "pin.changed",
+  deviceAdded: "device.added",
+  deviceApproved: "device.approved",
+  deviceRevoked: "device.revoked",
 } as const;
 
 /**
  * Names kept for the events later work records, so every implementation agrees on
- * them: a device added by pairing, approved, revoked; a backup exported or restored;
+ * them: a backup exported or restored;
  * a recovery started or cancelled. Their detail is defined with them; until then a
  * device reads them (and any other well-formed kind) with the generic detail rules.
  */
 export const RESERVED_AUDIT_KINDS = [
-  "device.added",
-  "device.approved",
-  "device.revoked",
   "backup.exported",
   "backup.restored",
   "recovery.started",
@@ -56,13 +59,19 @@ export const RESERVED_AUDIT_KINDS = [
 
 export type AuditKind = (typeof AUDIT_KINDS)[keyof typeof AUDIT_KINDS];
 
-/** The detail fields each known kind carries, exactly (a device refuses others for a known kind). */
-export const AUDIT_KIND_DETAIL: { readonly [K in AuditKind]: readonly string[] } = {
-  "vault.initialized": [],
-  "unlock.attempted": ["failures"],
-  "unlock.succeeded": [],
-  "unlock.failed": ["failures"],
-  "pin.changed": [],
+/** What a detail field of a known kind holds: a non-negative integer or printable text. */
+export type AuditDetailType = "uint" | "text";
+
+/** The detail fields each known kind carries, exactly, and their types (a device refuses others for a known kind). */
+export const AUDIT_KIND_DETAIL: { readonly [K in AuditKind]: Readonly<Record<string, AuditDetailType>> } = {
+  "vault.initialized": {},
+  "unlock.attempted": { failures: "uint" },
+  "unlock.succeeded": {},
+  "unlock.failed": { failures: "uint" },
+  "pin.changed": {},
+  "device.added": {},
+  "device.approved": { device: "text" },
+  "device.revoked": { device: "text" },
 };
 
 /** A kind: two to four dot-separated lower-case words, at most 32 characters. */

@@ -79,10 +79,14 @@ export function checkAuditEntry(entry: AuditEntry): void {
       (typeof value === "string" && AUDIT_DETAIL_TEXT_PATTERN.test(value));
     if (!ok) throw invalid(`detail.${key} must be a non-negative integer or short printable text`);
   }
-  const known = AUDIT_KIND_DETAIL[kind as AuditKind] as readonly string[] | undefined;
+  const known = Object.hasOwn(AUDIT_KIND_DETAIL, kind)
+    ? (AUDIT_KIND_DETAIL[kind as AuditKind] as Readonly<Record<string, "uint" | "text">>)
+    : undefined;
   if (known !== undefined) {
-    if (keys.length !== known.length || !known.every((k) => typeof detail[k] === "number")) {
-      throw invalid(`${kind} carries exactly ${known.length === 0 ? "no detail" : known.join(", ")}`);
+    const fields = Object.keys(known);
+    const typed = (k: string) => (known[k] === "uint" ? typeof detail[k] === "number" : typeof detail[k] === "string");
+    if (keys.length !== fields.length || !fields.every(typed)) {
+      throw invalid(`${kind} carries exactly ${fields.length === 0 ? "no detail" : fields.join(", ")}`);
     }
   }
 }

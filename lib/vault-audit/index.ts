@@ -19,6 +19,7 @@ export {
   AUDIT_KINDS,
   AUDIT_LABELS,
   AUDIT_VERSION,
+  type AuditDetailType,
   type AuditKind,
   MAX_AUDIT_DETAIL_FIELDS,
   MAX_AUDIT_ENTRY_BYTES,

@@ -36,9 +36,30 @@ export const VAULT_OPS = {
   identityKey: "identity.key",
   identitySign: "identity.sign",
   audit: "vault.audit",
+  pairStart: "device.pair.start",
+  pairJoin: "device.pair.join",
+  approve: "device.approve",
+  devicesList: "devices.list",
+  revoke: "device.revoke",
 } as const;
 
+/**
+ * The only operations a session whose key is not in the vault's device list may run
+ * (docs/protocol.md §Pairing): a new device proves the pairing secret, and reads the
+ * status. Everything else is answered `FORBIDDEN`.
+ */
+export const PAIRING_SESSION_OPS = ["vault.status", "device.pair.join"] as const satisfies readonly VaultOp[];
+
+/** Longest device label (vault-enclave/state MAX_DEVICE_LABEL_LENGTH). */
+export const MAX_DEVICE_LABEL_LENGTH = 64;
+
+/** Device ids: one NATS subject token (lib/subjects). */
+export const MAX_DEVICE_ID_LENGTH = 64;
+
 export type VaultOp = (typeof VAULT_OPS)[keyof typeof VAULT_OPS];
+
+/** Whether a device in `devices.list` may open the vault, or proved a pairing secret and waits for approval. */
+export const DEVICE_STATUSES = ["authorized", "pending"] as const;
 
 /** Bytes of the device's attestation nonce: 256 bits, never reused. */
 export const ATTEST_NONCE_BYTES = 32;

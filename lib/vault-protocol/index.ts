@@ -8,6 +8,7 @@ export { decodeWire, encodeWire, type WireMap, type WireValue } from "./codec";
 export {
   ATTEST_NONCE_BYTES,
   ATTESTATION_DIGEST_BYTES,
+  DEVICE_STATUSES,
   ERROR_MESSAGE_CODES,
   ITEM_TYPES,
   MAX_CHALLENGE_BYTES,
@@ -17,6 +18,7 @@ export {
   MAX_PIN_BYTES,
   MESSAGE_TYPES,
   MIN_PIN_LENGTH,
+  PAIRING_SESSION_OPS,
   VAULT_OPS,
   VAULT_PROTOCOL_VERSION,
   type VaultOp,
@@ -32,6 +34,7 @@ export {
 export {
   type AnswerCommon,
   type AuditPage,
+  type DeviceAnswer,
   encodeFailure,
   encodeRequest,
   encodeResult,

@@ -1,9 +1,13 @@
 import { type ErrorCode, isErrorCode, VettidError } from "../errors";
+import { MAX_STATEMENT_BYTES, PAIRING_PROOF_BYTES, PAIRING_SECRET_BYTES } from "../pairing";
 import { AUDIT_DIGEST_BYTES, MAX_AUDIT_ENTRY_BYTES, MAX_AUDIT_PAGE } from "../vault-audit";
 import { decodeWire, encodeWire, type WireMap } from "./codec";
 import {
+  DEVICE_STATUSES,
   ITEM_TYPES,
   MAX_CHALLENGE_BYTES,
+  MAX_DEVICE_ID_LENGTH,
+  MAX_DEVICE_LABEL_LENGTH,
   MAX_ITEM_NAME_LENGTH,
   MAX_ITEM_VALUE_BYTES,
   MAX_PIN_BYTES,
@@ -28,7 +32,26 @@ export type VaultRequest =
   | { op: "items.delete"; name: string }
   | { op: "identity.key" }
   | { op: "identity.sign"; challenge: Uint8Array }
-  | { op: "vault.audit"; fromSeq?: number; limit?: number };
+  | { op: "vault.audit"; fromSeq?: number; limit?: number }
+  | { op: "device.pair.start"; pin: string }
+  | { op: "device.pair.join"; signingKey: Uint8Array; label: string; proof: Uint8Array }
+  | { op: "device.approve"; deviceId: string; pin: string }
+  | { op: "devices.list" }
+  | { op: "device.revoke"; deviceId: string; pin: string };
+
+/** A device as `devices.list` and `device.approve` answer it. */
+export interface DeviceAnswer {
+  deviceId: string;
+  status: (typeof DEVICE_STATUSES)[number];
+  label: string;
+  /** lib/pairing `deviceFingerprint` of its keys. */
+  fingerprint: string;
+  addedAt: number;
+  /** Its last successful unlock, as the sealed state knows it; null when none is recorded. */
+  lastUsedAt: number | null;
+  /** The short authentication string of its pairing; null for a device that did not pair (the founding one). */
+  sas: string | null;
+}
 
 /** An item as `items.get` answers it. */
 export interface ItemAnswer {
@@ -60,6 +83,11 @@ export interface VaultResults {
   "identity.key": AnswerCommon & { identityKey: Uint8Array };
   "identity.sign": AnswerCommon & { signature: Uint8Array; identityKey: Uint8Array };
   "vault.audit": AnswerCommon & AuditPage;
+  "device.pair.start": AnswerCommon & { secret: Uint8Array; expiresAt: number };
+  "device.pair.join": AnswerCommon;
+  "device.approve": AnswerCommon & { device: DeviceAnswer };
+  "devices.list": AnswerCommon & { devices: DeviceAnswer[] };
+  "device.revoke": AnswerCommon & { deviceId: string; revokedAt: number; statement: Uint8Array; signature: Uint8Array };
 }
 
 /**
@@ -95,6 +123,18 @@ function pin(map: WireMap, key: string): string {
   return text(map, key, MIN_PIN_LENGTH, MAX_PIN_BYTES, MAX_PIN_BYTES);
 }
 
+function deviceId(map: WireMap): string {
+  const value = text(map, "deviceId", 1, MAX_DEVICE_ID_LENGTH, MAX_DEVICE_ID_LENGTH);
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new VettidError("VALIDATION_FAILED", "deviceId must be of [A-Za-z0-9_-]");
+  return value;
+}
+
+function label(map: WireMap): string {
+  const value = text(map, "label", 1, MAX_DEVICE_LABEL_LENGTH, MAX_DEVICE_LABEL_LENGTH * 4);
+  if (/\p{Cs}/u.test(value)) throw new VettidError("VALIDATION_FAILED", "label must be well-formed Unicode");
+  return value;
+}
+
 function itemName(map: WireMap): string {
   return text(map, "name", 1, MAX_ITEM_NAME_LENGTH, MAX_ITEM_NAME_LENGTH * 4);
 }
@@ -117,8 +157,24 @@ export function parseRequest(op: string, body: Uint8Array): VaultRequest {
     case "vault.lock":
     case "items.list":
     case "identity.key":
+    case "devices.list":
       only(map, [], op);
       return { op };
+    case "device.pair.start":
+      only(map, ["pin"], op);
+      return { op, pin: pin(map, "pin") };
+    case "device.pair.join":
+      only(map, ["signingKey", "label", "proof"], op);
+      return {
+        op,
+        signingKey: bytes(map, "signingKey", 32, 32),
+        label: label(map),
+        proof: bytes(map, "proof", PAIRING_PROOF_BYTES, PAIRING_PROOF_BYTES),
+      };
+    case "device.approve":
+    case "device.revoke":
+      only(map, ["deviceId", "pin"], op);
+      return { op, deviceId: deviceId(map), pin: pin(map, "pin") };
     case "vault.init":
       only(map, ["pin", "signingKey", "vaultSalt"], op);
       return {
@@ -196,7 +252,33 @@ const ANSWER_FIELDS: { readonly [O in VaultOp]: readonly string[] } = {
   "identity.key": ["identityKey"],
   "identity.sign": ["signature", "identityKey"],
   "vault.audit": ["entries", "before", "headSeq", "headDigest"],
+  "device.pair.start": ["secret", "expiresAt"],
+  "device.pair.join": [],
+  "device.approve": ["device"],
+  "devices.list": ["devices"],
+  "device.revoke": ["deviceId", "revokedAt", "statement", "signature"],
 };
+
+const DEVICE_FIELDS = ["deviceId", "status", "label", "fingerprint", "addedAt", "lastUsedAt", "sas"] as const;
+
+function deviceAnswer(map: WireMap): DeviceAnswer {
+  only(map, DEVICE_FIELDS, "device");
+  const sas = map.sas === null ? null : text(map, "sas", 6, 6);
+  if (sas !== null && !/^[0-9]{6}$/.test(sas)) throw new VettidError("VALIDATION_FAILED", "sas must be 6 digits");
+  const fingerprint = text(map, "fingerprint", 39, 39);
+  if (!/^[0-9a-f]{4}(:[0-9a-f]{4}){7}$/.test(fingerprint)) {
+    throw new VettidError("VALIDATION_FAILED", "fingerprint must be 8 groups of 4 hex digits");
+  }
+  return {
+    deviceId: deviceId(map),
+    status: oneOf(map, "status", DEVICE_STATUSES),
+    label: label(map),
+    fingerprint,
+    addedAt: uint(map, "addedAt"),
+    lastUsedAt: map.lastUsedAt === null ? null : uint(map, "lastUsedAt"),
+    sas,
+  };
+}
 
 const ITEM_FIELDS = ["name", "type", "version", "updatedAt"] as const;
 
@@ -292,6 +374,33 @@ export function parseAnswer<O extends VaultOp>(
       };
       break;
     }
+    case "device.pair.start":
+      result = {
+        stateVersion,
+        secret: bytes(map, "secret", PAIRING_SECRET_BYTES, PAIRING_SECRET_BYTES),
+        expiresAt: uint(map, "expiresAt"),
+      };
+      break;
+    case "device.approve":
+      result = { stateVersion, device: deviceAnswer(record(map.device, "device")) };
+      break;
+    case "devices.list": {
+      const list = map.devices;
+      if (!Array.isArray(list) || list.length > 64) {
+        throw new VettidError("VALIDATION_FAILED", "devices must be a list of at most 64");
+      }
+      result = { stateVersion, devices: list.map((entry) => deviceAnswer(record(entry, "devices[]"))) };
+      break;
+    }
+    case "device.revoke":
+      result = {
+        stateVersion,
+        deviceId: deviceId(map),
+        revokedAt: uint(map, "revokedAt"),
+        statement: bytes(map, "statement", 1, MAX_STATEMENT_BYTES),
+        signature: bytes(map, "signature", 64, 64),
+      };
+      break;
     default:
       result = { stateVersion };
   }

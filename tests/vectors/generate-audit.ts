@@ -36,8 +36,8 @@ export async function auditVectors(): Promise<Record<string, unknown>> {
       "{at, seq, kind, detail, device}; `encoded` is the exact bytes the chain hashes. " +
       "digest_0 = BLAKE2b-256(labels.genesis ‖ u8 len(vaultId) ‖ vaultId); " +
       "digest_n = BLAKE2b-256(labels.entry ‖ u8 len(vaultId) ‖ vaultId ‖ digest_{n-1} ‖ encoded_n), " +
-      "labels and vault id as UTF-8. The last case is a reserved kind (device.revoked) with a text detail, " +
-      "as a reader of a later release's log sees one.",
+      "labels and vault id as UTF-8. The last case (device.revoked) carries a text detail, " +
+      "the device it removed.",
     version: 1,
     labels: AUDIT_LABELS,
     vaultId,

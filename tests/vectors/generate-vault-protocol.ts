@@ -7,6 +7,7 @@
  * messages carry the same handshake messages and envelopes as those files.
  */
 import { type Sodium, sodiumReady } from "../../lib/crypto";
+import { deviceFingerprint, signRevocationStatement } from "../../lib/pairing";
 import { auditChainEnd, auditGenesis, encodeAuditEntry } from "../../lib/vault-audit";
 import {
   type DeviceMessage,
@@ -92,6 +93,11 @@ function fixtures(s: Sodium) {
     itemValue: new TextEncoder().encode('{"user":"anna","password":"s3cr3t"}'),
     signature: s.crypto_sign_detached(challenge, identity.privateKey),
     signingKey: s.crypto_sign_seed_keypair(new Uint8Array(32).fill(0x01)).publicKey,
+    identitySecretKey: identity.privateKey,
+    newDevice: {
+      signingKey: s.crypto_sign_seed_keypair(new Uint8Array(32).fill(0x04)).publicKey,
+      exchangeKey: s.crypto_scalarmult_base(new Uint8Array(32).fill(0x05)),
+    },
     vaultSalt: run(16, 0x00),
     createdAt: 1_796_119_200_000, // 2026-12-01T10:00:00Z
     updatedAt: 1_796_205_600_000, // 2026-12-02T10:00:00Z
@@ -186,7 +192,23 @@ export async function vaultProtocolVectors(sources: {
     { op: "identity.key" },
     { op: "identity.sign", challenge: f.challenge },
     { op: "vault.audit", fromSeq: 1, limit: 64 },
+    { op: "device.pair.start", pin: "482915" },
+    { op: "device.pair.join", signingKey: f.newDevice.signingKey, label: "Anna's tablet", proof: run(32, 0x40) },
+    { op: "device.approve", deviceId: "dev-tablet", pin: "482915" },
+    { op: "devices.list" },
+    { op: "device.revoke", deviceId: "dev-tablet", pin: "482915" },
   ];
+  const tablet = {
+    deviceId: "dev-tablet",
+    label: "Anna's tablet",
+    fingerprint: deviceFingerprint(f.newDevice.signingKey, f.newDevice.exchangeKey),
+    addedAt: f.updatedAt,
+    sas: "204381",
+  };
+  const revoked = signRevocationStatement(
+    { vaultId: "v_Zp3c8QmR2b7XyL0aKf4TnW", deviceId: "dev-tablet", revokedAt: f.updatedAt + 3_600_000 },
+    f.identitySecretKey,
+  );
 
   const item = {
     name: "bank",
@@ -215,6 +237,30 @@ export async function vaultProtocolVectors(sources: {
     "identity.key": { stateVersion: 8, identityKey: f.identityKey },
     "identity.sign": { stateVersion: 8, signature: f.signature, identityKey: f.identityKey },
     "vault.audit": { stateVersion: 8, ...f.auditPage },
+    "device.pair.start": { stateVersion: 10, secret: run(20, 0x30), expiresAt: f.updatedAt + 600_000 },
+    "device.pair.join": { stateVersion: 11 },
+    "device.approve": { stateVersion: 14, device: { ...tablet, status: "authorized", lastUsedAt: null } },
+    "devices.list": {
+      stateVersion: 14,
+      devices: [
+        {
+          deviceId: "dev-phone",
+          status: "authorized",
+          label: "founding device",
+          fingerprint: deviceFingerprint(f.signingKey, f.newDevice.exchangeKey),
+          addedAt: f.createdAt,
+          lastUsedAt: f.updatedAt,
+          sas: null,
+        },
+        { ...tablet, status: "authorized", lastUsedAt: null },
+      ],
+    },
+    "device.revoke": {
+      stateVersion: 17,
+      deviceId: "dev-tablet",
+      revokedAt: f.updatedAt + 3_600_000,
+      ...revoked,
+    },
   };
   const failures: { op: VaultOp; failure: VaultFailure }[] = [
     { op: "vault.unlock", failure: { code: "PIN_INCORRECT", message: "the PIN is incorrect", stateVersion: 9 } },
@@ -270,7 +316,8 @@ export async function vaultProtocolVectors(sources: {
     identity: {
       description:
         "the vault identity key of the answers: Ed25519 from this 32-byte seed; answers[identity.sign].signature " +
-        "is Ed25519 over requests[identity.sign].challenge, as given",
+        "is Ed25519 over requests[identity.sign].challenge, as given, and answers[device.revoke].signature over " +
+        "answers[device.revoke].statement",
       seed: hex(f.identitySeed),
       publicKey: hex(f.identityKey),
     },

@@ -19,6 +19,7 @@ import {
 import { encodeFrame, type Frame } from "../../lib/frames";
 import { auditVectors } from "./generate-audit";
 import { handshakeVectors } from "./generate-handshake";
+import { pairingVectors } from "./generate-pairing";
 import { vaultProtocolVectors } from "./generate-vault-protocol";
 
 const hex = (b: Uint8Array | number[]) => Buffer.from(b).toString("hex");
@@ -173,6 +174,9 @@ async function main(): Promise<void> {
 
   const audit = await auditVectors();
   writeFileSync(join(__dirname, "audit-log-v1.json"), `${JSON.stringify(audit, null, 2)}\n`);
+
+  const pairing = await pairingVectors();
+  writeFileSync(join(__dirname, "pairing-v1.json"), `${JSON.stringify(pairing, null, 2)}\n`);
 }
 
 main().catch((err) => {

@@ -64,3 +64,17 @@ export const MAX_IN_FLIGHT_PER_DEVICE = 8;
  * of exhausting the enclave's memory.
  */
 export const MAX_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * How long a pairing secret opens a join: 10 minutes, what the design allows at most —
+ * enough to carry a code to a new device and enroll it, short enough that a code seen
+ * over a shoulder is soon worth nothing.
+ */
+export const PAIRING_TTL_MS = 10 * 60_000;
+
+/**
+ * Wrong proofs (or proofs from another key or session) a pairing survives: 3. The secret
+ * has 160 bits, so guessing is hopeless anyway; the count stops a relay from trying the
+ * one proof it saw in many sessions: the third wrong one voids the secret.
+ */
+export const PAIRING_MAX_ATTEMPTS = 3;

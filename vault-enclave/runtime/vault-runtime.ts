@@ -55,7 +55,8 @@ const EXPOSED_INTERNAL: ErrorCode = "INTERNAL";
  *   enclave's handshake keys, and the keys themselves;
  * - `handshake` → the hybrid IK handshake (lib/handshake), accepted only for a device
  *   key in the vault's sealed device list (or any device while the vault does not
- *   exist: it can then only ask for the status or initialize);
+ *   exist: it can then only ask for the status or initialize; or any other key while
+ *   a pairing is open: it can then only ask for the status or prove the secret);
  * - `sealed` → one operation in an E2E envelope (lib/envelope), answered sealed and
  *   bound to the request; every answer carries the state version.
  *
@@ -219,16 +220,16 @@ export class VaultRuntime {
     if (!request) throw failure;
     const deviceKey = request.deviceKey;
     const slot = this.slot(vaultId);
-    const { authorized, stateVersion, initialized } = await this.mutex.run(vaultId, async () => ({
-      authorized: await slot.authorizes(deviceId, deviceKey),
+    const { admission, stateVersion, initialized } = await this.mutex.run(vaultId, async () => ({
+      admission: await slot.admits(deviceId, deviceKey),
       stateVersion: slot.stateVersion,
       initialized: slot.stateVersion > 0,
     }));
     const accepted = request.accept({
-      authorize: () => authorized,
+      authorize: () => admission !== "refused",
       payload: encodeWire({ stateVersion, initialized }),
     });
-    this.sessions.add(accepted.session, deviceKey);
+    this.sessions.add(accepted.session, deviceKey, admission === "pairing");
     this.options.ports.log("info", "session opened", { initialized });
     return { t: "handshake", message: accepted.message };
   }

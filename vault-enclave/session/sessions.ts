@@ -16,6 +16,14 @@ export interface Session {
   readonly deviceId: string;
   /** The device's static X25519 key the handshake authenticated. */
   readonly deviceKey: Uint8Array;
+  /** The final handshake hash (64 bytes): what a pairing proof made in this session binds (lib/pairing). */
+  readonly handshakeHash: Uint8Array;
+  /**
+   * Admitted only to prove a pairing secret: its key was not in the vault's device list
+   * when it hand-shook, so until that key is approved it may run `vault.status` and
+   * `device.pair.join` and nothing else (lib/vault-protocol `PAIRING_SESSION_OPS`).
+   */
+  readonly pairingOnly: boolean;
   readonly channel: SealedChannel;
   readonly createdAt: number;
   lastUsedAt: number;
@@ -45,7 +53,7 @@ export class Sessions {
    * Adds the session a handshake produced.
    * @throws VettidError `OVERLOADED` when the runtime holds {@link MAX_SESSIONS}.
    */
-  add(handshake: HandshakeSession, deviceKey: Uint8Array): Session {
+  add(handshake: HandshakeSession, deviceKey: Uint8Array, pairingOnly = false): Session {
     this.sweep();
     const { vaultId, deviceId } = handshake.context;
     const own = [...(this.byVault.get(vaultId) ?? [])].filter((s) => s.deviceId === deviceId);
@@ -58,6 +66,8 @@ export class Sessions {
       vaultId,
       deviceId,
       deviceKey: new Uint8Array(deviceKey),
+      handshakeHash: new Uint8Array(handshake.handshakeHash),
+      pairingOnly,
       // Window 0: a session's requests open only in the order the device sealed them, so
       // the host cannot hold one back and deliver it after a later one (DESIGN.md §3.6).
       channel: new SealedChannel({ role: "enclave", keys: handshake.keys, context: handshake.context, windowSize: 0 }),

@@ -128,6 +128,16 @@ export const MAX_ITEMS = 10_000;
 /** Most authorized devices: a person's phones, tablets and laptops, with room to spare. */
 export const MAX_DEVICES = 32;
 
+/**
+ * Most devices waiting for approval at once. Each needs its own pairing secret, and a
+ * vault has at most one open pairing at a time, so a handful covers a person adding
+ * devices one after another; the bound keeps a stream of joins from filling the state.
+ */
+export const MAX_PENDING_DEVICES = 4;
+
+/** Digits of a pairing's short authentication string (lib/pairing SAS_DIGITS). */
+export const SAS_PATTERN = /^[0-9]{6}$/;
+
 /** Longest device label ("Anna's iPhone"): 64 UTF-16 code units. */
 export const MAX_DEVICE_LABEL_LENGTH = 64;
 

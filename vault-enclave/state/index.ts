@@ -57,6 +57,7 @@ export {
   MAX_ITEM_NAME_LENGTH,
   MAX_ITEM_VALUE_BYTES,
   MAX_ITEMS,
+  MAX_PENDING_DEVICES,
   MAX_PIN_BYTES,
   MAX_PIN_FAILURES,
   MAX_STATE_BLOB_BYTES,
@@ -95,6 +96,7 @@ export type {
   ItemType,
   OuterFields,
   OuterState,
+  PendingDevice,
   PinAttemptState,
   PinRecord,
   SealedLayer,
@@ -191,8 +193,15 @@ export function openOuter(blob: Uint8Array | SealedState, keys: RootKeys): Outer
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {
     const outer = format.openOuter(sealed, keys.vaultId, key);
-    // A format without an audit log (format 1) opens with an empty one; its next write is format 2.
-    return "audit" in outer ? outer : { ...outer, audit: emptyAuditLog(keys.vaultId) };
+    // A format without an audit log (format 1) opens with an empty one, no pending
+    // device and no last use recorded; its next write is format 2.
+    if ("audit" in outer) return outer;
+    return {
+      ...outer,
+      devices: outer.devices.map((d) => ({ ...d, lastUsedAt: null, sas: null })),
+      pending: [],
+      audit: emptyAuditLog(keys.vaultId),
+    };
   } finally {
     sodium().memzero(key);
   }
@@ -297,8 +306,8 @@ export function resealOuterParts(previous: SealedState, outer: OuterState, keys:
   const format =
     outer.inner.format === CURRENT_FORMAT.innerFormat ? CURRENT_FORMAT : FORMATS.get(previous.formatVersion);
   if (format === undefined) throw new StateWriteRefused(`state format ${previous.formatVersion} is not supported`);
-  if (!format.holdsAudit && (outer.audit.nextSeq !== 1 || outer.audit.tail.length > 0)) {
-    throw new StateWriteRefused(`state format ${format.version} cannot hold the audit log`);
+  if (!format.holdsAudit && (outer.audit.nextSeq !== 1 || outer.audit.tail.length > 0 || outer.pending.length > 0)) {
+    throw new StateWriteRefused(`state format ${format.version} cannot hold the audit log or pending devices`);
   }
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {

@@ -8,9 +8,11 @@ import {
   MAX_AUDIT_TAIL_ENTRIES,
   MAX_DEVICE_LABEL_LENGTH,
   MAX_DEVICES,
+  MAX_PENDING_DEVICES,
   MAX_TIME_MS,
   PIN_SALT_BYTES,
   PUBLIC_KEY_BYTES,
+  SAS_PATTERN,
 } from "./constants";
 import { STATE_REJECTIONS, StateInvalid, StateRejected } from "./errors";
 import { checkArgon2idParams } from "./keys";
@@ -24,8 +26,13 @@ import type { OuterState } from "./types";
  *
  * Outer: `{vaultId, stateVersion, pin: {salt, kdf: {opsLimit, memLimitBytes},
  * verifier}, attempts: {failures, lockedUntil, lastFailureAt}, devices: [{deviceId,
- * signingPublicKey, x25519PublicKey, addedAt, label}], audit: {nextSeq, base, tail:
- * [entry bytes]}, inner: {format, version, digest}}`.
+ * signingPublicKey, x25519PublicKey, addedAt, label, lastUsedAt, sas}], pending:
+ * [{deviceId, signingPublicKey, x25519PublicKey, addedAt, label, sas}], audit:
+ * {nextSeq, base, tail: [entry bytes]}, inner: {format, version, digest}}`.
+ *
+ * `lastUsedAt` (null or a time), `sas` (null or 6 digits) and `pending` (devices that
+ * proved a pairing secret and wait for approval, docs/decisions/0061) were decided
+ * before format 2 was first released, so they are part of format 2 from its start.
  *
  * This file never changes once released.
  */
@@ -68,6 +75,17 @@ const DeviceSchema = z.strictObject({
   x25519PublicKey: bytes(PUBLIC_KEY_BYTES),
   addedAt: time,
   label: text(MAX_DEVICE_LABEL_LENGTH),
+  lastUsedAt: z.nullable(time),
+  sas: z.nullable(z.string().check(z.regex(SAS_PATTERN, "must be 6 digits"))),
+});
+
+const PendingSchema = z.strictObject({
+  deviceId: id,
+  signingPublicKey: bytes(PUBLIC_KEY_BYTES),
+  x25519PublicKey: bytes(PUBLIC_KEY_BYTES),
+  addedAt: time,
+  label: text(MAX_DEVICE_LABEL_LENGTH),
+  sas: z.string().check(z.regex(SAS_PATTERN, "must be 6 digits")),
 });
 
 const AuditSchema = z.strictObject({
@@ -84,6 +102,10 @@ const OuterSchema = z.strictObject({
   devices: z.array(DeviceSchema).check(
     z.maxLength(MAX_DEVICES),
     z.refine((list) => new Set(list.map((d) => d.deviceId)).size === list.length, "device ids must be unique"),
+  ),
+  pending: z.array(PendingSchema).check(
+    z.maxLength(MAX_PENDING_DEVICES),
+    z.refine((list) => new Set(list.map((d) => d.deviceId)).size === list.length, "pending ids must be unique"),
   ),
   audit: AuditSchema,
   inner: z.strictObject({ format: positive, version: positive, digest: bytes(DIGEST_BYTES) }),
@@ -113,11 +135,26 @@ export function encodeOuterV2(outer: OuterState): Uint8Array {
       x25519PublicKey: d.x25519PublicKey,
       addedAt: d.addedAt,
       label: d.label,
+      lastUsedAt: d.lastUsedAt,
+      sas: d.sas,
+    })),
+    pending: outer.pending.map((d) => ({
+      deviceId: d.deviceId,
+      signingPublicKey: d.signingPublicKey,
+      x25519PublicKey: d.x25519PublicKey,
+      addedAt: d.addedAt,
+      label: d.label,
+      sas: d.sas,
     })),
     audit: { nextSeq: outer.audit.nextSeq, base: outer.audit.base, tail: [...outer.audit.tail] },
     inner: { format: outer.inner.format, version: outer.inner.version, digest: outer.inner.digest },
   };
   checkForWrite(OuterSchema, payload);
+  if (!disjoint(outer)) {
+    throw new StateRejected("VALIDATION_FAILED", "outer.pending: a device is both pending and authorized", {
+      path: "outer.pending",
+    });
+  }
   try {
     checkAuditLog(outer.audit, outer.vaultId);
   } catch (err) {
@@ -138,8 +175,17 @@ export function decodeOuterV2(value: unknown): OuterState {
     throw new StateInvalid(STATE_REJECTIONS.payloadInvalid, `${path}: ${issue.message}`, result.error);
   }
   const outer = result.data;
+  if (!disjoint(outer)) {
+    throw new StateInvalid(STATE_REJECTIONS.payloadInvalid, "outer.pending: a device is both pending and authorized");
+  }
   checkAuditLog(outer.audit, outer.vaultId);
   return outer;
+}
+
+/** No device id is both authorized and pending. */
+function disjoint(outer: Pick<OuterState, "devices" | "pending">): boolean {
+  const ids = new Set(outer.devices.map((d) => d.deviceId));
+  return !outer.pending.some((d) => ids.has(d.deviceId));
 }
 
 function checkForWrite<T>(schema: z.ZodMiniType<T>, payload: unknown): asserts payload is PayloadObject {

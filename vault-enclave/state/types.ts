@@ -30,6 +30,30 @@ export interface DeviceKey {
   addedAt: number;
   /** What the person calls the device; shown in device lists. */
   label: string;
+  /**
+   * Its last successful unlock, recorded in the write that resets the PIN counter (so
+   * it costs no write of its own); null until one is recorded (and in format 1).
+   */
+  lastUsedAt: number | null;
+  /** The short authentication string of the pairing that added it; null for the founding device (and in format 1). */
+  sas: string | null;
+}
+
+/**
+ * A device that proved a pairing secret (docs/protocol.md §Pairing) and waits for an
+ * authorized device to approve it with the PIN. It opens nothing: only
+ * {@link OuterState.devices} authorizes a session. Format 2 only.
+ */
+export interface PendingDevice {
+  deviceId: string;
+  /** The keys that proved the secret: the X25519 key its session authenticated, the Ed25519 key the proof binds. */
+  signingPublicKey: Uint8Array;
+  x25519PublicKey: Uint8Array;
+  /** When it proved the secret. */
+  addedAt: number;
+  label: string;
+  /** The short authentication string of its pairing (6 digits), shown to the approving device. */
+  sas: string;
 }
 
 /** Argon2id v1.3 cost parameters, as libsodium's `crypto_pwhash` takes them. */
@@ -79,6 +103,8 @@ export interface OuterState {
   pin: PinRecord;
   attempts: PinAttemptState;
   devices: DeviceKey[];
+  /** Devices that proved a pairing secret and wait for approval; none is authorized (format 2). */
+  pending: PendingDevice[];
   /** The audit log's head: its newest entries and where the chain stands (audit-log.ts). */
   audit: AuditLog;
   inner: InnerRef;
@@ -99,8 +125,15 @@ export interface AuditLog {
   tail: Uint8Array[];
 }
 
-/** The outer layer of a format that holds no audit log (format 1): opened as an empty log. */
-export type OuterWithoutAudit = Omit<OuterState, "audit">;
+/** A device record of format 1: without last use and pairing. */
+export type DeviceKeyV1 = Omit<DeviceKey, "lastUsedAt" | "sas">;
+
+/**
+ * The outer layer of a format that holds no audit log and no pending devices
+ * (format 1): opened as an empty log, no pending device, and no last use or pairing
+ * recorded for its devices.
+ */
+export type OuterWithoutAudit = Omit<OuterState, "audit" | "pending" | "devices"> & { devices: DeviceKeyV1[] };
 
 /** An outer state before sealing: the sealer fills in the inner reference. */
 export type OuterFields = Omit<OuterState, "inner">;

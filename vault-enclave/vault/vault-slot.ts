@@ -1,8 +1,9 @@
 import { sodium } from "../../lib/crypto";
 import { VettidError } from "../../lib/errors";
+import { signRevocationStatement } from "../../lib/pairing";
 import { AUDIT_KINDS, type AuditEvent, auditChainEnd, MAX_AUDIT_PAGE } from "../../lib/vault-audit";
 import { isVaultIdFor } from "../../lib/vault-id";
-import type { VaultRequest, VaultResults } from "../../lib/vault-protocol";
+import { PAIRING_SESSION_OPS, type VaultRequest, type VaultResults } from "../../lib/vault-protocol";
 import type { RuntimePorts } from "../runtime/ports";
 import type { KeyedSemaphore } from "../runtime/semaphore";
 import type { Session, Sessions } from "../session/sessions";
@@ -42,6 +43,8 @@ import {
   type WrittenState,
   wipe,
 } from "../state";
+import { addPending, approvePending, deviceAnswer, listDevices, markUsed, removeDevice } from "./devices";
+import { PairingOffer } from "./pairing-offer";
 
 /** The vault as loaded: the blob's parts, its store version, and the keys opened inside. */
 interface Loaded {
@@ -87,12 +90,15 @@ export class VaultSlot {
   private loaded: Loaded | undefined;
   private seenVersion = 0;
   private lastUsedAt: number;
+  /** The vault's open pairing, in memory only (pairing-offer.ts). */
+  private readonly pairing: PairingOffer;
 
   constructor(
     readonly vaultId: string,
     private readonly deps: VaultSlotDeps,
   ) {
     this.lastUsedAt = deps.ports.now();
+    this.pairing = new PairingOffer(deps.ports.now);
   }
 
   /** Whether the state is loaded (root key and outer layer in memory). */
@@ -119,14 +125,17 @@ export class VaultSlot {
   }
 
   /**
-   * Whether a device may open a session: any device while the vault does not exist
-   * (it can only ask for the status or initialize, and only the key the vault id
-   * commits to can do that), afterwards only the keys in the sealed device list.
+   * Whether a device may open a session, and which: any device while the vault does
+   * not exist (it can only ask for the status or initialize, and only the key the vault
+   * id commits to can do that); afterwards the keys in the sealed device list
+   * (`"device"`), and, only while a pairing is open, any other key for a session that
+   * can do no more than prove the pairing secret (`"pairing"`).
    */
-  async authorizes(deviceId: string, deviceKey: Uint8Array): Promise<boolean> {
+  async admits(deviceId: string, deviceKey: Uint8Array): Promise<"device" | "pairing" | "refused"> {
     this.lastUsedAt = this.deps.ports.now();
     const loaded = await this.load();
-    return !loaded || this.listed(loaded, deviceId, deviceKey);
+    if (!loaded || this.listed(loaded, deviceId, deviceKey)) return "device";
+    return this.pairing.isOpen ? "pairing" : "refused";
   }
 
   /** Whether `deviceId` with `deviceKey` is in the sealed device list (keys compared in constant time). */
@@ -151,11 +160,18 @@ export class VaultSlot {
     this.dropInnerIfUnused();
     const loaded = await this.load();
     if (loaded && !this.listed(loaded, session.deviceId, session.deviceKey)) {
-      this.deps.sessions.drop(session);
-      throw new VettidError(
-        "UNAUTHENTICATED",
-        "this device is not authorized for the vault; attest and handshake again",
-      );
+      if (!session.pairingOnly) {
+        this.deps.sessions.drop(session);
+        throw new VettidError(
+          "UNAUTHENTICATED",
+          "this device is not authorized for the vault; attest and handshake again",
+        );
+      }
+      if (!(PAIRING_SESSION_OPS as readonly string[]).includes(request.op)) {
+        throw new VettidError("FORBIDDEN", "this device is not approved for the vault; it may only prove a pairing");
+      }
+    } else if (request.op === "device.pair.join") {
+      throw new VettidError("FORBIDDEN", "an authorized device does not join its own vault");
     }
     switch (request.op) {
       case "vault.status":
@@ -194,7 +210,96 @@ export class VaultSlot {
       }
       case "vault.audit":
         return this.auditPage(session, request.fromSeq ?? 1, request.limit ?? MAX_AUDIT_PAGE);
+      case "device.pair.start":
+        return this.startPairing(session, request.pin);
+      case "device.pair.join":
+        return this.joinPairing(session, request.signingKey, request.label, request.proof);
+      case "device.approve":
+        return this.approve(session, request.deviceId, request.pin);
+      case "devices.list": {
+        const outer = (await this.requireLoaded()).outer;
+        return { stateVersion: outer.stateVersion, devices: listDevices(outer) };
+      }
+      case "device.revoke":
+        return this.revoke(session, request.deviceId, request.pin);
     }
+  }
+
+  /**
+   * Opens a pairing (docs/protocol.md §Pairing): changes who controls the vault, so it
+   * needs this session's unlock and the current PIN in the same request, checked like
+   * an unlock (counted first). The secret is drawn here and lives in memory only.
+   */
+  private async startPairing(session: Session, pin: string): Promise<Results["device.pair.start"]> {
+    this.unlocked(session);
+    await this.unlock(session, pin);
+    const { secret, expiresAt } = this.pairing.open();
+    return { stateVersion: this.stateVersion, secret, expiresAt };
+  }
+
+  /**
+   * A new device proves the secret for its keys and this session; it is recorded as
+   * pending, with the keys that proved it, and can open nothing until approved.
+   */
+  private async joinPairing(
+    session: Session,
+    signingKey: Uint8Array,
+    label: string,
+    proof: Uint8Array,
+  ): Promise<Results["device.pair.join"]> {
+    const loaded = await this.requireLoaded();
+    if (loaded.outer.pending.some((d) => d.deviceId === session.deviceId)) {
+      throw new VettidError("CONFLICT", "this device already waits for approval");
+    }
+    const sas = this.pairing.join(session, this.vaultId, signingKey, proof);
+    const next = addPending(loaded.outer, {
+      deviceId: session.deviceId,
+      signingPublicKey: signingKey,
+      x25519PublicKey: session.deviceKey,
+      addedAt: this.deps.ports.now(),
+      label,
+      sas,
+    });
+    await this.writeOuter(loaded, next, this.event(session, AUDIT_KINDS.deviceAdded, {}));
+    return { stateVersion: this.stateVersion };
+  }
+
+  /** Approves a pending device: this session's unlock and the current PIN (counted), then the device list grows. */
+  private async approve(session: Session, deviceId: string, pin: string): Promise<Results["device.approve"]> {
+    this.unlocked(session);
+    const before = await this.requireLoaded();
+    if (!before.outer.pending.some((d) => d.deviceId === deviceId)) {
+      throw new VettidError("NOT_FOUND", "no device by that id waits for approval");
+    }
+    await this.unlock(session, pin);
+    const loaded = this.loaded as Loaded;
+    const { outer, device } = approvePending(loaded.outer, deviceId);
+    await this.writeOuter(loaded, outer, this.event(session, AUDIT_KINDS.deviceApproved, { device: deviceId }));
+    return { stateVersion: this.stateVersion, device: deviceAnswer(device, "authorized") };
+  }
+
+  /**
+   * Removes a device (authorized or pending) with this session's unlock and the current
+   * PIN (counted), ends its sessions, and answers a statement of the removal signed by
+   * the vault's identity key, which the edge requires to revoke the device's NATS access.
+   */
+  private async revoke(session: Session, deviceId: string, pin: string): Promise<Results["device.revoke"]> {
+    this.unlocked(session);
+    const before = await this.requireLoaded();
+    removeDevice(before.outer, deviceId);
+    await this.unlock(session, pin);
+    const loaded = this.loaded as Loaded;
+    const revokedAt = this.deps.ports.now();
+    await this.writeOuter(
+      loaded,
+      removeDevice(loaded.outer, deviceId),
+      this.event(session, AUDIT_KINDS.deviceRevoked, { device: deviceId }),
+    );
+    this.deps.sessions.dropDevice(this.vaultId, deviceId);
+    const inner = (this.loaded as Loaded).inner as InnerState;
+    const signed = signRevocationStatement({ vaultId: this.vaultId, deviceId, revokedAt }, inner.identitySecretKey);
+    this.dropInnerIfUnused();
+    return { stateVersion: this.stateVersion, deviceId, revokedAt, ...signed };
   }
 
   /** Drops the keys and the opened layers (eviction, shutdown); best effort under GC. */
@@ -249,8 +354,11 @@ export class VaultSlot {
           x25519PublicKey: new Uint8Array(session.deviceKey),
           addedAt: now,
           label: "founding device",
+          lastUsedAt: now,
+          sas: null,
         },
       ],
+      pending: [],
       audit: appendAudit(emptyAuditLog(this.vaultId), this.vaultId, {
         at: now,
         kind: AUDIT_KINDS.vaultInitialized,
@@ -306,7 +414,7 @@ export class VaultSlot {
     }
     await this.writeOuter(
       counted,
-      completePinAttempt(counted.outer, true),
+      markUsed(completePinAttempt(counted.outer, true), session.deviceId, this.deps.ports.now()),
       this.event(session, AUDIT_KINDS.unlockSucceeded, {}),
     );
     const done = this.loaded as Loaded;

@@ -58,6 +58,11 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
       "pin",
       /a PIN is required: --new P, --new-file F or VETTID_NEW_PIN/,
     ],
+    [["vault", "approve", "--pin", "482915"], "approve", /--device is required/],
+    [["vault", "revoke", "--device", "dev x"], "revoke", /--device must be 1..64 of/],
+    [["vault", "pair"], "pair", /--code is required/],
+    [["vault", "pair", "--code", "ABCD-EFGH"], "pair", /--code: a pairing code is 32 symbols/],
+    [["vault", "add-device", "--state", local], "add-device", /a PIN is required/],
   ])("%j is a usage error: one error line, then the command's usage line (exit 2)", async (argv, word, message) => {
     // Act
     const result = await run(argv);
@@ -91,7 +96,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     // Assess
     expect(bare.code).toBe(2);
     expect(bare.err).toMatch(
-      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit> /,
+      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit \| devices \| add-device \| pair \| approve \| revoke> /,
     );
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^error: unknown vault command "open"\nusage: vettid vault </);

@@ -79,6 +79,8 @@ export function fullOuter(keys: VaultKeys, stateVersion = 1): OuterFields {
     x25519PublicKey: s.crypto_box_keypair().publicKey,
     addedAt,
     label,
+    lastUsedAt: null,
+    sas: null,
   });
   return {
     vaultId: keys.vaultId,
@@ -86,6 +88,7 @@ export function fullOuter(keys: VaultKeys, stateVersion = 1): OuterFields {
     pin: keys.pin,
     attempts: { ...NO_PIN_FAILURES },
     devices: [device("dev-phone", "Anna's phone", T0), device("dev-laptop", "Anna’s laptop", T0 + 60_000)],
+    pending: [],
     audit: emptyAuditLog(keys.vaultId),
   };
 }

@@ -1,0 +1,34 @@
+/**
+ * Pairing a new device with a vault (docs/protocol.md §Pairing): the transcript, the
+ * proof of the pairing secret, the short authentication string, device fingerprints
+ * and the pairing code that carries an edge invitation and the secret. Pure
+ * functions, shared by the enclave and the device.
+ */
+
+export { encodePairingCode, PAIRING_CODE_SYMBOLS, parsePairingCode } from "./code";
+export {
+  FINGERPRINT_BYTES,
+  HANDSHAKE_HASH_BYTES,
+  PAIRING_LABELS,
+  PAIRING_PROOF_BYTES,
+  PAIRING_SECRET_BYTES,
+  PAIRING_VERSION,
+  SAS_DIGITS,
+} from "./constants";
+export {
+  encodeRevocationStatement,
+  MAX_STATEMENT_BYTES,
+  parseRevocationStatement,
+  REVOCATION_LABEL,
+  type RevocationStatement,
+  signRevocationStatement,
+  verifyRevocationStatement,
+} from "./revocation";
+export {
+  deviceFingerprint,
+  type PairingTranscriptInput,
+  pairingProof,
+  pairingSas,
+  pairingTranscript,
+  proofsEqual,
+} from "./transcript";
