@@ -5,18 +5,8 @@
  */
 import { errorLine } from "../../../client/cli/main";
 import { VaultClient } from "../../../client/vault";
-import { VettidError } from "../../../lib/errors";
 import { encodeEnclaveMessage } from "../../../lib/vault-protocol";
-import { type Harness, type Person, PIN, person, startHarness } from "../enclave/runtime/harness";
-
-async function codeOf(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return "OK";
-  } catch (err) {
-    return err instanceof VettidError ? err.code : String(err);
-  }
-}
+import { codeOf, type Harness, type Person, PIN, person, startHarness } from "../enclave/runtime/harness";
 
 describe("vault client under attack (in-memory host)", () => {
   let h: Harness;

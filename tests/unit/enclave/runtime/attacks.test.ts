@@ -5,20 +5,8 @@
  * and checks that it fails.
  */
 import type { VaultClient } from "../../../../client/vault";
-import { VettidError } from "../../../../lib/errors";
 import { MAX_IN_FLIGHT_PER_DEVICE, UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
-import { type Harness, type Person, PIN, person, startHarness } from "./harness";
-
-const bytes = (text: string) => new Uint8Array(Buffer.from(text));
-
-async function codeOf(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return "OK";
-  } catch (err) {
-    return err instanceof VettidError ? err.code : String(err);
-  }
-}
+import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 describe("vault runtime under attack (in-memory host)", () => {
   let h: Harness;

@@ -10,18 +10,9 @@ import type { VaultClient, VaultMemory } from "../../../../client/vault";
 import { VettidError } from "../../../../lib/errors";
 import { auditChainEnd, auditGenesis, encodeAuditEntry } from "../../../../lib/vault-audit";
 import { auditSegmentBlobKey, stateBlobKey } from "../../../../vault-enclave/state";
-import { type Harness, type Person, PIN, person, startHarness } from "./harness";
+import { codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 const WRONG = "000000";
-
-async function codeOf(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return "OK";
-  } catch (err) {
-    return err instanceof VettidError ? err.code : String(err);
-  }
-}
 
 describe("sealed audit log (in-memory host)", () => {
   let h: Harness;

@@ -4,21 +4,9 @@
  * runtime keeps is the highest state version it saw, so the host still cannot serve
  * it an older blob afterwards.
  */
-import { VettidError } from "../../../../lib/errors";
 import { SESSION_IDLE_MS, VAULT_IDLE_EVICT_MS } from "../../../../vault-enclave/runtime/limits";
 import { stateBlobKey } from "../../../../vault-enclave/state";
-import { type Harness, type Person, PIN, person, startHarness } from "./harness";
-
-const bytes = (text: string) => new Uint8Array(Buffer.from(text));
-
-async function codeOf(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return "OK";
-  } catch (err) {
-    return err instanceof VettidError ? err.code : String(err);
-  }
-}
+import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 type SlotView = { loaded?: { rootKey: Uint8Array; inner?: unknown; pinKey?: Uint8Array } };
 

@@ -17,6 +17,19 @@ import { createSimulatedNsm, devManifest, type SimulatedNsm } from "../../../../
 import type { RuntimePorts } from "../../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../../vault-enclave/runtime/vault-runtime";
 
+/** UTF-8 bytes of `text`. */
+export const bytes = (text: string) => new Uint8Array(Buffer.from(text));
+
+/** The typed code a call fails with ("OK" when it succeeds), for attack tests to compare. */
+export async function codeOf(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return "OK";
+  } catch (err) {
+    return err instanceof VettidError ? err.code : String(err);
+  }
+}
+
 /** Small Argon2id cost for tests only (the production default is 64 MiB, t=3). */
 export const TEST_ARGON2 = { opsLimit: 1, memLimitBytes: 8 * 1024 };
 export const PIN = "482915";

@@ -6,21 +6,9 @@
  */
 import type { VaultClient } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
-import { VettidError } from "../../../../lib/errors";
 import { deviceFingerprint, pairingProof, verifyRevocationStatement } from "../../../../lib/pairing";
 import { PAIRING_MAX_ATTEMPTS, PAIRING_TTL_MS } from "../../../../vault-enclave/runtime/limits";
-import { type Harness, type Person, PIN, person, startHarness } from "./harness";
-
-async function codeOf(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return "OK";
-  } catch (err) {
-    return err instanceof VettidError ? err.code : String(err);
-  }
-}
-
-const bytes = (text: string) => new Uint8Array(Buffer.from(text));
+import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 describe("pairing a device in the enclave (in-memory host)", () => {
   let h: Harness;

@@ -6,20 +6,9 @@
  * device relies on.
  */
 import type { VaultClient } from "../../../../client/vault";
-import { VettidError } from "../../../../lib/errors";
-import { type Harness, type Person, PIN, person, startHarness } from "./harness";
+import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
-const bytes = (text: string) => new Uint8Array(Buffer.from(text));
 const textOf = (value: Uint8Array) => Buffer.from(value).toString();
-
-async function codeOf(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return "OK";
-  } catch (err) {
-    return err instanceof VettidError ? err.code : String(err);
-  }
-}
 
 /** An intercept that holds requests until `count` arrived, delivers them all, and hands back the answers rotated by one. */
 function rotatingAnswers(count: number) {
