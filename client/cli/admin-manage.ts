@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { EdgeClient } from "../device";
 import { ADMIN_HELP, ADMIN_OPTIONS, adminClient } from "./admin-auth";
 import { type CliIo, type Command, printJson, UsageError } from "./command";
 
@@ -7,6 +8,27 @@ function onlyArgument(positionals: string[], what: string): string {
   if (positionals.length === 0) throw new UsageError(`${what} is required`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
   return positionals[0] as string;
+}
+
+/** The shape of `admin … revoke ID`: one id, one edge call, its result as JSON or one line. */
+async function revokeById(
+  argv: string[],
+  io: CliIo,
+  what: string,
+  revoke: (client: EdgeClient, id: string) => Promise<{ json: unknown; line: string }>,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: ADMIN_OPTIONS,
+    strict: true,
+    allowPositionals: true,
+  });
+  const id = onlyArgument(positionals, what);
+  const { client } = adminClient(values, io.env);
+  const result = await revoke(client, id);
+  if (values.json) printJson(io, result.json);
+  else io.stdout(`${result.line}\n`);
+  return 0;
 }
 
 /** `vettid admin invitations list`. */
@@ -67,20 +89,11 @@ ${ADMIN_HELP}
   --json  print the invitation {invitationId, status, …}
 
 exit: 0 revoked (or already revoked), 1 refused or failed (e.g. CONFLICT: already used), 2 usage`,
-  async run(argv: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: ADMIN_OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    });
-    const id = onlyArgument(positionals, "the invitation id (inv_…)");
-    const { client } = adminClient(values, io.env);
-    const invitation = await client.revokeInvitation(id);
-    if (values.json) printJson(io, invitation);
-    else io.stdout(`${invitation.invitationId} ${invitation.status}\n`);
-    return 0;
-  },
+  run: (argv, io) =>
+    revokeById(argv, io, "the invitation id (inv_…)", async (client, id) => {
+      const invitation = await client.revokeInvitation(id);
+      return { json: invitation, line: `${invitation.invitationId} ${invitation.status}` };
+    }),
 };
 
 /** `vettid admin devices revoke ID`. */
@@ -96,18 +109,9 @@ ${ADMIN_HELP}
   --json  print {deviceId, status}
 
 exit: 0 revoked, 1 refused or failed (e.g. NOT_FOUND), 2 usage`,
-  async run(argv: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: ADMIN_OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    });
-    const id = onlyArgument(positionals, "the device id (dev_…)");
-    const { client } = adminClient(values, io.env);
-    const revoked = await client.adminRevokeDevice(id);
-    if (values.json) printJson(io, revoked);
-    else io.stdout(`${revoked.deviceId} ${revoked.status}\n`);
-    return 0;
-  },
+  run: (argv, io) =>
+    revokeById(argv, io, "the device id (dev_…)", async (client, id) => {
+      const revoked = await client.adminRevokeDevice(id);
+      return { json: revoked, line: `${revoked.deviceId} ${revoked.status}` };
+    }),
 };

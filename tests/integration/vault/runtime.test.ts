@@ -7,41 +7,15 @@
 import { createPublicKey, verify as verifySignature } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { VaultClient, type VaultMemory } from "../../../client/vault";
-import { sodiumReady } from "../../../lib/crypto";
 import { vaultRequestSubject } from "../../../lib/subjects";
-import { VAULT_SALT_BYTES, vaultIdFor } from "../../../lib/vault-id";
 import { encodeDeviceMessage, parseEnclaveMessage } from "../../../lib/vault-protocol";
 import { recordingTransport } from "../../../local/recording-transport";
 import type { RuntimePorts } from "../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../vault-enclave/runtime/vault-runtime";
+import { type Person, PIN, person, TEST_ARGON2 } from "../../unit/enclave/runtime/harness";
 import { type ProxyTopology, startProxyTopology } from "../proxy/topology";
 
 /** Small Argon2id cost for tests only (the production default is 64 MiB, t=3). */
-const TEST_ARGON2 = { opsLimit: 1, memLimitBytes: 8 * 1024 };
-const PIN = "482915";
-
-interface Person {
-  deviceId: string;
-  vaultId: string;
-  vaultSalt: Uint8Array;
-  signing: { publicKey: Uint8Array; privateKey: Uint8Array };
-  exchange: { publicKey: Uint8Array; privateKey: Uint8Array };
-}
-
-async function person(deviceId: string): Promise<Person> {
-  const s = await sodiumReady();
-  const signing = s.crypto_sign_keypair();
-  const exchange = s.crypto_box_keypair();
-  const vaultSalt = s.randombytes_buf(VAULT_SALT_BYTES);
-  return {
-    deviceId,
-    vaultId: vaultIdFor({ signingKey: signing.publicKey, exchangeKey: exchange.publicKey }, vaultSalt),
-    vaultSalt,
-    signing: { publicKey: signing.publicKey, privateKey: signing.privateKey },
-    exchange: { publicKey: exchange.publicKey, privateKey: exchange.privateKey },
-  };
-}
-
 describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated NSM)", () => {
   const seen: Buffer[] = [];
   let t: ProxyTopology;
