@@ -12,10 +12,20 @@ import { type DeviceKey, MAX_DEVICES, MAX_PENDING_DEVICES, type OuterState, type
 
 /** Records a device that proved the pairing secret as pending. */
 export function addPending(outer: OuterState, device: PendingDevice): OuterState {
-  if (outer.devices.some((d) => d.deviceId === device.deviceId)) {
+  assertCanAddPending(outer, device.deviceId);
+  return { ...outer, stateVersion: outer.stateVersion + 1, pending: [...outer.pending, copyPending(device)] };
+}
+
+/**
+ * Whether `deviceId` could be recorded as pending: checked before a pairing proof uses
+ * the secret up, so a proof that could not be recorded leaves the pairing open.
+ * @throws VettidError `CONFLICT` when it is authorized or pending already, or the list is full.
+ */
+export function assertCanAddPending(outer: OuterState, deviceId: string): void {
+  if (outer.devices.some((d) => d.deviceId === deviceId)) {
     throw new VettidError("CONFLICT", "this device is already authorized for the vault");
   }
-  if (outer.pending.some((d) => d.deviceId === device.deviceId)) {
+  if (outer.pending.some((d) => d.deviceId === deviceId)) {
     throw new VettidError("CONFLICT", "this device already waits for approval");
   }
   if (outer.pending.length >= MAX_PENDING_DEVICES) {
@@ -24,7 +34,6 @@ export function addPending(outer: OuterState, device: PendingDevice): OuterState
       `${MAX_PENDING_DEVICES} devices already wait for approval; approve or revoke one`,
     );
   }
-  return { ...outer, stateVersion: outer.stateVersion + 1, pending: [...outer.pending, copyPending(device)] };
 }
 
 /**

@@ -43,7 +43,15 @@ import {
   type WrittenState,
   wipe,
 } from "../state";
-import { addPending, approvePending, deviceAnswer, listDevices, markUsed, removeDevice } from "./devices";
+import {
+  addPending,
+  approvePending,
+  assertCanAddPending,
+  deviceAnswer,
+  listDevices,
+  markUsed,
+  removeDevice,
+} from "./devices";
 import { PairingOffer } from "./pairing-offer";
 
 /** The vault as loaded: the blob's parts, its store version, and the keys opened inside. */
@@ -248,9 +256,7 @@ export class VaultSlot {
     proof: Uint8Array,
   ): Promise<Results["device.pair.join"]> {
     const loaded = await this.requireLoaded();
-    if (loaded.outer.pending.some((d) => d.deviceId === session.deviceId)) {
-      throw new VettidError("CONFLICT", "this device already waits for approval");
-    }
+    assertCanAddPending(loaded.outer, session.deviceId);
     const sas = this.pairing.join(session, this.vaultId, signingKey, proof);
     const next = addPending(loaded.outer, {
       deviceId: session.deviceId,
@@ -296,6 +302,8 @@ export class VaultSlot {
       this.event(session, AUDIT_KINDS.deviceRevoked, { device: deviceId }),
     );
     this.deps.sessions.dropDevice(this.vaultId, deviceId);
+    // Who controls the vault changed: a pairing opened before admits nobody now.
+    this.pairing.void();
     const inner = (this.loaded as Loaded).inner as InnerState;
     const signed = signRevocationStatement({ vaultId: this.vaultId, deviceId, revokedAt }, inner.identitySecretKey);
     this.dropInnerIfUnused();
@@ -441,6 +449,8 @@ export class VaultSlot {
       pinKey,
       this.event(session, AUDIT_KINDS.pinChanged, {}),
     );
+    // A pairing opened under the old PIN admits nobody now.
+    this.pairing.void();
     return { stateVersion: this.stateVersion };
   }
 

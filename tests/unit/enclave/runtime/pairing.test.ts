@@ -279,4 +279,47 @@ describe("pairing a device in the enclave (in-memory host)", () => {
       },
     ]);
   });
+
+  it("voids an open pairing when the device list or the PIN changes", async () => {
+    // Prepare: the phone opens a pairing, then the owner revokes the phone from a second device.
+    const phone = await owner();
+    const { secret: first } = await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+    await join(newDevice(), first);
+    await phone.call("device.approve", { op: "device.approve", deviceId: tablet.deviceId, pin: PIN });
+    const tabletClient = newDevice();
+    await tabletClient.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const { secret } = await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+
+    // Act
+    await tabletClient.call("device.revoke", { op: "device.revoke", deviceId: alice.deviceId, pin: PIN });
+    const late = await person("dev-late");
+
+    // Assess: the revoked device's pairing no longer admits anyone.
+    expect(await codeOf(join(newDevice(late), secret, late))).not.toBe("OK");
+
+    // And a PIN change voids one too.
+    const { secret: again } = await tabletClient.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+    await tabletClient.call("pin.change", { op: "pin.change", pin: PIN, newPin: "730164" });
+    const later = await person("dev-later");
+    expect(await codeOf(join(newDevice(later), again, later))).not.toBe("OK");
+  });
+
+  it("refuses a right proof it cannot record before using the secret up", async () => {
+    // Prepare: the tablet is authorized; a second pairing is opened.
+    const phone = await owner();
+    const { secret: first } = await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+    await join(newDevice(), first);
+    await phone.call("device.approve", { op: "device.approve", deviceId: tablet.deviceId, pin: PIN });
+    const { secret } = await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+
+    // Act: another key under the tablet's id proves the right secret (it cannot be recorded).
+    const sameId = await person(tablet.deviceId);
+    const refused = await codeOf(join(newDevice(sameId), secret, sameId));
+    const other = await person("dev-other");
+    const joined = await codeOf(join(newDevice(other), secret, other));
+
+    // Assess: refused without consuming the secret, so the next device still pairs with it.
+    expect(refused).toBe("CONFLICT");
+    expect(joined).toBe("OK");
+  });
 });
