@@ -6,8 +6,12 @@
  *
  * - one that builds, at init, the same AWS SDK clients as the route (none,
  *   DynamoDB, or DynamoDB + Secrets Manager, read from the bundle's own inputs)
- *   with the edge's own factory (`functions/shared/aws-clients.ts`): target ≤ 1.3×;
+ *   with the edge's own factory (`functions/shared/aws-clients.ts`), traced by the
+ *   same X-Ray tracer when the route is (`functions/shared/tracing.ts`): target ≤ 1.3×;
  * - one with no SDK at all: reported, no target.
+ *
+ * What the tracer itself costs (the same clients traced and untraced) is reported
+ * beside them.
  *
  * Every child gets the environment Lambda would give the function: the stacks'
  * variables (`handlerEnvironment`, so the production `NODE_OPTIONS` if any), the
@@ -53,6 +57,11 @@ const LAMBDA_RUNTIME = {
   AWS_SECRET_ACCESS_KEY: "bench",
   AWS_SESSION_TOKEN: "bench",
   POWERTOOLS_LOG_LEVEL: "SILENT",
+  // active tracing: the tracer is on, the X-Ray SDK in its Lambda mode (nothing is sent at init)
+  AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+  AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+  LAMBDA_TASK_ROOT: "/var/task",
+  AWS_XRAY_DAEMON_ADDRESS: "127.0.0.1:2000",
 };
 
 const CHILD = `
@@ -117,26 +126,45 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** The bare handlers: no SDK, and the edge's SDK clients built at init with its own factory. */
-function baselineEntries(root: string): { name: string; clients: string[]; source: string }[] {
+/**
+ * The bare handlers: no SDK; the edge's SDK clients built at init with its own factory
+ * and traced as the edge traces them (`functions/shared/tracing.ts`, the tracer the
+ * routes that call AWS carry: docs/decisions/0065); and, for reference, the same
+ * clients untraced.
+ */
+function baselineEntries(root: string): { name: string; clients: string[]; traced: boolean; source: string }[] {
   const factory = JSON.stringify(join(root, "functions", "shared", "aws-clients"));
+  const tracing = JSON.stringify(join(root, "functions", "shared", "tracing"));
+  const traced = `import { edgeTracer } from ${tracing};\nconst tracer = edgeTracer("bench");\n`;
   return [
     {
       name: "bare",
       clients: [],
+      traced: false,
       source: 'export const handler = async () => ({ statusCode: 200, body: "ok" });\n',
     },
     {
       name: "bare-dynamodb",
       clients: ["@aws-sdk/client-dynamodb"],
+      traced: true,
       source:
-        `import { dynamoDbDocumentClient } from ${factory};\n` +
-        "const documents = dynamoDbDocumentClient();\n" +
+        `import { dynamoDbDocumentClient } from ${factory};\n${traced}` +
+        "const documents = dynamoDbDocumentClient({ tracer });\n" +
         "export const handler = async () => ({ statusCode: 200, body: typeof documents.send });\n",
     },
     {
       name: "bare-dynamodb-secrets",
       clients: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-secrets-manager"],
+      traced: true,
+      source:
+        `import { dynamoDbDocumentClient, secretsManagerClient } from ${factory};\n${traced}` +
+        "const documents = dynamoDbDocumentClient({ tracer });\nconst secrets = secretsManagerClient({ tracer });\n" +
+        "export const handler = async () => ({ statusCode: 200, body: typeof documents.send + typeof secrets.send });\n",
+    },
+    {
+      name: "bare-dynamodb-secrets-untraced",
+      clients: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-secrets-manager"],
+      traced: false,
       source:
         `import { dynamoDbDocumentClient, secretsManagerClient } from ${factory};\n` +
         "const documents = dynamoDbDocumentClient();\nconst secrets = secretsManagerClient();\n" +
@@ -155,19 +183,24 @@ export async function run(): Promise<Figure[]> {
   try {
     const baseEnv: Record<string, string> = { ...BASE_HANDLER_ENVIRONMENT, ...LAMBDA_RUNTIME };
     process.stderr.write(`  NODE_OPTIONS as the stacks set it: ${baseEnv.NODE_OPTIONS ?? "(none)"}\n`);
-    const baselines: { name: string; clients: string[]; report: BundleReport; subject: Subject }[] = [];
-    for (const { name, clients, source } of baselineEntries(root)) {
+    const baselines: { name: string; clients: string[]; traced: boolean; report: BundleReport; subject: Subject }[] =
+      [];
+    for (const { name, clients, traced, source } of baselineEntries(root)) {
       const entry = join(scratch, `${name}.ts`);
       writeFileSync(entry, source);
       const outDir = join(benchDist, name);
       const report = await bundle(entry, outDir);
       if (report.awsSdkClients.join() !== clients.join()) throw new Error(`${name} bundles ${report.awsSdkClients}`);
-      baselines.push({ name, clients, report, subject: { path: join(outDir, "index.js"), env: baseEnv } });
+      baselines.push({ name, clients, traced, report, subject: { path: join(outDir, "index.js"), env: baseEnv } });
     }
     const bare = baselines[0] as (typeof baselines)[number];
+    const untraced = baselines.find((b) => b.name === "bare-dynamodb-secrets-untraced") as (typeof baselines)[number];
+    const tracedSame = baselines.find((b) => b.name === "bare-dynamodb-secrets") as (typeof baselines)[number];
     const routes = functions.map((fn) => {
       const report = reports[fn.name] as BundleReport;
-      const same = baselines.find((b) => b.clients.join() === report.awsSdkClients.join());
+      // a route that calls AWS carries the tracer (its bundle's share says so): its baseline is traced too
+      const traced = report.tracerBytes > 0;
+      const same = baselines.find((b) => b.clients.join() === report.awsSdkClients.join() && b.traced === traced);
       if (!same) throw new Error(`${fn.name}: no baseline with ${report.awsSdkClients.join(", ")}`);
       const { variables } = handlerEnvironment(fn.name, fn.env, RESOURCES);
       const subject: Subject = { path: join(root, fn.bundle, "index.js"), env: { ...variables, ...LAMBDA_RUNTIME } };
@@ -209,22 +242,39 @@ export async function run(): Promise<Figure[]> {
     };
 
     const bareInit = medianOf(bare.subject);
+    const label = (b: (typeof baselines)[number]) =>
+      `bare handler + ${b.clients.join(" + ")} (clients built at init${b.traced ? ", traced" : ""})`;
     const figures: Figure[] = baselines
       .slice(1)
       .map((b) =>
-        figure(
-          `reference: bare handler + ${b.clients.join(" + ")} (clients built at init), cold init`,
-          "ms",
-          medianOf(b.subject).wall,
-          bareInit.wall,
-          "lower",
-          null,
-        ),
+        figure(`reference: ${label(b)}, cold init`, "ms", medianOf(b.subject).wall, bareInit.wall, "lower", null),
       );
+    // what the X-Ray tracer itself costs at init: the same clients, traced and not
+    figures.push(
+      figure(
+        `reference: the tracer's cost, ${label(tracedSame)} beside untraced, cold init`,
+        "ms",
+        medianOf(tracedSame.subject).wall,
+        medianOf(untraced.subject).wall,
+        "lower",
+        null,
+      ),
+      figure(
+        `reference: the tracer's cost, ${label(tracedSame)} beside untraced, CPU time at handler exported`,
+        "ms",
+        medianOf(tracedSame.subject).cpu,
+        medianOf(untraced.subject).cpu,
+        "lower",
+        null,
+      ),
+    );
     for (const { fn, report, same, subject } of routes) {
       const cold = medianOf(subject);
       const sameInit = medianOf(same.subject);
-      const clients = same.clients.length > 0 ? `the same AWS SDK clients (${same.clients.join(", ")})` : "no AWS SDK";
+      const clients =
+        same.clients.length > 0
+          ? `the same AWS SDK clients (${same.clients.join(", ")}), traced as the edge traces them`
+          : "no AWS SDK";
       figures.push(
         figure(
           `${fn.name} bundle size, beside a bare handler with ${clients}`,

@@ -78,7 +78,25 @@ export const PROVIDED_ENV: Record<string, Provided> = {
  * `NODE_OPTIONS=--enable-source-maps` on a function while investigating
  * (docs/decisions/0059). `npm run bench -- edge-cold-start` runs with this.
  */
-export const BASE_HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {};
+export const BASE_HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {
+  // X-Ray never records an answer or an error's text: answers carry NATS credentials
+  // and invitation codes (docs/decisions/0065). The middleware passes the same for
+  // answers; these hold for every other use of the tracer.
+  POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
+  POWERTOOLS_TRACER_CAPTURE_ERROR: "false",
+};
+
+/**
+ * What every edge function may do besides what its variables imply: send its X-Ray
+ * trace segments (active tracing). X-Ray has no resource-level permissions or
+ * condition keys for writing traces; nothing here reads one.
+ */
+export const TRACE_WRITE_STATEMENT: Statement = {
+  Sid: "XRayWrite",
+  Effect: "Allow",
+  Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+  Resource: "*",
+};
 
 /**
  * The environment and the IAM statements of one handler.

@@ -13,7 +13,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { Construct } from "constructs";
 import { App, AssetType, TerraformAsset, TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
-import { type EdgeResources, handlerEnvironment } from "./edge-environment";
+import { type EdgeResources, handlerEnvironment, TRACE_WRITE_STATEMENT } from "./edge-environment";
 import type { FunctionEntry } from "./inputs/functions";
 import { BaseStack } from "./shared/base-stack";
 import { zipDirectory } from "./shared/deterministic-zip";
@@ -103,6 +103,7 @@ export class EdgeStack extends BaseStack {
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: `${logGroup.arn}:*`,
           },
+          TRACE_WRITE_STATEMENT,
           ...statements,
         ]),
       });
@@ -122,6 +123,9 @@ export class EdgeStack extends BaseStack {
         timeout: config.api.lambdaTimeoutSeconds,
         environment: { variables },
         loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        // Lambda records each invocation's segment; functions that call AWS add
+        // subsegments for those calls with the Powertools tracer (docs/decisions/0065).
+        tracingConfig: { mode: "Active" },
         dependsOn: [logGroup],
       });
       this.functionNames.push(functionName);

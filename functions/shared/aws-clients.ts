@@ -1,3 +1,4 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -31,6 +32,8 @@ export interface AwsClientOptions {
   env?: Record<string, string | undefined>;
   /** Fixed credentials (tests); by default the SDK's chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** The function's X-Ray tracer: every call of the client becomes a subsegment. */
+  tracer?: Tracer | undefined;
 }
 
 /**
@@ -55,12 +58,16 @@ function clientConfig(options: AwsClientOptions) {
  * and out, `undefined` members dropped (the store writes optional fields as absent).
  */
 export function dynamoDbDocumentClient(options: AwsClientOptions = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(options)), {
+  const client = new DynamoDBClient(clientConfig(options));
+  options.tracer?.captureAWSv3Client(client);
+  return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
 }
 
 /** A Secrets Manager client for the edge's secret reader. */
 export function secretsManagerClient(options: AwsClientOptions = {}): SecretsManagerClient {
-  return new SecretsManagerClient(clientConfig(options));
+  const client = new SecretsManagerClient(clientConfig(options));
+  options.tracer?.captureAWSv3Client(client);
+  return client;
 }

@@ -1,3 +1,4 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { ConfigError } from "../../lib/config";
 import type { EdgeContext, RevocationPusher } from "../../lib/edge";
 import { createDynamoDbStore } from "../../lib/store";
@@ -9,7 +10,9 @@ import { AccountSecretSchema, type SecretReader } from "./secrets";
 export interface EdgeContextOptions {
   config: EdgeConfig;
   /** Only routes that mint JWTs pass one (it pulls the Secrets Manager client into their bundles). */
-  secrets?: (config: EdgeConfig) => SecretReader;
+  secrets?: (config: EdgeConfig, tracer?: Tracer) => SecretReader;
+  /** The function's X-Ray tracer, which captures the context's AWS SDK clients. */
+  tracer?: Tracer;
   /** Only the revocation routes pass one (it pulls the NATS client into their bundles). */
   revocationPusher?: (config: EdgeConfig, secrets: SecretReader) => RevocationPusher;
 }
@@ -20,13 +23,13 @@ export interface EdgeContextOptions {
  */
 export function createEdgeContext(options: EdgeContextOptions): EdgeContext {
   const { config } = options;
-  const secrets: SecretReader = options.secrets?.(config) ?? {
+  const secrets: SecretReader = options.secrets?.(config, options.tracer) ?? {
     json: () => Promise.reject(new ConfigError("this route has no access to secrets")),
   };
   const context: EdgeContext = {
     store: createDynamoDbStore({
       tableName: config.VETTID_TABLE_NAME,
-      client: dynamoDbDocumentClient({ endpoint: config.VETTID_DYNAMODB_ENDPOINT }),
+      client: dynamoDbDocumentClient({ endpoint: config.VETTID_DYNAMODB_ENDPOINT, tracer: options.tracer }),
     }),
     now: () => Date.now(),
     natsServers: config.VETTID_NATS_URLS,

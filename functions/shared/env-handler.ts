@@ -1,10 +1,12 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import type { EdgeContext, RevocationPusher } from "../../lib/edge";
 import type { EdgeConfig } from "./config";
 import { loadEdgeConfig } from "./config";
 import { createEdgeContext } from "./context";
-import { buildHandler, lazyHandler } from "./handler";
+import { buildHandler, edgeServiceName, lazyHandler } from "./handler";
 import type { RouteDefinition } from "./route";
 import type { SecretReader } from "./secrets";
+import { edgeTracer, tracingMiddlewares } from "./tracing";
 
 /**
  * The production handler of a route whose context is the edge's use cases. The
@@ -16,14 +18,16 @@ import type { SecretReader } from "./secrets";
 export function edgeHandler(
   route: RouteDefinition<EdgeContext>,
   options: {
-    secrets?: (config: EdgeConfig) => SecretReader;
+    secrets?: (config: EdgeConfig, tracer?: Tracer) => SecretReader;
     revocationPusher?: (config: EdgeConfig, secrets: SecretReader) => RevocationPusher;
   } = {},
 ) {
+  // Every route here calls AWS (DynamoDB at least), so each is traced (0065).
+  const tracer = edgeTracer(edgeServiceName(route.name));
   let init: { config: EdgeConfig; context: EdgeContext } | { error: unknown };
   try {
     const config = loadEdgeConfig();
-    init = { config, context: createEdgeContext({ config, ...options }) };
+    init = { config, context: createEdgeContext({ config, tracer, ...options }) };
   } catch (error) {
     init = { error };
   }
@@ -34,6 +38,7 @@ export function edgeHandler(
       environment: config.VETTID_ENV,
       corsOrigins: (config.VETTID_CORS_ORIGINS ?? "").split(",").filter(Boolean),
       context: () => context,
+      tracing: tracingMiddlewares(tracer, route.name),
     };
     if (config.VETTID_ADMIN_TOKEN) deps.adminToken = config.VETTID_ADMIN_TOKEN;
     return buildHandler(route, deps);

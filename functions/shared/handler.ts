@@ -11,7 +11,7 @@ import { EDGE_METRICS_NAMESPACE, edgeMetrics } from "../middleware/edge-metrics"
 import { jsonBody } from "../middleware/json-body";
 import { problemJson } from "../middleware/problem-json";
 import { requestLogging } from "../middleware/request-logging";
-import type { EdgeEvent, EdgeResult } from "../middleware/types";
+import type { EdgeEvent, EdgeMiddleware, EdgeResult } from "../middleware/types";
 import { validateInput } from "../middleware/validate-input";
 import type { RouteDefinition } from "./route";
 
@@ -26,6 +26,11 @@ export interface HandlerDeps<C> {
   metrics?: Metrics;
   /** The use cases' context, built once per container on first use. */
   context: () => C;
+  /**
+   * The tracing middlewares of routes that call AWS ({@link tracingMiddlewares} in
+   * ./tracing), outermost: the handler runs in an X-Ray subsegment.
+   */
+  tracing?: EdgeMiddleware[];
 }
 
 /**
@@ -38,9 +43,12 @@ export function buildHandler<C>(route: RouteDefinition<C>, deps: HandlerDeps<C>)
   const logger = deps.logger ?? new Logger({ serviceName });
   const metrics = deps.metrics ?? new Metrics({ namespace: EDGE_METRICS_NAMESPACE, serviceName });
   let context: C | undefined;
-  // The Lambda context on every line (cold_start, function_request_id, xray_trace_id…),
-  // then the route's own keys; EMF metrics flushed as each request ends.
-  const core = middy<EdgeEvent, EdgeResult, Error, Context>()
+  // The X-Ray subsegment around everything (routes that call AWS), the Lambda context
+  // on every line (cold_start, function_request_id, xray_trace_id…), then the route's
+  // own keys; EMF metrics flushed as each request ends.
+  const core = middy<EdgeEvent, EdgeResult, Error, Context>();
+  for (const middleware of deps.tracing ?? []) core.use(middleware);
+  core
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(requestLogging({ logger, route: route.name }));

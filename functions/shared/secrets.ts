@@ -1,3 +1,4 @@
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { $ZodType } from "zod/v4/core";
 import { fromAwsError, VettidError } from "../../lib/errors";
@@ -13,8 +14,11 @@ const CACHE_MS = 300_000;
  * locally). Routes that mint or push JWTs pass it to `edgeHandler`, which calls it
  * once per container at init; only their bundles carry the Secrets Manager client.
  */
-export function secretReaderFromConfig(config: { VETTID_SECRETS_ENDPOINT?: string | undefined }): SecretReader {
-  return createSecretReader(secretsManagerClient({ endpoint: config.VETTID_SECRETS_ENDPOINT }));
+export function secretReaderFromConfig(
+  config: { VETTID_SECRETS_ENDPOINT?: string | undefined },
+  tracer?: Tracer,
+): SecretReader {
+  return createSecretReader(secretsManagerClient({ endpoint: config.VETTID_SECRETS_ENDPOINT, tracer }));
 }
 
 /** Reads JSON secrets from Secrets Manager, cached in the Lambda container. */

@@ -16,6 +16,28 @@ describe("rule iam-no-unscoped-resources", () => {
     expect(iamNoUnscopedResources.check(roleWith([scoped, metrics], ssm), CONTEXT)).toEqual([]);
     expect(iamNoUnscopedResources.check(keyWithStandardPolicy(), CONTEXT)).toEqual([]);
   });
+  it("passes writing X-Ray traces on *, which X-Ray offers no resource or condition to scope", () => {
+    const traces = {
+      Sid: "Traces",
+      Effect: "Allow" as const,
+      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      Resource: "*",
+    };
+    expect(iamNoUnscopedResources.check(roleWith([scoped, traces]), CONTEXT)).toEqual([]);
+  });
+  it("fails reading X-Ray traces on * beside writing them", () => {
+    const reads = {
+      Sid: "Reads",
+      Effect: "Allow" as const,
+      Action: ["xray:PutTraceSegments", "xray:BatchGetTraces"],
+      Resource: "*",
+    };
+    expect(iamNoUnscopedResources.check(roleWith([reads]), CONTEXT)).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/statement Reads applies xray:BatchGetTraces to Resource "\*"/),
+      }),
+    ]);
+  });
   it("fails an action on * that AWS does not require", () => {
     const star = { ...scoped, Sid: "Star", Resource: "*" };
     expect(iamNoUnscopedResources.check(roleWith([star]), CONTEXT)).toEqual([

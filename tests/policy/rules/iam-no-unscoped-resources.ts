@@ -15,6 +15,10 @@ import {
 export const STAR_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
   // CloudWatch metrics have no ARNs; the statement must carry a cloudwatch:namespace condition.
   "cloudwatch:PutMetricData": "vault hosts publish enclave health (VettID/VaultHost namespace only)",
+  // X-Ray has neither resource ARNs nor condition keys for writing traces: the edge
+  // functions send their segments (docs/decisions/0065); writing traces reads nothing.
+  "xray:PutTraceSegments": "edge functions send their trace segments (X-Ray has no resource-level permissions)",
+  "xray:PutTelemetryRecords": "edge functions send X-Ray telemetry (X-Ray has no resource-level permissions)",
 };
 
 /** Conditions that must accompany each allow-listed `*` action. */
@@ -61,7 +65,10 @@ export const iamNoUnscopedResources: PolicyRule = {
           continue;
         }
         const keys = conditionKeys(s);
-        const missing = actions.filter((a) => !keys.includes(REQUIRED_CONDITION[a] ?? ""));
+        const missing = actions.filter((a) => {
+          const required = REQUIRED_CONDITION[a];
+          return required !== undefined && !keys.includes(required);
+        });
         if (missing.length > 0) {
           out.push(
             finding(this.id, doc.ref, `statement ${sid}: ${missing.join(", ")} on "*" without its confining condition`),

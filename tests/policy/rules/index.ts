@@ -11,6 +11,7 @@ import { keyChangeAlarms } from "./key-change-alarms";
 import { keyPolicyLockdown } from "./key-policy-lockdown";
 import { lambdaRuntime } from "./lambda-runtime";
 import { lambdaSourceMaps } from "./lambda-source-maps";
+import { lambdaTracing } from "./lambda-tracing";
 import { logRetention } from "./log-retention";
 import { noSsh } from "./no-ssh";
 import { s3BlockPublicAccess } from "./s3-block-public-access";
@@ -36,6 +37,7 @@ export const RULES: readonly PolicyRule[] = [
   noSsh,
   lambdaRuntime,
   lambdaSourceMaps,
+  lambdaTracing,
   logRetention,
   sealingKeyPcr0,
   sealingKeyUnreleased,

@@ -1,17 +1,8 @@
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { CONTEXT, synthFresh } from "../fresh-stack";
+import { CONTEXT } from "../fresh-stack";
+import { lambdaWith } from "./lambda.examples";
 import { lambdaRuntime } from "./lambda-runtime";
 
-const fn = (runtime: string) =>
-  synthFresh((s) => {
-    new LambdaFunction(s, "f", {
-      functionName: "f",
-      role: "arn:aws:iam::1:role/r",
-      runtime,
-      handler: "index.handler",
-      filename: "f.zip",
-    });
-  });
+const fn = (runtime: string) => lambdaWith({ runtime });
 
 describe("rule lambda-runtime", () => {
   it.each(["nodejs22.x", "nodejs24.x"])("passes %s", (runtime) => {

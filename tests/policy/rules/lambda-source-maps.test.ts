@@ -1,18 +1,9 @@
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { CONTEXT, synthFresh } from "../fresh-stack";
+import { CONTEXT } from "../fresh-stack";
+import { lambdaWith } from "./lambda.examples";
 import { lambdaSourceMaps } from "./lambda-source-maps";
 
 const fn = (variables: Record<string, string> | undefined) =>
-  synthFresh((s) => {
-    new LambdaFunction(s, "f", {
-      functionName: "f",
-      role: "arn:aws:iam::1:role/r",
-      runtime: "nodejs22.x",
-      handler: "index.handler",
-      filename: "f.zip",
-      ...(variables ? { environment: { variables } } : {}),
-    });
-  });
+  lambdaWith(variables ? { environment: { variables } } : {});
 
 describe("rule lambda-source-maps", () => {
   it.each([

@@ -2,6 +2,7 @@
 import { buildStacks } from "../../../stacks/app";
 import { Testing } from "../../../stacks/cdktf";
 import { envConfig } from "../../../stacks/config";
+import { TRACE_WRITE_STATEMENT } from "../../../stacks/edge-environment";
 import { readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
 import { REPO_ROOT } from "../../../stacks/synthesize";
@@ -37,8 +38,11 @@ describe("edge stack", () => {
     const policies = Object.values(resource.aws_iam_role_policy ?? {}).map((p) => JSON.parse(String(p.policy)));
     expect(Object.keys(resource.aws_iam_role ?? {})).toHaveLength(functions.length);
     const manifestOnly = JSON.parse(String(resource.aws_iam_role_policy?.["pcr-manifest-get-policy"]?.policy));
-    expect(manifestOnly.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["OwnLogGroup"]);
-    expect(policies.flatMap((p) => p.Statement).every((s: { Resource: unknown }) => s.Resource !== "*")).toBe(true);
+    expect(manifestOnly.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["OwnLogGroup", "XRayWrite"]);
+    // only writing X-Ray traces applies to "*" (X-Ray has no resource-level permissions)
+    const star = policies.flatMap((p) => p.Statement).filter((s: { Resource: unknown }) => s.Resource === "*");
+    expect(star).toHaveLength(functions.length);
+    for (const s of star) expect(s).toEqual(TRACE_WRITE_STATEMENT);
   });
 
   it("throttles the API and logs access", () => {

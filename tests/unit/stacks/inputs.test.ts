@@ -1,4 +1,4 @@
-import { handlerEnvironment } from "../../../stacks/edge-environment";
+import { BASE_HANDLER_ENVIRONMENT, handlerEnvironment } from "../../../stacks/edge-environment";
 import { parseFunctions } from "../../../stacks/inputs/functions";
 import { enclaveStatement } from "../../../stacks/keys";
 import { hostAddress, subnetCidr } from "../../../stacks/shared/cidr";
@@ -42,6 +42,7 @@ describe("handler environment", () => {
   it("gives each variable its value and only the access it implies", () => {
     const { variables, statements } = handlerEnvironment("x", ["VETTID_TABLE_NAME", "VETTID_NATS_URLS"], resources);
     expect(variables).toEqual({
+      ...BASE_HANDLER_ENVIRONMENT,
       VETTID_NATS_URLS: "tls://nats.example:4222",
       VETTID_TABLE_NAME: "t",
     });
