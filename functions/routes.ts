@@ -1,5 +1,6 @@
 import * as adminDevicesRevoke from "./devices/admin-revoke";
 import * as devicesCredentials from "./devices/credentials";
+import * as devicesPairingInvitations from "./devices/pairing-invitations";
 import * as devicesRevoke from "./devices/revoke";
 import * as enrollmentsCreate from "./enrollments/create";
 import * as healthGet from "./health/get";
@@ -26,5 +27,6 @@ export const FUNCTIONS: FunctionEntry[] = [
   { route: enrollmentsCreate.route, entry: "enrollments/create.ts" },
   { route: devicesCredentials.route, entry: "devices/credentials.ts" },
   { route: devicesRevoke.route, entry: "devices/revoke.ts" },
+  { route: devicesPairingInvitations.route, entry: "devices/pairing-invitations.ts" },
   { route: adminDevicesRevoke.route, entry: "devices/admin-revoke.ts" },
 ];

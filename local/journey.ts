@@ -5,13 +5,14 @@ import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { JWK } from "jose";
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../client/device";
-import { VaultClient } from "../client/vault";
+import { VaultClient, type VaultMemory } from "../client/vault";
 import { sodiumReady } from "../lib/crypto";
 import type { EnrollmentResponse } from "../lib/edge";
 import { isVettidError } from "../lib/errors";
 import { type Transport, unixSocketTransport } from "../lib/frame-link";
 import { type Manifest, verifyManifest } from "../lib/manifest";
 import { formatCreds } from "../lib/nats-auth";
+import { encodePairingCode, identityFingerprint, parsePairingCode } from "../lib/pairing";
 import { ProxyClient } from "../lib/proxy-client";
 import { vaultRequestSubject } from "../lib/subjects";
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "./aws/dynamodb";
@@ -41,6 +42,7 @@ function vaultClient(
   keys: DeviceKeys,
   connection: NatsConnection,
   trust: { trustedRoots: string[]; manifest: Manifest },
+  memory: VaultMemory = { stateVersion: 0 },
 ): VaultClient {
   return new VaultClient({
     vaultId: enrollment.vaultId,
@@ -51,7 +53,7 @@ function vaultClient(
     },
     transport: async (data, timeout) => (await connection.request(enrollment.subjects.request, data, { timeout })).data,
     attestation: trust,
-    memory: { stateVersion: 0 },
+    memory,
   });
 }
 
@@ -136,13 +138,71 @@ async function refusedUnlistedEnclave(topology: Topology): Promise<void> {
 }
 
 /**
+ * A second device of the same person joins the vault (docs/protocol.md §Pairing codes):
+ * the first device, unlocked, opens a pairing and asks the edge for a pairing
+ * invitation; the code carries both and the identity fingerprint; the second device
+ * enrolls with the invitation, checks the vault's identity and proves the secret in its
+ * own session; the first approves it (with the PIN) after comparing the SAS; the
+ * second then opens a full session, unlocks and reads the item.
+ */
+async function pairSecondDevice(input: {
+  device: ReturnType<typeof createEdgeClient>;
+  enrollment: EnrollmentResponse;
+  keys: DeviceKeys;
+  vault: VaultClient;
+  canary: string;
+  trust: { trustedRoots: string[]; manifest: Manifest };
+}): Promise<{ deviceId: string; sas: string }> {
+  const { device, enrollment, keys, vault } = input;
+  const { secret } = await vault.call("device.pair.start", { op: "device.pair.start", pin: JOURNEY_PIN });
+  const { identityKey } = await vault.call("identity.key", { op: "identity.key" });
+  const invitation = await device.createPairingInvitation(enrollment.deviceId, keys);
+  const code = parsePairingCode(
+    encodePairingCode({
+      invitationCode: invitation.code,
+      secret,
+      identityFingerprint: identityFingerprint(identityKey),
+    }),
+  );
+  const tabletKeys = generateDeviceKeys();
+  const tablet = await device.enrollByPairing(code.invitationCode, tabletKeys, "journey tablet");
+  if (tablet.vaultId !== enrollment.vaultId) throw new Error("the pairing invitation enrolled into another vault");
+  const connection = await connectDevice(tablet.nats.servers, tablet.nats.jwt, tabletKeys, tablet.subjects.inboxPrefix);
+  try {
+    const joining = vaultClient(tablet, tabletKeys, connection, input.trust);
+    const joined = await joining.joinPairing({
+      secret: code.secret,
+      signingKey: Buffer.from(tabletKeys.signing.publicKey, "base64url"),
+      label: "journey tablet",
+      identityFingerprint: code.identityFingerprint,
+    });
+    const { device: approved } = await vault.call("device.approve", {
+      op: "device.approve",
+      deviceId: tablet.deviceId,
+      pin: JOURNEY_PIN,
+    });
+    if (approved.sas !== joined.sas || approved.fingerprint !== joined.fingerprint) {
+      throw new Error("the approving device shows another code or key than the new device");
+    }
+    const reader = vaultClient(tablet, tabletKeys, connection, input.trust, joining.known);
+    await reader.call("vault.unlock", { op: "vault.unlock", pin: JOURNEY_PIN });
+    const got = await reader.call("items.get", { op: "items.get", name: "bank" });
+    if (Buffer.from(got.item.value).toString() !== input.canary) throw new Error("the new device read another value");
+    return { deviceId: tablet.deviceId, sas: joined.sas };
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/**
  * The device journey: an operator invites, a new device generates its keys and
  * enrolls over REST (the vault id commits to its keys), cannot be followed by a second
  * device on the same code, verifies the served manifest; the proxy refuses an enclave
  * the manifest does not list. The device connects to NATS with its minted JWT, attests
  * the vault runtime and opens a hybrid session, initializes its vault (KMS over TLS
  * verified inside the enclave side), stores, reads and lists items, has a challenge
- * signed and verifies it, locks, gets a wrong PIN counted, unlocks; the sealed blob
+ * signed and verifies it, locks, gets a wrong PIN counted, unlocks; a second device
+ * joins the vault by pairing and, approved, reads the item; the sealed blob
  * holds no item in clear; a second person's vault is isolated; the device is refused
  * another vault's subject by the server and refreshes its credentials.
  */
@@ -302,6 +362,12 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
       },
     );
     progress.info(`audit log: ${audit.entries.map((e) => `${e.seq} ${e.kind}`).join(" · ")}`);
+
+    const paired = await progress.step(
+      "a second device joins by pairing: one code (edge invitation, enclave secret, identity fingerprint), enrolled by its invitation, the vault's identity checked, the secret proved; both show one SAS; approved with the PIN, it unlocks and reads the item",
+      () => pairSecondDevice({ device, enrollment, keys, vault, canary, trust: { trustedRoots: [devRoot], manifest } }),
+    );
+    progress.info(`device ${paired.deviceId} joined vault ${enrollment.vaultId}; both devices showed ${paired.sas}`);
 
     await progress.step("neither the sealed-state blob nor DynamoDB holds the item in clear", async () => {
       const objects = [...(topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.values() ?? [])];

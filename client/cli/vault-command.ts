@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { MAX_ITEM_NAME_LENGTH } from "../../lib/vault-protocol";
 import { type CliIo, type Command, UsageError } from "./command";
 import { type PinSource, readPin } from "./pin-input";
+import type { TrustFlags } from "./trust-material";
 import {
   DEVICE_OPTIONS,
   DEVICE_OPTIONS_HELP,
@@ -50,14 +51,22 @@ export interface VaultCommandSpec {
   /** Takes the PIN and unlocks before {@link run}. */
   unlocks?: boolean;
   /** Checks the arguments before anything is read or sent; returns what {@link run} needs. */
-  check?: (values: Values, positional: string | undefined) => Record<string, unknown>;
+  check?: (
+    values: Values,
+    positional: string | undefined,
+  ) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Checks the device and reads the PINs a command needs beyond the unlock one (init, pin). */
   prepare?: (values: Values, io: CliIo, state: DeviceState) => Promise<Record<string, string>>;
-  run(context: RunContext): Promise<void>;
+  /** Runs the operation in the session the command opened. */
+  run?(context: RunContext): Promise<void>;
+  /** Instead of {@link run}: a command that opens its session itself (with `flags`). */
+  runAlone?(context: Omit<RunContext, "session">): Promise<void>;
 }
 
 export interface RunContext {
   session: VaultSession;
+  /** The trust options given (`--root`, `--manifest`, `--manifest-key`). */
+  flags: TrustFlags;
   io: CliIo;
   json: boolean;
   positional: string | undefined;
@@ -119,21 +128,31 @@ export function vaultCommand(spec: VaultCommandSpec): Command {
       if (positionals.length < wanted) throw new UsageError(`${spec.positional} is required`);
       if (positionals.length > wanted) throw new UsageError(`unexpected argument ${positionals[wanted]}`);
       const positional = positionals[0];
-      const checked = spec.check?.(values, positional) ?? {};
+      const checked = (await spec.check?.(values, positional)) ?? {};
       const state = loadDeviceState(str(values, "state"), io.env);
       const unlockWith = spec.unlocks ? await readPin(unlockPin(values), io) : undefined;
       const pins = (await spec.prepare?.(values, io, state)) ?? {};
-      const flags = {
-        root: values.root as string[] | undefined,
-        manifest: str(values, "manifest"),
-        manifestKey: str(values, "manifest-key"),
-      };
+      const flags = trustFlags(values);
+      const context = { flags, io, json: values.json === true, positional, checked, pins, state };
+      if (spec.runAlone) {
+        await spec.runAlone(context);
+        return 0;
+      }
       await withVaultSession(state, flags, io, async (session) => {
         if (unlockWith !== undefined) await session.unlock(unlockWith);
-        await spec.run({ session, io, json: values.json === true, positional, checked, pins, state });
+        await spec.run?.({ ...context, session });
       });
       return 0;
     },
+  };
+}
+
+/** The trust options of parsed {@link DEVICE_OPTIONS}. */
+export function trustFlags(values: Values): TrustFlags {
+  return {
+    root: values.root as string[] | undefined,
+    manifest: str(values, "manifest"),
+    manifestKey: str(values, "manifest-key"),
   };
 }
 

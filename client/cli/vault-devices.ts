@@ -1,6 +1,9 @@
-import { encodePairingCode, parsePairingCode } from "../../lib/pairing";
+import { sodiumReady } from "../../lib/crypto";
+import { encodePairingCode, identityFingerprint, type PairingCode, parsePairingCode } from "../../lib/pairing";
 import type { DeviceAnswer } from "../../lib/vault-protocol";
+import { createEdgeClient } from "../device";
 import { printJson, UsageError } from "./command";
+import { joinByCode } from "./pairing-join";
 import { readPin } from "./pin-input";
 import { iso, PIN_HELP, PIN_OPTIONS, str, unlockPin, type Values, vaultCommand } from "./vault-command";
 
@@ -33,67 +36,89 @@ export const vaultAddDeviceCommand = vaultCommand({
   summary: "open a pairing for a new device (with the PIN); prints only the pairing code",
   synopsis: "[--pin P | --pin-file F]",
   about: `Asks the vault for a single-use pairing secret (the PIN is checked again in the same
-session, counted like an unlock) and prints only the code that carries it: 32
-symbols in groups of four, good for one join within 10 minutes and 3 attempts. Give
-it to the new device (vettid vault pair --code CODE), then approve that device here.
-A restart of the vault's runtime voids the code. (--qr is not available: no QR code
+session, counted like an unlock), asks this device's edge for a single-use pairing
+invitation into the vault (a request signed with the device key), and prints only
+the one code that carries both and the vault's identity fingerprint: 68 symbols in
+17 groups of four, good for one device within 10 minutes. On the new device run
+vettid enroll --invite CODE --state DIR, compare the code both devices show, then
+approve the new device here (vettid vault approve). The edge never sees the secret; a
+restart of the vault's runtime voids the code. (--qr is not available: no QR code
 library is part of this client.)
-  --json             print {code, expiresAt}`,
+  --json             print {code, expiresAt, invitationId}`,
   optionsHelp: PIN_HELP,
   options: PIN_OPTIONS,
   prepare: readUnlockPin,
-  async run({ session, io, json, pins }) {
+  async run({ session, io, json, pins, state }) {
     await session.unlock(pins.pin as string);
     const result = await session.call("device.pair.start", { op: "device.pair.start", pin: pins.pin as string });
-    const code = encodePairingCode(result.secret);
-    result.secret.fill(0);
-    if (json) printJson(io, { code, expiresAt: iso(result.expiresAt) });
-    else io.stdout(`${code}\n`);
+    try {
+      // checked against the key this device pinned (DIR/vault.json) before it is put in the code
+      const { identityKey } = await session.call("identity.key", { op: "identity.key" });
+      const invitation = await createEdgeClient({ baseUrl: state.device.api }).createPairingInvitation(
+        state.device.deviceId,
+        state.keys,
+      );
+      const code = encodePairingCode({
+        invitationCode: invitation.code,
+        secret: result.secret,
+        identityFingerprint: identityFingerprint(identityKey),
+      });
+      const expiresAt = Math.min(result.expiresAt, Date.parse(invitation.expiresAt));
+      if (json) printJson(io, { code, expiresAt: iso(expiresAt), invitationId: invitation.invitationId });
+      else io.stdout(`${code}\n`);
+    } finally {
+      result.secret.fill(0);
+    }
   },
 });
 
 /** `vettid vault pair`. */
 export const vaultPairCommand = vaultCommand({
   word: "pair",
-  summary: "join the vault as a new device with a pairing code; prints the code to compare",
+  summary: "prove a pairing code again as this (already enrolled) device; prints the code to compare",
   synopsis: "--code CODE [--label TEXT]",
-  about: `Proves the pairing code inside this device's own end-to-end session (the code never
-leaves the device; only a proof bound to this device's keys and session does), and
-prints the short authentication string and this device's key fingerprint. Compare
-both with what the approving device shows (vettid vault approve); this device opens
-nothing until it is approved.
-  --json             print {deviceId, sas, fingerprint, status: "pending"}`,
+  about: `vettid enroll --invite CODE enrolls a new device and joins its vault in one go. When
+the join did not complete (the vault was unreachable, the code expired), this runs it
+again for the device in --state DIR, with the same code or a fresh one from
+vettid vault add-device (its invitation part is not used: the device is enrolled).
+Checks that the vault's identity key is the one the code names (refusing another
+vault with VAULT_IDENTITY_MISMATCH before anything is proved), proves the code inside
+this device's own end-to-end session (the code never leaves the device; only a proof
+bound to this device's keys and session does), and prints the short authentication
+string and this device's key fingerprint. Compare both with what the approving
+device shows (vettid vault approve); this device opens nothing until it is approved.
+  --json             print {deviceId, status: "pending", sas, fingerprint, identityKey}`,
   optionsHelp: `  --code CODE        the pairing code vettid vault add-device printed
   --label TEXT       what to call this device in device lists (default: "new device")`,
   options: { code: { type: "string" }, label: { type: "string" } },
-  check(values) {
+  async check(values) {
     const code = str(values, "code");
     if (code === undefined) throw new UsageError("--code is required");
-    let secret: Uint8Array;
-    try {
-      secret = parsePairingCode(code);
-    } catch (err) {
-      throw new UsageError(`--code: ${(err as Error).message}`);
-    }
+    await sodiumReady();
     const label = str(values, "label") ?? "new device";
     if (label.length < 1 || label.length > 64) throw new UsageError("--label must be 1..64 characters");
-    return { secret, label };
+    return { code: pairingCodeOption("--code", code), label };
   },
-  async run({ session, io, json, checked, state }) {
-    const secret = checked.secret as Uint8Array;
+  async runAlone({ io, json, checked, state, flags }) {
+    const code = checked.code as PairingCode;
     try {
-      const result = await session.vault.joinPairing({
-        secret,
-        signingKey: new Uint8Array(Buffer.from(state.device.publicKeys.signing, "base64url")),
-        label: checked.label as string,
-      });
+      const result = await joinByCode(state, code, checked.label as string, flags, io);
       if (json) printJson(io, { deviceId: state.device.deviceId, status: "pending", ...result });
       else io.stdout(`code ${result.sas}\nfingerprint ${result.fingerprint}\n`);
     } finally {
-      secret.fill(0);
+      code.secret.fill(0);
     }
   },
 });
+
+/** A pairing code from the command line, as a usage error when it does not parse. */
+export function pairingCodeOption(flag: string, text: string): PairingCode {
+  try {
+    return parsePairingCode(text);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}
 
 /** `vettid vault devices`. */
 export const vaultDevicesCommand = vaultCommand({

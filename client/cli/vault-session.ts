@@ -120,6 +120,10 @@ export async function withVaultSession<T>(
       ...(state.memory.identityKey !== undefined ? { identityKey: state.memory.identityKey } : {}),
       ...(state.memory.audit !== undefined ? { audit: state.memory.audit } : {}),
     },
+    // a device that joined by pairing trusts the identity key its code named, never another
+    ...(device.pairing
+      ? { expectedIdentity: new Uint8Array(Buffer.from(device.pairing.identityFingerprint, "hex")) }
+      : {}),
     remember,
   });
   let unlocked = false;

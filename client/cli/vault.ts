@@ -24,6 +24,9 @@ commits to, and the PIN. Prints the vault's identity public key (base64url).
   optionsHelp: PIN_HELP.replace("the PIN (", "the new vault's PIN ("),
   options: PIN_OPTIONS,
   async prepare(values, io, { device }) {
+    if (device.pairing) {
+      throw new Error("this device joined its vault by pairing; only the founding device initializes it");
+    }
     if (!device.vaultSalt) {
       throw new Error(
         "this device did not found its vault (no vaultSalt in device.json); only the founder initializes it",

@@ -7,8 +7,10 @@ import {
   EnrollmentResponseSchema,
   InvitationSchema,
   ListInvitationsResponseSchema,
+  PairingInvitationResponseSchema,
   type Problem,
   ProblemSchema,
+  type SignedPurpose,
   signRequest,
 } from "../../lib/edge";
 import { type ErrorCode, isErrorCode, VettidError } from "../../lib/errors";
@@ -123,12 +125,7 @@ export function createEdgeClient(options: EdgeClientOptions) {
     return parsed.data;
   }
 
-  const signed = (
-    purpose: "credentials" | "revoke",
-    targetDeviceId: string,
-    signerDeviceId: string,
-    keys: DeviceKeys,
-  ) => {
+  const signed = (purpose: SignedPurpose, targetDeviceId: string, signerDeviceId: string, keys: DeviceKeys) => {
     const timestamp = new Date().toISOString();
     const nonce = randomBytes(24).toString("base64url");
     const signature = signRequest(
@@ -137,6 +134,17 @@ export function createEdgeClient(options: EdgeClientOptions) {
     );
     return { timestamp, nonce, signature };
   };
+
+  const enrollWith = (invitationCode: string, keys: DeviceKeys, name?: string) =>
+    call("POST", "/v1/enrollments", EnrollmentResponseSchema, {
+      invitationCode,
+      device: {
+        signingKey: keys.signing.publicKey,
+        exchangeKey: keys.exchange.publicKey,
+        natsPublicKey: keys.nats.publicKey,
+        ...(name ? { name } : {}),
+      },
+    });
 
   return {
     /** Operator: creates an invitation. */
@@ -169,15 +177,7 @@ export function createEdgeClient(options: EdgeClientOptions) {
      * @throws VettidError `VAULT_ID_MISMATCH` when it does not.
      */
     enroll: async (invitationCode: string, keys: DeviceKeys, name?: string) => {
-      const enrollment = await call("POST", "/v1/enrollments", EnrollmentResponseSchema, {
-        invitationCode,
-        device: {
-          signingKey: keys.signing.publicKey,
-          exchangeKey: keys.exchange.publicKey,
-          natsPublicKey: keys.nats.publicKey,
-          ...(name ? { name } : {}),
-        },
-      });
+      const enrollment = await enrollWith(invitationCode, keys, name);
       const founding = {
         signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
         exchangeKey: Buffer.from(keys.exchange.publicKey, "base64url"),
@@ -191,6 +191,36 @@ export function createEdgeClient(options: EdgeClientOptions) {
       }
       return enrollment;
     },
+    /**
+     * Device: enrolls its public keys with a pairing invitation (docs/protocol.md
+     * §Pairing invitations), into the vault of the device that asked for it. The vault
+     * id commits to the founder's keys, not to these, so there is nothing to check here:
+     * the device checks the vault's identity key against the pairing code in its first
+     * session (VaultClient `joinPairing`), before it proves anything.
+     * @throws VettidError `VAULT_ID_MISMATCH` when the edge answers as for a founding
+     *   device (a vault salt): it did not treat the invitation as a pairing one.
+     */
+    enrollByPairing: async (invitationCode: string, keys: DeviceKeys, name?: string) => {
+      const enrollment = await enrollWith(invitationCode, keys, name);
+      if (enrollment.vaultSalt !== undefined) {
+        throw new VettidError(
+          "VAULT_ID_MISMATCH",
+          "the edge enrolled this device into a vault of its own, not by pairing",
+        );
+      }
+      return enrollment;
+    },
+    /**
+     * Device: a single-use pairing invitation into its own vault (10 minutes), over a
+     * signed, single-use request.
+     */
+    createPairingInvitation: (deviceId: string, keys: DeviceKeys) =>
+      call(
+        "POST",
+        `/v1/devices/${encodeURIComponent(deviceId)}/pairing-invitations`,
+        PairingInvitationResponseSchema,
+        signed("pairing", deviceId, deviceId, keys),
+      ),
     /** Device: a fresh NATS user JWT, over a signed, single-use request. */
     refreshCredentials: (deviceId: string, keys: DeviceKeys) =>
       call(

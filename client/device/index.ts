@@ -3,6 +3,7 @@ export { createEdgeClient, type EdgeClient, type EdgeClientOptions } from "./api
 export { checkDeviceKeys, type DeviceKeys, generateDeviceKeys } from "./keys";
 export {
   type DeviceFile,
+  type DevicePairing,
   deleteDeviceKeys,
   loadDeviceFile,
   loadDeviceKeys,

@@ -27,6 +27,22 @@ export interface DeviceFile {
   nats: { servers: string[]; expiresAt: string };
   subjects: EnrollmentResponse["subjects"];
   manifestUrl: string;
+  /** Set for a device that joined its vault by a pairing code instead of founding it. */
+  pairing?: DevicePairing;
+}
+
+/**
+ * How a device joined its vault by pairing (docs/protocol.md §Pairing codes): the
+ * vault id does not commit to its keys, so what it trusts is the identity key the
+ * pairing code named.
+ */
+export interface DevicePairing {
+  /** The identity fingerprint the pairing code carried (hex, 10 bytes). */
+  identityFingerprint: string;
+  /** The vault's identity key the device checked against it and pinned (base64url), once it has. */
+  identityKey?: string;
+  /** When the vault accepted this device's proof of the pairing secret (ISO 8601); then it waits for approval. */
+  joinedAt?: string;
 }
 
 /** File names inside a device state directory. */
@@ -70,8 +86,17 @@ export function loadDeviceKeys(dir: string): DeviceKeys | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as DeviceKeys) : undefined;
 }
 
-/** Stores the enrollment: device.json, and nats.creds (JWT + the device's own seed, 0600). */
-export function saveEnrollment(dir: string, api: string, keys: DeviceKeys, enrollment: EnrollmentResponse): DeviceFile {
+/**
+ * Stores the enrollment: device.json, and nats.creds (JWT + the device's own seed, 0600);
+ * `pairing` for a device that joins by a pairing code.
+ */
+export function saveEnrollment(
+  dir: string,
+  api: string,
+  keys: DeviceKeys,
+  enrollment: EnrollmentResponse,
+  pairing?: DevicePairing,
+): DeviceFile {
   const device: DeviceFile = {
     schema: "vettid.device/v1",
     api,
@@ -83,6 +108,7 @@ export function saveEnrollment(dir: string, api: string, keys: DeviceKeys, enrol
     nats: { servers: enrollment.nats.servers, expiresAt: enrollment.nats.expiresAt },
     subjects: enrollment.subjects,
     manifestUrl: enrollment.manifestUrl,
+    ...(pairing ? { pairing } : {}),
   };
   saveDeviceFile(dir, device);
   saveCreds(dir, enrollment.nats.jwt, keys);

@@ -5,7 +5,13 @@ import { SealedChannel } from "../../lib/envelope";
 import { VettidError } from "../../lib/errors";
 import { attestationDigest, initiateHandshake, verifyAttestedHandshakeKeys } from "../../lib/handshake";
 import type { Manifest } from "../../lib/manifest";
-import { deviceFingerprint, pairingProof, pairingSas } from "../../lib/pairing";
+import {
+  deviceFingerprint,
+  IDENTITY_FINGERPRINT_BYTES,
+  identityFingerprint,
+  pairingProof,
+  pairingSas,
+} from "../../lib/pairing";
 import { PROXY_ATTESTATION_PURPOSE } from "../../lib/proxy-protocol";
 import { type AuditEntry, auditGenesis, equalDigests, MAX_AUDIT_PAGE, verifyAuditRun } from "../../lib/vault-audit";
 import {
@@ -60,6 +66,12 @@ export interface VaultClientOptions {
   attestation: Pick<AttestationVerifyOptions, "trustedRoots" | "time"> & { manifest: Manifest };
   /** What this device saw before (it only moves forward). */
   memory: VaultMemory;
+  /**
+   * For a device that joined by pairing and has not pinned the identity key yet: the
+   * identity fingerprint its pairing code carries (10 bytes, lib/pairing). An identity
+   * key with another fingerprint is refused (`VAULT_IDENTITY_MISMATCH`) and never pinned.
+   */
+  expectedIdentity?: Uint8Array;
   /** Called whenever {@link VaultMemory} moves forward, so the caller can persist it. */
   remember?: (memory: VaultMemory) => void;
   /** Per request (default 15 s: an unlock waits for Argon2id and two conditional writes). */
@@ -98,12 +110,14 @@ export class VaultClient {
   private session: { id: string; channel: SealedChannel; handshakeHash: Uint8Array } | undefined;
   private verified: VerifiedAttestation | undefined;
   private memory: VaultMemory;
+  private expectedIdentity: Uint8Array | undefined;
 
   constructor(private readonly options: VaultClientOptions) {
     if (!options.attestation?.manifest) {
       throw new VettidError("VALIDATION_FAILED", "a verified manifest is required to check the enclave's PCRs");
     }
     this.memory = { ...options.memory };
+    this.expectedIdentity = options.expectedIdentity ? new Uint8Array(options.expectedIdentity) : undefined;
   }
 
   /** The attestation this client verified for its current session. */
@@ -165,19 +179,45 @@ export class VaultClient {
 
   /**
    * Joins the vault as a new device (docs/protocol.md §Pairing): in its session (opened
-   * first when there is none), proves the pairing secret for this device's keys and that session's handshake
-   * hash (`device.pair.join`), and returns the short authentication string to show
-   * beside the one the approving device shows, and this device's key fingerprint.
+   * first when there is none), first reads the vault's identity key (`vault.status`)
+   * and refuses a vault whose key does not have the pairing code's identity
+   * fingerprint, before anything is proved; then proves the pairing secret for this
+   * device's keys and that session's handshake hash (`device.pair.join`), and returns
+   * the short authentication string to show beside the one the approving device
+   * shows, this device's key fingerprint, and the identity key it pinned.
    * The secret never leaves the device: only the proof does.
+   * @throws VettidError `VAULT_IDENTITY_MISMATCH` for another vault's identity key (or
+   *   a vault not initialized); `PAIRING_EXPIRED` when the vault holds no pairing.
    */
   async joinPairing(input: {
     secret: Uint8Array;
     signingKey: Uint8Array;
     label: string;
-  }): Promise<{ sas: string; fingerprint: string }> {
+    /** The identity fingerprint of the pairing code (10 bytes). */
+    identityFingerprint: Uint8Array;
+  }): Promise<{ sas: string; fingerprint: string; identityKey: Uint8Array }> {
     await sodiumReady();
+    if (input.identityFingerprint?.length !== IDENTITY_FINGERPRINT_BYTES) {
+      throw new VettidError("VALIDATION_FAILED", `the identity fingerprint is ${IDENTITY_FINGERPRINT_BYTES} bytes`);
+    }
+    this.expectedIdentity = new Uint8Array(input.identityFingerprint);
     if (!this.session) await this.connect();
     const session = this.session as { id: string; channel: SealedChannel; handshakeHash: Uint8Array };
+    const status = await this.callIn(session, "vault.status", { op: "vault.status" });
+    if (!status.initialized) {
+      throw new VettidError(
+        "VAULT_IDENTITY_MISMATCH",
+        "the vault this device reached is not initialized: not the inviting device's",
+      );
+    }
+    if (!status.identityKey) {
+      throw new VettidError(
+        "PAIRING_EXPIRED",
+        "the vault holds no open pairing; start another on an authorized device",
+      );
+    }
+    // checkIdentity refused another fingerprint already; this holds whatever memory said before
+    this.assertExpectedIdentity(status.identityKey);
     const transcript = {
       vaultId: this.options.vaultId,
       deviceId: this.options.deviceId,
@@ -195,6 +235,7 @@ export class VaultClient {
     return {
       sas: pairingSas(input.secret, transcript),
       fingerprint: deviceFingerprint(input.signingKey, this.options.deviceKey.publicKey),
+      identityKey: new Uint8Array(status.identityKey),
     };
   }
 
@@ -322,8 +363,20 @@ export class VaultClient {
     }
   }
 
+  /** Refuses an identity key whose fingerprint is not the one expected (when one is). */
+  private assertExpectedIdentity(key: Uint8Array): void {
+    const expected = this.expectedIdentity;
+    if (expected && !Buffer.from(identityFingerprint(key)).equals(Buffer.from(expected))) {
+      throw new VettidError(
+        "VAULT_IDENTITY_MISMATCH",
+        "the vault's identity key is not the one the pairing code names: this is not the inviting device's vault",
+      );
+    }
+  }
+
   private checkIdentity(key: Uint8Array, initializing: boolean): void {
     const text = Buffer.from(key).toString("base64url");
+    if (this.memory.identityKey === undefined) this.assertExpectedIdentity(key);
     if (this.memory.identityKey === undefined || initializing) {
       if (this.memory.identityKey !== undefined && this.memory.identityKey !== text) {
         throw new VettidError("CONFLICT", "the vault presents another identity key than it had");

@@ -16,13 +16,15 @@ export const EDGE_METRICS = {
   invitationsCreated: "InvitationsCreated",
   credentialRefreshes: "CredentialRefreshes",
   deviceRevocations: "DeviceRevocations",
+  pairingInvitations: "PairingInvitations",
 } as const;
 
 export type EdgeSuccessMetric =
   | typeof EDGE_METRICS.enrollments
   | typeof EDGE_METRICS.invitationsCreated
   | typeof EDGE_METRICS.credentialRefreshes
-  | typeof EDGE_METRICS.deviceRevocations;
+  | typeof EDGE_METRICS.deviceRevocations
+  | typeof EDGE_METRICS.pairingInvitations;
 
 /** Options of {@link edgeMetrics}. */
 export interface EdgeMetricsOptions {

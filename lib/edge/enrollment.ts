@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { VettidError } from "../errors";
-import type { DeviceRecord, EnrollmentWrite, InvitationEnrollment, InvitationRecord } from "../store";
+import type {
+  DeviceRecord,
+  EnrollmentWrite,
+  InvitationEnrollment,
+  InvitationPairing,
+  InvitationRecord,
+} from "../store";
 import { VAULT_SALT_BYTES, vaultIdFor } from "../vault-id";
 import type { EdgeContext } from "./context";
 import { issueNatsCredentials, vaultSubjects } from "./credentials";
@@ -44,6 +50,7 @@ function recordsOf(invitationId: string, e: InvitationEnrollment, createdAt: num
   };
   if (e.name !== undefined) device.name = e.name;
   if (e.vaultSalt !== undefined) device.vaultSalt = e.vaultSalt;
+  if (e.invitedBy !== undefined) device.invitedBy = e.invitedBy;
   return {
     invitationId,
     now: createdAt,
@@ -108,11 +115,74 @@ async function afterLostClaim(
 }
 
 /**
+ * The enrollment of a device that founds a vault: a new user, and a vault id that
+ * commits to this device's keys, so only this device can initialize the vault in the
+ * enclave, and the device checks the commitment (lib/vault-id).
+ */
+function founding(request: EnrollmentRequest, deviceId: string, hostId: string | null): InvitationEnrollment {
+  const vaultSalt = randomBytes(VAULT_SALT_BYTES);
+  return {
+    userId: newId("usr"),
+    deviceId,
+    vaultId: vaultIdFor(
+      {
+        signingKey: Buffer.from(request.device.signingKey, "base64url"),
+        exchangeKey: Buffer.from(request.device.exchangeKey, "base64url"),
+      },
+      vaultSalt,
+    ),
+    vaultSalt: vaultSalt.toString("base64url"),
+    signingKey: request.device.signingKey,
+    exchangeKey: request.device.exchangeKey,
+    natsPublicKey: request.device.natsPublicKey,
+    hostId,
+  };
+}
+
+/**
+ * The host of the vault a pairing invitation joins. Refused when the inviting device
+ * was revoked since it asked for the invitation (checked before anything is reserved).
+ */
+async function joinedVaultHost(ctx: EdgeContext, pairing: InvitationPairing): Promise<string | null> {
+  const inviter = await ctx.store.getDevice(pairing.deviceId);
+  if (inviter?.status !== "active" || inviter.vaultId !== pairing.vaultId) {
+    throw new VettidError("INVITATION_REVOKED", "the device that asked for this pairing invitation was revoked");
+  }
+  return (await ctx.store.getVault(pairing.vaultId))?.hostId ?? null;
+}
+
+/**
+ * The enrollment of a device that joins the vault of a pairing invitation
+ * (docs/decisions/0062): the inviting device's user and vault, and no vault salt (the
+ * id commits to the founder's keys, not to this device's). The device record grants
+ * NATS access to the vault's subjects only; the enclave admits the device only once it
+ * has proved the pairing secret and an authorized device approved it.
+ */
+function joining(
+  pairing: InvitationPairing,
+  request: EnrollmentRequest,
+  deviceId: string,
+  hostId: string | null,
+): InvitationEnrollment {
+  return {
+    userId: pairing.userId,
+    deviceId,
+    vaultId: pairing.vaultId,
+    signingKey: request.device.signingKey,
+    exchangeKey: request.device.exchangeKey,
+    natsPublicKey: request.device.natsPublicKey,
+    hostId,
+    invitedBy: pairing.deviceId,
+  };
+}
+
+/**
  * Enrolls a device with a single-use invitation (DESIGN.md §4 and
  * docs/decisions/0022): reserve the device's NATS key, claim the invitation with
  * one conditional update (the only point where concurrent requests race; exactly
  * one wins), then create the user, vault and device records idempotently and mint
- * the device's NATS user JWT. Retrying with the same invitation and device keys
+ * the device's NATS user JWT. A pairing invitation enrolls the device into the
+ * inviting device's user and vault instead ({@link joining}). Retrying with the same invitation and device keys
  * returns the same enrollment; another device is refused. A request that loses the
  * invitation releases the NATS key reservation it used ({@link afterLostClaim}).
  */
@@ -131,7 +201,8 @@ export async function enroll(
   if (decision.kind === "retry") return complete(ctx, invitation as InvitationRecord, decision.enrollment);
   // Read before reserving, so that between the reservation and the claim there is
   // nothing but the claim itself.
-  const hostId = (await ctx.store.pickHost(now)) ?? null;
+  const pairing = (invitation as InvitationRecord).pairing;
+  const hostId = pairing ? await joinedVaultHost(ctx, pairing) : ((await ctx.store.pickHost(now)) ?? null);
 
   const reservation = await ctx.store.reserveNatsKey({
     natsPublicKey: request.device.natsPublicKey,
@@ -143,25 +214,9 @@ export async function enroll(
   if (!reservation.reserved && (mine.signingKey !== request.device.signingKey || mine.invitationId !== invitationId)) {
     throw new VettidError("CONFLICT", "this NATS key is already registered to another device");
   }
-  // The vault id commits to this device's keys: only this device can initialize the
-  // vault in the enclave, and the device checks the commitment (lib/vault-id).
-  const vaultSalt = randomBytes(VAULT_SALT_BYTES);
-  const enrollment: InvitationEnrollment = {
-    userId: newId("usr"),
-    deviceId: mine.deviceId,
-    vaultId: vaultIdFor(
-      {
-        signingKey: Buffer.from(request.device.signingKey, "base64url"),
-        exchangeKey: Buffer.from(request.device.exchangeKey, "base64url"),
-      },
-      vaultSalt,
-    ),
-    vaultSalt: vaultSalt.toString("base64url"),
-    signingKey: request.device.signingKey,
-    exchangeKey: request.device.exchangeKey,
-    natsPublicKey: request.device.natsPublicKey,
-    hostId,
-  };
+  const enrollment: InvitationEnrollment = pairing
+    ? joining(pairing, request, mine.deviceId, hostId)
+    : founding(request, mine.deviceId, hostId);
   if (request.device.name !== undefined) enrollment.name = request.device.name;
 
   // A claim that throws may still have been written, so its reservation is kept: a

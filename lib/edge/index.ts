@@ -1,4 +1,4 @@
-/** REST edge use cases (enrollment, invitations, credentials, revocation) and the REST contract. */
+/** REST edge use cases (enrollment, invitations, pairing invitations, credentials, revocation) and the REST contract. */
 export type { EdgeContext, RevocationPusher } from "./context";
 export { issueNatsCredentials, vaultSubjects } from "./credentials";
 export { authenticateDevice, type SignedRequest } from "./device-auth";
@@ -11,6 +11,7 @@ export {
   normalizeInvitationCode,
 } from "./invitation-code";
 export { createInvitation, listInvitations, revokeInvitation, toInvitation } from "./invitations";
+export { createPairingInvitation, PAIRING_INVITATION_TTL_SECONDS } from "./pairing-invitations";
 export { limitAttempts, RATE_LIMITS } from "./rate-limits";
 export { refreshCredentials } from "./refresh";
 export * from "./schemas";

@@ -10,10 +10,13 @@ import { sourceKey } from "./source-address";
  * - per source on unauthenticated routes: 30 per 10 minutes — enough for a
  *   household behind one NAT enrolling several devices, far too few to guess
  *   80-bit codes. A source is an IPv4 address or an IPv6 /64 ({@link sourceKey}).
+ * - per device on pairing invitations: 10 per hour — a person adding a few devices,
+ *   with a retry or two; a device key used to fill the table runs out at once.
  */
 export const RATE_LIMITS = {
   perCode: { windowSeconds: 3600, max: 5 },
   perSource: { windowSeconds: 600, max: 30 },
+  perDevice: { windowSeconds: 3600, max: 10 },
 } as const;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;

@@ -157,7 +157,7 @@ export const EnrollmentResponseSchema = define(() =>
           .check(
             z.regex(/^[A-Za-z0-9_-]{22}$/),
             z.describe(
-              'base64url of the 16-byte salt: vaultId = vlt_ ‖ hex(SHA-256("VETTID-VAULT-ID-1" ‖ 0x00 ‖ signingKey ‖ exchangeKey ‖ salt)[0..16]); present for the device that founds the vault, which must check it',
+              'base64url of the 16-byte salt: vaultId = vlt_ ‖ hex(SHA-256("VETTID-VAULT-ID-1" ‖ 0x00 ‖ signingKey ‖ exchangeKey ‖ salt)[0..16]); present for the device that founds the vault, which must check it; absent for a device that joins by a pairing invitation',
             ),
           ),
       ),
@@ -196,6 +196,26 @@ export const DeviceRevokeRequestSchema = define(() =>
     .check(z.describe("SignedRevokeRequest")),
 );
 
+export const PairingInvitationRequestSchema = define(() =>
+  z.strictObject({ timestamp: isoTime, nonce, signature }).check(z.describe("SignedPairingInvitationRequest")),
+);
+
+export const PairingInvitationResponseSchema = define(() =>
+  z
+    .object({
+      invitationId: InvitationIdSchema,
+      code: z
+        .string()
+        .check(
+          z.regex(INVITATION_CODE_PATTERN),
+          z.describe("single-use code into the device's vault; shown once, never stored"),
+        ),
+      vaultId: z.string().check(z.describe("the vault the enrolling device joins: the asking device's")),
+      expiresAt: isoTime,
+    })
+    .check(z.describe("PairingInvitation")),
+);
+
 export const DeviceRevokeResponseSchema = define(() =>
   z.object({ deviceId: DeviceIdSchema, status: z.literal("revoked") }).check(z.describe("DeviceRevoked")),
 );
@@ -229,6 +249,8 @@ export type EnrollmentResponse = z.infer<typeof EnrollmentResponseSchema>;
 export type CredentialsRequest = z.infer<typeof CredentialsRequestSchema>;
 export type CredentialsResponse = z.infer<typeof CredentialsResponseSchema>;
 export type DeviceRevokeRequest = z.infer<typeof DeviceRevokeRequestSchema>;
+export type PairingInvitationRequest = z.infer<typeof PairingInvitationRequestSchema>;
+export type PairingInvitationResponse = z.infer<typeof PairingInvitationResponseSchema>;
 export type Problem = z.infer<typeof ProblemSchema>;
 
 /** Keeps ID_PATTERN-compatible ids in sync with the subject scheme. */

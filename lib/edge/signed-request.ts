@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 
 import { isUsableEd25519PublicKey } from "./public-keys";
 
 /**
- * Signed device requests (credential refresh, device revocation): the device signs
+ * Signed device requests (credential refresh, device revocation, pairing invitations): the device signs
  * a canonical message with its registered Ed25519 key. The message binds purpose,
  * the target device, the signer, a timestamp and a random nonce; the edge accepts a
  * timestamp within {@link SIGNED_REQUEST_WINDOW_SECONDS} of its clock and each
@@ -11,7 +11,7 @@ import { isUsableEd25519PublicKey } from "./public-keys";
 export const SIGNED_REQUEST_WINDOW_SECONDS = 300;
 
 /** What a signature can authorize. */
-export const SIGNED_PURPOSES = { credentials: "credentials", revoke: "revoke" } as const;
+export const SIGNED_PURPOSES = { credentials: "credentials", revoke: "revoke", pairing: "pairing" } as const;
 export type SignedPurpose = (typeof SIGNED_PURPOSES)[keyof typeof SIGNED_PURPOSES];
 
 /** The fields a signature covers. */

@@ -69,6 +69,12 @@ export const ERROR_CODES = {
   AUDIT_INVALID: { http: 502, retryable: false, title: "The vault's audit log failed verification" },
   PAIRING_INVALID: { http: 403, retryable: false, title: "The pairing proof is wrong; the attempt was counted" },
   PAIRING_EXPIRED: { http: 410, retryable: false, title: "No pairing is open: none started, expired or used up" },
+  PAIRING_CODE_INVALID: { http: 400, retryable: false, title: "The pairing code is malformed or mistyped" },
+  VAULT_IDENTITY_MISMATCH: {
+    http: 403,
+    retryable: false,
+    title: "The vault's identity key is not the one the pairing code names",
+  },
 
   // Upstreams and transport
   UNAVAILABLE: { http: 503, retryable: true, title: "A dependency is unavailable" },

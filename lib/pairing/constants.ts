@@ -30,6 +30,10 @@ export const PAIRING_LABELS = {
   sas: "VETTID-PAIR-1/sas",
   /** A device key's fingerprint. */
   fingerprint: "VETTID-DEVICE-FP-1",
+  /** The vault identity key's fingerprint a pairing code carries. */
+  identityFingerprint: "VETTID-IDENTITY-FP-1",
+  /** The checksum of a pairing code. */
+  code: "VETTID-PAIR-CODE-1",
 } as const;
 
 /** Bytes of the final handshake hash the transcript binds (lib/handshake, BLAKE2b-512). */
@@ -37,3 +41,22 @@ export const HANDSHAKE_HASH_BYTES = 64;
 
 /** Bytes of a device key fingerprint (shown as 8 groups of 4 hex digits). */
 export const FINGERPRINT_BYTES = 16;
+
+/** Bytes of the vault identity fingerprint a pairing code carries (80 bits, 16 symbols). */
+export const IDENTITY_FINGERPRINT_BYTES = 10;
+
+/** Symbols of the edge invitation code (lib/edge, 80 bits). */
+export const INVITATION_SYMBOLS = 16;
+
+/** Checksum symbols of a pairing code (20 bits: a mistyped code passes once in a million). */
+export const PAIRING_CODE_CHECKSUM_SYMBOLS = 4;
+
+/**
+ * Symbols of a pairing code: invitation 16 + secret 32 (20 bytes × 8 / 5) +
+ * identity fingerprint 16 (10 bytes × 8 / 5) + checksum 4 = 68, in 17 groups of four.
+ */
+export const PAIRING_CODE_SYMBOLS =
+  INVITATION_SYMBOLS +
+  (PAIRING_SECRET_BYTES * 8) / 5 +
+  (IDENTITY_FINGERPRINT_BYTES * 8) / 5 +
+  PAIRING_CODE_CHECKSUM_SYMBOLS;

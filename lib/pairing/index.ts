@@ -5,10 +5,12 @@
  * functions, shared by the enclave and the device.
  */
 
-export { encodePairingCode, PAIRING_CODE_SYMBOLS, parsePairingCode } from "./code";
+export { encodePairingCode, identityFingerprint, type PairingCode, parsePairingCode } from "./code";
 export {
   FINGERPRINT_BYTES,
   HANDSHAKE_HASH_BYTES,
+  IDENTITY_FINGERPRINT_BYTES,
+  PAIRING_CODE_SYMBOLS,
   PAIRING_LABELS,
   PAIRING_PROOF_BYTES,
   PAIRING_SECRET_BYTES,

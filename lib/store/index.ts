@@ -20,6 +20,7 @@ export {
   type EnrollmentWrite,
   INVITATION_STATUS,
   type InvitationEnrollment,
+  type InvitationPairing,
   type InvitationRecord,
   type InvitationStatus,
   type Page,

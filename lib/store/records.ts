@@ -19,6 +19,21 @@ export interface InvitationEnrollment {
   natsPublicKey: string;
   hostId: string | null;
   name?: string;
+  /** For a device that joined by a pairing invitation: the device that asked for it. */
+  invitedBy?: string;
+}
+
+/**
+ * What a pairing invitation binds: a device of the vault asked for it, and the device
+ * that enrolls with it joins that user and vault (docs/decisions/0062). It grants the
+ * new device NATS access to the vault's subjects only; the enclave decides whether the
+ * device opens anything.
+ */
+export interface InvitationPairing {
+  userId: string;
+  vaultId: string;
+  /** The device that asked for the invitation; it must still be active when it is used. */
+  deviceId: string;
 }
 
 /** A single-use invitation. The code itself is never stored, only its derived id. */
@@ -34,6 +49,8 @@ export interface InvitationRecord {
   revokedAt?: number;
   /** Set when used: the enrollment it created (for idempotent retries by the same device). */
   enrollment?: InvitationEnrollment;
+  /** Set for a pairing invitation: the vault the enrolling device joins. */
+  pairing?: InvitationPairing;
 }
 
 export const DEVICE_STATUS = { active: "active", revoked: "revoked" } as const;
@@ -56,6 +73,8 @@ export interface DeviceRecord {
   createdAt: number;
   revokedAt?: number;
   name?: string;
+  /** For a device that joined by a pairing invitation: the device that asked for it. */
+  invitedBy?: string;
 }
 
 export interface UserRecord {

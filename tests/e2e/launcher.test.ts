@@ -186,6 +186,7 @@ describe("the local launcher, as a new user drives it", () => {
     expect(result.out).toContain("✓ identity.sign");
     expect(result.out).toContain("✓ a wrong PIN is refused and counted");
     expect(result.out).toContain("✓ the sealed audit log shows every security event of the run in order");
+    expect(result.out).toContain("✓ a second device joins by pairing");
     expect(result.out).toContain("✓ a second person's vault is isolated");
     expect(result.code).toBe(0);
   });

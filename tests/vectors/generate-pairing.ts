@@ -3,12 +3,14 @@
  * fixed pairing secret and handshake hash, and what lib/pairing derives from them —
  * the transcript, the proof, the short authentication string (with the digest it
  * comes from) and the device fingerprint — plus cases that must give another proof
- * (another key, another session), and a signed revocation statement.
+ * (another key, another session), a signed revocation statement, and a pairing code.
  * Called by generate.ts.
  */
 import { sodiumReady } from "../../lib/crypto";
 import {
   deviceFingerprint,
+  encodePairingCode,
+  identityFingerprint,
   PAIRING_LABELS,
   pairingProof,
   pairingSas,
@@ -88,5 +90,39 @@ export async function pairingVectors(): Promise<Record<string, unknown>> {
       statement: hex(signed.statement),
       signature: hex(signed.signature),
     },
+    code: {
+      description:
+        "a pairing code (docs/protocol.md §Pairing codes): the invitation's 16 symbols, the secret's 32, the identity " +
+        "fingerprint's 16 (BLAKE2b-256(label ‖ identityKey)[0..10)), and 4 checksum symbols " +
+        "(BLAKE2b-256(label ‖ ASCII of the 64 symbols before)[0..20 bits)), in groups of four",
+      invitationCode: PAIRING_CODE_INVITATION,
+      secret: hex(secret),
+      identityKey: hex(identity.publicKey),
+      identityFingerprint: hex(identityFingerprint(identity.publicKey)),
+      checksumDigest: hex(
+        s.crypto_generichash(
+          32,
+          new TextEncoder().encode(
+            PAIRING_LABELS.code +
+              encodePairingCode({
+                invitationCode: PAIRING_CODE_INVITATION,
+                secret,
+                identityFingerprint: identityFingerprint(identity.publicKey),
+              })
+                .replace(/-/g, "")
+                .slice(0, 64),
+          ),
+          null,
+        ),
+      ),
+      code: encodePairingCode({
+        invitationCode: PAIRING_CODE_INVITATION,
+        secret,
+        identityFingerprint: identityFingerprint(identity.publicKey),
+      }),
+    },
   };
 }
+
+/** The vector's edge invitation code (any 16 symbols of the alphabet). */
+const PAIRING_CODE_INVITATION = "7Q2M-K9TD-XW4H-R8FB";

@@ -16,14 +16,21 @@ import type { Session } from "../session/sessions";
  */
 export class PairingOffer {
   private secret: Uint8Array | undefined;
+  /** The vault's identity public key when the pairing opened, for the new device to check. */
+  private identity: Uint8Array | undefined;
   private expiresAt = 0;
   private attemptsLeft = 0;
 
   constructor(private readonly now: () => number) {}
 
-  /** Draws a fresh secret (voiding any open one) and returns a copy for the device, with its expiry. */
-  open(): { secret: Uint8Array; expiresAt: number } {
+  /**
+   * Draws a fresh secret (voiding any open one) and returns a copy for the device, with
+   * its expiry. `identityKey` is the vault's identity public key, which a session of a
+   * new device may read while the secret is held ({@link identityKey}).
+   */
+  open(identityKey: Uint8Array): { secret: Uint8Array; expiresAt: number } {
     this.void();
+    this.identity = new Uint8Array(identityKey);
     this.secret = new Uint8Array(randomBytes(PAIRING_SECRET_BYTES));
     this.expiresAt = this.now() + PAIRING_TTL_MS;
     this.attemptsLeft = PAIRING_MAX_ATTEMPTS;
@@ -72,6 +79,15 @@ export class PairingOffer {
     return sas;
   }
 
+  /**
+   * The vault's identity public key while a secret is held (open, or expired but not yet
+   * voided by a join), so a new device can check it against its pairing code before
+   * it proves anything (docs/decisions/0062); undefined otherwise.
+   */
+  get identityKey(): Uint8Array | undefined {
+    return this.secret === undefined || this.identity === undefined ? undefined : new Uint8Array(this.identity);
+  }
+
   /** Attempts left on the open secret (0 when none is open); for tests and logs. */
   get attempts(): number {
     return this.secret === undefined ? 0 : this.attemptsLeft;
@@ -81,6 +97,7 @@ export class PairingOffer {
   void(): void {
     if (this.secret) sodium().memzero(this.secret);
     this.secret = undefined;
+    this.identity = undefined;
     this.attemptsLeft = 0;
     this.expiresAt = 0;
   }

@@ -241,7 +241,7 @@ export class VaultSlot {
   private async startPairing(session: Session, pin: string): Promise<Results["device.pair.start"]> {
     this.unlocked(session);
     await this.unlock(session, pin);
-    const { secret, expiresAt } = this.pairing.open();
+    const { secret, expiresAt } = this.pairing.open(identityPublicKey(this.unlocked(session).inner));
     return { stateVersion: this.stateVersion, secret, expiresAt };
   }
 
@@ -320,14 +320,25 @@ export class VaultSlot {
     if (loaded.pinKey) sodium().memzero(loaded.pinKey);
   }
 
+  /**
+   * The vault's status. `identityKey` is this session's to read while it is unlocked,
+   * and in a pairing-only session while the pairing's secret is held: the new device
+   * checks it against its pairing code before it proves the secret (docs/decisions/0062).
+   */
   private async status(session: Session): Promise<Results["vault.status"]> {
     const loaded = await this.load();
     const unlocked = loaded !== undefined && loaded.inner !== undefined && this.deps.sessions.isUnlocked(session);
+    const identityKey =
+      unlocked && loaded?.inner
+        ? identityPublicKey(loaded.inner)
+        : session.pairingOnly
+          ? (this.pairing.identityKey ?? null)
+          : null;
     return {
       stateVersion: loaded?.outer.stateVersion ?? this.seenVersion,
       initialized: loaded !== undefined,
       unlocked,
-      identityKey: unlocked && loaded?.inner ? identityPublicKey(loaded.inner) : null,
+      identityKey,
     };
   }
 

@@ -157,6 +157,13 @@ const requests: fc.Arbitrary<FuzzRequest> = fc.oneof(
     admin: fc.boolean(),
   }),
   fc.record({
+    route: fc.constant("devices-pairing-invitations"),
+    method: fc.constant("POST"),
+    path: pathId.map((id) => `/v1/devices/${id}/pairing-invitations`),
+    body: bodies(validSigned),
+    admin: fc.boolean(),
+  }),
+  fc.record({
     route: fc.constant("devices-revoke"),
     method: fc.constant("POST"),
     path: pathId.map((id) => `/v1/devices/${id}/revoke`),

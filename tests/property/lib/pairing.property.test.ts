@@ -82,18 +82,96 @@ describe("pairing parsers", () => {
 });
 
 describe("pairing codes", () => {
-  it("round-trip every secret, typed in any case and grouping, and refuse anything else with a typed error", () => {
+  const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const invitation = fc
+    .array(fc.constantFrom(...alphabet), { minLength: 16, maxLength: 16 })
+    .map((s) => (s.join("").match(/.{4}/g) as string[]).join("-"));
+  const secret = fc.uint8Array({ minLength: 20, maxLength: 20 });
+  const fingerprint = fc.uint8Array({ minLength: 10, maxLength: 10 });
+
+  beforeAll(async () => {
+    await sodiumReady();
+  });
+
+  it("round-trip every invitation, secret and fingerprint, typed in any case, grouping and spacing", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.string({ maxLength: 40 }), (secret, junk) => {
-        const code = encodePairingCode(secret);
-        expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}$/);
-        expect(parsePairingCode(code.toLowerCase().replace(/-/g, " "))).toEqual(secret);
+      fc.property(invitation, secret, fingerprint, fc.constantFrom("", " ", "-", "  "), (inv, s, f, sep) => {
+        const code = encodePairingCode({ invitationCode: inv, secret: s, identityFingerprint: f });
+        expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){16}$/);
+        const typed = code.toLowerCase().replace(/-/g, sep).replace(/0/g, "o").replace(/1/g, "l");
+        expect(parsePairingCode(typed)).toEqual({ invitationCode: inv, secret: s, identityFingerprint: f });
+      }),
+    );
+  });
+
+  it("refuse any other text with PAIRING_CODE_INVALID only, never another error", () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: "binary", maxLength: 80 }),
+      fc.array(fc.constantFrom(...alphabet, "-", " ", "U", "*"), { maxLength: 90 }).map((a) => a.join("")),
+    );
+    fc.assert(
+      fc.property(text, (junk) => {
         try {
-          parsePairingCode(junk);
+          const parsed = parsePairingCode(junk);
+          // Only a text of 68 symbols with a right checksum parses; it re-encodes to itself.
+          expect(encodePairingCode(parsed).replace(/-/g, "")).toBe(
+            junk.toUpperCase().replace(/[-\s]/g, "").replace(/[IL]/g, "1").replace(/O/g, "0"),
+          );
         } catch (err) {
           expect(err).toBeInstanceOf(VettidError);
+          expect((err as VettidError).code).toBe("PAIRING_CODE_INVALID");
         }
       }),
     );
+  });
+
+  it("refuse a valid code with one symbol changed, dropped or added, unless the change keeps the checksum", () => {
+    fc.assert(
+      fc.property(
+        invitation,
+        secret,
+        fingerprint,
+        fc.nat(),
+        fc.constantFrom(...alphabet),
+        fc.constantFrom("change", "drop", "add"),
+        (inv, s, f, at, symbol, how) => {
+          const symbols = encodePairingCode({ invitationCode: inv, secret: s, identityFingerprint: f }).replace(
+            /-/g,
+            "",
+          );
+          const i = at % symbols.length;
+          const edited =
+            how === "change"
+              ? symbols.slice(0, i) + symbol + symbols.slice(i + 1)
+              : how === "drop"
+                ? symbols.slice(0, i) + symbols.slice(i + 1)
+                : symbols.slice(0, i) + symbol + symbols.slice(i);
+          if (edited === symbols) return;
+          try {
+            const parsed = parsePairingCode(edited);
+            // 20 checksum bits: a change passes about once in a million, and then it says something else
+            expect(how).toBe("change");
+            expect(parsed).not.toEqual({ invitationCode: inv, secret: s, identityFingerprint: f });
+          } catch (err) {
+            expect((err as VettidError).code).toBe("PAIRING_CODE_INVALID");
+          }
+        },
+      ),
+    );
+  });
+
+  it("say what is wrong: the length (and an ordinary invitation code), a stray character, the checksum", () => {
+    const code = encodePairingCode({
+      invitationCode: "0000-0000-0000-0000",
+      secret: new Uint8Array(20),
+      identityFingerprint: new Uint8Array(10),
+    });
+    expect(() => parsePairingCode("7Q2M-K9TD-XW4H-R8FB")).toThrow(
+      /68 symbols .*not 16 \(this looks like an ordinary invitation code\)/,
+    );
+    expect(() => parsePairingCode(`${code}U`)).toThrow(/"U" is not one/);
+    expect(() => parsePairingCode(`${code.slice(0, -1)}${code.endsWith("0") ? "1" : "0"}`)).toThrow(/checksum/);
+    expect(() => parsePairingCode("0".repeat(257))).toThrow(VettidError);
   });
 });

@@ -61,7 +61,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     [["vault", "approve", "--pin", "482915"], "approve", /--device is required/],
     [["vault", "revoke", "--device", "dev x"], "revoke", /--device must be 1..64 of/],
     [["vault", "pair"], "pair", /--code is required/],
-    [["vault", "pair", "--code", "ABCD-EFGH"], "pair", /--code: a pairing code is 32 symbols/],
+    [["vault", "pair", "--code", "ABCD-EFGH"], "pair", /--code: a pairing code is 68 symbols/],
     [["vault", "add-device", "--state", local], "add-device", /a PIN is required/],
   ])("%j is a usage error: one error line, then the command's usage line (exit 2)", async (argv, word, message) => {
     // Act

@@ -29,6 +29,11 @@ describe("bin/vettid admin invite and enroll: usage and errors", () => {
     [["enroll", "--api", "http://127.0.0.1:1", "--state", "d"], /--invite is required/],
     [["enroll", "--api", "http://127.0.0.1:1", "--invite", "nope", "--state", "d"], /XXXX-XXXX-XXXX-XXXX/],
     [["enroll", "--api", "http://127.0.0.1:1", "--invite", "ABCD-EFGH-JKMN-PQRS"], /--state is required/],
+    [
+      // a pairing code with its last symbol mistyped
+      ["enroll", "--api", "http://127.0.0.1:1", "--invite", `${"0000-".repeat(16)}0000`, "--state", "d"],
+      /--invite .*pairing code.*checksum does not match: a symbol is mistyped/,
+    ],
   ])("%j is a usage error (exit 2)", async (argv, message) => {
     // Prepare
     const { out, streams } = io();

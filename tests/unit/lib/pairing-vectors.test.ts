@@ -1,9 +1,12 @@
 import { sodiumReady } from "../../../lib/crypto";
 import {
   deviceFingerprint,
+  encodePairingCode,
+  identityFingerprint,
   pairingProof,
   pairingSas,
   pairingTranscript,
+  parsePairingCode,
   parseRevocationStatement,
   verifyRevocationStatement,
 } from "../../../lib/pairing";
@@ -73,5 +76,48 @@ describe("pairing vectors (tests/vectors/pairing-v1.json)", () => {
     expect(() => parseRevocationStatement(new TextEncoder().encode("VETTID-REVOCATION-1\nv\nd\n007"))).toThrow(
       expect.objectContaining({ code: "VALIDATION_FAILED" }),
     );
+  });
+
+  it("encodes and reads the pairing code of the vector, and refuses every one-symbol change and swap of it", () => {
+    // Prepare
+    const c = vectors.code;
+    const fingerprint = identityFingerprint(bytes(c.identityKey));
+    const symbols = c.code.replace(/-/g, "");
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    // Act
+    const parsed = parsePairingCode(c.code);
+    const changed: string[] = [];
+    for (let i = 0; i < symbols.length; i += 1) {
+      for (const a of alphabet) if (a !== symbols[i]) changed.push(symbols.slice(0, i) + a + symbols.slice(i + 1));
+      if (i + 1 < symbols.length && symbols[i] !== symbols[i + 1]) {
+        changed.push(symbols.slice(0, i) + symbols[i + 1] + symbols[i] + symbols.slice(i + 2));
+      }
+    }
+    const refused = changed.filter((text) => {
+      try {
+        parsePairingCode(text);
+        return false;
+      } catch (err) {
+        return (err as { code?: string }).code === "PAIRING_CODE_INVALID";
+      }
+    });
+
+    // Assess
+    expect(hex(fingerprint)).toBe(c.identityFingerprint);
+    expect(
+      encodePairingCode({
+        invitationCode: c.invitationCode,
+        secret: bytes(c.secret),
+        identityFingerprint: fingerprint,
+      }),
+    ).toBe(c.code);
+    expect(c.code.slice(0, 19)).toBe(c.invitationCode);
+    expect({ ...parsed, secret: hex(parsed.secret), identityFingerprint: hex(parsed.identityFingerprint) }).toEqual({
+      invitationCode: c.invitationCode,
+      secret: c.secret,
+      identityFingerprint: c.identityFingerprint,
+    });
+    expect(refused).toHaveLength(changed.length);
   });
 });

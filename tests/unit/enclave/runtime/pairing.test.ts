@@ -6,7 +6,12 @@
  */
 import type { VaultClient } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
-import { deviceFingerprint, pairingProof, verifyRevocationStatement } from "../../../../lib/pairing";
+import {
+  deviceFingerprint,
+  identityFingerprint,
+  pairingProof,
+  verifyRevocationStatement,
+} from "../../../../lib/pairing";
 import { PAIRING_MAX_ATTEMPTS, PAIRING_TTL_MS } from "../../../../vault-enclave/runtime/limits";
 import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
@@ -15,6 +20,8 @@ describe("pairing a device in the enclave (in-memory host)", () => {
   let alice: Person;
   let tablet: Person;
   let clock = Date.now();
+  /** The identity key of alice's vault, from its init. */
+  let identity: Uint8Array;
 
   beforeEach(async () => {
     await sodiumReady();
@@ -29,19 +36,24 @@ describe("pairing a device in the enclave (in-memory host)", () => {
 
   async function owner(): Promise<VaultClient> {
     const device = h.client(alice);
-    await device.call("vault.init", {
+    ({ identityKey: identity } = await device.call("vault.init", {
       op: "vault.init",
       pin: PIN,
       signingKey: alice.signing.publicKey,
       vaultSalt: alice.vaultSalt,
-    });
+    }));
     await device.call("items.put", { op: "items.put", name: "bank", type: "secret", value: bytes("CANARY-42") });
     return device;
   }
 
   const newDevice = (who: Person = tablet) => h.client(alice, { as: who });
-  const join = (device: VaultClient, secret: Uint8Array, who: Person = tablet) =>
-    device.joinPairing({ secret, signingKey: who.signing.publicKey, label: "Anna's tablet" });
+  const join = (device: VaultClient, secret: Uint8Array, who: Person = tablet, named = identity) =>
+    device.joinPairing({
+      secret,
+      signingKey: who.signing.publicKey,
+      label: "Anna's tablet",
+      identityFingerprint: identityFingerprint(named),
+    });
   const failures = async (device: VaultClient) => {
     const log = await device.readAudit();
     return log.entries.filter((e) => e.kind === "unlock.failed").length;
@@ -72,6 +84,59 @@ describe("pairing a device in the enclave (in-memory host)", () => {
     const kinds = (await phone.readAudit()).entries.map((e) => [e.kind, e.device, e.detail]);
     expect(kinds).toContainEqual(["device.added", tablet.deviceId, {}]);
     expect(kinds).toContainEqual(["device.approved", alice.deviceId, { device: tablet.deviceId }]);
+  });
+
+  it("shows a new device the vault's identity key, which it checks against its code before it proves anything", async () => {
+    // Prepare: a code that names another vault's identity key (a tampered code)
+    const phone = await owner();
+    const { secret } = await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+    const impostor = new Uint8Array(32).fill(9);
+
+    // Act: more refusals than the pairing has attempts
+    const refusals: string[] = [];
+    for (let i = 0; i <= PAIRING_MAX_ATTEMPTS; i++)
+      refusals.push(await codeOf(join(newDevice(), secret, tablet, impostor)));
+    const joining = newDevice();
+    const status = await joining.call("vault.status", { op: "vault.status" });
+    const joined = await join(joining, secret);
+
+    // Assess: refused by the device each time, no proof sent, so the pairing was still open
+    expect(refusals.every((c) => c === "VAULT_IDENTITY_MISMATCH")).toBe(true);
+    expect(status).toMatchObject({ initialized: true, unlocked: false });
+    expect(Buffer.from(status.identityKey as Uint8Array)).toEqual(Buffer.from(identity));
+    expect(Buffer.from(joined.identityKey)).toEqual(Buffer.from(identity));
+    expect(joining.known.identityKey).toBe(Buffer.from(identity).toString("base64url"));
+    const listed = await phone.call("devices.list", { op: "devices.list" });
+    expect(listed.devices.find((d) => d.deviceId === tablet.deviceId)?.sas).toBe(joined.sas);
+  });
+
+  it("refuses another person's vault with a pairing open, where an edge enrolled the new device instead", async () => {
+    // Prepare: bob's vault serves too, and bob opened a pairing of his own
+    await h.close();
+    const bob = await person("dev-bob");
+    h = await startHarness([alice.vaultId, bob.vaultId], { now: () => clock });
+    const phone = await owner();
+    const { secret } = await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+    const bobs = h.client(bob);
+    await bobs.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: bob.signing.publicKey,
+      vaultSalt: bob.vaultSalt,
+    });
+    await bobs.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+
+    // Act: the tablet, with alice's code, in bob's vault (the edge's choice)
+    const inBobs = h.client(bob, { as: tablet });
+    const refused = await codeOf(join(inBobs, secret));
+    const inAlices = await join(newDevice(), secret);
+
+    // Assess: refused before proving, bob's vault has no pending tablet, alice's pairing worked
+    expect(refused).toBe("VAULT_IDENTITY_MISMATCH");
+    expect(inBobs.known.identityKey).toBeUndefined();
+    const bobsDevices = await bobs.call("devices.list", { op: "devices.list" });
+    expect(bobsDevices.devices.map((d) => d.deviceId)).toEqual([bob.deviceId]);
+    expect(inAlices.sas).toMatch(/^\d{6}$/);
   });
 
   it("opens nothing to a pending device: no items, no unlock, no other op", async () => {
