@@ -1,4 +1,4 @@
-import type { EdgeContext, RevocationPusher } from "../../lib/edge";
+import type { EdgeContext } from "../../lib/edge";
 import type { EdgeConfig } from "./config";
 import { loadEdgeConfig } from "./config";
 import { createEdgeContext } from "./context";
@@ -15,10 +15,7 @@ import type { SecretReader } from "./secrets";
  */
 export function edgeHandler(
   route: RouteDefinition<EdgeContext>,
-  options: {
-    secrets?: (config: EdgeConfig) => SecretReader;
-    revocationPusher?: (config: EdgeConfig, secrets: SecretReader) => RevocationPusher;
-  } = {},
+  options: { secrets?: (config: EdgeConfig) => SecretReader } = {},
 ) {
   let init: { config: EdgeConfig; context: EdgeContext } | { error: unknown };
   try {
