@@ -12,6 +12,7 @@ import { keyPolicyLockdown } from "./key-policy-lockdown";
 import { lambdaRuntime } from "./lambda-runtime";
 import { lambdaSourceMaps } from "./lambda-source-maps";
 import { logRetention } from "./log-retention";
+import { natsKeyHolders } from "./nats-key-holders";
 import { noSsh } from "./no-ssh";
 import { s3BlockPublicAccess } from "./s3-block-public-access";
 import { s3KmsEncryption } from "./s3-kms-encryption";
@@ -44,4 +45,5 @@ export const RULES: readonly PolicyRule[] = [
   cloudtrailTrail,
   keyChangeAlarms,
   heartbeatRowScope,
+  natsKeyHolders,
 ];
