@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { build } from "esbuild";
-import { FUNCTIONS } from "./routes";
+import { FUNCTIONS, WORKERS } from "./routes";
 
 /**
  * The AWS SDK v3 clients an edge bundle may carry (docs/decisions/0059): DynamoDB
@@ -19,7 +19,7 @@ export const AWS_SDK_CLIENTS = ["@aws-sdk/client-dynamodb", "@aws-sdk/client-sec
 /** Inputs that belong to the AWS SDK (its clients, core, credential chain and Smithy runtime). */
 const AWS_SDK_INPUT = /node_modules\/(@aws-sdk|@smithy|@aws-crypto)\//;
 /**
- * Inputs that belong to the X-Ray tracer of the routes that call AWS (docs/decisions/0065):
+ * Inputs that belong to the X-Ray tracer of the functions that call AWS (docs/decisions/0065):
  * the Powertools tracer, the X-Ray SDK and the packages only it depends on.
  */
 const TRACER_INPUT =
@@ -30,21 +30,15 @@ const AWS_SDK_CLIENT_INPUT = /node_modules\/(@aws-sdk\/client-[^/]+)\//;
  * A bundle's own code (everything but the AWS SDK's and the tracer's shares) above
  * this is a build error: cold starts grow with bundle size, and ours is what a route
  * can bloat. The SDK's share is fixed by {@link AWS_SDK_CLIENTS}, the tracer's by the
- * one tracer the routes that call AWS carry; both are measured by
+ * one tracer the functions that call AWS carry; both are measured by
  * `npm run bench -- edge-cold-start` against a bare handler with the same clients.
  */
 export const MAX_OWN_BUNDLE_BYTES = 300 * 1024;
 
-/** One line of functions.json (contracts.md B). */
-export interface FunctionManifestEntry {
-  name: string;
-  method: string;
-  path: string;
-  auth: "iam" | "none";
-  bundle: string;
-  handler: string;
-  env: string[];
-}
+/** One line of functions.json (contracts.md B): a route, or a worker that no route reaches (`trigger`). */
+export type FunctionManifestEntry =
+  | { name: string; method: string; path: string; auth: "iam" | "none"; bundle: string; handler: string; env: string[] }
+  | { name: string; trigger: string; bundle: string; handler: string; env: string[] };
 
 /** What {@link bundle} wrote. */
 export interface BundleReport {
@@ -118,29 +112,43 @@ export async function buildFunctions(root = resolve(__dirname, "..")): Promise<B
   mkdirSync(dist, { recursive: true });
   const manifest: FunctionManifestEntry[] = [];
   const reports: Record<string, BundleReport> = {};
-  for (const { route, entry } of FUNCTIONS) {
-    const outDir = join(dist, route.name);
+  const bundleOne = async (name: string, entry: string) => {
+    const outDir = join(dist, name);
     const report = await bundle(join(root, "functions", entry), outDir);
-    reports[route.name] = report;
+    reports[name] = report;
     const { bytes, awsSdkBytes, tracerBytes } = report;
     const own = bytes - awsSdkBytes - tracerBytes;
     if (own > MAX_OWN_BUNDLE_BYTES) {
       throw new Error(
-        `${route.name}: bundle has ${own} bytes besides the AWS SDK and the tracer, over ${MAX_OWN_BUNDLE_BYTES}`,
+        `${name}: bundle has ${own} bytes besides the AWS SDK and the tracer, over ${MAX_OWN_BUNDLE_BYTES}`,
       );
     }
     const kib = (n: number) => `${(n / 1024).toFixed(1).padStart(6)} KiB`;
     process.stdout.write(
-      `${route.name.padEnd(22)} ${kib(bytes)} (AWS SDK ${kib(awsSdkBytes)}, tracer ${kib(tracerBytes)})\n`,
+      `${name.padEnd(28)} ${kib(bytes)} (AWS SDK ${kib(awsSdkBytes)}, tracer ${kib(tracerBytes)})\n`,
     );
+    return relative(root, outDir);
+  };
+  for (const { route, entry } of FUNCTIONS) {
+    const bundlePath = await bundleOne(route.name, entry);
     manifest.push({
       name: route.name,
       method: route.method,
       path: route.path,
       auth: route.auth,
-      bundle: relative(root, outDir),
+      bundle: bundlePath,
       handler: "index.handler",
       env: [...route.env],
+    });
+  }
+  for (const { worker, entry } of WORKERS) {
+    const bundlePath = await bundleOne(worker.name, entry);
+    manifest.push({
+      name: worker.name,
+      trigger: worker.trigger,
+      bundle: bundlePath,
+      handler: "index.handler",
+      env: [...worker.env],
     });
   }
   writeFileSync(join(dist, "functions.json"), `${JSON.stringify(manifest, null, 2)}\n`);

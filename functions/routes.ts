@@ -8,7 +8,9 @@ import * as invitationsCreate from "./invitations/create";
 import * as invitationsList from "./invitations/list";
 import * as invitationsRevoke from "./invitations/revoke";
 import * as manifestGet from "./manifest/get";
+import * as revocationsPublish from "./revocations/publish";
 import type { RouteDefinition } from "./shared/route";
+import type { WorkerDefinition } from "./shared/worker";
 
 /** One bundled function: its route and its entry file (relative to functions/). */
 export interface FunctionEntry {
@@ -30,3 +32,12 @@ export const FUNCTIONS: FunctionEntry[] = [
   { route: devicesPairingInvitations.route, entry: "devices/pairing-invitations.ts" },
   { route: adminDevicesRevoke.route, entry: "devices/admin-revoke.ts" },
 ];
+
+/** One bundled function that is not a route: its definition and entry file (relative to functions/). */
+export interface WorkerEntry {
+  worker: WorkerDefinition;
+  entry: string;
+}
+
+/** Functions that no route reaches: the internet cannot invoke them (build, stacks, local topology). */
+export const WORKERS: WorkerEntry[] = [{ worker: revocationsPublish.worker, entry: "revocations/publish.ts" }];

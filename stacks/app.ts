@@ -3,7 +3,7 @@ import type { Construct } from "constructs";
 import type { EnvConfig } from "./config";
 import { DataStack } from "./data";
 import { EdgeStack } from "./edge";
-import type { FunctionEntry } from "./inputs/functions";
+import type { BuiltFunction } from "./inputs/functions";
 import { currentRelease, type StackManifest } from "./inputs/manifest";
 import { KeysStack } from "./keys";
 import { MessagingStack } from "./messaging";
@@ -15,7 +15,7 @@ import { VaultFleetStack } from "./vault-fleet";
 /** Everything one environment's stacks are built from. */
 export interface AppInputs {
   config: EnvConfig;
-  functions: readonly FunctionEntry[];
+  functions: readonly BuiltFunction[];
   /**
    * The verified signed manifest; null before the environment's first release, when the
    * sealing key approves no enclave, nothing is published and no vault host runs.
@@ -60,8 +60,9 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     resources: {
       tableName: data.table.name,
       tableArn: data.table.arn,
+      tableStreamArn: data.table.streamArn,
       natsUrls: [messaging.natsUrl],
-      natsAccountSecretArn: messaging.accountSigningSecret.arn,
+      natsDeviceSigningSecretArn: messaging.deviceSigningSecret.arn,
       natsOperatorSecretArn: messaging.operatorSigningSecret.arn,
       manifestUrl: release.manifestUrl,
       jwtTtlSeconds: config.api.jwtTtlSeconds,

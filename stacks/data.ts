@@ -62,6 +62,9 @@ export class DataStack extends BaseStack {
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: this.dataKey.arn },
       ttl: { attributeName: "ttl", enabled: true },
+      // Keys only: the revocation publisher reads the revocation item itself (decision 0063).
+      streamEnabled: true,
+      streamViewType: "KEYS_ONLY",
       deletionProtectionEnabled: config.deletionProtection,
       tags: { Name: p },
     });

@@ -8,22 +8,29 @@ import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { Construct } from "constructs";
 import { App, AssetType, TerraformAsset, TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
-import { type EdgeResources, handlerEnvironment, TRACE_WRITE_STATEMENT } from "./edge-environment";
-import type { FunctionEntry } from "./inputs/functions";
+import {
+  type EdgeResources,
+  type FunctionKind,
+  handlerEnvironment,
+  REVOCATION_ITEM,
+  TRACE_WRITE_STATEMENT,
+} from "./edge-environment";
+import { type BuiltFunction, type FunctionEntry, isWorker, type WorkerEntry } from "./inputs/functions";
 import { BaseStack } from "./shared/base-stack";
 import { zipDirectory } from "./shared/deterministic-zip";
-import { assumeRolePolicy, policyDocument } from "./shared/policy";
+import { assumeRolePolicy, policyDocument, type Statement } from "./shared/policy";
 
 /** The runtime of every handler; tests/policy accepts nodejs22.x and nodejs24.x. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
 
 export interface EdgeStackProps {
-  functions: readonly FunctionEntry[];
+  functions: readonly BuiltFunction[];
   /** Repository root: bundle folders in functions.json are relative to it. */
   root: string;
   resources: Omit<EdgeResources, "environment">;
@@ -43,9 +50,25 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 });
 
 /**
+ * How the revocation publisher reads the table's stream: only changes of the revocation
+ * item reach it (the filter), one at a time in order; a failed push is retried with
+ * back-off for up to an hour (`maximumRecordAgeInSeconds`; a failure meanwhile alarms through
+ * the function's error alarm), then dropped: the next revocation, or a retried one (which
+ * rewrites the item), publishes the whole list again.
+ */
+export const REVOCATION_STREAM_MAPPING = {
+  batchSize: 10,
+  maximumRetryAttempts: 100,
+  maximumRecordAgeInSeconds: 3600,
+  startingPosition: "LATEST",
+} as const;
+
+/**
  * The REST edge: one HTTP API with throttling and access logs, one Lambda per entry of
  * functions.json (its esbuild bundle as the code), one role per Lambda holding only the
- * permissions its declared environment implies, SigV4 (IAM) auth on admin routes.
+ * permissions its declared environment implies, SigV4 (IAM) auth on admin routes. Workers
+ * (entries with a `trigger`) get no route and no invoke permission: the revocation
+ * publisher is invoked by its event source mapping on the table's stream alone.
  */
 export class EdgeStack extends BaseStack {
   readonly api: Apigatewayv2Api;
@@ -83,72 +106,122 @@ export class EdgeStack extends BaseStack {
     mkdirSync(zips, { recursive: true });
 
     for (const fn of props.functions) {
-      const functionName = `${p}-${fn.name}`;
-      const { variables, statements } = handlerEnvironment(fn.name, fn.env, resources);
-      const logGroup = new CloudwatchLogGroup(this, `${fn.name}-logs`, {
-        name: `/aws/lambda/${functionName}`,
-        retentionInDays: config.logRetentionDays,
-      });
-      const role = new IamRole(this, `${fn.name}-role`, {
-        name: functionName,
-        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-      });
-      new IamRolePolicy(this, `${fn.name}-policy`, {
-        name: "least-privilege",
-        role: role.id,
-        policy: policyDocument([
-          {
-            Sid: "OwnLogGroup",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `${logGroup.arn}:*`,
-          },
-          TRACE_WRITE_STATEMENT,
-          ...statements,
-        ]),
-      });
-      const zip = zipDirectory(join(props.root, fn.bundle));
-      const zipPath = join(zips, `${fn.name}.zip`);
-      writeFileSync(zipPath, zip);
-      const bundle = new TerraformAsset(this, `${fn.name}-bundle`, { path: zipPath, type: AssetType.FILE });
-      const lambda = new LambdaFunction(this, `${fn.name}-function`, {
-        functionName,
-        role: role.arn,
-        runtime: LAMBDA_RUNTIME,
-        architectures: ["arm64"],
-        handler: fn.handler,
-        filename: bundle.path,
-        sourceCodeHash: createHash("sha256").update(zip).digest("base64"),
-        memorySize: config.api.lambdaMemoryMiB,
-        timeout: config.api.lambdaTimeoutSeconds,
-        environment: { variables },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-        // Lambda records each invocation's segment; functions that call AWS add
-        // subsegments for those calls with the Powertools tracer (docs/decisions/0065).
-        tracingConfig: { mode: "Active" },
-        dependsOn: [logGroup],
-      });
-      this.functionNames.push(functionName);
-      const integration = new Apigatewayv2Integration(this, `${fn.name}-integration`, {
-        apiId: this.api.id,
-        integrationType: "AWS_PROXY",
-        integrationUri: lambda.invokeArn,
-        payloadFormatVersion: "2.0",
-      });
-      new Apigatewayv2Route(this, `${fn.name}-route`, {
-        apiId: this.api.id,
-        routeKey: `${fn.method} ${fn.path}`,
-        target: `integrations/${integration.id}`,
-        authorizationType: fn.auth === "iam" ? "AWS_IAM" : "NONE",
-      });
-      new LambdaPermission(this, `${fn.name}-invoke`, {
-        functionName: lambda.functionName,
-        action: "lambda:InvokeFunction",
-        principal: "apigateway.amazonaws.com",
-        // Only this route of this API may invoke the function (path parameters → wildcard).
-        sourceArn: `${this.api.executionArn}/*/${fn.method}${fn.path.replace(/\{[^}]+\}/g, "*")}`,
-      });
+      if (isWorker(fn)) this.worker(fn, resources, zips, props.root);
+      else this.route(fn, resources, zips, props.root);
     }
     new TerraformOutput(this, "api-endpoint", { value: this.api.apiEndpoint });
+  }
+
+  /** A route's function: API Gateway integration, route, and an invoke permission for that route only. */
+  private route(fn: FunctionEntry, resources: EdgeResources, zips: string, root: string): void {
+    const lambda = this.lambda(fn, "route", resources, zips, root, []);
+    const integration = new Apigatewayv2Integration(this, `${fn.name}-integration`, {
+      apiId: this.api.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: lambda.invokeArn,
+      payloadFormatVersion: "2.0",
+    });
+    new Apigatewayv2Route(this, `${fn.name}-route`, {
+      apiId: this.api.id,
+      routeKey: `${fn.method} ${fn.path}`,
+      target: `integrations/${integration.id}`,
+      authorizationType: fn.auth === "iam" ? "AWS_IAM" : "NONE",
+    });
+    new LambdaPermission(this, `${fn.name}-invoke`, {
+      functionName: lambda.functionName,
+      action: "lambda:InvokeFunction",
+      principal: "apigateway.amazonaws.com",
+      // Only this route of this API may invoke the function (path parameters → wildcard).
+      sourceArn: `${this.api.executionArn}/*/${fn.method}${fn.path.replace(/\{[^}]+\}/g, "*")}`,
+    });
+  }
+
+  /**
+   * A worker's function: no route, no invoke permission (no resource policy at all), only
+   * the event source mapping of its trigger, whose reads of the stream its role allows.
+   */
+  private worker(fn: WorkerEntry, resources: EdgeResources, zips: string, root: string): void {
+    const stream: Statement = {
+      Sid: "ReadTableStream",
+      Effect: "Allow",
+      Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+      Resource: resources.tableStreamArn,
+    };
+    const lambda = this.lambda(fn, "worker", resources, zips, root, [stream]);
+    new LambdaEventSourceMapping(this, `${fn.name}-stream`, {
+      functionName: lambda.arn,
+      eventSourceArn: resources.tableStreamArn,
+      ...REVOCATION_STREAM_MAPPING,
+      filterCriteria: {
+        filter: [
+          {
+            pattern: JSON.stringify({
+              eventName: ["INSERT", "MODIFY"],
+              dynamodb: { Keys: { pk: { S: [REVOCATION_ITEM.pk] }, sk: { S: [REVOCATION_ITEM.sk] } } },
+            }),
+          },
+        ],
+      },
+    });
+  }
+
+  /** The function, its log group and its own role with what its environment implies (plus `extra`). */
+  private lambda(
+    fn: BuiltFunction,
+    kind: FunctionKind,
+    resources: EdgeResources,
+    zips: string,
+    root: string,
+    extra: Statement[],
+  ): LambdaFunction {
+    const config = this.config;
+    const functionName = `${this.prefix}-${fn.name}`;
+    const { variables, statements } = handlerEnvironment(fn.name, fn.env, resources, kind);
+    const logGroup = new CloudwatchLogGroup(this, `${fn.name}-logs`, {
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: config.logRetentionDays,
+    });
+    const role = new IamRole(this, `${fn.name}-role`, {
+      name: functionName,
+      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+    });
+    new IamRolePolicy(this, `${fn.name}-policy`, {
+      name: "least-privilege",
+      role: role.id,
+      policy: policyDocument([
+        {
+          Sid: "OwnLogGroup",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `${logGroup.arn}:*`,
+        },
+        TRACE_WRITE_STATEMENT,
+        ...statements,
+        ...extra,
+      ]),
+    });
+    const zip = zipDirectory(join(root, fn.bundle));
+    const zipPath = join(zips, `${fn.name}.zip`);
+    writeFileSync(zipPath, zip);
+    const bundle = new TerraformAsset(this, `${fn.name}-bundle`, { path: zipPath, type: AssetType.FILE });
+    const lambda = new LambdaFunction(this, `${fn.name}-function`, {
+      functionName,
+      role: role.arn,
+      runtime: LAMBDA_RUNTIME,
+      architectures: ["arm64"],
+      handler: fn.handler,
+      filename: bundle.path,
+      sourceCodeHash: createHash("sha256").update(zip).digest("base64"),
+      memorySize: config.api.lambdaMemoryMiB,
+      timeout: config.api.lambdaTimeoutSeconds,
+      environment: { variables },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      // Lambda records each invocation's segment; functions that call AWS add
+      // subsegments for those calls with the Powertools tracer (docs/decisions/0065).
+      tracingConfig: { mode: "Active" },
+      dependsOn: [logGroup],
+    });
+    this.functionNames.push(functionName);
+    return lambda;
   }
 }

@@ -25,6 +25,23 @@ import { Firewall } from "./shared/security-group";
 /** The AWS managed policy Session Manager needs (the only shell access to any host). */
 export const SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 
+/**
+ * The `vettid:purpose` tag of each NATS secret. tests/policy `nats-key-holders` finds the
+ * secrets by it: no internet-facing function may read the operator signing secret or an
+ * unscoped account signing key (whose seeds no secret in these stacks holds: they stay
+ * with the operators, out of band).
+ */
+export const NATS_SECRET_PURPOSES = {
+  /** Operator JWT, system account id, account JWTs to preload: public claims, no seed. */
+  serverConfig: "nats-server-config",
+  /** The scoped device signing key: the REST edge's only NATS secret. */
+  deviceSigning: "nats-device-signing",
+  /** Operator signing key and system user creds: the revocation publisher's alone. */
+  operatorSigning: "nats-operator-signing",
+  /** An unscoped account signing key (hosts' users); never created by these stacks. */
+  accountSigning: "nats-account-signing",
+} as const;
+
 /** Each node's fixed address: host .10 of its private subnet (routes are known before boot). */
 const NODE_HOST = 10;
 
@@ -46,7 +63,7 @@ export class MessagingStack extends BaseStack {
   readonly natsSecurityGroupId: string;
   readonly nodeAddresses: string[];
   readonly natsUrl: string;
-  readonly accountSigningSecret: SecretsmanagerSecret;
+  readonly deviceSigningSecret: SecretsmanagerSecret;
   readonly operatorSigningSecret: SecretsmanagerSecret;
   readonly loadBalancer: Lb;
   readonly targetGroup: LbTargetGroup;
@@ -59,21 +76,26 @@ export class MessagingStack extends BaseStack {
     this.nodeAddresses = config.availabilityZones.map((_, i) => hostAddress(config.vpcCidr, 3 + i, NODE_HOST));
 
     // Secret values are set out of band (docs/infrastructure.md), never through Terraform
-    // state: the operator configuration and the account signing key the edge mints JWTs with.
+    // state: the operator configuration, the scoped device signing key the edge mints
+    // device JWTs with, and the operator signing key the revocation publisher re-issues
+    // the account JWT with (decision 0063).
     const operatorSecret = new SecretsmanagerSecret(this, "operator-secret", {
       name: `${p}/nats/operator`,
       description: "NATS operator JWT, system account id, account JWTs to preload",
       kmsKeyId: props.dataKeyArn,
+      tags: { "vettid:purpose": NATS_SECRET_PURPOSES.serverConfig },
     });
-    this.accountSigningSecret = new SecretsmanagerSecret(this, "account-signing-secret", {
-      name: `${p}/nats/account-signing-key`,
-      description: "NATS account public key and signing nkey seed the REST edge signs device user JWTs with",
+    this.deviceSigningSecret = new SecretsmanagerSecret(this, "device-signing-secret", {
+      name: `${p}/nats/device-signing-key`,
+      description: "NATS account public key and the seed of the scoped device signing key (REST edge)",
       kmsKeyId: props.dataKeyArn,
+      tags: { "vettid:purpose": NATS_SECRET_PURPOSES.deviceSigning },
     });
     this.operatorSigningSecret = new SecretsmanagerSecret(this, "operator-signing-secret", {
       name: `${p}/nats/operator-signing-key`,
-      description: "NATS operator signing key and system user creds the REST edge re-issues revocations with",
+      description: "NATS operator signing key and system user creds (revocation publisher only)",
       kmsKeyId: props.dataKeyArn,
+      tags: { "vettid:purpose": NATS_SECRET_PURPOSES.operatorSigning },
     });
 
     const nlbSg = new Firewall(this, "nlb-sg", {

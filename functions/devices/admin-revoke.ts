@@ -1,9 +1,7 @@
 import { DevicePathSchema, DeviceRevokeResponseSchema, type EdgeContext, revokeDevice } from "../../lib/edge";
 import { edgeHandler } from "../shared/env-handler";
 import { inputs } from "../shared/request";
-import { createRevocationPusher } from "../shared/revocation-pusher";
 import type { RouteDefinition } from "../shared/route";
-import { secretReaderFromConfig } from "../shared/secrets";
 
 /**
  * `POST /v1/admin/devices/{deviceId}/revoke` (operators, IAM): the same revocation
@@ -16,23 +14,21 @@ export const route: RouteDefinition<EdgeContext> = {
   auth: "iam",
   summary: "Revoke a device (operators)",
   pathParams: DevicePathSchema,
-  success: { status: 200, schema: DeviceRevokeResponseSchema, description: "the device is revoked everywhere" },
+  success: {
+    status: 200,
+    schema: DeviceRevokeResponseSchema,
+    description:
+      "the device is revoked: no new JWTs; its live NATS connections close once the revocation publisher has pushed the account update",
+  },
   errors: ["BAD_REQUEST", "VALIDATION_FAILED", "UNAUTHENTICATED", "NOT_FOUND", "UNAVAILABLE"],
   successMetric: "DeviceRevocations",
-  env: [
-    "VETTID_ENV",
-    "VETTID_TABLE_NAME",
-    "VETTID_NATS_URLS",
-    "VETTID_NATS_ACCOUNT_SECRET_ID",
-    "VETTID_NATS_OPERATOR_SECRET_ID",
-  ],
+  // No NATS key and no NATS client: the revocation is recorded in the table, and the
+  // revocation publisher (not on the API) pushes it to NATS (docs/decisions/0063).
+  env: ["VETTID_ENV", "VETTID_TABLE_NAME", "VETTID_NATS_URLS"],
   async handle(event, ctx) {
     const { path } = inputs<undefined, { deviceId: string }>(event);
     return { body: await revokeDevice(ctx, path.deviceId, { kind: "operator" }) };
   },
 };
 
-export const handler = edgeHandler(route, {
-  secrets: secretReaderFromConfig,
-  revocationPusher: createRevocationPusher,
-});
+export const handler = edgeHandler(route);

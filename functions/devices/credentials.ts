@@ -36,7 +36,7 @@ export const route: RouteDefinition<EdgeContext> = {
     "VETTID_ENV",
     "VETTID_TABLE_NAME",
     "VETTID_NATS_URLS",
-    "VETTID_NATS_ACCOUNT_SECRET_ID",
+    "VETTID_NATS_DEVICE_SIGNING_SECRET_ID",
     "VETTID_JWT_TTL_SECONDS",
   ],
   async handle(event, ctx) {

@@ -8,9 +8,7 @@ import {
 } from "../../lib/edge";
 import { edgeHandler } from "../shared/env-handler";
 import { inputs, sourceIp } from "../shared/request";
-import { createRevocationPusher } from "../shared/revocation-pusher";
 import type { RouteDefinition } from "../shared/route";
-import { secretReaderFromConfig } from "../shared/secrets";
 
 /** `POST /v1/devices/{deviceId}/revoke`: another device of the same user revokes it (signed request). */
 export const route: RouteDefinition<EdgeContext> = {
@@ -21,7 +19,12 @@ export const route: RouteDefinition<EdgeContext> = {
   summary: "Revoke a device, signed by another device of the same user",
   body: DeviceRevokeRequestSchema,
   pathParams: DevicePathSchema,
-  success: { status: 200, schema: DeviceRevokeResponseSchema, description: "the device is revoked everywhere" },
+  success: {
+    status: 200,
+    schema: DeviceRevokeResponseSchema,
+    description:
+      "the device is revoked: no new JWTs; its live NATS connections close once the revocation publisher has pushed the account update",
+  },
   errors: [
     "BAD_REQUEST",
     "VALIDATION_FAILED",
@@ -35,13 +38,9 @@ export const route: RouteDefinition<EdgeContext> = {
     "RATE_LIMITED",
   ],
   successMetric: "DeviceRevocations",
-  env: [
-    "VETTID_ENV",
-    "VETTID_TABLE_NAME",
-    "VETTID_NATS_URLS",
-    "VETTID_NATS_ACCOUNT_SECRET_ID",
-    "VETTID_NATS_OPERATOR_SECRET_ID",
-  ],
+  // No NATS key and no NATS client: the revocation is recorded in the table, and the
+  // revocation publisher (not on the API) pushes it to NATS (docs/decisions/0063).
+  env: ["VETTID_ENV", "VETTID_TABLE_NAME", "VETTID_NATS_URLS"],
   async handle(event, ctx) {
     const { body, path } = inputs<DeviceRevokeRequest, { deviceId: string }>(event);
     return {
@@ -50,7 +49,4 @@ export const route: RouteDefinition<EdgeContext> = {
   },
 };
 
-export const handler = edgeHandler(route, {
-  secrets: secretReaderFromConfig,
-  revocationPusher: createRevocationPusher,
-});
+export const handler = edgeHandler(route);

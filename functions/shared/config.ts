@@ -15,7 +15,7 @@ export const EdgeConfigSchema = z.object({
         .filter(Boolean),
     ),
   ),
-  VETTID_NATS_ACCOUNT_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+  VETTID_NATS_DEVICE_SIGNING_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
   VETTID_NATS_OPERATOR_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
   VETTID_MANIFEST_URL: z._default(z.string().check(z.minLength(1)), "/v1/pcr-manifest"),
   VETTID_MANIFEST_SOURCE: z.optional(z.string().check(z.minLength(1))),

@@ -1,10 +1,10 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { ConfigError } from "../../lib/config";
-import type { EdgeContext, RevocationPusher } from "../../lib/edge";
+import type { EdgeContext } from "../../lib/edge";
 import { createDynamoDbStore } from "../../lib/store";
 import { dynamoDbDocumentClient } from "./aws-clients";
 import type { EdgeConfig } from "./config";
-import { AccountSecretSchema, type SecretReader } from "./secrets";
+import { DeviceSigningSecretSchema, type SecretReader } from "./secrets";
 
 /** Options of {@link createEdgeContext}. */
 export interface EdgeContextOptions {
@@ -13,8 +13,6 @@ export interface EdgeContextOptions {
   secrets?: (config: EdgeConfig, tracer?: Tracer) => SecretReader;
   /** The function's X-Ray tracer, which captures the context's AWS SDK clients. */
   tracer?: Tracer;
-  /** Only the revocation routes pass one (it pulls the NATS client into their bundles). */
-  revocationPusher?: (config: EdgeConfig, secrets: SecretReader) => RevocationPusher;
 }
 
 /**
@@ -35,12 +33,11 @@ export function createEdgeContext(options: EdgeContextOptions): EdgeContext {
     natsServers: config.VETTID_NATS_URLS,
     manifestUrl: config.VETTID_MANIFEST_URL,
     jwtTtlSeconds: config.VETTID_JWT_TTL_SECONDS,
-    accountSigningKey: () => {
-      const id = config.VETTID_NATS_ACCOUNT_SECRET_ID;
-      if (!id) throw new ConfigError("VETTID_NATS_ACCOUNT_SECRET_ID is required");
-      return secrets.json(id, AccountSecretSchema);
+    deviceSigningKey: () => {
+      const id = config.VETTID_NATS_DEVICE_SIGNING_SECRET_ID;
+      if (!id) throw new ConfigError("VETTID_NATS_DEVICE_SIGNING_SECRET_ID is required");
+      return secrets.json(id, DeviceSigningSecretSchema);
     },
   };
-  if (options.revocationPusher) context.revocationPusher = options.revocationPusher(config, secrets);
   return context;
 }

@@ -1,5 +1,5 @@
 import type { Tracer } from "@aws-lambda-powertools/tracer";
-import type { EdgeContext, RevocationPusher } from "../../lib/edge";
+import type { EdgeContext } from "../../lib/edge";
 import type { EdgeConfig } from "./config";
 import { loadEdgeConfig } from "./config";
 import { createEdgeContext } from "./context";
@@ -17,10 +17,7 @@ import { edgeTracer, tracingMiddlewares } from "./tracing";
  */
 export function edgeHandler(
   route: RouteDefinition<EdgeContext>,
-  options: {
-    secrets?: (config: EdgeConfig, tracer?: Tracer) => SecretReader;
-    revocationPusher?: (config: EdgeConfig, secrets: SecretReader) => RevocationPusher;
-  } = {},
+  options: { secrets?: (config: EdgeConfig, tracer?: Tracer) => SecretReader } = {},
 ) {
   // Every route here calls AWS (DynamoDB at least), so each is traced (0065).
   const tracer = edgeTracer(edgeServiceName(route.name));

@@ -2,7 +2,8 @@ import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { $ZodType } from "zod/v4/core";
 import { fromAwsError, VettidError } from "../../lib/errors";
-import type { AccountSigningKey } from "../../lib/nats-auth";
+import type { DeviceSigningKey } from "../../lib/nats-auth";
+import type { AccountIssuer } from "../../lib/nats-claims";
 import * as z from "../../lib/zod";
 import { secretsManagerClient } from "./aws-clients";
 
@@ -71,20 +72,29 @@ export function createSecretReader(secretsManager: Pick<SecretsManagerClient, "s
   };
 }
 
-/** `VETTID_NATS_ACCOUNT_SECRET_ID`: the account's public key and one account signing key seed. */
-export const AccountSecretSchema = z.object({
-  accountPublicKey: z.string().check(z.regex(/^A[A-Z2-7]{55}$/)),
-  signingKeySeed: z.string().check(z.regex(/^SA[A-Z2-7]{56}$/)),
-}) satisfies $ZodType<AccountSigningKey>;
+const ACCOUNT_KEY = /^A[A-Z2-7]{55}$/;
 
 /**
- * `VETTID_NATS_OPERATOR_SECRET_ID`: what re-issues the account JWT with new
- * revocations: an operator signing key seed, the public keys of the account's
- * signing keys, and the creds of a system-account user that pushes claim updates.
+ * `VETTID_NATS_DEVICE_SIGNING_SECRET_ID`, the edge's only NATS secret: the account's
+ * public key and the seed of the scoped device signing key (never an unscoped one: the
+ * account JWT scopes this key to the device template, docs/decisions/0063).
+ */
+export const DeviceSigningSecretSchema = z.object({
+  accountPublicKey: z.string().check(z.regex(ACCOUNT_KEY)),
+  signingKeySeed: z.string().check(z.regex(/^SA[A-Z2-7]{56}$/)),
+}) satisfies $ZodType<DeviceSigningKey>;
+
+/**
+ * `VETTID_NATS_OPERATOR_SECRET_ID`, read by the revocation publisher alone: what
+ * re-issues the account JWT with new revocations: an operator signing key seed, the
+ * account's public key and the public keys of its unscoped and scoped (device) signing
+ * keys, and the creds of a system-account user that pushes claim updates.
  */
 export const OperatorSecretSchema = z.object({
   operatorSigningKeySeed: z.string().check(z.regex(/^SO[A-Z2-7]{56}$/)),
-  accountSigningKeys: z.array(z.string().check(z.regex(/^A[A-Z2-7]{55}$/))).check(z.minLength(1)),
+  accountPublicKey: z.string().check(z.regex(ACCOUNT_KEY)),
+  accountSigningKeys: z.array(z.string().check(z.regex(ACCOUNT_KEY))),
+  deviceSigningKeys: z.array(z.string().check(z.regex(ACCOUNT_KEY))).check(z.minLength(1)),
   systemUserCreds: z.string().check(z.minLength(1)),
-});
+}) satisfies $ZodType<AccountIssuer>;
 export type OperatorSecret = z.infer<typeof OperatorSecretSchema>;

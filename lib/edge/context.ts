@@ -1,10 +1,5 @@
-import type { AccountSigningKey, Revocations } from "../nats-auth";
+import type { DeviceSigningKey } from "../nats-auth";
 import type { EdgeStore } from "../store";
-
-/** Pushes the account's revocations to the NATS servers (re-signs and publishes the account JWT). */
-export interface RevocationPusher {
-  push(revocations: Revocations): Promise<void>;
-}
 
 /** What the edge's use cases need; handlers build it once per Lambda container. */
 export interface EdgeContext {
@@ -17,8 +12,10 @@ export interface EdgeContext {
   manifestUrl: string;
   /** Lifetime of minted user JWTs. */
   jwtTtlSeconds: number;
-  /** The account signing key (cached from Secrets Manager). */
-  accountSigningKey(): Promise<AccountSigningKey>;
-  /** Only the revocation handlers need it. */
-  revocationPusher?: RevocationPusher;
+  /**
+   * The scoped device signing key (cached from Secrets Manager): the only NATS key the
+   * edge holds. It signs device user JWTs, which nats-server scopes to the device
+   * template whatever they claim (docs/decisions/0063).
+   */
+  deviceSigningKey(): Promise<DeviceSigningKey>;
 }

@@ -26,7 +26,7 @@ export async function issueNatsCredentials(
   device: Pick<DeviceRecord, "deviceId" | "vaultId" | "natsPublicKey">,
 ): Promise<z.infer<typeof NatsCredentialsSchema>> {
   const minted = await mintDeviceUserJwt({
-    signing: await ctx.accountSigningKey(),
+    signing: await ctx.deviceSigningKey(),
     userPublicKey: device.natsPublicKey,
     vaultId: device.vaultId,
     deviceId: device.deviceId,

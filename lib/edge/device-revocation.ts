@@ -23,16 +23,19 @@ export const REVOCATION_GRACE_SECONDS = 60;
 const MAX_REVOCATION_WRITES = 5;
 
 /**
- * Revokes a device: it gets no new JWTs, its nkey joins the account's revocations,
- * and the re-signed account JWT is pushed to the NATS servers, which then close its
- * live connections. Idempotent: a retry after a failed push pushes again.
+ * Revokes a device: it gets no new JWTs, and its nkey joins the account's revocations
+ * in the table. The edge signs and pushes nothing: the revocation publisher, a function
+ * the internet cannot invoke, receives the item's change from the table's stream,
+ * re-signs the account JWT and pushes it to the NATS servers, which then close the
+ * device's live connections (docs/decisions/0063). Idempotent: a retry of a revocation
+ * already recorded writes the item again (a new version), so its change is published
+ * again.
  */
 export async function revokeDevice(
   ctx: EdgeContext,
   targetDeviceId: string,
   revoker: Revoker,
 ): Promise<{ deviceId: string; status: "revoked" }> {
-  if (!ctx.revocationPusher) throw new VettidError("CONFIG_INVALID", "revocation is not configured");
   const now = ctx.now();
   let target: DeviceRecord | undefined;
   if (revoker.kind === "device") {
@@ -55,16 +58,14 @@ export async function revokeDevice(
 
   for (let attempt = 0; attempt < MAX_REVOCATION_WRITES; attempt += 1) {
     const state = await ctx.store.getRevocations();
-    if (state.revocations[target.natsPublicKey] !== undefined) {
-      await ctx.revocationPusher.push(state.revocations);
-      return { deviceId: targetDeviceId, status: "revoked" };
+    let next = state.revocations;
+    if (next[target.natsPublicKey] === undefined) {
+      // prune against the real clock, then let this entry reach past it
+      const nowSeconds = Math.floor(now / 1000);
+      next = withRevocation(state.revocations, target.natsPublicKey, nowSeconds);
+      next[target.natsPublicKey] = nowSeconds + REVOCATION_GRACE_SECONDS;
     }
-    // prune against the real clock, then let this entry reach past it
-    const nowSeconds = Math.floor(now / 1000);
-    const next = withRevocation(state.revocations, target.natsPublicKey, nowSeconds);
-    next[target.natsPublicKey] = nowSeconds + REVOCATION_GRACE_SECONDS;
     if (await ctx.store.putRevocations(next, state.version)) {
-      await ctx.revocationPusher.push(next);
       return { deviceId: targetDeviceId, status: "revoked" };
     }
   }

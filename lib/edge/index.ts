@@ -1,5 +1,5 @@
 /** REST edge use cases (enrollment, invitations, pairing invitations, credentials, revocation) and the REST contract. */
-export type { EdgeContext, RevocationPusher } from "./context";
+export type { EdgeContext } from "./context";
 export { issueNatsCredentials, vaultSubjects } from "./credentials";
 export { authenticateDevice, type SignedRequest } from "./device-auth";
 export { REVOCATION_GRACE_SECONDS, type Revoker, revokeDevice } from "./device-revocation";

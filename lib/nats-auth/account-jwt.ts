@@ -1,4 +1,5 @@
 import { Algorithms, encodeAccount, fromPublic, fromSeed } from "@nats-io/jwt";
+import { deviceSigningKeyScope } from "./device-scope";
 import { ACCOUNT_LIMITS, REVOCATION_RETENTION_SECONDS, SYSTEM_ACCOUNT_LIMITS } from "./limits";
 
 /** Name of the account every device and host connects to. */
@@ -12,8 +13,16 @@ export type Revocations = Record<string, number>;
 /** Input of {@link encodeVettidAccountJwt}. */
 export interface VettidAccountInput {
   accountPublicKey: string;
-  /** Public keys of the account signing keys (the edge holds one of their seeds). */
+  /**
+   * Public keys of the unscoped account signing keys: a user JWT they sign gets the
+   * permissions it claims (vault hosts). Their seeds are held out of band, by no Lambda.
+   */
   signingKeys: string[];
+  /**
+   * Public keys of the scoped device signing keys (the edge holds one seed): a user JWT
+   * they sign gets only the device template (lib/nats-auth/device-scope.ts).
+   */
+  deviceSigningKeys: string[];
   revocations?: Revocations;
   /** Seed of the operator or of an operator signing key (`SO…`). */
   operatorSeed: string;
@@ -21,15 +30,23 @@ export interface VettidAccountInput {
 
 /**
  * The VettID account JWT: limits (without them nats-server refuses connections),
- * signing keys, and the current revocations. Re-issued with a new revocation list
+ * signing keys (unscoped ones, then the scoped device keys), and the current revocations. Re-issued with a new revocation list
  * to revoke a device's live JWT.
  */
 export async function encodeVettidAccountJwt(input: VettidAccountInput): Promise<string> {
   fromPublic(input.accountPublicKey);
+  if (input.deviceSigningKeys.length === 0) throw new TypeError("the account needs a device signing key");
+  for (const key of [...input.signingKeys, ...input.deviceSigningKeys]) {
+    if (!key.startsWith("A")) throw new TypeError("signing keys must be account nkeys");
+    fromPublic(key);
+  }
+  if (input.deviceSigningKeys.some((key) => input.signingKeys.includes(key))) {
+    throw new TypeError("a device signing key must not also be an unscoped signing key");
+  }
   const operator = fromSeed(new TextEncoder().encode(input.operatorSeed));
   const account: Record<string, unknown> = {
     limits: { ...ACCOUNT_LIMITS },
-    signing_keys: [...input.signingKeys],
+    signing_keys: [...input.signingKeys, ...input.deviceSigningKeys.map(deviceSigningKeyScope)],
     default_permissions: { pub: { deny: [">"] }, sub: { deny: [">"] } },
   };
   if (input.revocations && Object.keys(input.revocations).length > 0) account.revocations = { ...input.revocations };

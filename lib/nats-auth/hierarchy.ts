@@ -18,7 +18,9 @@ import { encodeSystemAccountJwt, encodeVettidAccountJwt } from "./account-jwt";
  *  ├─ operator signing key  → signs account JWTs (revocation updates; Secrets Manager)
  *  ├─ system account        → $SYS; one system user pushes claim updates
  *  └─ VETTID account        → devices and hosts
- *      └─ account signing key → signs device user JWTs (Secrets Manager; the edge)
+ *      ├─ account signing key → signs host user JWTs (unscoped; out of band, no Lambda)
+ *      └─ device signing key  → signs device user JWTs (scoped to the device template;
+ *                               Secrets Manager; the REST edge)
  * ```
  */
 export interface NatsKeyHierarchy {
@@ -33,6 +35,8 @@ export interface NatsKeyHierarchy {
   accountPublicKey: string;
   accountSigningSeed: string;
   accountSigningPublicKey: string;
+  deviceSigningSeed: string;
+  deviceSigningPublicKey: string;
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -46,6 +50,7 @@ export function generateNatsKeyHierarchy(): NatsKeyHierarchy {
   const systemUser = createUser();
   const account = createAccount();
   const accountSigning = createAccount();
+  const deviceSigning = createAccount();
   return {
     operatorSeed: text(operator.getSeed()),
     operatorPublicKey: operator.getPublicKey(),
@@ -58,6 +63,8 @@ export function generateNatsKeyHierarchy(): NatsKeyHierarchy {
     accountPublicKey: account.getPublicKey(),
     accountSigningSeed: text(accountSigning.getSeed()),
     accountSigningPublicKey: accountSigning.getPublicKey(),
+    deviceSigningSeed: text(deviceSigning.getSeed()),
+    deviceSigningPublicKey: deviceSigning.getPublicKey(),
   };
 }
 
@@ -83,6 +90,7 @@ export async function issueNatsServerAuth(keys: NatsKeyHierarchy): Promise<NatsS
   const accountJwt = await encodeVettidAccountJwt({
     accountPublicKey: keys.accountPublicKey,
     signingKeys: [keys.accountSigningPublicKey],
+    deviceSigningKeys: [keys.deviceSigningPublicKey],
     operatorSeed: keys.operatorSigningSeed,
   });
   const systemUser = seed(keys.systemUserSeed);

@@ -9,6 +9,7 @@ export {
   withRevocation,
 } from "./account-jwt";
 export { formatCreds } from "./creds";
+export { DEVICE_SCOPE_ROLE, deviceScopeTemplate, deviceSigningKeyScope, VAULT_TAG } from "./device-scope";
 export {
   generateNatsKeyHierarchy,
   issueNatsServerAuth,
@@ -33,6 +34,7 @@ export {
 } from "./permissions";
 export {
   type AccountSigningKey,
+  type DeviceSigningKey,
   isUserPublicKey,
   type MintedUserJwt,
   type MintUserJwtInput,

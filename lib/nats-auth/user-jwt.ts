@@ -1,8 +1,10 @@
 import { Algorithms, encodeUser, fromPublic, fromSeed } from "@nats-io/jwt";
-import { DEVICE_USER_LIMITS, USER_JWT_TTL } from "./limits";
-import { devicePermissions, hostPermissions } from "./permissions";
+import { isSubjectId } from "../subjects";
+import { VAULT_TAG } from "./device-scope";
+import { USER_JWT_TTL } from "./limits";
+import { hostPermissions } from "./permissions";
 
-/** The key material that signs device user JWTs (from Secrets Manager in AWS). */
+/** Key material that signs user JWTs: the account's public key and one of its signing keys. */
 export interface AccountSigningKey {
   /** The VettID account's public nkey (`A…`); JWTs name it as `issuer_account`. */
   accountPublicKey: string;
@@ -10,9 +12,16 @@ export interface AccountSigningKey {
   signingKeySeed: string;
 }
 
+/**
+ * The key the REST edge signs device user JWTs with (from Secrets Manager in AWS): a
+ * signing key the account JWT scopes to the device template, so whatever a JWT it
+ * signs claims, nats-server grants only a device's permissions (docs/decisions/0063).
+ */
+export type DeviceSigningKey = AccountSigningKey;
+
 /** Input of {@link mintDeviceUserJwt}. */
 export interface MintUserJwtInput {
-  signing: AccountSigningKey;
+  signing: DeviceSigningKey;
   /** The device's own user nkey (`U…`), generated on the device. */
   userPublicKey: string;
   vaultId: string;
@@ -46,10 +55,12 @@ export function isUserPublicKey(value: unknown): value is string {
 }
 
 /**
- * Mints a user JWT for a device's own nkey with exactly the permissions of
- * {@link devicePermissions} and the {@link DEVICE_USER_LIMITS}, signed by an account signing key, expiring in hours.
- * No seed of the device is involved: the device proves possession of its nkey to
- * the NATS server when it connects.
+ * Mints a user JWT for a device's own nkey, signed by the scoped device signing key,
+ * expiring in hours. It carries no permissions or limits (nats-server refuses a scoped
+ * user JWT that does): only its name (the device id) and a `vault:<vaultId>` tag, from
+ * which the server fills the key's template, i.e. {@link devicePermissions} and
+ * {@link DEVICE_USER_LIMITS}. No seed of the device is involved: the device proves
+ * possession of its nkey to the NATS server when it connects.
  */
 export async function mintDeviceUserJwt(input: MintUserJwtInput): Promise<MintedUserJwt> {
   const ttl = input.ttlSeconds ?? USER_JWT_TTL.defaultSeconds;
@@ -57,28 +68,28 @@ export async function mintDeviceUserJwt(input: MintUserJwtInput): Promise<Minted
     throw new RangeError(`user JWT ttl must be ${USER_JWT_TTL.minSeconds}..${USER_JWT_TTL.maxSeconds} seconds`);
   }
   if (!isUserPublicKey(input.userPublicKey)) throw new TypeError("userPublicKey must be a NATS user nkey");
+  // The template puts both ids into subjects as whole tokens: one safe token each.
+  if (!isSubjectId(input.vaultId) || !isSubjectId(input.deviceId)) {
+    throw new TypeError("vaultId and deviceId must be subject ids");
+  }
   const nowSeconds = Math.floor((input.now ?? Date.now()) / 1000);
   const expiresAt = nowSeconds + ttl;
   const signer = fromSeed(new TextEncoder().encode(input.signing.signingKeySeed));
-  const permissions = devicePermissions(input.vaultId, input.deviceId);
   const jwt = await encodeUser(
     input.deviceId,
     input.userPublicKey,
     input.signing.accountPublicKey,
-    {
-      pub: permissions.pub,
-      sub: permissions.sub,
-      ...DEVICE_USER_LIMITS,
-      // replies to the device's requests come from the host, not from the device
-      bearer_token: false,
-      allowed_connection_types: ["STANDARD", "WEBSOCKET"],
-    },
-    { algorithm: Algorithms.v2, signer, exp: expiresAt },
+    { tags: [`${VAULT_TAG}:${input.vaultId}`] },
+    { algorithm: Algorithms.v2, signer, exp: expiresAt, scopedUser: true },
   );
   return { jwt, expiresAt };
 }
 
-/** Mints a host (vsock proxy) user JWT with {@link hostPermissions}. */
+/**
+ * Mints a host (vsock proxy) user JWT with {@link hostPermissions}, signed by an
+ * unscoped account signing key: an operator tool's and the local topology's job, never
+ * a Lambda's (in AWS the host's creds are set out of band).
+ */
 export async function mintHostUserJwt(input: {
   signing: AccountSigningKey;
   userPublicKey: string;

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createManifestSource } from "../../functions/manifest/source";
+import { createRevocationsHandler } from "../../functions/revocations/publish";
 import { FUNCTIONS } from "../../functions/routes";
 import { loadEdgeConfig } from "../../functions/shared/config";
 import { createEdgeContext } from "../../functions/shared/context";
 import { buildHandler } from "../../functions/shared/handler";
-import { createRevocationPusher } from "../../functions/shared/revocation-pusher";
 import { secretReaderFromConfig } from "../../functions/shared/secrets";
 import type { EdgeContext } from "../../lib/edge";
 import type { NatsKeyHierarchy, NatsServerAuth } from "../../lib/nats-auth";
@@ -19,10 +19,14 @@ import {
 import { type AwsJsonService, type AwsStandIn, startAwsJsonServer } from "../aws/json-protocol";
 import { createSecretsManagerStandIn, type SecretsManagerStandIn } from "../aws/secrets-manager";
 import { type LocalRoute, type RestAdapter, startRestAdapter } from "../rest";
+import { type RevocationStream, startRevocationStream } from "./revocation-stream";
 
-/** Names of the secrets the local topology stores in the Secrets Manager stand-in. */
+/**
+ * Names of the secrets the local topology stores in the Secrets Manager stand-in: the
+ * edge reads the scoped device signing key, the revocation publisher the operator one.
+ */
 export const LOCAL_SECRET_IDS = {
-  account: "vettid/local/nats-account-signing",
+  deviceSigning: "vettid/local/nats-device-signing",
   operator: "vettid/local/nats-operator-signing",
 } as const;
 export const LOCAL_TABLE_NAME = "vettid-local";
@@ -55,13 +59,18 @@ export interface LocalEdge {
   adminToken: string;
   /** The use cases' context, for tests that call lib/edge directly. */
   context: EdgeContext;
+  /** The stand-in for the table stream that invokes the revocation publisher. */
+  revocationStream: RevocationStream;
   stop(): Promise<void>;
 }
 
 /**
- * Starts dynalite, the Secrets Manager stand-in (seeded with the account and
- * operator signing keys), and the REST adapter serving every edge handler with the
- * production middleware stack and SDK clients pointed at the stand-ins. Dev only.
+ * Starts dynalite, the Secrets Manager stand-in (seeded with the device and operator
+ * signing keys), the REST adapter serving every edge handler with the production
+ * middleware stack and SDK clients pointed at the stand-ins, and the revocation
+ * publisher behind a stand-in of the table's stream. The edge's configuration names
+ * the device signing secret only, the publisher's the operator secret only, as in AWS.
+ * Dev only.
  */
 export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
   process.env.AWS_REGION ??= LOCAL_AWS_REGION;
@@ -78,17 +87,19 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
 
     const secretsStandIn = createSecretsManagerStandIn();
     secretsStandIn.seed(
-      LOCAL_SECRET_IDS.account,
+      LOCAL_SECRET_IDS.deviceSigning,
       JSON.stringify({
         accountPublicKey: options.keys.accountPublicKey,
-        signingKeySeed: options.keys.accountSigningSeed,
+        signingKeySeed: options.keys.deviceSigningSeed,
       }),
     );
     secretsStandIn.seed(
       LOCAL_SECRET_IDS.operator,
       JSON.stringify({
         operatorSigningKeySeed: options.keys.operatorSigningSeed,
+        accountPublicKey: options.keys.accountPublicKey,
         accountSigningKeys: [options.keys.accountSigningPublicKey],
+        deviceSigningKeys: [options.keys.deviceSigningPublicKey],
         systemUserCreds: options.auth.systemUserCreds,
       }),
     );
@@ -99,24 +110,22 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
     stops.push(() => secrets.stop());
 
     const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
-    const env: Record<string, string> = {
+    const common: Record<string, string> = {
       VETTID_ENV: "local",
       VETTID_TABLE_NAME: LOCAL_TABLE_NAME,
       VETTID_NATS_URLS: options.natsUrls.join(","),
-      VETTID_NATS_ACCOUNT_SECRET_ID: LOCAL_SECRET_IDS.account,
-      VETTID_NATS_OPERATOR_SECRET_ID: LOCAL_SECRET_IDS.operator,
-      VETTID_ADMIN_TOKEN: adminToken,
       VETTID_DYNAMODB_ENDPOINT: dynamodb.endpoint,
       VETTID_SECRETS_ENDPOINT: secrets.endpoint,
+    };
+    const env: Record<string, string> = {
+      ...common,
+      VETTID_NATS_DEVICE_SIGNING_SECRET_ID: LOCAL_SECRET_IDS.deviceSigning,
+      VETTID_ADMIN_TOKEN: adminToken,
     };
     if (options.jwtTtlSeconds) env.VETTID_JWT_TTL_SECONDS = String(options.jwtTtlSeconds);
     if (options.manifestSource) env.VETTID_MANIFEST_SOURCE = options.manifestSource;
     const config = loadEdgeConfig(env);
-    const context = createEdgeContext({
-      config,
-      secrets: secretReaderFromConfig,
-      revocationPusher: createRevocationPusher,
-    });
+    const context = createEdgeContext({ config, secrets: secretReaderFromConfig });
     const manifest = createManifestSource(options.manifestSource);
     const logger = new Logger({ serviceName: "vettid-edge", logLevel: options.logLevel ?? "WARN" });
     // EMF lines on the launcher's stdout would only clutter the journey's output (dev only).
@@ -132,7 +141,29 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
     });
     const rest = await startRestAdapter(routes, options.ports?.rest ?? 0);
     stops.push(() => rest.stop());
-    return { rest, dynamodb, secrets, secretsStandIn, tableName: LOCAL_TABLE_NAME, adminToken, context, stop };
+
+    const publisherConfig = loadEdgeConfig({ ...common, VETTID_NATS_OPERATOR_SECRET_ID: LOCAL_SECRET_IDS.operator });
+    const revocationStream = startRevocationStream({
+      store: context.store,
+      handler: createRevocationsHandler({
+        config: publisherConfig,
+        secrets: secretReaderFromConfig(publisherConfig),
+        store: context.store,
+        logger: new Logger({ serviceName: "vettid-revocations-publish", logLevel: options.logLevel ?? "WARN" }),
+      }),
+    });
+    stops.push(() => revocationStream.stop());
+    return {
+      rest,
+      dynamodb,
+      secrets,
+      secretsStandIn,
+      tableName: LOCAL_TABLE_NAME,
+      adminToken,
+      context,
+      revocationStream,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -30,6 +30,16 @@ export async function startOperatorNats(dir: string, options: { port?: number } 
   let keys: NatsKeyHierarchy;
   if (existsSync(keysPath)) {
     keys = JSON.parse(readFileSync(keysPath, "utf8")) as NatsKeyHierarchy;
+    if (!keys.deviceSigningSeed) {
+      // a state directory from before the scoped device signing key: add one
+      const fresh = generateNatsKeyHierarchy();
+      keys = {
+        ...keys,
+        deviceSigningSeed: fresh.deviceSigningSeed,
+        deviceSigningPublicKey: fresh.deviceSigningPublicKey,
+      };
+      writeFileSync(keysPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+    }
   } else {
     keys = generateNatsKeyHierarchy();
     writeFileSync(keysPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });

@@ -206,7 +206,7 @@ describe("NATS authorization from minted user JWTs (real nats-server in operator
     // Prepare
     const { keys } = edge.current.nats;
     const expired = await mintDeviceUserJwt({
-      signing: { accountPublicKey: keys.accountPublicKey, signingKeySeed: keys.accountSigningSeed },
+      signing: { accountPublicKey: keys.accountPublicKey, signingKeySeed: keys.deviceSigningSeed },
       userPublicKey: alice.keys.nats.publicKey,
       vaultId: alice.enrollment.vaultId,
       deviceId: alice.enrollment.deviceId,

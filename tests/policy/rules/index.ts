@@ -13,6 +13,7 @@ import { lambdaRuntime } from "./lambda-runtime";
 import { lambdaSourceMaps } from "./lambda-source-maps";
 import { lambdaTracing } from "./lambda-tracing";
 import { logRetention } from "./log-retention";
+import { natsKeyHolders } from "./nats-key-holders";
 import { noSsh } from "./no-ssh";
 import { s3BlockPublicAccess } from "./s3-block-public-access";
 import { s3KmsEncryption } from "./s3-kms-encryption";
@@ -46,4 +47,5 @@ export const RULES: readonly PolicyRule[] = [
   cloudtrailTrail,
   keyChangeAlarms,
   heartbeatRowScope,
+  natsKeyHolders,
 ];

@@ -59,7 +59,7 @@ export function standInEnv(options: {
     VETTID_ENV: "local",
     VETTID_TABLE_NAME: options.table,
     VETTID_NATS_URLS: "nats://127.0.0.1:4222",
-    VETTID_NATS_ACCOUNT_SECRET_ID: "account",
+    VETTID_NATS_DEVICE_SIGNING_SECRET_ID: "account",
     VETTID_ADMIN_TOKEN: options.adminToken,
     VETTID_DYNAMODB_ENDPOINT: options.dynamodbEndpoint,
     VETTID_SECRETS_ENDPOINT: options.secretsEndpoint,

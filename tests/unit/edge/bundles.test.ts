@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { createAccount } from "@nats-io/nkeys";
 import { generateDeviceKeys } from "../../../client/device";
 import { AWS_SDK_CLIENTS, type BundleReport, bundle, MAX_OWN_BUNDLE_BYTES } from "../../../functions/build";
-import { FUNCTIONS } from "../../../functions/routes";
+import { FUNCTIONS, WORKERS } from "../../../functions/routes";
 import { createEdgeTable, startDynalite } from "../../../local/aws/dynamodb";
 import { startAwsJsonServer } from "../../../local/aws/json-protocol";
 import { createSecretsManagerStandIn } from "../../../local/aws/secrets-manager";
@@ -23,6 +23,9 @@ describe("edge bundles", () => {
     out = mkdtempSync(join(root, "dist", "bundles-test-"));
     for (const { route, entry } of FUNCTIONS) {
       reports.set(route.name, await bundle(join(root, "functions", entry), join(out, route.name)));
+    }
+    for (const { worker, entry } of WORKERS) {
+      reports.set(worker.name, await bundle(join(root, "functions", entry), join(out, worker.name)));
     }
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -134,9 +137,27 @@ describe("edge bundles", () => {
     }
   });
 
+  test("only the revocation publisher carries a NATS client (the claims update); no route does", () => {
+    // Prepare: what the publisher's bundle has and a route's must not: the claims update subject
+    const marker = "$SYS.REQ.CLAIMS.UPDATE";
+    // Act
+    const publisher = readFileSync(join(out, "revocations-publish", "index.js"), "utf8");
+    const routes = FUNCTIONS.map(({ route }) => ({
+      route: route.name,
+      claims: readFileSync(join(out, route.name, "index.js"), "utf8").includes(marker),
+    }));
+    // Assess
+    expect(publisher).toContain(marker);
+    expect(reports.get("revocations-publish")?.awsSdkClients).toEqual([
+      "@aws-sdk/client-dynamodb",
+      "@aws-sdk/client-secrets-manager",
+    ]);
+    expect(routes.filter((r) => r.claims)).toEqual([]);
+  });
+
   test("each bundle carries the AWS SDK clients its route uses, bundled, and its source map beside it, not inlined", () => {
-    // routes that read secrets (they mint or push NATS JWTs) carry Secrets Manager; health and manifest touch no AWS API
-    const secrets = new Set(["enrollments-create", "devices-credentials", "devices-revoke", "admin-devices-revoke"]);
+    // routes that read secrets (they mint NATS JWTs) carry Secrets Manager; health and manifest touch no AWS API
+    const secrets = new Set(["enrollments-create", "devices-credentials"]);
     const noAws = new Set(["health-get", "pcr-manifest-get"]);
     for (const { route } of FUNCTIONS) {
       const expected = noAws.has(route.name)

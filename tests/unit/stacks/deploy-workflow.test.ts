@@ -265,7 +265,7 @@ describe("plan and apply scripts", () => {
   it("applies each saved plan as it is, and skips deferred stacks", () => {
     // Prepare: messaging's plan changes a secret ARN that only edge reads (and observability reads edge).
     run("plan-stacks.sh", {
-      FAKE_TF_CHANGES: '{"messaging": ["cross-stack-output-aws_secretsmanager_secretaccount-signing-secretarn"]}',
+      FAKE_TF_CHANGES: '{"messaging": ["cross-stack-output-aws_secretsmanager_secretdevice-signing-secretarn"]}',
     });
     rmSync(log);
     // Act

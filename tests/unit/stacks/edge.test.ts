@@ -1,9 +1,11 @@
 /** The edge stack's routes, auth and per-function roles, on the fixture's three handlers. */
+
+import { itemKey } from "../../../lib/store";
 import { buildStacks } from "../../../stacks/app";
 import { Testing } from "../../../stacks/cdktf";
 import { envConfig } from "../../../stacks/config";
-import { TRACE_WRITE_STATEMENT } from "../../../stacks/edge-environment";
-import { readFunctions } from "../../../stacks/inputs/functions";
+import { REVOCATION_ITEM, TRACE_WRITE_STATEMENT } from "../../../stacks/edge-environment";
+import { isWorker, readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
 import { REPO_ROOT } from "../../../stacks/synthesize";
 import { synthOptionsForTests } from "../../policy/synth-options";
@@ -23,6 +25,7 @@ describe("edge stack", () => {
 
   it("requires SigV4 exactly on the routes marked auth: iam", () => {
     for (const fn of functions) {
+      if (isWorker(fn)) continue;
       const route = resource.aws_apigatewayv2_route?.[`${fn.name}-route`];
       expect(route?.route_key).toBe(`${fn.method} ${fn.path}`);
       expect(route?.authorization_type).toBe(fn.auth === "iam" ? "AWS_IAM" : "NONE");
@@ -43,6 +46,25 @@ describe("edge stack", () => {
     const star = policies.flatMap((p) => p.Statement).filter((s: { Resource: unknown }) => s.Resource === "*");
     expect(star).toHaveLength(functions.length);
     for (const s of star) expect(s).toEqual(TRACE_WRITE_STATEMENT);
+  });
+
+  it("gives a worker no route and no invoke permission, only its stream mapping filtered to the revocation item", () => {
+    // the key the stacks filter on is the one the store writes
+    expect(REVOCATION_ITEM).toEqual(itemKey.revocations());
+    const workers = functions.filter(isWorker);
+    expect(workers.map((w) => w.name)).toEqual(["revocations-publish"]);
+    expect(resource.aws_apigatewayv2_route?.["revocations-publish-route"]).toBeUndefined();
+    expect(resource.aws_lambda_permission?.["revocations-publish-invoke"]).toBeUndefined();
+    const mapping = resource.aws_lambda_event_source_mapping?.["revocations-publish-stream"];
+    expect(mapping?.event_source_arn).toContain("stream_arn");
+    expect(
+      JSON.parse(
+        String((mapping?.filter_criteria as { filter: { pattern: string }[] } | undefined)?.filter[0]?.pattern),
+      ),
+    ).toEqual({
+      eventName: ["INSERT", "MODIFY"],
+      dynamodb: { Keys: { pk: { S: ["NATS"] }, sk: { S: ["REVOCATIONS"] } } },
+    });
   });
 
   it("throttles the API and logs access", () => {

@@ -17,22 +17,42 @@ const resources = {
   environment: "dev",
   tableName: "t",
   tableArn: "arn:aws:dynamodb:eu-central-1:1:table/t",
+  tableStreamArn: "arn:aws:dynamodb:eu-central-1:1:table/t/stream/2026",
   natsUrls: ["tls://nats.example:4222"],
-  natsAccountSecretArn: "arn:secret:account",
+  natsDeviceSigningSecretArn: "arn:secret:device",
   natsOperatorSecretArn: "arn:secret:operator",
   manifestUrl: "https://cdn.example/.well-known/vettid/pcr-manifest.json",
   jwtTtlSeconds: 3600,
+};
+
+const worker = {
+  name: "revocations-publish",
+  trigger: "revocations-stream",
+  bundle: "dist/functions/revocations-publish",
+  handler: "index.handler",
+  env: ["VETTID_NATS_OPERATOR_SECRET_ID", "VETTID_ENV"],
 };
 
 describe("functions.json input", () => {
   it("accepts the edge build's format and sorts env", () => {
     expect(parseFunctions(JSON.stringify([entry]))).toEqual([{ ...entry, env: ["VETTID_ENV", "VETTID_TABLE_NAME"] }]);
   });
+  it("accepts a worker: a trigger instead of method, path and auth", () => {
+    expect(parseFunctions(JSON.stringify([worker]))).toEqual([
+      { ...worker, env: ["VETTID_ENV", "VETTID_NATS_OPERATOR_SECRET_ID"] },
+    ]);
+  });
   it.each([
     ["a duplicate name", [entry, entry], "duplicate name"],
     ["a bundle outside the repository", [{ ...entry, bundle: "../x" }], "inside the repository"],
     ["an unknown auth", [{ ...entry, auth: "jwt" }], "auth must be iam or none"],
     ["a bad method", [{ ...entry, method: "TRACE" }], "bad method"],
+    ["an unknown trigger", [{ ...worker, trigger: "cron" }], "bad trigger"],
+    [
+      "a worker with a route",
+      [{ ...worker, method: "POST", path: "/v1/x", auth: "none" }],
+      "has no method, path or auth",
+    ],
   ])("rejects %s", (_what, value, message) => {
     expect(() => parseFunctions(JSON.stringify(value))).toThrow(message);
   });
@@ -50,9 +70,30 @@ describe("handler environment", () => {
     expect(statements[0]?.Resource).toEqual([resources.tableArn, `${resources.tableArn}/index/*`]);
   });
   it("grants a secret only to handlers that list it", () => {
-    const { statements } = handlerEnvironment("x", ["VETTID_NATS_OPERATOR_SECRET_ID"], resources);
+    const { statements } = handlerEnvironment("x", ["VETTID_NATS_DEVICE_SIGNING_SECRET_ID"], resources);
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: "secretsmanager:GetSecretValue", Resource: "arn:secret:device" }),
+    ]);
+  });
+  it("grants the operator secret to workers only, and stops on a route that asks for it", () => {
+    const { statements } = handlerEnvironment("w", ["VETTID_NATS_OPERATOR_SECRET_ID"], resources, "worker");
     expect(statements).toEqual([
       expect.objectContaining({ Action: "secretsmanager:GetSecretValue", Resource: "arn:secret:operator" }),
+    ]);
+    expect(() => handlerEnvironment("r", ["VETTID_NATS_OPERATOR_SECRET_ID"], resources)).toThrow(
+      "function r is a route and may not have VETTID_NATS_OPERATOR_SECRET_ID",
+    );
+  });
+  it("gives a worker's table variable a read of the revocation item only", () => {
+    const { statements } = handlerEnvironment("w", ["VETTID_TABLE_NAME"], resources, "worker");
+    expect(statements).toEqual([
+      {
+        Sid: "RevocationItem",
+        Effect: "Allow",
+        Action: "dynamodb:GetItem",
+        Resource: resources.tableArn,
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["NATS"] } },
+      },
     ]);
   });
   it("stops on a variable the edge does not provide", () => {
