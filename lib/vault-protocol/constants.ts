@@ -97,6 +97,15 @@ export const MAX_ITEM_VALUE_BYTES = 65_536;
 /** Largest challenge the identity key signs: 1 KiB covers any nonce or digest scheme. */
 export const MAX_CHALLENGE_BYTES = 1024;
 
+/**
+ * What the vault's own statements signed with its identity key begin with
+ * (`VETTID-REVOCATION-1`, and every label to come). `identity.sign` refuses a
+ * challenge that begins with it, so no relying party can have a device sign
+ * something that reads as the vault's own statement (a revocation the edge would act
+ * on, without the PIN and without the device leaving the vault).
+ */
+export const RESERVED_STATEMENT_PREFIX = "VETTID-";
+
 /** Item types (vault-enclave/state ITEM_TYPES). */
 export const ITEM_TYPES = ["login", "secret", "note", "profile"] as const;
 

@@ -12,6 +12,7 @@ import {
   MAX_ITEM_VALUE_BYTES,
   MAX_PIN_BYTES,
   MIN_PIN_LENGTH,
+  RESERVED_STATEMENT_PREFIX,
   VAULT_OPS,
   type VaultOp,
 } from "./constants";
@@ -201,9 +202,17 @@ export function parseRequest(op: string, body: Uint8Array): VaultRequest {
     case "items.delete":
       only(map, ["name"], op);
       return { op, name: itemName(map) };
-    case "identity.sign":
+    case "identity.sign": {
       only(map, ["challenge"], op);
-      return { op, challenge: bytes(map, "challenge", 1, MAX_CHALLENGE_BYTES) };
+      const challenge = bytes(map, "challenge", 1, MAX_CHALLENGE_BYTES);
+      if (startsWithReservedPrefix(challenge)) {
+        throw new VettidError(
+          "VALIDATION_FAILED",
+          `challenge: one beginning with ${RESERVED_STATEMENT_PREFIX} is reserved for the vault's own statements`,
+        );
+      }
+      return { op, challenge };
+    }
     case "vault.audit": {
       only(map, ["fromSeq", "limit"], op);
       const fromSeq = map.fromSeq === undefined ? undefined : uint(map, "fromSeq");
@@ -405,4 +414,12 @@ export function parseAnswer<O extends VaultOp>(
       result = { stateVersion };
   }
   return { ok: true, result: result as VaultResults[O] };
+}
+
+const RESERVED_PREFIX_BYTES = new TextEncoder().encode(RESERVED_STATEMENT_PREFIX);
+
+/** Whether a challenge begins with the bytes of {@link RESERVED_STATEMENT_PREFIX}. */
+function startsWithReservedPrefix(challenge: Uint8Array): boolean {
+  if (challenge.length < RESERVED_PREFIX_BYTES.length) return false;
+  return RESERVED_PREFIX_BYTES.every((b, i) => challenge[i] === b);
 }

@@ -5,6 +5,8 @@
  * and checks that it fails.
  */
 import type { VaultClient } from "../../../../client/vault";
+import { encodeRevocationStatement } from "../../../../lib/pairing";
+import { RESERVED_STATEMENT_PREFIX } from "../../../../lib/vault-protocol";
 import { MAX_IN_FLIGHT_PER_DEVICE, UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
 import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
@@ -59,6 +61,24 @@ describe("vault runtime under attack (in-memory host)", () => {
     expect(await codeOf(first)).toBe("ENVELOPE_REPLAYED");
     const { item } = await reordering.call("items.get", { op: "items.get", name: "bank" });
     expect(Buffer.from(item.value).toString()).toBe("new");
+  });
+
+  it("signs no challenge that reads as one of the vault's own statements, so identity.sign forges no revocation", async () => {
+    const device = await initialized();
+    await device.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    // Prepare: a relying party hands the device a "challenge" that is a revocation
+    // statement for the person's other device (no PIN, no removal in the vault).
+    const forged = encodeRevocationStatement({ vaultId: alice.vaultId, deviceId: "dev-tablet", revokedAt: clock });
+    const reserved = new TextEncoder().encode(`${RESERVED_STATEMENT_PREFIX}ANYTHING-1\nmore`);
+    // Act
+    const tries = [
+      await codeOf(device.call("identity.sign", { op: "identity.sign", challenge: forged })),
+      await codeOf(device.call("identity.sign", { op: "identity.sign", challenge: reserved })),
+    ];
+    // Assess: refused; a relying party's own label still signs
+    expect(tries).toEqual(["VALIDATION_FAILED", "VALIDATION_FAILED"]);
+    const own = await device.call("identity.sign", { op: "identity.sign", challenge: bytes("example.org login 42") });
+    expect(own.signature).toHaveLength(64);
   });
 
   it("refuses at once what a device sends beyond its in-flight limit, instead of queueing it in memory", async () => {
