@@ -2,7 +2,7 @@ import { ConfigError } from "../../lib/config";
 import type { RevocationPusher } from "../../lib/edge";
 import { VettidError } from "../../lib/errors";
 import { encodeVettidAccountJwt } from "../../lib/nats-auth";
-import type { EdgeConfig } from "./config";
+import { EDGE_NATS_TLS, type EdgeConfig } from "./config";
 import { AccountSecretSchema, OperatorSecretSchema, type SecretReader } from "./secrets";
 
 /**
@@ -32,6 +32,7 @@ export function createRevocationPusher(config: EdgeConfig, secrets: SecretReader
         await createNatsClaimsPublisher({
           servers: config.VETTID_NATS_URLS,
           systemUserCreds: operator.systemUserCreds,
+          tls: EDGE_NATS_TLS,
         }).publish(jwt);
       } catch (err) {
         throw new VettidError("UNAVAILABLE", "the NATS servers did not take the revocation; retry", { cause: err });
