@@ -12,6 +12,8 @@ import { keyPolicyLockdown } from "./key-policy-lockdown";
 import { lambdaRuntime } from "./lambda-runtime";
 import { lambdaSourceMaps } from "./lambda-source-maps";
 import { logRetention } from "./log-retention";
+import { natsRouteTls } from "./nats-route-tls";
+import { natsTlsUrls } from "./nats-tls-urls";
 import { noSsh } from "./no-ssh";
 import { s3BlockPublicAccess } from "./s3-block-public-access";
 import { s3KmsEncryption } from "./s3-kms-encryption";
@@ -44,4 +46,6 @@ export const RULES: readonly PolicyRule[] = [
   cloudtrailTrail,
   keyChangeAlarms,
   heartbeatRowScope,
+  natsTlsUrls,
+  natsRouteTls,
 ];
