@@ -16,6 +16,7 @@ import type { Construct } from "constructs";
 import { Fn, TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
 import { natsUserData } from "./messaging-user-data";
+import { NATS_CERTIFICATE_TEMPLATE_ARN, NATS_CERTIFICATE_VALIDITY_DAYS, NatsPrivateCa } from "./nats-pki";
 import { BaseStack } from "./shared/base-stack";
 import { hostAddress } from "./shared/cidr";
 import { assumeRolePolicy, policyDocument } from "./shared/policy";
@@ -58,12 +59,20 @@ export interface MessagingStackProps {
  * configured from Secrets Manager, cluster routes between fixed addresses, and a public
  * NLB terminating TLS on the client port. Clients connect with TLS first
  * (nats.js `tls: { handshakeFirst: true }`), as a TLS-terminating load balancer requires.
+ * Inside the VPC everything is TLS too (decision 0064): the nodes' client port requires
+ * it (the NLB re-encrypts to it, the hosts' proxies verify it against the private CA),
+ * and routes run over mutual TLS with route authorization, with certificates the nodes
+ * obtain from the environment's private CA.
  */
 export class MessagingStack extends BaseStack {
   readonly natsSecurityGroupId: string;
   readonly nodeAddresses: string[];
   readonly natsUrl: string;
   readonly deviceSigningSecret: SecretsmanagerSecret;
+  /** Client URLs of the nodes inside the VPC (`tls://<address>:4222`). */
+  readonly nodeUrls: string[];
+  /** The private CA's certificate (PEM): what clients inside the VPC verify the nodes with. */
+  readonly natsCaCertificatePem: string;
   readonly operatorSigningSecret: SecretsmanagerSecret;
   readonly loadBalancer: Lb;
   readonly targetGroup: LbTargetGroup;
@@ -74,6 +83,9 @@ export class MessagingStack extends BaseStack {
     const p = this.prefix;
     this.natsUrl = `tls://${config.messaging.publicHostname}:${PORTS.natsClient}`;
     this.nodeAddresses = config.availabilityZones.map((_, i) => hostAddress(config.vpcCidr, 3 + i, NODE_HOST));
+    this.nodeUrls = this.nodeAddresses.map((a) => `tls://${a}:${PORTS.natsClient}`);
+    const ca = new NatsPrivateCa(this, "nats-ca", { prefix: p });
+    this.natsCaCertificatePem = ca.certificatePem;
 
     // Secret values are set out of band (docs/infrastructure.md), never through Terraform
     // state: the operator configuration, the scoped device signing key the edge mints
@@ -143,6 +155,21 @@ export class MessagingStack extends BaseStack {
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
           Resource: `${logGroup.arn}:*`,
         },
+        {
+          // The nodes' TLS certificates: only end-entity certificates of the one template,
+          // from the environment's NATS CA (the node makes the key; only the CSR leaves it).
+          Sid: "IssueNodeCertificates",
+          Effect: "Allow",
+          Action: "acm-pca:IssueCertificate",
+          Resource: ca.arn,
+          Condition: { StringEquals: { "acm-pca:TemplateArn": NATS_CERTIFICATE_TEMPLATE_ARN } },
+        },
+        {
+          Sid: "ReadNodeCertificates",
+          Effect: "Allow",
+          Action: ["acm-pca:GetCertificate", "acm-pca:GetCertificateAuthorityCertificate"],
+          Resource: ca.arn,
+        },
       ]),
     });
     const profile = new IamInstanceProfile(this, "node-profile", { name: `${p}-nats-node`, role: role.name });
@@ -151,7 +178,8 @@ export class MessagingStack extends BaseStack {
     this.targetGroup = new LbTargetGroup(this, "clients", {
       name: `${p}-nats`,
       port: PORTS.natsClient,
-      protocol: "TCP",
+      // The NLB re-encrypts to the nodes (TLS first; it does not check their certificates).
+      protocol: "TLS",
       vpcId: props.vpcId,
       targetType: "instance",
       healthCheck: { protocol: "HTTP", port: String(PORTS.natsMonitor), path: "/healthz", interval: 10 },
@@ -183,13 +211,21 @@ export class MessagingStack extends BaseStack {
           region: config.region,
           volumeIdNoDash: Fn.replace(volume.id, "-", ""),
           operatorSecretArn: operatorSecret.arn,
+          nodeAddress: this.nodeAddresses[i] as string,
           routes: this.nodeAddresses.filter((_, j) => j !== i),
+          certificates: {
+            caArn: ca.arn,
+            templateArn: NATS_CERTIFICATE_TEMPLATE_ARN,
+            validityDays: NATS_CERTIFICATE_VALIDITY_DAYS,
+          },
           // Leave 10% of the volume for the filesystem and compaction.
           jetstreamMaxFileGiB: Math.floor(config.messaging.jetstreamVolumeGiB * 0.9),
           ports: { client: PORTS.natsClient, cluster: PORTS.natsCluster, monitor: PORTS.natsMonitor },
         }),
         userDataReplaceOnChange: true,
         tags: { Name: name },
+        // The CA issues only once its own certificate is installed.
+        dependsOn: [ca.installed],
       });
       this.instanceIds.push(node.id);
       new VolumeAttachment(this, `jetstream-${i}-attach`, {

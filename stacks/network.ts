@@ -15,7 +15,8 @@ import { subnetCidr } from "./shared/cidr";
  * Interface endpoints the private subnets reach AWS through (there is no NAT gateway:
  * hosts have no route to the internet). KMS, S3, DynamoDB, Secrets Manager and Logs for
  * the workloads; SSM, SSM Messages and EC2 Messages for Session Manager (the only way
- * in — no SSH); CloudWatch monitoring for the host metrics behind the health alarms.
+ * in — no SSH); CloudWatch monitoring for the host metrics behind the health alarms;
+ * AWS Private CA for the NATS nodes' certificates (decision 0064).
  */
 export const INTERFACE_ENDPOINTS = [
   "kms",
@@ -27,6 +28,7 @@ export const INTERFACE_ENDPOINTS = [
   "ssmmessages",
   "ec2messages",
   "monitoring",
+  "acm-pca",
 ] as const;
 
 /**

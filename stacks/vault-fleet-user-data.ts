@@ -3,6 +3,9 @@ import type { JsonWebKey } from "node:crypto";
 /** Where the user data writes the manifest release public key (`VETTID_MANIFEST_KEY_FILE`). */
 export const MANIFEST_KEY_PATH = "/etc/vettid/manifest-key.jwk.json";
 
+/** Where the user data writes the NATS CA certificate (`VETTID_NATS_CA_FILE`, public, mode 0644). */
+export const NATS_CA_PATH = "/etc/vettid/nats-ca.pem";
+
 /** The host environment file (systemd `EnvironmentFile=` of the proxy and the enclave units). */
 export const HOST_ENV_PATH = "/etc/vettid/vault-host.env";
 
@@ -48,8 +51,10 @@ export function cloudWatchAgentConfig(logGroup: string): Record<string, unknown>
 export interface VaultUserDataProps {
   environment: string;
   region: string;
-  /** NATS client URLs of the cluster nodes (inside the VPC). */
+  /** NATS client URLs of the cluster nodes (inside the VPC, `tls://`). */
   natsUrls: readonly string[];
+  /** The CA certificate (PEM) the nodes' certificates chain to. */
+  natsCaCertificatePem: string;
   natsCredentialsSecretArn: string;
   sealedStateBucket: string;
   /** The edge's table (the host registry: one `HOST#<instance ARN>` partition per host). */
@@ -140,10 +145,17 @@ ${Buffer.from(JSON.stringify(p.manifestPublicKey), "utf8").toString("base64")}
 JWK
 chown root:root ${MANIFEST_KEY_PATH}
 chmod 0644 ${MANIFEST_KEY_PATH}
+cat > ${NATS_CA_PATH} <<'PEM'
+${p.natsCaCertificatePem}
+PEM
+chown root:root ${NATS_CA_PATH}
+chmod 0644 ${NATS_CA_PATH}
 cat > ${HOST_ENV_PATH} <<'ENV'
 VETTID_ENV=${p.environment}
 AWS_REGION=${p.region}
 VETTID_NATS_URL=${p.natsUrls.join(",")}
+VETTID_NATS_CA_FILE=${NATS_CA_PATH}
+VETTID_NATS_TLS_FIRST=true
 VETTID_NATS_CREDENTIALS_SECRET_ID=${p.natsCredentialsSecretArn}
 VETTID_BLOB_BUCKET=${p.sealedStateBucket}
 VETTID_TABLE_NAME=${p.tableName}

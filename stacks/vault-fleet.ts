@@ -56,7 +56,10 @@ export interface VaultFleetStackProps {
   /** Prefix list of the DynamoDB gateway endpoint (host heartbeats). */
   dynamodbPrefixListId: string;
   natsSecurityGroupId: string;
-  natsNodeAddresses: readonly string[];
+  /** The NATS nodes' client URLs inside the VPC (`tls://`). */
+  natsNodeUrls: readonly string[];
+  /** The CA (PEM) the nodes' certificates chain to; the proxies trust it alone for NATS. */
+  natsCaCertificatePem: string;
   dataKeyArn: string;
   sealedStateBucket: string;
   sealedStateBucketArn: string;
@@ -208,7 +211,8 @@ export class VaultFleetStack extends BaseStack {
         : vaultUserData({
             environment: config.name,
             region: config.region,
-            natsUrls: props.natsNodeAddresses.map((a) => `nats://${a}:${PORTS.natsClient}`),
+            natsUrls: props.natsNodeUrls,
+            natsCaCertificatePem: props.natsCaCertificatePem,
             natsCredentialsSecretArn: natsCredentials.arn,
             sealedStateBucket: props.sealedStateBucket,
             tableName: props.tableName,

@@ -1,4 +1,5 @@
 import { settings } from "../lib/config";
+import { natsUrlProblem } from "../lib/nats-tls";
 import { HOST_ID_PATTERN, INSTANCE_ARN_PATTERN } from "../lib/store";
 import { isSubjectId } from "../lib/subjects";
 import * as z from "../lib/zod";
@@ -41,8 +42,23 @@ export const ProxyConfigSchema = z
     VETTID_PROXY_SOCKET: z.string().check(z.minLength(1), z.maxLength(107)),
     /** Optional (default 8081). Loopback port of the health endpoint. */
     VETTID_PROXY_HEALTH_PORT: z._default(settings.port, 8081),
-    /** Required. NATS server URLs, comma-separated (TLS in production). */
+    /**
+     * Required. NATS server URLs, comma-separated. Outside local / dev every one must be
+     * `tls://` (the nodes' client port inside the VPC); plaintext `nats://` is for the
+     * loopback topology only, and a list never mixes the two.
+     */
     VETTID_NATS_URL: z.pipe(commaList, z.array(z.string().check(z.regex(/^(nats|tls):\/\//))).check(z.minLength(1))),
+    /**
+     * Required outside local / dev. PEM file of the CA the NATS servers' certificates must
+     * chain to (the environment's private CA, decision 0064); it is the only root the proxy
+     * trusts for NATS, and each certificate must name the host of its URL. Public data.
+     */
+    VETTID_NATS_CA_FILE: z.optional(z.string().check(z.minLength(1))),
+    /**
+     * Optional (default false). TLS before the server's INFO (nats-server `handshake_first`,
+     * which the AWS nodes run so that the NLB can re-encrypt to them); must match the servers.
+     */
+    VETTID_NATS_TLS_FIRST: z._default(settings.flag, false),
     /** Optional. The host's NATS credentials file (user JWT + nkey seed). Secret: mode 0600. */
     VETTID_NATS_CREDS: z.optional(z.string().check(z.minLength(1))),
     /**
@@ -154,8 +170,25 @@ export const ProxyConfigSchema = z
           message: "is required for an EC2 host (its heartbeat partition is its instance ARN)",
         });
       }
+      const natsProblem = natsUrlProblem(config.VETTID_NATS_URL, config.VETTID_ENV);
+      if (natsProblem !== undefined) ctx.addIssue({ code: "custom", path: ["VETTID_NATS_URL"], message: natsProblem });
       const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
       if (dev) return;
+      if (config.VETTID_NATS_CA_FILE === undefined) {
+        ctx.addIssue({ code: "custom", path: ["VETTID_NATS_CA_FILE"], message: "is required outside local or dev" });
+      }
+      // nats.js upgrades an IP-addressed server after INFO with no server name, so Node checks its
+      // certificate against "localhost": outside local / dev, such servers are reached TLS first.
+      if (
+        !config.VETTID_NATS_TLS_FIRST &&
+        config.VETTID_NATS_URL.some((u) => /^tls:\/\/\d+\.\d+\.\d+\.\d+[:/]?/.test(u))
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["VETTID_NATS_URL"],
+          message: "names servers by IP address: they need VETTID_NATS_TLS_FIRST=true outside local or dev",
+        });
+      }
       for (const name of ["VETTID_HOST_ID", "VETTID_HOST_ARN", "VETTID_TABLE_NAME"] as const) {
         if (config[name] === undefined) {
           ctx.addIssue({ code: "custom", path: [name], message: "is required outside local or dev" });

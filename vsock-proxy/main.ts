@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { loadConfigOrExit } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
+import { natsTlsOptions } from "../lib/nats-tls";
 import { kmsTunnelTarget, type ProxyConfig, ProxyConfigSchema } from "./config";
 import { startHealthServer } from "./health-server";
 import { type Heartbeat, startHeartbeat } from "./heartbeat";
@@ -46,8 +47,14 @@ async function main(): Promise<void> {
 
   const awsHttp = { requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
   const creds = await natsCredentials(config, awsHttp);
+  const natsTls = natsTlsOptions(config.VETTID_NATS_URL, {
+    ...(config.VETTID_NATS_CA_FILE ? { caPem: readFileSync(config.VETTID_NATS_CA_FILE, "utf8") } : {}),
+    handshakeFirst: config.VETTID_NATS_TLS_FIRST,
+  });
+  if (!natsTls) logger.warn("DEV ONLY: plaintext NATS (nats:// URLs)");
   const nats = await connect({
     servers: config.VETTID_NATS_URL,
+    ...(natsTls ? { tls: natsTls } : {}),
     name: "vsock-proxy",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

@@ -46,7 +46,11 @@ variable "proxy_bundle" {
 
 variable "nats_version" {
   type        = string
-  description = "nats-server release, e.g. 2.10.24"
+  description = "nats-server release, e.g. 2.10.24; at least 2.10.0, whose handshake_first the nodes' client port needs (decision 0064)"
+  validation {
+    condition     = can(regex("^2\\.(1[0-9]|[2-9][0-9])\\.[0-9]+$", var.nats_version))
+    error_message = "nats_version must be 2.10.0 or newer (handshake_first on the client port, decision 0064)."
+  }
 }
 
 variable "nats_sha256" {
@@ -173,7 +177,8 @@ build {
     inline = [
       "set -euo pipefail",
       # AL2023 package repositories are S3-hosted: reachable through the S3 gateway endpoint.
-      "sudo dnf install -y jq",
+      # openssl makes the node's TLS keys and CSRs at boot (the private CA signs them, decision 0064).
+      "sudo dnf install -y jq openssl",
       "echo '${var.nats_sha256}  /tmp/nats.tar.gz' | sha256sum --check --strict",
       "tar -xzf /tmp/nats.tar.gz -C /tmp && sudo install -m 0755 /tmp/nats-server-v${var.nats_version}-linux-amd64/nats-server /usr/local/bin/nats-server",
       "sudo useradd --system --no-create-home --shell /sbin/nologin nats",

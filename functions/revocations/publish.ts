@@ -3,7 +3,7 @@ import { ConfigError } from "../../lib/config";
 import { type AccountClaimsPublisher, publishRevocations, revocationChanges } from "../../lib/nats-claims";
 import { createDynamoDbStore, type EdgeStore } from "../../lib/store";
 import { dynamoDbDocumentClient } from "../shared/aws-clients";
-import { type EdgeConfig, loadEdgeConfig } from "../shared/config";
+import { EDGE_NATS_TLS, type EdgeConfig, loadEdgeConfig } from "../shared/config";
 import { OperatorSecretSchema, type SecretReader, secretReaderFromConfig } from "../shared/secrets";
 import { edgeTracer } from "../shared/tracing";
 import type { WorkerDefinition } from "../shared/worker";
@@ -48,7 +48,11 @@ export function createRevocationsHandler(deps: RevocationsHandlerDeps): (event: 
     ((systemUserCreds: string): AccountClaimsPublisher => ({
       async publish(accountJwt) {
         const { createNatsClaimsPublisher } = await import("../../lib/nats-claims/claims-publisher");
-        await createNatsClaimsPublisher({ servers: deps.config.VETTID_NATS_URLS, systemUserCreds }).publish(accountJwt);
+        await createNatsClaimsPublisher({
+          servers: deps.config.VETTID_NATS_URLS,
+          systemUserCreds,
+          tls: EDGE_NATS_TLS,
+        }).publish(accountJwt);
       },
     }));
   return async (event) => {

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, settings } from "../../lib/config";
 import { USER_JWT_TTL } from "../../lib/nats-auth";
+import { assertNatsUrls, type NatsTlsSettings } from "../../lib/nats-tls";
 import * as z from "../../lib/zod";
 
 /** Environment variables of the edge handlers (functions/README.md lists them). */
@@ -33,11 +34,20 @@ export const EdgeConfigSchema = z.object({
 export type EdgeConfig = z.infer<typeof EdgeConfigSchema>;
 
 /**
+ * How the edge reaches NATS over `tls://`: the public endpoint, a network load balancer
+ * that terminates TLS with the ACM certificate of the public host name. So TLS comes
+ * first (the NLB speaks nothing else), and the certificate is checked against Node's
+ * public roots and the URL's host name (docs/decisions/0064).
+ */
+export const EDGE_NATS_TLS: NatsTlsSettings = { handshakeFirst: true };
+
+/**
  * Loads and cross-checks the configuration: the admin token and stand-in
- * endpoints are refused outside `local`/`dev`.
+ * endpoints are refused outside `local`/`dev`, and so are plaintext `nats://` URLs.
  */
 export function loadEdgeConfig(source: Record<string, string | undefined> = process.env): EdgeConfig {
   const config = loadConfig(EdgeConfigSchema, source);
+  assertNatsUrls("VETTID_NATS_URLS", config.VETTID_NATS_URLS, config.VETTID_ENV);
   const dev = config.VETTID_ENV === "local" || config.VETTID_ENV === "dev";
   if (!dev && (config.VETTID_ADMIN_TOKEN || config.VETTID_DYNAMODB_ENDPOINT || config.VETTID_SECRETS_ENDPOINT)) {
     throw new ConfigError(

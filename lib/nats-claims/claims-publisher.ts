@@ -1,4 +1,5 @@
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
+import { type NatsTlsSettings, natsTlsOptions } from "../nats-tls";
 
 /** Pushes an updated account JWT to every NATS server (a port; the NATS adapter is below). */
 export interface AccountClaimsPublisher {
@@ -10,6 +11,8 @@ export interface NatsClaimsPublisherOptions {
   servers: string[];
   /** A creds file (text) of a user of the system account. */
   systemUserCreds: string;
+  /** How `tls://` servers are reached (CA, TLS first); `nats://` servers ignore it. */
+  tls?: NatsTlsSettings;
   timeoutMs?: number;
 }
 
@@ -21,8 +24,10 @@ export interface NatsClaimsPublisherOptions {
 export function createNatsClaimsPublisher(options: NatsClaimsPublisherOptions): AccountClaimsPublisher {
   return {
     async publish(accountJwt) {
+      const tls = natsTlsOptions(options.servers, options.tls ?? { handshakeFirst: false });
       const nc = await connect({
         servers: options.servers,
+        ...(tls ? { tls } : {}),
         authenticator: credsAuthenticator(new TextEncoder().encode(options.systemUserCreds)),
         timeout: options.timeoutMs ?? 5_000,
         name: "vettid-claims-publisher",

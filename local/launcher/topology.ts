@@ -99,7 +99,11 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       startOperatorNats(natsDir),
     );
     stops.push(() => nats.stop());
-    progress.info(`nats-server on ${nats.server.url}; dev operator and account keys in ${join(natsDir, "keys.json")}`);
+    // Plaintext on loopback, dev only: in AWS every NATS link is TLS (docs/decisions/0064),
+    // and the edge and proxy refuse nats:// outside local and dev.
+    progress.info(
+      `nats-server on ${nats.server.url} (plaintext loopback, dev only); dev operator and account keys in ${join(natsDir, "keys.json")}`,
+    );
 
     const attestation = await progress.step(
       "dev attestation root, manifest signing key, simulated NSM and a signed manifest approving its PCRs",

@@ -7,4 +7,5 @@ export {
   type NatsServerOptions,
   startNatsCluster,
   startNatsServer,
+  waitForRoutes,
 } from "./nats-server";

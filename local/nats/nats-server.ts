@@ -31,11 +31,19 @@ export interface NatsServer {
   readonly dir: string;
   readonly name: string;
   readonly pid: number | undefined;
+  /**
+   * What the server wrote to stderr since it started (the last {@link LOG_KEEP_CHARS}
+   * characters; every start of a restart appends), to wait for a logged event.
+   */
+  log(): string;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp dir if it made one. */
   stop(): Promise<void>;
   /** Stops the server, keeping its directory, and starts it again on the same ports and store. */
   restart(): Promise<void>;
 }
+
+/** How much of a server's stderr {@link NatsServer.log} keeps: enough for the events of one test. */
+const LOG_KEEP_CHARS = 256 * 1024;
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -71,11 +79,15 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   installExitHook();
 
   let child: ChildProcess | undefined;
+  let log = "";
   const launch = async () => {
     child = spawn(binary, ["-c", configPath], { stdio: ["ignore", "ignore", "pipe"] });
     running.add(child);
     const started = child;
     started.once("exit", () => running.delete(started));
+    started.stderr?.on("data", (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-LOG_KEEP_CHARS);
+    });
     await waitForReady(started, options.readyTimeoutMs ?? 15_000);
   };
   const stopChild = async () => {
@@ -100,6 +112,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     get pid() {
       return child?.pid;
     },
+    log: () => log,
     async stop() {
       await stopChild();
       if (ownsDir) rmSync(dir, { recursive: true, force: true });
@@ -206,7 +219,11 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-async function waitForRoutes(server: NatsServer, expected: number, timeoutMs: number): Promise<void> {
+/**
+ * Resolves when `server`'s monitoring endpoint reports at least `expected` routes.
+ * @throws Error after `timeoutMs` (a readiness bound, not a measurement)
+ */
+export async function waitForRoutes(server: NatsServer, expected: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -39,7 +39,12 @@ export interface IssueOptions {
   deviate?: { keyUsage?: number | null; criticalExtension?: string; hash?: "SHA-256" };
   /** Subject alternative names (DNS names, IPv4 addresses) of a TLS server certificate. */
   subjectAltNames?: { dns?: string[]; ipv4?: string[] };
+  /** Extended key usages of a TLS certificate (absent: no extension, any usage). */
+  extendedKeyUsage?: readonly ("serverAuth" | "clientAuth")[];
 }
+
+/** RFC 5280 §4.2.1.12 key purpose ids. */
+const KEY_PURPOSE = { serverAuth: "1.3.6.1.5.5.7.3.1", clientAuth: "1.3.6.1.5.5.7.3.2" } as const;
 
 /** Generates an extractable ECDSA P-384 key pair. */
 export async function generateP384(): Promise<webcrypto.CryptoKeyPair> {
@@ -119,6 +124,10 @@ export async function issue(options: IssueOptions): Promise<Issued> {
         extnValue: new pkijs.GeneralNames({ names }).toSchema().toBER(false),
       }),
     );
+  }
+  if (options.extendedKeyUsage) {
+    const usages = new pkijs.ExtKeyUsage({ keyPurposes: options.extendedKeyUsage.map((u) => KEY_PURPOSE[u]) });
+    cert.extensions.push(new pkijs.Extension({ extnID: "2.5.29.37", extnValue: usages.toSchema().toBER(false) }));
   }
   if (options.deviate?.criticalExtension) {
     cert.extensions.push(

@@ -86,8 +86,12 @@ describe("policy rules on the synthesized stacks", () => {
       "aws_cloudwatch_event_rule",
       "aws_cloudwatch_event_target",
       "aws_sns_topic_policy",
+      "aws_lb_target_group",
     ]) {
       expect(types).toContain(t);
     }
+    // nats-route-tls judges the nodes' nats.conf: the dev nodes write one.
+    const nodes = Object.values(dev).flatMap((tf) => Object.values(tf.resource?.aws_instance ?? {}));
+    expect(nodes.filter((n) => String(n.user_data).includes("cat > /etc/nats/nats.conf <<CONF"))).toHaveLength(3);
   });
 });

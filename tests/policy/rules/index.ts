@@ -14,6 +14,8 @@ import { lambdaSourceMaps } from "./lambda-source-maps";
 import { lambdaTracing } from "./lambda-tracing";
 import { logRetention } from "./log-retention";
 import { natsKeyHolders } from "./nats-key-holders";
+import { natsRouteTls } from "./nats-route-tls";
+import { natsTlsUrls } from "./nats-tls-urls";
 import { noSsh } from "./no-ssh";
 import { s3BlockPublicAccess } from "./s3-block-public-access";
 import { s3KmsEncryption } from "./s3-kms-encryption";
@@ -48,4 +50,6 @@ export const RULES: readonly PolicyRule[] = [
   keyChangeAlarms,
   heartbeatRowScope,
   natsKeyHolders,
+  natsTlsUrls,
+  natsRouteTls,
 ];

@@ -4,6 +4,7 @@ import type { EdgeEvent } from "../../../functions/middleware/types";
 import { loadEdgeConfig } from "../../../functions/shared/config";
 import { buildHandler } from "../../../functions/shared/handler";
 import type { RouteDefinition } from "../../../functions/shared/route";
+import { ConfigError } from "../../../lib/config";
 import { VettidError } from "../../../lib/errors";
 import { lambdaContext, toApiGatewayEventV2 } from "../../../local/rest";
 
@@ -131,9 +132,27 @@ describe("edge middleware", () => {
   });
 
   test("the edge refuses the admin token and stand-in endpoints in production configuration", () => {
-    const base = { VETTID_ENV: "prod", VETTID_TABLE_NAME: "t1t", VETTID_NATS_URLS: "nats://x:4222" };
+    const base = { VETTID_ENV: "prod", VETTID_TABLE_NAME: "t1t", VETTID_NATS_URLS: "tls://x:4222" };
     expect(() => loadEdgeConfig({ ...base, VETTID_ADMIN_TOKEN: "0123456789abcdef0" })).toThrow(/dev-only/);
     expect(() => loadEdgeConfig({ ...base, VETTID_DYNAMODB_ENDPOINT: "http://127.0.0.1:1" })).toThrow(/dev-only/);
-    expect(loadEdgeConfig(base).VETTID_NATS_URLS).toEqual(["nats://x:4222"]);
+    expect(loadEdgeConfig(base).VETTID_NATS_URLS).toEqual(["tls://x:4222"]);
+  });
+
+  test.each(["staging", "prod"])("the edge refuses plaintext nats:// URLs with VETTID_ENV=%s, in one line", (env) => {
+    // Prepare
+    const config = { VETTID_ENV: env, VETTID_TABLE_NAME: "t1t", VETTID_NATS_URLS: "tls://a:4222,nats://b:4222" };
+    // Act
+    const load = () => loadEdgeConfig(config);
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      /^VETTID_NATS_URLS must be tls:\/\/ outside local or dev \(plaintext NATS is dev-only\): nats:\/\/b:4222$/,
+    );
+  });
+
+  test.each(["local", "dev"])("the edge takes plaintext nats:// URLs with VETTID_ENV=%s", (env) => {
+    expect(loadEdgeConfig({ VETTID_ENV: env, VETTID_TABLE_NAME: "t1t", VETTID_NATS_URLS: "nats://n:4222" })).toEqual(
+      expect.objectContaining({ VETTID_NATS_URLS: ["nats://n:4222"] }),
+    );
   });
 });

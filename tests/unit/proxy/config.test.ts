@@ -5,6 +5,7 @@ const base = {
   VETTID_ENV: "prod",
   VETTID_PROXY_SOCKET: "/run/vettid/enclave.sock",
   VETTID_NATS_URL: "tls://a:4222, tls://b:4222",
+  VETTID_NATS_CA_FILE: "/etc/vettid/nats-ca.pem",
   VETTID_PROXY_VAULTS: "v1,v2",
   AWS_REGION: "eu-central-1",
   VETTID_BLOB_BUCKET: "vettid-sealed",
@@ -22,6 +23,49 @@ describe("vsock-proxy configuration", () => {
     expect(config.VETTID_PROXY_VAULTS).toEqual(["v1", "v2"]);
     expect(config.VETTID_PROXY_HEALTH_PORT).toBe(8081);
     expect(config.VETTID_PROXY_DRAIN_MS).toBe(10_000);
+  });
+
+  it.each(["staging", "prod"])("refuses plaintext nats:// servers with VETTID_ENV=%s, with one line", (env) => {
+    // Prepare
+    const config = { ...base, VETTID_ENV: env, VETTID_NATS_URL: "tls://a:4222,nats://b:4222" };
+    // Act
+    const load = () => loadConfig(ProxyConfigSchema, config);
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      "invalid configuration: VETTID_NATS_URL must be tls:// outside local or dev (plaintext NATS is dev-only): nats://b:4222",
+    );
+  });
+
+  it("needs the NATS servers' CA outside local and dev, and takes plaintext loopback NATS in local", () => {
+    // Prepare
+    const { VETTID_NATS_CA_FILE: _ca, ...withoutCa } = base;
+    const local = { ...withoutCa, VETTID_ENV: "local", VETTID_NATS_URL: "nats://127.0.0.1:4222" };
+    // Act
+    const config = loadConfig(ProxyConfigSchema, local);
+    // Assess
+    expect(() => loadConfig(ProxyConfigSchema, withoutCa)).toThrow(
+      "invalid configuration: VETTID_NATS_CA_FILE is required",
+    );
+    expect(config.VETTID_NATS_URL).toEqual(["nats://127.0.0.1:4222"]);
+    expect(config.VETTID_NATS_TLS_FIRST).toBe(false);
+  });
+
+  it("reaches IP-addressed tls:// servers TLS first outside local and dev (their certificate names the address)", () => {
+    // Prepare
+    const byAddress = { ...base, VETTID_NATS_URL: "tls://10.42.48.10:4222,tls://10.42.64.10:4222" };
+    // Act
+    const tlsFirst = loadConfig(ProxyConfigSchema, { ...byAddress, VETTID_NATS_TLS_FIRST: "true" });
+    // Assess
+    expect(tlsFirst.VETTID_NATS_TLS_FIRST).toBe(true);
+    expect(() => loadConfig(ProxyConfigSchema, byAddress)).toThrow(
+      "invalid configuration: VETTID_NATS_URL names servers by IP address: they need VETTID_NATS_TLS_FIRST=true outside local or dev",
+    );
+  });
+
+  it("refuses a list that mixes tls:// and nats:// servers even in local", () => {
+    const mixed = { ...base, VETTID_ENV: "local", VETTID_NATS_URL: "tls://a:4222,nats://b:4222" };
+    expect(() => loadConfig(ProxyConfigSchema, mixed)).toThrow(/VETTID_NATS_URL mixes tls:\/\/ and nats:\/\/ URLs/);
   });
 
   it.each([

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { envConfig } from "../../../stacks/config";
 import { REPO_ROOT, synthesize } from "../../../stacks/synthesize";
 import { VAULT_HOST_METRICS_NAMESPACE } from "../../../stacks/vault-fleet";
-import { HOST_ENV_PATH, hostIdFromImds, MANIFEST_KEY_PATH } from "../../../stacks/vault-fleet-user-data";
+import { HOST_ENV_PATH, hostIdFromImds, MANIFEST_KEY_PATH, NATS_CA_PATH } from "../../../stacks/vault-fleet-user-data";
 import { ProxyConfigSchema } from "../../../vsock-proxy/config";
 import { synthOptionsForTests } from "../../policy/synth-options";
 import { loadSynth, type Synth } from "../../policy/terraform";
@@ -172,6 +172,22 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
     expect(script).toContain(`chown root:root ${MANIFEST_KEY_PATH}\nchmod 0644 ${MANIFEST_KEY_PATH}\n`);
     // The proxy runs as `vettid`: it must be able to enter /etc/vettid.
     expect(script).toContain("install -d -m 0750 -o root -g vettid /etc/vettid\n");
+  });
+
+  it.each(ENVS)("%s: reaches the NATS nodes over TLS first, trusting the private CA the user data writes", (env) => {
+    // Prepare
+    const script = hosts[env]?.script ?? "";
+    // Act
+    const urls = hosts[env]?.env.VETTID_NATS_URL?.split(",") ?? [];
+    // Assess: one tls:// URL per node address, the CA file, TLS first (the nodes run handshake_first).
+    expect(urls).toHaveLength(3);
+    for (const url of urls) expect(url).toMatch(/^tls:\/\/10\.\d+\.\d+\.10:4222$/);
+    expect(hosts[env]?.env.VETTID_NATS_CA_FILE).toBe(NATS_CA_PATH);
+    expect(hosts[env]?.env.VETTID_NATS_TLS_FIRST).toBe("true");
+    expect(heredoc(script, `cat > ${NATS_CA_PATH}`, "PEM")).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-messaging\.outputs\.[\w-]*acmpca_certificate_authority_certificate[\w-]*certificate\}$/,
+    );
+    expect(script).toContain(`chown root:root ${NATS_CA_PATH}\nchmod 0644 ${NATS_CA_PATH}\n`);
   });
 
   it("dev: the proxy accepts the host environment completely", () => {
