@@ -203,7 +203,7 @@ export async function run(): Promise<Figure[]> {
       const traced = report.tracerBytes > 0;
       const same = baselines.find((b) => b.clients.join() === report.awsSdkClients.join() && b.traced === traced);
       if (!same) throw new Error(`${fn.name}: no baseline with ${report.awsSdkClients.join(", ")}`);
-      const { variables } = handlerEnvironment(fn.name, fn.env, RESOURCES);
+      const { variables } = handlerEnvironment(fn.name, fn.env, RESOURCES, "trigger" in fn ? "worker" : "route");
       const subject: Subject = { path: join(root, fn.bundle, "index.js"), env: { ...variables, ...LAMBDA_RUNTIME } };
       return { fn, report, same, subject };
     });
