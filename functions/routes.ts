@@ -2,6 +2,7 @@ import * as adminDevicesRevoke from "./devices/admin-revoke";
 import * as devicesCredentials from "./devices/credentials";
 import * as devicesPairingInvitations from "./devices/pairing-invitations";
 import * as devicesRevoke from "./devices/revoke";
+import * as devicesVaultIdentity from "./devices/vault-identity";
 import * as enrollmentsCreate from "./enrollments/create";
 import * as healthGet from "./health/get";
 import * as invitationsCreate from "./invitations/create";
@@ -30,6 +31,7 @@ export const FUNCTIONS: FunctionEntry[] = [
   { route: devicesCredentials.route, entry: "devices/credentials.ts" },
   { route: devicesRevoke.route, entry: "devices/revoke.ts" },
   { route: devicesPairingInvitations.route, entry: "devices/pairing-invitations.ts" },
+  { route: devicesVaultIdentity.route, entry: "devices/vault-identity.ts" },
   { route: adminDevicesRevoke.route, entry: "devices/admin-revoke.ts" },
 ];
 

@@ -177,25 +177,42 @@ export const vaultRevokeCommand = vaultCommand({
   synopsis: "--device ID [--pin P | --pin-file F]",
   about: `Removes the device from the vault's sealed state (authorized or pending) and ends its
 sessions; the PIN is checked again in the same session, counted like an unlock. The
-vault answers a statement of the removal signed with its identity key.
+vault answers a statement of the removal signed with its identity key, which this
+device then hands to the edge to revoke the device's NATS access (the edge accepts a
+revocation of another device only with that statement).
   --json             print {deviceId, revokedAt, statement, signature} (base64url)`,
   optionsHelp: `  --device ID        the device to remove\n${PIN_HELP}`,
   options: { device: { type: "string" }, ...PIN_OPTIONS },
   check: deviceOption,
   prepare: readUnlockPin,
-  async run({ session, io, json, checked, pins }) {
+  async run({ session, io, json, checked, pins, state }) {
     await session.unlock(pins.pin as string);
     const result = await session.call("device.revoke", {
       op: "device.revoke",
       deviceId: checked.deviceId as string,
       pin: pins.pin as string,
     });
+    const statement = Buffer.from(result.statement).toString("base64url");
+    const signature = Buffer.from(result.signature).toString("base64url");
+    try {
+      await createEdgeClient({ baseUrl: state.device.api }).revokeDevice(
+        result.deviceId,
+        state.device.deviceId,
+        state.keys,
+        { statement: result.statement, signature: result.signature },
+      );
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(
+        `${result.deviceId} is removed from the vault, but the edge did not revoke its NATS access (${message}); statement ${statement}, signature ${signature}`,
+      );
+    }
     if (json) {
       printJson(io, {
         deviceId: result.deviceId,
         revokedAt: iso(result.revokedAt),
-        statement: Buffer.from(result.statement).toString("base64url"),
-        signature: Buffer.from(result.signature).toString("base64url"),
+        statement,
+        signature,
       });
     } else io.stdout(`revoked ${result.deviceId}\n`);
   },

@@ -1,4 +1,5 @@
 import { MAX_CHALLENGE_BYTES } from "../../lib/vault-protocol";
+import { createEdgeClient, type DeviceKeys } from "../device";
 import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { parseHex } from "./document-input";
 import { readPin } from "./pin-input";
@@ -19,8 +20,13 @@ export const vaultInitCommand = vaultCommand({
   synopsis: "[--pin P | --pin-file F]",
   about: `Creates the vault as its founding device: sends the device's signing key and the
 vault salt from enrollment (DIR/device.json), which the enclave checks the vault id
-commits to, and the PIN. Prints the vault's identity public key (base64url).
-  --json             print {stateVersion, identityKey}`,
+commits to, and the PIN. Then registers the vault's identity key at the edge (a
+request signed with the device key), which from then on accepts a revocation of
+another device only with the vault's signed statement (vettid vault revoke). Prints
+the vault's identity public key (base64url). If the edge cannot register it, the
+vault is still created: a warning says so, and vettid vault register-identity
+registers it later.
+  --json             print {stateVersion, identityKey, identityRegistered}`,
   optionsHelp: PIN_HELP.replace("the PIN (", "the new vault's PIN ("),
   options: PIN_OPTIONS,
   async prepare(values, io, { device }) {
@@ -43,8 +49,53 @@ commits to, and the PIN. Prints the vault's identity public key (base64url).
       vaultSalt: new Uint8Array(Buffer.from(device.vaultSalt as string, "base64url")),
     });
     const identityKey = b64url(result.identityKey);
-    if (json) printJson(io, { stateVersion: result.stateVersion, identityKey });
+    // The vault exists whatever the edge answers: a refusal is a warning with the
+    // command that registers the key later, not a failed init.
+    let identityRegistered = true;
+    try {
+      await registerIdentity(state, result.identityKey);
+    } catch (err) {
+      identityRegistered = false;
+      io.stderr(
+        `warning: the vault is created, but the edge did not register its identity key (${(err as Error).message}); until vettid vault register-identity succeeds, the edge refuses to revoke another device\n`,
+      );
+    }
+    if (json) printJson(io, { stateVersion: result.stateVersion, identityKey, identityRegistered });
     else io.stdout(`${identityKey}\n`);
+  },
+});
+
+/** Registers the vault's identity key at the edge (the founding device's signed request). */
+async function registerIdentity(
+  state: { device: { api: string; deviceId: string }; keys: DeviceKeys },
+  identityKey: Uint8Array,
+): Promise<void> {
+  await createEdgeClient({ baseUrl: state.device.api }).registerVaultIdentity(
+    state.device.deviceId,
+    state.keys,
+    identityKey,
+  );
+}
+
+/** `vettid vault register-identity`. */
+export const vaultRegisterIdentityCommand = vaultCommand({
+  word: "register-identity",
+  summary: "register the vault's identity key at the edge (the founding device; once, after init)",
+  synopsis: "",
+  about: `Registers the identity key this device pinned at vault init (DIR/vault.json) at the
+edge, with a request signed by the device key; vault init does this itself, so this is
+for when the edge could not be reached then. The edge keeps the first key it is given:
+the same key again is accepted, another is refused (CONFLICT).
+  --json             print {identityKey}`,
+  async run({ session, io, json, state }) {
+    const pinned = session.vault.known.identityKey;
+    if (!pinned) throw new Error("this device has pinned no identity key: run vettid vault init or vault status first");
+    if (!state.device.vaultSalt || state.device.pairing) {
+      throw new Error("only the device that founded the vault registers its identity key");
+    }
+    await registerIdentity(state, new Uint8Array(Buffer.from(pinned, "base64url")));
+    if (json) printJson(io, { identityKey: pinned });
+    else io.stdout(`${pinned}\n`);
   },
 });
 
@@ -253,6 +304,7 @@ const VAULT_COMMANDS = [
   vaultPairCommand,
   vaultApproveCommand,
   vaultRevokeCommand,
+  vaultRegisterIdentityCommand,
 ];
 
 const GROUP_USAGE = `vettid vault <${VAULT_COMMANDS.map((c) => c.name.slice("vault ".length)).join(" | ")}> [options]`;

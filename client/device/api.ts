@@ -12,6 +12,7 @@ import {
   ProblemSchema,
   type SignedPurpose,
   signRequest,
+  VaultIdentityResponseSchema,
 } from "../../lib/edge";
 import { type ErrorCode, isErrorCode, VettidError } from "../../lib/errors";
 import { isVaultIdFor } from "../../lib/vault-id";
@@ -125,11 +126,17 @@ export function createEdgeClient(options: EdgeClientOptions) {
     return parsed.data;
   }
 
-  const signed = (purpose: SignedPurpose, targetDeviceId: string, signerDeviceId: string, keys: DeviceKeys) => {
+  const signed = (
+    purpose: SignedPurpose,
+    targetDeviceId: string,
+    signerDeviceId: string,
+    keys: DeviceKeys,
+    subject?: string,
+  ) => {
     const timestamp = new Date().toISOString();
     const nonce = randomBytes(24).toString("base64url");
     const signature = signRequest(
-      { purpose, targetDeviceId, signerDeviceId, timestamp, nonce },
+      { purpose, targetDeviceId, signerDeviceId, timestamp, nonce, ...(subject === undefined ? {} : { subject }) },
       Buffer.from(keys.signing.seed, "base64url"),
     );
     return { timestamp, nonce, signature };
@@ -229,12 +236,38 @@ export function createEdgeClient(options: EdgeClientOptions) {
         CredentialsResponseSchema,
         signed("credentials", deviceId, deviceId, keys),
       ),
-    /** Device: revokes another device of the same user. */
-    revokeDevice: (targetDeviceId: string, signerDeviceId: string, keys: DeviceKeys) =>
+    /**
+     * Device: revokes a device of the same user at the edge (no new JWTs, its NATS
+     * connections closed). Another device needs the vault's revocation statement
+     * (`device.revoke`'s answer); a device revoking itself needs none.
+     */
+    revokeDevice: (
+      targetDeviceId: string,
+      signerDeviceId: string,
+      keys: DeviceKeys,
+      vaultStatement?: { statement: Uint8Array; signature: Uint8Array },
+    ) =>
       call("POST", `/v1/devices/${encodeURIComponent(targetDeviceId)}/revoke`, DeviceRevokeResponseSchema, {
         signerDeviceId,
         ...signed("revoke", targetDeviceId, signerDeviceId, keys),
+        ...(vaultStatement
+          ? {
+              statement: Buffer.from(vaultStatement.statement).toString("base64url"),
+              statementSignature: Buffer.from(vaultStatement.signature).toString("base64url"),
+            }
+          : {}),
       }),
+    /**
+     * Device (the vault's founder): registers the vault's identity key at the edge,
+     * once, after `vault.init`; the signature binds the key.
+     */
+    registerVaultIdentity: (deviceId: string, keys: DeviceKeys, identityKey: Uint8Array) => {
+      const key = Buffer.from(identityKey).toString("base64url");
+      return call("POST", `/v1/devices/${encodeURIComponent(deviceId)}/vault-identity`, VaultIdentityResponseSchema, {
+        identityKey: key,
+        ...signed("vault-identity", deviceId, deviceId, keys, key),
+      });
+    },
   };
 }
 

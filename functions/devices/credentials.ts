@@ -8,7 +8,7 @@ import {
 } from "../../lib/edge";
 import { edgeHandler } from "../shared/env-handler";
 import { inputs, sourceIp } from "../shared/request";
-import type { RouteDefinition } from "../shared/route";
+import { type RouteDefinition, SIGNED_DEVICE_REQUEST_ERRORS } from "../shared/route";
 import { secretReaderFromConfig } from "../shared/secrets";
 
 /** `POST /v1/devices/{deviceId}/credentials`: a signed, timestamped, single-use request → a fresh JWT. */
@@ -21,16 +21,7 @@ export const route: RouteDefinition<EdgeContext> = {
   body: CredentialsRequestSchema,
   pathParams: DevicePathSchema,
   success: { status: 200, schema: CredentialsResponseSchema, description: "a fresh, short-lived user JWT" },
-  errors: [
-    "BAD_REQUEST",
-    "VALIDATION_FAILED",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "PAYLOAD_TOO_LARGE",
-    "CHALLENGE_INVALID",
-    "REPLAYED_REQUEST",
-    "DEVICE_REVOKED",
-    "RATE_LIMITED",
-  ],
+  errors: [...SIGNED_DEVICE_REQUEST_ERRORS, "RATE_LIMITED"],
   successMetric: "CredentialRefreshes",
   env: [
     "VETTID_ENV",

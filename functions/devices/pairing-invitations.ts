@@ -8,7 +8,7 @@ import {
 } from "../../lib/edge";
 import { edgeHandler } from "../shared/env-handler";
 import { inputs, sourceIp } from "../shared/request";
-import type { RouteDefinition } from "../shared/route";
+import { type RouteDefinition, SIGNED_DEVICE_REQUEST_ERRORS } from "../shared/route";
 
 /**
  * `POST /v1/devices/{deviceId}/pairing-invitations`: a device asks, with a request
@@ -28,16 +28,7 @@ export const route: RouteDefinition<EdgeContext> = {
     schema: PairingInvitationResponseSchema,
     description: "the invitation and its code (shown once, expires in 10 minutes)",
   },
-  errors: [
-    "BAD_REQUEST",
-    "VALIDATION_FAILED",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "PAYLOAD_TOO_LARGE",
-    "CHALLENGE_INVALID",
-    "REPLAYED_REQUEST",
-    "DEVICE_REVOKED",
-    "RATE_LIMITED",
-  ],
+  errors: [...SIGNED_DEVICE_REQUEST_ERRORS, "RATE_LIMITED"],
   successMetric: "PairingInvitations",
   env: ["VETTID_ENV", "VETTID_TABLE_NAME", "VETTID_NATS_URLS"],
   async handle(event, ctx) {

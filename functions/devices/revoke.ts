@@ -8,7 +8,7 @@ import {
 } from "../../lib/edge";
 import { edgeHandler } from "../shared/env-handler";
 import { inputs, sourceIp } from "../shared/request";
-import type { RouteDefinition } from "../shared/route";
+import { type RouteDefinition, SIGNED_DEVICE_REQUEST_ERRORS } from "../shared/route";
 
 /** `POST /v1/devices/{deviceId}/revoke`: another device of the same user revokes it (signed request). */
 export const route: RouteDefinition<EdgeContext> = {
@@ -16,7 +16,8 @@ export const route: RouteDefinition<EdgeContext> = {
   method: "POST",
   path: "/v1/devices/{deviceId}/revoke",
   auth: "none",
-  summary: "Revoke a device, signed by another device of the same user",
+  summary:
+    "Revoke a device: signed by a device of the same user, with the vault's signed revocation statement unless it revokes itself",
   body: DeviceRevokeRequestSchema,
   pathParams: DevicePathSchema,
   success: {
@@ -25,18 +26,7 @@ export const route: RouteDefinition<EdgeContext> = {
     description:
       "the device is revoked: no new JWTs; its live NATS connections close once the revocation publisher has pushed the account update",
   },
-  errors: [
-    "BAD_REQUEST",
-    "VALIDATION_FAILED",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "PAYLOAD_TOO_LARGE",
-    "CHALLENGE_INVALID",
-    "REPLAYED_REQUEST",
-    "DEVICE_REVOKED",
-    "FORBIDDEN",
-    "NOT_FOUND",
-    "RATE_LIMITED",
-  ],
+  errors: [...SIGNED_DEVICE_REQUEST_ERRORS, "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED"],
   successMetric: "DeviceRevocations",
   // No NATS key and no NATS client: the revocation is recorded in the table, and the
   // revocation publisher (not on the API) pushes it to NATS (docs/decisions/0063).

@@ -36,3 +36,18 @@ export interface RouteDefinition<C> {
   successMetric?: EdgeSuccessMetric;
   handle(event: EdgeEvent, context: C): Promise<Reply>;
 }
+
+/**
+ * What a route answering a signed device request can refuse with: a malformed body,
+ * then the signature (stale or unverifiable, replayed, a revoked signer); each route
+ * adds its own codes.
+ */
+export const SIGNED_DEVICE_REQUEST_ERRORS: readonly ErrorCode[] = [
+  "BAD_REQUEST",
+  "VALIDATION_FAILED",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "PAYLOAD_TOO_LARGE",
+  "CHALLENGE_INVALID",
+  "REPLAYED_REQUEST",
+  "DEVICE_REVOKED",
+];

@@ -10,6 +10,8 @@ export interface SignedRequest {
   signerDeviceId: string;
   timestamp: string;
   nonce: string;
+  /** What else the signature binds (see SignedRequestFields). */
+  subject?: string;
   signature: string;
 }
 

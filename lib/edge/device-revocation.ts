@@ -5,8 +5,12 @@ import type { EdgeContext } from "./context";
 import { authenticateDevice } from "./device-auth";
 import { limitAttempts } from "./rate-limits";
 import type { DeviceRevokeRequest } from "./schemas";
+import { requireVaultRevocation } from "./vault-identity";
 
-/** Who asks for a revocation: another device of the same user (signed), or an operator. */
+/**
+ * Who asks for a revocation: a device of the same user (signed; for another device,
+ * with the vault's signed statement), or an operator.
+ */
 export type Revoker = { kind: "device"; request: DeviceRevokeRequest; sourceIp: string } | { kind: "operator" };
 
 /**
@@ -40,16 +44,14 @@ export async function revokeDevice(
   let target: DeviceRecord | undefined;
   if (revoker.kind === "device") {
     await limitAttempts(ctx.store, "perSource", revoker.sourceIp, now, "revoke");
-    const signer = await authenticateDevice(ctx, {
-      purpose: "revoke",
-      targetDeviceId,
-      ...revoker.request,
-    });
+    const { statement, statementSignature, ...signed } = revoker.request;
+    const signer = await authenticateDevice(ctx, { purpose: "revoke", targetDeviceId, ...signed });
     target = await ctx.store.getDevice(targetDeviceId);
     // an unknown device and another user's look alike to a device
     if (!target || target.userId !== signer.userId) {
       throw new VettidError("FORBIDDEN", "a device can revoke only devices of its own user");
     }
+    await requireVaultRevocation(ctx, signer, targetDeviceId, statement, statementSignature);
   } else {
     target = await ctx.store.getDevice(targetDeviceId);
     if (!target) throw new VettidError("NOT_FOUND", "no such device");

@@ -28,3 +28,4 @@ export {
   verifyRequestSignature,
 } from "./signed-request";
 export { sourceKey } from "./source-address";
+export { registerVaultIdentity, requireVaultRevocation } from "./vault-identity";

@@ -192,8 +192,41 @@ export const CredentialsResponseSchema = define(() =>
 
 export const DeviceRevokeRequestSchema = define(() =>
   z
-    .strictObject({ signerDeviceId: DeviceIdSchema, timestamp: isoTime, nonce, signature })
+    .strictObject({
+      signerDeviceId: DeviceIdSchema,
+      timestamp: isoTime,
+      nonce,
+      signature,
+      statement: z
+        .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,344}$/)))
+        .check(
+          z.describe(
+            "base64url of the vault's revocation statement for this device (docs/protocol.md §Revocation statements); required unless a device revokes itself",
+          ),
+        ),
+      statementSignature: z
+        .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{86}$/)))
+        .check(z.describe("base64url Ed25519 signature of the statement by the vault's identity key")),
+    })
     .check(z.describe("SignedRevokeRequest")),
+);
+
+export const VaultIdentityRequestSchema = define(() =>
+  z
+    .strictObject({
+      timestamp: isoTime,
+      nonce,
+      signature,
+      identityKey: key32.check(
+        z.refine(isUsableEd25519PublicKey, "must be an Ed25519 point on the curve and not of small order"),
+        z.describe("the vault's Ed25519 identity public key (base64url, 32 bytes), as vault.init answered it"),
+      ),
+    })
+    .check(z.describe("SignedVaultIdentityRequest")),
+);
+
+export const VaultIdentityResponseSchema = define(() =>
+  z.object({ vaultId: z.string(), identityKey: key32 }).check(z.describe("VaultIdentity")),
 );
 
 export const PairingInvitationRequestSchema = define(() =>
@@ -249,6 +282,8 @@ export type EnrollmentResponse = z.infer<typeof EnrollmentResponseSchema>;
 export type CredentialsRequest = z.infer<typeof CredentialsRequestSchema>;
 export type CredentialsResponse = z.infer<typeof CredentialsResponseSchema>;
 export type DeviceRevokeRequest = z.infer<typeof DeviceRevokeRequestSchema>;
+export type VaultIdentityRequest = z.infer<typeof VaultIdentityRequestSchema>;
+export type VaultIdentityResponse = z.infer<typeof VaultIdentityResponseSchema>;
 export type PairingInvitationRequest = z.infer<typeof PairingInvitationRequestSchema>;
 export type PairingInvitationResponse = z.infer<typeof PairingInvitationResponseSchema>;
 export type Problem = z.infer<typeof ProblemSchema>;

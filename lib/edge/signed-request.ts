@@ -11,7 +11,12 @@ import { isUsableEd25519PublicKey } from "./public-keys";
 export const SIGNED_REQUEST_WINDOW_SECONDS = 300;
 
 /** What a signature can authorize. */
-export const SIGNED_PURPOSES = { credentials: "credentials", revoke: "revoke", pairing: "pairing" } as const;
+export const SIGNED_PURPOSES = {
+  credentials: "credentials",
+  revoke: "revoke",
+  pairing: "pairing",
+  vaultIdentity: "vault-identity",
+} as const;
 export type SignedPurpose = (typeof SIGNED_PURPOSES)[keyof typeof SIGNED_PURPOSES];
 
 /** The fields a signature covers. */
@@ -25,6 +30,12 @@ export interface SignedRequestFields {
   timestamp: string;
   /** base64url random nonce, as sent. */
   nonce: string;
+  /**
+   * What else the request names, bound by the signature as a last line: the vault's
+   * identity key (base64url) for `vault-identity`. Absent for the other purposes,
+   * whose message has no such line.
+   */
+  subject?: string;
 }
 
 /** The exact bytes signed: newline-separated, domain-separated, no ambiguity (ids and nonce have no newlines). */
@@ -37,6 +48,7 @@ export function canonicalSignedMessage(fields: SignedRequestFields): Uint8Array 
       fields.signerDeviceId,
       fields.timestamp,
       fields.nonce,
+      ...(fields.subject === undefined ? [] : [fields.subject]),
     ].join("\n"),
   );
 }

@@ -17,15 +17,14 @@ export {
   PAIRING_VERSION,
   SAS_DIGITS,
 } from "./constants";
+export { signRevocationStatement, verifyRevocationStatement } from "./revocation";
 export {
   encodeRevocationStatement,
   MAX_STATEMENT_BYTES,
   parseRevocationStatement,
   REVOCATION_LABEL,
   type RevocationStatement,
-  signRevocationStatement,
-  verifyRevocationStatement,
-} from "./revocation";
+} from "./revocation-statement";
 export {
   deviceFingerprint,
   type PairingTranscriptInput,

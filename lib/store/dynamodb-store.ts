@@ -194,6 +194,21 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): EdgeStore {
       return strip<VaultRecord>(out.Item);
     },
 
+    async setVaultIdentityKey(vaultId, identityKey) {
+      try {
+        await table.update({
+          Key: itemKey.vault(vaultId),
+          UpdateExpression: "SET identityKey = :key",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(identityKey) OR identityKey = :key)",
+          ExpressionAttributeValues: { ":key": identityKey },
+        });
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
+    },
+
     async revokeDevice(deviceId, now) {
       try {
         await table.update({

@@ -90,6 +90,11 @@ export interface VaultRecord {
   hostId: string | null;
   stateVersion: number;
   createdAt: number;
+  /**
+   * The vault's Ed25519 identity public key (base64url), registered once by the
+   * founding device after `vault.init`; what peer revocations are verified against.
+   */
+  identityKey?: string;
 }
 
 /** The records of one enrollment, created after the invitation was claimed. */

@@ -46,6 +46,11 @@ export interface EdgeStore {
   materializeEnrollment(write: EnrollmentWrite): Promise<void>;
   getDevice(deviceId: string): Promise<DeviceRecord | undefined>;
   getVault(vaultId: string): Promise<VaultRecord | undefined>;
+  /**
+   * Records the vault's identity key, once: true when it is now the stored one (also
+   * when it already was); false when the vault does not exist or holds another key.
+   */
+  setVaultIdentityKey(vaultId: string, identityKey: string): Promise<boolean>;
   /** Marks an active device revoked; false when it was already revoked or does not exist. */
   revokeDevice(deviceId: string, now: number): Promise<boolean>;
   /** Records a single-use nonce until `expiresAtSeconds`; false when it was seen before. */

@@ -117,6 +117,7 @@ describe("pairing a second device over the local topology (bin/vettid)", () => {
     const init = await vettid("vault", "init", "--pin", PIN, "--state", a, "--json");
     expect(init).toMatchObject({ code: 0, err: "" });
     const identityKey = json(init).identityKey as string;
+    expect(json(init).identityRegistered).toBe(true);
     const put = await vettid("vault", "put", "bank", "--value", "CANARY-7731", "--pin", PIN, "--state", a);
     expect(put).toMatchObject({ code: 0, err: "" });
 
@@ -166,6 +167,7 @@ describe("pairing a second device over the local topology (bin/vettid)", () => {
     const initB = await vettid("vault", "init", "--pin", PIN, "--state", b);
     const revoked = await vettid("vault", "revoke", "--device", device(b).deviceId, "--pin", PIN, "--state", a);
     const afterRevoke = await vettid("vault", "get", "bank", "--pin", PIN, "--state", b);
+    const refreshB = await vettid("refresh", "--state", b);
 
     // Assess 1: D refused the tampered code in one typed line, kept its enrollment, and recovered
     expect(refusedD.code).toBe(1);
@@ -229,5 +231,8 @@ describe("pairing a second device over the local topology (bin/vettid)", () => {
     expect(afterRevoke.code).toBe(1);
     expect(afterRevoke.out).toBe("");
     expect(afterRevoke.err).toMatch(/^error: (FORBIDDEN|UNAUTHENTICATED): /);
+    // and at the edge: A's revoke carried the vault's statement, so B gets no new NATS credentials
+    expect(refreshB.code).toBe(1);
+    expect(refreshB.err).toMatch(/DEVICE_REVOKED/);
   });
 });

@@ -95,10 +95,20 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
       release: "test-1",
     });
 
+    // no edge answers here: the vault is created all the same, and the device is told
+    // the identity key is not registered yet
     const init = await vettid(alice, "vault", "init", "--pin", PIN, "--json");
-    expect(init).toMatchObject({ code: 0, err: "" });
-    const initialized = JSON.parse(init.out) as { stateVersion: number; identityKey: string };
-    expect(Object.keys(initialized)).toEqual(["stateVersion", "identityKey"]);
+    expect(init.code).toBe(0);
+    expect(init.err).toMatch(
+      /^warning: the vault is created, but the edge did not register its identity key .*vettid vault register-identity/,
+    );
+    const initialized = JSON.parse(init.out) as {
+      stateVersion: number;
+      identityKey: string;
+      identityRegistered: boolean;
+    };
+    expect(Object.keys(initialized)).toEqual(["stateVersion", "identityKey", "identityRegistered"]);
+    expect(initialized.identityRegistered).toBe(false);
     expect(initialized.stateVersion).toBe(1);
     expect(initialized.identityKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
 

@@ -96,7 +96,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     // Assess
     expect(bare.code).toBe(2);
     expect(bare.err).toMatch(
-      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit \| devices \| add-device \| pair \| approve \| revoke> /,
+      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit \| devices \| add-device \| pair \| approve \| revoke \| register-identity> /,
     );
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^error: unknown vault command "open"\nusage: vettid vault </);
