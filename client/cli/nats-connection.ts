@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { VettidError } from "../../lib/errors";
+import { natsTlsOptions } from "../../lib/nats-tls";
 import { deviceInboxPrefix } from "../../lib/subjects";
 import { type DeviceFile, STATE_FILES } from "../device";
 import type { VaultTransport } from "../vault";
@@ -66,16 +67,32 @@ export async function connectDevice(dir: string, device: DeviceFile): Promise<Na
   const authenticator = existsSync(credsPath) ? credsAuthenticator(readFileSync(credsPath)) : undefined;
   try {
     return await connect({
-      servers: device.nats.servers,
-      inboxPrefix: deviceInboxPrefix(device.deviceId),
-      name: "vettid-cli",
-      reconnect: false,
-      timeout: CONNECT_TIMEOUT_MS,
+      ...deviceConnectionOptions(device),
       ...(authenticator ? { authenticator } : {}),
     });
   } catch (err) {
     throw natsError(err, { servers: device.nats.servers, dir });
   }
+}
+
+/**
+ * The device's connection options besides its credentials. `tls://` servers (what the
+ * edge hands out outside local/dev: the public NLB, which terminates TLS) are reached
+ * TLS-first, before the server says anything, and checked against Node's public roots
+ * and the URL's host name (docs/decisions/0064); `nats://` only where the edge hands
+ * those out (the local topology).
+ * @throws ConfigError when the list mixes tls:// and nats:// servers
+ */
+export function deviceConnectionOptions(device: Pick<DeviceFile, "deviceId" | "nats">): ConnectionOptions {
+  const tls = natsTlsOptions(device.nats.servers, { handshakeFirst: true });
+  return {
+    servers: device.nats.servers,
+    inboxPrefix: deviceInboxPrefix(device.deviceId),
+    name: "vettid-cli",
+    reconnect: false,
+    timeout: CONNECT_TIMEOUT_MS,
+    ...(tls ? { tls } : {}),
+  };
 }
 
 /** The vault transport over one NATS connection: request/reply on the device's request subject. */
