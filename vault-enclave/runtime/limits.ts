@@ -18,6 +18,14 @@ export const MAX_SESSIONS_PER_DEVICE = 4;
 /** Live sessions per runtime: 10,000 vaults × 2 devices; beyond it a new handshake is refused. */
 export const MAX_SESSIONS = 20_000;
 
+/**
+ * Pairing-only sessions a vault holds at once (keys outside its device list, admitted
+ * while a pairing is open): beyond it the vault's oldest goes. Any key may hand-shake
+ * during a pairing, so without this one open pairing would let the host fill
+ * {@link MAX_SESSIONS} with made-up devices; a person pairs one device at a time.
+ */
+export const MAX_PAIRING_SESSIONS_PER_VAULT = 4;
+
 /** A session idle this long is dropped (and its unlock with it): 15 minutes, a phone app's background limit. */
 export const SESSION_IDLE_MS = 15 * 60_000;
 

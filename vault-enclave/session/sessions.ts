@@ -2,6 +2,7 @@ import { SealedChannel } from "../../lib/envelope";
 import { VettidError } from "../../lib/errors";
 import type { HandshakeSession } from "../../lib/handshake";
 import {
+  MAX_PAIRING_SESSIONS_PER_VAULT,
   MAX_SESSIONS,
   MAX_SESSIONS_PER_DEVICE,
   SESSION_IDLE_MS,
@@ -35,7 +36,9 @@ export interface Session {
 /**
  * The runtime's live sessions, by id. A session ends when idle for
  * {@link SESSION_IDLE_MS}, at {@link SESSION_MAX_AGE_MS}, when its device opens more
- * than {@link MAX_SESSIONS_PER_DEVICE} (its own oldest goes), or when its vault's
+ * than {@link MAX_SESSIONS_PER_DEVICE} (its own oldest goes), when its vault holds
+ * {@link MAX_PAIRING_SESSIONS_PER_VAULT} pairing-only ones (for one of those: the
+ * vault's oldest pairing-only session goes), or when its vault's
  * device list drops the device. Its unlock lapses after {@link UNLOCK_IDLE_MS}.
  */
 export class Sessions {
@@ -56,9 +59,13 @@ export class Sessions {
   add(handshake: HandshakeSession, deviceKey: Uint8Array, pairingOnly = false): Session {
     this.sweep();
     const { vaultId, deviceId } = handshake.context;
-    const own = [...(this.byVault.get(vaultId) ?? [])].filter((s) => s.deviceId === deviceId);
-    own.sort((a, b) => a.createdAt - b.createdAt);
+    const ofThisVault = [...(this.byVault.get(vaultId) ?? [])].sort((a, b) => a.createdAt - b.createdAt);
+    const own = ofThisVault.filter((s) => s.deviceId === deviceId);
     while (own.length >= MAX_SESSIONS_PER_DEVICE) this.remove(own.shift() as Session);
+    if (pairingOnly) {
+      const pairing = ofThisVault.filter((s) => s.pairingOnly && this.byId.get(s.id) === s);
+      while (pairing.length >= MAX_PAIRING_SESSIONS_PER_VAULT) this.remove(pairing.shift() as Session);
+    }
     if (this.byId.size >= MAX_SESSIONS) throw new VettidError("OVERLOADED", "too many sessions");
     const now = this.now();
     const session: Session = {

@@ -12,7 +12,11 @@ import {
   pairingProof,
   verifyRevocationStatement,
 } from "../../../../lib/pairing";
-import { PAIRING_MAX_ATTEMPTS, PAIRING_TTL_MS } from "../../../../vault-enclave/runtime/limits";
+import {
+  MAX_PAIRING_SESSIONS_PER_VAULT,
+  PAIRING_MAX_ATTEMPTS,
+  PAIRING_TTL_MS,
+} from "../../../../vault-enclave/runtime/limits";
 import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 describe("pairing a device in the enclave (in-memory host)", () => {
@@ -320,6 +324,23 @@ describe("pairing a device in the enclave (in-memory host)", () => {
     expect(await codeOf(last)).toBe("CONFLICT");
     const kinds = (await phone.readAudit()).entries.map((e) => [e.kind, e.detail]);
     expect(kinds).toContainEqual(["device.revoked", { device: tablet.deviceId }]);
+  });
+
+  it("holds at most a few pairing-only sessions per vault, so an open pairing cannot fill the runtime's session table", async () => {
+    // Prepare: a pairing is open; the host handshakes as many made-up new devices
+    const phone = await owner();
+    await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+    const before = h.runtime.sessionCount;
+    const strangers = await Promise.all(Array.from({ length: 12 }, (_, i) => person(`dev-stranger-${i}`)));
+
+    // Act
+    for (const stranger of strangers) await newDevice(stranger).call("vault.status", { op: "vault.status" });
+    const last = newDevice();
+    await last.call("vault.status", { op: "vault.status" });
+
+    // Assess: the oldest pairing-only sessions were dropped; the newest device still gets one
+    expect(h.runtime.sessionCount - before).toBe(MAX_PAIRING_SESSIONS_PER_VAULT);
+    expect(await codeOf(last.call("vault.status", { op: "vault.status" }))).toBe("OK");
   });
 
   it("lists devices with fingerprints, when they were added and last used", async () => {
