@@ -14,6 +14,7 @@ import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { loadConfigOrExit } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
 import { natsTlsOptions } from "../lib/nats-tls";
+import { ActiveVaults } from "./active-vaults";
 import { kmsTunnelTarget, type ProxyConfig, ProxyConfigSchema } from "./config";
 import { startHealthServer } from "./health-server";
 import { type Heartbeat, startHeartbeat } from "./heartbeat";
@@ -71,7 +72,10 @@ async function main(): Promise<void> {
     : undefined;
   if (roots) logger.warn("DEV ONLY: trusting a development attestation root");
 
+  // what the heartbeat reports as vaultCount: vaults with a request in the last 15 minutes
+  const activeVaults = new ActiveVaults();
   const proxy = new VsockProxy({
+    activeVaults,
     transport: unixSocketTransport(config.VETTID_PROXY_SOCKET),
     verifier: attestationVerifier({ ...(roots ? { trustedRoots: roots } : {}), manifest: loadManifest }),
     nats: upstream,
@@ -102,7 +106,6 @@ async function main(): Promise<void> {
       }),
     );
     registry = documents;
-    const servedCount = config.VETTID_PROXY_VAULTS.includes("*") ? 0 : config.VETTID_PROXY_VAULTS.length;
     heartbeat = startHeartbeat({
       send: async (update) => {
         await documents.send(new UpdateCommand(update));
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
       tableName: config.VETTID_TABLE_NAME,
       hostId: config.VETTID_HOST_ID,
       instanceArn: config.VETTID_HOST_ARN,
-      vaultCount: () => servedCount,
+      vaultCount: () => activeVaults.count(),
       logger,
     });
     await heartbeat.beat();

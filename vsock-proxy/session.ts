@@ -11,6 +11,7 @@ import {
   MAX_ATTESTATION_BYTES,
   readBytes,
 } from "../lib/proxy-protocol";
+import type { ActiveVaults } from "./active-vaults";
 import { blobChannel } from "./channels/blob";
 import { NatsBridge } from "./channels/nats";
 import { type HostLogger, type HostMetrics, logEntry, metricPoint } from "./channels/telemetry";
@@ -34,6 +35,8 @@ export interface SessionDeps {
   logger: HostLogger;
   metrics: HostMetrics;
   counters: ProxyCounters;
+  /** The vaults served lately (the heartbeat's `vaultCount`); none tracked if omitted. */
+  activeVaults?: ActiveVaults;
   /** Test seam for the tunnels' TCP connections. */
   tunnelConnect?: TunnelBridgeDeps["connect"];
   /** How long the enclave has to answer the attestation challenge (default 10 s). */
@@ -78,6 +81,7 @@ export class EnclaveSession {
     this.nats = new NatsBridge(this.link, {
       nats: deps.nats,
       served: deps.served,
+      ...(deps.activeVaults ? { onRequest: (vaultId: string) => deps.activeVaults?.seen(vaultId) } : {}),
       onRefused: (op) => {
         deps.counters.refused += 1;
         deps.logger.warn("enclave refused", { channel: "nats", op });

@@ -11,6 +11,7 @@ import {
   readInteger,
   readString,
 } from "../../lib/proxy-protocol";
+import { parseSubject } from "../../lib/subjects";
 import { mayPublishEvent, maySubscribe, replyGrantDevice, type ServedVaults } from "../policy";
 import { ReplyGrants } from "../reply-grants";
 import type { NatsUpstream } from "../upstreams/types";
@@ -38,6 +39,8 @@ export interface NatsBridgeDeps {
   grants?: ReplyGrants;
   /** Called when the enclave tried a subject it may not use. */
   onRefused?: (op: string, subject: string) => void;
+  /** Called with the vault of each request delivered to the enclave. */
+  onRequest?: (vaultId: string) => void;
 }
 
 /**
@@ -129,6 +132,10 @@ export class NatsBridge {
       return;
     }
     if (deviceId !== undefined) this.grants.grant(deviceId, reply as string);
+    if (this.deps.onRequest) {
+      const parsed = parseSubject(subject);
+      if (parsed?.kind === "request") this.deps.onRequest(parsed.vaultId);
+    }
   }
 
   private publish(body: Record<string, FrameValue>): void {
