@@ -118,6 +118,10 @@ describe("pairing a second device over the local topology (bin/vettid)", () => {
     expect(init).toMatchObject({ code: 0, err: "" });
     const identityKey = json(init).identityKey as string;
     expect(json(init).identityRegistered).toBe(true);
+    // registering again is a no-op the edge accepts (for a founder whose init could not reach it)
+    const again = await vettid("vault", "register-identity", "--state", a, "--json");
+    expect(again).toMatchObject({ code: 0, err: "" });
+    expect(json(again)).toEqual({ identityKey });
     const put = await vettid("vault", "put", "bank", "--value", "CANARY-7731", "--pin", PIN, "--state", a);
     expect(put).toMatchObject({ code: 0, err: "" });
 
