@@ -95,6 +95,7 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     dataKeyArn: data.dataKey.arn,
     lockedKeyArns: [keys.sealingKey.arn, release.signingKey.arn],
     functionNames: edge.functionNames,
+    streamFunctionNames: edge.streamFunctionNames,
     apiId: edge.api.id,
     autoScalingGroupName: vaultFleet.autoScalingGroup.name,
     nlbArnSuffix: messaging.loadBalancer.arnSuffix,

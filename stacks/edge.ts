@@ -73,6 +73,8 @@ export const REVOCATION_STREAM_MAPPING = {
 export class EdgeStack extends BaseStack {
   readonly api: Apigatewayv2Api;
   readonly functionNames: string[] = [];
+  /** The functions a stream triggers (the revocation publisher): their lag alarms. */
+  readonly streamFunctionNames: string[] = [];
 
   constructor(scope: Construct, config: EnvConfig, props: EdgeStackProps) {
     super(scope, "edge", config);
@@ -148,6 +150,7 @@ export class EdgeStack extends BaseStack {
       Resource: resources.tableStreamArn,
     };
     const lambda = this.lambda(fn, "worker", resources, zips, root, [stream]);
+    this.streamFunctionNames.push(`${this.prefix}-${fn.name}`);
     new LambdaEventSourceMapping(this, `${fn.name}-stream`, {
       functionName: lambda.arn,
       eventSourceArn: resources.tableStreamArn,

@@ -58,11 +58,20 @@ function apiCalls(source: string, eventNames: readonly string[], detail: Record<
   });
 }
 
+/**
+ * Oldest stream record a stream-triggered function may still have to read (ms): a
+ * revocation normally reaches NATS within a second, so a minute of lag means revoked
+ * devices stay connected.
+ */
+export const STREAM_LAG_ALARM_MS = 60_000;
+
 export interface ObservabilityStackProps {
   dataKeyArn: string;
   /** The locked keys whose policy changes alarm: the vault sealing key and the manifest signing key. */
   lockedKeyArns: readonly string[];
   functionNames: readonly string[];
+  /** Functions a stream triggers: their `IteratorAge` alarms ({@link STREAM_LAG_ALARM_MS}). */
+  streamFunctionNames?: readonly string[];
   apiId: string;
   autoScalingGroupName: string;
   nlbArnSuffix: string;
@@ -118,6 +127,23 @@ export class ObservabilityStack extends BaseStack {
           ...anyInFiveMinutes,
         });
       }
+    }
+    // A revocation reaches NATS only when the publisher has read it from the stream: a
+    // lagging stream leaves revoked devices connected, so lag alarms like an error.
+    for (const fn of props.streamFunctionNames ?? []) {
+      new CloudwatchMetricAlarm(this, `${fn}-stream-lag`, {
+        alarmName: `${fn}-stream-lag`,
+        namespace: "AWS/Lambda",
+        metricName: "IteratorAge",
+        dimensions: { FunctionName: fn },
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: STREAM_LAG_ALARM_MS,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        ...notify,
+      });
     }
     new CloudwatchMetricAlarm(this, "api-5xx", {
       alarmName: `${p}-api-5xx`,

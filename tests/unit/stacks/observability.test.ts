@@ -8,7 +8,7 @@ import { Testing } from "../../../stacks/cdktf";
 import { envConfig } from "../../../stacks/config";
 import { readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
-import { EDGE_ALARMED_METRICS, EDGE_METRICS_NAMESPACE } from "../../../stacks/observability";
+import { EDGE_ALARMED_METRICS, EDGE_METRICS_NAMESPACE, STREAM_LAG_ALARM_MS } from "../../../stacks/observability";
 import { REPO_ROOT } from "../../../stacks/synthesize";
 import { synthOptionsForTests } from "../../policy/synth-options";
 
@@ -54,5 +54,18 @@ describe("observability stack: edge business metrics", () => {
       dimensions: { service: "vettid-edge-enrollments-create", code: "INVITATION_INVALID" },
       threshold: 50,
     });
+  });
+
+  it("alarms when the revocation publisher lags behind the table's stream", () => {
+    const lag = Object.values(alarms).filter((a) => a.metric_name === "IteratorAge");
+    expect(lag).toEqual([
+      expect.objectContaining({
+        namespace: "AWS/Lambda",
+        dimensions: { FunctionName: "vettid-dev-revocations-publish" },
+        statistic: "Maximum",
+        threshold: STREAM_LAG_ALARM_MS,
+        comparison_operator: "GreaterThanThreshold",
+      }),
+    ]);
   });
 });
