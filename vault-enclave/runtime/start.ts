@@ -6,6 +6,7 @@ import type { MeasuredConfig } from "../../lib/runtime-config";
 import { kmsTrustRoots } from "../../lib/runtime-config";
 import { SealingKms, type VerifiedPeer } from "../kms";
 import type { Argon2idParams } from "../state";
+import { startHealthReports } from "./health-report";
 import { allowListedFields } from "./log-fields";
 import { VaultRuntime } from "./vault-runtime";
 
@@ -65,6 +66,13 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
     ...(options.argon2Params ? { argon2Params: options.argon2Params } : {}),
   });
   proxy.start();
+  // Loaded vaults, sessions and memory reach the host's metrics (as enclave.*) every minute.
+  const stopHealth = startHealthReports({
+    runtime,
+    send: (point) => {
+      proxy.metric(point.name, point.unit, point.value);
+    },
+  });
   // Serve what the host names once attested, and again after every reconnect.
   let stopped = false;
   const follow = async (): Promise<void> => {
@@ -88,6 +96,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
     kms,
     async close() {
       stopped = true;
+      stopHealth();
       await runtime.close();
       kms.destroy();
       await proxy.close(1_000);
