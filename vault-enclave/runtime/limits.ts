@@ -40,6 +40,13 @@ export const SESSION_MAX_AGE_MS = 12 * 3600_000;
  */
 export const VAULT_IDLE_EVICT_MS = 15 * 60_000;
 
+/**
+ * Heap + external memory the runtime keeps itself within (the durability issue's
+ * 1 GiB for 10,000 unlocked vaults). Above it, each sweep evicts loaded vaults that no
+ * unlocked session holds, least recently used first, before their idle time is up.
+ */
+export const VAULT_MEMORY_BUDGET_BYTES = 1024 * 1024 * 1024;
+
 /** An unlock lapses after this long without a vault operation: 5 minutes. */
 export const UNLOCK_IDLE_MS = 5 * 60_000;
 

@@ -30,6 +30,7 @@ import {
   MAX_IN_FLIGHT_PER_DEVICE,
   MAX_QUEUED_PER_DEVICE,
   UNLOCK_IDLE_MS,
+  VAULT_MEMORY_BUDGET_BYTES,
   VAULT_IDLE_EVICT_MS,
 } from "./limits";
 import type { RuntimePorts } from "./ports";
@@ -42,6 +43,10 @@ export interface VaultRuntimeOptions {
   argon2Params?: Argon2idParams;
   /** Bytes of sealed requests in flight at once; tests only pass anything but {@link MAX_IN_FLIGHT_BYTES}. */
   maxInFlightBytes?: number;
+  /** Heap + external bytes to stay within (default {@link VAULT_MEMORY_BUDGET_BYTES}). */
+  memoryBudgetBytes?: number;
+  /** How memory is read (default `process.memoryUsage`); tests pass their own. */
+  memory?: () => Pick<NodeJS.MemoryUsage, "heapUsed" | "external">;
 }
 
 /** Codes whose message is safe to show a device; anything else is answered `INTERNAL`. */
@@ -109,6 +114,33 @@ export class VaultRuntime {
         if (slot.evictIfIdle(VAULT_IDLE_EVICT_MS)) evicted += 1;
       });
     }
+    return evicted + (await this.relieveMemory());
+  }
+
+  /**
+   * Above the memory budget, evicts loaded vaults no unlocked session holds, least
+   * recently used first: as many as the excess over the average loaded vault's share
+   * of memory (an underestimate of what each frees, so the next sweep goes on if one
+   * is not enough).
+   */
+  private async relieveMemory(): Promise<number> {
+    const { heapUsed, external } = (this.options.memory ?? process.memoryUsage)();
+    const used = heapUsed + external;
+    const over = used - (this.options.memoryBudgetBytes ?? VAULT_MEMORY_BUDGET_BYTES);
+    if (over <= 0) return 0;
+    const loaded = [...this.slots.values()].filter((s) => s.isLoaded).sort((a, b) => a.lastUsed - b.lastUsed);
+    let wanted = Math.ceil(over / (used / Math.max(1, loaded.length)));
+    let evicted = 0;
+    for (const slot of loaded) {
+      if (wanted <= 0) break;
+      await this.mutex.run(slot.vaultId, async () => {
+        if (slot.evictUnlessUnlocked()) {
+          evicted += 1;
+          wanted -= 1;
+        }
+      });
+    }
+    this.options.ports.log("warn", "over the memory budget", { usedBytes: used, evicted });
     return evicted;
   }
 

@@ -127,6 +127,22 @@ export class VaultSlot {
     return true;
   }
 
+  /** When an operation or a session admission last touched the vault. */
+  get lastUsed(): number {
+    return this.lastUsedAt;
+  }
+
+  /**
+   * Evicts the loaded state under memory pressure: whenever no session of the vault is
+   * unlocked (a locked session just loads the outer layer again on its next request).
+   * Keeps the highest version seen. Run it under the vault's mutex.
+   */
+  evictUnlessUnlocked(): boolean {
+    if (!this.loaded || this.deps.sessions.anyUnlocked(this.vaultId)) return false;
+    this.evict();
+    return true;
+  }
+
   /** The state version last seen (0 before the vault exists). */
   get stateVersion(): number {
     return this.loaded?.outer.stateVersion ?? this.seenVersion;

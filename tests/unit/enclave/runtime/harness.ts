@@ -137,7 +137,13 @@ export interface HostStores {
 
 export async function startHarness(
   vaults: string[],
-  options: { now?: () => number; stores?: HostStores; maxInFlightBytes?: number } = {},
+  options: {
+    now?: () => number;
+    stores?: HostStores;
+    maxInFlightBytes?: number;
+    memoryBudgetBytes?: number;
+    memory?: () => { heapUsed: number; external: number };
+  } = {},
 ): Promise<Harness> {
   const nsm = await createSimulatedNsm({ dev: true });
   const manifest = devManifest(nsm.pcrs);
@@ -169,6 +175,8 @@ export async function startHarness(
     ports,
     argon2Params: TEST_ARGON2,
     ...(options.maxInFlightBytes !== undefined ? { maxInFlightBytes: options.maxInFlightBytes } : {}),
+    ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
+    ...(options.memory ? { memory: options.memory } : {}),
   });
   for (const vaultId of vaults) await runtime.serve(vaultId);
 
