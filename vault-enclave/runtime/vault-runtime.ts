@@ -30,8 +30,8 @@ import {
   MAX_IN_FLIGHT_PER_DEVICE,
   MAX_QUEUED_PER_DEVICE,
   UNLOCK_IDLE_MS,
-  VAULT_MEMORY_BUDGET_BYTES,
   VAULT_IDLE_EVICT_MS,
+  VAULT_MEMORY_BUDGET_BYTES,
 } from "./limits";
 import type { RuntimePorts } from "./ports";
 import { KeyedMutex, KeyedSemaphore } from "./semaphore";
