@@ -1,3 +1,4 @@
+import QRCode from "qrcode";
 import { sodiumReady } from "../../lib/crypto";
 import { encodePairingCode, identityFingerprint, type PairingCode, parsePairingCode } from "../../lib/pairing";
 import type { DeviceAnswer } from "../../lib/vault-protocol";
@@ -30,11 +31,20 @@ const deviceLine = (d: DeviceAnswer) =>
     JSON.stringify(d.label),
   ].join("  ");
 
+/**
+ * The pairing code as a QR code for a terminal (two modules per character, dark on
+ * light, quiet zone included), by the `qrcode` library. The code's symbols and
+ * hyphens are all in QR's alphanumeric set, so it encodes compactly.
+ */
+export function pairingQr(code: string): Promise<string> {
+  return QRCode.toString(code, { type: "terminal", small: true, errorCorrectionLevel: "M" });
+}
+
 /** `vettid vault add-device`. */
 export const vaultAddDeviceCommand = vaultCommand({
   word: "add-device",
   summary: "open a pairing for a new device (with the PIN); prints only the pairing code",
-  synopsis: "[--pin P | --pin-file F]",
+  synopsis: "[--qr] [--pin P | --pin-file F]",
   about: `Asks the vault for a single-use pairing secret (the PIN is checked again in the same
 session, counted like an unlock), asks this device's edge for a single-use pairing
 invitation into the vault (a request signed with the device key), and prints only
@@ -42,13 +52,19 @@ the one code that carries both and the vault's identity fingerprint: 68 symbols 
 17 groups of four, good for one device within 10 minutes. On the new device run
 vettid enroll --invite CODE --state DIR, compare the code both devices show, then
 approve the new device here (vettid vault approve). The edge never sees the secret; a
-restart of the vault's runtime voids the code. (--qr is not available: no QR code
-library is part of this client.)
+restart of the vault's runtime voids the code. With --qr it also prints the code as a
+QR code for the terminal, for a new device that scans it.
   --json             print {code, expiresAt, invitationId}`,
-  optionsHelp: PIN_HELP,
-  options: PIN_OPTIONS,
+  optionsHelp: `  --qr               also print the code as a QR code (terminal; not with --json)\n${PIN_HELP}`,
+  options: { qr: { type: "boolean" }, ...PIN_OPTIONS },
+  check(values) {
+    if (values.qr === true && values.json === true) {
+      throw new UsageError("--qr prints for a terminal; with --json, make a QR code of the code field yourself");
+    }
+    return { qr: values.qr === true };
+  },
   prepare: readUnlockPin,
-  async run({ session, io, json, pins, state }) {
+  async run({ session, io, json, pins, state, checked }) {
     await session.unlock(pins.pin as string);
     const result = await session.call("device.pair.start", { op: "device.pair.start", pin: pins.pin as string });
     try {
@@ -65,7 +81,10 @@ library is part of this client.)
       });
       const expiresAt = Math.min(result.expiresAt, Date.parse(invitation.expiresAt));
       if (json) printJson(io, { code, expiresAt: iso(expiresAt), invitationId: invitation.invitationId });
-      else io.stdout(`${code}\n`);
+      else {
+        io.stdout(`${code}\n`);
+        if (checked.qr === true) io.stdout(await pairingQr(code));
+      }
     } finally {
       result.secret.fill(0);
     }

@@ -63,6 +63,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     [["vault", "pair"], "pair", /--code is required/],
     [["vault", "pair", "--code", "ABCD-EFGH"], "pair", /--code: a pairing code is 68 symbols/],
     [["vault", "add-device", "--state", local], "add-device", /a PIN is required/],
+    [["vault", "add-device", "--qr", "--json", "--state", local], "add-device", /--qr prints for a terminal/],
   ])("%j is a usage error: one error line, then the command's usage line (exit 2)", async (argv, word, message) => {
     // Act
     const result = await run(argv);
