@@ -27,6 +27,23 @@ export function toInvitation(record: InvitationRecord, now: number): Invitation 
   return view;
 }
 
+/**
+ * Stores a new open invitation under a fresh code: `fields` with the id the code
+ * hashes to. Returns the code (once; the table keeps only its hash) and the record.
+ * A collision of 80-bit codes is not expected; a few retries rather than a failure.
+ */
+export async function allocateInvitation(
+  ctx: EdgeContext,
+  fields: Omit<InvitationRecord, "invitationId" | "status">,
+): Promise<{ code: string; record: InvitationRecord }> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const code = generateInvitationCode();
+    const record: InvitationRecord = { invitationId: invitationIdFromCode(code), status: "open", ...fields };
+    if (await ctx.store.createInvitation(record)) return { code, record };
+  }
+  throw new VettidError("UNAVAILABLE", "could not allocate an invitation code");
+}
+
 /** Creates a single-use invitation; the code is returned once and never stored. */
 export async function createInvitation(
   ctx: EdgeContext,
@@ -35,24 +52,15 @@ export async function createInvitation(
 ): Promise<CreateInvitationResponse> {
   const now = ctx.now();
   const expiresAt = now + (request.expiresInSeconds ?? INVITATION_TTL.defaultSeconds) * 1000;
-  // a collision of 80-bit codes is not expected; retry a few times rather than fail
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const code = generateInvitationCode();
-    const record: InvitationRecord = {
-      invitationId: invitationIdFromCode(code),
-      status: "open",
-      createdAt: now,
-      expiresAt,
-      createdBy,
-    };
-    if (request.note !== undefined) record.note = request.note;
-    if (await ctx.store.createInvitation(record)) {
-      const response: CreateInvitationResponse = { invitationId: record.invitationId, code, expiresAt: iso(expiresAt) };
-      if (request.note !== undefined) response.note = request.note;
-      return response;
-    }
-  }
-  throw new VettidError("UNAVAILABLE", "could not allocate an invitation code");
+  const { code, record } = await allocateInvitation(ctx, {
+    createdAt: now,
+    expiresAt,
+    createdBy,
+    ...(request.note !== undefined ? { note: request.note } : {}),
+  });
+  const response: CreateInvitationResponse = { invitationId: record.invitationId, code, expiresAt: iso(expiresAt) };
+  if (request.note !== undefined) response.note = request.note;
+  return response;
 }
 
 /** Lists invitations, newest ids in table order, paginated. */

@@ -1,8 +1,6 @@
-import { VettidError } from "../errors";
-import type { InvitationRecord } from "../store";
 import type { EdgeContext } from "./context";
 import { authenticateDevice } from "./device-auth";
-import { generateInvitationCode, invitationIdFromCode } from "./invitation-code";
+import { allocateInvitation } from "./invitations";
 import { limitAttempts } from "./rate-limits";
 import type { PairingInvitationRequest, PairingInvitationResponse } from "./schemas";
 
@@ -39,25 +37,16 @@ export async function createPairingInvitation(
   });
   await limitAttempts(ctx.store, "perDevice", device.deviceId, now, "pairing");
   const expiresAt = now + PAIRING_INVITATION_TTL_SECONDS * 1000;
-  // a collision of 80-bit codes is not expected; retry a few times rather than fail
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const code = generateInvitationCode();
-    const record: InvitationRecord = {
-      invitationId: invitationIdFromCode(code),
-      status: "open",
-      createdAt: now,
-      expiresAt,
-      createdBy: `device:${device.deviceId}`,
-      pairing: { userId: device.userId, vaultId: device.vaultId, deviceId: device.deviceId },
-    };
-    if (await ctx.store.createInvitation(record)) {
-      return {
-        invitationId: record.invitationId,
-        code,
-        vaultId: device.vaultId,
-        expiresAt: new Date(expiresAt).toISOString(),
-      };
-    }
-  }
-  throw new VettidError("UNAVAILABLE", "could not allocate an invitation code");
+  const { code, record } = await allocateInvitation(ctx, {
+    createdAt: now,
+    expiresAt,
+    createdBy: `device:${device.deviceId}`,
+    pairing: { userId: device.userId, vaultId: device.vaultId, deviceId: device.deviceId },
+  });
+  return {
+    invitationId: record.invitationId,
+    code,
+    vaultId: device.vaultId,
+    expiresAt: new Date(expiresAt).toISOString(),
+  };
 }
