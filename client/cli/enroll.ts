@@ -7,6 +7,7 @@ import { isVettidError } from "../../lib/errors";
 import type { PairingCode } from "../../lib/pairing";
 import {
   createEdgeClient,
+  type DeviceFile,
   deleteDeviceKeys,
   generateDeviceKeys,
   loadDeviceFile,
@@ -133,19 +134,24 @@ export const enrollCommand: Command = {
     );
     if (pairing) return join(dir, pairing, values, io);
     if (values.json) {
-      printJson(io, {
-        userId: device.userId,
-        deviceId: device.deviceId,
-        vaultId: device.vaultId,
-        stateDir: dir,
-        natsExpiresAt: device.nats.expiresAt,
-      });
+      printJson(io, enrolledView(device, dir));
     } else {
       io.stdout(`enrolled device ${device.deviceId} (vault ${device.vaultId}); state in ${dir}\n`);
     }
     return 0;
   },
 };
+
+/** What `enroll --json` prints of an enrolled device. */
+function enrolledView(device: DeviceFile, dir: string) {
+  return {
+    userId: device.userId,
+    deviceId: device.deviceId,
+    vaultId: device.vaultId,
+    stateDir: dir,
+    natsExpiresAt: device.nats.expiresAt,
+  };
+}
 
 /** The second half of enrolling by a pairing code: the join, in the device's own session. */
 async function join(
@@ -168,14 +174,7 @@ async function join(
     code.secret.fill(0);
   }
   if (values.json) {
-    printJson(io, {
-      userId: device.userId,
-      deviceId: device.deviceId,
-      vaultId: device.vaultId,
-      stateDir: dir,
-      natsExpiresAt: device.nats.expiresAt,
-      pairing: { status: "pending", ...result },
-    });
+    printJson(io, { ...enrolledView(device, dir), pairing: { status: "pending", ...result } });
   } else {
     io.stdout(
       `enrolled device ${device.deviceId} into vault ${device.vaultId} by pairing; state in ${dir}\n` +
