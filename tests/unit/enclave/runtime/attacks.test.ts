@@ -8,7 +8,7 @@ import type { VaultClient } from "../../../../client/vault";
 import { encodeRevocationStatement } from "../../../../lib/pairing";
 import { RESERVED_STATEMENT_PREFIX } from "../../../../lib/vault-protocol";
 import { MAX_IN_FLIGHT_PER_DEVICE, UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
-import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
+import { bytes, codeOf, founded, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 describe("vault runtime under attack (in-memory host)", () => {
   let h: Harness;
@@ -25,14 +25,7 @@ describe("vault runtime under attack (in-memory host)", () => {
   });
 
   async function initialized(): Promise<VaultClient> {
-    const device = h.client(alice);
-    await device.call("vault.init", {
-      op: "vault.init",
-      pin: PIN,
-      signingKey: alice.signing.publicKey,
-      vaultSalt: alice.vaultSalt,
-    });
-    return device;
+    return founded(h, alice);
   }
 
   it("refuses a request the host holds back and delivers after a later one of the same session", async () => {
@@ -153,13 +146,7 @@ describe("vault runtime: a crowd of flooding devices", () => {
     try {
       const devices = [];
       for (const p of people) {
-        const device = h.client(p);
-        await device.call("vault.init", {
-          op: "vault.init",
-          pin: PIN,
-          signingKey: p.signing.publicKey,
-          vaultSalt: p.vaultSalt,
-        });
+        const device = await founded(h, p);
         devices.push(device);
       }
       h.blobs.hold();

@@ -6,7 +6,7 @@
  */
 import { SESSION_IDLE_MS, VAULT_IDLE_EVICT_MS } from "../../../../vault-enclave/runtime/limits";
 import { stateBlobKey } from "../../../../vault-enclave/state";
-import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
+import { bytes, codeOf, founded, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 type SlotView = { loaded?: { rootKey: Uint8Array; inner?: unknown; pinKey?: Uint8Array } };
 
@@ -27,13 +27,7 @@ describe("vault runtime: idle vaults are evicted", () => {
   });
 
   async function aliceWithItem() {
-    const device = h.client(alice);
-    await device.call("vault.init", {
-      op: "vault.init",
-      pin: PIN,
-      signingKey: alice.signing.publicKey,
-      vaultSalt: alice.vaultSalt,
-    });
+    const device = await founded(h, alice);
     await device.call("items.put", { op: "items.put", name: "bank", type: "login", value: bytes("v1") });
     return device;
   }

@@ -135,6 +135,21 @@ export interface HostStores {
   kms: RuntimePorts["kms"];
 }
 
+/**
+ * Founds `who`'s vault through the harness (vault.init with the committed keys and
+ * {@link PIN}); returns the founding device's client, its session unlocked.
+ */
+export async function founded(h: Pick<Harness, "client">, who: Person): Promise<VaultClient> {
+  const device = h.client(who);
+  await device.call("vault.init", {
+    op: "vault.init",
+    pin: PIN,
+    signingKey: who.signing.publicKey,
+    vaultSalt: who.vaultSalt,
+  });
+  return device;
+}
+
 export async function startHarness(
   vaults: string[],
   options: {

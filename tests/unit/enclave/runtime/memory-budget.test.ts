@@ -4,7 +4,7 @@
  * is up; an unlocked vault stays, and an evicted one loads again on its next request.
  */
 import { UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
-import { bytes, type Harness, type Person, PIN, person, startHarness } from "./harness";
+import { bytes, founded, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 describe("vault runtime: memory budget", () => {
   let h: Harness;
@@ -30,13 +30,7 @@ describe("vault runtime: memory budget", () => {
     // Prepare: four vaults loaded; their init unlocks lapse; then b, c, d are used in that order
     const devices = [];
     for (const p of people) {
-      const device = h.client(p);
-      await device.call("vault.init", {
-        op: "vault.init",
-        pin: PIN,
-        signingKey: p.signing.publicKey,
-        vaultSalt: p.vaultSalt,
-      });
+      const device = await founded(h, p);
       devices.push(device);
     }
     clock += UNLOCK_IDLE_MS + 1;
