@@ -1,5 +1,5 @@
 import { parseBlobKey } from "../lib/proxy-protocol";
-import { parseSubject } from "../lib/subjects";
+import { type ParsedSubject, parseSubject } from "../lib/subjects";
 
 /**
  * Which vaults this host serves. The proxy bridges only their subjects and blobs,
@@ -62,7 +62,11 @@ export function mayPublishEvent(subject: string, served: ServedVaults): boolean 
  * another device's inbox. Grants are accounted per this device ({@link ReplyGrants}).
  */
 export function replyGrantDevice(requestSubject: string, reply: string): string | undefined {
-  const request = parseSubject(requestSubject);
+  return replyGrantDeviceOf(parseSubject(requestSubject), reply);
+}
+
+/** {@link replyGrantDevice} for a request subject already parsed (the bridge parses each once). */
+export function replyGrantDeviceOf(request: ParsedSubject | undefined, reply: string): string | undefined {
   if (request?.kind !== "request") return undefined;
   const inbox = parseSubject(reply);
   return inbox?.kind === "inbox" && inbox.deviceId === request.deviceId ? request.deviceId : undefined;

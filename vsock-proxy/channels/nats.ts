@@ -12,7 +12,7 @@ import {
   readString,
 } from "../../lib/proxy-protocol";
 import { parseSubject } from "../../lib/subjects";
-import { mayPublishEvent, maySubscribe, replyGrantDevice, type ServedVaults } from "../policy";
+import { mayPublishEvent, maySubscribe, replyGrantDeviceOf, type ServedVaults } from "../policy";
 import { ReplyGrants } from "../reply-grants";
 import type { NatsUpstream } from "../upstreams/types";
 
@@ -121,7 +121,8 @@ export class NatsBridge {
    * in one synchronous step, so no other delivery comes between them.
    */
   private deliver(sid: number, subject: string, reply: string | undefined, data: Uint8Array): void {
-    const deviceId = reply === undefined ? undefined : replyGrantDevice(subject, reply);
+    const request = parseSubject(subject);
+    const deviceId = reply === undefined ? undefined : replyGrantDeviceOf(request, reply);
     if (deviceId !== undefined && !this.grants.hasRoom(deviceId)) {
       this.deps.onDropped?.();
       return;
@@ -132,10 +133,7 @@ export class NatsBridge {
       return;
     }
     if (deviceId !== undefined) this.grants.grant(deviceId, reply as string);
-    if (this.deps.onRequest) {
-      const parsed = parseSubject(subject);
-      if (parsed?.kind === "request") this.deps.onRequest(parsed.vaultId);
-    }
+    if (request?.kind === "request") this.deps.onRequest?.(request.vaultId);
   }
 
   private publish(body: Record<string, FrameValue>): void {
