@@ -1,6 +1,6 @@
 import { verify } from "node:crypto";
 import { VettidError } from "../errors";
-import { parseRevocationStatement } from "../pairing/revocation-statement";
+import { MAX_STATEMENT_BYTES, parseRevocationStatement } from "../pairing/revocation-statement";
 import type { DeviceRecord } from "../store";
 import type { EdgeContext } from "./context";
 import { authenticateDevice } from "./device-auth";
@@ -39,9 +39,6 @@ export async function registerVaultIdentity(
   }
   return { vaultId: device.vaultId, identityKey };
 }
-
-/** Most a statement's bytes may be (lib/pairing MAX_STATEMENT_BYTES). */
-const MAX_STATEMENT_BYTES = 256;
 
 /**
  * A peer revocation needs the vault's word: the statement `device.revoke` answered,
