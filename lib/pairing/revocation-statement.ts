@@ -50,7 +50,10 @@ export function parseRevocationStatement(bytes: Uint8Array): RevocationStatement
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_STATEMENT_BYTES) throw bad();
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    // ignoreBOM keeps a leading byte-order mark in the text (the default drops it), so
+    // BOM ‖ statement, which identity.sign signs since it does not begin with VETTID-,
+    // fails the label check instead of reading as the statement
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw bad();
   }
@@ -60,5 +63,8 @@ export function parseRevocationStatement(bytes: Uint8Array): RevocationStatement
   if (!ID.test(vaultId) || !ID.test(deviceId) || !TIME.test(time)) throw bad();
   const revokedAt = Number(time);
   if (!Number.isSafeInteger(revokedAt)) throw bad();
-  return { vaultId, deviceId, revokedAt };
+  const statement = { vaultId, deviceId, revokedAt };
+  // canonical: exactly the bytes the vault encodes, nothing a decoder forgave
+  if (Buffer.compare(Buffer.from(encodeRevocationStatement(statement)), Buffer.from(bytes)) !== 0) throw bad();
+  return statement;
 }

@@ -129,6 +129,24 @@ describe("REST edge: peer revocation with the vault's statement", () => {
     );
   });
 
+  test("refuses a statement behind a byte-order mark: what identity.sign signs for a relying party revokes nothing", async () => {
+    // Prepare: the vault signed BOM ‖ statement as an identity.sign challenge (it does not begin with VETTID-)
+    const v = await vault();
+    await client().registerVaultIdentity(v.founder.deviceId, v.founderKeys, v.identity.publicKey);
+    const genuine = statementFor(v.founder.vaultId, v.founder.deviceId, v.identity.privateKey).statement;
+    const challenge = new Uint8Array([0xef, 0xbb, 0xbf, ...genuine]);
+    const signature = sodium().crypto_sign_detached(challenge, v.identity.privateKey);
+
+    // Act: the thief holding the tablet revokes the founder with it
+    const tried = await refusal(
+      client().revokeDevice(v.founder.deviceId, v.tablet.deviceId, v.tabletKeys, { statement: challenge, signature }),
+    );
+
+    // Assess
+    expect(tried).toBe("FORBIDDEN");
+    expect(await ctx().store.getDevice(v.founder.deviceId)).toMatchObject({ status: "active" });
+  });
+
   test("refuses a peer revocation before the vault's identity key is registered; a device may still revoke itself", async () => {
     // Prepare
     const v = await vault();

@@ -5,7 +5,7 @@
  * and checks that it fails.
  */
 import type { VaultClient } from "../../../../client/vault";
-import { encodeRevocationStatement } from "../../../../lib/pairing";
+import { encodeRevocationStatement, parseRevocationStatement } from "../../../../lib/pairing";
 import { RESERVED_STATEMENT_PREFIX } from "../../../../lib/vault-protocol";
 import { MAX_IN_FLIGHT_PER_DEVICE, UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
 import { bytes, codeOf, founded, type Harness, type Person, PIN, person, startHarness } from "./harness";
@@ -72,6 +72,20 @@ describe("vault runtime under attack (in-memory host)", () => {
     expect(tries).toEqual(["VALIDATION_FAILED", "VALIDATION_FAILED"]);
     const own = await device.call("identity.sign", { op: "identity.sign", challenge: bytes("example.org login 42") });
     expect(own.signature).toHaveLength(64);
+  });
+
+  it("forges no revocation with identity.sign of a byte-order mark and a statement, which a UTF-8 decoder would drop", async () => {
+    const device = await initialized();
+    await device.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    // Prepare: the statement's bytes behind EF BB BF, so the challenge does not begin with VETTID-
+    const forged = encodeRevocationStatement({ vaultId: alice.vaultId, deviceId: "dev-tablet", revokedAt: clock });
+    const challenge = new Uint8Array([0xef, 0xbb, 0xbf, ...forged]);
+    // Act: identity.sign signs it (the challenge does not begin with VETTID-); does it read as a statement?
+    const signed = await device.call("identity.sign", { op: "identity.sign", challenge });
+    const read = await codeOf(Promise.resolve().then(() => parseRevocationStatement(challenge)));
+    // Assess: the signature exists, but no verifier takes the bytes for a statement
+    expect(signed.signature).toHaveLength(64);
+    expect(read).toBe("VALIDATION_FAILED");
   });
 
   it("refuses at once what a device sends beyond its in-flight limit, instead of queueing it in memory", async () => {
