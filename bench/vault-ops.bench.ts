@@ -555,9 +555,10 @@ async function stateWork(realBlob: Uint8Array, vaultId: string) {
       },
     ],
     pending: [],
+    recovery: { backups: [], pending: null },
     audit: emptyAuditLog(vaultId),
   };
-  const inner = { items, identitySecretKey: s.crypto_sign_keypair().privateKey, recoveryVerifier: null };
+  const inner = { items, identitySecretKey: s.crypto_sign_keypair().privateKey, recoveryKey: null };
   const kmsCiphertextBlob = parseStateBlob(realBlob).kmsCiphertextBlob;
   let version = 0;
   let blob: Uint8Array = new Uint8Array();

@@ -54,6 +54,7 @@ export interface VaultCommandSpec {
   check?: (
     values: Values,
     positional: string | undefined,
+    io: CliIo,
   ) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Checks the device and reads the PINs a command needs beyond the unlock one (init, pin). */
   prepare?: (values: Values, io: CliIo, state: DeviceState) => Promise<Record<string, string>>;
@@ -128,7 +129,7 @@ export function vaultCommand(spec: VaultCommandSpec): Command {
       if (positionals.length < wanted) throw new UsageError(`${spec.positional} is required`);
       if (positionals.length > wanted) throw new UsageError(`unexpected argument ${positionals[wanted]}`);
       const positional = positionals[0];
-      const checked = (await spec.check?.(values, positional)) ?? {};
+      const checked = (await spec.check?.(values, positional, io)) ?? {};
       const state = loadDeviceState(str(values, "state"), io.env);
       const unlockWith = spec.unlocks ? await readPin(unlockPin(values), io) : undefined;
       const pins = (await spec.prepare?.(values, io, state)) ?? {};

@@ -84,8 +84,8 @@ export interface VaultSession {
   release(): Release | undefined;
 }
 
-/** Operations after which the session is unlocked (init leaves the new vault unlocked). */
-const UNLOCKING: readonly string[] = ["vault.unlock", "vault.init", "pin.change"];
+/** Operations after which the session is unlocked (init and a completed recovery leave the new vault unlocked). */
+const UNLOCKING: readonly string[] = ["vault.unlock", "vault.init", "pin.change", "recovery.complete"];
 
 const bytes = (b64url: string) => new Uint8Array(Buffer.from(b64url, "base64url"));
 

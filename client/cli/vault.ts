@@ -1,5 +1,4 @@
 import { MAX_CHALLENGE_BYTES } from "../../lib/vault-protocol";
-import { createEdgeClient, type DeviceKeys } from "../device";
 import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { parseHex } from "./document-input";
 import { readPin } from "./pin-input";
@@ -11,7 +10,14 @@ import {
   vaultPairCommand,
   vaultRevokeCommand,
 } from "./vault-devices";
+import { registerIdentity } from "./vault-identity";
 import { vaultDeleteCommand, vaultGetCommand, vaultListCommand, vaultPutCommand } from "./vault-items";
+import {
+  recoverySecretText,
+  vaultCancelRecoveryCommand,
+  vaultExportCommand,
+  vaultRestoreCommand,
+} from "./vault-recovery";
 
 /** `vettid vault init`. */
 export const vaultInitCommand = vaultCommand({
@@ -26,7 +32,11 @@ another device only with the vault's signed statement (vettid vault revoke). Pri
 the vault's identity public key (base64url). If the edge cannot register it, the
 vault is still created: a warning says so, and vettid vault register-identity
 registers it later.
-  --json             print {stateVersion, identityKey, identityRegistered}`,
+
+Also prints the vault's recovery secret, once: 52 symbols that, with an enclave, open
+the vault's backups (vettid vault export / restore). Write it down and keep it apart
+from your devices; the vault keeps only a key derived from it and cannot show it again.
+  --json             print {stateVersion, identityKey, identityRegistered, recoverySecret}`,
   optionsHelp: PIN_HELP.replace("the PIN (", "the new vault's PIN ("),
   options: PIN_OPTIONS,
   async prepare(values, io, { device }) {
@@ -60,22 +70,16 @@ registers it later.
         `warning: the vault is created, but the edge did not register its identity key (${(err as Error).message}); until vettid vault register-identity succeeds, the edge refuses to revoke another device\n`,
       );
     }
-    if (json) printJson(io, { stateVersion: result.stateVersion, identityKey, identityRegistered });
-    else io.stdout(`${identityKey}\n`);
+    const recoverySecret = recoverySecretText(result.recoverySecret);
+    if (json) printJson(io, { stateVersion: result.stateVersion, identityKey, identityRegistered, recoverySecret });
+    else {
+      io.stdout(`${identityKey}\n`);
+      io.stderr(
+        `recovery secret (shown once; write it down and keep it apart from your devices):\n  ${recoverySecret}\n`,
+      );
+    }
   },
 });
-
-/** Registers the vault's identity key at the edge (the founding device's signed request). */
-async function registerIdentity(
-  state: { device: { api: string; deviceId: string }; keys: DeviceKeys },
-  identityKey: Uint8Array,
-): Promise<void> {
-  await createEdgeClient({ baseUrl: state.device.api }).registerVaultIdentity(
-    state.device.deviceId,
-    state.keys,
-    identityKey,
-  );
-}
 
 /** `vettid vault register-identity`. */
 export const vaultRegisterIdentityCommand = vaultCommand({
@@ -226,8 +230,11 @@ export const vaultStatusCommand = vaultCommand({
   summary: "show whether the vault exists, its state version and the enclave release",
   synopsis: "",
   about: `Prints whether the vault is initialized, its state version, the identity key this
-device knows, and the manifest release the enclave's attestation matched.
-  --json             print {initialized, unlocked, stateVersion, identityKey, release}`,
+device knows, and the manifest release the enclave's attestation matched. When someone
+asked to recover the vault from one of its backups, a warning says into which vault
+and when it completes; cancel it with vettid vault cancel-recovery.
+  --json             print {initialized, unlocked, stateVersion, identityKey, release,
+                     recovery: null | {targetVaultId, requestedAt, readyAt}}`,
   async run({ session, io, json }) {
     const status = await session.call("vault.status", { op: "vault.status" });
     const known = session.vault.known;
@@ -240,8 +247,20 @@ device knows, and the manifest release the enclave's attestation matched.
         stateVersion: status.stateVersion,
         identityKey,
         release,
+        recovery: status.recovery
+          ? {
+              targetVaultId: status.recovery.targetVaultId,
+              requestedAt: iso(status.recovery.requestedAt),
+              readyAt: iso(status.recovery.readyAt),
+            }
+          : null,
       });
       return;
+    }
+    if (status.recovery) {
+      io.stderr(
+        `warning: a recovery of this vault into ${status.recovery.targetVaultId} was asked for at ${iso(status.recovery.requestedAt)}; it completes at ${iso(status.recovery.readyAt)} unless cancelled (vettid vault cancel-recovery)\n`,
+      );
     }
     const lines = [
       `initialized: ${status.initialized ? "yes" : "no"}`,
@@ -305,6 +324,9 @@ const VAULT_COMMANDS = [
   vaultApproveCommand,
   vaultRevokeCommand,
   vaultRegisterIdentityCommand,
+  vaultExportCommand,
+  vaultRestoreCommand,
+  vaultCancelRecoveryCommand,
 ];
 
 const GROUP_USAGE = `vettid vault <${VAULT_COMMANDS.map((c) => c.name.slice("vault ".length)).join(" | ")}> [options]`;

@@ -70,6 +70,17 @@ export const ERROR_CODES = {
   PAIRING_INVALID: { http: 403, retryable: false, title: "The pairing proof is wrong; the attempt was counted" },
   PAIRING_EXPIRED: { http: 410, retryable: false, title: "No pairing is open: none started, expired or used up" },
   PAIRING_CODE_INVALID: { http: 400, retryable: false, title: "The pairing code is malformed or mistyped" },
+  BACKUP_INVALID: {
+    http: 400,
+    retryable: false,
+    title: "The backup is malformed, or does not open with this recovery secret",
+  },
+  RECOVERY_UNAVAILABLE: {
+    http: 409,
+    retryable: false,
+    title: "The backup cannot be restored: no record of it, restored too often, or another recovery waits",
+  },
+  RECOVERY_PENDING: { http: 409, retryable: true, title: "The recovery waits for its delay to pass" },
   VAULT_IDENTITY_MISMATCH: {
     http: 403,
     retryable: false,

@@ -1,5 +1,6 @@
 import { sodium } from "../crypto";
 import { VettidError } from "../errors";
+import { ALPHABET, fromSymbols, normalize, toSymbols } from "./base32";
 import {
   IDENTITY_FINGERPRINT_BYTES,
   INVITATION_SYMBOLS,
@@ -8,9 +9,6 @@ import {
   PAIRING_LABELS,
   PAIRING_SECRET_BYTES,
 } from "./constants";
-
-/** Crockford base32 (no I, L, O, U), as invitation codes (lib/edge). */
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /**
  * Longest text {@link parsePairingCode} reads: 68 symbols, 16 separators, and room
@@ -47,41 +45,6 @@ export function identityFingerprint(identityKey: Uint8Array): Uint8Array {
   return sodium().crypto_generichash(32, input, null).slice(0, IDENTITY_FINGERPRINT_BYTES);
 }
 
-/** Bytes → symbols, 5 bits each, most significant first (the length must be a multiple of 5). */
-function toSymbols(bytes: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(value >> bits) & 31];
-    }
-    value &= (1 << bits) - 1;
-  }
-  return out;
-}
-
-/** Symbols (of the alphabet, 8 per 5 bytes) → bytes. */
-function fromSymbols(symbols: string): Uint8Array {
-  const out = new Uint8Array((symbols.length * 5) / 8);
-  let bits = 0;
-  let value = 0;
-  let pos = 0;
-  for (const c of symbols) {
-    value = (value << 5) | ALPHABET.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[pos++] = (value >> bits) & 0xff;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return out;
-}
-
 /**
  * The checksum symbols: the first 20 bits of
  * `BLAKE2b-256("VETTID-PAIR-CODE-1" ‖ ASCII of the 64 payload symbols)`, as 4 symbols.
@@ -89,11 +52,6 @@ function fromSymbols(symbols: string): Uint8Array {
 function checksum(payload: string): string {
   const digest = sodium().crypto_generichash(32, encoder.encode(PAIRING_LABELS.code + payload), null);
   return toSymbols(digest.slice(0, 5)).slice(0, PAIRING_CODE_CHECKSUM_SYMBOLS);
-}
-
-/** Canonical symbols of typed text: upper case, hyphens and white space dropped, `I`/`L` → `1`, `O` → `0`. */
-function normalize(text: string): string {
-  return text.toUpperCase().replace(/[-\s]/g, "").replace(/[IL]/g, "1").replace(/O/g, "0");
 }
 
 const invalid = (message: string) => new VettidError("PAIRING_CODE_INVALID", message);

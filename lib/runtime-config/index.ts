@@ -5,9 +5,11 @@
  * checks it before it is measured) and the local launcher (writes the local one).
  */
 export {
+  DEFAULT_RECOVERY_DELAY_SECONDS,
   kmsTrustRoots,
   MEASURED_CONFIG_PATH,
   type MeasuredConfig,
   MeasuredConfigSchema,
   parseMeasuredConfig,
+  recoveryDelayMs,
 } from "./measured-config";

@@ -35,6 +35,12 @@ export const MeasuredConfigSchema = z.strictObject({
    * CA, and nothing else) is allowed instead.
    */
   trustRoots: z.union([z.literal("public"), z.strictObject({ devCaPem: z.string().check(z.regex(PEM_CERTIFICATE)) })]),
+  /**
+   * How long a recovery waits before it may complete (docs/decisions/0068), in
+   * seconds; 24 hours when absent, and never less outside local / dev, so the owner's
+   * devices have a day to see it and cancel.
+   */
+  recoveryDelaySeconds: z.optional(z.int().check(z.gte(0), z.lte(30 * 86_400))),
   /** The release public key (JWK) PCR manifests must be signed with. */
   manifestKey: z.looseObject({ kty: z.string(), crv: z.optional(z.string()), x: z.optional(z.string()) }),
 });
@@ -62,9 +68,20 @@ export function parseMeasuredConfig(value: unknown): MeasuredConfig {
     if (!allowed.includes(config.kms.endpointName)) {
       problems.push(`kms.endpointName must be ${allowed.join(" or ")} outside local or dev`);
     }
+    if (config.recoveryDelaySeconds !== undefined && config.recoveryDelaySeconds < DEFAULT_RECOVERY_DELAY_SECONDS) {
+      problems.push(`recoveryDelaySeconds must be at least ${DEFAULT_RECOVERY_DELAY_SECONDS} outside local or dev`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(`invalid measured configuration: ${problems.join("; ")}`);
   return config;
+}
+
+/** The recovery delay when the configuration names none, and the least allowed outside local / dev: 24 hours. */
+export const DEFAULT_RECOVERY_DELAY_SECONDS = 86_400;
+
+/** The recovery delay a measured configuration sets, in milliseconds. */
+export function recoveryDelayMs(config: MeasuredConfig): number {
+  return (config.recoveryDelaySeconds ?? DEFAULT_RECOVERY_DELAY_SECONDS) * 1_000;
 }
 
 /** The PEM roots a measured configuration trusts for KMS. */

@@ -42,20 +42,11 @@ export const AUDIT_KINDS = {
   deviceAdded: "device.added",
   deviceApproved: "device.approved",
   deviceRevoked: "device.revoked",
+  backupExported: "backup.exported",
+  backupRestored: "backup.restored",
+  recoveryStarted: "recovery.started",
+  recoveryCancelled: "recovery.cancelled",
 } as const;
-
-/**
- * Names kept for the events later work records, so every implementation agrees on
- * them: a backup exported or restored;
- * a recovery started or cancelled. Their detail is defined with them; until then a
- * device reads them (and any other well-formed kind) with the generic detail rules.
- */
-export const RESERVED_AUDIT_KINDS = [
-  "backup.exported",
-  "backup.restored",
-  "recovery.started",
-  "recovery.cancelled",
-] as const;
 
 export type AuditKind = (typeof AUDIT_KINDS)[keyof typeof AUDIT_KINDS];
 
@@ -72,6 +63,10 @@ export const AUDIT_KIND_DETAIL: { readonly [K in AuditKind]: Readonly<Record<str
   "device.added": {},
   "device.approved": { device: "text" },
   "device.revoked": { device: "text" },
+  "backup.exported": { backup: "text" },
+  "backup.restored": { backup: "text", from: "text", into: "text" },
+  "recovery.started": { backup: "text", into: "text" },
+  "recovery.cancelled": { backup: "text", into: "text" },
 };
 
 /** A kind: two to four dot-separated lower-case words, at most 32 characters. */

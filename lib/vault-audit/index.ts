@@ -24,7 +24,6 @@ export {
   MAX_AUDIT_DETAIL_FIELDS,
   MAX_AUDIT_ENTRY_BYTES,
   MAX_AUDIT_PAGE,
-  RESERVED_AUDIT_KINDS,
 } from "./constants";
 export {
   type AuditDetailValue,

@@ -41,7 +41,17 @@ export const VAULT_OPS = {
   approve: "device.approve",
   devicesList: "devices.list",
   revoke: "device.revoke",
+  backupExport: "backup.export",
+  recoveryStart: "recovery.start",
+  recoveryComplete: "recovery.complete",
+  recoveryCancel: "recovery.cancel",
 } as const;
+
+/**
+ * Largest backup file (docs/protocol.md §Backup file): what fits one sealed request
+ * beside the recovery secret and the other fields (lib/envelope's 1 MiB less 12 KiB).
+ */
+export const MAX_BACKUP_BYTES = 1_024 * 1_024 - 12 * 1_024;
 
 /**
  * The only operations a session whose key is not in the vault's device list may run

@@ -1,10 +1,12 @@
 import { type ErrorCode, isErrorCode, VettidError } from "../errors";
 import { MAX_STATEMENT_BYTES, PAIRING_PROOF_BYTES, PAIRING_SECRET_BYTES } from "../pairing";
+import { RECOVERY_SECRET_BYTES } from "../recovery/constants";
 import { AUDIT_DIGEST_BYTES, MAX_AUDIT_ENTRY_BYTES, MAX_AUDIT_PAGE } from "../vault-audit";
 import { decodeWire, encodeWire, type WireMap } from "./codec";
 import {
   DEVICE_STATUSES,
   ITEM_TYPES,
+  MAX_BACKUP_BYTES,
   MAX_CHALLENGE_BYTES,
   MAX_DEVICE_ID_LENGTH,
   MAX_DEVICE_LABEL_LENGTH,
@@ -38,7 +40,33 @@ export type VaultRequest =
   | { op: "device.pair.join"; signingKey: Uint8Array; label: string; proof: Uint8Array }
   | { op: "device.approve"; deviceId: string; pin: string }
   | { op: "devices.list" }
-  | { op: "device.revoke"; deviceId: string; pin: string };
+  | { op: "device.revoke"; deviceId: string; pin: string }
+  | { op: "backup.export"; pin: string }
+  | {
+      op: "recovery.start";
+      backup: Uint8Array;
+      recoverySecret: Uint8Array;
+      signingKey: Uint8Array;
+      vaultSalt: Uint8Array;
+    }
+  | {
+      op: "recovery.complete";
+      backup: Uint8Array;
+      recoverySecret: Uint8Array;
+      signingKey: Uint8Array;
+      vaultSalt: Uint8Array;
+      pin: string;
+    }
+  | { op: "recovery.cancel"; pin: string };
+
+/** A recovery waiting on a vault (docs/protocol.md §Recovery), as `vault.status` tells its devices. */
+export interface RecoveryNotice {
+  /** The fresh vault the backup is to be restored into. */
+  targetVaultId: string;
+  requestedAt: number;
+  /** It completes no earlier than this, unless a device of the vault cancels it first. */
+  readyAt: number;
+}
 
 /** A device as `devices.list` and `device.approve` answer it. */
 export interface DeviceAnswer {
@@ -72,8 +100,13 @@ export interface AnswerCommon {
 
 /** The successful answer of each operation. */
 export interface VaultResults {
-  "vault.status": AnswerCommon & { initialized: boolean; unlocked: boolean; identityKey: Uint8Array | null };
-  "vault.init": AnswerCommon & { identityKey: Uint8Array };
+  "vault.status": AnswerCommon & {
+    initialized: boolean;
+    unlocked: boolean;
+    identityKey: Uint8Array | null;
+    recovery: RecoveryNotice | null;
+  };
+  "vault.init": AnswerCommon & { identityKey: Uint8Array; recoverySecret: Uint8Array };
   "vault.unlock": AnswerCommon;
   "vault.lock": AnswerCommon;
   "pin.change": AnswerCommon;
@@ -89,6 +122,10 @@ export interface VaultResults {
   "device.approve": AnswerCommon & { device: DeviceAnswer };
   "devices.list": AnswerCommon & { devices: DeviceAnswer[] };
   "device.revoke": AnswerCommon & { deviceId: string; revokedAt: number; statement: Uint8Array; signature: Uint8Array };
+  "backup.export": AnswerCommon & { backup: Uint8Array; backupId: Uint8Array; exportedAt: number };
+  "recovery.start": AnswerCommon & { sourceVaultId: string; readyAt: number };
+  "recovery.complete": AnswerCommon & { sourceVaultId: string; identityKey: Uint8Array; items: number };
+  "recovery.cancel": AnswerCommon;
 }
 
 /**
@@ -140,6 +177,16 @@ function itemName(map: WireMap): string {
   return text(map, "name", 1, MAX_ITEM_NAME_LENGTH, MAX_ITEM_NAME_LENGTH * 4);
 }
 
+/** The fields of `recovery.start` and `recovery.complete`: the backup, its secret, and the new vault's commitment. */
+function recoveryFields(map: WireMap) {
+  return {
+    backup: bytes(map, "backup", 1, MAX_BACKUP_BYTES),
+    recoverySecret: bytes(map, "recoverySecret", RECOVERY_SECRET_BYTES, RECOVERY_SECRET_BYTES),
+    signingKey: bytes(map, "signingKey", 32, 32),
+    vaultSalt: bytes(map, "vaultSalt", 16, 16),
+  };
+}
+
 /** Encodes a request body (the envelope's plaintext; the op travels in the envelope). */
 export function encodeRequest(request: VaultRequest): Uint8Array {
   const { op: _op, ...body } = request;
@@ -176,6 +223,16 @@ export function parseRequest(op: string, body: Uint8Array): VaultRequest {
     case "device.revoke":
       only(map, ["deviceId", "pin"], op);
       return { op, deviceId: deviceId(map), pin: pin(map, "pin") };
+    case "backup.export":
+    case "recovery.cancel":
+      only(map, ["pin"], op);
+      return { op, pin: pin(map, "pin") };
+    case "recovery.start":
+      only(map, ["backup", "recoverySecret", "signingKey", "vaultSalt"], op);
+      return { op, ...recoveryFields(map) };
+    case "recovery.complete":
+      only(map, ["backup", "recoverySecret", "signingKey", "vaultSalt", "pin"], op);
+      return { op, ...recoveryFields(map), pin: pin(map, "pin") };
     case "vault.init":
       only(map, ["pin", "signingKey", "vaultSalt"], op);
       return {
@@ -249,8 +306,8 @@ export function encodeFailure(failure: VaultFailure): Uint8Array {
 
 /** The fields of each successful answer (besides `ok` and `stateVersion`); a device refuses any other. */
 const ANSWER_FIELDS: { readonly [O in VaultOp]: readonly string[] } = {
-  "vault.status": ["initialized", "unlocked", "identityKey"],
-  "vault.init": ["identityKey"],
+  "vault.status": ["initialized", "unlocked", "identityKey", "recovery"],
+  "vault.init": ["identityKey", "recoverySecret"],
   "vault.unlock": [],
   "vault.lock": [],
   "pin.change": [],
@@ -266,6 +323,10 @@ const ANSWER_FIELDS: { readonly [O in VaultOp]: readonly string[] } = {
   "device.approve": ["device"],
   "devices.list": ["devices"],
   "device.revoke": ["deviceId", "revokedAt", "statement", "signature"],
+  "backup.export": ["backup", "backupId", "exportedAt"],
+  "recovery.start": ["sourceVaultId", "readyAt"],
+  "recovery.complete": ["sourceVaultId", "identityKey", "items"],
+  "recovery.cancel": [],
 };
 
 const DEVICE_FIELDS = ["deviceId", "status", "label", "fingerprint", "addedAt", "lastUsedAt", "sas"] as const;
@@ -286,6 +347,21 @@ function deviceAnswer(map: WireMap): DeviceAnswer {
     addedAt: uint(map, "addedAt"),
     lastUsedAt: map.lastUsedAt === null ? null : uint(map, "lastUsedAt"),
     sas,
+  };
+}
+
+function vaultId(map: WireMap, key: string): string {
+  const value = text(map, key, 1, 64, 64);
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new VettidError("VALIDATION_FAILED", `${key} must be of [A-Za-z0-9_-]`);
+  return value;
+}
+
+function recoveryNotice(map: WireMap): RecoveryNotice {
+  only(map, ["targetVaultId", "requestedAt", "readyAt"], "recovery");
+  return {
+    targetVaultId: vaultId(map, "targetVaultId"),
+    requestedAt: uint(map, "requestedAt"),
+    readyAt: uint(map, "readyAt"),
   };
 }
 
@@ -338,9 +414,35 @@ export function parseAnswer<O extends VaultOp>(
         initialized: bool(map, "initialized"),
         unlocked: bool(map, "unlocked"),
         identityKey: map.identityKey === null ? null : bytes(map, "identityKey", 32, 32),
+        recovery: map.recovery === null ? null : recoveryNotice(record(map.recovery, "recovery")),
       };
       break;
     case "vault.init":
+      result = {
+        stateVersion,
+        identityKey: bytes(map, "identityKey", 32, 32),
+        recoverySecret: bytes(map, "recoverySecret", RECOVERY_SECRET_BYTES, RECOVERY_SECRET_BYTES),
+      };
+      break;
+    case "backup.export":
+      result = {
+        stateVersion,
+        backup: bytes(map, "backup", 1, MAX_BACKUP_BYTES),
+        backupId: bytes(map, "backupId", 16, 16),
+        exportedAt: uint(map, "exportedAt"),
+      };
+      break;
+    case "recovery.start":
+      result = { stateVersion, sourceVaultId: vaultId(map, "sourceVaultId"), readyAt: uint(map, "readyAt") };
+      break;
+    case "recovery.complete":
+      result = {
+        stateVersion,
+        sourceVaultId: vaultId(map, "sourceVaultId"),
+        identityKey: bytes(map, "identityKey", 32, 32),
+        items: uint(map, "items"),
+      };
+      break;
     case "identity.key":
       result = { stateVersion, identityKey: bytes(map, "identityKey", 32, 32) };
       break;

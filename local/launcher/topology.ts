@@ -14,6 +14,9 @@ import { type LocalProxy, startLocalProxy } from "./proxy";
 import { type LocalRuntime, startLocalRuntime } from "./runtime";
 import { type LocalSealedState, startSealedState } from "./sealed-state";
 
+/** DEV ONLY: the local runtime's recovery delay (the measured configuration's; 24 h in production). */
+export const LOCAL_RECOVERY_DELAY_SECONDS = 3;
+
 /** What `npm start -- --serve` publishes in `.vettid/local/endpoints.json`. */
 export interface Endpoints {
   /** Base URL of the REST edge (local API Gateway v2 adapter). */
@@ -169,6 +172,8 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       environment: "local",
       kms: { region: LOCAL_AWS_REGION, endpointName: kms.endpointName, keyArn: sealedState.keyArn },
       trustRoots: { devCaPem: kms.caPem },
+      // DEV ONLY: a recovery waits 3 s here so the journey shows it; at least 24 h outside local / dev.
+      recoveryDelaySeconds: LOCAL_RECOVERY_DELAY_SECONDS,
       manifestKey: attestation.manifestKey.publicKey as Record<string, unknown> & { kty: string },
     });
     const runtime = await progress.step(

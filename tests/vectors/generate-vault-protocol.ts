@@ -102,6 +102,9 @@ function fixtures(s: Sodium) {
     createdAt: 1_796_119_200_000, // 2026-12-01T10:00:00Z
     updatedAt: 1_796_205_600_000, // 2026-12-02T10:00:00Z
     auditPage: auditPage(),
+    recoverySecret: run(30, 0x70),
+    /** Stands in for a backup file's bytes (docs/protocol.md §Backup file): the vectors show the encoding only. */
+    backup: Uint8Array.of(0x56, 0x54, 0x42, 0x4b, 0x01, ...run(59, 0x80)),
   };
 }
 
@@ -197,6 +200,23 @@ export async function vaultProtocolVectors(sources: {
     { op: "device.approve", deviceId: "dev-tablet", pin: "482915" },
     { op: "devices.list" },
     { op: "device.revoke", deviceId: "dev-tablet", pin: "482915" },
+    { op: "backup.export", pin: "482915" },
+    {
+      op: "recovery.start",
+      backup: f.backup,
+      recoverySecret: f.recoverySecret,
+      signingKey: f.newDevice.signingKey,
+      vaultSalt: f.vaultSalt,
+    },
+    {
+      op: "recovery.complete",
+      backup: f.backup,
+      recoverySecret: f.recoverySecret,
+      signingKey: f.newDevice.signingKey,
+      vaultSalt: f.vaultSalt,
+      pin: "482915",
+    },
+    { op: "recovery.cancel", pin: "482915" },
   ];
   const tablet = {
     deviceId: "dev-tablet",
@@ -219,8 +239,8 @@ export async function vaultProtocolVectors(sources: {
     updatedAt: f.updatedAt,
   };
   const results: { [O in VaultOp]: VaultResults[O] } = {
-    "vault.status": { stateVersion: 0, initialized: false, unlocked: false, identityKey: null },
-    "vault.init": { stateVersion: 1, identityKey: f.identityKey },
+    "vault.status": { stateVersion: 0, initialized: false, unlocked: false, identityKey: null, recovery: null },
+    "vault.init": { stateVersion: 1, identityKey: f.identityKey, recoverySecret: f.recoverySecret },
     "vault.unlock": { stateVersion: 3 },
     "vault.lock": { stateVersion: 3 },
     "pin.change": { stateVersion: 6 },
@@ -261,6 +281,19 @@ export async function vaultProtocolVectors(sources: {
       revokedAt: f.updatedAt + 3_600_000,
       ...revoked,
     },
+    "backup.export": { stateVersion: 19, backup: f.backup, backupId: run(16, 0x60), exportedAt: f.updatedAt },
+    "recovery.start": {
+      stateVersion: 0,
+      sourceVaultId: "v_Zp3c8QmR2b7XyL0aKf4TnW",
+      readyAt: f.updatedAt + 86_400_000,
+    },
+    "recovery.complete": {
+      stateVersion: 1,
+      sourceVaultId: "v_Zp3c8QmR2b7XyL0aKf4TnW",
+      identityKey: f.identityKey,
+      items: 2,
+    },
+    "recovery.cancel": { stateVersion: 21 },
   };
   const failures: { op: VaultOp; failure: VaultFailure }[] = [
     { op: "vault.unlock", failure: { code: "PIN_INCORRECT", message: "the PIN is incorrect", stateVersion: 9 } },

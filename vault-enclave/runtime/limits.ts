@@ -93,3 +93,10 @@ export const PAIRING_TTL_MS = 10 * 60_000;
  * one proof it saw in many sessions: the third wrong one voids the secret.
  */
 export const PAIRING_MAX_ATTEMPTS = 3;
+
+/**
+ * How long a recovery waits before it may complete when the measured configuration
+ * names no delay (docs/decisions/0068): 24 hours, VettID's own, so the owner's other
+ * devices see it in `vault.status` and can cancel it.
+ */
+export const RECOVERY_DELAY_MS = 24 * 60 * 60 * 1000;

@@ -3,7 +3,7 @@ import { sodiumReady } from "../../lib/crypto";
 import type { Transport } from "../../lib/frame-link";
 import { ProxyClient } from "../../lib/proxy-client";
 import type { MeasuredConfig } from "../../lib/runtime-config";
-import { kmsTrustRoots } from "../../lib/runtime-config";
+import { kmsTrustRoots, recoveryDelayMs } from "../../lib/runtime-config";
 import { SealingKms, type VerifiedPeer } from "../kms";
 import type { Argon2idParams } from "../state";
 import { startHealthReports } from "./health-report";
@@ -64,6 +64,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
       now: Date.now,
     },
     ...(options.argon2Params ? { argon2Params: options.argon2Params } : {}),
+    recoveryDelayMs: recoveryDelayMs(options.measured),
   });
   proxy.start();
   // Loaded vaults, sessions and memory reach the host's metrics (as enclave.*) every minute.

@@ -17,10 +17,11 @@ import {
   parseDeviceMessage,
   parseRequest,
   type VaultOp,
+  type VaultRequest,
 } from "../../lib/vault-protocol";
 import { EnclaveKeys } from "../session/enclave-keys";
 import { Sessions } from "../session/sessions";
-import type { Argon2idParams } from "../state";
+import { type Argon2idParams, parseBackup } from "../state";
 import { VaultSlot } from "../vault/vault-slot";
 import {
   ATTESTATIONS_PER_DEVICE_PER_MINUTE,
@@ -29,6 +30,7 @@ import {
   MAX_IN_FLIGHT_BYTES,
   MAX_IN_FLIGHT_PER_DEVICE,
   MAX_QUEUED_PER_DEVICE,
+  RECOVERY_DELAY_MS,
   UNLOCK_IDLE_MS,
   VAULT_IDLE_EVICT_MS,
   VAULT_MEMORY_BUDGET_BYTES,
@@ -47,6 +49,8 @@ export interface VaultRuntimeOptions {
   memoryBudgetBytes?: number;
   /** How memory is read (default `process.memoryUsage`); tests pass their own. */
   memory?: () => Pick<NodeJS.MemoryUsage, "heapUsed" | "external">;
+  /** How long a recovery waits before it may complete (default 24 h; the measured configuration's). */
+  recoveryDelayMs?: number;
 }
 
 /** Codes whose message is safe to show a device; anything else is answered `INTERNAL`. */
@@ -290,7 +294,7 @@ export class VaultRuntime {
     this.inFlightBytes += envelope.length;
     try {
       const request = parseRequest(opened.op, opened.plaintext);
-      const result = await this.mutex.run(vaultId, () => slot.run(session, request));
+      const result = await this.underMutexes(vaultId, request, () => slot.run(session, request));
       body = encodeResult(opened.op as VaultOp, result);
     } catch (err) {
       const failure = publicError(err);
@@ -311,6 +315,18 @@ export class VaultRuntime {
     return { t: "sealed", envelope: session.channel.sealAnswer(opened, opened.op, body) };
   }
 
+  /**
+   * Runs `fn` under the mutex of `vaultId`, and for a recovery also under the backup's
+   * source vault's (its slot is changed too), taken in the order of their ids so two
+   * recoveries never wait on each other.
+   */
+  private underMutexes<T>(vaultId: string, request: VaultRequest, fn: () => Promise<T>): Promise<T> {
+    const peer = recoverySource(request);
+    if (peer === undefined || peer === vaultId) return this.mutex.run(vaultId, fn);
+    const [first, second] = [vaultId, peer].sort() as [string, string];
+    return this.mutex.run(first, () => this.mutex.run(second, fn));
+  }
+
   private slot(vaultId: string): VaultSlot {
     let slot = this.slots.get(vaultId);
     if (!slot) {
@@ -319,10 +335,22 @@ export class VaultRuntime {
         sessions: this.sessions,
         argon2: this.argon2,
         ...(this.options.argon2Params ? { argon2Params: this.options.argon2Params } : {}),
+        peer: (id) => this.slot(id),
+        recoveryDelayMs: this.options.recoveryDelayMs ?? RECOVERY_DELAY_MS,
       });
       this.slots.set(vaultId, slot);
     }
     return slot;
+  }
+}
+
+/** The source vault a recovery request's backup names, or undefined (no recovery, or a backup that does not parse). */
+function recoverySource(request: VaultRequest): string | undefined {
+  if (request.op !== "recovery.start" && request.op !== "recovery.complete") return undefined;
+  try {
+    return parseBackup(request.backup).header.sourceVaultId;
+  } catch {
+    return undefined;
   }
 }
 

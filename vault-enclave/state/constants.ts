@@ -198,3 +198,19 @@ export const MAX_AUDIT_SEGMENT_PLAINTEXT_BYTES = 12_288;
  * digest, 16.5 KiB at the very worst — rounded up to 36 KiB.
  */
 export const MAX_OUTER_PLAINTEXT_BYTES_V2 = 36_864;
+
+/** Bytes of a backup id (backup.ts, docs/decisions/0068). */
+export const BACKUP_ID_BYTES = 16;
+
+/**
+ * Backups a vault keeps records of (format 3): a backup restores only while its record
+ * is kept, so the newest 8 are restorable; exporting a ninth drops the oldest record.
+ */
+export const MAX_BACKUP_RECORDS = 8;
+
+/**
+ * Vaults one backup may be restored into: the one recovery it is made for, and one
+ * more should that restored vault be lost before it exported a backup of its own. A
+ * retry into the same vault (a restore whose write did not complete) counts once.
+ */
+export const MAX_RESTORES_PER_BACKUP = 2;

@@ -93,6 +93,7 @@ export const formatV1: StateFormat = {
   version: FORMAT_V1,
   innerFormat: INNER_FORMAT_V1,
   holdsAudit: false,
+  holdsRecovery: false,
   parse: parseV1,
   seal: sealV1,
   resealOuter: resealOuterV1,

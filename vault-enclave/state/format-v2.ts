@@ -21,6 +21,7 @@ import type {
   InnerState,
   OuterFields,
   OuterState,
+  OuterWithoutRecovery,
   SealedLayer,
   SealedState,
   StateFormat,
@@ -65,6 +66,7 @@ export const formatV2: StateFormat = {
   version: FORMAT_V2,
   innerFormat: INNER_FORMAT_V1,
   holdsAudit: true,
+  holdsRecovery: false,
   parse: parseV2,
   seal: sealV2,
   resealOuter: resealOuterV2,
@@ -253,11 +255,25 @@ function sealOuterInto(outer: OuterState, kms: Uint8Array, inner: SealedLayer, k
  * @throws StateInvalid `auth_failed` (wrong key or vault, another version or format,
  *   tampered), `inner_mismatch`, `payload_invalid` (the audit log's head included).
  */
-export function openOuterV2(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState {
+export function openOuterV2(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterWithoutRecovery {
   const ad = outerAssociatedDataV2(vaultId, sealed.stateVersion, sealed.kmsCiphertextBlob, sealed.inner);
   const outer = openLayer(sealed.outer, OUTER_PAD_BLOCK, ad, outerKey, (plaintext) =>
     decodeOuterV2(decodePayload(plaintext)),
   );
+  return checkOpenedOuter(outer, sealed, vaultId);
+}
+
+/**
+ * The checks of an opened outer layer against its blob (formats 2 and 3): it names
+ * this vault and the blob's version, an inner layer no newer, and the inner layer the
+ * blob holds.
+ * @throws StateInvalid `payload_invalid`, `inner_mismatch`.
+ */
+export function checkOpenedOuter<T extends Pick<OuterState, "vaultId" | "stateVersion" | "inner">>(
+  outer: T,
+  sealed: SealedState,
+  vaultId: string,
+): T {
   if (outer.vaultId !== vaultId || outer.stateVersion !== sealed.stateVersion) {
     throw new StateInvalid(STATE_REJECTIONS.payloadInvalid, "the outer layer names another vault or version");
   }

@@ -32,9 +32,18 @@ import {
 import { PinIncorrect, STATE_REJECTIONS, StateInvalid, StateWriteRefused } from "./errors";
 import { FORMAT_V1, formatV1 } from "./format-v1";
 import { FORMAT_V2, formatV2 } from "./format-v2";
+import { FORMAT_V3, formatV3 } from "./format-v3";
 import { innerKey, outerKey, verifyPin } from "./keys";
 import { layerDigest } from "./layer";
-import type { InnerState, OuterFields, OuterState, SealedState, StateFormat, WrittenState } from "./types";
+import type {
+  InnerState,
+  OuterFields,
+  OuterState,
+  RecoveryState,
+  SealedState,
+  StateFormat,
+  WrittenState,
+} from "./types";
 
 export {
   type AuditSegmentContent,
@@ -47,12 +56,26 @@ export {
 } from "./audit-log";
 export { auditSegmentBlobKey, MAX_AUDIT_SEGMENT_BYTES, openAuditSegment, sealAuditSegment } from "./audit-segment";
 export {
+  BACKUP_FORMAT_V1,
+  type BackupContent,
+  type BackupHeader,
+  type BackupKeys,
+  backupKmsContext,
+  MAX_BACKUP_BYTES,
+  openBackup,
+  type ParsedBackup,
+  parseBackup,
+  sealBackup,
+} from "./backup";
+export {
   ARGON2ID_BOUNDS,
   AUDIT_SEGMENT_ENTRIES,
+  BACKUP_ID_BYTES,
   DEFAULT_ARGON2ID,
   FREE_PIN_FAILURES,
   ITEM_TYPES,
   MAX_AUDIT_TAIL_ENTRIES,
+  MAX_BACKUP_RECORDS,
   MAX_DEVICES,
   MAX_ITEM_NAME_LENGTH,
   MAX_ITEM_VALUE_BYTES,
@@ -60,6 +83,7 @@ export {
   MAX_PENDING_DEVICES,
   MAX_PIN_BYTES,
   MAX_PIN_FAILURES,
+  MAX_RESTORES_PER_BACKUP,
   MAX_STATE_BLOB_BYTES,
   PIN_BACKOFF_BASE_MS,
   STATE_BLOB_NAME,
@@ -90,6 +114,7 @@ export {
 export type {
   Argon2idParams,
   AuditLog,
+  BackupRecord,
   DeviceKey,
   InnerRef,
   InnerState,
@@ -97,8 +122,10 @@ export type {
   OuterFields,
   OuterState,
   PendingDevice,
+  PendingRecovery,
   PinAttemptState,
   PinRecord,
+  RecoveryState,
   SealedLayer,
   SealedState,
   VaultItem,
@@ -111,6 +138,7 @@ export { wipe } from "./wipe";
 const FORMATS: ReadonlyMap<number, StateFormat> = new Map([
   [FORMAT_V1, formatV1],
   [FORMAT_V2, formatV2],
+  [FORMAT_V3, formatV3],
 ]);
 
 /**
@@ -122,7 +150,10 @@ const INNER_FORMATS: ReadonlyMap<number, StateFormat> = new Map(
 );
 
 /** The format new blobs are written in. */
-export const CURRENT_FORMAT: StateFormat = formatV2;
+export const CURRENT_FORMAT: StateFormat = formatV3;
+
+/** The recovery record of a vault that exported no backup and waits for no recovery. */
+export const NO_RECOVERY: Readonly<RecoveryState> = Object.freeze({ backups: [], pending: null });
 
 /** What opens the outer layer: the vault's id and the root key KMS released for it. */
 export interface RootKeys {
@@ -193,14 +224,17 @@ export function openOuter(blob: Uint8Array | SealedState, keys: RootKeys): Outer
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {
     const outer = format.openOuter(sealed, keys.vaultId, key);
-    // A format without an audit log (format 1) opens with an empty one, no pending
-    // device and no last use recorded; its next write is format 2.
-    if ("audit" in outer) return outer;
+    // A format without a recovery record (formats 1 and 2) opens with an empty one; a
+    // format without an audit log (format 1) also with an empty log, no pending device
+    // and no last use recorded. Their next write is the current format.
+    if ("recovery" in outer) return outer;
+    if ("audit" in outer) return { ...outer, recovery: { backups: [], pending: null } };
     return {
       ...outer,
       devices: outer.devices.map((d) => ({ ...d, lastUsedAt: null, sas: null })),
       pending: [],
       audit: emptyAuditLog(keys.vaultId),
+      recovery: { backups: [], pending: null },
     };
   } finally {
     sodium().memzero(key);
@@ -308,6 +342,9 @@ export function resealOuterParts(previous: SealedState, outer: OuterState, keys:
   if (format === undefined) throw new StateWriteRefused(`state format ${previous.formatVersion} is not supported`);
   if (!format.holdsAudit && (outer.audit.nextSeq !== 1 || outer.audit.tail.length > 0 || outer.pending.length > 0)) {
     throw new StateWriteRefused(`state format ${format.version} cannot hold the audit log or pending devices`);
+  }
+  if (!format.holdsRecovery && (outer.recovery.backups.length > 0 || outer.recovery.pending !== null)) {
+    throw new StateWriteRefused(`state format ${format.version} cannot hold the recovery record`);
   }
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {

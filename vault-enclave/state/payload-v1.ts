@@ -31,7 +31,10 @@ import type { InnerState, OuterState, OuterWithoutAudit } from "./types";
  * signingPublicKey, x25519PublicKey, addedAt, label}], inner: {format, version, digest}}`.
  *
  * Inner: `{format: 1, items: [{name, type, value, version, createdAt, updatedAt}],
- * identitySecretKey, recoveryVerifier}`.
+ * identitySecretKey, recoveryVerifier}`. The field named `recoveryVerifier` holds the
+ * vault's recovery key (`InnerState.recoveryKey`, docs/decisions/0068): the slot was
+ * reserved under that name before the recovery flow was designed, and the name on the
+ * wire stays.
  */
 
 /** The inner payload format this file writes and reads. */
@@ -159,7 +162,7 @@ export function encodeInnerV1(inner: InnerState): Uint8Array {
       updatedAt: i.updatedAt,
     })),
     identitySecretKey: inner.identitySecretKey,
-    recoveryVerifier: inner.recoveryVerifier,
+    recoveryVerifier: inner.recoveryKey,
   };
   checkForWrite(InnerSchema, payload, "inner");
   return encodePayload(payload);
@@ -179,7 +182,7 @@ export function decodeOuterV1(value: unknown): OuterWithoutAudit {
  */
 export function decodeInnerV1(value: unknown): InnerState {
   const { items, identitySecretKey, recoveryVerifier } = checkAfterRead(InnerSchema, value, "inner");
-  return { items, identitySecretKey, recoveryVerifier };
+  return { items, identitySecretKey, recoveryKey: recoveryVerifier };
 }
 
 type Schema<T> = z.ZodMiniType<T>;

@@ -16,7 +16,7 @@ import {
 } from "./constants";
 import { STATE_REJECTIONS, StateInvalid, StateRejected } from "./errors";
 import { checkArgon2idParams } from "./keys";
-import type { OuterState } from "./types";
+import type { OuterWithoutRecovery } from "./types";
 
 /**
  * The outer payload of format 2: format 1's outer map plus the audit log's head
@@ -94,7 +94,8 @@ const AuditSchema = z.strictObject({
   tail: z.array(bytesWithin(1, MAX_AUDIT_ENTRY_BYTES)).check(z.maxLength(MAX_AUDIT_TAIL_ENTRIES)),
 });
 
-const OuterSchema = z.strictObject({
+/** Format 2's outer schema; format 3 extends it (payload-v3.ts). */
+export const OuterSchemaV2 = z.strictObject({
   vaultId: id,
   stateVersion: positive,
   pin: z.strictObject({ salt: bytes(PIN_SALT_BYTES), kdf: Argon2idSchema, verifier: bytes(DIGEST_BYTES) }),
@@ -115,8 +116,16 @@ const OuterSchema = z.strictObject({
  * Encodes an outer state (with its inner reference) as the format 2 payload.
  * @throws StateRejected `VALIDATION_FAILED` naming the first field out of bounds.
  */
-export function encodeOuterV2(outer: OuterState): Uint8Array {
-  const payload = {
+export function encodeOuterV2(outer: OuterWithoutRecovery): Uint8Array {
+  const payload = outerPayloadV2(outer);
+  checkForWrite(OuterSchemaV2, payload);
+  checkOuterV2(outer);
+  return encodePayload(payload);
+}
+
+/** The format 2 outer payload of `outer`, before any check (format 3 adds to it). */
+export function outerPayloadV2(outer: OuterWithoutRecovery) {
+  return {
     vaultId: outer.vaultId,
     stateVersion: outer.stateVersion,
     pin: {
@@ -149,7 +158,14 @@ export function encodeOuterV2(outer: OuterState): Uint8Array {
     audit: { nextSeq: outer.audit.nextSeq, base: outer.audit.base, tail: [...outer.audit.tail] },
     inner: { format: outer.inner.format, version: outer.inner.version, digest: outer.inner.digest },
   };
-  checkForWrite(OuterSchema, payload);
+}
+
+/**
+ * The rules of a format 2 outer state beyond its schema: no device both pending and
+ * authorized, an audit log whose chain holds.
+ * @throws StateRejected `VALIDATION_FAILED`.
+ */
+export function checkOuterV2(outer: OuterWithoutRecovery): void {
   if (!disjoint(outer)) {
     throw new StateRejected("VALIDATION_FAILED", "outer.pending: a device is both pending and authorized", {
       path: "outer.pending",
@@ -160,15 +176,23 @@ export function encodeOuterV2(outer: OuterState): Uint8Array {
   } catch (err) {
     throw new StateRejected("VALIDATION_FAILED", (err as Error).message, { path: "outer.audit" });
   }
-  return encodePayload(payload);
 }
 
 /**
  * Checks a decoded outer payload of format 2, its audit log included.
  * @throws StateInvalid `payload_invalid` naming the first field that does not match.
  */
-export function decodeOuterV2(value: unknown): OuterState {
-  const result = z.safeParse(OuterSchema, value);
+export function decodeOuterV2(value: unknown): OuterWithoutRecovery {
+  return checkDecodedOuter(OuterSchemaV2, value);
+}
+
+/**
+ * Checks a decoded outer payload against `schema` (format 2's or one extending it)
+ * and format 2's rules beyond the schema.
+ * @throws StateInvalid `payload_invalid` naming the first field that does not match.
+ */
+export function checkDecodedOuter<T extends OuterWithoutRecovery>(schema: z.ZodMiniType<T>, value: unknown): T {
+  const result = z.safeParse(schema, value);
   if (!result.success) {
     const issue = result.error.issues[0] as $ZodIssue;
     const path = ["outer", ...issue.path.map(String)].join(".");
@@ -183,12 +207,12 @@ export function decodeOuterV2(value: unknown): OuterState {
 }
 
 /** No device id is both authorized and pending. */
-function disjoint(outer: Pick<OuterState, "devices" | "pending">): boolean {
+function disjoint(outer: Pick<OuterWithoutRecovery, "devices" | "pending">): boolean {
   const ids = new Set(outer.devices.map((d) => d.deviceId));
   return !outer.pending.some((d) => ids.has(d.deviceId));
 }
 
-function checkForWrite<T>(schema: z.ZodMiniType<T>, payload: unknown): asserts payload is PayloadObject {
+export function checkForWrite<T>(schema: z.ZodMiniType<T>, payload: unknown): asserts payload is PayloadObject {
   const result = z.safeParse(schema, payload);
   if (!result.success) {
     const issue = result.error.issues[0] as $ZodIssue;

@@ -107,7 +107,38 @@ export interface OuterState {
   pending: PendingDevice[];
   /** The audit log's head: its newest entries and where the chain stands (audit-log.ts). */
   audit: AuditLog;
+  /** Backups exported and restores counted against them, and a recovery waiting for its delay (format 3). */
+  recovery: RecoveryState;
   inner: InnerRef;
+}
+
+/**
+ * A backup this vault exported (docs/decisions/0068): restorable while its record is
+ * kept (the newest `MAX_BACKUP_RECORDS`), into at most `MAX_RESTORES_PER_BACKUP`
+ * vaults, each counted here before the restored vault is written.
+ */
+export interface BackupRecord {
+  /** Random, 16 bytes; the backup file carries it in its authenticated header. */
+  backupId: Uint8Array;
+  exportedAt: number;
+  /** The vaults it was restored into, in order (a retry into the same vault counts once). */
+  restoredInto: string[];
+}
+
+/** A recovery asked for with one of this vault's backups, waiting for its delay to pass. */
+export interface PendingRecovery {
+  backupId: Uint8Array;
+  /** The fresh vault the backup is to be restored into. */
+  targetVaultId: string;
+  requestedAt: number;
+  /** It completes no earlier than this; until then any unlocked device of this vault can cancel it. */
+  readyAt: number;
+}
+
+/** The outer layer's recovery record (format 3; empty when read from an older format). */
+export interface RecoveryState {
+  backups: BackupRecord[];
+  pending: PendingRecovery | null;
 }
 
 /**
@@ -133,7 +164,12 @@ export type DeviceKeyV1 = Omit<DeviceKey, "lastUsedAt" | "sas">;
  * (format 1): opened as an empty log, no pending device, and no last use or pairing
  * recorded for its devices.
  */
-export type OuterWithoutAudit = Omit<OuterState, "audit" | "pending" | "devices"> & { devices: DeviceKeyV1[] };
+export type OuterWithoutAudit = Omit<OuterState, "audit" | "pending" | "devices" | "recovery"> & {
+  devices: DeviceKeyV1[];
+};
+
+/** The outer layer of format 2: everything but the recovery record. */
+export type OuterWithoutRecovery = Omit<OuterState, "recovery">;
 
 /** An outer state before sealing: the sealer fills in the inner reference. */
 export type OuterFields = Omit<OuterState, "inner">;
@@ -143,8 +179,12 @@ export interface InnerState {
   items: VaultItem[];
   /** The vault's Ed25519 identity secret key (libsodium form, 64 bytes); never leaves the enclave. */
   identitySecretKey: Uint8Array;
-  /** Reserved for the recovery flow: a verifier of a recovery secret, or null while none is set. */
-  recoveryVerifier: Uint8Array | null;
+  /**
+   * The recovery key (32 bytes): BLAKE2b of the recovery secret shown once at init
+   * (lib/recovery `recoveryKey`), which every backup's key needs besides a KMS data key
+   * (backup.ts, docs/decisions/0068); null for a vault made before recovery existed.
+   */
+  recoveryKey: Uint8Array | null;
 }
 
 /** One AEAD-sealed layer as stored. */
@@ -203,7 +243,13 @@ export interface StateFormat {
   resealOuter(previous: SealedState, outer: OuterState, outerKey: Uint8Array): WrittenState;
   /** Whether the outer layer holds the audit log; a format that does not opens as an empty log. */
   readonly holdsAudit: boolean;
-  openOuter(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState | OuterWithoutAudit;
+  /** Whether the outer layer holds the recovery record; a format that does not opens with an empty one. */
+  readonly holdsRecovery: boolean;
+  openOuter(
+    sealed: SealedState,
+    vaultId: string,
+    outerKey: Uint8Array,
+  ): OuterState | OuterWithoutRecovery | OuterWithoutAudit;
   /** Opens an inner layer of {@link innerFormat}, sealed at `innerVersion`. */
   openInner(layer: SealedLayer, innerVersion: number, vaultId: string, innerKey: Uint8Array): InnerState;
 }

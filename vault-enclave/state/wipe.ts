@@ -3,7 +3,7 @@ import type { InnerState, OuterState } from "./types";
 
 /**
  * Overwrites the secret bytes of decoded states and of keys with zeros
- * (`sodium.memzero`): the identity key, the recovery verifier and every item value
+ * (`sodium.memzero`): the identity key, the recovery key and every item value
  * of an inner state; the PIN verifier of an outer state; any key given as bytes.
  *
  * Best effort: JavaScript gives no control over copies the garbage collector or
@@ -19,7 +19,7 @@ export function wipe(...values: (InnerState | OuterState | Uint8Array | null | u
       s.memzero(value);
     } else if ("items" in value) {
       s.memzero(value.identitySecretKey);
-      if (value.recoveryVerifier !== null) s.memzero(value.recoveryVerifier);
+      if (value.recoveryKey !== null) s.memzero(value.recoveryKey);
       for (const item of value.items) s.memzero(item.value);
     } else {
       s.memzero(value.pin.verifier);

@@ -1,6 +1,7 @@
-import { sodium } from "../../lib/crypto";
+import { randomBytes, sodium } from "../../lib/crypto";
 import { VettidError } from "../../lib/errors";
 import { signRevocationStatement } from "../../lib/pairing";
+import { RECOVERY_SECRET_BYTES, recoveryKey } from "../../lib/recovery";
 import { AUDIT_KINDS, type AuditEvent, auditChainEnd, MAX_AUDIT_PAGE } from "../../lib/vault-audit";
 import { isVaultIdFor } from "../../lib/vault-id";
 import { PAIRING_SESSION_OPS, type VaultRequest, type VaultResults } from "../../lib/vault-protocol";
@@ -15,6 +16,9 @@ import {
   assertNotOlder,
   auditHead,
   auditSegmentBlobKey,
+  BACKUP_ID_BYTES,
+  type BackupContent,
+  backupKmsContext,
   beginPinAttempt,
   completePinAttempt,
   createPinRecord,
@@ -23,23 +27,30 @@ import {
   emptyAuditLog,
   type InnerState,
   NO_PIN_FAILURES,
+  NO_RECOVERY,
   type OuterFields,
   type OuterState,
   openAuditSegment,
+  openBackup,
   openInner,
   openOuter,
+  type ParsedBackup,
   PinIncorrect,
+  type PinRecord,
+  parseBackup,
   parseStateBlob,
   resealOuterParts,
   type SealedState,
   STATE_REJECTIONS,
   StateInvalid,
   sealAuditSegment,
+  sealBackup,
   sealStateParts,
   segmentFirstSeq,
   stateBlobKey,
   tailFirstSeq,
   type VaultItem,
+  verifyPin,
   type WrittenState,
   wipe,
 } from "../state";
@@ -53,6 +64,14 @@ import {
   removeDevice,
 } from "./devices";
 import { PairingOffer } from "./pairing-offer";
+import {
+  assertRecoveryReady,
+  backupIdHex,
+  cancelRecovery,
+  markRestored,
+  recordExport,
+  requestRecovery,
+} from "./recovery-record";
 
 /** The vault as loaded: the blob's parts, its store version, and the keys opened inside. */
 interface Loaded {
@@ -80,6 +99,13 @@ export interface VaultSlotDeps {
   argon2: KeyedSemaphore;
   /** Argon2id cost of new PIN records (tests pass a small one; production the default). */
   argon2Params?: Argon2idParams;
+  /**
+   * Another vault's slot, for a recovery (the backup's source vault). The runtime
+   * holds that vault's mutex as well as this one's while a recovery operation runs.
+   */
+  peer: (vaultId: string) => VaultSlot;
+  /** How long a recovery waits before it may complete (the measured configuration's; 24 h by default). */
+  recoveryDelayMs: number;
 }
 
 type Results = VaultResults;
@@ -246,6 +272,234 @@ export class VaultSlot {
       }
       case "device.revoke":
         return this.revoke(session, request.deviceId, request.pin);
+      case "backup.export":
+        return this.exportBackup(session, request.pin);
+      case "recovery.start":
+        return this.startRecovery(session, request);
+      case "recovery.complete":
+        return this.completeRecovery(session, request);
+      case "recovery.cancel":
+        return this.cancelRecovery(session, request.pin);
+    }
+  }
+
+  /**
+   * Exports a backup (docs/decisions/0068): needs this session's unlock and the current
+   * PIN (counted). The backup is sealed under a fresh KMS data key of this vault's
+   * (`{vault, purpose: "backup"}`) and the recovery key, and recorded in the outer
+   * state before it is answered, so a restore can count against it.
+   */
+  private async exportBackup(session: Session, pin: string): Promise<Results["backup.export"]> {
+    if (!this.unlocked(session).inner.recoveryKey) {
+      throw new VettidError(
+        "PRECONDITION_FAILED",
+        "this vault has no recovery secret (it was made before recovery existed); no backup can be opened without one",
+      );
+    }
+    await this.unlock(session, pin);
+    const loaded = this.loaded as Loaded;
+    const inner = loaded.inner as InnerState;
+    const backupId = randomBytes(BACKUP_ID_BYTES);
+    const exportedAt = this.deps.ports.now();
+    const dataKey = await this.deps.ports.kms.generateDataKey(backupKmsContext(this.vaultId));
+    let backup: Uint8Array;
+    try {
+      backup = sealBackup(
+        { backupId, sourceVaultId: this.vaultId, exportedAt, kmsCiphertextBlob: dataKey.ciphertextBlob },
+        { stateVersion: loaded.outer.stateVersion, pin: loaded.outer.pin, inner },
+        { dataKey: dataKey.plaintext, recoveryKey: inner.recoveryKey as Uint8Array },
+      );
+    } finally {
+      sodium().memzero(dataKey.plaintext);
+    }
+    await this.writeOuter(
+      loaded,
+      recordExport(loaded.outer, backupId, exportedAt),
+      this.event(session, AUDIT_KINDS.backupExported, { backup: backupIdHex(backupId) }),
+    );
+    return { stateVersion: this.stateVersion, backup, backupId, exportedAt };
+  }
+
+  /**
+   * Asks for a recovery into this fresh vault (docs/protocol.md §Recovery): only the
+   * device the vault id commits to, with a backup that opens with its recovery secret
+   * inside this enclave. The source vault records it as pending, ready after the
+   * delay, and its devices see it in `vault.status` and can cancel it.
+   */
+  private async startRecovery(
+    session: Session,
+    request: Extract<VaultRequest, { op: "recovery.start" }>,
+  ): Promise<Results["recovery.start"]> {
+    await this.assertFreshFor(session, request.signingKey, request.vaultSalt);
+    const { parsed, content } = await this.openRecoveryBackup(request.backup, request.recoverySecret);
+    wipe(content.inner);
+    const source = parsed.header.sourceVaultId;
+    const readyAt = await this.deps.peer(source).recordRecoveryRequest(session, parsed.header.backupId, this.vaultId);
+    return { stateVersion: this.stateVersion, sourceVaultId: source, readyAt };
+  }
+
+  /**
+   * Completes a recovery into this fresh vault once its delay passed: the backup's PIN
+   * is checked, counted against the source vault's attempts, and the restore counted
+   * there (written) before this vault is created with the backup's items, identity
+   * key and PIN, and this device as its only one.
+   */
+  private async completeRecovery(
+    session: Session,
+    request: Extract<VaultRequest, { op: "recovery.complete" }>,
+  ): Promise<Results["recovery.complete"]> {
+    await this.assertFreshFor(session, request.signingKey, request.vaultSalt);
+    const { parsed, content } = await this.openRecoveryBackup(request.backup, request.recoverySecret);
+    const source = parsed.header.sourceVaultId;
+    const backup = backupIdHex(parsed.header.backupId);
+    let pinKey: Uint8Array;
+    try {
+      pinKey = await this.deps
+        .peer(source)
+        .countRestore(session, parsed.header.backupId, this.vaultId, content.pin, request.pin);
+    } catch (err) {
+      wipe(content.inner);
+      throw err;
+    }
+    const inner: InnerState = {
+      items: content.inner.items,
+      identitySecretKey: content.inner.identitySecretKey,
+      recoveryKey: recoveryKey(request.recoverySecret),
+    };
+    await this.create(session, request.signingKey, content.pin, pinKey, inner, {
+      at: this.deps.ports.now(),
+      kind: AUDIT_KINDS.backupRestored,
+      device: session.deviceId,
+      detail: { backup, from: source, into: this.vaultId },
+    });
+    return {
+      stateVersion: this.stateVersion,
+      sourceVaultId: source,
+      identityKey: identityPublicKey(inner),
+      items: inner.items.length,
+    };
+  }
+
+  /** Cancels the recovery waiting on this vault: this session's unlock and the current PIN (counted). */
+  private async cancelRecovery(session: Session, pin: string): Promise<Results["recovery.cancel"]> {
+    this.unlocked(session);
+    cancelRecovery((await this.requireLoaded()).outer);
+    await this.unlock(session, pin);
+    const loaded = this.loaded as Loaded;
+    const { outer, cancelled } = cancelRecovery(loaded.outer);
+    await this.writeOuter(
+      loaded,
+      outer,
+      this.event(session, AUDIT_KINDS.recoveryCancelled, {
+        backup: backupIdHex(cancelled.backupId),
+        into: cancelled.targetVaultId,
+      }),
+    );
+    return { stateVersion: this.stateVersion };
+  }
+
+  /**
+   * The source side of `recovery.start`, run by the target vault's slot under both
+   * vaults' mutexes: records the pending recovery (or finds it recorded).
+   * @returns when it may complete.
+   */
+  async recordRecoveryRequest(session: Session, backupId: Uint8Array, target: string): Promise<number> {
+    this.lastUsedAt = this.deps.ports.now();
+    const loaded = await this.load();
+    if (!loaded) throw new VettidError("RECOVERY_UNAVAILABLE", "the backup's vault holds no state");
+    const decision = requestRecovery(loaded.outer, backupId, target, this.deps.ports.now(), this.deps.recoveryDelayMs);
+    if (decision.kind === "write") {
+      await this.writeOuter(
+        loaded,
+        decision.outer,
+        this.event(session, AUDIT_KINDS.recoveryStarted, { backup: backupIdHex(backupId), into: target }),
+      );
+    }
+    return decision.readyAt;
+  }
+
+  /**
+   * The source side of `recovery.complete`, under both vaults' mutexes: checks that the
+   * recovery is ready, checks the backup's PIN like an unlock of this vault (the
+   * attempt counted and written first), then counts the restore into `target` and
+   * writes that before answering.
+   * @returns the PIN key of the backup's PIN record, for the restored vault.
+   */
+  async countRestore(
+    session: Session,
+    backupId: Uint8Array,
+    target: string,
+    record: PinRecord,
+    pin: string,
+  ): Promise<Uint8Array> {
+    this.lastUsedAt = this.deps.ports.now();
+    return this.deps.argon2.run(session.deviceId, async () => {
+      const loaded = await this.load();
+      if (!loaded) throw new VettidError("RECOVERY_UNAVAILABLE", "the backup's vault holds no state");
+      assertRecoveryReady(loaded.outer, backupId, target, this.deps.ports.now());
+      const pending = beginPinAttempt(loaded.outer, this.deps.ports.now());
+      await this.writeOuter(
+        loaded,
+        pending,
+        this.event(session, AUDIT_KINDS.unlockAttempted, { failures: pending.attempts.failures }),
+      );
+      const counted = this.loaded as Loaded;
+      const pinKey = derivePinKey(pin, record.salt, record.kdf);
+      if (!verifyPin(record, pinKey)) {
+        sodium().memzero(pinKey);
+        await this.recordFailure(session, counted);
+        throw new PinIncorrect();
+      }
+      const restored = markRestored(counted.outer, backupId, target);
+      await this.writeOuter(
+        counted,
+        { ...restored, attempts: { ...NO_PIN_FAILURES } },
+        this.event(session, AUDIT_KINDS.backupRestored, {
+          backup: backupIdHex(backupId),
+          from: this.vaultId,
+          into: target,
+        }),
+      );
+      return pinKey;
+    });
+  }
+
+  /**
+   * A backup given for a recovery into this vault, opened inside the enclave: its data
+   * key from KMS (`{vault: source, purpose: "backup"}`), then the payload with the
+   * recovery key of `secret`. A wrong secret and an altered file look alike.
+   */
+  private async openRecoveryBackup(
+    bytes: Uint8Array,
+    secret: Uint8Array,
+  ): Promise<{ parsed: ParsedBackup; content: BackupContent }> {
+    const parsed = parseBackup(bytes);
+    if (parsed.header.sourceVaultId === this.vaultId) {
+      throw new VettidError("BACKUP_INVALID", "a backup is restored into a fresh vault, never its own");
+    }
+    if (secret.length !== RECOVERY_SECRET_BYTES) throw new VettidError("VALIDATION_FAILED", "recovery secret size");
+    const dataKey = await this.deps.ports.kms.decrypt(
+      parsed.header.kmsCiphertextBlob,
+      backupKmsContext(parsed.header.sourceVaultId),
+    );
+    const key = recoveryKey(secret);
+    try {
+      return { parsed, content: openBackup(parsed, { dataKey, recoveryKey: key }) };
+    } finally {
+      sodium().memzero(dataKey);
+      sodium().memzero(key);
+    }
+  }
+
+  /**
+   * That this vault does not exist yet and `session`'s device is the one its id
+   * commits to: only that device may create it, by init or by a recovery.
+   */
+  private async assertFreshFor(session: Session, signingKey: Uint8Array, vaultSalt: Uint8Array): Promise<void> {
+    if (await this.load()) throw new VettidError("VAULT_ALREADY_INITIALIZED", "the vault is already initialized");
+    // Its X25519 key is the one the handshake authenticated.
+    if (!isVaultIdFor(this.vaultId, { signingKey, exchangeKey: session.deviceKey }, vaultSalt)) {
+      throw new VettidError("FORBIDDEN", "only the device the vault id commits to may initialize it");
     }
   }
 
@@ -350,11 +604,15 @@ export class VaultSlot {
         : session.pairingOnly
           ? (this.pairing.identityKey ?? null)
           : null;
+    const pending = session.pairingOnly ? null : (loaded?.outer.recovery.pending ?? null);
     return {
       stateVersion: loaded?.outer.stateVersion ?? this.seenVersion,
       initialized: loaded !== undefined,
       unlocked,
       identityKey,
+      recovery: pending
+        ? { targetVaultId: pending.targetVaultId, requestedAt: pending.requestedAt, readyAt: pending.readyAt }
+        : null,
     };
   }
 
@@ -364,23 +622,47 @@ export class VaultSlot {
     signingKey: Uint8Array,
     vaultSalt: Uint8Array,
   ): Promise<Results["vault.init"]> {
-    if (await this.load()) throw new VettidError("VAULT_ALREADY_INITIALIZED", "the vault is already initialized");
-    // Only the device whose keys the vault id commits to may create the vault; its
-    // X25519 key is the one the handshake authenticated.
-    if (!isVaultIdFor(this.vaultId, { signingKey, exchangeKey: session.deviceKey }, vaultSalt)) {
-      throw new VettidError("FORBIDDEN", "only the device the vault id commits to may initialize it");
-    }
-    const now = this.deps.ports.now();
-    const dataKey = await this.deps.ports.kms.generateDataKey({ vault: this.vaultId });
+    await this.assertFreshFor(session, signingKey, vaultSalt);
     const { record, pinKey } = await this.deps.argon2.run(session.deviceId, () =>
       createPinRecord(pin, this.deps.argon2Params ?? DEFAULT_ARGON2ID),
     );
     const identity = sodium().crypto_sign_keypair();
     sodium().memzero(identity.publicKey);
+    // The recovery secret is shown once, in this answer; the vault keeps only its key.
+    const recoverySecret = randomBytes(RECOVERY_SECRET_BYTES);
+    const inner: InnerState = {
+      items: [],
+      identitySecretKey: identity.privateKey,
+      recoveryKey: recoveryKey(recoverySecret),
+    };
+    await this.create(session, signingKey, record, pinKey, inner, {
+      at: this.deps.ports.now(),
+      kind: AUDIT_KINDS.vaultInitialized,
+      device: session.deviceId,
+      detail: {},
+    });
+    return { stateVersion: this.stateVersion, identityKey: identityPublicKey(inner), recoverySecret };
+  }
+
+  /**
+   * Creates this vault (init, or a completed recovery): a root key from KMS with
+   * `Recipient`, `session`'s device as its only one, `pin` and `inner`, and `event` as
+   * the first audit entry; written create-only, then this session holds the unlock.
+   */
+  private async create(
+    session: Session,
+    signingKey: Uint8Array,
+    pin: PinRecord,
+    pinKey: Uint8Array,
+    inner: InnerState,
+    event: AuditEvent,
+  ): Promise<void> {
+    const now = this.deps.ports.now();
+    const dataKey = await this.deps.ports.kms.generateDataKey({ vault: this.vaultId });
     const outer: OuterFields = {
       vaultId: this.vaultId,
       stateVersion: this.seenVersion + 1,
-      pin: record,
+      pin,
       attempts: { ...NO_PIN_FAILURES },
       devices: [
         {
@@ -394,14 +676,9 @@ export class VaultSlot {
         },
       ],
       pending: [],
-      audit: appendAudit(emptyAuditLog(this.vaultId), this.vaultId, {
-        at: now,
-        kind: AUDIT_KINDS.vaultInitialized,
-        device: session.deviceId,
-        detail: {},
-      }).log,
+      recovery: { ...NO_RECOVERY, backups: [] },
+      audit: appendAudit(emptyAuditLog(this.vaultId), this.vaultId, event).log,
     };
-    const inner: InnerState = { items: [], identitySecretKey: identity.privateKey, recoveryVerifier: null };
     const written = sealStateParts({
       vaultId: this.vaultId,
       rootKey: dataKey.plaintext,
@@ -414,7 +691,6 @@ export class VaultSlot {
     const blobVersion = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, null);
     this.adopt(written, blobVersion, dataKey.plaintext, inner, pinKey);
     this.deps.sessions.markUnlocked(session);
-    return { stateVersion: this.stateVersion, identityKey: identityPublicKey(inner) };
   }
 
   /**

@@ -93,6 +93,7 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
       stateVersion: 0,
       identityKey: null,
       release: "test-1",
+      recovery: null,
     });
 
     // no edge answers here: the vault is created all the same, and the device is told
@@ -106,8 +107,10 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
       stateVersion: number;
       identityKey: string;
       identityRegistered: boolean;
+      recoverySecret: string;
     };
-    expect(Object.keys(initialized)).toEqual(["stateVersion", "identityKey", "identityRegistered"]);
+    expect(Object.keys(initialized)).toEqual(["stateVersion", "identityKey", "identityRegistered", "recoverySecret"]);
+    expect(initialized.recoverySecret).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){12}$/);
     expect(initialized.identityRegistered).toBe(false);
     expect(initialized.stateVersion).toBe(1);
     expect(initialized.identityKey).toMatch(/^[A-Za-z0-9_-]{43}$/);

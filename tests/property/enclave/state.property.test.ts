@@ -93,7 +93,7 @@ const itemArb: fc.Arbitrary<VaultItem> = fc
 const innerArb: fc.Arbitrary<InnerState> = fc.record({
   items: fc.uniqueArray(itemArb, { maxLength: 12, selector: (i) => i.name }),
   identitySecretKey: fc.uint8Array({ minLength: 64, maxLength: 64 }),
-  recoveryVerifier: fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { nil: null }),
+  recoveryKey: fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { nil: null }),
 });
 
 describe("sealed vault state (property)", () => {

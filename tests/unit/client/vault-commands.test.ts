@@ -64,6 +64,17 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     [["vault", "pair", "--code", "ABCD-EFGH"], "pair", /--code: a pairing code is 68 symbols/],
     [["vault", "add-device", "--state", local], "add-device", /a PIN is required/],
     [["vault", "add-device", "--qr", "--json", "--state", local], "add-device", /--qr prints for a terminal/],
+    [["vault", "export", "--pin", "482915"], "export", /--out is required/],
+    [["vault", "export", "--out", files.root, "--pin", "482915"], "export", /root\.pem exists; give --force/],
+    [["vault", "restore"], "restore", /--in is required/],
+    [["vault", "restore", "--in", join(dir, "no-backup")], "restore", /cannot read backup file .*no-backup: ENOENT/],
+    [["vault", "restore", "--in", files.root], "restore", /a recovery secret is required: --recovery-secret-file/],
+    [
+      ["vault", "restore", "--in", files.root, "--recovery-secret-file", files.key],
+      "restore",
+      /recovery secret: it holds a character outside its alphabet/,
+    ],
+    [["vault", "cancel-recovery", "--state", local], "cancel-recovery", /a PIN is required/],
   ])("%j is a usage error: one error line, then the command's usage line (exit 2)", async (argv, word, message) => {
     // Act
     const result = await run(argv);
@@ -97,7 +108,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     // Assess
     expect(bare.code).toBe(2);
     expect(bare.err).toMatch(
-      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit \| devices \| add-device \| pair \| approve \| revoke \| register-identity> /,
+      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit \| devices \| add-device \| pair \| approve \| revoke \| register-identity \| export \| restore \| cancel-recovery> /,
     );
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^error: unknown vault command "open"\nusage: vettid vault </);

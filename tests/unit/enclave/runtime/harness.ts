@@ -88,19 +88,23 @@ export class MemoryBlobs {
   }
 }
 
-/** A KMS stand-in: random data keys, released again for their blob and vault. */
+/** A KMS stand-in: random data keys, released again for their blob and the same encryption context. */
 export function memoryKms(): RuntimePorts["kms"] {
-  const keys = new Map<string, { key: Uint8Array; vault: string | undefined }>();
+  const keys = new Map<string, { key: Uint8Array; context: string }>();
+  const canonical = (context: Record<string, string>) => JSON.stringify(Object.entries(context).sort());
   return {
     async generateDataKey(context) {
       const plaintext = new Uint8Array(randomBytes(32));
       const ciphertextBlob = new Uint8Array(randomBytes(48));
-      keys.set(Buffer.from(ciphertextBlob).toString("hex"), { key: new Uint8Array(plaintext), vault: context.vault });
+      keys.set(Buffer.from(ciphertextBlob).toString("hex"), {
+        key: new Uint8Array(plaintext),
+        context: canonical(context),
+      });
       return { plaintext, ciphertextBlob };
     },
     async decrypt(blob, context) {
       const entry = keys.get(Buffer.from(blob).toString("hex"));
-      if (!entry || entry.vault !== context.vault) throw new VettidError("FORBIDDEN", "no such key");
+      if (!entry || entry.context !== canonical(context)) throw new VettidError("FORBIDDEN", "no such key");
       return new Uint8Array(entry.key);
     },
   };
@@ -158,6 +162,7 @@ export async function startHarness(
     maxInFlightBytes?: number;
     memoryBudgetBytes?: number;
     memory?: () => { heapUsed: number; external: number };
+    recoveryDelayMs?: number;
   } = {},
 ): Promise<Harness> {
   const nsm = await createSimulatedNsm({ dev: true });
@@ -192,6 +197,7 @@ export async function startHarness(
     ...(options.maxInFlightBytes !== undefined ? { maxInFlightBytes: options.maxInFlightBytes } : {}),
     ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
     ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.recoveryDelayMs !== undefined ? { recoveryDelayMs: options.recoveryDelayMs } : {}),
   });
   for (const vaultId of vaults) await runtime.serve(vaultId);
 

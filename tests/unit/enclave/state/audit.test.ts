@@ -21,7 +21,17 @@ import {
   sealAuditSegment,
 } from "../../../../vault-enclave/state";
 import type { AuditSegmentContent } from "../../../../vault-enclave/state/audit-log";
-import { fullOuter, sealedBlob, sealedBlobV1, T0, thrown, VAULT_B, type VaultKeys, vaultKeys } from "./fixtures";
+import {
+  fullOuter,
+  sealedBlob,
+  sealedBlobV1,
+  sealedBlobV2,
+  T0,
+  thrown,
+  VAULT_B,
+  type VaultKeys,
+  vaultKeys,
+} from "./fixtures";
 
 let keys: VaultKeys;
 
@@ -89,8 +99,8 @@ describe("audit log head in the outer layer", () => {
   });
 });
 
-describe("state format 2", () => {
-  it("writes format 2 with the audit log in the outer layer, and reads it back", () => {
+describe("state formats 2 and 3", () => {
+  it("writes the current format (3) with the audit log in the outer layer, and reads it back", () => {
     // Prepare
     const { log } = logOf(5);
     const outer = { ...fullOuter(keys, 3), audit: log };
@@ -100,11 +110,29 @@ describe("state format 2", () => {
     const opened = openOuter(parseStateBlob(blob), keys);
 
     // Assess
-    expect(blob[4]).toBe(2);
+    expect(blob[4]).toBe(3);
     expect(opened.audit).toEqual(log);
   });
 
-  it("opens a format 1 blob with an empty log and moves it to format 2 on an outer rewrite, inner layer kept", () => {
+  it("reads a format 2 blob with its audit log and an empty recovery record, and moves it to format 3 on an outer rewrite", () => {
+    // Prepare
+    const { log } = logOf(5);
+    const old = parseStateBlob(sealedBlobV2(keys, 3, undefined, { ...fullOuter(keys, 3), audit: log }));
+    const opened = openOuter(old, keys);
+
+    // Act
+    const rewritten = parseStateBlob(resealOuter(old, beginPinAttempt(opened, T0), keys));
+
+    // Assess
+    expect(old.formatVersion).toBe(2);
+    expect(opened.audit).toEqual(log);
+    expect(opened.recovery).toEqual({ backups: [], pending: null });
+    expect(rewritten.formatVersion).toBe(3);
+    expect(rewritten.inner).toEqual(old.inner);
+    expect(openInner(rewritten, openOuter(rewritten, keys), keys).items.length).toBeGreaterThan(0);
+  });
+
+  it("opens a format 1 blob with an empty log and moves it to the current format on an outer rewrite, inner layer kept", () => {
     // Prepare
     const old = parseStateBlob(sealedBlobV1(keys, 4));
     const opened = openOuter(old, keys);
@@ -117,23 +145,28 @@ describe("state format 2", () => {
     const reopened = openOuter(rewritten, keys);
 
     // Assess
-    expect(rewritten.formatVersion).toBe(2);
+    expect(rewritten.formatVersion).toBe(3);
     expect(rewritten.inner).toEqual(old.inner);
     expect(reopened.audit.nextSeq).toBe(2);
     expect(openInner(rewritten, reopened, keys).items.length).toBeGreaterThan(0);
   });
 
-  it("refuses a format 2 outer layer relabelled as format 1, and the other way round", () => {
+  it("refuses an outer layer of one format relabelled as another", () => {
     // Prepare
-    const v2 = sealedBlob(keys, 2);
-    const v1 = sealedBlobV1(keys, 2);
-    const asV1 = v2.slice();
-    asV1[4] = 1;
-    const asV2 = v1.slice();
-    asV2[4] = 2;
+    const blobs = { 1: sealedBlobV1(keys, 2), 2: sealedBlobV2(keys, 2), 3: sealedBlob(keys, 2) };
+    const forgeries: Uint8Array[] = [];
+    for (const [from, blob] of Object.entries(blobs)) {
+      for (const to of [1, 2, 3]) {
+        if (Number(from) === to) continue;
+        const forged = blob.slice();
+        forged[4] = to;
+        forgeries.push(forged);
+      }
+    }
 
     // Act + Assess
-    for (const forged of [asV1, asV2]) {
+    expect(forgeries).toHaveLength(6);
+    for (const forged of forgeries) {
       const err = thrown(() => openOuter(forged, keys));
       expect(isStateInvalid(err, STATE_REJECTIONS.authFailed)).toBe(true);
     }

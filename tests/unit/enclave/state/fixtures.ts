@@ -10,6 +10,7 @@ import {
   sealState,
 } from "../../../../vault-enclave/state";
 import { formatV1 } from "../../../../vault-enclave/state/format-v1";
+import { formatV2 } from "../../../../vault-enclave/state/format-v2";
 import { innerKey, outerKey } from "../../../../vault-enclave/state/keys";
 
 /**
@@ -66,7 +67,7 @@ export function fullInner(): InnerState {
       item("email", "profile", "anna@example.org", 2),
     ],
     identitySecretKey: s.crypto_sign_keypair().privateKey,
-    recoveryVerifier: s.randombytes_buf(32),
+    recoveryKey: s.randombytes_buf(32),
   };
 }
 
@@ -89,6 +90,7 @@ export function fullOuter(keys: VaultKeys, stateVersion = 1): OuterFields {
     attempts: { ...NO_PIN_FAILURES },
     devices: [device("dev-phone", "Anna's phone", T0), device("dev-laptop", "Anna’s laptop", T0 + 60_000)],
     pending: [],
+    recovery: { backups: [], pending: null },
     audit: emptyAuditLog(keys.vaultId),
   };
 }
@@ -125,6 +127,28 @@ export function sealedBlobV1(
   const keyOuter = outerKey(keys.rootKey, keys.vaultId);
   const keyInner = innerKey(keys.rootKey, keys.pinKey, keys.vaultId);
   return formatV1.seal({
+    vaultId: keys.vaultId,
+    kmsCiphertextBlob: keys.kmsCiphertextBlob,
+    outer,
+    inner,
+    outerKey: keyOuter,
+    innerKey: keyInner,
+  }).bytes;
+}
+
+/**
+ * A sealed blob of `keys`' vault in format 2, as a release before format 3 wrote it:
+ * for the tests of reading old blobs. Its outer layer carries no recovery record.
+ */
+export function sealedBlobV2(
+  keys: VaultKeys,
+  stateVersion = 1,
+  inner: InnerState = fullInner(),
+  outer: OuterFields = fullOuter(keys, stateVersion),
+): Uint8Array {
+  const keyOuter = outerKey(keys.rootKey, keys.vaultId);
+  const keyInner = innerKey(keys.rootKey, keys.pinKey, keys.vaultId);
+  return formatV2.seal({
     vaultId: keys.vaultId,
     kmsCiphertextBlob: keys.kmsCiphertextBlob,
     outer,

@@ -93,14 +93,14 @@ describe("state blob format 1: layout", () => {
     const blob = sealedBlobV1(keys);
     const magic = blob.slice();
     magic[0] = 0x58;
-    const v3 = blob.slice();
-    v3[4] = 3;
+    const v4 = blob.slice();
+    v4[4] = 4;
     const v0 = blob.slice();
     v0[4] = 0;
 
     // Assess
     expect(rejection(magic)).toBe(STATE_REJECTIONS.badMagic);
-    expect(rejection(v3)).toBe(STATE_REJECTIONS.unsupportedVersion);
+    expect(rejection(v4)).toBe(STATE_REJECTIONS.unsupportedVersion);
     expect(rejection(v0)).toBe(STATE_REJECTIONS.unsupportedVersion);
     expect(rejection(new Uint8Array(MAX_STATE_BLOB_BYTES + 1))).toBe(STATE_REJECTIONS.tooLarge);
     expect(rejection(blob.subarray(0, 4))).toBe(STATE_REJECTIONS.truncated);

@@ -135,8 +135,8 @@ describe("state payloads, format 1", () => {
     // Prepare
     const genuine = parseStateBlob(sealedBlobV1(keys));
     const opened = openOuter(genuine, keys);
-    // A format 1 payload: what openOuter gives without the fields format 2 adds.
-    const { audit: _audit, pending: _pending, ...rest } = opened;
+    // A format 1 payload: what openOuter gives without the fields formats 2 and 3 add.
+    const { audit: _audit, pending: _pending, recovery: _recovery, ...rest } = opened;
     const good = { ...rest, devices: rest.devices.map(({ lastUsedAt: _u, sas: _s, ...d }) => d) };
     const asPayload = (o: typeof good) => encodePayload(o as never);
 
@@ -159,12 +159,12 @@ describe("state payloads, format 1", () => {
     // Prepare
     const inner = fullInner();
     inner.items.push({ name: "empty", type: "note", value: new Uint8Array(0), version: 1, createdAt: 0, updatedAt: 0 });
-    const sealed = parseStateBlob(sealedBlob(keys, 1, { ...inner, recoveryVerifier: null }));
+    const sealed = parseStateBlob(sealedBlob(keys, 1, { ...inner, recoveryKey: null }));
 
     // Act
     const opened = openInner(sealed, openOuter(sealed, keys), keys);
 
     // Assess
-    expect(opened).toEqual({ ...inner, recoveryVerifier: null });
+    expect(opened).toEqual({ ...inner, recoveryKey: null });
   });
 });
