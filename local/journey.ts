@@ -152,7 +152,14 @@ async function pairSecondDevice(input: {
   vault: VaultClient;
   canary: string;
   trust: { trustedRoots: string[]; manifest: Manifest };
-}): Promise<{ deviceId: string; sas: string }> {
+}): Promise<{
+  deviceId: string;
+  sas: string;
+  tablet: EnrollmentResponse;
+  tabletKeys: DeviceKeys;
+  reader: VaultClient;
+  connection: NatsConnection;
+}> {
   const { device, enrollment, keys, vault } = input;
   const { secret } = await vault.call("device.pair.start", { op: "device.pair.start", pin: JOURNEY_PIN });
   const { identityKey } = await vault.call("identity.key", { op: "identity.key" });
@@ -168,6 +175,7 @@ async function pairSecondDevice(input: {
   const tablet = await device.enrollByPairing(code.invitationCode, tabletKeys, "journey tablet");
   if (tablet.vaultId !== enrollment.vaultId) throw new Error("the pairing invitation enrolled into another vault");
   const connection = await connectDevice(tablet.nats.servers, tablet.nats.jwt, tabletKeys, tablet.subjects.inboxPrefix);
+  let kept = false;
   try {
     const joining = vaultClient(tablet, tabletKeys, connection, input.trust);
     const joined = await joining.joinPairing({
@@ -188,7 +196,88 @@ async function pairSecondDevice(input: {
     await reader.call("vault.unlock", { op: "vault.unlock", pin: JOURNEY_PIN });
     const got = await reader.call("items.get", { op: "items.get", name: "bank" });
     if (Buffer.from(got.item.value).toString() !== input.canary) throw new Error("the new device read another value");
-    return { deviceId: tablet.deviceId, sas: joined.sas };
+    kept = true;
+    return { deviceId: tablet.deviceId, sas: joined.sas, tablet, tabletKeys, reader, connection };
+  } finally {
+    if (!kept) await connection.close().catch(() => undefined);
+  }
+}
+
+/** Resolves once `attempt` fails, trying again every 200 ms for up to 10 s. */
+async function eventuallyRefused(attempt: () => Promise<unknown>, what: string): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    try {
+      const held = await attempt();
+      await (held as { close?: () => Promise<void> } | undefined)?.close?.();
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} was still accepted after 10 s`);
+}
+
+/**
+ * Recovery into a new vault (docs/protocol.md §Backup and recovery): the first device
+ * exports a backup (with the PIN); a new device enrolls, and the enclave opens the
+ * backup with the recovery secret shown at init; the first vault's devices see the
+ * waiting recovery; after the delay the new vault holds the items, the identity key
+ * and the PIN.
+ */
+async function recoverIntoNewVault(input: {
+  operator: ReturnType<typeof createEdgeClient>;
+  device: ReturnType<typeof createEdgeClient>;
+  vault: VaultClient;
+  recoverySecret: Uint8Array;
+  identityKey: Uint8Array;
+  canary: string;
+  trust: { trustedRoots: string[]; manifest: Manifest };
+  progress: Progress;
+}): Promise<{ vaultId: string; waitedMs: number }> {
+  const { vault, progress } = input;
+  const { backup, backupId } = await vault.call("backup.export", { op: "backup.export", pin: JOURNEY_PIN });
+  if (Buffer.from(backup).includes(Buffer.from(input.canary))) throw new Error("the backup holds the item in clear");
+  progress.info(`backup ${hex(backupId)}: ${backup.length} bytes, sealed under a KMS data key and the recovery key`);
+  const invitation = await input.operator.createInvitation({ note: "npm start journey, recovery" });
+  const newKeys = generateDeviceKeys();
+  const enrolled = await input.device.enroll(invitation.code, newKeys, "journey recovered phone");
+  const connection = await connectDevice(
+    enrolled.nats.servers,
+    enrolled.nats.jwt,
+    newKeys,
+    enrolled.subjects.inboxPrefix,
+  );
+  try {
+    const restoring = vaultClient(enrolled, newKeys, connection, input.trust);
+    const fields = {
+      backup,
+      recoverySecret: input.recoverySecret,
+      signingKey: Buffer.from(newKeys.signing.publicKey, "base64url"),
+      vaultSalt: Buffer.from(enrolled.vaultSalt ?? "", "base64url"),
+    };
+    const wrong = { ...fields, recoverySecret: new Uint8Array(input.recoverySecret).map((b, i) => (i ? b : b ^ 1)) };
+    await expectCode(restoring.call("recovery.start", { op: "recovery.start", ...wrong }), "BACKUP_INVALID");
+    const started = await restoring.call("recovery.start", { op: "recovery.start", ...fields });
+    const notice = (await vault.call("vault.status", { op: "vault.status" })).recovery;
+    if (notice?.targetVaultId !== enrolled.vaultId)
+      throw new Error("the first vault's device is not shown the recovery");
+    await expectCode(
+      restoring.call("recovery.complete", { op: "recovery.complete", ...fields, pin: JOURNEY_PIN }),
+      "RECOVERY_PENDING",
+    );
+    const waitedMs = Math.max(0, started.readyAt - Date.now());
+    await new Promise((resolve) => setTimeout(resolve, waitedMs + 100));
+    const done = await restoring.call("recovery.complete", { op: "recovery.complete", ...fields, pin: JOURNEY_PIN });
+    if (!Buffer.from(done.identityKey).equals(Buffer.from(input.identityKey))) {
+      throw new Error("the restored vault has another identity key");
+    }
+    const got = await restoring.call("items.get", { op: "items.get", name: "bank" });
+    if (Buffer.from(got.item.value).toString() !== input.canary)
+      throw new Error("the restored vault holds another value");
+    const first = (await restoring.readAudit()).entries[0];
+    if (first?.kind !== "backup.restored") throw new Error("the restored vault's log does not begin with the restore");
+    return { vaultId: enrolled.vaultId, waitedMs };
   } finally {
     await connection.close().catch(() => undefined);
   }
@@ -202,7 +291,8 @@ async function pairSecondDevice(input: {
  * the vault runtime and opens a hybrid session, initializes its vault (KMS over TLS
  * verified inside the enclave side), stores, reads and lists items, has a challenge
  * signed and verifies it, locks, gets a wrong PIN counted, unlocks; a second device
- * joins the vault by pairing and, approved, reads the item; the sealed blob
+ * joins the vault by pairing and, approved, reads the item, then is revoked (vault
+ * and NATS); a backup is exported and recovered into a new vault; the sealed blob
  * holds no item in clear; a second person's vault is isolated; the device is refused
  * another vault's subject by the server and refreshes its credentials.
  */
@@ -368,6 +458,53 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
       () => pairSecondDevice({ device, enrollment, keys, vault, canary, trust: { trustedRoots: [devRoot], manifest } }),
     );
     progress.info(`device ${paired.deviceId} joined vault ${enrollment.vaultId}; both devices showed ${paired.sas}`);
+
+    await progress.step(
+      "the first device revokes the second with the PIN: removed from the sealed state; the edge, shown the vault's signed statement, revokes its NATS access; the vault and NATS then refuse it",
+      async () => {
+        try {
+          await device.registerVaultIdentity(enrollment.deviceId, keys, init.identityKey);
+          const revoked = await vault.call("device.revoke", {
+            op: "device.revoke",
+            deviceId: paired.deviceId,
+            pin: JOURNEY_PIN,
+          });
+          await expectCode(paired.reader.call("items.list", { op: "items.list" }), "UNAUTHENTICATED");
+          await device.revokeDevice(paired.deviceId, enrollment.deviceId, keys, revoked);
+          await expectCode(device.refreshCredentials(paired.deviceId, paired.tabletKeys), "DEVICE_REVOKED");
+          await eventuallyRefused(
+            () =>
+              connectDevice(
+                paired.tablet.nats.servers,
+                paired.tablet.nats.jwt,
+                paired.tabletKeys,
+                paired.tablet.subjects.inboxPrefix,
+              ),
+            "the revoked device's NATS connection",
+          );
+        } finally {
+          await paired.connection.close().catch(() => undefined);
+        }
+      },
+    );
+
+    const recovered = await progress.step(
+      "export, then recovery into a new vault: the enclave opens the backup only with the recovery secret; the first vault's device sees the waiting recovery; after the delay the new vault holds the items, identity key and PIN",
+      () =>
+        recoverIntoNewVault({
+          operator,
+          device,
+          vault,
+          recoverySecret: init.recoverySecret,
+          identityKey: init.identityKey,
+          canary,
+          trust: { trustedRoots: [devRoot], manifest },
+          progress,
+        }),
+    );
+    progress.info(
+      `vault ${enrollment.vaultId} restored into ${recovered.vaultId} after a delay of ${Math.round(recovered.waitedMs / 100) / 10} s (24 h outside local and dev)`,
+    );
 
     await progress.step("neither the sealed-state blob nor DynamoDB holds the item in clear", async () => {
       const objects = [...(topology.sealedState.s3.store.buckets.get(endpoints.sealedStateBucket)?.values() ?? [])];
