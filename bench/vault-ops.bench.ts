@@ -555,7 +555,7 @@ async function stateWork(realBlob: Uint8Array, vaultId: string) {
       },
     ],
     pending: [],
-    recovery: { backups: [], pending: null },
+    recovery: { backups: [], pending: null, recoveredInto: null },
     audit: emptyAuditLog(vaultId),
   };
   const inner = { items, identitySecretKey: s.crypto_sign_keypair().privateKey, recoveryKey: null };

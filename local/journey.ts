@@ -277,6 +277,9 @@ async function recoverIntoNewVault(input: {
       throw new Error("the restored vault holds another value");
     const first = (await restoring.readAudit()).entries[0];
     if (first?.kind !== "backup.restored") throw new Error("the restored vault's log does not begin with the restore");
+    // The first vault moved: its device (lost, in this story) opens nothing more.
+    await expectCode(vault.call("items.get", { op: "items.get", name: "bank" }), "UNAUTHENTICATED");
+    await expectCode(vault.call("items.get", { op: "items.get", name: "bank" }), "VAULT_RECOVERED");
     return { vaultId: enrolled.vaultId, waitedMs };
   } finally {
     await connection.close().catch(() => undefined);
@@ -489,7 +492,7 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     );
 
     const recovered = await progress.step(
-      "export, then recovery into a new vault: the enclave opens the backup only with the recovery secret; the first vault's device sees the waiting recovery; after the delay the new vault holds the items, identity key and PIN",
+      "export, then recovery into a new vault: the enclave opens the backup only with the recovery secret; the first vault's device sees the waiting recovery; after the delay the new vault holds the items, identity key and PIN, and the first vault opens nothing more",
       () =>
         recoverIntoNewVault({
           operator,

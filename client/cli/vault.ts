@@ -232,9 +232,10 @@ export const vaultStatusCommand = vaultCommand({
   about: `Prints whether the vault is initialized, its state version, the identity key this
 device knows, and the manifest release the enclave's attestation matched. When someone
 asked to recover the vault from one of its backups, a warning says into which vault
-and when it completes; cancel it with vettid vault cancel-recovery.
+and when it completes; cancel it with vettid vault cancel-recovery. Once a recovery
+completed, the vault names the vault it moved into and opens nothing more.
   --json             print {initialized, unlocked, stateVersion, identityKey, release,
-                     recovery: null | {targetVaultId, requestedAt, readyAt}}`,
+                     recovery: null | {targetVaultId, requestedAt, readyAt}, recoveredInto}`,
   async run({ session, io, json }) {
     const status = await session.call("vault.status", { op: "vault.status" });
     const known = session.vault.known;
@@ -254,8 +255,14 @@ and when it completes; cancel it with vettid vault cancel-recovery.
               readyAt: iso(status.recovery.readyAt),
             }
           : null,
+        recoveredInto: status.recoveredInto,
       });
       return;
+    }
+    if (status.recoveredInto) {
+      io.stderr(
+        `warning: this vault was recovered into ${status.recoveredInto} from a backup; it opens nothing more\n`,
+      );
     }
     if (status.recovery) {
       io.stderr(

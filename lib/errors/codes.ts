@@ -81,6 +81,11 @@ export const ERROR_CODES = {
     title: "The backup cannot be restored: no record of it, restored too often, or another recovery waits",
   },
   RECOVERY_PENDING: { http: 409, retryable: true, title: "The recovery waits for its delay to pass" },
+  VAULT_RECOVERED: {
+    http: 410,
+    retryable: false,
+    title: "The vault was recovered into another vault and opens no more",
+  },
   VAULT_IDENTITY_MISMATCH: {
     http: 403,
     retryable: false,

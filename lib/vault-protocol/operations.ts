@@ -105,6 +105,8 @@ export interface VaultResults {
     unlocked: boolean;
     identityKey: Uint8Array | null;
     recovery: RecoveryNotice | null;
+    /** The vault a completed recovery moved this one into: it then answers `vault.status` only. */
+    recoveredInto: string | null;
   };
   "vault.init": AnswerCommon & { identityKey: Uint8Array; recoverySecret: Uint8Array };
   "vault.unlock": AnswerCommon;
@@ -306,7 +308,7 @@ export function encodeFailure(failure: VaultFailure): Uint8Array {
 
 /** The fields of each successful answer (besides `ok` and `stateVersion`); a device refuses any other. */
 const ANSWER_FIELDS: { readonly [O in VaultOp]: readonly string[] } = {
-  "vault.status": ["initialized", "unlocked", "identityKey", "recovery"],
+  "vault.status": ["initialized", "unlocked", "identityKey", "recovery", "recoveredInto"],
   "vault.init": ["identityKey", "recoverySecret"],
   "vault.unlock": [],
   "vault.lock": [],
@@ -415,6 +417,7 @@ export function parseAnswer<O extends VaultOp>(
         unlocked: bool(map, "unlocked"),
         identityKey: map.identityKey === null ? null : bytes(map, "identityKey", 32, 32),
         recovery: map.recovery === null ? null : recoveryNotice(record(map.recovery, "recovery")),
+        recoveredInto: map.recoveredInto === null ? null : vaultId(map, "recoveredInto"),
       };
       break;
     case "vault.init":

@@ -3,10 +3,10 @@
  * mode, the REST edge on dynalite, the proxy and the vault runtime as their own
  * processes, KMS and S3 stand-ins, the simulated NSM), each step a `bin/vettid`
  * command as a person types it: A founds a vault (its recovery secret shown once),
- * stores an item and exports a backup; a new device N enrolls and restores the backup
- * into its own new vault; A sees the waiting recovery; after the delay (the local
- * runtime's measured 3 s) N holds A's item and identity key. A recovery A cancels
- * never completes, and a device without the PIN cannot export or cancel.
+ * stores an item and exports a backup; a recovery A cancels does not complete; a new
+ * device N enrolls and restores the backup into its own new vault; A sees the waiting
+ * recovery; after the delay (the local runtime's measured 3 s) N holds A's item and
+ * identity key, and A's vault opens nothing more.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +27,8 @@ describe("backup and recovery over the local topology (bin/vettid)", () => {
   const backupFile = join(stateDir, "vault.backup");
   const secretFile = join(stateDir, "recovery-secret.txt");
   let topology: Topology;
+  /** A's identity key, from its init. */
+  let identityKey: string;
 
   beforeAll(async () => {
     await sodiumReady();
@@ -55,16 +57,51 @@ describe("backup and recovery over the local topology (bin/vettid)", () => {
     expect((await cli("enroll", "--invite", invitation.out.trim(), "--state", dir, "--name", name)).code).toBe(0);
   }
 
-  it("A exports a backup; N restores it into a new vault after the delay A was shown, with A's item and identity key", async () => {
+  it("A founds a vault and exports a backup; a recovery A cancels with the PIN does not complete, and asked again it waits a whole new delay", async () => {
     // Prepare: A founds a vault, keeps the recovery secret, stores an item, exports
     await enrolled(a, "phone");
     const init = await cli("vault", "init", "--pin", PIN, "--state", a, "--json");
     expect(init.code).toBe(0);
-    const { identityKey, recoverySecret } = json(init);
+    const { recoverySecret } = json(init);
+    identityKey = json(init).identityKey;
     writeFileSync(secretFile, `${recoverySecret}\n`, { mode: 0o600 });
     expect((await cli("vault", "put", "bank", "--value", "CANARY-RESTORE-9", "--pin", PIN, "--state", a)).code).toBe(0);
     const noPin = await cli("vault", "export", "--out", backupFile, "--pin", "000000", "--state", a);
     const exported = await cli("vault", "export", "--out", backupFile, "--pin", PIN, "--state", a, "--json");
+    await enrolled(m, "stolen backup's device");
+    const env = { VETTID_RECOVERY_SECRET: recoverySecret };
+    const requested = await vettid(env, "vault", "restore", "--in", backupFile, "--pin", PIN, "--state", m, "--json");
+    const warned = await cli("vault", "status", "--state", a);
+
+    // Act
+    const cancelled = await cli("vault", "cancel-recovery", "--pin", PIN, "--state", a, "--json");
+    const cancelledAt = Date.now();
+    const again = await vettid(env, "vault", "restore", "--in", backupFile, "--pin", PIN, "--state", m, "--json");
+    const seenAgain = await cli("vault", "status", "--state", a, "--json");
+    const cancelledAgain = await cli("vault", "cancel-recovery", "--pin", PIN, "--state", a);
+
+    // Assess
+    expect(noPin.code).toBe(1);
+    expect(noPin.err).toMatch(/^error: PIN_INCORRECT/);
+    expect(exported.code).toBe(0);
+    expect(json(exported)).toMatchObject({ out: backupFile, bytes: readFileSync(backupFile).length });
+    expect(readFileSync(backupFile).includes(Buffer.from("CANARY-RESTORE-9"))).toBe(false);
+    expect(requested.code).toBe(0);
+    expect(json(requested).state).toBe("pending");
+    expect(warned.err).toMatch(/^warning: a recovery of this vault into vlt_[0-9a-f]+ was asked for/);
+    expect(json(cancelled)).toMatchObject({ cancelled: true });
+    // Asking again starts a new recovery with a new delay, which the owner sees again:
+    // the cancelled one is gone, not completed.
+    expect(again.code).toBe(0);
+    expect(json(again).state).toBe("pending");
+    expect(Date.parse(json(again).readyAt)).toBeGreaterThan(cancelledAt + 2_000);
+    expect(json(seenAgain).recovery).not.toBeNull();
+    expect(cancelledAgain).toEqual({ code: 0, out: "recovery cancelled\n", err: "" });
+  });
+
+  it("N restores A's backup into a new vault after the delay A was shown, with A's item and identity key; A's vault then opens nothing", async () => {
+    // Prepare
+    const recoverySecret = readFileSync(secretFile, "utf8").trim();
     await enrolled(n, "new phone");
 
     // Act: N asks for the recovery; A sees it; N waits for the delay and completes
@@ -109,54 +146,24 @@ describe("backup and recovery over the local topology (bin/vettid)", () => {
     );
     const read = await cli("vault", "get", "bank", "--pin", PIN, "--state", n);
     const auditN = await cli("vault", "audit", "--pin", PIN, "--state", n, "--json");
-    const auditA = await cli("vault", "audit", "--pin", PIN, "--state", a, "--json");
+    const readA = await cli("vault", "get", "bank", "--pin", PIN, "--state", a);
+    const statusA = await cli("vault", "status", "--state", a, "--json");
 
     // Assess
-    expect(noPin.code).toBe(1);
-    expect(noPin.err).toMatch(/^error: PIN_INCORRECT/);
-    expect(exported.code).toBe(0);
-    expect(json(exported)).toMatchObject({ out: backupFile, bytes: readFileSync(backupFile).length });
-    expect(readFileSync(backupFile).includes(Buffer.from("CANARY-RESTORE-9"))).toBe(false);
     expect(wrongSecret.code).toBe(2);
     expect(wrongSecret.err).toMatch(/recovery secret: its checksum does not match/);
     expect(requested.code).toBe(0);
+    const vaultA = JSON.parse(readFileSync(join(a, "device.json"), "utf8")).vaultId;
     const vaultN = JSON.parse(readFileSync(join(n, "device.json"), "utf8")).vaultId;
-    expect(json(requested)).toMatchObject({
-      state: "pending",
-      sourceVaultId: json(init).vaultId ?? expect.any(String),
-    });
+    expect(json(requested)).toMatchObject({ state: "pending", sourceVaultId: vaultA });
     expect(json(seen).recovery).toMatchObject({ targetVaultId: vaultN });
     expect(restored.code).toBe(0);
     expect(restored.err).toMatch(/^waiting \d+ s for the recovery delay/);
     expect(json(restored)).toMatchObject({ state: "restored", identityKey, items: 1, identityRegistered: true });
     expect(read).toEqual({ code: 0, out: "CANARY-RESTORE-9\n", err: "" });
-    expect(json(auditN).entries[0]).toMatchObject({ kind: "backup.restored", detail: { into: vaultN } });
-    const kindsA = json(auditA).entries.map((e: { kind: string }) => e.kind);
-    expect(kindsA).toEqual(expect.arrayContaining(["backup.exported", "recovery.started", "backup.restored"]));
-  });
-
-  it("a recovery A cancels with the PIN does not complete: asked again, it waits a whole new delay", async () => {
-    // Prepare: M, another new device, asks for a recovery of A's vault with the same backup
-    await enrolled(m, "stolen backup's device");
-    const env = { VETTID_RECOVERY_SECRET: readFileSync(secretFile, "utf8").trim() };
-    const requested = await vettid(env, "vault", "restore", "--in", backupFile, "--pin", PIN, "--state", m, "--json");
-    const warned = await cli("vault", "status", "--state", a);
-
-    // Act
-    const cancelled = await cli("vault", "cancel-recovery", "--pin", PIN, "--state", a, "--json");
-    const cancelledAt = Date.now();
-    const afterCancel = await vettid(env, "vault", "restore", "--in", backupFile, "--pin", PIN, "--state", m, "--json");
-
-    // Assess
-    expect(requested.code).toBe(0);
-    expect(json(requested).state).toBe("pending");
-    expect(warned.err).toMatch(/^warning: a recovery of this vault into vlt_[0-9a-f]+ was asked for/);
-    expect(json(cancelled)).toMatchObject({ cancelled: true });
-    // Asking again starts a new recovery with a new delay, which the owner sees again:
-    // the cancelled one is gone, not completed.
-    expect(afterCancel.code).toBe(0);
-    expect(json(afterCancel).state).toBe("pending");
-    expect(Date.parse(json(afterCancel).readyAt)).toBeGreaterThan(cancelledAt + 2_000);
-    expect(json(await cli("vault", "status", "--state", a, "--json")).recovery).not.toBeNull();
+    expect(json(auditN).entries[0]).toMatchObject({ kind: "backup.restored", detail: { from: vaultA, into: vaultN } });
+    expect(readA.code).toBe(1);
+    expect(readA.err).toMatch(/^error: VAULT_RECOVERED: the vault was recovered into vlt_/);
+    expect(json(statusA)).toMatchObject({ initialized: true, recoveredInto: vaultN });
   });
 });

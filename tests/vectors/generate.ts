@@ -20,6 +20,7 @@ import { encodeFrame, type Frame } from "../../lib/frames";
 import { auditVectors } from "./generate-audit";
 import { handshakeVectors } from "./generate-handshake";
 import { pairingVectors } from "./generate-pairing";
+import { recoveryVectors } from "./generate-recovery";
 import { vaultProtocolVectors } from "./generate-vault-protocol";
 
 const hex = (b: Uint8Array | number[]) => Buffer.from(b).toString("hex");
@@ -177,6 +178,9 @@ async function main(): Promise<void> {
 
   const pairing = await pairingVectors();
   writeFileSync(join(__dirname, "pairing-v1.json"), `${JSON.stringify(pairing, null, 2)}\n`);
+
+  const recovery = await recoveryVectors();
+  writeFileSync(join(__dirname, "recovery-v1.json"), `${JSON.stringify(recovery, null, 2)}\n`);
 }
 
 main().catch((err) => {

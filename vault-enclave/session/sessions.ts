@@ -163,6 +163,11 @@ export class Sessions {
     this.sweep();
   }
 
+  /** Ends every session of a vault (one a recovery moved elsewhere). */
+  dropVault(vaultId: string): void {
+    for (const s of [...(this.byVault.get(vaultId) ?? [])]) this.remove(s);
+  }
+
   /** Ends every session of a device that is no longer authorized for the vault. */
   dropDevice(vaultId: string, deviceId: string): void {
     for (const s of [...(this.byVault.get(vaultId) ?? [])]) if (s.deviceId === deviceId) this.remove(s);

@@ -250,7 +250,8 @@ export function openBackup(parsed: ParsedBackup, keys: BackupKeys): BackupConten
   }
 }
 
-function backupKey(backupId: Uint8Array, keys: BackupKeys): Uint8Array {
+/** The key of a backup: `BLAKE2b-256(key = data key ‖ recovery key, "VETTID-BACKUP-1" ‖ backup id)`. */
+export function backupKey(backupId: Uint8Array, keys: BackupKeys): Uint8Array {
   if (keys.dataKey.length !== KEY_BYTES || keys.recoveryKey.length !== KEY_BYTES) {
     throw new VettidError("INTERNAL", "backup keys are 32 bytes each");
   }

@@ -60,6 +60,7 @@ export {
   type BackupContent,
   type BackupHeader,
   type BackupKeys,
+  backupKey,
   backupKmsContext,
   MAX_BACKUP_BYTES,
   openBackup,
@@ -153,7 +154,7 @@ const INNER_FORMATS: ReadonlyMap<number, StateFormat> = new Map(
 export const CURRENT_FORMAT: StateFormat = formatV3;
 
 /** The recovery record of a vault that exported no backup and waits for no recovery. */
-export const NO_RECOVERY: Readonly<RecoveryState> = Object.freeze({ backups: [], pending: null });
+export const NO_RECOVERY: Readonly<RecoveryState> = Object.freeze({ backups: [], pending: null, recoveredInto: null });
 
 /** What opens the outer layer: the vault's id and the root key KMS released for it. */
 export interface RootKeys {
@@ -228,13 +229,13 @@ export function openOuter(blob: Uint8Array | SealedState, keys: RootKeys): Outer
     // format without an audit log (format 1) also with an empty log, no pending device
     // and no last use recorded. Their next write is the current format.
     if ("recovery" in outer) return outer;
-    if ("audit" in outer) return { ...outer, recovery: { backups: [], pending: null } };
+    if ("audit" in outer) return { ...outer, recovery: { backups: [], pending: null, recoveredInto: null } };
     return {
       ...outer,
       devices: outer.devices.map((d) => ({ ...d, lastUsedAt: null, sas: null })),
       pending: [],
       audit: emptyAuditLog(keys.vaultId),
-      recovery: { backups: [], pending: null },
+      recovery: { backups: [], pending: null, recoveredInto: null },
     };
   } finally {
     sodium().memzero(key);
@@ -343,7 +344,8 @@ export function resealOuterParts(previous: SealedState, outer: OuterState, keys:
   if (!format.holdsAudit && (outer.audit.nextSeq !== 1 || outer.audit.tail.length > 0 || outer.pending.length > 0)) {
     throw new StateWriteRefused(`state format ${format.version} cannot hold the audit log or pending devices`);
   }
-  if (!format.holdsRecovery && (outer.recovery.backups.length > 0 || outer.recovery.pending !== null)) {
+  const recovery = outer.recovery;
+  if (!format.holdsRecovery && (recovery.backups.length > 0 || recovery.pending !== null || recovery.recoveredInto)) {
     throw new StateWriteRefused(`state format ${format.version} cannot hold the recovery record`);
   }
   const key = outerKey(keys.rootKey, keys.vaultId);

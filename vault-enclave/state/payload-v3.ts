@@ -10,8 +10,9 @@ import type { OuterState } from "./types";
  * (docs/decisions/0068). The inner payload is still inner format 1 (payload-v1.ts).
  *
  * Added, at the top level (so no value nests deeper than the CBOR pre-pass allows):
- * `backups: [{backupId, exportedAt, restoredInto: [vault id]}]` and `pendingRecovery:
- * null | {backupId, targetVaultId, requestedAt, readyAt}` (`OuterState.recovery`); at most
+ * `backups: [{backupId, exportedAt, restoredInto: [vault id]}]`, `pendingRecovery:
+ * null | {backupId, targetVaultId, requestedAt, readyAt}` and `recoveredInto: null |
+ * vault id` (`OuterState.recovery`); at most
  * {@link MAX_BACKUP_RECORDS} backups with distinct ids, each restored into at most
  * {@link MAX_RESTORES_PER_BACKUP} distinct vaults; a pending recovery names a backup
  * of the list and a vault it was not restored into, and is ready no earlier than asked.
@@ -43,6 +44,7 @@ const OuterSchemaV3 = z.extend(OuterSchemaV2, {
     z.maxLength(MAX_BACKUP_RECORDS),
     z.refine((list) => new Set(list.map((b) => hex(b.backupId))).size === list.length, "backup ids must be unique"),
   ),
+  recoveredInto: z.nullable(id),
   pendingRecovery: z.nullable(
     z
       .strictObject({ backupId, targetVaultId: id, requestedAt: time, readyAt: time })
@@ -62,6 +64,7 @@ export function encodeOuterV3(outer: OuterState): Uint8Array {
       exportedAt: b.exportedAt,
       restoredInto: [...b.restoredInto],
     })),
+    recoveredInto: outer.recovery.recoveredInto,
     pendingRecovery: outer.recovery.pending
       ? {
           backupId: outer.recovery.pending.backupId,
@@ -83,8 +86,8 @@ export function encodeOuterV3(outer: OuterState): Uint8Array {
  * @throws StateInvalid `payload_invalid` naming the first field that does not match.
  */
 export function decodeOuterV3(value: unknown): OuterState {
-  const { backups, pendingRecovery, ...rest } = checkDecodedOuter(OuterSchemaV3, value);
-  const outer: OuterState = { ...rest, recovery: { backups, pending: pendingRecovery } };
+  const { backups, pendingRecovery, recoveredInto, ...rest } = checkDecodedOuter(OuterSchemaV3, value);
+  const outer: OuterState = { ...rest, recovery: { backups, pending: pendingRecovery, recoveredInto } };
   const problem = recoveryProblem(outer);
   if (problem) throw new StateInvalid(STATE_REJECTIONS.payloadInvalid, `outer.recovery: ${problem}`);
   return outer;
@@ -92,7 +95,8 @@ export function decodeOuterV3(value: unknown): OuterState {
 
 /** What is wrong with a recovery record beyond its schema, or undefined. */
 function recoveryProblem(outer: OuterState): string | undefined {
-  const { backups, pending } = outer.recovery;
+  const { backups, pending, recoveredInto } = outer.recovery;
+  if (recoveredInto === outer.vaultId) return "a vault is not recovered into itself";
   if (pending === null) return undefined;
   const record = backups.find((b) => hex(b.backupId) === hex(pending.backupId));
   if (!record) return "the pending recovery names no backup of the list";

@@ -139,6 +139,12 @@ export interface PendingRecovery {
 export interface RecoveryState {
   backups: BackupRecord[];
   pending: PendingRecovery | null;
+  /**
+   * The vault a completed recovery moved this one into (the first such), or null.
+   * Once set, this vault answers `vault.status` only: the lost devices that still
+   * hold it open nothing (docs/decisions/0068).
+   */
+  recoveredInto: string | null;
 }
 
 /**

@@ -38,7 +38,7 @@ export function recordExport(outer: OuterState, backupId: Uint8Array, exportedAt
     const drop = backups.findIndex((b) => !pending || !same(b.backupId, pending.backupId));
     backups.splice(drop, 1);
   }
-  return { ...outer, stateVersion: outer.stateVersion + 1, recovery: { backups, pending } };
+  return { ...outer, stateVersion: outer.stateVersion + 1, recovery: { ...outer.recovery, backups, pending } };
 }
 
 function recordOf(outer: OuterState, backupId: Uint8Array): BackupRecord {
@@ -140,7 +140,11 @@ export function assertRecoveryReady(outer: OuterState, backupId: Uint8Array, tar
   }
 }
 
-/** Counts the restore of `backupId` into `target` (once per vault) and ends the pending recovery. */
+/**
+ * Counts the restore of `backupId` into `target` (once per vault), ends the pending
+ * recovery, and records the vault as recovered (into the first such target): from then
+ * on it answers `vault.status` only.
+ */
 export function markRestored(outer: OuterState, backupId: Uint8Array, target: string): OuterState {
   const backups = outer.recovery.backups.map((b) =>
     same(b.backupId, backupId) && !b.restoredInto.includes(target)
@@ -149,7 +153,11 @@ export function markRestored(outer: OuterState, backupId: Uint8Array, target: st
   );
   const pending = outer.recovery.pending;
   const ends = pending && same(pending.backupId, backupId) && pending.targetVaultId === target;
-  return { ...outer, stateVersion: outer.stateVersion + 1, recovery: { backups, pending: ends ? null : pending } };
+  return {
+    ...outer,
+    stateVersion: outer.stateVersion + 1,
+    recovery: { backups, pending: ends ? null : pending, recoveredInto: outer.recovery.recoveredInto ?? target },
+  };
 }
 
 /**

@@ -223,6 +223,10 @@ export class VaultSlot {
     } else if (request.op === "device.pair.join") {
       throw new VettidError("FORBIDDEN", "an authorized device does not join its own vault");
     }
+    const recoveredInto = loaded?.outer.recovery.recoveredInto;
+    if (recoveredInto && request.op !== "vault.status") {
+      throw new VettidError("VAULT_RECOVERED", `the vault was recovered into ${recoveredInto}; it opens no more`);
+    }
     switch (request.op) {
       case "vault.status":
         return this.status(session);
@@ -460,6 +464,10 @@ export class VaultSlot {
           into: target,
         }),
       );
+      // The vault moved: its sessions end and its keys leave memory; it answers vault.status only.
+      this.deps.sessions.dropVault(this.vaultId);
+      this.pairing.void();
+      this.evict();
       return pinKey;
     });
   }
@@ -613,6 +621,7 @@ export class VaultSlot {
       recovery: pending
         ? { targetVaultId: pending.targetVaultId, requestedAt: pending.requestedAt, readyAt: pending.readyAt }
         : null,
+      recoveredInto: loaded?.outer.recovery.recoveredInto ?? null,
     };
   }
 

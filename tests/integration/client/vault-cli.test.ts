@@ -94,6 +94,7 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
       identityKey: null,
       release: "test-1",
       recovery: null,
+      recoveredInto: null,
     });
 
     // no edge answers here: the vault is created all the same, and the device is told

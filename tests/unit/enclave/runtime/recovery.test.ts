@@ -79,6 +79,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     const started = await start(newDevice, fresh[0] as Person, backup, recoverySecret);
     const seen = await phone.call("vault.status", { op: "vault.status" });
     const early = await codeOf(complete(newDevice, fresh[0] as Person, backup, recoverySecret));
+    const sourceLog = (await phone.readAudit()).entries.map((e) => e.kind);
     clock += DELAY_MS;
     const done = await complete(newDevice, fresh[0] as Person, backup, recoverySecret);
 
@@ -97,15 +98,33 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     const { signature } = await again.call("identity.sign", { op: "identity.sign", challenge });
     const s = await sodiumReady();
     expect(s.crypto_sign_verify_detached(signature, challenge, identityKey)).toBe(true);
-    const source = (await phone.readAudit()).entries.map((e) => e.kind);
-    expect(source).toEqual(expect.arrayContaining(["backup.exported", "recovery.started", "backup.restored"]));
-    expect(source.indexOf("recovery.started")).toBeLessThan(source.indexOf("backup.restored"));
+    expect(sourceLog.slice(-2)).toEqual(["backup.exported", "recovery.started"]);
     const target = (await again.readAudit()).entries;
     expect(target[0]).toMatchObject({
       kind: "backup.restored",
       detail: { from: alice.vaultId, into: fresh[0]?.vaultId },
     });
-    expect((await phone.call("vault.status", { op: "vault.status" })).recovery).toBeNull();
+  });
+
+  it("retires the source vault when a recovery completes: its devices can ask its status only", async () => {
+    // Prepare: the lost phone, with its PIN, in a thief's hands
+    const { phone, recoverySecret } = await owner();
+    const backup = await exported(phone);
+    await recover(fresh[0] as Person, backup, recoverySecret);
+
+    // Act
+    const ended = await codeOf(phone.call("items.get", { op: "items.get", name: "bank" }));
+    const lostPhone = h.client(alice, { memory: phone.known });
+    const status = await lostPhone.call("vault.status", { op: "vault.status" });
+    const unlock = await codeOf(lostPhone.call("vault.unlock", { op: "vault.unlock", pin: PIN }));
+    const read = await codeOf(lostPhone.call("items.get", { op: "items.get", name: "bank" }));
+    const exportAgain = await codeOf(lostPhone.call("backup.export", { op: "backup.export", pin: PIN }));
+
+    // Assess: the unlocked session ended with the recovery; a new one opens nothing
+    expect(ended).toBe("UNAUTHENTICATED");
+    expect(status).toMatchObject({ initialized: true, unlocked: false, recovery: null });
+    expect(status.recoveredInto).toBe(fresh[0]?.vaultId);
+    expect([unlock, read, exportAgain]).toEqual(["VAULT_RECOVERED", "VAULT_RECOVERED", "VAULT_RECOVERED"]);
   });
 
   it("keeps a backup closed without the recovery secret, and records nothing", async () => {

@@ -38,6 +38,7 @@ describe("sealed vault state: the recovery record (format 3)", () => {
         requestedAt: T0,
         readyAt: T0 + 86_400_000,
       },
+      recoveredInto: "vault-1-0",
     };
 
     // Act
@@ -56,23 +57,29 @@ describe("sealed vault state: the recovery record (format 3)", () => {
       tooMany: {
         backups: Array.from({ length: MAX_BACKUP_RECORDS + 1 }, () => ({ ...one, backupId: id() })),
         pending: null,
+        recoveredInto: null,
       },
-      duplicateIds: { backups: [one, { ...one }], pending: null },
+      duplicateIds: { backups: [one, { ...one }], pending: null, recoveredInto: null },
       restoredTooOften: {
         backups: [{ ...one, restoredInto: ["a", "b", "c"].slice(0, MAX_RESTORES_PER_BACKUP + 1) }],
         pending: null,
+        recoveredInto: null,
       },
       pendingWithoutRecord: {
         backups: [one],
         pending: { backupId: id(), targetVaultId: VAULT_B, requestedAt: T0, readyAt: T0 },
+        recoveredInto: null,
       },
       pendingIntoItself: {
         backups: [one],
         pending: { backupId: one.backupId, targetVaultId: VAULT_A, requestedAt: T0, readyAt: T0 },
+        recoveredInto: null,
       },
+      recoveredIntoItself: { backups: [one], pending: null, recoveredInto: VAULT_A },
       readyBeforeAsked: {
         backups: [one],
         pending: { backupId: one.backupId, targetVaultId: VAULT_B, requestedAt: T0, readyAt: T0 - 1 },
+        recoveredInto: null,
       },
     };
 
@@ -90,7 +97,7 @@ describe("sealed vault state: the recovery record (format 3)", () => {
 
   it("opens a format 3 outer layer only as format 3", () => {
     // Prepare
-    const blob = sealWith({ backups: [], pending: null });
+    const blob = sealWith({ backups: [], pending: null, recoveredInto: null });
     const asV2 = blob.slice();
     asV2[4] = 2;
 
