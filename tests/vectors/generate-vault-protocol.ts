@@ -239,7 +239,14 @@ export async function vaultProtocolVectors(sources: {
     updatedAt: f.updatedAt,
   };
   const results: { [O in VaultOp]: VaultResults[O] } = {
-    "vault.status": { stateVersion: 0, initialized: false, unlocked: false, identityKey: null, recovery: null, recoveredInto: null },
+    "vault.status": {
+      stateVersion: 0,
+      initialized: false,
+      unlocked: false,
+      identityKey: null,
+      recovery: null,
+      recoveredInto: null,
+    },
     "vault.init": { stateVersion: 1, identityKey: f.identityKey, recoverySecret: f.recoverySecret },
     "vault.unlock": { stateVersion: 3 },
     "vault.lock": { stateVersion: 3 },
