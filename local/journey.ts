@@ -266,6 +266,22 @@ async function recoverIntoNewVault(input: {
       restoring.call("recovery.complete", { op: "recovery.complete", ...fields, pin: JOURNEY_PIN }),
       "RECOVERY_PENDING",
     );
+    // Every security event of the run so far, in order, the chain verified on the device.
+    const kinds = (await vault.readAudit()).entries.map((e) => e.kind).join(", ");
+    const expected = [
+      "vault.initialized",
+      "unlock.attempted",
+      "unlock.failed",
+      "unlock.attempted",
+      "unlock.succeeded",
+      ...["unlock.attempted", "unlock.succeeded", "device.added"],
+      ...["unlock.attempted", "unlock.succeeded", "device.approved"],
+      ...["unlock.attempted", "unlock.succeeded"], // the paired device's own unlock
+      ...["unlock.attempted", "unlock.succeeded", "device.revoked"],
+      ...["unlock.attempted", "unlock.succeeded", "backup.exported", "recovery.started"],
+    ].join(", ");
+    if (kinds !== expected) throw new Error(`the audit log holds ${kinds}, not ${expected}`);
+    progress.info(`audit log of the first vault: ${kinds}`);
     const waitedMs = Math.max(0, started.readyAt - Date.now());
     await new Promise((resolve) => setTimeout(resolve, waitedMs + 100));
     const done = await restoring.call("recovery.complete", { op: "recovery.complete", ...fields, pin: JOURNEY_PIN });
