@@ -8,7 +8,9 @@ import {
   type DeviceKeys,
   loadDeviceFile,
   loadDeviceKeys,
+  loadSeenManifest,
   loadVaultFile,
+  saveSeenManifest,
   saveVaultFile,
   type VaultFile,
 } from "../device";
@@ -103,7 +105,14 @@ export async function withVaultSession<T>(
   work: (session: VaultSession) => Promise<T>,
 ): Promise<T> {
   const { dir, device, keys } = state;
-  const trust = await resolveTrust({ device, flags, env: io.env, minSerial: state.memory.manifestSerial });
+  const trust = await resolveTrust({
+    device,
+    flags,
+    env: io.env,
+    minSerial: state.memory.manifestSerial,
+    seen: loadSeenManifest(dir),
+  });
+  saveSeenManifest(dir, trust.manifestText);
   const remember = (memory: Omit<VaultFile, "schema">) =>
     saveVaultFile(dir, { ...memory, manifestSerial: trust.manifest.serial });
   remember({ stateVersion: state.memory.stateVersion });

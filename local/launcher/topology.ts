@@ -169,7 +169,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       environment: "local",
       kms: { region: LOCAL_AWS_REGION, endpointName: kms.endpointName, keyArn: sealedState.keyArn },
       trustRoots: { devCaPem: kms.caPem },
-      manifestKey: attestation.manifestKey.publicKey as Record<string, unknown> & { kty: string },
+      manifestKey: attestation.releaseKeys.set.keys[0]!.jwk,
     });
     const runtime = await progress.step(
       "vault runtime (its own process, simulated NSM, measured configuration) attests through the proxy",
