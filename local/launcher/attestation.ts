@@ -89,6 +89,10 @@ async function currentDevManifest(file: string, keys: DevReleaseKeys, nsm: Simul
     serial: (previous?.manifest.serial ?? 0) + 1,
     previous: previous ? manifestDigest(previous.text) : null,
     now,
+    // A new release of the log may not be approved before the manifest it extends was issued.
+    ...(previous
+      ? { approvedAt: new Date(Math.max(now.getTime() - 60_000, Date.parse(previous.manifest.issued_at))) }
+      : {}),
   });
   return signManifest(next, keys.privateKeys);
 }

@@ -106,7 +106,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     );
 
     const attestation = await progress.step(
-      "dev attestation root, manifest signing key, simulated NSM and a signed manifest approving its PCRs",
+      "dev attestation root, two dev release keys (2 of 2), simulated NSM and the signed manifest log approving its PCRs",
       () => prepareDevAttestation(join(stateDir, "attestation")),
     );
     const nsm = attestation.nsm;

@@ -16,8 +16,13 @@ export interface DevManifestOptions {
   serial?: number;
   /** Digest of the previous manifest (required for a serial above 1). */
   previous?: string | null;
-  /** Issue time (default now); the release is approved a minute before it and valid without end. */
+  /** Issue time (default now); the release is valid without end. */
   now?: Date;
+  /**
+   * When the release is approved (default a minute before `now`); never earlier than
+   * the previous manifest's `issued_at`, which the chain rule requires of a new release.
+   */
+  approvedAt?: Date;
   /**
    * The release's activation delay (default 0: DEV ONLY, the local topology verifies
    * with a zero delay; production verifiers require 7 days).
@@ -34,7 +39,7 @@ export interface DevManifestOptions {
  */
 export function devManifest(pcrs: Record<number, Uint8Array>, options: DevManifestOptions = {}): Manifest {
   const now = options.now ?? new Date();
-  const approved = new Date(now.getTime() - 60_000);
+  const approved = options.approvedAt ?? new Date(now.getTime() - 60_000);
   return {
     schema: "vettid.pcr-manifest/v2",
     serial: options.serial ?? 1,
