@@ -84,7 +84,10 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     artifactBucket: release.artifactBucket.bucket.bucket,
     artifactBucketArn: release.artifactBucket.arn,
     manifestUrl: release.manifestUrl,
-    enclave: manifest === null ? null : { release: currentRelease(manifest), releaseKeySet: manifest.keySet },
+    enclave:
+      manifest === null
+        ? null
+        : { release: currentRelease(manifest), releaseKeySet: manifest.keySet, manifestSerial: manifest.serial },
   });
   const keys = new KeysStack(scope, config, {
     hostRoleArn: vaultFleet.hostRole.arn,

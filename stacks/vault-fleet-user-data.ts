@@ -63,6 +63,8 @@ export interface VaultUserDataProps {
   manifestUrl: string;
   /** The manifest's release key set (public keys, owners, threshold): the proxy pins it. */
   releaseKeySet: ReleaseKeySetJson;
+  /** The serial of the manifest the stacks verified: the proxy accepts no older one. */
+  manifestSerial: number;
   /** Vault ids the proxy serves, or `["*"]` (accepted by the proxy in dev only). */
   servedVaults: readonly string[];
   logGroup: string;
@@ -162,6 +164,7 @@ VETTID_BLOB_BUCKET=${p.sealedStateBucket}
 VETTID_TABLE_NAME=${p.tableName}
 VETTID_MANIFEST_URL=${p.manifestUrl}
 VETTID_MANIFEST_KEY_FILE=${MANIFEST_KEY_PATH}
+VETTID_MANIFEST_MIN_SERIAL=${p.manifestSerial}
 VETTID_PROXY_VAULTS=${p.servedVaults.join(",")}
 VETTID_LOG_GROUP=${p.logGroup}
 VETTID_METRICS_NAMESPACE=${p.metricsNamespace}

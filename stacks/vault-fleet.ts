@@ -81,6 +81,8 @@ export interface EnclaveRelease {
   release: ManifestRelease;
   /** The manifest's release key set; the hosts' proxies pin it and verify every manifest they fetch with it. */
   releaseKeySet: ReleaseKeySetJson;
+  /** The manifest's serial: the hosts' proxies refuse an older manifest. */
+  manifestSerial: number;
 }
 
 /**
@@ -218,6 +220,7 @@ export class VaultFleetStack extends BaseStack {
             instanceArnPrefix: this.arn("ec2", "instance/"),
             manifestUrl: props.manifestUrl,
             releaseKeySet: enclave.releaseKeySet,
+            manifestSerial: enclave.manifestSerial,
             servedVaults: config.vaultFleet.servedVaults,
             logGroup: logGroup.name,
             logGroupName,

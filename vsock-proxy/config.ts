@@ -100,6 +100,12 @@ export const ProxyConfigSchema = z
      * manifests need signatures of its threshold from distinct owners (decision 0067).
      */
     VETTID_MANIFEST_KEY_FILE: z.string().check(z.minLength(1)),
+    /**
+     * Optional (default 0). The serial of the manifest the stacks verified and deployed
+     * with this host: an older one is refused from the first load on, so a restarted
+     * host cannot be served a rolled-back manifest.
+     */
+    VETTID_MANIFEST_MIN_SERIAL: z._default(z.coerce.number().check(z.int(), z.gte(0)), 0),
     /** Local / dev only. S3 endpoint of a stand-in (path-style addressing). */
     VETTID_S3_ENDPOINT: z.optional(z.url()),
     /** Local / dev only. Secrets Manager endpoint of a stand-in. */

@@ -44,8 +44,11 @@ async function main(): Promise<void> {
     config.VETTID_MANIFEST_URL ? { url: config.VETTID_MANIFEST_URL } : { file: config.VETTID_MANIFEST_FILE as string },
     releaseKeys,
     Date.now,
-    // DEV ONLY: the local topology's launcher signs releases that activate at once.
-    config.VETTID_ENV === "local" ? { activationDelayMs: 0 } : {},
+    {
+      minSerial: config.VETTID_MANIFEST_MIN_SERIAL,
+      // DEV ONLY: the local topology's launcher signs releases that activate at once.
+      ...(config.VETTID_ENV === "local" ? { activationDelayMs: 0 } : {}),
+    },
   );
   await loadManifest(); // fail at start, not at the first connection
 

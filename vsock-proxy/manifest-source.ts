@@ -45,6 +45,8 @@ export function manifestSource(
   limits: {
     /** The activation delay required of releases (default 7 days); the local topology alone passes 0. */
     activationDelayMs?: number;
+    /** The lowest serial accepted, also before anything was accepted: the serial the stacks deployed. */
+    minSerial?: number;
   } = {},
 ): () => Promise<Manifest> {
   let accepted: { manifest: Manifest; text: string } | undefined;

@@ -87,6 +87,15 @@ describe("manifest source", () => {
     }
   });
 
+  it("refuses, from its first load, a manifest older than the serial the stacks deployed", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "ms-")), "m.json");
+    writeFileSync(file, texts[1]!);
+    const load = manifestSource({ file }, k.set, () => at, { minSerial: 3 });
+    await expect(load()).rejects.toMatchObject({ code: "MANIFEST_ROLLBACK" });
+    writeFileSync(file, texts[2]!);
+    expect((await load()).serial).toBe(3);
+  });
+
   it("fetches a URL at most once a minute, and fills a gap from the history", async () => {
     let current = texts[0]!;
     const fetched: string[] = [];
