@@ -62,10 +62,21 @@ function readJson<T>(path: string, what: string): T {
   }
 }
 
-function writeOrPrint(io: CliIo, text: string, out: string | undefined, note: string): void {
-  if (out) {
-    writeFileSync(out, text);
-    io.stderr(`${note} to ${out}\n`);
+/**
+ * Writes `text` to `out` (noting it on stderr) or prints it; with `json`, writes it to
+ * `out` when given and prints `report()` instead.
+ */
+function emit(
+  io: CliIo,
+  text: string,
+  how: { out?: string | undefined; json?: boolean | undefined; note: string; report: () => unknown },
+): void {
+  if (how.json) {
+    if (how.out) writeFileSync(how.out, text);
+    printJson(io, how.report());
+  } else if (how.out) {
+    writeFileSync(how.out, text);
+    io.stderr(`${how.note} to ${how.out}\n`);
   } else {
     io.stdout(text);
   }
@@ -132,14 +143,16 @@ export const manifestKeysetCommand: Command = {
     });
     if (keys.length === 0) throw new UsageError("at least one --key OWNER=F is required");
     const set = releaseKeySet(threshold, keys);
-    const text = `${JSON.stringify(set, null, 2)}\n`;
-    if (values.json) {
-      if (values.out) writeFileSync(values.out, text);
-      const listed = set.keys.map((k) => ({ kid: k.jwk.kid, owner: k.owner }));
-      printJson(io, { threshold, keys: listed, out: values.out ?? null });
-    } else {
-      writeOrPrint(io, text, values.out, `wrote a ${threshold}-of-${keys.length} key set`);
-    }
+    emit(io, `${JSON.stringify(set, null, 2)}\n`, {
+      out: values.out,
+      json: values.json,
+      note: `wrote a ${threshold}-of-${keys.length} key set`,
+      report: () => ({
+        threshold,
+        keys: set.keys.map((k) => ({ kid: k.jwk.kid, owner: k.owner })),
+        out: values.out ?? null,
+      }),
+    });
     return 0;
   },
 };
@@ -222,9 +235,11 @@ export const manifestBuildCommand: Command = {
       releases,
     };
     const text = await signManifest(manifest, signers);
-    if (values.json) {
-      if (values.out) writeFileSync(values.out, text);
-      printJson(io, {
+    emit(io, text, {
+      out: values.out,
+      json: values.json,
+      note: `wrote manifest serial ${serial} with ${releases.length} release(s)`,
+      report: () => ({
         serial,
         previous: manifest.previous,
         issuedAt,
@@ -232,10 +247,8 @@ export const manifestBuildCommand: Command = {
         releases: releases.map((r) => r.id),
         out: values.out ?? null,
         manifest: JSON.parse(text) as unknown,
-      });
-    } else {
-      writeOrPrint(io, text, values.out, `wrote manifest serial ${serial} with ${releases.length} release(s)`);
-    }
+      }),
+    });
     return 0;
   },
 };
@@ -259,13 +272,15 @@ export const manifestSignCommand: Command = {
       readInputText(positionals[0]!, "manifest"),
       readJson<JWK>(values.key, "private key"),
     );
-    if (values.json) {
-      if (values.out) writeFileSync(values.out, text);
-      const manifest = JSON.parse(text) as { signatures: unknown[] };
-      printJson(io, { signatures: manifest.signatures.length, out: values.out ?? null, manifest });
-    } else {
-      writeOrPrint(io, text, values.out, "wrote the co-signed manifest");
-    }
+    emit(io, text, {
+      out: values.out,
+      json: values.json,
+      note: "wrote the co-signed manifest",
+      report: () => {
+        const manifest = JSON.parse(text) as { signatures: unknown[] };
+        return { signatures: manifest.signatures.length, out: values.out ?? null, manifest };
+      },
+    });
     return 0;
   },
 };
