@@ -4,12 +4,14 @@
  * ReleaseSchema), which `bin/vettid manifest` signs into a new manifest.
  *
  * `npx tsx ami/release-record.ts --describe-eif F --commit SHA --bundle-sha384 HEX
- *    [--id ID] [--eif-sha384 HEX] [--valid-from ISO] [--valid-until ISO] [--status S]`
- * prints the record as JSON. Exit 0, 1 on bad input, 2 on usage errors.
+ *    [--id ID] [--eif-sha384 HEX] [--approved-at ISO] [--valid-until ISO] [--status S]`
+ * prints the record as JSON: approved at `--approved-at` (default now: the `issued_at`
+ * of the manifest that will first list it), active the 7-day activation delay later
+ * (decision 0067). Exit 0, 1 on bad input, 2 on usage errors.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type Release, ReleaseSchema } from "../lib/manifest";
+import { RELEASE_ACTIVATION_DELAY_MS, type Release, ReleaseSchema } from "../lib/manifest";
 
 /** The parts of `nitro-cli describe-eif` output the record uses. */
 export interface DescribeEif {
@@ -25,7 +27,10 @@ export interface ReleaseRecordInput {
   bundleSha384: string;
   eifSha384?: string;
   id?: string;
-  validFrom: string;
+  /** When the release is approved: the `issued_at` of the manifest that first lists it. */
+  approvedAt: string;
+  /** From approval to activation (default {@link RELEASE_ACTIVATION_DELAY_MS}, 7 days). */
+  activationDelayMs?: number;
   validUntil?: string | null;
   status?: Release["status"];
 }
@@ -58,20 +63,27 @@ export function parseDescribeEif(value: unknown): DescribeEif {
 /**
  * The release record for an enclave image.
  * @example
- * releaseRecord({ describeEif, commit, bundleSha384, validFrom: "2026-11-28T00:00:00Z" })
+ * releaseRecord({ describeEif, commit, bundleSha384, approvedAt: "2026-11-28T00:00:00Z" })
  * @throws Error (one line) when the measurements or the record are invalid.
  */
 export function releaseRecord(input: ReleaseRecordInput): Release {
   const eif = parseDescribeEif(input.describeEif);
   const commit = input.commit.toLowerCase();
-  const day = input.validFrom.slice(0, 10).replaceAll("-", ".");
+  const day = input.approvedAt.slice(0, 10).replaceAll("-", ".");
+  const approved = Date.parse(input.approvedAt);
+  const activatesAt = Number.isNaN(approved)
+    ? input.approvedAt
+    : new Date(approved + (input.activationDelayMs ?? RELEASE_ACTIVATION_DELAY_MS))
+        .toISOString()
+        .replace(/\.000Z$/, "Z");
   const candidate = {
     id: input.id ?? `${day}-${commit.slice(0, 12)}`,
     pcr0: eif.Measurements.PCR0.toLowerCase(),
     pcr1: eif.Measurements.PCR1.toLowerCase(),
     pcr2: eif.Measurements.PCR2.toLowerCase(),
     status: input.status ?? "active",
-    valid_from: input.validFrom,
+    approved_at: input.approvedAt,
+    activates_at: activatesAt,
     valid_until: input.validUntil ?? null,
     build: {
       commit,
@@ -98,7 +110,7 @@ function main(argv: string[]): number {
         "bundle-sha384": { type: "string" },
         "eif-sha384": { type: "string" },
         id: { type: "string" },
-        "valid-from": { type: "string" },
+        "approved-at": { type: "string" },
         "valid-until": { type: "string" },
         status: { type: "string" },
       },
@@ -118,7 +130,7 @@ function main(argv: string[]): number {
       bundleSha384: values["bundle-sha384"] as string,
       eifSha384: values["eif-sha384"],
       id: values.id,
-      validFrom: values["valid-from"] ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      approvedAt: values["approved-at"] ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
       validUntil: values["valid-until"] ?? null,
       status: values.status as Release["status"] | undefined,
     });

@@ -605,7 +605,8 @@ export async function run(): Promise<Figure[]> {
     const trust: Trust = {
       trustedRoots: [topology.attestation.ca.rootCertificatePem],
       manifest: await verifyManifest(topology.attestation.manifestText, {
-        publicKey: topology.attestation.manifestKey.publicKey,
+        keys: topology.attestation.releaseKeys.set,
+        activationDelayMs: 0,
       }),
     };
 

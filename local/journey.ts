@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import type { JWK } from "jose";
 import { createEdgeClient, type DeviceKeys, generateDeviceKeys } from "../client/device";
 import { VaultClient, type VaultMemory } from "../client/vault";
 import { sodiumReady } from "../lib/crypto";
@@ -353,15 +352,15 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
   const scratch = mkdtempSync(join(endpoints.stateDir, "journey-"));
   try {
     const manifest = await progress.step(
-      "GET /v1/pcr-manifest serves the signed dev manifest; the device verifies it with the manifest key",
+      "GET /v1/pcr-manifest serves the signed dev manifest; the device verifies its 2-of-2 signatures with the dev release key set",
       async () => {
         const response = await fetch(`${endpoints.rest}/v1/pcr-manifest`);
         const served = await response.text();
         if (response.status !== 200) throw new Error(`status ${response.status}`);
         if (served.trim() !== topology.attestation.manifestText.trim())
           throw new Error("a different manifest is served");
-        const key = JSON.parse(readFileSync(endpoints.manifestKey, "utf8")) as JWK;
-        return verifyManifest(served, { publicKey: key });
+        // DEV ONLY: the dev releases activate at once (production verifiers require 7 days).
+        return verifyManifest(served, { keys: readFileSync(endpoints.manifestKey, "utf8"), activationDelayMs: 0 });
       },
     );
     const devRoot = readFileSync(endpoints.devRoot, "utf8");

@@ -84,7 +84,10 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     artifactBucket: release.artifactBucket.bucket.bucket,
     artifactBucketArn: release.artifactBucket.arn,
     manifestUrl: release.manifestUrl,
-    enclave: manifest === null ? null : { release: currentRelease(manifest), manifestPublicKey: manifest.publicKey },
+    enclave:
+      manifest === null
+        ? null
+        : { release: currentRelease(manifest), releaseKeySet: manifest.keySet, manifestSerial: manifest.serial },
   });
   const keys = new KeysStack(scope, config, {
     hostRoleArn: vaultFleet.hostRole.arn,
@@ -109,5 +112,5 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
 
 /** Paths of the manifest and its key for `config`, resolved against the repository root. */
 export function manifestPaths(root: string, config: EnvConfig): { manifest: string; key: string } {
-  return { manifest: join(root, config.release.manifestFile), key: join(root, config.release.manifestPublicKeyFile) };
+  return { manifest: join(root, config.release.manifestFile), key: join(root, config.release.releaseKeySetFile) };
 }

@@ -25,13 +25,20 @@ export const VAULT_CONTEXT_CONDITION = { StringLike: { "kms:EncryptionContext:va
 
 /**
  * One release's grant: Decrypt/GenerateDataKey for the host role, only with a Recipient
- * whose attested PCR0 is the release's, and only inside the release's validity window.
+ * whose attested PCR0 is the release's, and only inside the release's window: from its
+ * `activates_at` (at least the 7-day activation delay after approval, so reviewers can
+ * inspect the image before any vault key can reach it) until its `valid_until` or the
+ * manifest's `expires_at`, whichever comes first (decision 0067).
  */
-export function enclaveStatement(hostRoleArn: string, release: ManifestRelease): Statement {
+export function enclaveStatement(hostRoleArn: string, release: ManifestRelease, manifestExpiresAt: string): Statement {
+  const until =
+    release.validUntil !== null && Date.parse(release.validUntil) < Date.parse(manifestExpiresAt)
+      ? release.validUntil
+      : manifestExpiresAt;
   const window: Record<string, Record<string, string>> = {
-    DateGreaterThan: { "aws:CurrentTime": release.validFrom },
+    DateGreaterThan: { "aws:CurrentTime": release.activatesAt },
+    DateLessThan: { "aws:CurrentTime": until },
   };
-  if (release.validUntil !== null) window.DateLessThan = { "aws:CurrentTime": release.validUntil };
   return {
     Sid: `AttestedEnclave${release.id.replace(/[^A-Za-z0-9]/g, "")}`,
     Effect: "Allow",
@@ -93,7 +100,7 @@ export class KeysStack extends BaseStack {
       policy: policyDocument([
         lockedKeyAccountAccess(this.accountRoot),
         ...releaseRoleGovernsKey(props.releaseRoleArn),
-        ...releases.map((r) => enclaveStatement(props.hostRoleArn, r)),
+        ...releases.map((r) => enclaveStatement(props.hostRoleArn, r, manifest!.expiresAt)),
       ]),
       tags: { Name: `${p}-vault-sealing`, "vettid:purpose": SEALING_KEY_PURPOSE },
     });

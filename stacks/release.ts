@@ -21,6 +21,11 @@ import { SecureBucket } from "./shared/secure-bucket";
 /** Where clients and reviewers fetch the current manifest (DESIGN.md §4). */
 export const MANIFEST_OBJECT_KEY = ".well-known/vettid/pcr-manifest.json";
 
+/** Key of serial `serial` in the published history (lib/manifest manifestHistoryKey). */
+export function manifestHistoryKey(serial: number): string {
+  return `manifests/${String(serial).padStart(8, "0")}.json`;
+}
+
 /** Tag value that marks the manifest signing key (tests/policy find it by this tag). */
 export const MANIFEST_SIGNING_KEY_PURPOSE = "manifest-signing";
 
@@ -31,7 +36,9 @@ const CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6";
  * PCR manifest publishing and release artifacts: the append-only manifest bucket behind
  * CloudFront (`/.well-known/vettid/pcr-manifest.json`, plus every serial under
  * `manifests/`), the artifact bucket holding enclave images (EIF), and the asymmetric KMS
- * key (ECC P-256, ES256) that signs manifests in production. The manifest object comes
+ * key (ECC P-256, ES256) that is this account's one release key: a manifest needs the
+ * signatures of M keys of distinct owners, so this key alone never suffices, and the
+ * others live outside this account (decision 0067). The manifest object comes
  * from the same file the keys stack derives its PCR0 condition from, and this stack
  * deploys first, so a published manifest and its key policy are one reviewed change.
  * Before the environment's first release (`manifest` null) it publishes nothing: the
@@ -143,12 +150,13 @@ export class ReleaseStack extends BaseStack {
               text: manifest.text,
               cacheControl: "public, max-age=60",
             },
-            {
-              id: "manifest-serial",
-              key: `manifests/${String(manifest.serial).padStart(8, "0")}.json`,
-              text: manifest.text,
+            // The whole log, so a verifier several serials behind fetches the manifests between.
+            ...[...manifest.history, { serial: manifest.serial, text: manifest.text }].map((entry) => ({
+              id: entry.serial === manifest.serial ? "manifest-serial" : `manifest-serial-${entry.serial}`,
+              key: manifestHistoryKey(entry.serial),
+              text: entry.text,
               cacheControl: "public, max-age=31536000, immutable",
-            },
+            })),
           ];
     for (const o of objects) {
       new S3Object(this, o.id, {

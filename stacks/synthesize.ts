@@ -25,7 +25,10 @@ export interface SynthOptions {
    * synthesizes the environment as before its first release, whatever is committed.
    */
   manifestFile?: string | null;
+  /** Overrides the pinned release key set file the manifest log is verified from. */
   manifestKeyFile?: string;
+  /** Synthesis time (default now): an expired manifest is refused. */
+  now?: Date;
   /** functions.json relative to `root` (default dist/functions/functions.json). */
   functionsFile?: string;
 }
@@ -105,8 +108,8 @@ function releaseManifest(
     ["manifest key", keyFile],
   ] as const) {
     if (!existsSync(file)) {
-      throw new Error(`${what} ${file} is missing; pass --manifest F --manifest-key F or place it there`);
+      throw new Error(`${what} ${file} is missing; pass --manifest F --manifest-key F (a key set) or place it there`);
     }
   }
-  return { manifest: readManifest(manifestFile, keyFile), notices: [] };
+  return { manifest: readManifest(manifestFile, keyFile, options.now ? { now: options.now } : {}), notices: [] };
 }

@@ -1,6 +1,5 @@
-import type { JsonWebKey } from "node:crypto";
-
-/** Where the user data writes the manifest release public key (`VETTID_MANIFEST_KEY_FILE`). */
+import type { ReleaseKeySetJson } from "./inputs/manifest";
+/** Where the user data writes the pinned release key set (`VETTID_MANIFEST_KEY_FILE`). */
 export const MANIFEST_KEY_PATH = "/etc/vettid/manifest-key.jwk.json";
 
 /** Where the user data writes the NATS CA certificate (`VETTID_NATS_CA_FILE`, public, mode 0644). */
@@ -62,8 +61,10 @@ export interface VaultUserDataProps {
   /** `arn:aws:ec2:<region>:<account>:instance/`: the host's ARN is this + its instance id. */
   instanceArnPrefix: string;
   manifestUrl: string;
-  /** The release public key (JWK, public members only) the manifest must verify with. */
-  manifestPublicKey: JsonWebKey;
+  /** The manifest's release key set (public keys, owners, threshold): the proxy pins it. */
+  releaseKeySet: ReleaseKeySetJson;
+  /** The serial of the manifest the stacks verified: the proxy accepts no older one. */
+  manifestSerial: number;
   /** Vault ids the proxy serves, or `["*"]` (accepted by the proxy in dev only). */
   servedVaults: readonly string[];
   logGroup: string;
@@ -130,7 +131,9 @@ exit 1
  */
 export function vaultUserData(p: VaultUserDataProps): string {
   if (p.servedVaults.length === 0) throw new Error("vaultFleet.servedVaults must name at least one vault (or *)");
-  if (p.manifestPublicKey.d !== undefined) throw new Error("the manifest key in user data must be a public key");
+  if (p.releaseKeySet.keys.some((k) => k.jwk.d !== undefined)) {
+    throw new Error("the release key set in user data must hold public keys only");
+  }
   const verify =
     p.release.eifSha384 === null
       ? "# The release record has no eif_sha384: the image is admitted by its PCRs alone (attestation)."
@@ -141,7 +144,7 @@ umask 027
 install -d -m 0750 -o root -g vettid /etc/vettid
 install -d -m 0750 /opt/vettid/enclave
 base64 --decode > ${MANIFEST_KEY_PATH} <<'JWK'
-${Buffer.from(JSON.stringify(p.manifestPublicKey), "utf8").toString("base64")}
+${Buffer.from(JSON.stringify(p.releaseKeySet), "utf8").toString("base64")}
 JWK
 chown root:root ${MANIFEST_KEY_PATH}
 chmod 0644 ${MANIFEST_KEY_PATH}
@@ -161,6 +164,7 @@ VETTID_BLOB_BUCKET=${p.sealedStateBucket}
 VETTID_TABLE_NAME=${p.tableName}
 VETTID_MANIFEST_URL=${p.manifestUrl}
 VETTID_MANIFEST_KEY_FILE=${MANIFEST_KEY_PATH}
+VETTID_MANIFEST_MIN_SERIAL=${p.manifestSerial}
 VETTID_PROXY_VAULTS=${p.servedVaults.join(",")}
 VETTID_LOG_GROUP=${p.logGroup}
 VETTID_METRICS_NAMESPACE=${p.metricsNamespace}

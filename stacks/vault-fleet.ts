@@ -1,4 +1,3 @@
-import type { JsonWebKey } from "node:crypto";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
@@ -10,7 +9,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import type { Construct } from "constructs";
 import { Fn, TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
-import type { ManifestRelease } from "./inputs/manifest";
+import type { ManifestRelease, ReleaseKeySetJson } from "./inputs/manifest";
 import { SSM_CORE_POLICY_ARN } from "./messaging";
 import { BaseStack } from "./shared/base-stack";
 import { assumeRolePolicy, policyDocument } from "./shared/policy";
@@ -80,8 +79,10 @@ export interface VaultFleetStackProps {
 export interface EnclaveRelease {
   /** The release whose enclave image the hosts run (newest active in the manifest). */
   release: ManifestRelease;
-  /** The release public key (JWK) the manifest verifies with; the hosts' proxies verify with it too. */
-  manifestPublicKey: JsonWebKey;
+  /** The manifest's release key set; the hosts' proxies pin it and verify every manifest they fetch with it. */
+  releaseKeySet: ReleaseKeySetJson;
+  /** The manifest's serial: the hosts' proxies refuse an older manifest. */
+  manifestSerial: number;
 }
 
 /**
@@ -218,7 +219,8 @@ export class VaultFleetStack extends BaseStack {
             tableName: props.tableName,
             instanceArnPrefix: this.arn("ec2", "instance/"),
             manifestUrl: props.manifestUrl,
-            manifestPublicKey: enclave.manifestPublicKey,
+            releaseKeySet: enclave.releaseKeySet,
+            manifestSerial: enclave.manifestSerial,
             servedVaults: config.vaultFleet.servedVaults,
             logGroup: logGroup.name,
             logGroupName,

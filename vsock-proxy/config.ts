@@ -88,15 +88,24 @@ export const ProxyConfigSchema = z
     VETTID_KMS_TUNNEL_TARGET: z.optional(z.string().check(z.regex(TUNNEL_TARGET_PATTERN, "must be host:port"))),
     /** Required. Bucket of sealed vault state (objects under `vaults/`). */
     VETTID_BLOB_BUCKET: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
-    /** The PCR manifest (flattened JWS JSON) as a file; re-read on every enclave connection. */
+    /** The PCR manifest (general JWS JSON) as a file; re-read on every enclave connection. */
     VETTID_MANIFEST_FILE: z.optional(z.string().check(z.minLength(1))),
     /**
      * The PCR manifest's URL (the CDN path); fetched and re-verified at most once a
      * minute. Exactly one of VETTID_MANIFEST_FILE and VETTID_MANIFEST_URL is required.
      */
     VETTID_MANIFEST_URL: z.optional(z.url()),
-    /** Required. The release public key (JWK JSON) the manifest must be signed with. */
+    /**
+     * Required. The pinned release key set (JSON `{threshold, keys: [{owner, jwk}]}`):
+     * manifests need signatures of its threshold from distinct owners (decision 0067).
+     */
     VETTID_MANIFEST_KEY_FILE: z.string().check(z.minLength(1)),
+    /**
+     * Optional (default 0). The serial of the manifest the stacks verified and deployed
+     * with this host: an older one is refused from the first load on, so a restarted
+     * host cannot be served a rolled-back manifest.
+     */
+    VETTID_MANIFEST_MIN_SERIAL: z._default(z.coerce.number().check(z.int(), z.gte(0)), 0),
     /** Local / dev only. S3 endpoint of a stand-in (path-style addressing). */
     VETTID_S3_ENDPOINT: z.optional(z.url()),
     /** Local / dev only. Secrets Manager endpoint of a stand-in. */

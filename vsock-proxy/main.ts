@@ -39,10 +39,16 @@ async function main(): Promise<void> {
       : {}),
   });
 
-  const publicKey = JSON.parse(readFileSync(config.VETTID_MANIFEST_KEY_FILE, "utf8"));
+  const releaseKeys = readFileSync(config.VETTID_MANIFEST_KEY_FILE, "utf8"); // the pinned release key set
   const loadManifest = manifestSource(
     config.VETTID_MANIFEST_URL ? { url: config.VETTID_MANIFEST_URL } : { file: config.VETTID_MANIFEST_FILE as string },
-    publicKey,
+    releaseKeys,
+    Date.now,
+    {
+      minSerial: config.VETTID_MANIFEST_MIN_SERIAL,
+      // DEV ONLY: the local topology's launcher signs releases that activate at once.
+      ...(config.VETTID_ENV === "local" ? { activationDelayMs: 0 } : {}),
+    },
   );
   await loadManifest(); // fail at start, not at the first connection
 

@@ -1,19 +1,27 @@
 import { isIP } from "node:net";
-import type { JWK } from "jose";
 import { isCertificatePem } from "../../lib/attestation";
 import { VettidError } from "../../lib/errors";
-import { type Manifest, verifyManifest } from "../../lib/manifest";
+import { type Manifest, manifestHistoryUrl, type ReleaseKeySet, verifyManifestUpdate } from "../../lib/manifest";
 import type { DeviceFile } from "../device";
 import { UsageError } from "./command";
 import { readInputText } from "./input-file";
 import { readLocalEndpoints, sameOrigin } from "./local-endpoints";
 
 /**
- * The release public key (JWK) this client pins for production manifests. None is
- * published yet: until one is, a device outside the local topology must be given
- * `--manifest-key`.
+ * The release key set this client pins for production manifests (decision 0067). None
+ * is published yet: until one is, a device outside the local topology must be given
+ * `--manifest-key` (a key set file). After the set rotates, a client that pinned the
+ * old one catches up through the published history, each rotation signed by the set
+ * before it.
  */
-export const BUILT_IN_RELEASE_KEY: JWK | undefined = undefined;
+export const BUILT_IN_RELEASE_KEY_SET: ReleaseKeySet | undefined = undefined;
+
+/**
+ * The lowest manifest serial this client accepts outside the local topology, raised
+ * with every client release to the serial published when it was built: a new install,
+ * which has seen no manifest yet, cannot be served an older one.
+ */
+export const BUILT_IN_MIN_MANIFEST_SERIAL = 1;
 
 /** The trust options a vault command takes (`--root`, `--manifest`, `--manifest-key`). */
 export interface TrustFlags {
@@ -30,6 +38,8 @@ export interface TrustMaterial {
   rootSource: string;
   /** The verified manifest. */
   manifest: Manifest;
+  /** Its published text: what the device keeps as the manifest it saw last (DIR/pcr-manifest.json). */
+  manifestText: string;
   /** Where the manifest came from (URL or file). */
   manifestSource: string;
 }
@@ -41,6 +51,10 @@ export interface ResolveTrustOptions {
   env: NodeJS.ProcessEnv;
   /** The highest manifest serial this device verified before (DIR/vault.json). */
   minSerial?: number | undefined;
+  /** The manifest this device accepted last (DIR/pcr-manifest.json): the new one must be it or extend it. */
+  seen?: string | undefined;
+  /** Verification time (default now). */
+  now?: Date | undefined;
   fetch?: typeof fetch;
 }
 
@@ -94,13 +108,18 @@ async function download(url: string, doFetch: typeof fetch): Promise<string> {
 
 /**
  * Decides what the enclave's attestation is checked against, and verifies the
- * manifest (signature with the release key, serial not older than `minSerial`):
+ * manifest as lib/manifest does (decision 0067): signatures of the release key set's
+ * threshold from distinct owners, that it is the manifest this device saw (`seen`) or
+ * extends it (fetching the history in between from the CDN when it is several serials
+ * ahead), not older than `minSerial` nor {@link BUILT_IN_MIN_MANIFEST_SERIAL}, not
+ * expired, and every release at least the 7-day activation delay after its approval:
  *
  * - against the local topology (a device on loopback whose edge is the one in
  *   `.vettid/local/endpoints.json`): its dev root and manifest key, and the manifest
  *   the edge serves (or the launcher's file when the edge does not answer);
- * - anywhere else: the pinned AWS Nitro root and the release key built into the
- *   client (none yet, so `--manifest-key` is required), the manifest the edge serves.
+ * - anywhere else: the pinned AWS Nitro root and the release key
+ *   set built into the client (none yet, so `--manifest-key` is required), the manifest
+ *   the edge serves. Only the local topology verifies with a zero activation delay.
  *
  * `--root`, `--manifest` and `--manifest-key` override; a `--root` (a dev root) is
  * refused for a device that is not on loopback.
@@ -119,15 +138,16 @@ export async function resolveTrust(options: ResolveTrustOptions): Promise<TrustM
   const trustedRoots = rootFiles.length > 0 ? rootFiles.map(readRoot) : undefined;
 
   const keyFile = flags.manifestKey ?? file("manifestKey");
-  let publicKey: JWK | string;
-  if (keyFile) publicKey = readInputText(keyFile, "manifest key");
-  else if (!local && BUILT_IN_RELEASE_KEY) publicKey = BUILT_IN_RELEASE_KEY;
-  else if (!local) throw new Error("no release key built into this client yet; pass --manifest-key");
+  let keys: ReleaseKeySet | string;
+  if (keyFile) keys = readInputText(keyFile, "manifest key set");
+  else if (!local && BUILT_IN_RELEASE_KEY_SET) keys = BUILT_IN_RELEASE_KEY_SET;
+  else if (!local) throw new Error("no release key set built into this client yet; pass --manifest-key");
   else
     throw new Error(
       "no manifest key for this local device (no matching .vettid/local/endpoints.json); pass --manifest-key",
     );
 
+  const doFetch = options.fetch ?? fetch;
   let text: string;
   let manifestSource: string;
   if (flags.manifest) {
@@ -136,7 +156,7 @@ export async function resolveTrust(options: ResolveTrustOptions): Promise<TrustM
   } else {
     const url = new URL(device.manifestUrl || "/v1/pcr-manifest", device.api).toString();
     try {
-      text = await download(url, options.fetch ?? fetch);
+      text = await download(url, doFetch);
       manifestSource = url;
     } catch (err) {
       const fallback = file("manifest");
@@ -145,14 +165,28 @@ export async function resolveTrust(options: ResolveTrustOptions): Promise<TrustM
       manifestSource = fallback;
     }
   }
-  const manifest = await verifyManifest(text, {
-    publicKey,
-    ...(options.minSerial !== undefined ? { minSerial: options.minSerial } : {}),
-  });
+  const history = (serial: number) => {
+    const url = manifestHistoryUrl(manifestSource, serial);
+    return url === undefined ? undefined : download(url, doFetch);
+  };
+  const minSerial = Math.max(options.minSerial ?? 0, local ? 0 : BUILT_IN_MIN_MANIFEST_SERIAL);
+  const manifest = await verifyManifestUpdate(
+    text,
+    {
+      keys,
+      previous: options.seen,
+      minSerial,
+      now: options.now,
+      // DEV ONLY: the local topology's launcher signs releases that activate at once.
+      ...(local ? { activationDelayMs: 0 } : {}),
+    },
+    history,
+  );
   return {
     trustedRoots,
     rootSource: trustedRoots ? rootFiles.join(", ") : "AWS Nitro root (pinned)",
     manifest,
+    manifestText: text,
     manifestSource,
   };
 }

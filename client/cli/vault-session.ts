@@ -8,7 +8,9 @@ import {
   type DeviceKeys,
   loadDeviceFile,
   loadDeviceKeys,
+  loadSeenManifest,
   loadVaultFile,
+  saveSeenManifest,
   saveVaultFile,
   type VaultFile,
 } from "../device";
@@ -32,8 +34,8 @@ export const DEVICE_OPTIONS_HELP = `  --state DIR        the device's state dire
   --root F           trust this root certificate instead of the AWS Nitro root (a local
                      topology on loopback only; default there: its dev root)
   --manifest F       check PCRs against this signed manifest instead of the one the edge serves
-  --manifest-key F   the release public key (JWK) the manifest must be signed with (default:
-                     the local topology's; elsewhere required until a key is built in)`;
+  --manifest-key F   the release key set (JSON) whose threshold must sign the manifest (default:
+                     the local topology's; elsewhere required until a set is built in)`;
 
 /** A device's state directory, loaded. */
 export interface DeviceState {
@@ -103,7 +105,14 @@ export async function withVaultSession<T>(
   work: (session: VaultSession) => Promise<T>,
 ): Promise<T> {
   const { dir, device, keys } = state;
-  const trust = await resolveTrust({ device, flags, env: io.env, minSerial: state.memory.manifestSerial });
+  const trust = await resolveTrust({
+    device,
+    flags,
+    env: io.env,
+    minSerial: state.memory.manifestSerial,
+    seen: loadSeenManifest(dir),
+  });
+  saveSeenManifest(dir, trust.manifestText);
   const remember = (memory: Omit<VaultFile, "schema">) =>
     saveVaultFile(dir, { ...memory, manifestSerial: trust.manifest.serial });
   remember({ stateVersion: state.memory.stateVersion });

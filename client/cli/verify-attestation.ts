@@ -7,7 +7,7 @@ import { decodeDocumentInput, parseHex } from "./document-input";
 import { readInputFile } from "./input-file";
 
 const USAGE =
-  "vettid verify-attestation <doc> [--time ISO8601] [--nonce HEX] [--manifest F --manifest-key F] [--root PEM] [--json]";
+  "vettid verify-attestation <doc> [--time ISO8601] [--nonce HEX] [--manifest F --manifest-key F [--activation-delay-hours H]] [--root PEM] [--json]";
 
 const HELP = `Verifies an AWS Nitro attestation document offline: COSE_Sign1 ES384 signature,
 certificate chain to the pinned AWS Nitro root (SHA-256 of DER 641a0321…79bb5b),
@@ -17,8 +17,11 @@ and PCR0/1/2 against a signed manifest.
   <doc>              file with the document: binary CBOR, hex, or base64 (padding optional)
   --time ISO8601     verify as of this instant (documents' leaf certificates live 3 hours)
   --nonce HEX        the nonce the document must carry
-  --manifest F       a signed PCR manifest (flattened JWS JSON); requires --manifest-key
-  --manifest-key F   the release public key (JWK JSON) the manifest must be signed with
+  --manifest F       a signed PCR manifest (general JWS JSON), checked as verify-manifest
+                     does; requires --manifest-key
+  --manifest-key F   the release key set (JSON) whose threshold must sign the manifest
+  --activation-delay-hours H  the delay required of releases (default 168; 0 only for
+                     the local topology's dev manifests)
   --root PEM         trust this root certificate file INSTEAD of the AWS root (dev/simulated
                      documents only; may be repeated)
   --allow-debug      accept debug-mode enclaves (PCR0-2 all zero)
@@ -84,6 +87,7 @@ export const verifyAttestationCommand: Command = {
         nonce: { type: "string" },
         manifest: { type: "string" },
         "manifest-key": { type: "string" },
+        "activation-delay-hours": { type: "string" },
         root: { type: "string", multiple: true },
         "allow-debug": { type: "boolean" },
         json: { type: "boolean" },
@@ -93,6 +97,11 @@ export const verifyAttestationCommand: Command = {
     const time = values.time === undefined ? undefined : new Date(values.time);
     if (time && (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(values.time!))) {
       throw new UsageError(`--time must be an ISO 8601 instant, got ${values.time}`);
+    }
+    const delayHours =
+      values["activation-delay-hours"] === undefined ? undefined : Number(values["activation-delay-hours"]);
+    if (delayHours !== undefined && (!Number.isFinite(delayHours) || delayHours < 0)) {
+      throw new UsageError("--activation-delay-hours must be a non-negative number");
     }
     const expectedNonce = values.nonce === undefined ? undefined : parseHex(values.nonce);
     if (values.nonce !== undefined && !expectedNonce) throw new UsageError("--nonce must be hex");
@@ -115,7 +124,11 @@ export const verifyAttestationCommand: Command = {
     try {
       let manifest: Manifest | undefined;
       if (manifestText !== undefined && manifestKey !== undefined) {
-        manifest = await verifyManifest(manifestText, { publicKey: manifestKey, ...(time ? { now: time } : {}) });
+        manifest = await verifyManifest(manifestText, {
+          keys: manifestKey,
+          now: time,
+          ...(delayHours !== undefined ? { activationDelayMs: delayHours * 3_600_000 } : {}),
+        });
       }
       att = await verifyAttestation(decodeDocumentInput(raw), {
         ...(roots.length > 0 ? { trustedRoots: roots } : {}),

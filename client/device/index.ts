@@ -1,6 +1,7 @@
 /** The reference device client: key generation, enrollment, credential refresh, device state. */
 export { createEdgeClient, type EdgeClient, type EdgeClientOptions } from "./api";
 export { checkDeviceKeys, type DeviceKeys, generateDeviceKeys } from "./keys";
+export { loadSeenManifest, saveSeenManifest } from "./seen-manifest";
 export {
   type DeviceFile,
   type DevicePairing,

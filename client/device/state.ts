@@ -51,6 +51,7 @@ export const STATE_FILES = {
   keys: "device-keys.json",
   creds: "nats.creds",
   vault: "vault.json",
+  manifest: "pcr-manifest.json",
 } as const;
 
 /** Writes `text` to `path` through a temporary file and a rename, so a reader sees the old or the new file whole. */

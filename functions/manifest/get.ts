@@ -5,10 +5,13 @@ import { buildHandler, lazyHandler } from "../shared/handler";
 import type { RouteDefinition } from "../shared/route";
 import { createManifestSource, type ManifestSource } from "./source";
 
-/** The flattened JWS JSON serialization the manifest is published as (contracts.md A). */
+/** The general JWS JSON serialization the manifest is published as (docs/protocol.md §PCR manifest). */
 export const ManifestDocumentSchema = z
-  .object({ protected: z.string(), payload: z.string(), signature: z.string() })
-  .check(z.describe("SignedManifest (flattened JWS JSON, ES256)"));
+  .object({
+    payload: z.string(),
+    signatures: z.array(z.object({ protected: z.string(), signature: z.string() })),
+  })
+  .check(z.describe("SignedManifest (general JWS JSON: one ES256 signature per release key)"));
 
 /** `GET /v1/pcr-manifest` (public, cacheable, ETag). */
 export const route: RouteDefinition<{ manifest: ManifestSource }> = {
@@ -16,7 +19,7 @@ export const route: RouteDefinition<{ manifest: ManifestSource }> = {
   method: "GET",
   path: "/v1/pcr-manifest",
   auth: "none",
-  summary: "The signed PCR manifest (verify it against the pinned release key)",
+  summary: "The signed PCR manifest (verify it against the pinned release key set)",
   success: {
     status: 200,
     schema: ManifestDocumentSchema,

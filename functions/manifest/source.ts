@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { VettidError } from "../../lib/errors";
+import { MAX_MANIFEST_BYTES, parseManifestEnvelope } from "../../lib/manifest";
 
 /** The published manifest as served: its text and its strong ETag. */
 export interface PublishedManifest {
@@ -16,19 +17,12 @@ export interface ManifestSource {
 
 /** The manifest is re-read at most once a minute per container (the CDN caches longer). */
 const CACHE_MS = 60_000;
-/** A manifest with a few hundred releases stays far below 256 KiB. */
-const MAX_MANIFEST_BYTES = 262_144;
-
-function isFlattenedJws(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.protected === "string" && typeof v.payload === "string" && typeof v.signature === "string";
-}
 
 /**
  * Reads the manifest from an `https://` (or, locally, `http://`) URL or a file
- * path, checks it is a flattened JWS JSON object (the signature is checked by the
- * devices against their pinned key, not here), and caches it.
+ * path, checks it is a general JWS JSON object `{payload, signatures}` (the
+ * signatures are checked by the devices against their pinned release key set, not
+ * here), and caches it.
  */
 export function createManifestSource(location: string | undefined): ManifestSource {
   let cached: { at: number; value: PublishedManifest | undefined } | undefined;
@@ -49,13 +43,11 @@ export function createManifestSource(location: string | undefined): ManifestSour
       throw new VettidError("UNAVAILABLE", "the manifest could not be read", { cause: err });
     }
     if (text.length > MAX_MANIFEST_BYTES) throw new VettidError("UNAVAILABLE", "the published manifest is too large");
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parseManifestEnvelope(text);
     } catch (err) {
-      throw new VettidError("UNAVAILABLE", "the published manifest is not JSON", { cause: err });
+      throw new VettidError("UNAVAILABLE", "the published manifest is not a general JWS JSON object", { cause: err });
     }
-    if (!isFlattenedJws(parsed)) throw new VettidError("UNAVAILABLE", "the published manifest is not a flattened JWS");
     return { text, etag: `"${createHash("sha256").update(text).digest("base64url")}"` };
   };
   return {

@@ -54,6 +54,23 @@ export const ERROR_CODES = {
   PCR_NOT_APPROVED: { http: 403, retryable: false, title: "Enclave measurements are not in an active release" },
   MANIFEST_INVALID: { http: 400, retryable: false, title: "PCR manifest is invalid" },
   MANIFEST_ROLLBACK: { http: 400, retryable: false, title: "PCR manifest serial is older than one already seen" },
+  MANIFEST_THRESHOLD: {
+    http: 400,
+    retryable: false,
+    title: "PCR manifest lacks signatures of the release key threshold (M keys of distinct owners)",
+  },
+  MANIFEST_FORK: { http: 400, retryable: false, title: "PCR manifest does not extend the manifest already seen" },
+  MANIFEST_GAP: {
+    http: 400,
+    retryable: true,
+    title: "PCR manifest is several serials ahead; the manifests between are needed",
+  },
+  MANIFEST_ACTIVATION_DELAY: {
+    http: 400,
+    retryable: false,
+    title: "PCR manifest lists a release that activates before the activation delay",
+  },
+  MANIFEST_EXPIRED: { http: 400, retryable: false, title: "PCR manifest has expired" },
 
   // Vault
   VAULT_LOCKED: { http: 423, retryable: false, title: "The vault is locked" },

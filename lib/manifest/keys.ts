@@ -1,13 +1,11 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
-
-/** The signing algorithm of PCR manifests. */
-export const MANIFEST_ALG = "ES256";
+import { MANIFEST_ALG } from "./constants";
 
 /** A manifest key pair as JWKs (the form in which keys are exchanged as files). */
 export interface ManifestKeyPair {
   /** Private JWK (keep secret; in production the key lives in KMS instead). */
   privateKey: JWK;
-  /** Public JWK, pinned by verifiers. */
+  /** Public JWK, listed in a release key set. */
   publicKey: JWK;
   /** RFC 7638 thumbprint of the public key, used as `kid`. */
   kid: string;

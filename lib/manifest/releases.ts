@@ -5,20 +5,24 @@ function toHex(value: Uint8Array | string | undefined): string | undefined {
   return typeof value === "string" ? value.toLowerCase() : Buffer.from(value).toString("hex");
 }
 
-/** True when `release` is approved at `now`: active or deprecated, inside its validity window. */
+/**
+ * True when `release` is approved at `now`: active or deprecated, activated (its
+ * `activates_at` passed: the activation delay is over) and not past `valid_until`.
+ */
 export function isApproved(release: Release, now: Date = new Date()): boolean {
   if (release.status === "retired") return false;
   const t = now.getTime();
-  if (t < Date.parse(release.valid_from)) return false;
+  if (t < Date.parse(release.activates_at)) return false;
   return release.valid_until === null || t < Date.parse(release.valid_until);
 }
 
 /**
- * The releases approved at `now` (status `active` or `deprecated`, inside their
- * validity window). `deprecated` means "still approved, being replaced"; `retired`
- * is never approved again.
+ * The releases approved at `now` (status `active` or `deprecated`, activated, not past
+ * their validity); none once the manifest itself has expired. `deprecated` means "still
+ * approved, being replaced"; `retired` is never approved again.
  */
 export function activeReleases(manifest: Manifest, now: Date = new Date()): Release[] {
+  if (now.getTime() >= Date.parse(manifest.expires_at)) return [];
   return manifest.releases.filter((r) => isApproved(r, now));
 }
 

@@ -1,7 +1,11 @@
 import * as z from "../zod";
+import { ReleaseKeySetSchema } from "./key-set";
 
-/** The schema identifier of version 1 manifests. */
-export const MANIFEST_SCHEMA = "vettid.pcr-manifest/v1";
+/**
+ * The schema identifier of version 2 manifests (threshold-signed, chained, expiring).
+ * Version 1 (one signature, no chain, no expiry) is no longer read: decision 0067.
+ */
+export const MANIFEST_SCHEMA = "vettid.pcr-manifest/v2";
 
 /** A SHA-384 digest or PCR value as 96 lower-case hex characters. */
 const sha384Hex = z.string().check(z.regex(/^[0-9a-f]{96}$/, "must be 96 lower-case hex characters (SHA-384)"));
@@ -22,7 +26,11 @@ export const BuildSchema = z.strictObject({
   eif_sha384: z.optional(sha384Hex),
 });
 
-/** One approved (or formerly approved) enclave image. */
+/**
+ * One approved (or formerly approved) enclave image. `approved_at` is the `issued_at` of
+ * the manifest that first listed it; it is usable from `activates_at` (at least the
+ * activation delay later, checked by verifiers) until `valid_until`.
+ */
 export const ReleaseSchema = z
   .strictObject({
     id: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 of [A-Za-z0-9._-]")),
@@ -30,13 +38,18 @@ export const ReleaseSchema = z
     pcr1: sha384Hex,
     pcr2: sha384Hex,
     status: z.enum(RELEASE_STATUSES),
-    valid_from: instant,
+    approved_at: instant,
+    activates_at: instant,
     valid_until: z.nullable(instant),
     build: BuildSchema,
   })
   .check(
-    z.refine((r) => r.valid_until === null || Date.parse(r.valid_until) > Date.parse(r.valid_from), {
-      message: "valid_until must be after valid_from",
+    z.refine((r) => Date.parse(r.activates_at) >= Date.parse(r.approved_at), {
+      message: "activates_at must not be before approved_at",
+      path: ["activates_at"],
+    }),
+    z.refine((r) => r.valid_until === null || Date.parse(r.valid_until) > Date.parse(r.activates_at), {
+      message: "valid_until must be after activates_at",
       path: ["valid_until"],
     }),
   );
@@ -45,18 +58,37 @@ export const ReleaseSchema = z
 export const MAX_RELEASES = 256;
 
 /**
- * The PCR manifest payload (contracts.md §A). Unknown fields are refused at every
- * level so that a field a verifier does not understand can never be silently ignored.
+ * The PCR manifest payload (docs/protocol.md §PCR manifest). Unknown fields are refused
+ * at every level so that a field a verifier does not understand can never be silently
+ * ignored.
  */
 export const ManifestSchema = z
   .strictObject({
     schema: z.literal(MANIFEST_SCHEMA),
-    /** Monotonic: every published manifest has a larger serial than the one before. */
+    /** Each manifest's serial is the previous one's plus one; the log starts at 1. */
     serial: z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER)),
+    /** SHA-384 (hex) of the previous manifest's payload bytes; null only for serial 1. */
+    previous: z.nullable(sha384Hex),
     issued_at: instant,
+    /** After this instant no verifier accepts the manifest, and KMS stops answering its releases. */
+    expires_at: instant,
+    /** The release key set from this manifest on: it signs this manifest and the next. */
+    keys: ReleaseKeySetSchema,
     releases: z.array(ReleaseSchema).check(z.minLength(1), z.maxLength(MAX_RELEASES)),
   })
   .check(
+    z.refine((m) => (m.serial === 1) === (m.previous === null), {
+      message: "previous must be null for serial 1 and a digest for every later serial",
+      path: ["previous"],
+    }),
+    z.refine((m) => Date.parse(m.expires_at) > Date.parse(m.issued_at), {
+      message: "expires_at must be after issued_at",
+      path: ["expires_at"],
+    }),
+    z.refine((m) => m.releases.every((r) => Date.parse(r.approved_at) <= Date.parse(m.issued_at)), {
+      message: "a release cannot be approved after the manifest was issued",
+      path: ["releases"],
+    }),
     z.refine((m) => new Set(m.releases.map((r) => r.id)).size === m.releases.length, {
       message: "release ids must be unique",
       path: ["releases"],

@@ -1,88 +1,57 @@
-import { decodeProtectedHeader, flattenedVerify, importJWK, type JWK } from "jose";
 import { VettidError } from "../errors";
-import { MANIFEST_ALG } from "./keys";
+import { MAX_ISSUED_AT_SKEW_MS, MIN_RELEASE_THRESHOLD, RELEASE_ACTIVATION_DELAY_MS } from "./constants";
+import { type ManifestEnvelope, parseManifestEnvelope, payloadDigest } from "./jws";
+import { parseReleaseKeySet, type ReleaseKeySet, sameKeySet } from "./key-set";
 import { type Manifest, ManifestSchema } from "./schema";
-
-/** Largest manifest text accepted: 256 releases of about 700 bytes each, base64url-encoded, rounded up. */
-export const MAX_MANIFEST_BYTES = 512 * 1024;
-/** A manifest issued further in the future than this (clock skew) is refused. */
-export const MAX_ISSUED_AT_SKEW_MS = 5 * 60 * 1000;
+import { verifyThreshold } from "./threshold";
 
 /** Options of {@link verifyManifest}. */
 export interface VerifyManifestOptions {
-  /** The pinned release public key (JWK object or JWK JSON text). Required. */
-  publicKey: JWK | string;
-  /** The highest serial already seen; an older manifest is refused (MANIFEST_ROLLBACK). */
-  minSerial?: number;
-  /** Verification time (default now); a manifest issued after it (beyond skew) is refused. */
-  now?: Date;
+  /**
+   * The pinned release key set (object or JSON text): the trust anchor a verifier ships
+   * with. Required unless `previous` is given; with `previous`, that manifest's own key
+   * set is trusted instead (it may have rotated since the anchor was pinned).
+   */
+  keys?: ReleaseKeySet | string | undefined;
+  /**
+   * The published text of the manifest this verifier accepted last. The new manifest
+   * must be that same manifest or the next one of the log: `serial` one higher,
+   * `previous` its digest, releases it listed unchanged (MANIFEST_FORK otherwise; a
+   * newer one further ahead is MANIFEST_GAP, see {@link verifyManifestChain}).
+   */
+  previous?: string | undefined;
+  /** The lowest serial accepted (the client ships one; the highest already seen); older is MANIFEST_ROLLBACK. */
+  minSerial?: number | undefined;
+  /** Verification time (default now): refuses a manifest issued after it or expired at it. */
+  now?: Date | undefined;
+  /**
+   * The activation delay the verifier requires of every release (default
+   * {@link RELEASE_ACTIVATION_DELAY_MS}, 7 days). Only the local topology passes 0.
+   */
+  activationDelayMs?: number | undefined;
+  /** The lowest key-set threshold accepted (default {@link MIN_RELEASE_THRESHOLD}). */
+  minThreshold?: number | undefined;
 }
 
-function invalid(message: string, cause?: unknown): never {
-  throw new VettidError("MANIFEST_INVALID", message, { cause });
+/** A manifest whose envelope and payload parsed; nothing about its signatures is known yet. */
+export interface DecodedManifest {
+  envelope: ManifestEnvelope;
+  manifest: Manifest;
+  digest: string;
 }
 
 /**
- * Verifies a published manifest (flattened JWS JSON): signature with the pinned key
- * (ES256 only), schema (unknown fields refused), and serial ≥ `minSerial`.
- *
- * @example
- * const manifest = await verifyManifest(text, { publicKey: pinnedJwk, minSerial: lastSeen });
- * @throws VettidError MANIFEST_INVALID or MANIFEST_ROLLBACK.
+ * Parses a manifest's envelope and payload schema WITHOUT checking any signature: for
+ * tools that build the next manifest from the published one, never for trusting one.
+ * @throws VettidError MANIFEST_INVALID.
  */
-export async function verifyManifest(text: string, options: VerifyManifestOptions): Promise<Manifest> {
-  if (text.length > MAX_MANIFEST_BYTES) invalid(`manifest exceeds ${MAX_MANIFEST_BYTES} bytes`);
-  let jws: unknown;
-  try {
-    jws = JSON.parse(text);
-  } catch (err) {
-    invalid("manifest is not JSON", err);
-  }
-  if (typeof jws !== "object" || jws === null || Array.isArray(jws)) invalid("manifest is not a JWS JSON object");
-  const keys = Object.keys(jws).sort();
-  if (keys.join(",") !== "payload,protected,signature") {
-    invalid("manifest must be a flattened JWS with exactly protected, payload and signature");
-  }
-  const { protected: prot, payload, signature } = jws as Record<string, unknown>;
-  if (typeof prot !== "string" || typeof payload !== "string" || typeof signature !== "string") {
-    invalid("manifest JWS members must be strings");
-  }
-
-  let pinned: JWK;
-  try {
-    pinned = typeof options.publicKey === "string" ? (JSON.parse(options.publicKey) as JWK) : options.publicKey;
-  } catch (err) {
-    invalid("the manifest public key is not a JWK", err);
-  }
-  if (pinned.kty !== "EC" || pinned.crv !== "P-256" || "d" in pinned) {
-    invalid("the manifest public key must be a public P-256 JWK");
-  }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader({ protected: prot, payload, signature });
-  } catch (err) {
-    invalid("manifest protected header is malformed", err);
-  }
-  if (header.alg !== MANIFEST_ALG) invalid(`manifest must be signed with ${MANIFEST_ALG}, found ${String(header.alg)}`);
-  if (pinned.kid !== undefined && header.kid !== pinned.kid) {
-    invalid(`manifest was signed by key ${String(header.kid)}, not the pinned key ${pinned.kid}`);
-  }
-
-  let body: Uint8Array;
-  try {
-    const key = await importJWK({ ...pinned, alg: MANIFEST_ALG }, MANIFEST_ALG);
-    ({ payload: body } = await flattenedVerify({ protected: prot, payload, signature }, key, {
-      algorithms: [MANIFEST_ALG],
-    }));
-  } catch (err) {
-    invalid("manifest signature does not verify with the pinned key", err);
-  }
-
+export function decodeManifest(text: string): DecodedManifest {
+  const envelope = parseManifestEnvelope(text);
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(envelope.payloadBytes));
   } catch (err) {
-    invalid("manifest payload is not JSON", err);
+    throw new VettidError("MANIFEST_INVALID", "manifest payload is not JSON", { cause: err });
   }
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
@@ -90,21 +59,180 @@ export async function verifyManifest(text: string, options: VerifyManifestOption
     throw new VettidError(
       "MANIFEST_INVALID",
       `manifest payload: ${first?.path.join(".") || "(root)"} ${first?.message}`,
-      {
-        details: { issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
-      },
+      { details: { issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) } },
     );
   }
-  const manifest = parsed.data;
-  if (options.minSerial !== undefined && manifest.serial < options.minSerial) {
+  return { envelope, manifest: parsed.data, digest: payloadDigest(envelope.payloadBytes) };
+}
+
+const fork = (message: string): never => {
+  throw new VettidError("MANIFEST_FORK", message);
+};
+
+/**
+ * The append-only rule between the manifest seen last (`seen`) and a new one (`next`):
+ * the same manifest, or the next serial naming `seen`'s digest, issued no earlier, with
+ * every release `seen` listed kept as it was (status may only move forward, the end of
+ * its window only closer) and every new release approved no earlier than `seen` was issued.
+ */
+function checkExtends(seen: DecodedManifest, next: DecodedManifest): void {
+  const [p, m] = [seen.manifest, next.manifest];
+  if (m.serial < p.serial) {
     throw new VettidError(
       "MANIFEST_ROLLBACK",
-      `manifest serial ${manifest.serial} is older than serial ${options.minSerial} already seen`,
+      `manifest serial ${m.serial} is older than serial ${p.serial} already seen`,
+    );
+  }
+  if (m.serial === p.serial) {
+    if (next.digest !== seen.digest)
+      fork(`manifest serial ${m.serial} differs from the serial ${p.serial} already seen`);
+    return;
+  }
+  if (m.serial > p.serial + 1) {
+    throw new VettidError(
+      "MANIFEST_GAP",
+      `manifest serial ${m.serial} is ahead of serial ${p.serial} already seen; serials ${p.serial + 1}..${m.serial - 1} are needed`,
+    );
+  }
+  if (m.previous !== seen.digest) fork(`manifest serial ${m.serial} does not name serial ${p.serial} as its previous`);
+  if (Date.parse(m.issued_at) < Date.parse(p.issued_at))
+    fork(`manifest serial ${m.serial} is issued before its previous`);
+  const before = new Map(p.releases.map((r) => [r.id, r]));
+  const order = { active: 0, deprecated: 1, retired: 2 } as const;
+  for (const r of m.releases) {
+    const old = before.get(r.id);
+    if (old === undefined) {
+      if (Date.parse(r.approved_at) < Date.parse(p.issued_at)) {
+        throw new VettidError(
+          "MANIFEST_ACTIVATION_DELAY",
+          `release ${r.id} is new in serial ${m.serial} but claims approval before serial ${p.serial} was issued`,
+        );
+      }
+      continue;
+    }
+    const same = (["pcr0", "pcr1", "pcr2", "approved_at", "activates_at"] as const).every((f) => r[f] === old[f]);
+    if (!same || JSON.stringify(r.build) !== JSON.stringify(old.build)) fork(`manifest rewrites release ${r.id}`);
+    if (order[r.status] < order[old.status]) fork(`manifest moves release ${r.id} back from ${old.status}`);
+    const end = (v: string | null) => (v === null ? Number.POSITIVE_INFINITY : Date.parse(v));
+    if (end(r.valid_until) > end(old.valid_until)) fork(`manifest extends the validity of release ${r.id}`);
+  }
+}
+
+/**
+ * Verifies a published manifest (DESIGN.md §3.3, decision 0067): the general JWS
+ * envelope and the payload schema (unknown fields refused); signatures of the trusted
+ * key set's threshold from distinct owners, and, when the manifest rotates the key
+ * set, of the new set's threshold too; that it is `previous` itself or extends it;
+ * its serial against `minSerial`; that it is not issued in the future nor expired at
+ * `now`; and that every release activates at least the activation delay after its
+ * approval.
+ *
+ * @example
+ * const manifest = await verifyManifest(text, { keys: pinnedKeySet, previous: lastAccepted, now });
+ * @throws VettidError MANIFEST_INVALID, MANIFEST_THRESHOLD, MANIFEST_ROLLBACK, MANIFEST_FORK,
+ *   MANIFEST_GAP, MANIFEST_EXPIRED or MANIFEST_ACTIVATION_DELAY.
+ */
+export function verifyManifest(text: string, options: VerifyManifestOptions): Promise<Manifest> {
+  return verifyOne(text, options, true);
+}
+
+/** {@link verifyManifest}; `current` false skips the time checks of a superseded manifest in a chain. */
+async function verifyOne(text: string, options: VerifyManifestOptions, current: boolean): Promise<Manifest> {
+  const next = decodeManifest(text);
+  const seen = options.previous === undefined ? undefined : decodeManifest(options.previous);
+  let trusted: ReleaseKeySet;
+  if (seen !== undefined) trusted = seen.manifest.keys;
+  else if (options.keys !== undefined) trusted = parseReleaseKeySet(options.keys);
+  else throw new VettidError("MANIFEST_INVALID", "no release key set to verify the manifest with");
+  const m = next.manifest;
+
+  const minThreshold = options.minThreshold ?? MIN_RELEASE_THRESHOLD;
+  for (const [what, set] of [
+    ["the trusted key set", trusted],
+    ["the manifest's key set", m.keys],
+  ] as const) {
+    if (set.threshold < minThreshold) {
+      throw new VettidError(
+        "MANIFEST_THRESHOLD",
+        `${what} requires ${set.threshold} signature(s); at least ${minThreshold} are required`,
+      );
+    }
+  }
+  await verifyThreshold(next.envelope, trusted, "the trusted key set");
+  if (!sameKeySet(trusted, m.keys)) await verifyThreshold(next.envelope, m.keys, "the new key set");
+
+  if (seen !== undefined) checkExtends(seen, next);
+  if (options.minSerial !== undefined && m.serial < options.minSerial) {
+    throw new VettidError(
+      "MANIFEST_ROLLBACK",
+      `manifest serial ${m.serial} is older than serial ${options.minSerial} already seen`,
     );
   }
   const now = (options.now ?? new Date()).getTime();
-  if (Date.parse(manifest.issued_at) > now + MAX_ISSUED_AT_SKEW_MS) {
-    invalid(`manifest issued_at ${manifest.issued_at} is in the future`);
+  if (Date.parse(m.issued_at) > now + MAX_ISSUED_AT_SKEW_MS) {
+    throw new VettidError("MANIFEST_INVALID", `manifest issued_at ${m.issued_at} is in the future`);
   }
-  return manifest;
+  if (current && now >= Date.parse(m.expires_at)) {
+    throw new VettidError("MANIFEST_EXPIRED", `manifest serial ${m.serial} expired at ${m.expires_at}`);
+  }
+  const delay = options.activationDelayMs ?? RELEASE_ACTIVATION_DELAY_MS;
+  for (const r of m.releases) {
+    if (Date.parse(r.activates_at) - Date.parse(r.approved_at) < delay) {
+      throw new VettidError(
+        "MANIFEST_ACTIVATION_DELAY",
+        `release ${r.id} activates at ${r.activates_at}, less than ${delay / 3_600_000} h after its approval at ${r.approved_at}`,
+      );
+    }
+  }
+  return m;
+}
+
+/**
+ * Verifies consecutive manifests `texts` (oldest first) as {@link verifyManifest} does,
+ * each against the one before; the first against `options`. Only the last must be
+ * unexpired at `now` (the others are superseded by it). This is how a verifier that
+ * saw serial n accepts serial n+k, and how a client whose pinned key set was rotated
+ * catches up: it fetches serials n+1…n+k from the history (`manifests/<serial>.json`).
+ * @returns the last manifest and its text.
+ */
+export async function verifyManifestChain(
+  texts: readonly string[],
+  options: VerifyManifestOptions,
+): Promise<{ manifest: Manifest; text: string }> {
+  if (texts.length === 0) throw new VettidError("MANIFEST_INVALID", "no manifest to verify");
+  let previous = options.previous;
+  let manifest: Manifest | undefined;
+  for (const [i, text] of texts.entries()) {
+    manifest = await verifyOne(text, { ...options, previous }, i === texts.length - 1);
+    previous = text;
+  }
+  return { manifest: manifest!, text: texts[texts.length - 1]! };
+}
+
+/**
+ * Fetches one manifest of the published history by serial (`manifests/<serial>.json`
+ * beside the current manifest), or undefined when the verifier knows no history.
+ */
+export type ManifestHistory = (serial: number) => Promise<string> | undefined;
+
+/**
+ * {@link verifyManifest}, and when the manifest is several serials ahead of `previous`
+ * (MANIFEST_GAP), the manifests in between fetched from `history` and verified as a
+ * chain ending with it. What devices and the proxy call on every refresh.
+ */
+export async function verifyManifestUpdate(
+  text: string,
+  options: VerifyManifestOptions,
+  history?: ManifestHistory,
+): Promise<Manifest> {
+  try {
+    return await verifyManifest(text, options);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "MANIFEST_GAP" || options.previous === undefined || !history) throw err;
+    const [from, to] = [decodeManifest(options.previous).manifest.serial, decodeManifest(text).manifest.serial];
+    const fetches = Array.from({ length: to - from - 1 }, (_, i) => history(from + 1 + i));
+    if (fetches.some((f) => f === undefined)) throw err;
+    const between = await Promise.all(fetches as Promise<string>[]);
+    return (await verifyManifestChain([...between, text], options)).manifest;
+  }
 }

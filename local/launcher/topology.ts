@@ -109,7 +109,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     );
 
     const attestation = await progress.step(
-      "dev attestation root, manifest signing key, simulated NSM and a signed manifest approving its PCRs",
+      "dev attestation root, two dev release keys (2 of 2), simulated NSM and the signed manifest log approving its PCRs",
       () => prepareDevAttestation(join(stateDir, "attestation")),
     );
     const nsm = attestation.nsm;
@@ -174,7 +174,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       trustRoots: { devCaPem: kms.caPem },
       // DEV ONLY: a recovery waits 3 s here so the journey shows it; at least 24 h outside local / dev.
       recoveryDelaySeconds: LOCAL_RECOVERY_DELAY_SECONDS,
-      manifestKey: attestation.manifestKey.publicKey as Record<string, unknown> & { kty: string },
+      manifestKey: attestation.releaseKeys.set.keys[0]!.jwk,
     });
     const runtime = await progress.step(
       "vault runtime (its own process, simulated NSM, measured configuration) attests through the proxy",

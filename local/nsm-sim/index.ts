@@ -4,6 +4,13 @@
  */
 
 export { createDevCa, type DevCa, loadOrCreateDevCa } from "./dev-ca";
-export { type DevManifestOptions, devManifest } from "./dev-manifest";
+export { DEV_MANIFEST_LIFETIME_MS, type DevManifestOptions, devManifest } from "./dev-manifest";
+export {
+  DEV_RELEASE_KEY_OWNERS,
+  type DevReleaseKeys,
+  devReleaseKeysOf,
+  generateDevReleaseKeys,
+  UNSIGNED_DEV_KEY_SET,
+} from "./dev-release-keys";
 export { EMPTY_BUNDLE_DIGEST, simulatedPcrs } from "./pcrs";
 export { createSimulatedNsm, LEAF_LIFETIME_MS, type SimulatedNsm, type SimulatedNsmOptions } from "./simulated-nsm";

@@ -36,7 +36,7 @@ export const dev: EnvConfig = {
   },
   release: {
     manifestFile: "stacks/config/dev-manifest.json",
-    manifestPublicKeyFile: "stacks/config/dev-manifest-key.jwk.json",
+    releaseKeySetFile: "stacks/config/dev-release-keys.json",
     signerRoleArn: "arn:aws:iam::111111111111:role/vettid-dev-release",
   },
   alarmEmail: "",

@@ -43,7 +43,7 @@ export const prod: EnvConfig = {
   },
   release: {
     manifestFile: "stacks/config/release/prod/pcr-manifest.json",
-    manifestPublicKeyFile: "stacks/config/release/prod/manifest-key.jwk.json",
+    releaseKeySetFile: "stacks/config/release/prod/release-keys.json",
     signerRoleArn: "arn:aws:iam::333333333333:role/vettid-prod-release",
   },
   alarmEmail: "oncall@vettid.example",

@@ -43,7 +43,7 @@ export const staging: EnvConfig = {
   },
   release: {
     manifestFile: "stacks/config/release/staging/pcr-manifest.json",
-    manifestPublicKeyFile: "stacks/config/release/staging/manifest-key.jwk.json",
+    releaseKeySetFile: "stacks/config/release/staging/release-keys.json",
     signerRoleArn: "arn:aws:iam::222222222222:role/vettid-staging-release",
   },
   alarmEmail: "oncall-staging@vettid.example",

@@ -74,10 +74,18 @@ export interface EnvConfig {
     servedVaults: readonly string[];
   };
   release: {
-    /** Manifest file (flattened JWS JSON) relative to the repository root; `--manifest` overrides it. */
+    /**
+     * Manifest file (general JWS JSON) relative to the repository root; `--manifest`
+     * overrides it. Every earlier manifest of the log sits beside it as
+     * `manifests/<serial>.json`: the stacks verify the chain and publish the history.
+     */
     manifestFile: string;
-    /** Public JWK (ES256) the manifest signature must verify against, relative to the repository root. */
-    manifestPublicKeyFile: string;
+    /**
+     * The pinned release key set (JSON `{threshold, keys: [{owner, jwk}]}`) the first
+     * manifest of the log must be signed with, relative to the repository root: M of N
+     * keys of distinct owners, not all in this AWS account (decision 0067).
+     */
+    releaseKeySetFile: string;
     /**
      * The release role (the release pipeline's OIDC role, `AWS_RELEASE_ROLE_ARN` of the deploy
      * workflow): signs manifests with the KMS signing key, and is the only principal that may

@@ -92,7 +92,8 @@ describe("pairing a second device over the local topology (bin/vettid)", () => {
     });
     connections.push(nc);
     const manifest = await verifyManifest(topology.attestation.manifestText, {
-      publicKey: topology.attestation.manifestKey.publicKey,
+      keys: topology.attestation.releaseKeys.set,
+      activationDelayMs: 0,
     });
     const vault = new VaultClient({
       vaultId,

@@ -41,7 +41,8 @@ describe("vault runtime crashes (local topology, runtime SIGKILLed during writes
     });
     connections.push(nc);
     const manifest = await verifyManifest(topology.attestation.manifestText, {
-      publicKey: topology.attestation.manifestKey.publicKey,
+      keys: topology.attestation.releaseKeys.set,
+      activationDelayMs: 0,
     });
     return new VaultClient({
       vaultId: enrollment.vaultId,

@@ -16,6 +16,6 @@ export function synthOptionsForTests(useRealFunctions = true) {
   return {
     functionsFile: real ? FUNCTIONS_FILE : FIXTURE_FUNCTIONS,
     manifestFile: join(REPO_ROOT, "stacks/config/dev-manifest.json"),
-    manifestKeyFile: join(REPO_ROOT, "stacks/config/dev-manifest-key.jwk.json"),
+    manifestKeyFile: join(REPO_ROOT, "stacks/config/dev-release-keys.json"),
   };
 }

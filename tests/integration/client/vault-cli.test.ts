@@ -45,7 +45,7 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
     const signed = await signedManifestFor(t.nsm);
     writeFileSync(join(root, "root.pem"), t.nsm.rootCertificatePem);
     writeFileSync(join(root, "manifest.json"), signed.text);
-    writeFileSync(join(root, "manifest-key.json"), JSON.stringify(signed.publicKey));
+    writeFileSync(join(root, "manifest-key.json"), JSON.stringify(signed.keys));
     trust = [
       "--root",
       join(root, "root.pem"),

@@ -118,7 +118,7 @@ describe("faults during traffic", () => {
     const dir = mkdtempSync(join(tmpdir(), "vp-faults-"));
     const manifest = await signedManifestFor(nsm);
     writeFileSync(join(dir, "manifest.json"), manifest.text);
-    writeFileSync(join(dir, "manifest-key.json"), JSON.stringify(manifest.publicKey));
+    writeFileSync(join(dir, "manifest-key.json"), JSON.stringify(manifest.keys));
     writeFileSync(join(dir, "root.pem"), nsm.rootCertificatePem);
     const socket = join(dir, "enclave.sock");
     env = {

@@ -10,16 +10,22 @@ import { Agent } from "node:https";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { JWK } from "jose";
 import { type Transport, unixSocketTransport } from "../../../lib/frame-link";
-import { generateManifestKeyPair, type Manifest, signManifest, verifyManifest } from "../../../lib/manifest";
+import { type Manifest, type ReleaseKeySet, signManifest, verifyManifest } from "../../../lib/manifest";
 import { ProxyClient } from "../../../lib/proxy-client";
 import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-protocol";
 import { attestationRecipientVerifier, createKmsService } from "../../../local/aws/kms";
 import { createS3Store, type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
 import { sealingKeyPolicy } from "../../../local/launcher/sealed-state";
 import { type NatsServer, startNatsServer } from "../../../local/nats";
-import { createDevCa, createSimulatedNsm, type DevCa, devManifest, type SimulatedNsm } from "../../../local/nsm-sim";
+import {
+  createDevCa,
+  createSimulatedNsm,
+  type DevCa,
+  devManifest,
+  generateDevReleaseKeys,
+  type SimulatedNsm,
+} from "../../../local/nsm-sim";
 import { createDevTls, type DevTls } from "../../../local/tls";
 import { SealingKms, type SealingKmsOptions } from "../../../vault-enclave/kms";
 import { staticServedVaults } from "../../../vsock-proxy/policy";
@@ -41,14 +47,14 @@ const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Arr
 /** A manifest approving `nsm`'s PCRs, signed and then verified like a real one. */
 export async function manifestFor(nsm: SimulatedNsm): Promise<Manifest> {
   const signed = await signedManifestFor(nsm);
-  return verifyManifest(signed.text, { publicKey: signed.publicKey });
+  return verifyManifest(signed.text, { keys: signed.keys, activationDelayMs: 0 });
 }
 
-/** The signed manifest text (flattened JWS) approving `nsm`'s PCRs, and its public key. */
-export async function signedManifestFor(nsm: SimulatedNsm): Promise<{ text: string; publicKey: JWK }> {
-  const keys = await generateManifestKeyPair();
-  const text = await signManifest(devManifest(nsm.pcrs, { id: "test-1" }), keys.privateKey);
-  return { text, publicKey: keys.publicKey };
+/** The signed manifest text (general JWS, 2 of 2 dev keys) approving `nsm`'s PCRs, and the key set. */
+export async function signedManifestFor(nsm: SimulatedNsm): Promise<{ text: string; keys: ReleaseKeySet }> {
+  const keys = await generateDevReleaseKeys();
+  const text = await signManifest(devManifest(nsm.pcrs, { id: "test-1", keys: keys.set }), keys.privateKeys);
+  return { text, keys: keys.set };
 }
 
 export interface ProxyTopology {

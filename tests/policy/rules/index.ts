@@ -22,6 +22,7 @@ import { s3KmsEncryption } from "./s3-kms-encryption";
 import { s3TlsOnly } from "./s3-tls-only";
 import { s3Versioning } from "./s3-versioning";
 import { sealingKeyPcr0 } from "./sealing-key-pcr0";
+import { sealingKeyTimeWindow } from "./sealing-key-time-window";
 import { sealingKeyUnreleased } from "./sealing-key-unreleased";
 import { sealingKeyVaultContext } from "./sealing-key-vault-context";
 import { securityGroupIngress } from "./security-group-ingress";
@@ -45,6 +46,7 @@ export const RULES: readonly PolicyRule[] = [
   sealingKeyPcr0,
   sealingKeyUnreleased,
   sealingKeyVaultContext,
+  sealingKeyTimeWindow,
   keyPolicyLockdown,
   cloudtrailTrail,
   keyChangeAlarms,

@@ -1,4 +1,14 @@
-import { type Finding, finding, type IamStatement, list, type PolicyRule, resources, statements } from "../terraform";
+import {
+  type Finding,
+  finding,
+  type IamStatement,
+  list,
+  type PolicyRule,
+  type ResourceRef,
+  resources,
+  type Synth,
+  statements,
+} from "../terraform";
 
 /** The tag that marks the vault sealing key. */
 export const SEALING_TAG = { key: "vettid:purpose", value: "vault-sealing" } as const;
@@ -20,6 +30,27 @@ function releasesKeyMaterial(action: string): boolean {
     action.startsWith("kms:GenerateDataKey") ||
     action.startsWith("kms:ReEncrypt")
   );
+}
+
+/** True when an Allow of `s` would let its principal decrypt or make data keys. */
+export function releasesDataKeys(s: IamStatement): boolean {
+  return list(s.Action).some(
+    (a) => a === "kms:Decrypt" || a.startsWith("kms:GenerateDataKey") || a === "kms:*" || a === "*",
+  );
+}
+
+/** Every statement of every vault sealing key's policy (its own and separate key policy resources). */
+export function sealingKeyStatements(synth: Synth): { key: ResourceRef; statement: IamStatement }[] {
+  return resources(synth, "aws_kms_key")
+    .filter((k) => (k.body.tags as Record<string, unknown> | undefined)?.[SEALING_TAG.key] === SEALING_TAG.value)
+    .flatMap((key) => {
+      const separate = resources(synth, "aws_kms_key_policy").filter(
+        (p) => p.stack === key.stack && String(p.body.key_id).includes(`aws_kms_key.${key.name}.`),
+      );
+      return [key.body.policy, ...separate.map((p) => p.body.policy)]
+        .flatMap(statements)
+        .map((statement) => ({ key, statement }));
+    });
 }
 
 function pcr0Values(s: IamStatement): string[] | undefined {

@@ -14,7 +14,8 @@ const RELEASE = {
   id: "r1",
   pcr0: "a".repeat(96),
   status: "active",
-  validFrom: "2026-01-01T00:00:00Z",
+  approvedAt: "2025-12-25T00:00:00Z",
+  activatesAt: "2026-01-01T00:00:00Z",
   validUntil: null,
   eifSha384: null,
 } as const;
@@ -46,11 +47,11 @@ describe("rule sealing-key-unreleased", () => {
     expect(sealingKeyUnreleased.check(sealingKey([]), UNRELEASED)).toEqual([]);
   });
   it("passes a key with enclave grants once a release is active (sealing-key-pcr0 judges them)", () => {
-    const synth = sealingKey([enclaveStatement("arn:aws:iam::1:role/host", RELEASE)]);
+    const synth = sealingKey([enclaveStatement("arn:aws:iam::1:role/host", RELEASE, "2027-01-01T00:00:00Z")]);
     expect(sealingKeyUnreleased.check(synth, CONTEXT)).toEqual([]);
   });
   it("fails an attested enclave grant before the first release", () => {
-    const synth = sealingKey([enclaveStatement("arn:aws:iam::1:role/host", RELEASE)]);
+    const synth = sealingKey([enclaveStatement("arn:aws:iam::1:role/host", RELEASE, "2027-01-01T00:00:00Z")]);
     expect(sealingKeyUnreleased.check(synth, UNRELEASED)).toEqual([
       expect.objectContaining({
         message: expect.stringMatching(/AttestedEnclaver1 allows kms:Decrypt, kms:GenerateDataKey/),

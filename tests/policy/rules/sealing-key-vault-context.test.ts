@@ -1,29 +1,6 @@
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { keyAdministration } from "../../../stacks/shared/key-policies";
-import { policyDocument, type Statement } from "../../../stacks/shared/policy";
-import { CONTEXT, synthFresh } from "../fresh-stack";
+import { CONTEXT } from "../fresh-stack";
+import { PCR0_CONDITION as PCR0, sealingKeyGranting as sealingKey } from "./sealing-key.examples";
 import { sealingKeyVaultContext } from "./sealing-key-vault-context";
-
-const PCR0 = { StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": "a".repeat(96) } };
-
-function sealingKey(condition: Statement["Condition"]) {
-  return synthFresh((s) => {
-    new KmsKey(s, "k", {
-      policy: policyDocument([
-        keyAdministration("arn:aws:iam::1:root"),
-        {
-          Sid: "Enclaves",
-          Effect: "Allow",
-          Principal: { AWS: "arn:aws:iam::1:role/host" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-          Resource: "*",
-          Condition: condition,
-        },
-      ]),
-      tags: { "vettid:purpose": "vault-sealing" },
-    });
-  });
-}
 
 describe("rule sealing-key-vault-context", () => {
   it("passes a grant that requires a vault's encryption context", () => {

@@ -14,7 +14,7 @@ describe("release record from nitro-cli describe-eif", () => {
       describeEif: sample,
       commit,
       bundleSha384: bundle,
-      validFrom: "2026-11-28T00:00:00Z",
+      approvedAt: "2026-11-28T00:00:00Z",
     });
     // Assess
     expect(record).toEqual({
@@ -23,7 +23,8 @@ describe("release record from nitro-cli describe-eif", () => {
       pcr1: sample.Measurements.PCR1,
       pcr2: sample.Measurements.PCR2,
       status: "active",
-      valid_from: "2026-11-28T00:00:00Z",
+      approved_at: "2026-11-28T00:00:00Z",
+      activates_at: "2026-12-05T00:00:00Z",
       valid_until: null,
       build: { commit, bundle_sha384: bundle },
     });
@@ -37,7 +38,7 @@ describe("release record from nitro-cli describe-eif", () => {
       bundleSha384: bundle,
       eifSha384: "E".repeat(96),
       id: "2026.11.28-1",
-      validFrom: "2026-11-28T00:00:00Z",
+      approvedAt: "2026-11-28T00:00:00Z",
       validUntil: "2027-05-28T00:00:00Z",
     });
     expect(record.id).toBe("2026.11.28-1");
@@ -65,7 +66,7 @@ describe("release record from nitro-cli describe-eif", () => {
 
   it("refuses a record the manifest schema would reject", () => {
     expect(() =>
-      releaseRecord({ describeEif: sample, commit: "abc", bundleSha384: bundle, validFrom: "2026-11-28T00:00:00Z" }),
+      releaseRecord({ describeEif: sample, commit: "abc", bundleSha384: bundle, approvedAt: "2026-11-28T00:00:00Z" }),
     ).toThrow("build.commit must be a full git commit id");
   });
 });

@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { Decoder, Encoder } from "cbor-x";
 import { verifyAttestation } from "../../../lib/attestation";
 import type { Manifest } from "../../../lib/manifest";
-import { createDevCa, createSimulatedNsm, LEAF_LIFETIME_MS, simulatedPcrs } from "../../../local/nsm-sim";
+import {
+  createDevCa,
+  createSimulatedNsm,
+  LEAF_LIFETIME_MS,
+  simulatedPcrs,
+  UNSIGNED_DEV_KEY_SET,
+} from "../../../local/nsm-sim";
 import { rejection } from "./helpers";
 
 const HOUR = 3600 * 1000;
@@ -112,14 +118,18 @@ describe("simulated NSM documents", () => {
       pcr1: hex(pcrs[1]!),
       pcr2: hex(pcrs[2]!),
       status: "active" as const,
-      valid_from: "2020-01-01T00:00:00Z",
+      approved_at: "2020-01-01T00:00:00Z",
+      activates_at: "2020-01-08T00:00:00Z",
       valid_until: null,
       build: { commit: "a".repeat(40), bundle_sha384: hex(runtimeDigest) },
     };
     const manifest: Manifest = {
-      schema: "vettid.pcr-manifest/v1",
+      schema: "vettid.pcr-manifest/v2",
       serial: 1,
+      previous: null,
       issued_at: "2026-01-01T00:00:00Z",
+      expires_at: "2100-01-01T00:00:00Z",
+      keys: UNSIGNED_DEV_KEY_SET,
       releases: [release],
     };
     await expect(verifyAttestation(doc, { trustedRoots: roots, manifest })).resolves.toBeDefined();

@@ -106,12 +106,28 @@ describe("bin/vettid attestation and manifest commands", () => {
     });
   });
 
-  describe("manifest keygen / build and verify-manifest", () => {
-    it("build a signed manifest that verify-manifest and verify-attestation --manifest accept", async () => {
-      const priv = join(dir, "release.private.jwk");
-      const pub = join(dir, "release.public.jwk");
-      expect((await run("manifest", "keygen", "--private", priv, "--public", pub)).code).toBe(0);
-      expect((await run("manifest", "keygen", "--private", priv, "--public", pub)).code).toBe(2);
+  describe("manifest keygen / keyset / build / sign and verify-manifest", () => {
+    it("build a 2-of-2 signed manifest that verify-manifest and verify-attestation --manifest accept", async () => {
+      const [privA, pubA, privB, pubB] = ["a.private", "a.public", "b.private", "b.public"].map((n) =>
+        join(dir, `${n}.jwk`),
+      ) as [string, string, string, string];
+      expect((await run("manifest", "keygen", "--private", privA, "--public", pubA)).code).toBe(0);
+      expect((await run("manifest", "keygen", "--private", privA, "--public", pubA)).code).toBe(2);
+      expect((await run("manifest", "keygen", "--private", privB, "--public", pubB)).code).toBe(0);
+      const keys = join(dir, "keys.json");
+      const keyset = await run(
+        "manifest",
+        "keyset",
+        "--threshold",
+        "2",
+        "--key",
+        `aws:111111111111=${pubA}`,
+        "--key",
+        `aws:222222222222=${pubB}`,
+        "--out",
+        keys,
+      );
+      expect(keyset.code).toBe(0);
       const pcrs = simulatedPcrs(runtimeDigest);
       const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
       const record = {
@@ -120,7 +136,8 @@ describe("bin/vettid attestation and manifest commands", () => {
         pcr1: hex(pcrs[1]!),
         pcr2: hex(pcrs[2]!),
         status: "active",
-        valid_from: "2020-01-01T00:00:00Z",
+        approved_at: "2020-01-01T00:00:00Z",
+        activates_at: "2020-01-08T00:00:00Z",
         valid_until: null,
         build: { commit: "f".repeat(40), bundle_sha384: hex(runtimeDigest) },
       };
@@ -132,19 +149,24 @@ describe("bin/vettid attestation and manifest commands", () => {
         "build",
         "--releases",
         releases,
-        "--serial",
-        "7",
+        "--keys",
+        keys,
         "--key",
-        priv,
+        privA,
         "--out",
         manifestFile,
       );
       expect(built.code).toBe(0);
+      const lone = await run("verify-manifest", manifestFile, "--key", keys);
+      expect(lone.code).toBe(1);
+      expect(lone.err).toContain("MANIFEST_THRESHOLD");
+      expect((await run("manifest", "sign", manifestFile, "--key", privB, "--out", manifestFile)).code).toBe(0);
+      expect((await run("manifest", "sign", manifestFile, "--key", privB)).code).toBe(1);
 
-      const verified = await run("verify-manifest", manifestFile, "--key", pub, "--min-serial", "7", "--json");
+      const verified = await run("verify-manifest", manifestFile, "--key", keys, "--min-serial", "1", "--json");
       expect(verified.code).toBe(0);
-      expect(JSON.parse(verified.out)).toMatchObject({ valid: true, serial: 7 });
-      const rollback = await run("verify-manifest", manifestFile, "--key", pub, "--min-serial", "8");
+      expect(JSON.parse(verified.out)).toMatchObject({ valid: true, serial: 1 });
+      const rollback = await run("verify-manifest", manifestFile, "--key", keys, "--min-serial", "2");
       expect(rollback.code).toBe(1);
       expect(rollback.err).toContain("MANIFEST_ROLLBACK");
       expect((await run("verify-manifest", manifestFile)).code).toBe(2);
@@ -157,21 +179,37 @@ describe("bin/vettid attestation and manifest commands", () => {
         "--manifest",
         manifestFile,
         "--manifest-key",
-        pub,
+        keys,
       );
       expect(att.code).toBe(0);
 
-      writeFileSync(releases, JSON.stringify([{ ...record, pcr0: "0".repeat(96) }]));
-      await run("manifest", "build", "--releases", releases, "--serial", "8", "--key", priv, "--out", manifestFile);
+      const nextFile = join(dir, "manifest-2.json");
+      writeFileSync(releases, JSON.stringify([{ ...record, status: "retired" }]));
+      const next = await run(
+        "manifest",
+        "build",
+        "--releases",
+        releases,
+        "--previous",
+        manifestFile,
+        "--key",
+        privA,
+        "--key",
+        privB,
+        "--out",
+        nextFile,
+      );
+      expect(next.code).toBe(0);
+      expect((await run("verify-manifest", nextFile, "--key", keys, "--previous", manifestFile)).code).toBe(0);
       const notApproved = await run(
         "verify-attestation",
         docFile,
         "--root",
         rootFile,
         "--manifest",
-        manifestFile,
+        nextFile,
         "--manifest-key",
-        pub,
+        keys,
         "--json",
       );
       expect(notApproved.code).toBe(1);
@@ -183,32 +221,18 @@ describe("bin/vettid attestation and manifest commands", () => {
         "--releases",
         releases,
         "--serial",
-        "8",
+        "1",
         "--key",
-        priv,
+        privA,
         "--previous",
         manifestFile,
       );
       expect(again.code).toBe(1);
       expect(again.err).toContain("MANIFEST_ROLLBACK");
-      const next = await run(
-        "manifest",
-        "build",
-        "--releases",
-        releases,
-        "--serial",
-        "9",
-        "--key",
-        priv,
-        "--previous",
-        manifestFile,
-        "--previous-key",
-        pub,
-      );
-      expect(next.code).toBe(0);
 
       writeFileSync(releases, JSON.stringify([{ ...record, extra: true }]));
-      expect((await run("manifest", "build", "--releases", releases, "--serial", "9", "--key", priv)).code).toBe(1);
+      expect((await run("manifest", "build", "--releases", releases, "--keys", keys, "--key", privA)).code).toBe(1);
+      expect((await run("manifest", "build", "--releases", releases, "--key", privA)).code).toBe(2);
       expect((await run("manifest")).code).toBe(2);
       expect((await run("manifest", "publish")).code).toBe(2);
     });

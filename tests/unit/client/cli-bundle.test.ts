@@ -12,7 +12,7 @@ import { buildCliBundle, bundleCli } from "../../../ami/build-cli-bundle";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const MANIFEST = join(ROOT, "stacks", "config", "dev-manifest.json");
-const MANIFEST_KEY = join(ROOT, "stacks", "config", "dev-manifest-key.jwk.json");
+const MANIFEST_KEY = join(ROOT, "stacks", "config", "dev-release-keys.json");
 const FIXTURE = join(ROOT, "tests", "fixtures", "attestation", "cape-js-2022-09-15.b64");
 
 describe("the CLI bundle, with no node_modules", () => {

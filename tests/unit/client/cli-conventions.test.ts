@@ -99,7 +99,8 @@ describe("bin/vettid conventions for every command", () => {
       pcr1: hex(pcrs[1]),
       pcr2: hex(pcrs[2]),
       status: "active",
-      valid_from: "2024-01-01T00:00:00Z",
+      approved_at: "2024-01-01T00:00:00Z",
+      activates_at: "2024-01-08T00:00:00Z",
       valid_until: null,
       build: { commit: "0".repeat(40), bundle_sha384: "1".repeat(96) },
     };
@@ -109,13 +110,15 @@ describe("bin/vettid conventions for every command", () => {
     // Act
     const keygen = await run("manifest", "keygen", "--private", privateKey, "--public", publicKey, "--json");
     const out = join(dir, "manifest.json");
+    const keySet = join(dir, "keys.json");
+    await run("manifest", "keyset", "--threshold", "1", "--key", `offline:test=${publicKey}`, "--out", keySet);
     const build = await run(
       "manifest",
       "build",
       "--releases",
       releases,
-      "--serial",
-      "3",
+      "--keys",
+      keySet,
       "--key",
       privateKey,
       "--issued-at",
@@ -130,7 +133,14 @@ describe("bin/vettid conventions for every command", () => {
     expect(JSON.parse(keygen.out)).toEqual({ kid: expect.any(String), private: privateKey, public: publicKey });
     expect(build).toMatchObject({ code: 0, err: "" });
     const built = JSON.parse(build.out);
-    expect(built).toMatchObject({ serial: 3, issuedAt: "2024-06-01T00:00:00Z", releases: ["rel-1"], out });
+    expect(built).toMatchObject({
+      serial: 1,
+      previous: null,
+      issuedAt: "2024-06-01T00:00:00Z",
+      expiresAt: "2024-08-30T00:00:00Z",
+      releases: ["rel-1"],
+      out,
+    });
     expect(built.manifest).toEqual(JSON.parse(readFileSync(out, "utf8")));
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isLocalDevice, resolveTrust } from "../../../client/cli/trust-material";
 import type { DeviceFile } from "../../../client/device";
-import { generateManifestKeyPair, signManifest } from "../../../lib/manifest";
-import { createSimulatedNsm, devManifest } from "../../../local/nsm-sim";
+import { type Manifest, manifestDigest, signManifest } from "../../../lib/manifest";
+import { createSimulatedNsm, type DevReleaseKeys, devManifest, generateDevReleaseKeys } from "../../../local/nsm-sim";
 import { writeDeviceDir } from "./device-dir";
 
 describe("trust material of the vault commands", () => {
@@ -20,17 +20,21 @@ describe("trust material of the vault commands", () => {
   let rootPem: string;
   let served: string;
   let older: string;
+  let keys: DevReleaseKeys;
+  let pcrs: Record<number, Uint8Array>;
 
   beforeAll(async () => {
     device = writeDeviceDir(join(dir, "device"), { api, servers: ["nats://127.0.0.1:48124"] }).device;
     const nsm = await createSimulatedNsm({ dev: true });
-    const keys = await generateManifestKeyPair();
+    keys = await generateDevReleaseKeys();
+    pcrs = nsm.pcrs;
     rootPem = nsm.rootCertificatePem;
-    served = await signManifest(devManifest(nsm.pcrs, { serial: 7, id: "served" }), keys.privateKey);
-    older = await signManifest(devManifest(nsm.pcrs, { serial: 3, id: "file" }), keys.privateKey);
+    const sign = (m: Manifest) => signManifest(m, keys.privateKeys);
+    served = await sign(devManifest(nsm.pcrs, { serial: 7, previous: "7".repeat(96), id: "served", keys: keys.set }));
+    older = await sign(devManifest(nsm.pcrs, { serial: 3, previous: "3".repeat(96), id: "file", keys: keys.set }));
     writeFileSync(paths.devRoot, rootPem);
     writeFileSync(paths.manifest, older);
-    writeFileSync(paths.manifestKey, JSON.stringify(keys.publicKey));
+    writeFileSync(paths.manifestKey, JSON.stringify(keys.set));
     writeFileSync(paths.endpoints, JSON.stringify({ rest: `${api}/`, ...paths }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +81,69 @@ describe("trust material of the vault commands", () => {
     await expect(attempt).rejects.toMatchObject({ code: "MANIFEST_ROLLBACK" });
   });
 
+  describe("refuses what release governance refuses", () => {
+    const remote = () => ({
+      ...device,
+      api: "https://api.vettid.example",
+      nats: { ...device.nats, servers: ["tls://n.vettid.example"] },
+    });
+    const now = new Date("2026-12-10T00:00:00Z");
+    const governed = (overrides: Partial<Manifest> = {}): Manifest => ({
+      ...devManifest(pcrs, {
+        keys: keys.set,
+        now: new Date("2026-11-28T00:00:00Z"),
+        activationDelayMs: 7 * 86_400_000,
+      }),
+      ...overrides,
+    });
+    const attempt = (text: string, seen?: string) =>
+      resolveTrust({
+        device: remote(),
+        flags: { manifestKey: paths.manifestKey },
+        env: env(),
+        fetch: serving(text),
+        now,
+        ...(seen ? { seen } : {}),
+      });
+
+    it("accepts a governed manifest and the next one extending it", async () => {
+      const first = await signManifest(governed(), keys.privateKeys);
+      const next = await signManifest(
+        governed({ serial: 2, previous: manifestDigest(first), issued_at: "2026-11-29T00:00:00Z" }),
+        keys.privateKeys,
+      );
+      await expect(attempt(first)).resolves.toMatchObject({ manifest: { serial: 1 }, manifestText: first });
+      await expect(attempt(next, first)).resolves.toMatchObject({ manifest: { serial: 2 } });
+    });
+
+    it("a manifest signed by fewer than M keys (MANIFEST_THRESHOLD)", async () => {
+      const text = await signManifest(governed(), keys.privateKeys[0]!);
+      await expect(attempt(text)).rejects.toMatchObject({ code: "MANIFEST_THRESHOLD" });
+    });
+
+    it("a manifest that does not extend the one this device saw (MANIFEST_FORK)", async () => {
+      const first = await signManifest(governed(), keys.privateKeys);
+      const fork = await signManifest(
+        governed({ serial: 2, previous: "0".repeat(96), issued_at: "2026-11-29T00:00:00Z" }),
+        keys.privateKeys,
+      );
+      await expect(attempt(fork, first)).rejects.toMatchObject({ code: "MANIFEST_FORK" });
+    });
+
+    it("a release inside its activation delay, outside the local topology (MANIFEST_ACTIVATION_DELAY)", async () => {
+      const early = await signManifest(
+        devManifest(pcrs, { keys: keys.set, now: new Date("2026-12-01T00:00:00Z") }),
+        keys.privateKeys,
+      );
+      await expect(attempt(early)).rejects.toMatchObject({ code: "MANIFEST_ACTIVATION_DELAY" });
+    });
+
+    it("an expired manifest (MANIFEST_EXPIRED)", async () => {
+      const text = await signManifest(governed({ expires_at: "2026-12-09T00:00:00Z" }), keys.privateKeys);
+      await expect(attempt(text)).rejects.toMatchObject({ code: "MANIFEST_EXPIRED" });
+    });
+  });
+
   it("ignores the endpoints of another topology (another origin)", async () => {
     // Prepare
     const other = { ...device, api: "http://127.0.0.1:9" };
@@ -96,12 +163,20 @@ describe("trust material of the vault commands", () => {
       nats: { ...device.nats, servers: ["tls://n.vettid.example"] },
     };
 
+    const governed = devManifest(pcrs, {
+      keys: keys.set,
+      now: new Date("2026-11-28T00:00:00Z"),
+      activationDelayMs: 7 * 86_400_000,
+    });
+    const text = await signManifest(governed, keys.privateKeys);
+
     // Act
     const trust = await resolveTrust({
       device: remote,
       flags: { manifestKey: paths.manifestKey },
       env: env(),
-      fetch: serving(served),
+      fetch: serving(text),
+      now: new Date("2026-12-10T00:00:00Z"),
     });
 
     // Assess

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { main } from "../../../client/cli/main";
 import { natsError } from "../../../client/cli/nats-connection";
 import { vaultCommands } from "../../../client/cli/vault";
-import { generateManifestKeyPair, signManifest } from "../../../lib/manifest";
-import { createSimulatedNsm, devManifest } from "../../../local/nsm-sim";
+import { signManifest } from "../../../lib/manifest";
+import { createSimulatedNsm, devManifest, generateDevReleaseKeys } from "../../../local/nsm-sim";
 import { captureIo } from "./capture-io";
 import { writeDeviceDir } from "./device-dir";
 
@@ -21,10 +21,10 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     writeDeviceDir(local, { servers: ["nats://127.0.0.1:1"] });
     writeDeviceDir(remote, { api: "https://api.vettid.example", servers: ["tls://nats.vettid.example:4222"] });
     const nsm = await createSimulatedNsm({ dev: true });
-    const keys = await generateManifestKeyPair();
+    const keys = await generateDevReleaseKeys();
     writeFileSync(files.root, nsm.rootCertificatePem);
-    writeFileSync(files.manifest, await signManifest(devManifest(nsm.pcrs), keys.privateKey));
-    writeFileSync(files.key, JSON.stringify(keys.publicKey));
+    writeFileSync(files.manifest, await signManifest(devManifest(nsm.pcrs, { keys: keys.set }), keys.privateKeys));
+    writeFileSync(files.key, JSON.stringify(keys.set));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -122,7 +122,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     expect(result).toEqual({
       code: 1,
       out: "",
-      err: "error: no release key built into this client yet; pass --manifest-key\n",
+      err: "error: no release key set built into this client yet; pass --manifest-key\n",
     });
   });
 

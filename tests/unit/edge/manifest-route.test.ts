@@ -30,7 +30,8 @@ describe("GET /v1/pcr-manifest", () => {
   test("serves the published manifest with a strong ETag, public caching and 304 on a match", async () => {
     // Prepare
     const path = join(dir, "manifest.json");
-    const text = JSON.stringify({ protected: "eyJhbGciOiJFUzI1NiJ9", payload: "e30", signature: "c2ln" });
+    const header = Buffer.from(JSON.stringify({ alg: "ES256", kid: "k1" })).toString("base64url");
+    const text = JSON.stringify({ payload: "e30", signatures: [{ protected: header, signature: "c2ln" }] });
     writeFileSync(path, text);
     // Act
     const first = await get(path);
@@ -50,7 +51,7 @@ describe("GET /v1/pcr-manifest", () => {
   test("a missing manifest is 404, a corrupt one 503 (never served as if valid)", async () => {
     // Prepare
     const corrupt = join(dir, "corrupt.json");
-    writeFileSync(corrupt, '{"not":"a jws"}');
+    writeFileSync(corrupt, '{"protected":"e30","payload":"e30","signature":"c2ln"}'); // version 1 (flattened)
     // Act
     const missing = await get(join(dir, "absent.json"));
     const broken = await get(corrupt);

@@ -3,73 +3,124 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateManifestKeyPair, type Manifest, signManifest } from "../../../lib/manifest";
+import { type Manifest, manifestDigest, signManifest } from "../../../lib/manifest";
 import { manifestSource } from "../../../vsock-proxy/manifest-source";
+import { manifest, type ReleaseKeys, release, releaseKeys } from "../manifest/fixtures";
 
-function manifest(serial: number): Manifest {
-  return {
-    schema: "vettid.pcr-manifest/v1",
-    serial,
-    issued_at: new Date().toISOString(),
-    releases: [
-      {
-        id: `r${serial}`,
-        pcr0: "a".repeat(96),
-        pcr1: "b".repeat(96),
-        pcr2: "c".repeat(96),
-        status: "active",
-        valid_from: "2026-01-01T00:00:00Z",
-        valid_until: null,
-        build: { commit: "0".repeat(40), bundle_sha384: "0".repeat(96) },
-      },
-    ],
-  };
-}
+const at = Date.parse("2026-12-10T00:00:00Z");
+const approved = () => [release({ approved_at: "2026-11-21T00:00:00Z", activates_at: "2026-11-28T00:00:00Z" })];
 
 describe("manifest source", () => {
+  let k: ReleaseKeys;
+  let texts: string[];
+  beforeAll(async () => {
+    k = await releaseKeys();
+    texts = [];
+    for (let serial = 1; serial <= 4; serial += 1) {
+      const m: Manifest = manifest(k.set, {
+        serial,
+        previous: serial === 1 ? null : manifestDigest(texts[serial - 2]!),
+        issued_at: `2026-11-2${serial}T00:00:00Z`,
+        releases: approved(),
+      });
+      texts.push(await signManifest(m, [k.a.privateKey, k.b.privateKey]));
+    }
+  });
+
+  function fileSource() {
+    const file = join(mkdtempSync(join(tmpdir(), "ms-")), "m.json");
+    return { file, load: manifestSource({ file }, k.set, () => at) };
+  }
+
   it("re-reads a file each time, and keeps the newer manifest when an older serial appears", async () => {
-    const keys = await generateManifestKeyPair();
-    const file = join(mkdtempSync(join(tmpdir(), "ms-")), "m.json");
-    const load = manifestSource({ file }, keys.publicKey);
-    writeFileSync(file, await signManifest(manifest(2), keys.privateKey));
+    const { file, load } = fileSource();
+    writeFileSync(file, texts[1]!);
     expect((await load()).serial).toBe(2);
-    writeFileSync(file, await signManifest(manifest(3), keys.privateKey));
+    writeFileSync(file, texts[2]!);
     expect((await load()).serial).toBe(3);
-    writeFileSync(file, await signManifest(manifest(1), keys.privateKey)); // a rollback attempt
+    writeFileSync(file, texts[0]!); // a rollback attempt
     expect((await load()).serial).toBe(3);
   });
 
-  it("refuses a manifest signed by another key", async () => {
-    const keys = await generateManifestKeyPair();
-    const other = await generateManifestKeyPair();
+  it("refuses a manifest signed by fewer than M keys, and keeps the last one instead", async () => {
+    const { file, load } = fileSource();
+    writeFileSync(file, await signManifest(manifest(k.set), k.a.privateKey));
+    await expect(load()).rejects.toMatchObject({ code: "MANIFEST_THRESHOLD" });
+    writeFileSync(file, texts[0]!);
+    expect((await load()).serial).toBe(1);
+    const lone = manifest(k.set, {
+      serial: 2,
+      previous: manifestDigest(texts[0]!),
+      issued_at: "2026-11-22T00:00:00Z",
+      releases: approved(),
+    });
+    writeFileSync(file, await signManifest(lone, k.c.privateKey));
+    expect((await load()).serial).toBe(1);
+  });
+
+  it("refuses a manifest that does not extend the one it accepted", async () => {
+    const { file, load } = fileSource();
+    writeFileSync(file, texts[0]!);
+    await load();
+    const forked = manifest(k.set, {
+      serial: 2,
+      previous: "0".repeat(96),
+      issued_at: "2026-11-22T00:00:00Z",
+      releases: approved(),
+    });
+    writeFileSync(file, await signManifest(forked, [k.a.privateKey, k.b.privateKey]));
+    expect((await load()).serial).toBe(1);
+    writeFileSync(file, texts[1]!);
+    expect((await load()).serial).toBe(2);
+  });
+
+  it("refuses a release inside its activation delay and an expired manifest", async () => {
+    const early = manifest(k.set, { releases: [release({ activates_at: "2026-11-29T00:00:00Z" })] });
+    const expired = manifest(k.set, { expires_at: "2026-12-01T00:00:00Z" });
+    for (const [m, code] of [
+      [early, "MANIFEST_ACTIVATION_DELAY"],
+      [expired, "MANIFEST_EXPIRED"],
+    ] as const) {
+      const { file, load } = fileSource();
+      writeFileSync(file, await signManifest(m, [k.a.privateKey, k.b.privateKey]));
+      await expect(load()).rejects.toMatchObject({ code });
+    }
+  });
+
+  it("refuses, from its first load, a manifest older than the serial the stacks deployed", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "ms-")), "m.json");
-    writeFileSync(file, await signManifest(manifest(1), other.privateKey));
-    await expect(manifestSource({ file }, keys.publicKey)()).rejects.toMatchObject({ code: "MANIFEST_INVALID" });
+    writeFileSync(file, texts[1]!);
+    const load = manifestSource({ file }, k.set, () => at, { minSerial: 3 });
+    await expect(load()).rejects.toMatchObject({ code: "MANIFEST_ROLLBACK" });
+    writeFileSync(file, texts[2]!);
+    expect((await load()).serial).toBe(3);
   });
 
-  it("fetches a URL at most once a minute", async () => {
-    const keys = await generateManifestKeyPair();
-    const text = await signManifest(manifest(5), keys.privateKey);
-    let fetches = 0;
-    const server = createServer((_req, res) => {
-      fetches += 1;
-      res.end(text);
+  it("fetches a URL at most once a minute, and fills a gap from the history", async () => {
+    let current = texts[0]!;
+    const fetched: string[] = [];
+    const server = createServer((req, res) => {
+      fetched.push(req.url ?? "");
+      const serial = /^\/manifests\/(\d{8})\.json$/.exec(req.url ?? "")?.[1];
+      res.end(serial ? texts[Number(serial) - 1] : current);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    let now = 0;
-    const load = manifestSource(
-      { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/m.json` },
-      keys.publicKey,
-      () => now,
-    );
+    let now = at;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/vettid/pcr-manifest.json`;
+    const load = manifestSource({ url }, k.set, () => now);
     try {
-      expect((await load()).serial).toBe(5);
-      now = 30_000;
+      expect((await load()).serial).toBe(1);
+      now += 30_000;
       await load();
-      expect(fetches).toBe(1);
-      now = 61_000;
-      await load();
-      expect(fetches).toBe(2);
+      expect(fetched).toHaveLength(1);
+      current = texts[3]!;
+      now += 31_000;
+      expect((await load()).serial).toBe(4);
+      expect(fetched.slice(1)).toEqual([
+        "/.well-known/vettid/pcr-manifest.json",
+        "/manifests/00000002.json",
+        "/manifests/00000003.json",
+      ]);
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -117,14 +117,19 @@ describe("subnet arithmetic", () => {
 
 describe("sealing key grant of one release", () => {
   it("conditions on the release's PCR0, a vault's encryption context, and bounds its validity window", () => {
-    const statement = enclaveStatement("arn:aws:iam::1:role/host", {
-      id: "2026.11.28-1",
-      pcr0: "a".repeat(96),
-      status: "active",
-      validFrom: "2026-11-28T00:00:00Z",
-      validUntil: "2027-01-01T00:00:00Z",
-      eifSha384: null,
-    });
+    const statement = enclaveStatement(
+      "arn:aws:iam::1:role/host",
+      {
+        id: "2026.11.28-1",
+        pcr0: "a".repeat(96),
+        status: "active",
+        approvedAt: "2026-11-21T00:00:00Z",
+        activatesAt: "2026-11-28T00:00:00Z",
+        validUntil: "2027-01-01T00:00:00Z",
+        eifSha384: null,
+      },
+      "2027-02-01T00:00:00Z",
+    );
     expect(statement).toEqual({
       Sid: "AttestedEnclave202611281",
       Effect: "Allow",

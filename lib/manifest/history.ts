@@ -1,0 +1,27 @@
+/** The path of the current manifest on the CDN (DESIGN.md §4). */
+export const MANIFEST_PATH = "/.well-known/vettid/pcr-manifest.json";
+
+/** Key of serial `serial` in the append-only history beside it: `manifests/00000042.json`. */
+export function manifestHistoryKey(serial: number): string {
+  return `manifests/${String(serial).padStart(8, "0")}.json`;
+}
+
+/**
+ * Where serial `serial` of the history is published, given the URL of the current
+ * manifest on the CDN; undefined for a URL that is not one (e.g. `GET /v1/pcr-manifest`).
+ *
+ * @example
+ * manifestHistoryUrl("https://d1.cloudfront.net/.well-known/vettid/pcr-manifest.json", 7)
+ * // "https://d1.cloudfront.net/manifests/00000007.json"
+ */
+export function manifestHistoryUrl(manifestUrl: string, serial: number): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(manifestUrl);
+  } catch {
+    return undefined;
+  }
+  if (!url.pathname.endsWith(MANIFEST_PATH)) return undefined;
+  const base = url.pathname.slice(0, -MANIFEST_PATH.length);
+  return new URL(`${base}/${manifestHistoryKey(serial)}`, url.origin).toString();
+}
