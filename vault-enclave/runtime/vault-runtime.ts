@@ -155,6 +155,13 @@ export class VaultRuntime {
     return count;
   }
 
+  /** Loaded vaults whose inner layer is open, for a session's unlock (health, benchmarks). */
+  get openVaultCount(): number {
+    let count = 0;
+    for (const slot of this.slots.values()) if (slot.isOpen) count += 1;
+    return count;
+  }
+
   /** Live sessions (for health and tests). */
   get sessionCount(): number {
     return this.sessions.size;

@@ -140,6 +140,11 @@ export class VaultSlot {
     return this.loaded !== undefined;
   }
 
+  /** Whether the inner layer is open (some session holds an unlock). */
+  get isOpen(): boolean {
+    return this.loaded?.inner !== undefined;
+  }
+
   /**
    * Evicts the loaded state when no session of the vault is left and nothing ran for
    * `idleMs`; keeps the highest version seen, so an older blob is still refused after

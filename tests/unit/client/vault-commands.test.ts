@@ -23,6 +23,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     const nsm = await createSimulatedNsm({ dev: true });
     const keys = await generateDevReleaseKeys();
     writeFileSync(files.root, nsm.rootCertificatePem);
+    writeFileSync(join(dir, "bad-secret.txt"), "not a secret!\n");
     writeFileSync(files.manifest, await signManifest(devManifest(nsm.pcrs, { keys: keys.set }), keys.privateKeys));
     writeFileSync(files.key, JSON.stringify(keys.set));
   });
@@ -70,7 +71,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     [["vault", "restore", "--in", join(dir, "no-backup")], "restore", /cannot read backup file .*no-backup: ENOENT/],
     [["vault", "restore", "--in", files.root], "restore", /a recovery secret is required: --recovery-secret-file/],
     [
-      ["vault", "restore", "--in", files.root, "--recovery-secret-file", files.key],
+      ["vault", "restore", "--in", files.root, "--recovery-secret-file", join(dir, "bad-secret.txt")],
       "restore",
       /recovery secret: it holds a character outside its alphabet/,
     ],
