@@ -52,6 +52,22 @@ function recordOf(outer: OuterState, backupId: Uint8Array): BackupRecord {
   return record;
 }
 
+/**
+ * That `record` may be restored into one more vault: once a recovery retired the vault,
+ * only the backup that recovery restored may (its one more restore, should the restored
+ * vault be lost); any other of its backups would make one more copy of the identity key
+ * that no device of the vault can cancel any more.
+ */
+function assertRestorableAfterRetirement(outer: OuterState, record: BackupRecord): void {
+  const into = outer.recovery.recoveredInto;
+  if (into !== null && !record.restoredInto.includes(into)) {
+    throw new VettidError(
+      "RECOVERY_UNAVAILABLE",
+      "the vault was recovered with another of its backups; only that one may be restored again",
+    );
+  }
+}
+
 /** What {@link requestRecovery} decided. */
 export type RecoveryRequest =
   /** A new pending recovery to write. */
@@ -63,7 +79,8 @@ export type RecoveryRequest =
  * Asks for a recovery of `backupId` into `target` at `now`, ready after `delayMs`.
  * The same request again (a retry) changes nothing.
  * @throws VettidError `RECOVERY_UNAVAILABLE` when the backup has no record, was
- *   restored into as many vaults as allowed, or another recovery waits.
+ *   restored into as many vaults as allowed, another recovery waits, or the vault was
+ *   retired by a recovery of another of its backups.
  */
 export function requestRecovery(
   outer: OuterState,
@@ -75,6 +92,7 @@ export function requestRecovery(
   if (target === outer.vaultId) throw new VettidError("RECOVERY_UNAVAILABLE", "a vault does not recover into itself");
   const record = recordOf(outer, backupId);
   if (record.restoredInto.includes(target)) return { kind: "unchanged", readyAt: now };
+  assertRestorableAfterRetirement(outer, record);
   const pending = outer.recovery.pending;
   if (pending && same(pending.backupId, backupId) && pending.targetVaultId === target && !lapsed(pending, now)) {
     return { kind: "unchanged", readyAt: pending.readyAt };
@@ -119,6 +137,7 @@ function lapsed(pending: PendingRecovery, now: number): boolean {
 export function assertRecoveryReady(outer: OuterState, backupId: Uint8Array, target: string, now: number): void {
   const record = recordOf(outer, backupId);
   if (record.restoredInto.includes(target)) return;
+  assertRestorableAfterRetirement(outer, record);
   const pending = outer.recovery.pending;
   if (!pending || !same(pending.backupId, backupId) || pending.targetVaultId !== target || lapsed(pending, now)) {
     throw new VettidError(
