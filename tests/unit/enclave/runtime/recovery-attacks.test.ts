@@ -81,4 +81,127 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     expect(h.blobs.objects.has(stateBlobKey(fresh[1]?.vaultId as string))).toBe(false);
     expect(same.items).toBe(1);
   });
+
+  it("applies the PIN back-off and lock-out to guesses through recovery.complete, and restores nothing while it holds", async () => {
+    // Prepare: a thief with the backup and the recovery secret, not the PIN, waits out the delay
+    const { phone, recoverySecret } = await owner();
+    const backup = await exported(phone);
+    const who = fresh[0] as Person;
+    const thief = h.client(who);
+    await start(thief, who, backup, recoverySecret);
+    clock += DELAY_MS;
+
+    // Act: free guesses, then one more, then the right PIN at once, then guesses to the end
+    const guess = (pin: string) => codeOf(complete(h.client(who), who, backup, recoverySecret, pin));
+    const free: string[] = [];
+    for (let i = 0; i <= FREE_PIN_FAILURES; i += 1) free.push(await guess(`00000${i}`));
+    let backoff: VaultOperationError | undefined;
+    try {
+      await complete(h.client(who), who, backup, recoverySecret, PIN);
+    } catch (err) {
+      backoff = err as VaultOperationError;
+    }
+    const later: string[] = [];
+    for (let i = FREE_PIN_FAILURES + 1; i < MAX_PIN_FAILURES; i += 1) {
+      clock += 3_600_000;
+      later.push(await guess(`1${String(i).padStart(5, "0")}`));
+    }
+    const exhausted = await guess(PIN);
+
+    // Assess
+    expect(free).toEqual(Array(FREE_PIN_FAILURES + 1).fill("PIN_INCORRECT"));
+    expect(backoff?.code).toBe("PIN_LOCKED_OUT");
+    expect(backoff?.retryAfterMs).toBeGreaterThan(0);
+    expect(later).toEqual(Array(MAX_PIN_FAILURES - FREE_PIN_FAILURES - 1).fill("PIN_INCORRECT"));
+    expect(exhausted).toBe("PIN_ATTEMPTS_EXHAUSTED");
+    expect(h.blobs.objects.has(stateBlobKey(who.vaultId))).toBe(false);
+  });
+
+  it("refuses a backup whose KMS blob the host swapped for another backup's of the same vault, and records nothing", async () => {
+    // Prepare: KMS releases the other blob's data key for the same context; the file's key is not that one
+    const { phone, recoverySecret } = await owner();
+    const first = await exported(phone);
+    const second = await exported(phone);
+    const a = parseBackup(first).header.kmsCiphertextBlob;
+    const b = parseBackup(second).header.kmsCiphertextBlob;
+    const forged = Buffer.from(first);
+    forged.set(b, forged.indexOf(Buffer.from(a)));
+
+    // Act
+    const refused = await codeOf(
+      start(h.client(fresh[0] as Person), fresh[0] as Person, new Uint8Array(forged), recoverySecret),
+    );
+
+    // Assess
+    expect(a.length).toBe(b.length);
+    expect(refused).toBe("BACKUP_INVALID");
+    expect((await phone.call("vault.status", { op: "vault.status" })).recovery).toBeNull();
+  });
+
+  it("records one pending recovery when two fresh vaults ask at once, and counts one restore when one completion is sent twice at once", async () => {
+    // Prepare
+    const { phone, recoverySecret } = await owner();
+    const backup = await exported(phone);
+    const [one, two] = [fresh[0] as Person, fresh[1] as Person];
+    const first = h.client(one);
+    const second = h.client(two);
+    await first.call("vault.status", { op: "vault.status" });
+    await second.call("vault.status", { op: "vault.status" });
+
+    // Act
+    const starts = await Promise.all([
+      codeOf(start(first, one, backup, recoverySecret)),
+      codeOf(start(second, two, backup, recoverySecret)),
+    ]);
+    const winner = starts[0] === "OK" ? { device: first, who: one } : { device: second, who: two };
+    const loser = starts[0] === "OK" ? { device: second, who: two } : { device: first, who: one };
+    clock += DELAY_MS;
+    const twin = h.client(winner.who);
+    const completes = await Promise.all([
+      codeOf(complete(winner.device, winner.who, backup, recoverySecret)),
+      codeOf(complete(twin, winner.who, backup, recoverySecret)),
+    ]);
+    const last = fresh[2] as Person;
+    const another = await recover(last, backup, recoverySecret);
+    const beyond = await codeOf(start(loser.device, loser.who, backup, recoverySecret));
+
+    // Assess: one start won; one completion restored, the other found the vault made
+    expect([...starts].sort()).toEqual(["OK", "RECOVERY_UNAVAILABLE"]);
+    expect([...completes].sort()).toEqual(["OK", "VAULT_ALREADY_INITIALIZED"]);
+    expect(another.items).toBe(1);
+    expect(beyond).toBe("RECOVERY_UNAVAILABLE");
+  });
+
+  it("logs no recovery secret, PIN, backup bytes or item through the host's log port", async () => {
+    // Prepare
+    const { phone, recoverySecret } = await owner();
+    const backup = await exported(phone);
+    const who = fresh[0] as Person;
+    const device = h.client(who);
+
+    // Act: a wrong secret, a wrong PIN, a completion
+    const wrong = recoverySecret.slice();
+    wrong[1] = (wrong[1] as number) ^ 0x40;
+    await codeOf(start(device, who, backup, wrong));
+    await start(device, who, backup, recoverySecret);
+    clock += DELAY_MS;
+    await codeOf(complete(device, who, backup, recoverySecret, "135790"));
+    clock += 3_600_000;
+    await complete(h.client(who), who, backup, recoverySecret);
+
+    // Assess
+    const logged = h.logs.join("\n");
+    const forms = (b: Uint8Array) => [Buffer.from(b).toString("hex"), Buffer.from(b).toString("base64")];
+    for (const secret of [
+      ...forms(recoverySecret),
+      ...forms(wrong),
+      ...forms(parseBackup(backup).header.kmsCiphertextBlob),
+      ...forms(backup.subarray(backup.length - 64)),
+      PIN,
+      "135790",
+      "CANARY-BANK-77",
+    ]) {
+      expect(logged).not.toContain(secret);
+    }
+  });
 });
