@@ -3,8 +3,12 @@ import {
   type BackupRecord,
   MAX_BACKUP_RECORDS,
   MAX_RESTORES_PER_BACKUP,
+  mayTryPin,
+  NO_PIN_FAILURES,
+  nextAttemptState,
   type OuterState,
   type PendingRecovery,
+  PinLockedOut,
 } from "../state";
 
 /**
@@ -160,9 +164,35 @@ export function assertRecoveryReady(outer: OuterState, backupId: Uint8Array, tar
 }
 
 /**
+ * The outer state to write before the backup's PIN is checked at a recovery's
+ * completion: the attempt counted as a failure in the recovery's own counter
+ * (`recovery.attempts`), with the back-off and lock-out of the unlock attempts but
+ * apart from them, so wrong unlocks by a device without the PIN never close the
+ * vault's recovery, and wrong PINs at recovery never lock the vault's devices out.
+ * @throws PinLockedOut while its back-off holds; VettidError `PIN_ATTEMPTS_EXHAUSTED`
+ *   once its attempts are spent (the vault can then no longer be recovered).
+ */
+export function beginRecoveryPinAttempt(outer: OuterState, now: number): OuterState {
+  const attempts = outer.recovery.attempts;
+  const decision = mayTryPin(attempts, now);
+  if (!decision.allowed) {
+    if (Number.isFinite(decision.lockedUntil)) throw new PinLockedOut(decision.lockedUntil);
+    throw new VettidError(
+      "PIN_ATTEMPTS_EXHAUSTED",
+      "too many wrong PINs at recovery; this vault can no longer be recovered",
+    );
+  }
+  return {
+    ...outer,
+    stateVersion: outer.stateVersion + 1,
+    recovery: { ...outer.recovery, attempts: nextAttemptState(attempts, "failure", now) },
+  };
+}
+
+/**
  * Counts the restore of `backupId` into `target` (once per vault), ends the pending
- * recovery, and records the vault as recovered (into the first such target): from then
- * on it answers `vault.status` only.
+ * recovery, resets the recovery's PIN attempts, and records the vault as recovered
+ * (into the first such target): from then on it answers `vault.status` only.
  */
 export function markRestored(outer: OuterState, backupId: Uint8Array, target: string): OuterState {
   const backups = outer.recovery.backups.map((b) =>
@@ -175,7 +205,12 @@ export function markRestored(outer: OuterState, backupId: Uint8Array, target: st
   return {
     ...outer,
     stateVersion: outer.stateVersion + 1,
-    recovery: { backups, pending: ends ? null : pending, recoveredInto: outer.recovery.recoveredInto ?? target },
+    recovery: {
+      backups,
+      pending: ends ? null : pending,
+      recoveredInto: outer.recovery.recoveredInto ?? target,
+      attempts: { ...NO_PIN_FAILURES },
+    },
   };
 }
 

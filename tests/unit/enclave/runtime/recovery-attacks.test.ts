@@ -117,6 +117,59 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     expect(h.blobs.objects.has(stateBlobKey(who.vaultId))).toBe(false);
   });
 
+  it("keeps a vault recoverable from its backup after a device without the PIN spent every unlock attempt", async () => {
+    // Prepare: a thief holding the lost phone, not its PIN, spends every unlock attempt
+    const { phone, recoverySecret } = await owner();
+    const backup = await exported(phone);
+    const unlocks: string[] = [];
+    for (let i = 0; i < MAX_PIN_FAILURES; i += 1) {
+      clock += 3_600_000;
+      const thief = h.client(alice, { memory: phone.known });
+      unlocks.push(
+        await codeOf(thief.call("vault.unlock", { op: "vault.unlock", pin: `2${String(i).padStart(5, "0")}` })),
+      );
+    }
+    const who = fresh[0] as Person;
+    const device = h.client(who);
+    await start(device, who, backup, recoverySecret);
+    clock += DELAY_MS;
+
+    // Act: the owner, with the backup, its secret and the PIN, mistypes once, then completes
+    const typo = await codeOf(complete(device, who, backup, recoverySecret, "999999"));
+    const done = await complete(h.client(who), who, backup, recoverySecret);
+
+    // Assess
+    expect(unlocks.at(-1)).toBe("PIN_INCORRECT");
+    expect(await codeOf(h.client(alice, { memory: phone.known }).call("vault.status", { op: "vault.status" }))).toBe(
+      "OK",
+    );
+    expect(typo).toBe("PIN_INCORRECT");
+    expect(done.items).toBe(1);
+  });
+
+  it("keeps the vault's devices unlocking after someone with a backup and its secret spent every PIN attempt at recovery", async () => {
+    // Prepare: a thief with the backup and the secret, not the PIN, spends the recovery's attempts
+    const { phone, recoverySecret } = await owner();
+    const backup = await exported(phone);
+    const who = fresh[0] as Person;
+    await start(h.client(who), who, backup, recoverySecret);
+    clock += DELAY_MS;
+    for (let i = 0; i < MAX_PIN_FAILURES; i += 1) {
+      clock += 3_600_000;
+      await codeOf(complete(h.client(who), who, backup, recoverySecret, `3${String(i).padStart(5, "0")}`));
+    }
+
+    // Act
+    const thiefAgain = await codeOf(complete(h.client(who), who, backup, recoverySecret));
+    const ownerPhone = h.client(alice, { memory: phone.known });
+    const unlock = await codeOf(ownerPhone.call("vault.unlock", { op: "vault.unlock", pin: PIN }));
+
+    // Assess
+    expect(thiefAgain).toBe("PIN_ATTEMPTS_EXHAUSTED");
+    expect(unlock).toBe("OK");
+    expect(h.blobs.objects.has(stateBlobKey(who.vaultId))).toBe(false);
+  });
+
   it("refuses a backup whose KMS blob the host swapped for another backup's of the same vault, and records nothing", async () => {
     // Prepare: KMS releases the other blob's data key for the same context; the file's key is not that one
     const { phone, recoverySecret } = await owner();
