@@ -555,7 +555,12 @@ async function stateWork(realBlob: Uint8Array, vaultId: string) {
       },
     ],
     pending: [],
-    recovery: { backups: [], pending: null, recoveredInto: null },
+    recovery: {
+      backups: [],
+      pending: null,
+      recoveredInto: null,
+      attempts: { failures: 0, lockedUntil: null, lastFailureAt: null },
+    },
     audit: emptyAuditLog(vaultId),
   };
   const inner = { items, identitySecretKey: s.crypto_sign_keypair().privateKey, recoveryKey: null };

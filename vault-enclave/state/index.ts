@@ -35,6 +35,7 @@ import { FORMAT_V2, formatV2 } from "./format-v2";
 import { FORMAT_V3, formatV3 } from "./format-v3";
 import { innerKey, outerKey, verifyPin } from "./keys";
 import { layerDigest } from "./layer";
+import { NO_PIN_FAILURES } from "./pin-attempts";
 import type {
   InnerState,
   OuterFields,
@@ -154,7 +155,12 @@ const INNER_FORMATS: ReadonlyMap<number, StateFormat> = new Map(
 export const CURRENT_FORMAT: StateFormat = formatV3;
 
 /** The recovery record of a vault that exported no backup and waits for no recovery. */
-export const NO_RECOVERY: Readonly<RecoveryState> = Object.freeze({ backups: [], pending: null, recoveredInto: null });
+export const NO_RECOVERY: Readonly<RecoveryState> = Object.freeze({
+  backups: [],
+  pending: null,
+  recoveredInto: null,
+  attempts: NO_PIN_FAILURES,
+});
 
 /** What opens the outer layer: the vault's id and the root key KMS released for it. */
 export interface RootKeys {
@@ -229,13 +235,17 @@ export function openOuter(blob: Uint8Array | SealedState, keys: RootKeys): Outer
     // format without an audit log (format 1) also with an empty log, no pending device
     // and no last use recorded. Their next write is the current format.
     if ("recovery" in outer) return outer;
-    if ("audit" in outer) return { ...outer, recovery: { backups: [], pending: null, recoveredInto: null } };
+    if ("audit" in outer)
+      return {
+        ...outer,
+        recovery: { backups: [], pending: null, recoveredInto: null, attempts: { ...NO_PIN_FAILURES } },
+      };
     return {
       ...outer,
       devices: outer.devices.map((d) => ({ ...d, lastUsedAt: null, sas: null })),
       pending: [],
       audit: emptyAuditLog(keys.vaultId),
-      recovery: { backups: [], pending: null, recoveredInto: null },
+      recovery: { backups: [], pending: null, recoveredInto: null, attempts: { ...NO_PIN_FAILURES } },
     };
   } finally {
     sodium().memzero(key);

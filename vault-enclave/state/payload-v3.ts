@@ -12,7 +12,9 @@ import type { OuterState } from "./types";
  * Added, at the top level (so no value nests deeper than the CBOR pre-pass allows):
  * `backups: [{backupId, exportedAt, restoredInto: [vault id]}]`, `pendingRecovery:
  * null | {backupId, targetVaultId, requestedAt, readyAt}` and `recoveredInto: null |
- * vault id` (`OuterState.recovery`); at most
+ * vault id` and `recoveryAttempts: {failures, lockedUntil, lastFailureAt}` (the attempts
+ * at the backup's PIN when a recovery completes, apart from the unlock attempts)
+ * (`OuterState.recovery`); at most
  * {@link MAX_BACKUP_RECORDS} backups with distinct ids, each restored into at most
  * {@link MAX_RESTORES_PER_BACKUP} distinct vaults; a pending recovery names a backup
  * of the list and a vault it was not restored into, and is ready no earlier than asked.
@@ -28,6 +30,7 @@ const backupId = z.custom<Uint8Array>(
   `must be ${BACKUP_ID_BYTES} bytes`,
 );
 const time = z.int().check(z.gte(0), z.lte(MAX_TIME_MS));
+const count = z.int().check(z.gte(0));
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 
 const BackupSchema = z.strictObject({
@@ -45,6 +48,7 @@ const OuterSchemaV3 = z.extend(OuterSchemaV2, {
     z.refine((list) => new Set(list.map((b) => hex(b.backupId))).size === list.length, "backup ids must be unique"),
   ),
   recoveredInto: z.nullable(id),
+  recoveryAttempts: z.strictObject({ failures: count, lockedUntil: z.nullable(time), lastFailureAt: z.nullable(time) }),
   pendingRecovery: z.nullable(
     z
       .strictObject({ backupId, targetVaultId: id, requestedAt: time, readyAt: time })
@@ -65,6 +69,11 @@ export function encodeOuterV3(outer: OuterState): Uint8Array {
       restoredInto: [...b.restoredInto],
     })),
     recoveredInto: outer.recovery.recoveredInto,
+    recoveryAttempts: {
+      failures: outer.recovery.attempts.failures,
+      lockedUntil: outer.recovery.attempts.lockedUntil,
+      lastFailureAt: outer.recovery.attempts.lastFailureAt,
+    },
     pendingRecovery: outer.recovery.pending
       ? {
           backupId: outer.recovery.pending.backupId,
@@ -86,8 +95,14 @@ export function encodeOuterV3(outer: OuterState): Uint8Array {
  * @throws StateInvalid `payload_invalid` naming the first field that does not match.
  */
 export function decodeOuterV3(value: unknown): OuterState {
-  const { backups, pendingRecovery, recoveredInto, ...rest } = checkDecodedOuter(OuterSchemaV3, value);
-  const outer: OuterState = { ...rest, recovery: { backups, pending: pendingRecovery, recoveredInto } };
+  const { backups, pendingRecovery, recoveredInto, recoveryAttempts, ...rest } = checkDecodedOuter(
+    OuterSchemaV3,
+    value,
+  );
+  const outer: OuterState = {
+    ...rest,
+    recovery: { backups, pending: pendingRecovery, recoveredInto, attempts: recoveryAttempts },
+  };
   const problem = recoveryProblem(outer);
   if (problem) throw new StateInvalid(STATE_REJECTIONS.payloadInvalid, `outer.recovery: ${problem}`);
   return outer;

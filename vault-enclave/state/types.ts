@@ -145,6 +145,12 @@ export interface RecoveryState {
    * hold it open nothing (docs/decisions/0068).
    */
   recoveredInto: string | null;
+  /**
+   * The attempts at the backup's PIN when a recovery completes, counted apart from the
+   * unlock attempts (same back-off and lock-out), so that wrong unlocks by a device
+   * without the PIN never close the vault's recovery; reset only when a recovery completes.
+   */
+  attempts: PinAttemptState;
 }
 
 /**

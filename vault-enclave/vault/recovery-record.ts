@@ -3,8 +3,12 @@ import {
   type BackupRecord,
   MAX_BACKUP_RECORDS,
   MAX_RESTORES_PER_BACKUP,
+  mayTryPin,
+  NO_PIN_FAILURES,
+  nextAttemptState,
   type OuterState,
   type PendingRecovery,
+  PinLockedOut,
 } from "../state";
 
 /**
@@ -52,6 +56,22 @@ function recordOf(outer: OuterState, backupId: Uint8Array): BackupRecord {
   return record;
 }
 
+/**
+ * That `record` may be restored into one more vault: once a recovery retired the vault,
+ * only the backup that recovery restored may (its one more restore, should the restored
+ * vault be lost); any other of its backups would make one more copy of the identity key
+ * that no device of the vault can cancel any more.
+ */
+function assertRestorableAfterRetirement(outer: OuterState, record: BackupRecord): void {
+  const into = outer.recovery.recoveredInto;
+  if (into !== null && !record.restoredInto.includes(into)) {
+    throw new VettidError(
+      "RECOVERY_UNAVAILABLE",
+      "the vault was recovered with another of its backups; only that one may be restored again",
+    );
+  }
+}
+
 /** What {@link requestRecovery} decided. */
 export type RecoveryRequest =
   /** A new pending recovery to write. */
@@ -63,7 +83,8 @@ export type RecoveryRequest =
  * Asks for a recovery of `backupId` into `target` at `now`, ready after `delayMs`.
  * The same request again (a retry) changes nothing.
  * @throws VettidError `RECOVERY_UNAVAILABLE` when the backup has no record, was
- *   restored into as many vaults as allowed, or another recovery waits.
+ *   restored into as many vaults as allowed, another recovery waits, or the vault was
+ *   retired by a recovery of another of its backups.
  */
 export function requestRecovery(
   outer: OuterState,
@@ -75,6 +96,7 @@ export function requestRecovery(
   if (target === outer.vaultId) throw new VettidError("RECOVERY_UNAVAILABLE", "a vault does not recover into itself");
   const record = recordOf(outer, backupId);
   if (record.restoredInto.includes(target)) return { kind: "unchanged", readyAt: now };
+  assertRestorableAfterRetirement(outer, record);
   const pending = outer.recovery.pending;
   if (pending && same(pending.backupId, backupId) && pending.targetVaultId === target && !lapsed(pending, now)) {
     return { kind: "unchanged", readyAt: pending.readyAt };
@@ -119,6 +141,7 @@ function lapsed(pending: PendingRecovery, now: number): boolean {
 export function assertRecoveryReady(outer: OuterState, backupId: Uint8Array, target: string, now: number): void {
   const record = recordOf(outer, backupId);
   if (record.restoredInto.includes(target)) return;
+  assertRestorableAfterRetirement(outer, record);
   const pending = outer.recovery.pending;
   if (!pending || !same(pending.backupId, backupId) || pending.targetVaultId !== target || lapsed(pending, now)) {
     throw new VettidError(
@@ -141,9 +164,35 @@ export function assertRecoveryReady(outer: OuterState, backupId: Uint8Array, tar
 }
 
 /**
+ * The outer state to write before the backup's PIN is checked at a recovery's
+ * completion: the attempt counted as a failure in the recovery's own counter
+ * (`recovery.attempts`), with the back-off and lock-out of the unlock attempts but
+ * apart from them, so wrong unlocks by a device without the PIN never close the
+ * vault's recovery, and wrong PINs at recovery never lock the vault's devices out.
+ * @throws PinLockedOut while its back-off holds; VettidError `PIN_ATTEMPTS_EXHAUSTED`
+ *   once its attempts are spent (the vault can then no longer be recovered).
+ */
+export function beginRecoveryPinAttempt(outer: OuterState, now: number): OuterState {
+  const attempts = outer.recovery.attempts;
+  const decision = mayTryPin(attempts, now);
+  if (!decision.allowed) {
+    if (Number.isFinite(decision.lockedUntil)) throw new PinLockedOut(decision.lockedUntil);
+    throw new VettidError(
+      "PIN_ATTEMPTS_EXHAUSTED",
+      "too many wrong PINs at recovery; this vault can no longer be recovered",
+    );
+  }
+  return {
+    ...outer,
+    stateVersion: outer.stateVersion + 1,
+    recovery: { ...outer.recovery, attempts: nextAttemptState(attempts, "failure", now) },
+  };
+}
+
+/**
  * Counts the restore of `backupId` into `target` (once per vault), ends the pending
- * recovery, and records the vault as recovered (into the first such target): from then
- * on it answers `vault.status` only.
+ * recovery, resets the recovery's PIN attempts, and records the vault as recovered
+ * (into the first such target): from then on it answers `vault.status` only.
  */
 export function markRestored(outer: OuterState, backupId: Uint8Array, target: string): OuterState {
   const backups = outer.recovery.backups.map((b) =>
@@ -156,7 +205,12 @@ export function markRestored(outer: OuterState, backupId: Uint8Array, target: st
   return {
     ...outer,
     stateVersion: outer.stateVersion + 1,
-    recovery: { backups, pending: ends ? null : pending, recoveredInto: outer.recovery.recoveredInto ?? target },
+    recovery: {
+      backups,
+      pending: ends ? null : pending,
+      recoveredInto: outer.recovery.recoveredInto ?? target,
+      attempts: { ...NO_PIN_FAILURES },
+    },
   };
 }
 

@@ -67,6 +67,7 @@ import { PairingOffer } from "./pairing-offer";
 import {
   assertRecoveryReady,
   backupIdHex,
+  beginRecoveryPinAttempt,
   cancelRecovery,
   markRestored,
   recordExport,
@@ -349,9 +350,9 @@ export class VaultSlot {
 
   /**
    * Completes a recovery into this fresh vault once its delay passed: the backup's PIN
-   * is checked, counted against the source vault's attempts, and the restore counted
-   * there (written) before this vault is created with the backup's items, identity
-   * key and PIN, and this device as its only one.
+   * is checked, counted against the source vault's recovery attempts, and the restore
+   * counted there (written) before this vault is created with the backup's items,
+   * identity key and PIN, and this device as its only one.
    */
   private async completeRecovery(
     session: Session,
@@ -429,9 +430,10 @@ export class VaultSlot {
 
   /**
    * The source side of `recovery.complete`, under both vaults' mutexes: checks that the
-   * recovery is ready, checks the backup's PIN like an unlock of this vault (the
-   * attempt counted and written first), then counts the restore into `target` and
-   * writes that before answering.
+   * recovery is ready, checks the backup's PIN like an unlock of this vault but in its
+   * recovery attempts (the attempt counted and written first; recovery-record.ts
+   * `beginRecoveryPinAttempt`), then counts the restore into `target` and writes that
+   * before answering.
    * @returns the PIN key of the backup's PIN record, for the restored vault.
    */
   async countRestore(
@@ -446,23 +448,23 @@ export class VaultSlot {
       const loaded = await this.load();
       if (!loaded) throw new VettidError("RECOVERY_UNAVAILABLE", "the backup's vault holds no state");
       assertRecoveryReady(loaded.outer, backupId, target, this.deps.ports.now());
-      const pending = beginPinAttempt(loaded.outer, this.deps.ports.now());
+      // Counted in the recovery's own attempts, written before the PIN is checked.
+      const pending = beginRecoveryPinAttempt(loaded.outer, this.deps.ports.now());
       await this.writeOuter(
         loaded,
         pending,
-        this.event(session, AUDIT_KINDS.unlockAttempted, { failures: pending.attempts.failures }),
+        this.event(session, AUDIT_KINDS.unlockAttempted, { failures: pending.recovery.attempts.failures }),
       );
       const counted = this.loaded as Loaded;
       const pinKey = derivePinKey(pin, record.salt, record.kdf);
       if (!verifyPin(record, pinKey)) {
         sodium().memzero(pinKey);
-        await this.recordFailure(session, counted);
+        await this.recordFailure(session, counted, counted.outer.recovery.attempts.failures);
         throw new PinIncorrect();
       }
-      const restored = markRestored(counted.outer, backupId, target);
       await this.writeOuter(
         counted,
-        { ...restored, attempts: { ...NO_PIN_FAILURES } },
+        markRestored(counted.outer, backupId, target),
         this.event(session, AUDIT_KINDS.backupRestored, {
           backup: backupIdHex(backupId),
           from: this.vaultId,
@@ -776,12 +778,16 @@ export class VaultSlot {
    * write only says how the attempt ended, so when it fails the device is still told
    * the PIN was wrong, and the log keeps the attempt without its outcome.
    */
-  private async recordFailure(session: Session, counted: Loaded): Promise<void> {
+  private async recordFailure(
+    session: Session,
+    counted: Loaded,
+    failures = counted.outer.attempts.failures,
+  ): Promise<void> {
     try {
       await this.writeOuter(
         counted,
         { ...counted.outer, stateVersion: counted.outer.stateVersion + 1 },
-        this.event(session, AUDIT_KINDS.unlockFailed, { failures: counted.outer.attempts.failures }),
+        this.event(session, AUDIT_KINDS.unlockFailed, { failures }),
       );
     } catch {
       // Nothing is logged: the host would learn from it that the PIN was wrong, which

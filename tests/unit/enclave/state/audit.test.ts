@@ -126,7 +126,12 @@ describe("state formats 2 and 3", () => {
     // Assess
     expect(old.formatVersion).toBe(2);
     expect(opened.audit).toEqual(log);
-    expect(opened.recovery).toEqual({ backups: [], pending: null, recoveredInto: null });
+    expect(opened.recovery).toEqual({
+      backups: [],
+      pending: null,
+      recoveredInto: null,
+      attempts: { failures: 0, lockedUntil: null, lastFailureAt: null },
+    });
     expect(rewritten.formatVersion).toBe(3);
     expect(rewritten.inner).toEqual(old.inner);
     expect(openInner(rewritten, openOuter(rewritten, keys), keys).items.length).toBeGreaterThan(0);

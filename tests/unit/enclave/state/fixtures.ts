@@ -90,7 +90,7 @@ export function fullOuter(keys: VaultKeys, stateVersion = 1): OuterFields {
     attempts: { ...NO_PIN_FAILURES },
     devices: [device("dev-phone", "Anna's phone", T0), device("dev-laptop", "Anna’s laptop", T0 + 60_000)],
     pending: [],
-    recovery: { backups: [], pending: null, recoveredInto: null },
+    recovery: { backups: [], pending: null, recoveredInto: null, attempts: { ...NO_PIN_FAILURES } },
     audit: emptyAuditLog(keys.vaultId),
   };
 }

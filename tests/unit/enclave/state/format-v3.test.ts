@@ -3,6 +3,7 @@ import {
   isStateInvalid,
   MAX_BACKUP_RECORDS,
   MAX_RESTORES_PER_BACKUP,
+  NO_PIN_FAILURES,
   openOuter,
   parseStateBlob,
   type RecoveryState,
@@ -39,6 +40,7 @@ describe("sealed vault state: the recovery record (format 3)", () => {
         readyAt: T0 + 86_400_000,
       },
       recoveredInto: "vault-1-0",
+      attempts: { ...NO_PIN_FAILURES },
     };
 
     // Act
@@ -58,28 +60,38 @@ describe("sealed vault state: the recovery record (format 3)", () => {
         backups: Array.from({ length: MAX_BACKUP_RECORDS + 1 }, () => ({ ...one, backupId: id() })),
         pending: null,
         recoveredInto: null,
+        attempts: { ...NO_PIN_FAILURES },
       },
-      duplicateIds: { backups: [one, { ...one }], pending: null, recoveredInto: null },
+      duplicateIds: {
+        backups: [one, { ...one }],
+        pending: null,
+        recoveredInto: null,
+        attempts: { ...NO_PIN_FAILURES },
+      },
       restoredTooOften: {
         backups: [{ ...one, restoredInto: ["a", "b", "c"].slice(0, MAX_RESTORES_PER_BACKUP + 1) }],
         pending: null,
         recoveredInto: null,
+        attempts: { ...NO_PIN_FAILURES },
       },
       pendingWithoutRecord: {
         backups: [one],
         pending: { backupId: id(), targetVaultId: VAULT_B, requestedAt: T0, readyAt: T0 },
         recoveredInto: null,
+        attempts: { ...NO_PIN_FAILURES },
       },
       pendingIntoItself: {
         backups: [one],
         pending: { backupId: one.backupId, targetVaultId: VAULT_A, requestedAt: T0, readyAt: T0 },
         recoveredInto: null,
+        attempts: { ...NO_PIN_FAILURES },
       },
-      recoveredIntoItself: { backups: [one], pending: null, recoveredInto: VAULT_A },
+      recoveredIntoItself: { backups: [one], pending: null, recoveredInto: VAULT_A, attempts: { ...NO_PIN_FAILURES } },
       readyBeforeAsked: {
         backups: [one],
         pending: { backupId: one.backupId, targetVaultId: VAULT_B, requestedAt: T0, readyAt: T0 - 1 },
         recoveredInto: null,
+        attempts: { ...NO_PIN_FAILURES },
       },
     };
 
@@ -97,7 +109,7 @@ describe("sealed vault state: the recovery record (format 3)", () => {
 
   it("opens a format 3 outer layer only as format 3", () => {
     // Prepare
-    const blob = sealWith({ backups: [], pending: null, recoveredInto: null });
+    const blob = sealWith({ backups: [], pending: null, recoveredInto: null, attempts: { ...NO_PIN_FAILURES } });
     const asV2 = blob.slice();
     asV2[4] = 2;
 
