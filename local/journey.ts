@@ -235,7 +235,11 @@ async function recoverIntoNewVault(input: {
   progress: Progress;
 }): Promise<{ vaultId: string; waitedMs: number }> {
   const { vault, progress } = input;
-  const { backup, backupId } = await vault.call("backup.export", { op: "backup.export", pin: JOURNEY_PIN });
+  const { backup, backupId } = await vault.call("backup.export", {
+    op: "backup.export",
+    pin: JOURNEY_PIN,
+    recoverySecret: input.recoverySecret,
+  });
   if (Buffer.from(backup).includes(Buffer.from(input.canary))) throw new Error("the backup holds the item in clear");
   progress.info(`backup ${hex(backupId)}: ${backup.length} bytes, sealed under a KMS data key and the recovery key`);
   const invitation = await input.operator.createInvitation({ note: "npm start journey, recovery" });
@@ -254,6 +258,7 @@ async function recoverIntoNewVault(input: {
       recoverySecret: input.recoverySecret,
       signingKey: Buffer.from(newKeys.signing.publicKey, "base64url"),
       vaultSalt: Buffer.from(enrolled.vaultSalt ?? "", "base64url"),
+      pin: JOURNEY_PIN,
     };
     const wrong = { ...fields, recoverySecret: new Uint8Array(input.recoverySecret).map((b, i) => (i ? b : b ^ 1)) };
     await expectCode(restoring.call("recovery.start", { op: "recovery.start", ...wrong }), "BACKUP_INVALID");
@@ -261,10 +266,7 @@ async function recoverIntoNewVault(input: {
     const notice = (await vault.call("vault.status", { op: "vault.status" })).recovery;
     if (notice?.targetVaultId !== enrolled.vaultId)
       throw new Error("the first vault's device is not shown the recovery");
-    await expectCode(
-      restoring.call("recovery.complete", { op: "recovery.complete", ...fields, pin: JOURNEY_PIN }),
-      "RECOVERY_PENDING",
-    );
+    await expectCode(restoring.call("recovery.complete", { op: "recovery.complete", ...fields }), "RECOVERY_PENDING");
     // Every security event of the run so far, in order, the chain verified on the device.
     const kinds = (await vault.readAudit()).entries.map((e) => e.kind).join(", ");
     const expected = [
@@ -277,13 +279,14 @@ async function recoverIntoNewVault(input: {
       ...["unlock.attempted", "unlock.succeeded", "device.approved"],
       ...["unlock.attempted", "unlock.succeeded"], // the paired device's own unlock
       ...["unlock.attempted", "unlock.succeeded", "device.revoked"],
-      ...["unlock.attempted", "unlock.succeeded", "backup.exported", "recovery.started"],
+      ...["unlock.attempted", "unlock.succeeded", "backup.exported"],
+      ...["unlock.attempted", "recovery.started"], // the backup's PIN, checked at recovery.start
     ].join(", ");
     if (kinds !== expected) throw new Error(`the audit log holds ${kinds}, not ${expected}`);
     progress.info(`audit log of the first vault: ${kinds}`);
     const waitedMs = Math.max(0, started.readyAt - Date.now());
     await new Promise((resolve) => setTimeout(resolve, waitedMs + 100));
-    const done = await restoring.call("recovery.complete", { op: "recovery.complete", ...fields, pin: JOURNEY_PIN });
+    const done = await restoring.call("recovery.complete", { op: "recovery.complete", ...fields });
     if (!Buffer.from(done.identityKey).equals(Buffer.from(input.identityKey))) {
       throw new Error("the restored vault has another identity key");
     }

@@ -20,35 +20,51 @@ export function recoverySecretText(secret: Uint8Array): string {
 
 const readUnlockPin = async (values: Values, io: CliIo) => ({ pin: await readPin(unlockPin(values), io) });
 
+/** Help lines of `--recovery-secret-file`. */
+const SECRET_HELP = `  --recovery-secret-file S the recovery secret shown at vault init (first line of S;
+                           else VETTID_RECOVERY_SECRET)`;
+
 /** `vettid vault export`. */
 export const vaultExportCommand = vaultCommand({
   word: "export",
   summary:
-    "write a backup of the vault to a file (with the PIN); it opens only in an enclave, with the recovery secret",
-  synopsis: "--out F [--force]",
+    "write a backup of the vault to a file (PIN and recovery secret); it opens only in an enclave, with the secret",
+  synopsis: "--out F [--force] [--recovery-secret-file S]",
   about: `Asks the vault for a backup (the PIN is checked again in the same session, counted
-like an unlock) and writes it to F (mode 0600). The backup holds the vault's items,
-identity key and PIN record, sealed under a KMS data key that only an attested
-enclave can obtain and the recovery secret shown at vault init: neither the file
-alone nor the file with the secret opens anywhere but inside an enclave, and there
-only with the secret. The vault records the backup; it can be restored into at most
-2 new vaults (vettid vault restore), and the vault's 8 newest backups stay restorable.
+like an unlock, and the recovery secret shown at vault init must match) and writes it
+to F (mode 0600). The backup holds the vault's items, identity key and PIN record,
+sealed under a KMS data key that only an attested enclave can obtain and the recovery
+secret: neither the file alone nor the file with the secret opens anywhere but inside
+an enclave, and there only with the secret. The vault records the backup; it can be
+restored into one new vault (vettid vault restore), and the vault's 8 newest backups
+stay restorable.
   --json             print {out, backupId, exportedAt, bytes}`,
   optionsHelp: `  --out F            the backup file to write (refused if it exists, unless --force)
   --force            overwrite F
+${SECRET_HELP}
 ${PIN_HELP}`,
-  options: { out: { type: "string" }, force: { type: "boolean" }, ...PIN_OPTIONS },
+  options: {
+    out: { type: "string" },
+    force: { type: "boolean" },
+    "recovery-secret-file": { type: "string" },
+    ...PIN_OPTIONS,
+  },
   prepare: readUnlockPin,
-  check(values) {
+  async check(values, _positional, io) {
     const out = str(values, "out");
     if (out === undefined) throw new UsageError("--out is required");
     if (existsSync(out) && values.force !== true) throw new UsageError(`${out} exists; give --force to overwrite it`);
-    return { out };
+    await sodiumReady();
+    return { out, recoverySecret: readRecoverySecret(values, io) };
   },
   async run({ session, io, json, pins, checked }) {
     const pin = pins.pin as string;
     await session.unlock(pin);
-    const result = await session.call("backup.export", { op: "backup.export", pin });
+    const result = await session.call("backup.export", {
+      op: "backup.export",
+      pin,
+      recoverySecret: checked.recoverySecret as Uint8Array,
+    });
     const out = checked.out as string;
     writeFileSync(out, result.backup, { mode: 0o600 });
     if (json) {
@@ -90,14 +106,13 @@ opens the backup with the recovery secret, and the backup's vault records a pend
 recovery: its devices, if any are left, see it (vettid vault status) and can cancel it
 (vettid vault cancel-recovery) until its delay (24 hours in production) has passed.
 Run the command again after that, or give --wait to wait here when the delay ends
-within ${MAX_RESTORE_WAIT_MS / 60_000} minutes. Completing takes the backup's PIN (checked and counted against
-the backup's vault) and gives this device's vault the backup's items, identity key
+within ${MAX_RESTORE_WAIT_MS / 60_000} minutes. Asking and completing each take the backup's PIN (checked and
+counted against the backup's vault's recovery attempts); completing gives this device's vault the backup's items, identity key
 and PIN; then its identity key is registered at the edge, as vault init does.
   --json             print {state: "pending", sourceVaultId, readyAt} or
                      {state: "restored", sourceVaultId, identityKey, items, identityRegistered}`,
   optionsHelp: `  --in F                   the backup file
-  --recovery-secret-file S the recovery secret shown at vault init (first line of S;
-                           else VETTID_RECOVERY_SECRET)
+${SECRET_HELP}
   --wait                   wait for the delay when it ends within ${MAX_RESTORE_WAIT_MS / 60_000} minutes
 ${PIN_HELP.replace("the PIN (", "the backup's PIN (")}`,
   options: {
@@ -130,7 +145,7 @@ ${PIN_HELP.replace("the PIN (", "the backup's PIN (")}`,
       signingKey: new Uint8Array(Buffer.from(device.publicKeys.signing, "base64url")),
       vaultSalt: new Uint8Array(Buffer.from(device.vaultSalt as string, "base64url")),
     };
-    const started = await session.call("recovery.start", { op: "recovery.start", ...fields });
+    const started = await session.call("recovery.start", { op: "recovery.start", ...fields, pin: pins.pin as string });
     const wait = started.readyAt - Date.now();
     if (wait > 0 && (!checked.wait || wait > MAX_RESTORE_WAIT_MS)) {
       if (json) {
@@ -178,18 +193,27 @@ ${PIN_HELP.replace("the PIN (", "the backup's PIN (")}`,
 /** `vettid vault cancel-recovery`. */
 export const vaultCancelRecoveryCommand = vaultCommand({
   word: "cancel-recovery",
-  summary: "cancel the recovery waiting on this vault (with the PIN)",
-  synopsis: "[--pin P | --pin-file F]",
+  summary: "cancel the recovery waiting on this vault (PIN and recovery secret)",
+  synopsis: "[--recovery-secret-file S] [--pin P | --pin-file F]",
   about: `Cancels the recovery someone asked for with one of this vault's backups (vettid vault
 status shows it while it waits). Needs the PIN in the same session, counted like an
-unlock, so a device without the PIN cannot block a recovery.
+unlock, and the vault's recovery secret: a device without both, even one whose PIN was
+watched, cannot stop a recovery.
   --json             print {cancelled, stateVersion}`,
-  optionsHelp: PIN_HELP,
-  options: PIN_OPTIONS,
+  optionsHelp: `${SECRET_HELP}\n${PIN_HELP}`,
+  options: { "recovery-secret-file": { type: "string" }, ...PIN_OPTIONS },
   prepare: readUnlockPin,
-  async run({ session, io, json, pins }) {
+  async check(values, _positional, io) {
+    await sodiumReady();
+    return { recoverySecret: readRecoverySecret(values, io) };
+  },
+  async run({ session, io, json, pins, checked }) {
     await session.unlock(pins.pin as string);
-    const result = await session.call("recovery.cancel", { op: "recovery.cancel", pin: pins.pin as string });
+    const result = await session.call("recovery.cancel", {
+      op: "recovery.cancel",
+      pin: pins.pin as string,
+      recoverySecret: checked.recoverySecret as Uint8Array,
+    });
     if (json) printJson(io, { cancelled: true, stateVersion: result.stateVersion });
     else io.stdout("recovery cancelled\n");
   },

@@ -97,6 +97,7 @@ export const ERROR_CODES = {
     retryable: false,
     title: "The backup cannot be restored: no record of it, restored too often, or another recovery waits",
   },
+  RECOVERY_SECRET_INCORRECT: { http: 403, retryable: false, title: "That is not the vault's recovery secret" },
   RECOVERY_PENDING: { http: 409, retryable: true, title: "The recovery waits for its delay to pass" },
   VAULT_RECOVERED: {
     http: 410,

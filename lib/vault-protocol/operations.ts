@@ -41,13 +41,14 @@ export type VaultRequest =
   | { op: "device.approve"; deviceId: string; pin: string }
   | { op: "devices.list" }
   | { op: "device.revoke"; deviceId: string; pin: string }
-  | { op: "backup.export"; pin: string }
+  | { op: "backup.export"; pin: string; recoverySecret: Uint8Array }
   | {
       op: "recovery.start";
       backup: Uint8Array;
       recoverySecret: Uint8Array;
       signingKey: Uint8Array;
       vaultSalt: Uint8Array;
+      pin: string;
     }
   | {
       op: "recovery.complete";
@@ -57,7 +58,7 @@ export type VaultRequest =
       vaultSalt: Uint8Array;
       pin: string;
     }
-  | { op: "recovery.cancel"; pin: string };
+  | { op: "recovery.cancel"; pin: string; recoverySecret: Uint8Array };
 
 /** A recovery waiting on a vault (docs/protocol.md §Recovery), as `vault.status` tells its devices. */
 export interface RecoveryNotice {
@@ -227,11 +228,15 @@ export function parseRequest(op: string, body: Uint8Array): VaultRequest {
       return { op, deviceId: deviceId(map), pin: pin(map, "pin") };
     case "backup.export":
     case "recovery.cancel":
-      only(map, ["pin"], op);
-      return { op, pin: pin(map, "pin") };
+      only(map, ["pin", "recoverySecret"], op);
+      return {
+        op,
+        pin: pin(map, "pin"),
+        recoverySecret: bytes(map, "recoverySecret", RECOVERY_SECRET_BYTES, RECOVERY_SECRET_BYTES),
+      };
     case "recovery.start":
-      only(map, ["backup", "recoverySecret", "signingKey", "vaultSalt"], op);
-      return { op, ...recoveryFields(map) };
+      only(map, ["backup", "recoverySecret", "signingKey", "vaultSalt", "pin"], op);
+      return { op, ...recoveryFields(map), pin: pin(map, "pin") };
     case "recovery.complete":
       only(map, ["backup", "recoverySecret", "signingKey", "vaultSalt", "pin"], op);
       return { op, ...recoveryFields(map), pin: pin(map, "pin") };

@@ -66,19 +66,22 @@ describe("backup and recovery over the local topology (bin/vettid)", () => {
     identityKey = json(init).identityKey;
     writeFileSync(secretFile, `${recoverySecret}\n`, { mode: 0o600 });
     expect((await cli("vault", "put", "bank", "--value", "CANARY-RESTORE-9", "--pin", PIN, "--state", a)).code).toBe(0);
-    const noPin = await cli("vault", "export", "--out", backupFile, "--pin", "000000", "--state", a);
-    const exported = await cli("vault", "export", "--out", backupFile, "--pin", PIN, "--state", a, "--json");
+    const exportWith = (...more: string[]) =>
+      cli("vault", "export", "--out", backupFile, "--recovery-secret-file", secretFile, ...more, "--state", a);
+    const noPin = await exportWith("--pin", "000000");
+    const exported = await exportWith("--pin", PIN, "--json");
     await enrolled(m, "stolen backup's device");
     const env = { VETTID_RECOVERY_SECRET: recoverySecret };
     const requested = await vettid(env, "vault", "restore", "--in", backupFile, "--pin", PIN, "--state", m, "--json");
     const warned = await cli("vault", "status", "--state", a);
 
     // Act
-    const cancelled = await cli("vault", "cancel-recovery", "--pin", PIN, "--state", a, "--json");
+    const cancelled = await vettid(env, "vault", "cancel-recovery", "--pin", PIN, "--state", a, "--json");
     const cancelledAt = Date.now();
     const again = await vettid(env, "vault", "restore", "--in", backupFile, "--pin", PIN, "--state", m, "--json");
     const seenAgain = await cli("vault", "status", "--state", a, "--json");
-    const cancelledAgain = await cli("vault", "cancel-recovery", "--pin", PIN, "--state", a);
+    const withoutSecret = await cli("vault", "cancel-recovery", "--pin", PIN, "--state", a);
+    const cancelledAgain = await vettid(env, "vault", "cancel-recovery", "--pin", PIN, "--state", a);
 
     // Assess
     expect(noPin.code).toBe(1);
@@ -96,6 +99,8 @@ describe("backup and recovery over the local topology (bin/vettid)", () => {
     expect(json(again).state).toBe("pending");
     expect(Date.parse(json(again).readyAt)).toBeGreaterThan(cancelledAt + 2_000);
     expect(json(seenAgain).recovery).not.toBeNull();
+    expect(withoutSecret.code).toBe(2);
+    expect(withoutSecret.err).toMatch(/a recovery secret is required/);
     expect(cancelledAgain).toEqual({ code: 0, out: "recovery cancelled\n", err: "" });
   });
 

@@ -200,13 +200,14 @@ export async function vaultProtocolVectors(sources: {
     { op: "device.approve", deviceId: "dev-tablet", pin: "482915" },
     { op: "devices.list" },
     { op: "device.revoke", deviceId: "dev-tablet", pin: "482915" },
-    { op: "backup.export", pin: "482915" },
+    { op: "backup.export", pin: "482915", recoverySecret: f.recoverySecret },
     {
       op: "recovery.start",
       backup: f.backup,
       recoverySecret: f.recoverySecret,
       signingKey: f.newDevice.signingKey,
       vaultSalt: f.vaultSalt,
+      pin: "482915",
     },
     {
       op: "recovery.complete",
@@ -216,7 +217,7 @@ export async function vaultProtocolVectors(sources: {
       vaultSalt: f.vaultSalt,
       pin: "482915",
     },
-    { op: "recovery.cancel", pin: "482915" },
+    { op: "recovery.cancel", pin: "482915", recoverySecret: f.recoverySecret },
   ];
   const tablet = {
     deviceId: "dev-tablet",

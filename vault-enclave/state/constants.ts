@@ -209,8 +209,9 @@ export const BACKUP_ID_BYTES = 16;
 export const MAX_BACKUP_RECORDS = 8;
 
 /**
- * Vaults one backup may be restored into: the one recovery it is made for, and one
- * more should that restored vault be lost before it exported a backup of its own. A
- * retry into the same vault (a restore whose write did not complete) counts once.
+ * Vaults one backup may be restored into: the one recovery it is made for (a second
+ * would be a second live copy of the identity key). A retry into the same vault (a
+ * restore whose write did not complete) counts once. A restored vault should export a
+ * backup of its own at once.
  */
-export const MAX_RESTORES_PER_BACKUP = 2;
+export const MAX_RESTORES_PER_BACKUP = 1;

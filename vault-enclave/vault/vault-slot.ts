@@ -283,13 +283,13 @@ export class VaultSlot {
       case "device.revoke":
         return this.revoke(session, request.deviceId, request.pin);
       case "backup.export":
-        return this.exportBackup(session, request.pin);
+        return this.exportBackup(session, request.pin, request.recoverySecret);
       case "recovery.start":
         return this.startRecovery(session, request);
       case "recovery.complete":
         return this.completeRecovery(session, request);
       case "recovery.cancel":
-        return this.cancelRecovery(session, request.pin);
+        return this.cancelRecovery(session, request.pin, request.recoverySecret);
     }
   }
 
@@ -299,13 +299,12 @@ export class VaultSlot {
    * (`{vault, purpose: "backup"}`) and the recovery key, and recorded in the outer
    * state before it is answered, so a restore can count against it.
    */
-  private async exportBackup(session: Session, pin: string): Promise<Results["backup.export"]> {
-    if (!this.unlocked(session).inner.recoveryKey) {
-      throw new VettidError(
-        "PRECONDITION_FAILED",
-        "this vault has no recovery secret (it was made before recovery existed); no backup can be opened without one",
-      );
-    }
+  private async exportBackup(
+    session: Session,
+    pin: string,
+    recoverySecret: Uint8Array,
+  ): Promise<Results["backup.export"]> {
+    this.assertRecoverySecret(session, recoverySecret);
     await this.unlock(session, pin);
     const loaded = this.loaded as Loaded;
     const inner = loaded.inner as InnerState;
@@ -344,7 +343,9 @@ export class VaultSlot {
     const { parsed, content } = await this.openRecoveryBackup(request.backup, request.recoverySecret);
     wipe(content.inner);
     const source = parsed.header.sourceVaultId;
-    const readyAt = await this.deps.peer(source).recordRecoveryRequest(session, parsed.header.backupId, this.vaultId);
+    const readyAt = await this.deps
+      .peer(source)
+      .recordRecoveryRequest(session, parsed.header.backupId, this.vaultId, content.pin, request.pin);
     return { stateVersion: this.stateVersion, sourceVaultId: source, readyAt };
   }
 
@@ -391,8 +392,12 @@ export class VaultSlot {
   }
 
   /** Cancels the recovery waiting on this vault: this session's unlock and the current PIN (counted). */
-  private async cancelRecovery(session: Session, pin: string): Promise<Results["recovery.cancel"]> {
-    this.unlocked(session);
+  private async cancelRecovery(
+    session: Session,
+    pin: string,
+    recoverySecret: Uint8Array,
+  ): Promise<Results["recovery.cancel"]> {
+    this.assertRecoverySecret(session, recoverySecret);
     cancelRecovery((await this.requireLoaded()).outer);
     await this.unlock(session, pin);
     const loaded = this.loaded as Loaded;
@@ -409,23 +414,100 @@ export class VaultSlot {
   }
 
   /**
+   * That `secret` is this vault's recovery secret (its key compared in constant time),
+   * in an unlocked session: export and cancel need it beside the PIN, so a device held
+   * with a watched PIN can neither stop the owner's recovery nor push the owner's
+   * backups out of the vault's records.
+   * @throws VettidError `VAULT_LOCKED`; `PRECONDITION_FAILED` for a vault with no
+   *   recovery secret; `RECOVERY_SECRET_INCORRECT`.
+   */
+  private assertRecoverySecret(session: Session, secret: Uint8Array): void {
+    const { inner } = this.unlocked(session);
+    if (!inner.recoveryKey) {
+      throw new VettidError(
+        "PRECONDITION_FAILED",
+        "this vault has no recovery secret (it was made before recovery existed); no backup can be opened without one",
+      );
+    }
+    const key = recoveryKey(secret);
+    try {
+      if (!sodium().memcmp(key, inner.recoveryKey)) {
+        throw new VettidError("RECOVERY_SECRET_INCORRECT", "that is not this vault's recovery secret");
+      }
+    } finally {
+      sodium().memzero(key);
+    }
+  }
+
+  /**
    * The source side of `recovery.start`, run by the target vault's slot under both
    * vaults' mutexes: records the pending recovery (or finds it recorded).
    * @returns when it may complete.
    */
-  async recordRecoveryRequest(session: Session, backupId: Uint8Array, target: string): Promise<number> {
+  async recordRecoveryRequest(
+    session: Session,
+    backupId: Uint8Array,
+    target: string,
+    record: PinRecord,
+    pin: string,
+  ): Promise<number> {
     this.lastUsedAt = this.deps.ports.now();
-    const loaded = await this.load();
-    if (!loaded) throw new VettidError("RECOVERY_UNAVAILABLE", "the backup's vault holds no state");
-    const decision = requestRecovery(loaded.outer, backupId, target, this.deps.ports.now(), this.deps.recoveryDelayMs);
-    if (decision.kind === "write") {
-      await this.writeOuter(
-        loaded,
-        decision.outer,
-        this.event(session, AUDIT_KINDS.recoveryStarted, { backup: backupIdHex(backupId), into: target }),
+    return this.deps.argon2.run(session.deviceId, async () => {
+      const loaded = await this.load();
+      if (!loaded) throw new VettidError("RECOVERY_UNAVAILABLE", "the backup's vault holds no state");
+      // Refused before any PIN is checked: a request that could not be recorded costs no attempt.
+      requestRecovery(loaded.outer, backupId, target, this.deps.ports.now(), this.deps.recoveryDelayMs);
+      const { counted, pinKey } = await this.checkRecoveryPin(session, loaded, record, pin);
+      sodium().memzero(pinKey);
+      const decision = requestRecovery(
+        { ...counted.outer, recovery: { ...counted.outer.recovery, attempts: { ...NO_PIN_FAILURES } } },
+        backupId,
+        target,
+        this.deps.ports.now(),
+        this.deps.recoveryDelayMs,
       );
+      await this.writeOuter(
+        counted,
+        decision.kind === "write"
+          ? decision.outer
+          : {
+              ...counted.outer,
+              stateVersion: counted.outer.stateVersion + 1,
+              recovery: { ...counted.outer.recovery, attempts: { ...NO_PIN_FAILURES } },
+            },
+        decision.kind === "write"
+          ? this.event(session, AUDIT_KINDS.recoveryStarted, { backup: backupIdHex(backupId), into: target })
+          : undefined,
+      );
+      return decision.readyAt;
+    });
+  }
+
+  /**
+   * Checks the backup's PIN for a recovery of this vault like an unlock: the attempt
+   * counted in the recovery's own counter and written before the PIN is derived.
+   * @throws PinIncorrect (the failure recorded), PinLockedOut, `PIN_ATTEMPTS_EXHAUSTED`.
+   */
+  private async checkRecoveryPin(
+    session: Session,
+    loaded: Loaded,
+    record: PinRecord,
+    pin: string,
+  ): Promise<{ counted: Loaded; pinKey: Uint8Array }> {
+    const pending = beginRecoveryPinAttempt(loaded.outer, this.deps.ports.now());
+    await this.writeOuter(
+      loaded,
+      pending,
+      this.event(session, AUDIT_KINDS.unlockAttempted, { failures: pending.recovery.attempts.failures }),
+    );
+    const counted = this.loaded as Loaded;
+    const pinKey = derivePinKey(pin, record.salt, record.kdf);
+    if (!verifyPin(record, pinKey)) {
+      sodium().memzero(pinKey);
+      await this.recordFailure(session, counted, counted.outer.recovery.attempts.failures);
+      throw new PinIncorrect();
     }
-    return decision.readyAt;
+    return { counted, pinKey };
   }
 
   /**
@@ -449,19 +531,7 @@ export class VaultSlot {
       if (!loaded) throw new VettidError("RECOVERY_UNAVAILABLE", "the backup's vault holds no state");
       assertRecoveryReady(loaded.outer, backupId, target, this.deps.ports.now());
       // Counted in the recovery's own attempts, written before the PIN is checked.
-      const pending = beginRecoveryPinAttempt(loaded.outer, this.deps.ports.now());
-      await this.writeOuter(
-        loaded,
-        pending,
-        this.event(session, AUDIT_KINDS.unlockAttempted, { failures: pending.recovery.attempts.failures }),
-      );
-      const counted = this.loaded as Loaded;
-      const pinKey = derivePinKey(pin, record.salt, record.kdf);
-      if (!verifyPin(record, pinKey)) {
-        sodium().memzero(pinKey);
-        await this.recordFailure(session, counted, counted.outer.recovery.attempts.failures);
-        throw new PinIncorrect();
-      }
+      const { counted, pinKey } = await this.checkRecoveryPin(session, loaded, record, pin);
       await this.writeOuter(
         counted,
         markRestored(counted.outer, backupId, target),

@@ -75,7 +75,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
       "restore",
       /recovery secret: it holds a character outside its alphabet/,
     ],
-    [["vault", "cancel-recovery", "--state", local], "cancel-recovery", /a PIN is required/],
+    [["vault", "cancel-recovery", "--state", local], "cancel-recovery", /a recovery secret is required/],
   ])("%j is a usage error: one error line, then the command's usage line (exit 2)", async (argv, word, message) => {
     // Act
     const result = await run(argv);

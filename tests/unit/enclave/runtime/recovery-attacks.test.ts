@@ -41,8 +41,8 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     return { phone, recoverySecret: init.recoverySecret };
   }
 
-  const exported = async (phone: VaultClient) =>
-    (await phone.call("backup.export", { op: "backup.export", pin: PIN })).backup;
+  const exported = async (phone: VaultClient, recoverySecret: Uint8Array) =>
+    (await phone.call("backup.export", { op: "backup.export", pin: PIN, recoverySecret })).backup;
 
   const fields = (who: Person, backup: Uint8Array, recoverySecret: Uint8Array) => ({
     backup,
@@ -50,8 +50,8 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     signingKey: who.signing.publicKey,
     vaultSalt: who.vaultSalt,
   });
-  const start = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array) =>
-    device.call("recovery.start", { op: "recovery.start", ...fields(who, backup, secret) });
+  const start = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
+    device.call("recovery.start", { op: "recovery.start", ...fields(who, backup, secret), pin });
   const complete = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
     device.call("recovery.complete", { op: "recovery.complete", ...fields(who, backup, secret), pin });
 
@@ -62,11 +62,11 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     return complete(device, who, backup, secret);
   }
 
-  it("lets a retired vault restore only the backup that retired it: another of its backups makes no third copy", async () => {
+  it("lets a retired vault restore no backup again: neither another of its backups nor the one that retired it makes a second copy", async () => {
     // Prepare: two backups; the owner recovers with the newer, the older stays with a thief who has the secret
     const { phone, recoverySecret } = await owner();
-    const older = await exported(phone);
-    const newer = await exported(phone);
+    const older = await exported(phone, recoverySecret);
+    const newer = await exported(phone, recoverySecret);
     await recover(fresh[0] as Person, newer, recoverySecret);
 
     // Act
@@ -74,30 +74,27 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     const other = await codeOf(start(thief, fresh[1] as Person, older, recoverySecret));
     clock += DELAY_MS;
     const otherDone = await codeOf(complete(thief, fresh[1] as Person, older, recoverySecret));
-    const same = await recover(fresh[2] as Person, newer, recoverySecret);
+    const same = await codeOf(start(h.client(fresh[2] as Person), fresh[2] as Person, newer, recoverySecret));
 
-    // Assess: the backup that retired the vault keeps its one more restore; no other backup restores at all
-    expect([other, otherDone]).toEqual(["RECOVERY_UNAVAILABLE", "RECOVERY_UNAVAILABLE"]);
+    // Assess: one backup restores once, and a retired vault restores nothing more
+    expect([other, otherDone, same]).toEqual(["RECOVERY_UNAVAILABLE", "RECOVERY_UNAVAILABLE", "RECOVERY_UNAVAILABLE"]);
     expect(h.blobs.objects.has(stateBlobKey(fresh[1]?.vaultId as string))).toBe(false);
-    expect(same.items).toBe(1);
+    expect(h.blobs.objects.has(stateBlobKey(fresh[2]?.vaultId as string))).toBe(false);
   });
 
-  it("applies the PIN back-off and lock-out to guesses through recovery.complete, and restores nothing while it holds", async () => {
-    // Prepare: a thief with the backup and the recovery secret, not the PIN, waits out the delay
+  it("applies the PIN back-off and lock-out to guesses through recovery.start, and records and restores nothing while it holds", async () => {
+    // Prepare: a thief with the backup and the recovery secret, not the PIN
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const who = fresh[0] as Person;
-    const thief = h.client(who);
-    await start(thief, who, backup, recoverySecret);
-    clock += DELAY_MS;
 
     // Act: free guesses, then one more, then the right PIN at once, then guesses to the end
-    const guess = (pin: string) => codeOf(complete(h.client(who), who, backup, recoverySecret, pin));
+    const guess = (pin: string) => codeOf(start(h.client(who), who, backup, recoverySecret, pin));
     const free: string[] = [];
     for (let i = 0; i <= FREE_PIN_FAILURES; i += 1) free.push(await guess(`00000${i}`));
     let backoff: VaultOperationError | undefined;
     try {
-      await complete(h.client(who), who, backup, recoverySecret, PIN);
+      await start(h.client(who), who, backup, recoverySecret, PIN);
     } catch (err) {
       backoff = err as VaultOperationError;
     }
@@ -114,13 +111,16 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     expect(backoff?.retryAfterMs).toBeGreaterThan(0);
     expect(later).toEqual(Array(MAX_PIN_FAILURES - FREE_PIN_FAILURES - 1).fill("PIN_INCORRECT"));
     expect(exhausted).toBe("PIN_ATTEMPTS_EXHAUSTED");
+    expect(
+      (await h.client(alice, { memory: phone.known }).call("vault.status", { op: "vault.status" })).recovery,
+    ).toBeNull();
     expect(h.blobs.objects.has(stateBlobKey(who.vaultId))).toBe(false);
   });
 
   it("keeps a vault recoverable from its backup after a device without the PIN spent every unlock attempt", async () => {
     // Prepare: a thief holding the lost phone, not its PIN, spends every unlock attempt
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const unlocks: string[] = [];
     for (let i = 0; i < MAX_PIN_FAILURES; i += 1) {
       clock += 3_600_000;
@@ -150,17 +150,15 @@ describe("attacks on backup and recovery (in-memory host)", () => {
   it("keeps the vault's devices unlocking after someone with a backup and its secret spent every PIN attempt at recovery", async () => {
     // Prepare: a thief with the backup and the secret, not the PIN, spends the recovery's attempts
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const who = fresh[0] as Person;
-    await start(h.client(who), who, backup, recoverySecret);
-    clock += DELAY_MS;
     for (let i = 0; i < MAX_PIN_FAILURES; i += 1) {
       clock += 3_600_000;
-      await codeOf(complete(h.client(who), who, backup, recoverySecret, `3${String(i).padStart(5, "0")}`));
+      await codeOf(start(h.client(who), who, backup, recoverySecret, `3${String(i).padStart(5, "0")}`));
     }
 
     // Act
-    const thiefAgain = await codeOf(complete(h.client(who), who, backup, recoverySecret));
+    const thiefAgain = await codeOf(start(h.client(who), who, backup, recoverySecret));
     const ownerPhone = h.client(alice, { memory: phone.known });
     const unlock = await codeOf(ownerPhone.call("vault.unlock", { op: "vault.unlock", pin: PIN }));
 
@@ -173,8 +171,8 @@ describe("attacks on backup and recovery (in-memory host)", () => {
   it("refuses a backup whose KMS blob the host swapped for another backup's of the same vault, and records nothing", async () => {
     // Prepare: KMS releases the other blob's data key for the same context; the file's key is not that one
     const { phone, recoverySecret } = await owner();
-    const first = await exported(phone);
-    const second = await exported(phone);
+    const first = await exported(phone, recoverySecret);
+    const second = await exported(phone, recoverySecret);
     const a = parseBackup(first).header.kmsCiphertextBlob;
     const b = parseBackup(second).header.kmsCiphertextBlob;
     const forged = Buffer.from(first);
@@ -194,7 +192,7 @@ describe("attacks on backup and recovery (in-memory host)", () => {
   it("records one pending recovery when two fresh vaults ask at once, and counts one restore when one completion is sent twice at once", async () => {
     // Prepare
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const [one, two] = [fresh[0] as Person, fresh[1] as Person];
     const first = h.client(one);
     const second = h.client(two);
@@ -215,20 +213,20 @@ describe("attacks on backup and recovery (in-memory host)", () => {
       codeOf(complete(twin, winner.who, backup, recoverySecret)),
     ]);
     const last = fresh[2] as Person;
-    const another = await recover(last, backup, recoverySecret);
+    const another = await codeOf(start(h.client(last), last, backup, recoverySecret));
     const beyond = await codeOf(start(loser.device, loser.who, backup, recoverySecret));
 
-    // Assess: one start won; one completion restored, the other found the vault made
+    // Assess: one start won; one completion restored, the other found the vault made; none more
     expect([...starts].sort()).toEqual(["OK", "RECOVERY_UNAVAILABLE"]);
     expect([...completes].sort()).toEqual(["OK", "VAULT_ALREADY_INITIALIZED"]);
-    expect(another.items).toBe(1);
+    expect(another).toBe("RECOVERY_UNAVAILABLE");
     expect(beyond).toBe("RECOVERY_UNAVAILABLE");
   });
 
   it("logs no recovery secret, PIN, backup bytes or item through the host's log port", async () => {
     // Prepare
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const who = fresh[0] as Person;
     const device = h.client(who);
 
@@ -256,5 +254,33 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     ]) {
       expect(logged).not.toContain(secret);
     }
+  });
+  it("lets a device whose PIN was watched neither cancel a recovery nor export without the recovery secret", async () => {
+    // Prepare: the owner, with backup and secret, asks for a recovery; a thief holds the old phone and its PIN
+    const { phone, recoverySecret } = await owner();
+    const backup = await exported(phone, recoverySecret);
+    const who = fresh[0] as Person;
+    await start(h.client(who), who, backup, recoverySecret);
+    const thief = h.client(alice, { memory: phone.known });
+    await thief.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const guessed = new Uint8Array(recoverySecret.length).fill(7);
+
+    // Act: cancel and export (to push the owner's backup out of the records) with a guessed secret
+    const cancel = await codeOf(
+      thief.call("recovery.cancel", { op: "recovery.cancel", pin: PIN, recoverySecret: guessed }),
+    );
+    const exports: string[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      exports.push(
+        await codeOf(thief.call("backup.export", { op: "backup.export", pin: PIN, recoverySecret: guessed })),
+      );
+    }
+    clock += DELAY_MS;
+    const done = await complete(h.client(who), who, backup, recoverySecret);
+
+    // Assess: refused without a write; the owner's recovery completes
+    expect(cancel).toBe("RECOVERY_SECRET_INCORRECT");
+    expect(exports).toEqual(Array(9).fill("RECOVERY_SECRET_INCORRECT"));
+    expect(done.items).toBe(1);
   });
 });

@@ -47,8 +47,8 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     return { phone, recoverySecret: init.recoverySecret, identityKey: init.identityKey };
   }
 
-  const exported = async (phone: VaultClient) =>
-    (await phone.call("backup.export", { op: "backup.export", pin: PIN })).backup;
+  const exported = async (phone: VaultClient, recoverySecret: Uint8Array) =>
+    (await phone.call("backup.export", { op: "backup.export", pin: PIN, recoverySecret })).backup;
 
   const fields = (who: Person, backup: Uint8Array, recoverySecret: Uint8Array) => ({
     backup,
@@ -56,8 +56,8 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     signingKey: who.signing.publicKey,
     vaultSalt: who.vaultSalt,
   });
-  const start = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array) =>
-    device.call("recovery.start", { op: "recovery.start", ...fields(who, backup, secret) });
+  const start = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
+    device.call("recovery.start", { op: "recovery.start", ...fields(who, backup, secret), pin });
   const complete = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
     device.call("recovery.complete", { op: "recovery.complete", ...fields(who, backup, secret), pin });
 
@@ -72,7 +72,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("gives init a recovery secret, and restores a backup into a fresh vault after the delay: items, identity key and PIN", async () => {
     // Prepare
     const { phone, recoverySecret, identityKey } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const newDevice = h.client(fresh[0] as Person);
 
     // Act
@@ -98,7 +98,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     const { signature } = await again.call("identity.sign", { op: "identity.sign", challenge });
     const s = await sodiumReady();
     expect(s.crypto_sign_verify_detached(signature, challenge, identityKey)).toBe(true);
-    expect(sourceLog.slice(-2)).toEqual(["backup.exported", "recovery.started"]);
+    expect(sourceLog.slice(-3)).toEqual(["backup.exported", "unlock.attempted", "recovery.started"]);
     const target = (await again.readAudit()).entries;
     expect(target[0]).toMatchObject({
       kind: "backup.restored",
@@ -109,7 +109,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("retires the source vault when a recovery completes: its devices can ask its status only", async () => {
     // Prepare: the lost phone, with its PIN, in a thief's hands
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     await recover(fresh[0] as Person, backup, recoverySecret);
 
     // Act
@@ -118,7 +118,9 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     const status = await lostPhone.call("vault.status", { op: "vault.status" });
     const unlock = await codeOf(lostPhone.call("vault.unlock", { op: "vault.unlock", pin: PIN }));
     const read = await codeOf(lostPhone.call("items.get", { op: "items.get", name: "bank" }));
-    const exportAgain = await codeOf(lostPhone.call("backup.export", { op: "backup.export", pin: PIN }));
+    const exportAgain = await codeOf(
+      lostPhone.call("backup.export", { op: "backup.export", pin: PIN, recoverySecret }),
+    );
 
     // Assess: the unlocked session ended with the recovery; a new one opens nothing
     expect(ended).toBe("UNAUTHENTICATED");
@@ -130,7 +132,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("keeps a backup closed without the recovery secret, and records nothing", async () => {
     // Prepare
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const wrong = recoverySecret.slice();
     wrong[0] = (wrong[0] as number) ^ 1;
 
@@ -148,7 +150,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("keeps a backup closed outside an enclave: the file and the secret open nothing without the KMS data key", async () => {
     // Prepare: the file holds no plaintext, and every key it could give is tried
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const parsed = parseBackup(backup);
     const s = await sodiumReady();
     const secretKey = s.crypto_generichash(32, new TextEncoder().encode("VETTID-RECOVERY-KEY-1"), recoverySecret);
@@ -179,37 +181,42 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it(`restores one backup into at most ${MAX_RESTORES_PER_BACKUP} vaults, counted in the source vault across restarts`, async () => {
     // Prepare
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     await recover(fresh[0] as Person, backup, recoverySecret);
 
-    // Act: a restart of the runtime over the same stores, then a second and a third restore
+    // Act: a restart of the runtime over the same stores, then a second restore, again after another restart
     await h.close();
     h = await startHarness(vaults, { now: () => clock, recoveryDelayMs: DELAY_MS, stores: h.stores });
-    await recover(fresh[1] as Person, backup, recoverySecret);
+    const second = await codeOf(start(h.client(fresh[1] as Person), fresh[1] as Person, backup, recoverySecret));
     await h.close();
     h = await startHarness(vaults, { now: () => clock, recoveryDelayMs: DELAY_MS, stores: h.stores });
     const third = await codeOf(start(h.client(fresh[2] as Person), fresh[2] as Person, backup, recoverySecret));
 
     // Assess
-    expect(MAX_RESTORES_PER_BACKUP).toBe(2);
-    expect(third).toBe("RECOVERY_UNAVAILABLE");
+    expect(MAX_RESTORES_PER_BACKUP).toBe(1);
+    expect([second, third]).toEqual(["RECOVERY_UNAVAILABLE", "RECOVERY_UNAVAILABLE"]);
+    expect(h.blobs.objects.has(stateBlobKey(fresh[1]?.vaultId as string))).toBe(false);
     expect(h.blobs.objects.has(stateBlobKey(fresh[2]?.vaultId as string))).toBe(false);
   });
 
   it("lets the owner cancel a waiting recovery with the PIN, and a device without the PIN do none of it", async () => {
     // Prepare
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const thief = h.client(alice, { memory: phone.known });
     const newDevice = h.client(fresh[0] as Person);
     await start(newDevice, fresh[0] as Person, backup, recoverySecret);
 
     // Act
-    const thiefCancels = await codeOf(thief.call("recovery.cancel", { op: "recovery.cancel", pin: PIN }));
-    const thiefExports = await codeOf(thief.call("backup.export", { op: "backup.export", pin: PIN }));
-    const wrongPin = await codeOf(phone.call("recovery.cancel", { op: "recovery.cancel", pin: "000000" }));
+    const thiefCancels = await codeOf(
+      thief.call("recovery.cancel", { op: "recovery.cancel", pin: PIN, recoverySecret }),
+    );
+    const thiefExports = await codeOf(thief.call("backup.export", { op: "backup.export", pin: PIN, recoverySecret }));
+    const wrongPin = await codeOf(
+      phone.call("recovery.cancel", { op: "recovery.cancel", pin: "000000", recoverySecret }),
+    );
     await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
-    await phone.call("recovery.cancel", { op: "recovery.cancel", pin: PIN });
+    await phone.call("recovery.cancel", { op: "recovery.cancel", pin: PIN, recoverySecret });
     clock += DELAY_MS;
     const afterCancel = await codeOf(complete(newDevice, fresh[0] as Person, backup, recoverySecret));
 
@@ -226,7 +233,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("counts a wrong PIN at completion against the source vault, and restores nothing", async () => {
     // Prepare
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const newDevice = h.client(fresh[0] as Person);
     await start(newDevice, fresh[0] as Person, backup, recoverySecret);
     clock += DELAY_MS;
@@ -245,7 +252,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("lets only the device the fresh vault id commits to restore into it, and never into an existing vault", async () => {
     // Prepare
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const intruder = await person("dev-intruder");
 
     // Act
@@ -263,7 +270,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("refuses a backup whose header the host rewrote to name another vault", async () => {
     // Prepare: bob's vault exists too; the host puts bob's id into alice's backup
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     await h.close();
     const bob = await person("dev-bob");
     vaults.push(bob.vaultId);
@@ -286,7 +293,7 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
   it("completes a restore whose vault write failed when tried again, counting it once", async () => {
     // Prepare: the host fails the new vault's first write, after the source counted the restore
     const { phone, recoverySecret } = await owner();
-    const backup = await exported(phone);
+    const backup = await exported(phone, recoverySecret);
     const who = fresh[0] as Person;
     const device = h.client(who);
     await start(device, who, backup, recoverySecret);
@@ -304,13 +311,11 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     // Act
     const first = await codeOf(complete(device, who, backup, recoverySecret));
     const second = await complete(device, who, backup, recoverySecret);
-    const other = await recover(fresh[1] as Person, backup, recoverySecret);
-    const third = await codeOf(start(h.client(fresh[2] as Person), fresh[2] as Person, backup, recoverySecret));
+    const other = await codeOf(start(h.client(fresh[1] as Person), fresh[1] as Person, backup, recoverySecret));
 
     // Assess
     expect(first).toBe("UNAVAILABLE");
     expect(second.items).toBe(2);
-    expect(other.done.items).toBe(2);
-    expect(third).toBe("RECOVERY_UNAVAILABLE");
+    expect(other).toBe("RECOVERY_UNAVAILABLE");
   });
 });
