@@ -148,7 +148,7 @@ export interface RecoveryState {
   /**
    * The attempts at the backup's PIN when a recovery completes, counted apart from the
    * unlock attempts (same back-off and lock-out), so that wrong unlocks by a device
-   * without the PIN never close the vault's recovery; reset only when a recovery completes.
+   * without the PIN never close the vault's recovery; reset only by a right PIN at recovery (start or completion).
    */
   attempts: PinAttemptState;
 }
