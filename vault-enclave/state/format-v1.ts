@@ -246,6 +246,25 @@ function associatedData(
 }
 
 /**
+ * Seals an inner layer of inner format 1 at `stateVersion` (formats 1, 2 and 3 all
+ * write it), and the outer layer's reference to it.
+ */
+export function sealInnerV1(
+  vaultId: string,
+  stateVersion: number,
+  inner: InnerState,
+  innerKey: Uint8Array,
+): { layer: SealedLayer; ref: InnerRef } {
+  const plaintext = encodeInnerV1(inner);
+  try {
+    const layer = sealLayer(plaintext, INNER_PAD_BLOCK, innerAssociatedData(vaultId, stateVersion), innerKey);
+    return { layer, ref: { format: INNER_FORMAT_V1, version: stateVersion, digest: layerDigest(layer) } };
+  } finally {
+    sodium().memzero(plaintext);
+  }
+}
+
+/**
  * Seals both layers into a new blob; the inner layer is sealed at `outer.stateVersion`.
  * The caller (index.ts `sealState`) has checked the version, the PIN key and the ids.
  */
@@ -257,21 +276,8 @@ export function sealV1(input: {
   outerKey: Uint8Array;
   innerKey: Uint8Array;
 }): WrittenState {
-  const { vaultId, outer } = input;
-  const innerPlaintext = encodeInnerV1(input.inner);
-  let innerLayer: SealedLayer;
-  try {
-    innerLayer = sealLayer(
-      innerPlaintext,
-      INNER_PAD_BLOCK,
-      innerAssociatedData(vaultId, outer.stateVersion),
-      input.innerKey,
-    );
-  } finally {
-    sodium().memzero(innerPlaintext);
-  }
-  const ref: InnerRef = { format: INNER_FORMAT_V1, version: outer.stateVersion, digest: layerDigest(innerLayer) };
-  return sealOuterInto({ ...outer, inner: ref }, input.kmsCiphertextBlob, innerLayer, input.outerKey);
+  const { layer, ref } = sealInnerV1(input.vaultId, input.outer.stateVersion, input.inner, input.innerKey);
+  return sealOuterInto({ ...input.outer, inner: ref }, input.kmsCiphertextBlob, layer, input.outerKey);
 }
 
 /** Seals a new outer layer over the inner layer of `previous`, kept byte for byte. */

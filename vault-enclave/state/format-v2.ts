@@ -12,12 +12,11 @@ import {
   TAG_BYTES,
 } from "./constants";
 import { STATE_REJECTIONS, StateInvalid, StateRejected } from "./errors";
-import { innerAssociatedData, openInnerV1 } from "./format-v1";
+import { openInnerV1, sealInnerV1 } from "./format-v1";
 import { layerDigest, openLayer, sealLayer } from "./layer";
-import { encodeInnerV1, INNER_FORMAT_V1 } from "./payload-v1";
+import { INNER_FORMAT_V1 } from "./payload-v1";
 import { decodeOuterV2, encodeOuterV2 } from "./payload-v2";
 import type {
-  InnerRef,
   InnerState,
   OuterFields,
   OuterState,
@@ -208,21 +207,8 @@ export function sealV2(input: {
   outerKey: Uint8Array;
   innerKey: Uint8Array;
 }): WrittenState {
-  const { vaultId, outer } = input;
-  const innerPlaintext = encodeInnerV1(input.inner);
-  let innerLayer: SealedLayer;
-  try {
-    innerLayer = sealLayer(
-      innerPlaintext,
-      INNER_PAD_BLOCK,
-      innerAssociatedData(vaultId, outer.stateVersion),
-      input.innerKey,
-    );
-  } finally {
-    sodium().memzero(innerPlaintext);
-  }
-  const ref: InnerRef = { format: INNER_FORMAT_V1, version: outer.stateVersion, digest: layerDigest(innerLayer) };
-  return sealOuterInto({ ...outer, inner: ref }, input.kmsCiphertextBlob, innerLayer, input.outerKey);
+  const { layer, ref } = sealInnerV1(input.vaultId, input.outer.stateVersion, input.inner, input.innerKey);
+  return sealOuterInto({ ...input.outer, inner: ref }, input.kmsCiphertextBlob, layer, input.outerKey);
 }
 
 /** Seals a new outer layer over the inner layer of `previous` (format 1 or 2), kept byte for byte. */

@@ -1,22 +1,13 @@
 import { sodium } from "../../lib/crypto";
 import { decodePayload } from "./cbor";
-import { INNER_PAD_BLOCK, MAX_OUTER_PLAINTEXT_BYTES_V2, OUTER_PAD_BLOCK } from "./constants";
+import { MAX_OUTER_PLAINTEXT_BYTES_V2, OUTER_PAD_BLOCK } from "./constants";
 import { StateRejected } from "./errors";
-import { innerAssociatedData, openInnerV1 } from "./format-v1";
+import { openInnerV1, sealInnerV1 } from "./format-v1";
 import { checkOpenedOuter, outerAssociatedDataV2, parseV2, serializeV2 } from "./format-v2";
-import { layerDigest, openLayer, sealLayer } from "./layer";
-import { encodeInnerV1, INNER_FORMAT_V1 } from "./payload-v1";
+import { openLayer, sealLayer } from "./layer";
+import { INNER_FORMAT_V1 } from "./payload-v1";
 import { decodeOuterV3, encodeOuterV3 } from "./payload-v3";
-import type {
-  InnerRef,
-  InnerState,
-  OuterFields,
-  OuterState,
-  SealedLayer,
-  SealedState,
-  StateFormat,
-  WrittenState,
-} from "./types";
+import type { InnerState, OuterFields, OuterState, SealedLayer, SealedState, StateFormat, WrittenState } from "./types";
 
 /**
  * Sealed state format 3: format 2 with the recovery record in the outer layer
@@ -74,21 +65,8 @@ function sealV3(input: {
   outerKey: Uint8Array;
   innerKey: Uint8Array;
 }): WrittenState {
-  const { vaultId, outer } = input;
-  const innerPlaintext = encodeInnerV1(input.inner);
-  let innerLayer: SealedLayer;
-  try {
-    innerLayer = sealLayer(
-      innerPlaintext,
-      INNER_PAD_BLOCK,
-      innerAssociatedData(vaultId, outer.stateVersion),
-      input.innerKey,
-    );
-  } finally {
-    sodium().memzero(innerPlaintext);
-  }
-  const ref: InnerRef = { format: INNER_FORMAT_V1, version: outer.stateVersion, digest: layerDigest(innerLayer) };
-  return sealOuterInto({ ...outer, inner: ref }, input.kmsCiphertextBlob, innerLayer, input.outerKey);
+  const { layer, ref } = sealInnerV1(input.vaultId, input.outer.stateVersion, input.inner, input.innerKey);
+  return sealOuterInto({ ...input.outer, inner: ref }, input.kmsCiphertextBlob, layer, input.outerKey);
 }
 
 function sealOuterInto(outer: OuterState, kms: Uint8Array, inner: SealedLayer, key: Uint8Array): WrittenState {

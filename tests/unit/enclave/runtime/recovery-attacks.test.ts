@@ -7,6 +7,7 @@ import type { VaultClient, VaultOperationError } from "../../../../client/vault"
 import { sodiumReady } from "../../../../lib/crypto";
 import { FREE_PIN_FAILURES, MAX_PIN_FAILURES, parseBackup, stateBlobKey } from "../../../../vault-enclave/state";
 import { bytes, codeOf, type Harness, type Person, PIN, person, startHarness } from "./harness";
+import { complete, exported, start } from "./recovery-helpers";
 
 const DELAY_MS = 60_000;
 
@@ -40,20 +41,6 @@ describe("attacks on backup and recovery (in-memory host)", () => {
     await phone.call("items.put", { op: "items.put", name: "bank", type: "login", value: bytes("CANARY-BANK-77") });
     return { phone, recoverySecret: init.recoverySecret };
   }
-
-  const exported = async (phone: VaultClient, recoverySecret: Uint8Array) =>
-    (await phone.call("backup.export", { op: "backup.export", pin: PIN, recoverySecret })).backup;
-
-  const fields = (who: Person, backup: Uint8Array, recoverySecret: Uint8Array) => ({
-    backup,
-    recoverySecret,
-    signingKey: who.signing.publicKey,
-    vaultSalt: who.vaultSalt,
-  });
-  const start = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
-    device.call("recovery.start", { op: "recovery.start", ...fields(who, backup, secret), pin });
-  const complete = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
-    device.call("recovery.complete", { op: "recovery.complete", ...fields(who, backup, secret), pin });
 
   async function recover(who: Person, backup: Uint8Array, secret: Uint8Array) {
     const device = h.client(who);

@@ -10,6 +10,7 @@ import { VettidError } from "../../../../lib/errors";
 import { RECOVERY_SECRET_BYTES } from "../../../../lib/recovery";
 import { MAX_RESTORES_PER_BACKUP, openBackup, parseBackup, stateBlobKey } from "../../../../vault-enclave/state";
 import { bytes, codeOf, founded, type Harness, type Person, PIN, person, startHarness } from "./harness";
+import { complete, exported, start } from "./recovery-helpers";
 
 const DELAY_MS = 60_000;
 
@@ -46,20 +47,6 @@ describe("backup and recovery in the enclave (in-memory host)", () => {
     await phone.call("items.put", { op: "items.put", name: "note", type: "note", value: bytes("milk") });
     return { phone, recoverySecret: init.recoverySecret, identityKey: init.identityKey };
   }
-
-  const exported = async (phone: VaultClient, recoverySecret: Uint8Array) =>
-    (await phone.call("backup.export", { op: "backup.export", pin: PIN, recoverySecret })).backup;
-
-  const fields = (who: Person, backup: Uint8Array, recoverySecret: Uint8Array) => ({
-    backup,
-    recoverySecret,
-    signingKey: who.signing.publicKey,
-    vaultSalt: who.vaultSalt,
-  });
-  const start = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
-    device.call("recovery.start", { op: "recovery.start", ...fields(who, backup, secret), pin });
-  const complete = (device: VaultClient, who: Person, backup: Uint8Array, secret: Uint8Array, pin = PIN) =>
-    device.call("recovery.complete", { op: "recovery.complete", ...fields(who, backup, secret), pin });
 
   /** Starts a recovery into `who`'s fresh vault, lets the delay pass, completes it. */
   async function recover(who: Person, backup: Uint8Array, secret: Uint8Array) {

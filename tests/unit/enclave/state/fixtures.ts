@@ -12,6 +12,7 @@ import {
 import { formatV1 } from "../../../../vault-enclave/state/format-v1";
 import { formatV2 } from "../../../../vault-enclave/state/format-v2";
 import { innerKey, outerKey } from "../../../../vault-enclave/state/keys";
+import type { StateFormat } from "../../../../vault-enclave/state/types";
 
 /**
  * Test-only Argon2id parameters: libsodium's minimum (1 pass, 8 KiB), passed
@@ -113,6 +114,18 @@ export function sealedBlob(
   });
 }
 
+/** A sealed blob of `keys`' vault in an older `format`, as a release before the current one wrote it. */
+function sealedBlobIn(format: StateFormat, keys: VaultKeys, inner: InnerState, outer: OuterFields): Uint8Array {
+  return format.seal({
+    vaultId: keys.vaultId,
+    kmsCiphertextBlob: keys.kmsCiphertextBlob,
+    outer,
+    inner,
+    outerKey: outerKey(keys.rootKey, keys.vaultId),
+    innerKey: innerKey(keys.rootKey, keys.pinKey, keys.vaultId),
+  }).bytes;
+}
+
 /**
  * A sealed blob of `keys`' vault in format 1, as a release before format 2 wrote it
  * (`sealState` writes the current format): for the tests of format 1's layout and of
@@ -124,16 +137,7 @@ export function sealedBlobV1(
   inner: InnerState = fullInner(),
   outer: OuterFields = fullOuter(keys, stateVersion),
 ): Uint8Array {
-  const keyOuter = outerKey(keys.rootKey, keys.vaultId);
-  const keyInner = innerKey(keys.rootKey, keys.pinKey, keys.vaultId);
-  return formatV1.seal({
-    vaultId: keys.vaultId,
-    kmsCiphertextBlob: keys.kmsCiphertextBlob,
-    outer,
-    inner,
-    outerKey: keyOuter,
-    innerKey: keyInner,
-  }).bytes;
+  return sealedBlobIn(formatV1, keys, inner, outer);
 }
 
 /**
@@ -146,16 +150,7 @@ export function sealedBlobV2(
   inner: InnerState = fullInner(),
   outer: OuterFields = fullOuter(keys, stateVersion),
 ): Uint8Array {
-  const keyOuter = outerKey(keys.rootKey, keys.vaultId);
-  const keyInner = innerKey(keys.rootKey, keys.pinKey, keys.vaultId);
-  return formatV2.seal({
-    vaultId: keys.vaultId,
-    kmsCiphertextBlob: keys.kmsCiphertextBlob,
-    outer,
-    inner,
-    outerKey: keyOuter,
-    innerKey: keyInner,
-  }).bytes;
+  return sealedBlobIn(formatV2, keys, inner, outer);
 }
 
 /** Runs `fn` and returns what it threw (failing the test when it returns). */
