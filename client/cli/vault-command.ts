@@ -28,6 +28,9 @@ export const PIN_HELP = `  --pin P            the PIN (visible to other local us
 /** The PIN options (node:util parseArgs). */
 export const PIN_OPTIONS = { pin: { type: "string" }, "pin-file": { type: "string" } } as const;
 
+/** A command's `prepare` that reads the PIN it checks again in its session (`{pin}`). */
+export const readUnlockPin = async (values: Values, io: CliIo) => ({ pin: await readPin(unlockPin(values), io) });
+
 /** The exit codes of the vault commands. */
 export const EXIT = "exit: 0 done, 1 refused or failed (the vault's code, e.g. PIN_INCORRECT), 2 usage";
 

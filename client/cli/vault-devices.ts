@@ -5,8 +5,7 @@ import type { DeviceAnswer } from "../../lib/vault-protocol";
 import { createEdgeClient } from "../device";
 import { printJson, UsageError } from "./command";
 import { joinByCode } from "./pairing-join";
-import { readPin } from "./pin-input";
-import { iso, PIN_HELP, PIN_OPTIONS, str, unlockPin, type Values, vaultCommand } from "./vault-command";
+import { iso, PIN_HELP, PIN_OPTIONS, readUnlockPin, str, type Values, vaultCommand } from "./vault-command";
 
 /** A device id from `--device`, as the protocol takes it. */
 function deviceOption(values: Values): Record<string, unknown> {
@@ -15,10 +14,6 @@ function deviceOption(values: Values): Record<string, unknown> {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId)) throw new UsageError("--device must be 1..64 of [A-Za-z0-9_-]");
   return { deviceId };
 }
-
-const readUnlockPin = async (values: Values, io: Parameters<typeof readPin>[1]) => ({
-  pin: await readPin(unlockPin(values), io),
-});
 
 const deviceLine = (d: DeviceAnswer) =>
   [

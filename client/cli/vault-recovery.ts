@@ -5,7 +5,17 @@ import { MAX_BACKUP_BYTES } from "../../lib/vault-protocol";
 import { type CliIo, printJson, UsageError } from "./command";
 import { readInputFile, readInputText } from "./input-file";
 import { readPin } from "./pin-input";
-import { b64url, iso, PIN_HELP, PIN_OPTIONS, str, unlockPin, type Values, vaultCommand } from "./vault-command";
+import {
+  b64url,
+  iso,
+  PIN_HELP,
+  PIN_OPTIONS,
+  readUnlockPin,
+  str,
+  unlockPin,
+  type Values,
+  vaultCommand,
+} from "./vault-command";
 import { registerIdentity } from "./vault-identity";
 
 /** How long `vault restore --wait` waits for a recovery's delay in one command; longer, it says when to come back. */
@@ -17,8 +27,6 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 export function recoverySecretText(secret: Uint8Array): string {
   return encodeRecoverySecret(secret);
 }
-
-const readUnlockPin = async (values: Values, io: CliIo) => ({ pin: await readPin(unlockPin(values), io) });
 
 /** Help lines of `--recovery-secret-file`. */
 const SECRET_HELP = `  --recovery-secret-file S the recovery secret shown at vault init (first line of S;
