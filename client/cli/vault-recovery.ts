@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { sodiumReady } from "../../lib/crypto";
-import { encodeRecoverySecret, parseRecoverySecret } from "../../lib/recovery";
+import { parseRecoverySecret } from "../../lib/recovery";
 import { MAX_BACKUP_BYTES } from "../../lib/vault-protocol";
 import { type CliIo, printJson, UsageError } from "./command";
 import { readInputFile, readInputText } from "./input-file";
@@ -22,11 +22,6 @@ import { registerIdentity } from "./vault-identity";
 export const MAX_RESTORE_WAIT_MS = 5 * 60_000;
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
-
-/** The recovery secret's text form, for `vault init` (shown once). */
-export function recoverySecretText(secret: Uint8Array): string {
-  return encodeRecoverySecret(secret);
-}
 
 /** Help lines of `--recovery-secret-file`. */
 const SECRET_HELP = `  --recovery-secret-file S the recovery secret shown at vault init (first line of S;

@@ -1,3 +1,4 @@
+import { encodeRecoverySecret } from "../../lib/recovery";
 import { MAX_CHALLENGE_BYTES } from "../../lib/vault-protocol";
 import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { parseHex } from "./document-input";
@@ -12,12 +13,7 @@ import {
 } from "./vault-devices";
 import { registerIdentity } from "./vault-identity";
 import { vaultDeleteCommand, vaultGetCommand, vaultListCommand, vaultPutCommand } from "./vault-items";
-import {
-  recoverySecretText,
-  vaultCancelRecoveryCommand,
-  vaultExportCommand,
-  vaultRestoreCommand,
-} from "./vault-recovery";
+import { vaultCancelRecoveryCommand, vaultExportCommand, vaultRestoreCommand } from "./vault-recovery";
 
 /** `vettid vault init`. */
 export const vaultInitCommand = vaultCommand({
@@ -70,7 +66,7 @@ from your devices; the vault keeps only a key derived from it and cannot show it
         `warning: the vault is created, but the edge did not register its identity key (${(err as Error).message}); until vettid vault register-identity succeeds, the edge refuses to revoke another device\n`,
       );
     }
-    const recoverySecret = recoverySecretText(result.recoverySecret);
+    const recoverySecret = encodeRecoverySecret(result.recoverySecret);
     if (json) printJson(io, { stateVersion: result.stateVersion, identityKey, identityRegistered, recoverySecret });
     else {
       io.stdout(`${identityKey}\n`);
