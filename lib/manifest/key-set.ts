@@ -3,8 +3,14 @@ import { VettidError } from "../errors";
 import * as z from "../zod";
 import { MANIFEST_ALG, MAX_RELEASE_KEYS } from "./constants";
 
-/** A base64url P-256 coordinate: 32 bytes = 43 characters. */
-const coordinate = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 coordinate"));
+/**
+ * A base64url P-256 coordinate: 32 bytes = 43 characters, canonically encoded. The last
+ * character carries 4 bits and 2 spare ones that decoders ignore; they must be zero, or
+ * one key could be listed twice under two spellings and count as two signers.
+ */
+const coordinate = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, "must be a canonical base64url P-256 coordinate"));
 
 /** A release public key as a JWK (what `vettid manifest keygen --public` writes). */
 export const ReleasePublicJwkSchema = z.strictObject({

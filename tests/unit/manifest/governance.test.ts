@@ -93,6 +93,18 @@ describe("release governance", () => {
         ]),
       ).toThrow(expect.objectContaining({ code: "MANIFEST_INVALID" }));
     });
+    it("refuse a key set that lists one key twice under a second, non-canonical encoding of its coordinates", async () => {
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      const x = k.a.publicKey.x as string;
+      // The last of 43 base64url characters carries 4 bits and 2 spare ones: flipping a spare bit names the same key.
+      const twin = x.slice(0, 42) + alphabet[alphabet.indexOf(x[42]!) ^ 1];
+      expect(() =>
+        releaseKeySet(2, [
+          { owner: "aws:111111111111", jwk: k.a.publicKey },
+          { owner: "aws:222222222222", jwk: { ...k.a.publicKey, x: twin, kid: "again" } },
+        ]),
+      ).toThrow(expect.objectContaining({ code: "MANIFEST_INVALID" }));
+    });
   });
 
   describe("a manifest that does not extend the previous", () => {
