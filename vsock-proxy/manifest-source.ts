@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { VettidError } from "../lib/errors";
 import {
-  MAX_MANIFEST_BYTES,
   type Manifest,
   manifestHistoryUrl,
   type ReleaseKeySet,
+  readManifestBody,
   verifyManifestUpdate,
 } from "../lib/manifest";
 
@@ -20,9 +20,7 @@ const FETCH_TIMEOUT_MS = 10_000;
 async function download(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   if (!response.ok) throw new VettidError("UNAVAILABLE", `manifest fetch answered ${response.status}`);
-  const text = await response.text();
-  if (text.length > MAX_MANIFEST_BYTES) throw new VettidError("MANIFEST_INVALID", "manifest too large");
-  return text;
+  return readManifestBody(response);
 }
 
 /**

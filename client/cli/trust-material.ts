@@ -1,7 +1,13 @@
 import { isIP } from "node:net";
 import { isCertificatePem } from "../../lib/attestation";
 import { VettidError } from "../../lib/errors";
-import { type Manifest, manifestHistoryUrl, type ReleaseKeySet, verifyManifestUpdate } from "../../lib/manifest";
+import {
+  type Manifest,
+  manifestHistoryUrl,
+  type ReleaseKeySet,
+  readManifestBody,
+  verifyManifestUpdate,
+} from "../../lib/manifest";
 import type { DeviceFile } from "../device";
 import { UsageError } from "./command";
 import { readInputText } from "./input-file";
@@ -103,7 +109,7 @@ async function download(url: string, doFetch: typeof fetch): Promise<string> {
   }
   if (!response.ok)
     throw new VettidError("UNAVAILABLE", `HTTP ${response.status} fetching the PCR manifest from ${url}`);
-  return response.text();
+  return readManifestBody(response);
 }
 
 /**

@@ -19,6 +19,7 @@ export {
   sameKeySet,
 } from "./key-set";
 export { generateManifestKeyPair, type ManifestKeyPair } from "./keys";
+export { readManifestBody } from "./read-body";
 export { activeReleases, findRelease, isApproved } from "./releases";
 export {
   type BuildProvenance,
