@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { isCertificatePem } from "../../lib/attestation";
 import { VettidError } from "../../lib/errors";
 import {
+  checkRecordedManifest,
   type Manifest,
   manifestHistoryUrl,
   type ReleaseKeySet,
@@ -175,6 +176,16 @@ export async function resolveTrust(options: ResolveTrustOptions): Promise<TrustM
     const url = manifestHistoryUrl(manifestSource, serial);
     return url === undefined ? undefined : download(url, doFetch);
   };
+  if (options.seen !== undefined) {
+    try {
+      await checkRecordedManifest(options.seen);
+    } catch (err) {
+      throw new VettidError(
+        "MANIFEST_INVALID",
+        `the manifest this device accepted last (pcr-manifest.json in its directory) does not verify: ${(err as Error).message}; if the file was damaged, delete it, and the next manifest is verified against the pinned release key set and the serial this device saw`,
+      );
+    }
+  }
   const minSerial = Math.max(options.minSerial ?? 0, local ? 0 : BUILT_IN_MIN_MANIFEST_SERIAL);
   const manifest = await verifyManifestUpdate(
     text,

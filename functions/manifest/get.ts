@@ -2,6 +2,7 @@ import { loadConfig, settings } from "../../lib/config";
 import { VettidError } from "../../lib/errors";
 import * as z from "../../lib/zod";
 import { buildHandler, lazyHandler } from "../shared/handler";
+import { inputs } from "../shared/request";
 import type { RouteDefinition } from "../shared/route";
 import { createManifestSource, type ManifestSource } from "./source";
 
@@ -13,24 +14,40 @@ export const ManifestDocumentSchema = z
   })
   .check(z.describe("SignedManifest (general JWS JSON: one ES256 signature per release key)"));
 
-/** `GET /v1/pcr-manifest` (public, cacheable, ETag). */
+/** `?serial=N`: that manifest of the append-only history instead of the current one. */
+export const ManifestQuerySchema = z.strictObject({
+  serial: z
+    .optional(z.string().check(z.regex(/^[1-9][0-9]{0,7}$/)))
+    .check(z.describe("a serial of the history (1..99999999); absent = the current manifest")),
+});
+
+/** `GET /v1/pcr-manifest[?serial=N]` (public, cacheable, ETag). */
 export const route: RouteDefinition<{ manifest: ManifestSource }> = {
   name: "pcr-manifest-get",
   method: "GET",
   path: "/v1/pcr-manifest",
   auth: "none",
-  summary: "The signed PCR manifest (verify it against the pinned release key set)",
+  summary: "The signed PCR manifest, or one serial of its history (verify it against the pinned release key set)",
+  query: ManifestQuerySchema,
   success: {
     status: 200,
     schema: ManifestDocumentSchema,
-    description: "the current manifest; 304 on a matching If-None-Match",
+    description: "the current manifest, or serial N of the history; 304 on a matching If-None-Match",
   },
   errors: ["NOT_FOUND", "UNAVAILABLE"],
   env: ["VETTID_ENV", "VETTID_MANIFEST_SOURCE"],
   async handle(event, ctx) {
-    const manifest = await ctx.manifest.read();
-    if (!manifest) throw new VettidError("NOT_FOUND", "no manifest is published yet");
-    const headers = { etag: manifest.etag, "cache-control": "public, max-age=60" };
+    const { query } = inputs<undefined, undefined, { serial?: string } | undefined>(event);
+    const serial = query?.serial === undefined ? undefined : Number(query.serial);
+    const manifest = await ctx.manifest.read(serial);
+    if (!manifest) {
+      throw new VettidError(
+        "NOT_FOUND",
+        serial === undefined ? "no manifest is published yet" : `no manifest of serial ${serial} is published`,
+      );
+    }
+    // a serial of the history never changes; the current manifest does
+    const headers = { etag: manifest.etag, "cache-control": `public, max-age=${serial === undefined ? 60 : 86_400}` };
     const match = event.headers?.["if-none-match"];
     if (typeof match === "string" && match.split(",").some((tag) => tag.trim().replace(/^W\//, "") === manifest.etag)) {
       return { statusCode: 304, headers };

@@ -35,3 +35,11 @@ export const MAX_ISSUED_AT_SKEW_MS = 5 * 60 * 1000;
  * signatures of about 250 bytes, base64url-encoded (×4/3), rounded up.
  */
 export const MAX_MANIFEST_BYTES = 512 * 1024;
+
+/**
+ * The most manifests a verifier fetches from the history to catch up from the one it
+ * saw last (one at a time, each verified before the next is asked for). Renewed about
+ * monthly, 64 serials are years; a manifest claiming to be further ahead is refused
+ * MANIFEST_GAP without fetching anything, so a forged serial costs no downloads.
+ */
+export const MAX_MANIFEST_CATCH_UP = 64;

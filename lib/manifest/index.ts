@@ -36,6 +36,7 @@ export {
 export { cosignManifest, signManifest } from "./sign";
 export { type ManifestSigner, verifyThreshold } from "./threshold";
 export {
+  checkRecordedManifest,
   type DecodedManifest,
   decodeManifest,
   type ManifestHistory,

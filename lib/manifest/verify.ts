@@ -1,5 +1,10 @@
 import { VettidError } from "../errors";
-import { MAX_ISSUED_AT_SKEW_MS, MIN_RELEASE_THRESHOLD, RELEASE_ACTIVATION_DELAY_MS } from "./constants";
+import {
+  MAX_ISSUED_AT_SKEW_MS,
+  MAX_MANIFEST_CATCH_UP,
+  MIN_RELEASE_THRESHOLD,
+  RELEASE_ACTIVATION_DELAY_MS,
+} from "./constants";
 import { type ManifestEnvelope, parseManifestEnvelope, payloadDigest } from "./jws";
 import { parseReleaseKeySet, type ReleaseKeySet, sameKeySet } from "./key-set";
 import { type Manifest, ManifestSchema } from "./schema";
@@ -65,6 +70,21 @@ export function decodeManifest(text: string): DecodedManifest {
   return { envelope, manifest: parsed.data, digest: payloadDigest(envelope.payloadBytes) };
 }
 
+/**
+ * MANIFEST_GAP when serial `next` is more than one ahead of `seen`. Checked before any
+ * signature: a manifest several serials ahead may be signed by a key set the verifier
+ * has not seen yet (a rotation in between), and only the history between explains it.
+ */
+function checkNoGap(seen: number, next: number): void {
+  if (next > seen + 1) {
+    throw new VettidError(
+      "MANIFEST_GAP",
+      `manifest serial ${next} is ahead of serial ${seen} already seen; serials ${seen + 1}..${next - 1} are needed`,
+      { details: { seen, next } },
+    );
+  }
+}
+
 const fork = (message: string): never => {
   throw new VettidError("MANIFEST_FORK", message);
 };
@@ -88,12 +108,7 @@ function checkExtends(seen: DecodedManifest, next: DecodedManifest): void {
       fork(`manifest serial ${m.serial} differs from the serial ${p.serial} already seen`);
     return;
   }
-  if (m.serial > p.serial + 1) {
-    throw new VettidError(
-      "MANIFEST_GAP",
-      `manifest serial ${m.serial} is ahead of serial ${p.serial} already seen; serials ${p.serial + 1}..${m.serial - 1} are needed`,
-    );
-  }
+  checkNoGap(p.serial, m.serial);
   if (m.previous !== seen.digest) fork(`manifest serial ${m.serial} does not name serial ${p.serial} as its previous`);
   if (Date.parse(m.issued_at) < Date.parse(p.issued_at))
     fork(`manifest serial ${m.serial} is issued before its previous`);
@@ -145,6 +160,7 @@ async function verifyOne(text: string, options: VerifyManifestOptions, current: 
   else if (options.keys !== undefined) trusted = parseReleaseKeySet(options.keys);
   else throw new VettidError("MANIFEST_INVALID", "no release key set to verify the manifest with");
   const m = next.manifest;
+  if (seen !== undefined) checkNoGap(seen.manifest.serial, m.serial);
 
   const minThreshold = options.minThreshold ?? MIN_RELEASE_THRESHOLD;
   for (const [what, set] of [
@@ -188,6 +204,27 @@ async function verifyOne(text: string, options: VerifyManifestOptions, current: 
 }
 
 /**
+ * Re-checks a manifest a verifier recorded as the one it accepted last before trusting
+ * its key set for the next one: it parses, and carries valid signatures of its own key
+ * set's threshold (at least {@link MIN_RELEASE_THRESHOLD}). This catches a record that
+ * was corrupted or edited by hand; whoever can rewrite the record and sign with keys
+ * of their own is inside the verifier's trust boundary (on a device, where its private
+ * key lives) and is not what this stops.
+ * @throws VettidError MANIFEST_INVALID or MANIFEST_THRESHOLD.
+ */
+export async function checkRecordedManifest(text: string, minThreshold = MIN_RELEASE_THRESHOLD): Promise<Manifest> {
+  const recorded = decodeManifest(text);
+  if (recorded.manifest.keys.threshold < minThreshold) {
+    throw new VettidError(
+      "MANIFEST_THRESHOLD",
+      `the recorded manifest's key set requires ${recorded.manifest.keys.threshold} signature(s); at least ${minThreshold} are required`,
+    );
+  }
+  await verifyThreshold(recorded.envelope, recorded.manifest.keys, "the recorded manifest's key set");
+  return recorded.manifest;
+}
+
+/**
  * Verifies consecutive manifests `texts` (oldest first) as {@link verifyManifest} does,
  * each against the one before; the first against `options`. Only the last must be
  * unexpired at `now` (the others are superseded by it). This is how a verifier that
@@ -216,9 +253,21 @@ export async function verifyManifestChain(
 export type ManifestHistory = (serial: number) => Promise<string> | undefined;
 
 /**
- * {@link verifyManifest}, and when the manifest is several serials ahead of `previous`
- * (MANIFEST_GAP), the manifests in between fetched from `history` and verified as a
- * chain ending with it. What devices and the proxy call on every refresh.
+ * {@link verifyManifest}, catching up through `history` when the manifest cannot be
+ * verified on its own:
+ * - several serials ahead of `previous` (MANIFEST_GAP): the manifests after `previous`;
+ * - nothing seen yet and not signed by the pinned `keys` (MANIFEST_THRESHOLD), with
+ *   `minSerial` given: the pinned key set is that serial's (what the stacks deploy
+ *   with a host, and a client release ships), so the manifests from `minSerial` on,
+ *   the first verified with `keys` — a key set rotated since is learnt from the
+ *   rotation manifest itself.
+ *
+ * They are fetched one at a time, each verified against the one before it before the
+ * next is asked for, and then `text` against the last. At most
+ * {@link MAX_MANIFEST_CATCH_UP} are fetched; a manifest claiming to be further ahead is
+ * refused without fetching. What devices and the proxy call on every refresh.
+ * @throws VettidError as {@link verifyManifest}; MANIFEST_INVALID when the history
+ *   answers another serial than the one asked for.
  */
 export async function verifyManifestUpdate(
   text: string,
@@ -228,11 +277,34 @@ export async function verifyManifestUpdate(
   try {
     return await verifyManifest(text, options);
   } catch (err) {
-    if ((err as { code?: string }).code !== "MANIFEST_GAP" || options.previous === undefined || !history) throw err;
-    const [from, to] = [decodeManifest(options.previous).manifest.serial, decodeManifest(text).manifest.serial];
-    const fetches = Array.from({ length: to - from - 1 }, (_, i) => history(from + 1 + i));
-    if (fetches.some((f) => f === undefined)) throw err;
-    const between = await Promise.all(fetches as Promise<string>[]);
-    return (await verifyManifestChain([...between, text], options)).manifest;
+    const code = (err as { code?: string }).code;
+    let start: number;
+    if (code === "MANIFEST_GAP" && options.previous !== undefined) {
+      start = decodeManifest(options.previous).manifest.serial + 1;
+    } else if (code === "MANIFEST_THRESHOLD" && options.previous === undefined && (options.minSerial ?? 0) >= 1) {
+      start = options.minSerial as number;
+    } else throw err;
+    const to = decodeManifest(text).manifest.serial;
+    if (!history || to <= start) throw err;
+    if (to - start > MAX_MANIFEST_CATCH_UP) {
+      throw new VettidError(
+        "MANIFEST_GAP",
+        `manifest serial ${to} needs ${to - start} earlier manifests to verify; at most ${MAX_MANIFEST_CATCH_UP} are fetched to catch up`,
+        { details: { from: start, next: to } },
+      );
+    }
+    let previous = options.previous;
+    for (let serial = start; serial < to; serial++) {
+      const fetch = history(serial);
+      if (fetch === undefined) throw err;
+      const between = await fetch;
+      const got = decodeManifest(between).manifest.serial;
+      if (got !== serial) {
+        throw new VettidError("MANIFEST_INVALID", `the history answered serial ${got} for serial ${serial}`);
+      }
+      await verifyOne(between, { ...options, previous }, false);
+      previous = between;
+    }
+    return verifyOne(text, { ...options, previous }, true);
   }
 }

@@ -1,7 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JWK } from "jose";
-import { findRelease, type Manifest, manifestDigest, signManifest, verifyManifest } from "../../lib/manifest";
+import {
+  decodeManifest,
+  findRelease,
+  type Manifest,
+  manifestDigest,
+  manifestHistoryKey,
+  signManifest,
+  verifyManifest,
+} from "../../lib/manifest";
 import {
   createSimulatedNsm,
   type DevCa,
@@ -100,8 +108,9 @@ async function currentDevManifest(file: string, keys: DevReleaseKeys, nsm: Simul
 /**
  * DEV ONLY. Loads (or creates on first use) the dev attestation CA and the two dev
  * release keys (a 2-of-2 key set) under `dir`, creates the simulated NSM under that
- * CA, and keeps a manifest approving its PCR0-2 (activation delay 0: dev only). Keys
- * and the manifest log persist across runs, so a device that pinned them keeps working.
+ * CA, and keeps a manifest approving its PCR0-2 (activation delay 0: dev only), each
+ * serial also kept in `dir/manifests/` as the history. Keys and the manifest log
+ * persist across runs, so a device that pinned them keeps working.
  */
 export async function prepareDevAttestation(dir: string): Promise<DevAttestation> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -115,6 +124,11 @@ export async function prepareDevAttestation(dir: string): Promise<DevAttestation
   const nsm = await createSimulatedNsm({ environment: "local", ca });
   const releaseKeys = await loadOrCreateReleaseKeys(files.manifestPrivateKey, files.manifestKey);
   const manifestText = await currentDevManifest(files.manifest, releaseKeys, nsm, new Date());
-  writeFileSync(files.manifest, manifestText.endsWith("\n") ? manifestText : `${manifestText}\n`);
+  const published = manifestText.endsWith("\n") ? manifestText : `${manifestText}\n`;
+  writeFileSync(files.manifest, published);
+  // the append-only history beside it, which the edge serves at ?serial=N
+  const historyFile = join(dir, manifestHistoryKey(decodeManifest(manifestText).manifest.serial));
+  mkdirSync(join(historyFile, ".."), { recursive: true });
+  writeFileSync(historyFile, published);
   return { ca, nsm, releaseKeys, manifestText, files };
 }

@@ -138,6 +138,62 @@ describe("trust material of the vault commands", () => {
       await expect(attempt(early)).rejects.toMatchObject({ code: "MANIFEST_ACTIVATION_DELAY" });
     });
 
+    it("catches up through the edge's ?serial=N history when several serials behind", async () => {
+      const chain: string[] = [];
+      for (let serial = 1; serial <= 4; serial++) {
+        chain.push(
+          await signManifest(
+            governed({
+              serial,
+              previous: serial === 1 ? null : manifestDigest(chain[serial - 2]!),
+              issued_at: `2026-11-2${8 + Math.min(serial, 1)}T0${serial}:00:00Z`,
+            }),
+            keys.privateKeys,
+          ),
+        );
+      }
+      const urls: string[] = [];
+      const edge = (async (url: string) => {
+        urls.push(String(url));
+        const serial = /\?serial=(\d+)$/.exec(String(url))?.[1];
+        return new Response(serial ? chain[Number(serial) - 1] : chain[3], { status: 200 });
+      }) as typeof fetch;
+      const trust = await resolveTrust({
+        device: remote(),
+        flags: { manifestKey: paths.manifestKey },
+        env: env(),
+        fetch: edge,
+        now,
+        seen: chain[0],
+      });
+      expect(trust.manifest.serial).toBe(4);
+      expect(urls).toEqual([
+        "https://api.vettid.example/v1/pcr-manifest",
+        "https://api.vettid.example/v1/pcr-manifest?serial=2",
+        "https://api.vettid.example/v1/pcr-manifest?serial=3",
+      ]);
+    });
+
+    it("a recorded manifest (DIR/pcr-manifest.json) that was edited, refused with a line that says what to do", async () => {
+      const first = await signManifest(governed(), keys.privateKeys);
+      const envelope = JSON.parse(first) as { payload: string; signatures: unknown[] };
+      const payload = JSON.parse(Buffer.from(envelope.payload, "base64url").toString()) as Manifest;
+      const edited = JSON.stringify({
+        ...envelope,
+        payload: Buffer.from(JSON.stringify({ ...payload, keys: { ...payload.keys, threshold: 2 } }) + " ").toString(
+          "base64url",
+        ),
+      });
+      const next = await signManifest(
+        governed({ serial: 2, previous: manifestDigest(first), issued_at: "2026-11-29T00:00:00Z" }),
+        keys.privateKeys,
+      );
+      await expect(attempt(next, edited)).rejects.toMatchObject({
+        code: "MANIFEST_INVALID",
+        message: expect.stringMatching(/accepted last .* does not verify: .*delete it/),
+      });
+    });
+
     it("an expired manifest (MANIFEST_EXPIRED)", async () => {
       const text = await signManifest(governed({ expires_at: "2026-12-09T00:00:00Z" }), keys.privateKeys);
       await expect(attempt(text)).rejects.toMatchObject({ code: "MANIFEST_EXPIRED" });

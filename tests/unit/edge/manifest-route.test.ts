@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -13,14 +13,14 @@ describe("GET /v1/pcr-manifest", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const logger = new Logger({ serviceName: "test", logLevel: "CRITICAL" });
 
-  function get(source: string, headers: Record<string, string> = {}) {
+  function get(source: string, headers: Record<string, string> = {}, query = "") {
     const handler = buildHandler(route, {
       environment: "local",
       logger,
       context: () => ({ manifest: createManifestSource(source) }),
     });
     const event = toApiGatewayEventV2(
-      { method: "GET", url: "/v1/pcr-manifest", headers, body: Buffer.alloc(0), sourceIp: "127.0.0.1" },
+      { method: "GET", url: `/v1/pcr-manifest${query}`, headers, body: Buffer.alloc(0), sourceIp: "127.0.0.1" },
       "GET /v1/pcr-manifest",
       undefined,
     ) as EdgeEvent;
@@ -59,5 +59,31 @@ describe("GET /v1/pcr-manifest", () => {
     expect(missing.statusCode).toBe(404);
     expect(broken.statusCode).toBe(503);
     expect(JSON.parse(String(broken.body)).code).toBe("UNAVAILABLE");
+  });
+
+  test("serves serial N of the history beside the manifest with ?serial=N, for a device catching up", async () => {
+    // Prepare
+    const base = mkdtempSync(join(dir, "history-"));
+    mkdirSync(join(base, "manifests"));
+    const header = Buffer.from(JSON.stringify({ alg: "ES256", kid: "k1" })).toString("base64url");
+    const doc = (payload: string) =>
+      JSON.stringify({ payload, signatures: [{ protected: header, signature: "c2ln" }] });
+    writeFileSync(join(base, "pcr-manifest.json"), doc("Y3VycmVudA"));
+    writeFileSync(join(base, "manifests", "00000002.json"), doc("c2VyaWFsIDI"));
+    const source = join(base, "pcr-manifest.json");
+    // Act
+    const current = await get(source);
+    const two = await get(source, {}, "?serial=2");
+    const absent = await get(source, {}, "?serial=3");
+    const bad = await Promise.all(
+      ["?serial=0", "?serial=..%2F..%2Fetc", "?serial=1e3", "?other=1"].map((q) => get(source, {}, q)),
+    );
+    // Assess
+    expect(JSON.parse(String(current.body)).payload).toBe("Y3VycmVudA");
+    expect(two.statusCode).toBe(200);
+    expect(JSON.parse(String(two.body)).payload).toBe("c2VyaWFsIDI");
+    expect(two.headers?.["cache-control"]).toBe("public, max-age=86400");
+    expect(absent.statusCode).toBe(404);
+    expect(bad.map((r) => r.statusCode)).toEqual([400, 400, 400, 400]);
   });
 });

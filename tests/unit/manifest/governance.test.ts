@@ -9,7 +9,9 @@ import {
   signManifest,
   verifyManifest,
   verifyManifestChain,
+  verifyManifestUpdate,
 } from "../../../lib/manifest";
+import { MAX_MANIFEST_CATCH_UP } from "../../../lib/manifest/constants";
 import { h96, manifest, now, type ReleaseKeys, release, releaseKeys } from "./fixtures";
 
 /** The attacks release governance refuses (decision 0067), each with the code it is refused with. */
@@ -229,6 +231,101 @@ describe("release governance", () => {
       await expect(verifyManifestChain([first, both, await third(next)], { keys: k.set, now })).resolves.toMatchObject({
         manifest: { serial: 3 },
       });
+    });
+
+    /** Serial 2 rotating to a new key set (signed by both sets), and serial 3 signed by the new set alone. */
+    async function rotatedAtSerial2() {
+      const next = await releaseKeys(["aws:333333333333", "aws:444444444444", "offline:hsm-2"]);
+      const both = await signManifest(second({ keys: next.set }), [
+        k.a.privateKey,
+        k.b.privateKey,
+        next.a.privateKey,
+        next.b.privateKey,
+      ]);
+      const third = await signManifest(
+        manifest(next.set, { serial: 3, previous: manifestDigest(both), issued_at: "2026-11-30T00:00:00Z" }),
+        [next.a.privateKey, next.b.privateKey],
+      );
+      return { next, both, third };
+    }
+
+    it("catch up across a rotation: a device that saw serial 1 fetches the rotation it missed", async () => {
+      const { next, both, third } = await rotatedAtSerial2();
+      const fetched: number[] = [];
+      const history = (serial: number) => {
+        fetched.push(serial);
+        return serial === 2 ? Promise.resolve(both) : undefined;
+      };
+      // serial 3 carries no signature of the set the device trusts; only the history explains it
+      await expect(verifyManifestUpdate(third, { previous: first, now }, history)).resolves.toMatchObject({
+        serial: 3,
+        keys: next.set,
+      });
+      expect(fetched).toEqual([2]);
+      // a forged serial 3 (the old set's keys cannot sign for the new set) still fails after the catch-up
+      const forged = await signManifest(
+        manifest(next.set, { serial: 3, previous: manifestDigest(both), issued_at: "2026-11-30T00:00:00Z" }),
+        [k.a.privateKey, k.b.privateKey],
+      );
+      await expect(verifyManifestUpdate(forged, { previous: first, now }, history)).rejects.toMatchObject({
+        code: "MANIFEST_THRESHOLD",
+      });
+    });
+
+    it("catch up from the pinned key set's serial when nothing was seen yet (a proxy restarted after a rotation)", async () => {
+      const { next, both, third } = await rotatedAtSerial2();
+      const fetched: number[] = [];
+      const published = [first, both];
+      const history = (serial: number) => {
+        fetched.push(serial);
+        return Promise.resolve(published[serial - 1]!);
+      };
+      await expect(verifyManifestUpdate(third, { keys: k.set, now }, history)).rejects.toMatchObject({
+        code: "MANIFEST_THRESHOLD",
+      });
+      await expect(verifyManifestUpdate(third, { keys: k.set, minSerial: 1, now }, history)).resolves.toMatchObject({
+        serial: 3,
+        keys: next.set,
+      });
+      expect(fetched).toEqual([1, 2]);
+      // the history itself must start from the pinned set: a stranger's serial 1 is refused
+      const stranger = await releaseKeys(["aws:555555555555", "aws:666666666666", "offline:hsm-3"]);
+      const theirs = await signManifest(manifest(stranger.set), [stranger.a.privateKey, stranger.b.privateKey]);
+      published[0] = theirs;
+      await expect(verifyManifestUpdate(third, { keys: k.set, minSerial: 1, now }, history)).rejects.toMatchObject({
+        code: "MANIFEST_THRESHOLD",
+      });
+    });
+
+    it("fetch the history one serial at a time, stop at the first bad one, and refuse a jump beyond the cap", async () => {
+      const stranger = await releaseKeys(["aws:555555555555", "aws:666666666666", "offline:hsm-3"]);
+      const bogus = await signManifest(
+        manifest(stranger.set, { serial: 1_000_000, previous: h96("0"), issued_at: "2026-11-30T00:00:00Z" }),
+        [stranger.a.privateKey, stranger.b.privateKey],
+      );
+      const fetched: number[] = [];
+      const history = (serial: number) => {
+        fetched.push(serial);
+        return Promise.resolve(first);
+      };
+      await expect(verifyManifestUpdate(bogus, { previous: first, now }, history)).rejects.toMatchObject({
+        code: "MANIFEST_GAP",
+      });
+      expect(fetched).toEqual([]);
+
+      const near = await signManifest(
+        manifest(stranger.set, {
+          serial: 1 + MAX_MANIFEST_CATCH_UP,
+          previous: h96("0"),
+          issued_at: "2026-11-30T00:00:00Z",
+        }),
+        [stranger.a.privateKey, stranger.b.privateKey],
+      );
+      // the host answers serial 2 with serial 1 again: refused at the first fetch, nothing more asked
+      await expect(verifyManifestUpdate(near, { previous: first, now }, history)).rejects.toMatchObject({
+        code: "MANIFEST_INVALID",
+      });
+      expect(fetched).toEqual([2]);
     });
   });
 });

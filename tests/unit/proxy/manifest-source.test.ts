@@ -96,6 +96,44 @@ describe("manifest source", () => {
     expect((await load()).serial).toBe(3);
   });
 
+  it("starts after a key set rotation it did not see, catching up from the serial the stacks deployed", async () => {
+    const next = await releaseKeys(["aws:333333333333", "aws:444444444444", "offline:hsm-2"]);
+    const rotation = await signManifest(
+      manifest(next.set, {
+        serial: 5,
+        previous: manifestDigest(texts[3]!),
+        issued_at: "2026-11-26T00:00:00Z",
+        releases: approved(),
+      }),
+      [k.a.privateKey, k.b.privateKey, next.a.privateKey, next.b.privateKey],
+    );
+    const current = await signManifest(
+      manifest(next.set, {
+        serial: 6,
+        previous: manifestDigest(rotation),
+        issued_at: "2026-11-27T00:00:00Z",
+        releases: approved(),
+      }),
+      [next.a.privateKey, next.b.privateKey],
+    );
+    const published = [...texts, rotation];
+    const server = createServer((req, res) => {
+      const serial = /^\/manifests\/(\d{8})\.json$/.exec(req.url ?? "")?.[1];
+      res.end(serial ? published[Number(serial) - 1] : current);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/vettid/pcr-manifest.json`;
+    try {
+      // the host was deployed with serial 4 and its key set; serial 6 is signed by the next set only
+      await expect(manifestSource({ url }, k.set, () => at)()).rejects.toMatchObject({ code: "MANIFEST_THRESHOLD" });
+      const load = manifestSource({ url }, k.set, () => at, { minSerial: 4 });
+      await expect(load()).resolves.toMatchObject({ serial: 6, keys: next.set });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it("fetches a URL at most once a minute, and fills a gap from the history", async () => {
     let current = texts[0]!;
     const fetched: string[] = [];
