@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runJourney } from "./journey";
+import { watchParent } from "./launcher/parent-watch";
 import { createProgress } from "./launcher/progress";
 import { startTopology, type Topology } from "./launcher/topology";
 
@@ -20,10 +21,6 @@ async function main(): Promise<number> {
   }
   const progress = createProgress();
   const stateDir = resolve(values["state-dir"] ?? ".vettid/local");
-  progress.info("starting the local topology (emulators and dev keys: never for production)");
-  progress.info(
-    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, the vault runtime (its own process)",
-  );
 
   let topology: Topology | undefined;
   let stopping: Promise<void> | undefined;
@@ -34,10 +31,16 @@ async function main(): Promise<number> {
   // a signal during start-up stops what has started. `on`, not `once`: a terminal's
   // Ctrl-C reaches the whole process group and tsx relays it again, and a second
   // signal without a listener would kill the launcher before it has stopped its children.
+  // `npm start` runs this process directly (`exec` in the script), and npm passes SIGINT and
+  // SIGTERM on to it; when npm itself is gone (SIGKILL), the parent watch stops everything.
   const signalled = new Promise<void>((done) => {
     process.on("SIGINT", done);
     process.on("SIGTERM", done);
     process.on("SIGHUP", done);
+    watchParent(() => {
+      progress.info("the parent process is gone: stopping");
+      done();
+    });
   });
 
   topology = await startTopology(stateDir, progress);

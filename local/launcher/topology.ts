@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertDevOnly } from "../../lib/config";
 import { LOCAL_AWS_REGION } from "../aws/dynamodb";
+import { natsServerVersion } from "../nats";
 import type { SimulatedNsm } from "../nsm-sim";
 import { type DevAttestation, prepareDevAttestation } from "./attestation";
 import { type LocalEdge, startLocalEdge } from "./edge";
@@ -13,6 +14,7 @@ import type { Progress } from "./progress";
 import { type LocalProxy, startLocalProxy } from "./proxy";
 import { type LocalRuntime, startLocalRuntime } from "./runtime";
 import { type LocalSealedState, startSealedState } from "./sealed-state";
+import { acquireStateLock } from "./state-lock";
 
 /** DEV ONLY: the local runtime's recovery delay (the measured configuration's; 24 h in production). */
 export const LOCAL_RECOVERY_DELAY_SECONDS = 3;
@@ -82,19 +84,27 @@ export interface Topology {
 /**
  * Starts the parts of the local topology that exist, with all state under
  * `stateDir`, and writes `endpoints.json` there when ready. Refuses to run unless
- * VETTID_ENV is unset, `local` or `dev`.
+ * VETTID_ENV is unset, `local` or `dev`, and while another live launcher holds
+ * `stateDir` (its lock file, ./state-lock.ts; released by `stop()`).
  */
 export async function startTopology(stateDir: string, progress: Progress): Promise<Topology> {
   assertDevOnly("the local launcher", process.env.VETTID_ENV ?? "local");
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   // dev keys, creds and the proxy socket live here: private also when the directory already existed
   chmodSync(stateDir, 0o700);
+  // before anything in the directory is touched: a live launcher's endpoints, socket and creds stay
+  const lock = acquireStateLock(stateDir);
+  progress.info("starting the local topology (emulators and dev keys: never for production)");
+  progress.info(
+    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, the vault runtime (its own process)",
+  );
   const endpointsPath = join(stateDir, "endpoints.json");
   rmSync(endpointsPath, { force: true });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     rmSync(endpointsPath, { force: true });
     for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+    lock.release();
   };
   try {
     const natsDir = join(stateDir, "nats");
@@ -105,7 +115,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     // Plaintext on loopback, dev only: in AWS every NATS link is TLS (docs/decisions/0064),
     // and the edge and proxy refuse nats:// outside local and dev.
     progress.info(
-      `nats-server on ${nats.server.url} (plaintext loopback, dev only); dev operator and account keys in ${join(natsDir, "keys.json")}`,
+      `nats-server ${nats.server.binary} ${natsServerVersion(nats.server.binary)} on ${nats.server.url} (plaintext loopback, dev only); dev operator and account keys in ${join(natsDir, "keys.json")}`,
     );
 
     const attestation = await progress.step(
