@@ -1,7 +1,8 @@
 /**
  * `npm start`: starts the local topology (dev only), runs the device journey and
  * stops everything; exit 0 when the journey passed.
- * `npm start -- --serve`: starts the topology and stays up until SIGINT/SIGTERM.
+ * `npm start -- --serve`: starts the topology and stays up until SIGINT/SIGTERM,
+ * restarting a child process that exits (local/launcher/supervisor.ts).
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -43,13 +44,32 @@ async function main(): Promise<number> {
     });
   });
 
-  topology = await startTopology(stateDir, progress);
   if (values.serve) {
-    progress.info(`ready: endpoints in ${resolve(stateDir, "endpoints.json")}; Ctrl-C stops`);
-    await signalled;
+    // a child the supervisor gives up on stops the whole topology, with exit 1
+    let gaveUp: string | undefined;
+    let giveUp: () => void = () => undefined;
+    const givenUp = new Promise<void>((done) => {
+      giveUp = done;
+    });
+    topology = await startTopology(stateDir, progress, {
+      supervise: true,
+      onGiveUp: (child, reason) => {
+        gaveUp = `${child} kept crashing (${reason})`;
+        giveUp();
+      },
+    });
+    progress.info(
+      `ready: endpoints in ${resolve(stateDir, "endpoints.json")}; a child that exits is restarted; Ctrl-C stops`,
+    );
+    await Promise.race([signalled, givenUp]);
     await stop();
+    if (gaveUp) {
+      process.stderr.write(`error: ${gaveUp}; stopped the topology\n`);
+      return 1;
+    }
     return 0;
   }
+  topology = await startTopology(stateDir, progress);
 
   // Ctrl-C during the journey stops everything too
   signalled.then(async () => {

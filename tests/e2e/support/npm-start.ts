@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -92,4 +92,22 @@ export function alive(pid: number): boolean {
 /** Waits until none of `pids` exists. */
 export function waitUntilGone(pids: number[]): Promise<true> {
   return waitFor(() => (pids.every((pid) => !alive(pid)) ? true : undefined), `pids ${pids.join(", ")} to exit`);
+}
+
+/** `bin/vettid ...args` as a person types it; resolves with its exit code and output. */
+export function vettid(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      join(repoRoot, "bin", "vettid"),
+      args,
+      { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
 }
