@@ -1,11 +1,13 @@
 /**
  * `npm start`: starts the local topology (dev only), runs the device journey and
  * stops everything; exit 0 when the journey passed.
- * `npm start -- --serve`: starts the topology and stays up until SIGINT/SIGTERM.
+ * `npm start -- --serve`: starts the topology and stays up until SIGINT/SIGTERM,
+ * restarting a child process that exits (local/launcher/supervisor.ts).
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runJourney } from "./journey";
+import { watchParent } from "./launcher/parent-watch";
 import { createProgress } from "./launcher/progress";
 import { startTopology, type Topology } from "./launcher/topology";
 
@@ -20,10 +22,6 @@ async function main(): Promise<number> {
   }
   const progress = createProgress();
   const stateDir = resolve(values["state-dir"] ?? ".vettid/local");
-  progress.info("starting the local topology (emulators and dev keys: never for production)");
-  progress.info(
-    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, the vault runtime (its own process)",
-  );
 
   let topology: Topology | undefined;
   let stopping: Promise<void> | undefined;
@@ -34,19 +32,44 @@ async function main(): Promise<number> {
   // a signal during start-up stops what has started. `on`, not `once`: a terminal's
   // Ctrl-C reaches the whole process group and tsx relays it again, and a second
   // signal without a listener would kill the launcher before it has stopped its children.
+  // `npm start` runs this process directly (`exec` in the script), and npm passes SIGINT and
+  // SIGTERM on to it; when npm itself is gone (SIGKILL), the parent watch stops everything.
   const signalled = new Promise<void>((done) => {
     process.on("SIGINT", done);
     process.on("SIGTERM", done);
     process.on("SIGHUP", done);
+    watchParent(() => {
+      progress.info("the parent process is gone: stopping");
+      done();
+    });
   });
 
-  topology = await startTopology(stateDir, progress);
   if (values.serve) {
-    progress.info(`ready: endpoints in ${resolve(stateDir, "endpoints.json")}; Ctrl-C stops`);
-    await signalled;
+    // a child the supervisor gives up on stops the whole topology, with exit 1
+    let gaveUp: string | undefined;
+    let giveUp: () => void = () => undefined;
+    const givenUp = new Promise<void>((done) => {
+      giveUp = done;
+    });
+    topology = await startTopology(stateDir, progress, {
+      supervise: true,
+      onGiveUp: (child, reason) => {
+        gaveUp = `${child} kept crashing (${reason})`;
+        giveUp();
+      },
+    });
+    progress.info(
+      `ready: endpoints in ${resolve(stateDir, "endpoints.json")}; a child that exits is restarted; Ctrl-C stops`,
+    );
+    await Promise.race([signalled, givenUp]);
     await stop();
+    if (gaveUp) {
+      process.stderr.write(`error: ${gaveUp}; stopped the topology\n`);
+      return 1;
+    }
     return 0;
   }
+  topology = await startTopology(stateDir, progress);
 
   // Ctrl-C during the journey stops everything too
   signalled.then(async () => {

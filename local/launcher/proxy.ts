@@ -5,6 +5,7 @@ import { createUser } from "@nats-io/nkeys";
 import { formatCreds, mintHostUserJwt, type NatsKeyHierarchy } from "../../lib/nats-auth";
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "../aws/dynamodb";
 import { freePort } from "../nats";
+import type { ChildExit, SupervisedChild } from "./supervisor";
 
 /** Options of {@link startLocalProxy}. */
 export interface LocalProxyOptions {
@@ -27,8 +28,11 @@ export interface LocalProxyOptions {
 /** The local topology's one vault host, as enrollment assigns it. */
 export const LOCAL_HOST_ID = "local-host";
 
-/** The vsock proxy running as a child process, as on a Nitro host. */
-export interface LocalProxy {
+/**
+ * The vsock proxy running as a child process, as on a Nitro host; supervised, it
+ * is restarted on the same socket, health port and host creds.
+ */
+export interface LocalProxy extends SupervisedChild {
   /** Unix socket the enclave side connects to (stands in for the vsock bridge). */
   socket: string;
   /** Loopback health endpoint (`/health`: 200 when an attested enclave is served). */
@@ -37,7 +41,12 @@ export interface LocalProxy {
   log: string;
   /** The host user's NATS credentials file (mode 0600). */
   creds: string;
-  pid: number | undefined;
+  /**
+   * Resolves once `/health` answers 200 (an attested enclave is served and NATS is
+   * up), polling every 100 ms.
+   * @throws Error after `timeoutMs`
+   */
+  serving(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,7 +90,6 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
   writeFileSync(creds, formatCreds(host.jwt, new TextDecoder().decode(hostKey.getSeed())), { mode: 0o600 });
   const healthPort = await freePort();
   const log = join(options.dir, "vsock-proxy.log");
-  const logFd = openSync(log, "w", 0o600);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -105,37 +113,87 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
     VETTID_TABLE_NAME: options.registry.tableName,
     VETTID_DYNAMODB_ENDPOINT: options.registry.dynamodbEndpoint,
   };
-  let child: ChildProcess;
-  try {
-    child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "vsock-proxy", "main.ts")], {
-      cwd: repoRoot,
-      env,
-      stdio: ["ignore", logFd, logFd],
-    });
-  } finally {
-    closeSync(logFd);
-  }
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  const stop = async () => {
-    process.off("exit", killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      const killer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      child.kill("SIGTERM");
-      await exited(child);
+  const base = `http://127.0.0.1:${healthPort}`;
+  let child: ChildProcess | undefined;
+  let exit: Promise<ChildExit> = Promise.resolve({ code: null, signal: null });
+  const killOnExit = () => child?.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  const terminate = async () => {
+    const running = child;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      const killer = setTimeout(() => running.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      running.kill("SIGTERM");
+      await exited(running);
       clearTimeout(killer);
     }
+  };
+  /** Spawns the proxy (on the same socket, ports and creds every time) and waits until it is live. */
+  const launch = async (logFlags: "w" | "a") => {
+    // a killed proxy leaves its socket file behind
+    rmSync(socket, { force: true });
+    const logFd = openSync(log, logFlags, 0o600);
+    try {
+      child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "vsock-proxy", "main.ts")], {
+        cwd: repoRoot,
+        env,
+        stdio: ["ignore", logFd, logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    const started = child;
+    exit = new Promise((done) => started.once("exit", (code, signal) => done({ code, signal })));
+    try {
+      await waitUntilLive(started, `${base}/livez`, log);
+    } catch (err) {
+      await terminate();
+      throw err;
+    }
+  };
+  const stop = async () => {
+    process.off("exit", killOnExit);
+    await terminate();
     rmSync(socket, { force: true });
     rmSync(creds, { force: true });
   };
-  const base = `http://127.0.0.1:${healthPort}`;
   try {
-    await waitUntilLive(child, `${base}/livez`, log);
+    await launch("w");
   } catch (err) {
     await stop();
     throw err;
   }
-  return { socket, health: `${base}/health`, log, creds, pid: child.pid, stop };
+  return {
+    name: "vsock proxy",
+    socket,
+    health: `${base}/health`,
+    log,
+    creds,
+    get pid() {
+      return child?.pid;
+    },
+    exited: () => exit,
+    async restart() {
+      await terminate();
+      await launch("a");
+    },
+    serving: (timeoutMs) => waitUntilHealthy(`${base}/health`, timeoutMs),
+    stop,
+  };
+}
+
+async function waitUntilHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // not answering yet
+    }
+    if (Date.now() > deadline) throw new Error(`the proxy reports no attested enclave within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function waitUntilLive(child: ChildProcess, url: string, log: string): Promise<void> {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import type { ChildExit, SupervisedChild } from "./supervisor";
 
 /** A KMS TLS connection the runtime verified on its side (its `kms-verified` event). */
 export interface KmsVerifiedEvent {
@@ -10,9 +11,12 @@ export interface KmsVerifiedEvent {
   protocol: string;
 }
 
-/** The vault runtime running as its own process (local/runtime-process.ts). */
-export interface LocalRuntime {
-  pid: number | undefined;
+/**
+ * The vault runtime running as its own process (local/runtime-process.ts);
+ * supervised, it is restarted with the same measured configuration, and attests
+ * and loads its vaults' sealed state through the proxy again.
+ */
+export interface LocalRuntime extends SupervisedChild {
   /** The runtime's stderr log. */
   log: string;
   /** Every KMS connection the runtime reported verified, in order. */
@@ -44,28 +48,76 @@ const repoRoot = resolve(__dirname, "..", "..");
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = join(options.dir, "vault-runtime.log");
-  const logFd = openSync(log, "w", 0o600);
-  let child: ChildProcess;
-  try {
-    child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "local", "runtime-process.ts")], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        VETTID_ENV: "local",
-        VETTID_RUNTIME_CONFIG: options.measuredConfigFile,
-        VETTID_PROXY_SOCKET: options.socket,
-        VETTID_DEV_CA_DIR: options.devCaDir,
-      },
-      stdio: ["ignore", "pipe", logFd],
-    });
-  } finally {
-    closeSync(logFd);
-  }
   const kmsVerified: KmsVerifiedEvent[] = [];
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  const ready = new Promise<void>((resolveReady, reject) => {
+  let child: ChildProcess | undefined;
+  let exit: Promise<ChildExit> = Promise.resolve({ code: null, signal: null });
+  const killOnExit = () => child?.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  const terminate = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const killer = setTimeout(() => running.kill("SIGKILL"), STOP_TIMEOUT_MS);
+    const gone = new Promise<void>((done) => running.once("exit", () => done()));
+    running.kill("SIGTERM");
+    await gone;
+    clearTimeout(killer);
+  };
+  /** Spawns the runtime (the same configuration every time) and waits for its `ready`. */
+  const launch = async (logFlags: "w" | "a") => {
+    const logFd = openSync(log, logFlags, 0o600);
+    try {
+      child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "local", "runtime-process.ts")], {
+        cwd: repoRoot,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          VETTID_ENV: "local",
+          VETTID_RUNTIME_CONFIG: options.measuredConfigFile,
+          VETTID_PROXY_SOCKET: options.socket,
+          VETTID_DEV_CA_DIR: options.devCaDir,
+        },
+        stdio: ["ignore", "pipe", logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    const started = child;
+    exit = new Promise((done) => started.once("exit", (code, signal) => done({ code, signal })));
+    try {
+      await readyOf(started, log, kmsVerified);
+    } catch (err) {
+      await terminate();
+      throw err;
+    }
+  };
+  try {
+    await launch("w");
+  } catch (err) {
+    process.off("exit", killOnExit);
+    throw err;
+  }
+  return {
+    name: "vault runtime",
+    get pid() {
+      return child?.pid;
+    },
+    log,
+    kmsVerified,
+    exited: () => exit,
+    async restart() {
+      await terminate();
+      await launch("a");
+    },
+    async stop() {
+      process.off("exit", killOnExit);
+      await terminate();
+    },
+  };
+}
+
+/** Resolves on the runtime's `ready` event; collects its `kms-verified` events meanwhile and after. */
+function readyOf(child: ChildProcess, log: string, kmsVerified: KmsVerifiedEvent[]): Promise<void> {
+  return new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`the vault runtime was not ready within ${START_TIMEOUT_MS} ms (log: ${log})`)),
       START_TIMEOUT_MS,
@@ -94,20 +146,4 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       reject(new Error(`the vault runtime exited with ${code ?? signal}: ${tail}`));
     });
   });
-  const stop = async () => {
-    process.off("exit", killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const killer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    const exited = new Promise<void>((done) => child.once("exit", () => done()));
-    child.kill("SIGTERM");
-    await exited;
-    clearTimeout(killer);
-  };
-  try {
-    await ready;
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { pid: child.pid, log, kmsVerified, stop };
 }

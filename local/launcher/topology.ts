@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertDevOnly } from "../../lib/config";
 import { LOCAL_AWS_REGION } from "../aws/dynamodb";
+import { natsServerVersion } from "../nats";
 import type { SimulatedNsm } from "../nsm-sim";
 import { type DevAttestation, prepareDevAttestation } from "./attestation";
 import { type LocalEdge, startLocalEdge } from "./edge";
@@ -13,9 +14,19 @@ import type { Progress } from "./progress";
 import { type LocalProxy, startLocalProxy } from "./proxy";
 import { type LocalRuntime, startLocalRuntime } from "./runtime";
 import { type LocalSealedState, startSealedState } from "./sealed-state";
+import { acquireStateLock } from "./state-lock";
+import { type SupervisedChild, superviseChildren } from "./supervisor";
 
 /** DEV ONLY: the local runtime's recovery delay (the measured configuration's; 24 h in production). */
 export const LOCAL_RECOVERY_DELAY_SECONDS = 3;
+
+/**
+ * How long a supervised restart waits for the topology to serve again before it is
+ * reported: the runtime reconnects to a restarted proxy within its 5 s back-off cap
+ * and attests, the proxy to a restarted nats-server within its 250 ms reconnect
+ * wait; 30 s covers a busy machine.
+ */
+const SETTLE_TIMEOUT_MS = 30_000;
 
 /** What `npm start -- --serve` publishes in `.vettid/local/endpoints.json`. */
 export interface Endpoints {
@@ -57,7 +68,7 @@ export interface Endpoints {
   natsAccount: string;
   /** Creds of the system user that pushes claim updates (dev keys). */
   natsSystemCreds: string;
-  /** The launcher's pid and its children's, so a caller can check they all stop. */
+  /** The launcher's pid and its children's, so a caller can check they all stop (rewritten after a supervised restart). */
   pids: { launcher: number; nats?: number; proxy?: number; runtime?: number };
   [extra: string]: unknown;
 }
@@ -79,22 +90,47 @@ export interface Topology {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startTopology}. */
+export interface TopologyOptions {
+  /**
+   * Supervise the child processes (`npm start -- --serve`): one that exits unasked is
+   * reported and restarted with its state (./supervisor.ts), and `endpoints.json`
+   * then lists its new pid. Off by default: tests that kill a child themselves
+   * restart it themselves.
+   */
+  supervise?: boolean;
+  /** Called when the supervisor gives up on a child (it kept crashing). */
+  onGiveUp?(child: string, reason: string): void;
+}
+
 /**
  * Starts the parts of the local topology that exist, with all state under
  * `stateDir`, and writes `endpoints.json` there when ready. Refuses to run unless
- * VETTID_ENV is unset, `local` or `dev`.
+ * VETTID_ENV is unset, `local` or `dev`, and while another live launcher holds
+ * `stateDir` (its lock file, ./state-lock.ts; released by `stop()`).
  */
-export async function startTopology(stateDir: string, progress: Progress): Promise<Topology> {
+export async function startTopology(
+  stateDir: string,
+  progress: Progress,
+  options: TopologyOptions = {},
+): Promise<Topology> {
   assertDevOnly("the local launcher", process.env.VETTID_ENV ?? "local");
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   // dev keys, creds and the proxy socket live here: private also when the directory already existed
   chmodSync(stateDir, 0o700);
+  // before anything in the directory is touched: a live launcher's endpoints, socket and creds stay
+  const lock = acquireStateLock(stateDir);
+  progress.info("starting the local topology (emulators and dev keys: never for production)");
+  progress.info(
+    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, the vault runtime (its own process)",
+  );
   const endpointsPath = join(stateDir, "endpoints.json");
   rmSync(endpointsPath, { force: true });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     rmSync(endpointsPath, { force: true });
     for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+    lock.release();
   };
   try {
     const natsDir = join(stateDir, "nats");
@@ -105,7 +141,7 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     // Plaintext on loopback, dev only: in AWS every NATS link is TLS (docs/decisions/0064),
     // and the edge and proxy refuse nats:// outside local and dev.
     progress.info(
-      `nats-server on ${nats.server.url} (plaintext loopback, dev only); dev operator and account keys in ${join(natsDir, "keys.json")}`,
+      `nats-server ${nats.server.binary} ${natsServerVersion(nats.server.binary)} on ${nats.server.url} (plaintext loopback, dev only); dev operator and account keys in ${join(natsDir, "keys.json")}`,
     );
 
     const attestation = await progress.step(
@@ -189,6 +225,12 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
     stops.push(() => runtime.stop());
     progress.info(`vault runtime pid ${runtime.pid}; log ${runtime.log}`);
 
+    const currentPids = (): Endpoints["pids"] => ({
+      launcher: process.pid,
+      ...(nats.server.pid ? { nats: nats.server.pid } : {}),
+      ...(proxy.pid ? { proxy: proxy.pid } : {}),
+      ...(runtime.pid ? { runtime: runtime.pid } : {}),
+    });
     const endpoints: Endpoints = {
       rest: edge.rest.url,
       nats: nats.server.url,
@@ -213,14 +255,35 @@ export async function startTopology(stateDir: string, progress: Progress): Promi
       natsOperator: nats.keys.operatorPublicKey,
       natsAccount: nats.keys.accountPublicKey,
       natsSystemCreds: join(natsDir, "system-user.creds"),
-      pids: {
-        launcher: process.pid,
-        ...(nats.server.pid ? { nats: nats.server.pid } : {}),
-        ...(proxy.pid ? { proxy: proxy.pid } : {}),
-        ...(runtime.pid ? { runtime: runtime.pid } : {}),
-      },
+      pids: currentPids(),
     };
-    writeFileSync(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+    const publish = () => {
+      // a reader never sees half a file: written beside it, then renamed over it
+      writeFileSync(`${endpointsPath}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+      renameSync(`${endpointsPath}.tmp`, endpointsPath);
+    };
+    publish();
+    if (options.supervise) {
+      const natsChild: SupervisedChild = {
+        name: "nats-server",
+        get pid() {
+          return nats.server.pid;
+        },
+        exited: () => nats.server.exited(),
+        restart: () => nats.server.restart(),
+      };
+      const supervision = superviseChildren([natsChild, proxy, runtime], {
+        report: (line) => progress.info(line),
+        settle: () => proxy.serving(SETTLE_TIMEOUT_MS),
+        onRestarted: () => {
+          endpoints.pids = currentPids();
+          publish();
+        },
+        onGiveUp: (child, reason) => options.onGiveUp?.(child.name, reason),
+      });
+      // stops run in reverse: supervision ends (and a restart under way settles) before any child is stopped
+      stops.push(() => supervision.stop());
+    }
     return { endpoints, nats, edge, attestation, nsm, sealedState, kms, proxy, runtime, stop };
   } catch (err) {
     await stop();

@@ -1,5 +1,12 @@
 /** Starting real nats-server processes for tests and the local topology (dev only). */
-export { findNatsServer, NatsServerNotFoundError } from "./find-binary";
+export {
+  describeNatsServer,
+  findNatsServer,
+  type NatsServerBinary,
+  NatsServerBinaryError,
+  NatsServerNotFoundError,
+  natsServerVersion,
+} from "./find-binary";
 export { freePort } from "./free-port";
 export {
   type NatsCluster,

@@ -31,6 +31,13 @@ export interface NatsServer {
   readonly dir: string;
   readonly name: string;
   readonly pid: number | undefined;
+  /** The nats-server binary it runs ({@link findNatsServer}). */
+  readonly binary: string;
+  /**
+   * Resolves when the running server process exits, however it ends (at once when
+   * none runs); a supervisor's hook for a server killed from outside.
+   */
+  exited(): Promise<{ code: number | null; signal: string | null }>;
   /**
    * What the server wrote to stderr since it started (the last {@link LOG_KEEP_CHARS}
    * characters; every start of a restart appends), to wait for a logged event.
@@ -79,11 +86,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   installExitHook();
 
   let child: ChildProcess | undefined;
+  let exit: Promise<{ code: number | null; signal: string | null }> = Promise.resolve({ code: null, signal: null });
   let log = "";
   const launch = async () => {
     child = spawn(binary, ["-c", configPath], { stdio: ["ignore", "ignore", "pipe"] });
     running.add(child);
     const started = child;
+    exit = new Promise((done) => started.once("exit", (code, signal) => done({ code, signal })));
     started.once("exit", () => running.delete(started));
     started.stderr?.on("data", (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-LOG_KEEP_CHARS);
@@ -112,6 +121,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     get pid() {
       return child?.pid;
     },
+    binary,
+    exited: () => exit,
     log: () => log,
     async stop() {
       await stopChild();

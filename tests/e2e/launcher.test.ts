@@ -156,7 +156,7 @@ describe("the local launcher, as a new user drives it", () => {
       const ports = ["rest", "nats", "dynamodb", "secretsManager", "kms", "s3", "proxyHealth"].map((k) =>
         Number(new URL(String(endpoints[k])).port),
       );
-      // SIGTERM to the launcher itself (npm does not forward SIGTERM; a terminal's Ctrl-C reaches the whole group)
+      // SIGTERM to the launcher itself (launcher-signals.test.ts sends SIGINT and SIGTERM to the npm process)
       process.kill(pids.launcher, "SIGTERM");
       const exitCode = await exited(launcher);
       // Assess: nothing left
