@@ -1,6 +1,7 @@
 import type { Nsm } from "../../lib/attestation";
 import type { ProxyNatsMessage } from "../../lib/proxy-client";
 import type { DataKey } from "../kms";
+import type { VersionWitness } from "../witness/witness";
 
 /**
  * The runtime's environment, behind interfaces (STYLE.md): production wires the NSM
@@ -21,6 +22,12 @@ export interface RuntimePorts {
     /** Writes only if the current version is `expectedVersion` (`null`: only if absent). */
     put(key: string, data: Uint8Array, expectedVersion: string | null): Promise<string>;
   };
+  /**
+   * The version witness (vault-enclave/witness): each write is recorded there before it
+   * is acknowledged and each load checked against it. Without one, a host that replays
+   * an older blob to a runtime that restarted is not detected (docs/security-invariants.md).
+   */
+  witness?: VersionWitness | undefined;
   /** Vault request subjects (the proxy's `nats` channel). */
   nats: {
     subscribe(subject: string, handler: (message: ProxyNatsMessage) => void): Promise<{ unsubscribe(): Promise<void> }>;

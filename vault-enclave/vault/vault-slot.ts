@@ -54,6 +54,7 @@ import {
   type WrittenState,
   wipe,
 } from "../state";
+import { assertWitnessed, type VersionWitness, type WitnessedFields } from "../witness/witness";
 import {
   addPending,
   approvePending,
@@ -94,7 +95,7 @@ interface Loaded {
 
 /** What a {@link VaultSlot} needs from the runtime. */
 export interface VaultSlotDeps {
-  ports: Pick<RuntimePorts, "kms" | "blobs" | "now">;
+  ports: Pick<RuntimePorts, "kms" | "blobs" | "now"> & { witness?: VersionWitness | undefined };
   sessions: Sessions;
   /** Bounds Argon2id work by memory and per device (vault-enclave/runtime/limits). */
   argon2: KeyedSemaphore;
@@ -119,11 +120,16 @@ type Results = VaultResults;
  * written twice.
  *
  * The highest state version this slot has seen is remembered: a host that serves an
- * older blob, or none, after a newer one is refused (`STALE_STATE`).
+ * older blob, or none, after a newer one is refused (`STALE_STATE`). With a version
+ * witness (vault-enclave/witness), every write is recorded there before it is
+ * acknowledged and every load is checked against it, so the same holds across
+ * restarts and runtimes.
  */
 export class VaultSlot {
   private loaded: Loaded | undefined;
   private seenVersion = 0;
+  /** The witness's revision of this vault's record as last read or written (`null`: none yet). */
+  private witnessRevision: number | null = null;
   private lastUsedAt: number;
   /** The vault's open pairing, in memory only (pairing-offer.ts). */
   private readonly pairing: PairingOffer;
@@ -775,6 +781,7 @@ export class VaultSlot {
       previousVersion: this.seenVersion,
     });
     const blobVersion = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, null);
+    await this.witness(written);
     this.adopt(written, blobVersion, dataKey.plaintext, inner, pinKey);
     this.deps.sessions.markUnlocked(session);
   }
@@ -1033,17 +1040,29 @@ export class VaultSlot {
    */
   private async load(): Promise<Loaded | undefined> {
     if (this.loaded) return this.loaded;
+    const witnessed = await this.deps.ports.witness?.read(this.vaultId);
     const object = await this.deps.ports.blobs.get(stateBlobKey(this.vaultId));
     if (!object) {
       if (this.seenVersion > 0)
         throw new VettidError("STALE_STATE", "the host serves no state for a vault seen before");
+      assertWitnessed(undefined, witnessed?.record);
+      this.witnessRevision = null;
       return undefined;
     }
     const sealed = parseStateBlob(object.data);
     assertNotOlder(this.seenVersion, sealed.stateVersion);
+    // the clear header's version already tells an old blob, before KMS is asked
+    assertNotOlder(witnessed?.record.stateVersion ?? 0, sealed.stateVersion);
     const rootKey = await this.deps.ports.kms.decrypt(sealed.kmsCiphertextBlob, { vault: this.vaultId });
     const outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
     assertNotOlder(this.seenVersion, outer.stateVersion);
+    try {
+      assertWitnessed(witnessedFields(outer), witnessed?.record);
+    } catch (err) {
+      sodium().memzero(rootKey);
+      throw err;
+    }
+    this.witnessRevision = witnessed?.revision ?? null;
     this.seenVersion = outer.stateVersion;
     this.loaded = {
       sealed,
@@ -1064,7 +1083,7 @@ export class VaultSlot {
   private async writeOuter(loaded: Loaded, next: OuterState, event?: AuditEvent): Promise<void> {
     const outer = await this.withEvent(loaded, next, event);
     const written = resealOuterParts(loaded.sealed, outer, { vaultId: this.vaultId, rootKey: loaded.rootKey });
-    const version = await this.put(loaded, written.bytes);
+    const version = await this.put(loaded, written);
     this.adopt(written, version, loaded.rootKey, loaded.inner, loaded.pinKey);
   }
 
@@ -1086,18 +1105,44 @@ export class VaultSlot {
       inner,
       previousVersion: loaded.outer.stateVersion,
     });
-    const version = await this.put(loaded, written.bytes);
+    const version = await this.put(loaded, written);
     if (loaded.pinKey && loaded.pinKey !== pinKey) sodium().memzero(loaded.pinKey);
     this.adopt(written, version, loaded.rootKey, inner, pinKey);
   }
 
-  /** A conditional write on the version the state was read at; resolves with the new version. */
-  private async put(loaded: Loaded, blob: Uint8Array): Promise<string> {
+  /**
+   * A conditional write on the version the state was read at, then recorded with the
+   * witness; resolves with the new blob version once both are acknowledged.
+   */
+  private async put(loaded: Loaded, written: WrittenState): Promise<string> {
+    let version: string;
     try {
-      return await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), blob, loaded.blobVersion);
+      version = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, loaded.blobVersion);
     } catch (err) {
       // Another writer (or a host replaying): reload before the next operation.
       if (err instanceof VettidError && err.code === "VERSION_CONFLICT") this.evict();
+      throw err;
+    }
+    await this.witness(written);
+    return version;
+  }
+
+  /**
+   * Records a written state with the witness before anything acknowledges it. When the
+   * witness does not record it (blocked, or another writer recorded first), the write
+   * is not acknowledged and the state is read again before the next operation: the
+   * blob may be newer than the record, which a load accepts, never older.
+   */
+  private async witness(written: WrittenState): Promise<void> {
+    const witness = this.deps.ports.witness;
+    if (!witness) return;
+    try {
+      this.witnessRevision = await witness.record(
+        { vaultId: this.vaultId, ...witnessedFields(written.outer) },
+        this.witnessRevision,
+      );
+    } catch (err) {
+      this.evict();
       throw err;
     }
   }
@@ -1120,6 +1165,15 @@ export class VaultSlot {
 /** The chain digest after the first `count` of `entries`, from `start`. */
 function auditChainAt(vaultId: string, start: Uint8Array, entries: readonly Uint8Array[], count: number): Uint8Array {
   return auditChainEnd(vaultId, start, entries.slice(0, count));
+}
+
+/** What the witness records of a state: its version and PIN failure counters. */
+function witnessedFields(outer: OuterFields): WitnessedFields {
+  return {
+    stateVersion: outer.stateVersion,
+    failures: outer.attempts.failures,
+    recoveryFailures: outer.recovery.attempts.failures,
+  };
 }
 
 function fieldsOf(outer: OuterState): OuterFields {

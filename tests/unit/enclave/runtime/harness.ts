@@ -16,6 +16,7 @@ import { VAULT_SALT_BYTES, vaultIdFor } from "../../../../lib/vault-id";
 import { createSimulatedNsm, devManifest, type SimulatedNsm } from "../../../../local/nsm-sim";
 import type { RuntimePorts } from "../../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../../vault-enclave/runtime/vault-runtime";
+import type { VersionWitness, Witnessed, WitnessRecord } from "../../../../vault-enclave/witness";
 
 /** UTF-8 bytes of `text`. */
 export const bytes = (text: string) => new Uint8Array(Buffer.from(text));
@@ -88,6 +89,32 @@ export class MemoryBlobs {
   }
 }
 
+/**
+ * A version witness in memory with the KV's compare-and-set, that the test can block
+ * (the host dropping the enclave's witness connection) or rewind (what the NATS
+ * operators could do to its store).
+ */
+export class MemoryWitness implements VersionWitness {
+  readonly records = new Map<string, Witnessed>();
+  blocked = false;
+  private revision = 0;
+
+  async read(vaultId: string): Promise<Witnessed | undefined> {
+    if (this.blocked) throw new VettidError("UNAVAILABLE", "the version witness did not answer");
+    return this.records.get(vaultId);
+  }
+
+  async record(record: WitnessRecord, expectedRevision: number | null): Promise<number> {
+    if (this.blocked) throw new VettidError("UNAVAILABLE", "the version witness did not record the state");
+    if ((this.records.get(record.vaultId)?.revision ?? null) !== expectedRevision) {
+      throw new VettidError("VERSION_CONFLICT", "another writer recorded the vault's state since it was read");
+    }
+    this.revision += 1;
+    this.records.set(record.vaultId, { record: { ...record }, revision: this.revision });
+    return this.revision;
+  }
+}
+
 /** A KMS stand-in: random data keys, released again for their blob and the same encryption context. */
 export function memoryKms(): RuntimePorts["kms"] {
   const keys = new Map<string, { key: Uint8Array; context: string }>();
@@ -137,6 +164,8 @@ export interface Harness {
 export interface HostStores {
   blobs: MemoryBlobs;
   kms: RuntimePorts["kms"];
+  /** The version witness, when the runtime has one (it outlives the runtime too). */
+  witness?: VersionWitness | undefined;
 }
 
 /**
@@ -163,12 +192,15 @@ export async function startHarness(
     memoryBudgetBytes?: number;
     memory?: () => { heapUsed: number; external: number };
     recoveryDelayMs?: number;
+    /** Give the runtime a version witness (a new one unless `stores` carries one). */
+    witness?: boolean;
   } = {},
 ): Promise<Harness> {
   const nsm = await createSimulatedNsm({ dev: true });
   const manifest = devManifest(nsm.pcrs);
   const blobs = options.stores?.blobs ?? new MemoryBlobs();
   const kms = options.stores?.kms ?? memoryKms();
+  const witness = options.stores?.witness ?? (options.witness ? new MemoryWitness() : undefined);
   const logs: string[] = [];
   const replies = new Map<string, (data: Uint8Array) => void>();
   let nextReply = 0;
@@ -176,6 +208,7 @@ export async function startHarness(
     nsm,
     kms,
     blobs,
+    ...(witness ? { witness } : {}),
     nats: {
       async subscribe() {
         return { unsubscribe: async () => undefined };
@@ -213,7 +246,7 @@ export async function startHarness(
   return {
     runtime,
     blobs,
-    stores: { blobs, kms },
+    stores: { blobs, kms, witness },
     nsm,
     manifest,
     logs,

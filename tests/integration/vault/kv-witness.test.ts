@@ -1,0 +1,105 @@
+/**
+ * The version witness in JetStream KV on a real nats-server (vault-enclave/witness,
+ * decision 0070): compare-and-set on the revision, records refused when someone with
+ * access to the store wrote garbage or another vault's record, and a runtime over it
+ * that refuses a replayed blob after a restart.
+ */
+
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import { sodiumReady } from "../../../lib/crypto";
+import { stateBlobKey } from "../../../vault-enclave/state";
+import { encodePayload } from "../../../vault-enclave/state/cbor";
+import { encodeWitnessRecord, KvWitness, WITNESS_BUCKET, type WitnessRecord } from "../../../vault-enclave/witness";
+import { useNatsServer } from "../../harness/nats";
+import { codeOf, MemoryBlobs, memoryKms, PIN, person, startHarness } from "../../unit/enclave/runtime/harness";
+
+const VAULT = `vlt_${"ab".repeat(16)}`;
+const OTHER = `vlt_${"cd".repeat(16)}`;
+const record = (stateVersion: number, failures = 0): WitnessRecord => ({
+  vaultId: VAULT,
+  stateVersion,
+  failures,
+  recoveryFailures: 0,
+});
+
+describe("KvWitness on nats-server with JetStream", () => {
+  const server = useNatsServer();
+  let nc: NatsConnection;
+  let bucket: KV;
+
+  beforeAll(async () => {
+    await sodiumReady();
+    nc = await connect({ servers: server.current.url });
+    bucket = await new Kvm(nc).create(WITNESS_BUCKET, { history: 1 });
+  });
+  afterAll(async () => {
+    await nc.close();
+  });
+  beforeEach(async () => {
+    await bucket.purge(VAULT).catch(() => undefined);
+  });
+
+  it("records with compare-and-set on the revision, and refuses a writer that read an older one", async () => {
+    const witness = new KvWitness({ bucket });
+    expect(await witness.read(VAULT)).toBeUndefined();
+    const first = await witness.record(record(1), null);
+    const second = await witness.record(record(2, 1), first);
+    expect(await witness.read(VAULT)).toEqual({ record: record(2, 1), revision: second });
+    // a second runtime that read revision `first`, or none, cannot record over it
+    await expect(witness.record(record(3), first)).rejects.toMatchObject({ code: "VERSION_CONFLICT" });
+    await expect(witness.record(record(3), null)).rejects.toMatchObject({ code: "VERSION_CONFLICT" });
+    expect((await witness.read(VAULT))?.record.stateVersion).toBe(2);
+  });
+
+  it("fails closed on a record that is garbage, too large, another vault's, or of another version", async () => {
+    const witness = new KvWitness({ bucket });
+    const hostile = [
+      new Uint8Array([0xff, 0x00, 0x13]),
+      new Uint8Array(4096),
+      encodeWitnessRecord({ ...record(9), vaultId: OTHER }),
+      encodePayload({ v: 2, vault: VAULT, version: 9, failures: 0, recoveryFailures: 0 }),
+      encodePayload({ v: 1, vault: VAULT, version: 9, failures: 0, recoveryFailures: 0, extra: 1 }),
+    ];
+    for (const value of hostile) {
+      await bucket.put(VAULT, value);
+      await expect(witness.read(VAULT)).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    }
+  });
+
+  it("answers UNAVAILABLE when the connection is gone", async () => {
+    const gone = await connect({ servers: server.current.url });
+    const witness = new KvWitness({ bucket: await new Kvm(gone).open(WITNESS_BUCKET), timeoutMs: 500 });
+    await gone.close();
+    await expect(witness.read(VAULT)).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await expect(witness.record(record(1), null)).rejects.toMatchObject({ code: "UNAVAILABLE" });
+  });
+
+  it("lets a restarted runtime refuse a blob older than the version in KV", async () => {
+    const alice = await person("dev-alice");
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new KvWitness({ bucket }) };
+    let h = await startHarness([alice.vaultId], { stores });
+    const device = h.client(alice);
+    await device.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+    const key = stateBlobKey(alice.vaultId);
+    const before = { ...(stores.blobs.objects.get(key) as { data: Uint8Array; version: string }) };
+    await device.call("items.put", { op: "items.put", name: "bank", type: "secret", value: new Uint8Array([1]) });
+    await device.call("vault.lock", { op: "vault.lock" });
+    await h.close();
+    h = await startHarness([alice.vaultId], { stores });
+    try {
+      stores.blobs.objects.set(key, { data: before.data, version: "replayed" });
+      const thief = h.client(alice, { memory: { stateVersion: 0 } });
+      expect(await codeOf(thief.call("vault.unlock", { op: "vault.unlock", pin: "000001" }))).toBe("STALE_STATE");
+    } finally {
+      await h.close();
+      await bucket.purge(alice.vaultId);
+    }
+  });
+});

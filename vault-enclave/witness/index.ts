@@ -1,0 +1,9 @@
+export { KvWitness, type KvWitnessOptions, WITNESS_BUCKET } from "./kv-witness";
+export {
+  decodeWitnessRecord,
+  encodeWitnessRecord,
+  MAX_WITNESS_RECORD_BYTES,
+  WITNESS_RECORD_VERSION,
+  type WitnessRecord,
+} from "./record";
+export { assertWitnessed, type VersionWitness, type Witnessed, type WitnessedFields } from "./witness";

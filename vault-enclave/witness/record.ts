@@ -1,0 +1,69 @@
+import { VettidError } from "../../lib/errors";
+import * as z from "../../lib/zod";
+import { decodePayload, encodePayload } from "../state/cbor";
+
+/** Version of the witness record encoding. */
+export const WITNESS_RECORD_VERSION = 1;
+
+/** A witness record is a few integers; anything larger is refused before decoding. */
+export const MAX_WITNESS_RECORD_BYTES = 256;
+
+/**
+ * What the witness keeps for one vault (DESIGN.md §3.7, decision 0070): the state
+ * version the runtime acknowledged last and the PIN failure counters in that state.
+ * A state older than the record, or of the same version with other counters, was
+ * never acknowledged as the latest and is refused.
+ */
+export interface WitnessRecord {
+  vaultId: string;
+  stateVersion: number;
+  /** Unlock failures since the last success in that state. */
+  failures: number;
+  /** Recovery PIN failures in that state. */
+  recoveryFailures: number;
+}
+
+const count = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
+
+const RecordSchema = z.strictObject({
+  v: z.literal(WITNESS_RECORD_VERSION),
+  vault: z.string().check(z.regex(/^vlt_[0-9a-f]{32}$/)),
+  version: count,
+  failures: count,
+  recoveryFailures: count,
+});
+
+/** Deterministic CBOR `{v: 1, vault, version, failures, recoveryFailures}`. */
+export function encodeWitnessRecord(record: WitnessRecord): Uint8Array {
+  return encodePayload({
+    v: WITNESS_RECORD_VERSION,
+    vault: record.vaultId,
+    version: record.stateVersion,
+    failures: record.failures,
+    recoveryFailures: record.recoveryFailures,
+  });
+}
+
+/**
+ * Decodes a record read back from the witness store, which the NATS operators can
+ * write: strict CBOR, at most {@link MAX_WITNESS_RECORD_BYTES}, exactly the fields above,
+ * for `vaultId` (a record copied from another vault's key is refused).
+ * @throws VettidError `UNAVAILABLE`: a record that cannot be read fails closed.
+ */
+export function decodeWitnessRecord(bytes: Uint8Array, vaultId: string): WitnessRecord {
+  const refuse = (why: string, cause?: unknown): never => {
+    throw new VettidError("UNAVAILABLE", `the witness record of the vault is unreadable: ${why}`, { cause });
+  };
+  if (bytes.length > MAX_WITNESS_RECORD_BYTES) refuse("too large");
+  let raw: unknown;
+  try {
+    raw = decodePayload(bytes);
+  } catch (err) {
+    refuse("not strict CBOR", err);
+  }
+  const parsed = z.safeParse(RecordSchema, raw);
+  if (!parsed.success) return refuse("not a version 1 record");
+  if (parsed.data.vault !== vaultId) refuse("it names another vault");
+  const { vault, version, failures, recoveryFailures } = parsed.data;
+  return { vaultId: vault, stateVersion: version, failures, recoveryFailures };
+}
