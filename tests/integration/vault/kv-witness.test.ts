@@ -13,7 +13,7 @@ import { stateBlobKey } from "../../../vault-enclave/state";
 import { encodePayload } from "../../../vault-enclave/state/cbor";
 import { encodeWitnessRecord, KvWitness, WITNESS_BUCKET, type WitnessRecord } from "../../../vault-enclave/witness";
 import { useNatsServer } from "../../harness/nats";
-import { codeOf, MemoryBlobs, memoryKms, PIN, person, startHarness } from "../../unit/enclave/runtime/harness";
+import { codeOf, founded, MemoryBlobs, memoryKms, person, startHarness } from "../../unit/enclave/runtime/harness";
 
 const VAULT = `vlt_${"ab".repeat(16)}`;
 const OTHER = `vlt_${"cd".repeat(16)}`;
@@ -80,13 +80,7 @@ describe("KvWitness on nats-server with JetStream", () => {
     const alice = await person("dev-alice");
     const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new KvWitness({ bucket }) };
     let h = await startHarness([alice.vaultId], { stores });
-    const device = h.client(alice);
-    await device.call("vault.init", {
-      op: "vault.init",
-      pin: PIN,
-      signingKey: alice.signing.publicKey,
-      vaultSalt: alice.vaultSalt,
-    });
+    const device = await founded(h, alice);
     const key = stateBlobKey(alice.vaultId);
     const before = { ...(stores.blobs.objects.get(key) as { data: Uint8Array; version: string }) };
     await device.call("items.put", { op: "items.put", name: "bank", type: "secret", value: new Uint8Array([1]) });

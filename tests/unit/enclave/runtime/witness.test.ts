@@ -12,6 +12,7 @@ import { stateBlobKey } from "../../../../vault-enclave/state";
 import {
   bytes,
   codeOf,
+  founded as foundedBy,
   type Harness,
   type HostStores,
   type MemoryWitness,
@@ -51,13 +52,7 @@ describe("the version witness against a host that replays old state", () => {
   }
 
   async function founded(h: Harness): Promise<VaultClient> {
-    const device = h.client(alice);
-    await device.call("vault.init", {
-      op: "vault.init",
-      pin: PIN,
-      signingKey: alice.signing.publicKey,
-      vaultSalt: alice.vaultSalt,
-    });
+    const device = await foundedBy(h, alice);
     await device.call("items.put", { op: "items.put", name: "bank", type: "secret", value: bytes("CANARY-42") });
     return device;
   }
