@@ -17,7 +17,7 @@ import { type AwsStandIn, startAwsJsonServer } from "../../../local/aws/json-pro
 import { attestationRecipientVerifier, createKmsService } from "../../../local/aws/kms";
 import { createS3Store, type S3StandIn, startS3StandIn } from "../../../local/aws/s3";
 import { sealingKeyPolicy } from "../../../local/launcher/sealed-state";
-import { type NatsServer, startNatsServer } from "../../../local/nats";
+import { type NatsCluster, type NatsServer, startNatsServer } from "../../../local/nats";
 import {
   createDevCa,
   createSimulatedNsm,
@@ -100,11 +100,19 @@ export interface TopologyOptions {
   startClient?: boolean;
   /** Vaults the proxy serves (default [{@link VAULT}]). */
   vaults?: string[];
+  /**
+   * A NATS cluster to use instead of a server of its own (the caller stops it). The
+   * proxy connects to its nodes in the order given, so it lands on the first; devices
+   * to the last first.
+   */
+  cluster?: NatsCluster;
 }
 
 /** Starts the whole topology; call `stop()` in `afterAll`. */
 export async function startProxyTopology(options: TopologyOptions = {}): Promise<ProxyTopology> {
-  const nats = await startNatsServer({ jetstream: false });
+  const nats = options.cluster?.servers[0] ?? (await startNatsServer({ jetstream: false }));
+  const proxyServers = options.cluster?.urls ?? [nats.url];
+  const deviceServers = [...proxyServers].reverse();
   const ca = await createDevCa();
   const nsm = await createSimulatedNsm({ environment: "local", ca, ...(options.pcrs ? { pcrs: options.pcrs } : {}) });
   const manifest = await manifestFor(nsm);
@@ -138,7 +146,8 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
   await s3Client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 
   const natsConnection = await connect({
-    servers: nats.url,
+    servers: proxyServers,
+    noRandomize: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 100,
     name: "vsock-proxy",
@@ -215,7 +224,8 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
     },
     async device(deviceId = "dev-1") {
       const nc = await connect({
-        servers: nats.url,
+        servers: deviceServers,
+        noRandomize: true,
         inboxPrefix: `vettid.v1.inbox.${deviceId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 100,
@@ -238,7 +248,7 @@ export async function startProxyTopology(options: TopologyOptions = {}): Promise
       s3Client.destroy();
       await kmsStandIn.stop();
       await s3.stop();
-      await nats.stop();
+      if (!options.cluster) await nats.stop();
     },
   };
   return topology;
