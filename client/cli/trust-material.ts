@@ -146,9 +146,13 @@ export async function resolveTrust(options: ResolveTrustOptions): Promise<TrustM
 
   const keyFile = flags.manifestKey ?? file("manifestKey");
   let keys: ReleaseKeySet | string;
+  // the serial the pinned set belongs to, where a device with no record catches up from
+  let anchorSerial: number | undefined;
   if (keyFile) keys = readInputText(keyFile, "manifest key set");
-  else if (!local && BUILT_IN_RELEASE_KEY_SET) keys = BUILT_IN_RELEASE_KEY_SET;
-  else if (!local) throw new Error("no release key set built into this client yet; pass --manifest-key");
+  else if (!local && BUILT_IN_RELEASE_KEY_SET) {
+    keys = BUILT_IN_RELEASE_KEY_SET;
+    anchorSerial = BUILT_IN_MIN_MANIFEST_SERIAL;
+  } else if (!local) throw new Error("no release key set built into this client yet; pass --manifest-key");
   else
     throw new Error(
       "no manifest key for this local device (no matching .vettid/local/endpoints.json); pass --manifest-key",
@@ -193,6 +197,7 @@ export async function resolveTrust(options: ResolveTrustOptions): Promise<TrustM
       keys,
       previous: options.seen,
       minSerial,
+      anchorSerial,
       now: options.now,
       // DEV ONLY: the local topology's launcher signs releases that activate at once.
       ...(local ? { activationDelayMs: 0 } : {}),

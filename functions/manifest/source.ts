@@ -45,6 +45,8 @@ function historyLocation(location: string, serial: number): string | undefined {
  * here), and caches it.
  */
 export function createManifestSource(location: string | undefined): ManifestSource {
+  // the current manifest apart from the history, so requests for many serials never evict it
+  let current: { at: number; value: PublishedManifest | undefined } | undefined;
   const cache = new Map<number, { at: number; value: PublishedManifest | undefined }>();
   const load = async (from: string | undefined): Promise<PublishedManifest | undefined> => {
     if (!from) return undefined;
@@ -73,12 +75,16 @@ export function createManifestSource(location: string | undefined): ManifestSour
   };
   return {
     async read(serial) {
-      const key = serial ?? 0;
-      const hit = cache.get(key);
+      const hit = serial === undefined ? current : cache.get(serial);
       if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
       const value = await load(serial === undefined || !location ? location : historyLocation(location, serial));
+      if (serial === undefined) {
+        current = { at: Date.now(), value };
+        return value;
+      }
+      cache.delete(serial);
       if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as number);
-      cache.set(key, { at: Date.now(), value });
+      cache.set(serial, { at: Date.now(), value });
       return value;
     },
   };

@@ -25,8 +25,19 @@ export interface VerifyManifestOptions {
    * newer one further ahead is MANIFEST_GAP, see {@link verifyManifestChain}).
    */
   previous?: string | undefined;
-  /** The lowest serial accepted (the client ships one; the highest already seen); older is MANIFEST_ROLLBACK. */
+  /**
+   * The lowest serial accepted (the client ships one; the highest already seen); older is
+   * MANIFEST_ROLLBACK. It applies to the manifest accepted, not to the earlier serials of
+   * the history a catch-up passes through.
+   */
   minSerial?: number | undefined;
+  /**
+   * The serial the pinned `keys` belong to (the one a client release or the stacks ship
+   * with them), where a verifier with nothing seen catches up from (default `minSerial`).
+   * It differs from `minSerial` once a verifier has seen later serials but no longer has
+   * the last one's text: the highest serial seen may be signed by a set rotated since.
+   */
+  anchorSerial?: number | undefined;
   /** Verification time (default now): refuses a manifest issued after it or expired at it. */
   now?: Date | undefined;
   /**
@@ -151,7 +162,10 @@ export function verifyManifest(text: string, options: VerifyManifestOptions): Pr
   return verifyOne(text, options, true);
 }
 
-/** {@link verifyManifest}; `current` false skips the time checks of a superseded manifest in a chain. */
+/**
+ * {@link verifyManifest}; `current` false skips the checks of a superseded manifest in a
+ * chain that only the manifest accepted must pass: its expiry, and `minSerial`.
+ */
 async function verifyOne(text: string, options: VerifyManifestOptions, current: boolean): Promise<Manifest> {
   const next = decodeManifest(text);
   const seen = options.previous === undefined ? undefined : decodeManifest(options.previous);
@@ -178,7 +192,7 @@ async function verifyOne(text: string, options: VerifyManifestOptions, current: 
   if (!sameKeySet(trusted, m.keys)) await verifyThreshold(next.envelope, m.keys, "the new key set");
 
   if (seen !== undefined) checkExtends(seen, next);
-  if (options.minSerial !== undefined && m.serial < options.minSerial) {
+  if (current && options.minSerial !== undefined && m.serial < options.minSerial) {
     throw new VettidError(
       "MANIFEST_ROLLBACK",
       `manifest serial ${m.serial} is older than serial ${options.minSerial} already seen`,
@@ -257,8 +271,8 @@ export type ManifestHistory = (serial: number) => Promise<string> | undefined;
  * verified on its own:
  * - several serials ahead of `previous` (MANIFEST_GAP): the manifests after `previous`;
  * - nothing seen yet and not signed by the pinned `keys` (MANIFEST_THRESHOLD), with
- *   `minSerial` given: the pinned key set is that serial's (what the stacks deploy
- *   with a host, and a client release ships), so the manifests from `minSerial` on,
+ *   `anchorSerial` (or `minSerial`) given: the pinned key set is that serial's (what the
+ *   stacks deploy with a host, and a client release ships), so the manifests from it on,
  *   the first verified with `keys` — a key set rotated since is learnt from the
  *   rotation manifest itself.
  *
@@ -281,8 +295,12 @@ export async function verifyManifestUpdate(
     let start: number;
     if (code === "MANIFEST_GAP" && options.previous !== undefined) {
       start = decodeManifest(options.previous).manifest.serial + 1;
-    } else if (code === "MANIFEST_THRESHOLD" && options.previous === undefined && (options.minSerial ?? 0) >= 1) {
-      start = options.minSerial as number;
+    } else if (
+      code === "MANIFEST_THRESHOLD" &&
+      options.previous === undefined &&
+      (options.anchorSerial ?? options.minSerial ?? 0) >= 1
+    ) {
+      start = (options.anchorSerial ?? options.minSerial) as number;
     } else throw err;
     const to = decodeManifest(text).manifest.serial;
     if (!history || to <= start) throw err;

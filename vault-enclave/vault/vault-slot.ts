@@ -780,8 +780,17 @@ export class VaultSlot {
       inner,
       previousVersion: this.seenVersion,
     });
-    const blobVersion = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, null);
-    await this.witness(written);
+    let blobVersion: string;
+    try {
+      blobVersion = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, null);
+      await this.witness(written);
+    } catch (err) {
+      // Not created: nothing keeps the keys (the cache is set only below).
+      sodium().memzero(dataKey.plaintext);
+      sodium().memzero(pinKey);
+      wipe(inner);
+      throw err;
+    }
     this.adopt(written, blobVersion, dataKey.plaintext, inner, pinKey);
     this.deps.sessions.markUnlocked(session);
   }

@@ -86,4 +86,21 @@ describe("GET /v1/pcr-manifest", () => {
     expect(absent.statusCode).toBe(404);
     expect(bad.map((r) => r.statusCode)).toEqual([400, 400, 400, 400]);
   });
+
+  test("requests for many serials of the history do not push the current manifest out of the cache", async () => {
+    // Prepare
+    const base = mkdtempSync(join(dir, "flood-"));
+    const header = Buffer.from(JSON.stringify({ alg: "ES256", kid: "k1" })).toString("base64url");
+    const doc = (payload: string) =>
+      JSON.stringify({ payload, signatures: [{ protected: header, signature: "c2ln" }] });
+    const file = join(base, "pcr-manifest.json");
+    writeFileSync(file, doc("Y3VycmVudA"));
+    const source = createManifestSource(file);
+    await source.read();
+    // Act: anyone asks for serials that are not published, each one read from the source
+    for (let serial = 1; serial <= 40; serial++) await source.read(serial);
+    writeFileSync(file, doc("bmV4dA")); // the file changes: a read of it would show
+    // Assess: the current manifest is still served from the cache, not read again each time
+    expect(JSON.parse(String((await source.read())?.text)).payload).toBe("Y3VycmVudA");
+  });
 });

@@ -327,5 +327,40 @@ describe("release governance", () => {
       });
       expect(fetched).toEqual([2]);
     });
+
+    /** Serial 4 extending `third`, signed by the new set. */
+    async function fourthAfter(next: ReleaseKeys, third: string) {
+      return signManifest(
+        manifest(next.set, { serial: 4, previous: manifestDigest(third), issued_at: "2026-12-01T00:00:00Z" }),
+        [next.a.privateKey, next.b.privateKey],
+      );
+    }
+
+    it("catch up from the pinned set's serial, not from the highest serial seen, when the record of the last one is gone", async () => {
+      // A device saw serial 3 (after the rotation at 2) and lost its record of it (deleted
+      // as damaged, or kept by a client from before the record existed): its floor is 3,
+      // its pinned set is serial 1's.
+      const { next, both, third } = await rotatedAtSerial2();
+      const fourth = await fourthAfter(next, third);
+      const published = [first, both, third];
+      const history = (serial: number) => Promise.resolve(published[serial - 1]!);
+      await expect(
+        verifyManifestUpdate(fourth, { keys: k.set, minSerial: 3, anchorSerial: 1, now }, history),
+      ).resolves.toMatchObject({ serial: 4, keys: next.set });
+      // the floor still holds for the manifest accepted: serial 3 is not accepted over a floor of 4
+      await expect(
+        verifyManifestUpdate(third, { keys: k.set, minSerial: 4, anchorSerial: 1, now }, history),
+      ).rejects.toMatchObject({ code: "MANIFEST_ROLLBACK" });
+    });
+
+    it("catch up through serials below a floor raised since the manifest seen (a client release's built-in minimum)", async () => {
+      const { next, both, third } = await rotatedAtSerial2();
+      const fourth = await fourthAfter(next, third);
+      const published = [first, both, third];
+      const history = (serial: number) => Promise.resolve(published[serial - 1]!);
+      await expect(
+        verifyManifestUpdate(fourth, { previous: first, minSerial: 3, now }, history),
+      ).resolves.toMatchObject({ serial: 4 });
+    });
   });
 });

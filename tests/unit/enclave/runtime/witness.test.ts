@@ -7,6 +7,7 @@
  */
 import type { VaultClient } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
+import { VettidError } from "../../../../lib/errors";
 import { identityFingerprint } from "../../../../lib/pairing";
 import { stateBlobKey } from "../../../../vault-enclave/state";
 import {
@@ -15,7 +16,9 @@ import {
   founded as foundedBy,
   type Harness,
   type HostStores,
-  type MemoryWitness,
+  MemoryBlobs,
+  MemoryWitness,
+  memoryKms,
   type Person,
   PIN,
   person,
@@ -167,5 +170,26 @@ describe("the version witness against a host that replays old state", () => {
     (h.stores.witness as MemoryWitness).records.set(alice.vaultId, witnessedBefore);
     clock += 60_000;
     expect(await guess(thief(h), "000004")).toBe("PIN_INCORRECT");
+  });
+
+  it("wipes the new vault's root key when the witness does not record its creation", async () => {
+    const kms = memoryKms();
+    const issued: Uint8Array[] = [];
+    const watched: HostStores["kms"] = {
+      async generateDataKey(context) {
+        const key = await kms.generateDataKey(context);
+        issued.push(key.plaintext);
+        return key;
+      },
+      decrypt: (blob, context) => kms.decrypt(blob, context),
+    };
+    const witness = new MemoryWitness();
+    witness.record = async () => {
+      throw new VettidError("UNAVAILABLE", "the version witness did not record the state");
+    };
+    const h = await start({ stores: { blobs: new MemoryBlobs(), kms: watched, witness } });
+    expect(await codeOf(foundedBy(h, alice))).toBe("UNAVAILABLE");
+    expect(issued).toHaveLength(1);
+    expect(issued[0]!.every((b) => b === 0)).toBe(true);
   });
 });
