@@ -68,8 +68,11 @@ export function manifestSource(
       fetchedAt = now();
       return accepted.manifest;
     } catch (err) {
-      if (accepted) return accepted.manifest;
-      throw err;
+      if (!accepted) throw err;
+      // a failed refresh is tried again after the same interval, not on every call:
+      // a slow or hostile CDN must not hold every enclave connection up
+      fetchedAt = now();
+      return accepted.manifest;
     }
   };
 }

@@ -825,11 +825,18 @@ export class VaultSlot {
       if (err instanceof PinIncorrect) await this.recordFailure(session, counted);
       throw err;
     }
-    await this.writeOuter(
-      counted,
-      markUsed(completePinAttempt(counted.outer, true), session.deviceId, this.deps.ports.now()),
-      this.event(session, AUDIT_KINDS.unlockSucceeded, {}),
-    );
+    try {
+      await this.writeOuter(
+        counted,
+        markUsed(completePinAttempt(counted.outer, true), session.deviceId, this.deps.ports.now()),
+        this.event(session, AUDIT_KINDS.unlockSucceeded, {}),
+      );
+    } catch (err) {
+      // not unlocked: the layer just opened and its key go now, not at the next collection
+      wipe(inner);
+      sodium().memzero(pinKey);
+      throw err;
+    }
     const done = this.loaded as Loaded;
     if (done.inner) wipe(done.inner);
     if (done.pinKey) sodium().memzero(done.pinKey);
@@ -847,13 +854,18 @@ export class VaultSlot {
     const { record, pinKey } = await this.deps.argon2.run(session.deviceId, () =>
       createPinRecord(newPin, this.deps.argon2Params ?? DEFAULT_ARGON2ID),
     );
-    await this.writeAll(
-      loaded,
-      { ...fieldsOf(loaded.outer), pin: record },
-      loaded.inner as InnerState,
-      pinKey,
-      this.event(session, AUDIT_KINDS.pinChanged, {}),
-    );
+    try {
+      await this.writeAll(
+        loaded,
+        { ...fieldsOf(loaded.outer), pin: record },
+        loaded.inner as InnerState,
+        pinKey,
+        this.event(session, AUDIT_KINDS.pinChanged, {}),
+      );
+    } catch (err) {
+      sodium().memzero(pinKey); // the new PIN's key, never adopted
+      throw err;
+    }
     // A pairing opened under the old PIN admits nobody now.
     this.pairing.void();
     return { stateVersion: this.stateVersion };

@@ -134,6 +134,37 @@ describe("manifest source", () => {
     }
   });
 
+  it("tries a failed refresh again only after the interval, serving the last manifest meanwhile", async () => {
+    let failing = false;
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches += 1;
+      if (failing) {
+        res.statusCode = 503;
+        res.end();
+      } else res.end(texts[0]);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    let now = at;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/vettid/pcr-manifest.json`;
+    const load = manifestSource({ url }, k.set, () => now);
+    try {
+      expect((await load()).serial).toBe(1);
+      failing = true;
+      now += 61_000;
+      expect((await load()).serial).toBe(1); // refresh failed: the last one
+      now += 1_000;
+      expect((await load()).serial).toBe(1); // not fetched again yet
+      expect(fetches).toBe(2);
+      now += 60_000;
+      await load();
+      expect(fetches).toBe(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it("fetches a URL at most once a minute, and fills a gap from the history", async () => {
     let current = texts[0]!;
     const fetched: string[] = [];
