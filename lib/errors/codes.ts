@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   PIN_ATTEMPTS_EXHAUSTED: { http: 423, retryable: false, title: "Too many wrong PINs; the PIN no longer unlocks" },
   STALE_STATE: { http: 409, retryable: true, title: "The state version is older than one already seen" },
   VERSION_CONFLICT: { http: 409, retryable: true, title: "The object changed since it was read" },
+  LEASE_LOST: { http: 409, retryable: true, title: "Another runtime serves the vault now" },
   STATE_INVALID: { http: 502, retryable: false, title: "The stored vault state failed verification" },
   AUDIT_INVALID: { http: 502, retryable: false, title: "The vault's audit log failed verification" },
   PAIRING_INVALID: { http: 403, retryable: false, title: "The pairing proof is wrong; the attempt was counted" },

@@ -1,12 +1,12 @@
-import { VettidError } from "../../lib/errors";
 import * as z from "../../lib/zod";
-import { decodePayload, encodePayload } from "../state/cbor";
+import { decodeKvRecord, MAX_KV_RECORD_BYTES } from "../kv";
+import { encodePayload } from "../state/cbor";
 
 /** Version of the witness record encoding. */
 export const WITNESS_RECORD_VERSION = 1;
 
 /** A witness record is a few integers; anything larger is refused before decoding. */
-export const MAX_WITNESS_RECORD_BYTES = 256;
+export const MAX_WITNESS_RECORD_BYTES = MAX_KV_RECORD_BYTES;
 
 /**
  * What the witness keeps for one vault (DESIGN.md §3.7, decision 0070): the state
@@ -51,19 +51,11 @@ export function encodeWitnessRecord(record: WitnessRecord): Uint8Array {
  * @throws VettidError `UNAVAILABLE`: a record that cannot be read fails closed.
  */
 export function decodeWitnessRecord(bytes: Uint8Array, vaultId: string): WitnessRecord {
-  const refuse = (why: string, cause?: unknown): never => {
-    throw new VettidError("UNAVAILABLE", `the witness record of the vault is unreadable: ${why}`, { cause });
-  };
-  if (bytes.length > MAX_WITNESS_RECORD_BYTES) refuse("too large");
-  let raw: unknown;
-  try {
-    raw = decodePayload(bytes);
-  } catch (err) {
-    refuse("not strict CBOR", err);
-  }
-  const parsed = z.safeParse(RecordSchema, raw);
-  if (!parsed.success) return refuse("not a version 1 record");
-  if (parsed.data.vault !== vaultId) refuse("it names another vault");
-  const { vault, version, failures, recoveryFailures } = parsed.data;
+  const { vault, version, failures, recoveryFailures } = decodeKvRecord(
+    bytes,
+    vaultId,
+    RecordSchema,
+    "the witness record",
+  );
   return { vaultId: vault, stateVersion: version, failures, recoveryFailures };
 }

@@ -1,0 +1,25 @@
+export {
+  DEFAULT_LEASE_TIMING,
+  decideLease,
+  LEASE_CLOCK_SKEW_MS,
+  LEASE_RENEW_MS,
+  LEASE_TTL_MS,
+  type LeaseDecision,
+  type LeaseTiming,
+  mayServe,
+} from "./decide";
+export {
+  type AcquireResult,
+  type HeldLease,
+  KvLeaseTable,
+  type KvLeaseTableOptions,
+  LEASE_BUCKET,
+} from "./kv-lease-table";
+export {
+  decodeLeaseRecord,
+  encodeLeaseRecord,
+  LEASE_RECORD_VERSION,
+  type LeaseRecord,
+  MAX_LEASE_RECORD_BYTES,
+  RUNTIME_ID,
+} from "./record";

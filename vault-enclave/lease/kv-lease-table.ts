@@ -1,0 +1,103 @@
+import type { KV } from "@nats-io/kv";
+import { VettidError } from "../../lib/errors";
+import { readKv, writeKv } from "../kv";
+import { DEFAULT_LEASE_TIMING, decideLease, type LeaseTiming } from "./decide";
+import { decodeLeaseRecord, encodeLeaseRecord, type LeaseRecord, RUNTIME_ID } from "./record";
+
+/** The JetStream KV bucket of the leases, one key per vault id. */
+export const LEASE_BUCKET = "vettid-leases";
+
+/** A lease this runtime holds, with the store's revision of it (for compare-and-set). */
+export interface HeldLease {
+  record: LeaseRecord;
+  revision: number;
+}
+
+/** The outcome of {@link KvLeaseTable.acquire}. */
+export type AcquireResult = { held: true; lease: HeldLease } | { held: false; owner: string; expiresAt: number };
+
+/** Options of {@link KvLeaseTable}. */
+export interface KvLeaseTableOptions {
+  bucket: Pick<KV, "get" | "create" | "update">;
+  /** This runtime's id (32 hex digits, drawn at its start). */
+  self: string;
+  now: () => number;
+  timing?: LeaseTiming;
+  /** Per request (default 2 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * One live owner per vault (DESIGN.md "Routing", decision 0071): leases in JetStream KV
+ * written with compare-and-set on the key's revision, so of two runtimes that try to
+ * take or renew the same lease at once exactly one succeeds. Taken and renewed over the
+ * enclave's own connection, the host cannot forge a renewal or an expiry.
+ */
+export class KvLeaseTable {
+  private readonly timing: LeaseTiming;
+
+  constructor(private readonly options: KvLeaseTableOptions) {
+    if (!RUNTIME_ID.test(options.self)) throw new TypeError("a runtime id is 32 lowercase hex digits");
+    this.timing = options.timing ?? DEFAULT_LEASE_TIMING;
+  }
+
+  /**
+   * Takes the vault's lease when there is none or it has lapsed, renews it when this
+   * runtime holds it, and otherwise reports who does.
+   * @throws VettidError `UNAVAILABLE` when the store does not answer or holds an unreadable lease.
+   */
+  async acquire(vaultId: string): Promise<AcquireResult> {
+    const current = await this.read(vaultId);
+    const decision = decideLease(vaultId, this.options.self, current?.record, this.options.now(), this.timing);
+    if (decision.kind === "held") return { held: false, owner: decision.owner, expiresAt: decision.expiresAt };
+    try {
+      const revision = await this.write(decision.next, current?.revision ?? null);
+      return { held: true, lease: { record: decision.next, revision } };
+    } catch (err) {
+      if (!(err instanceof VettidError) || err.code !== "VERSION_CONFLICT") throw err;
+      // another runtime wrote first: it holds the lease now
+      const winner = await this.read(vaultId);
+      if (winner === undefined) throw err;
+      return { held: false, owner: winner.record.owner, expiresAt: winner.record.expiresAt };
+    }
+  }
+
+  /**
+   * Renews a lease this runtime holds, conditional on the revision it holds.
+   * @throws VettidError `LEASE_LOST` when the lease changed since (another runtime took
+   *   it: stop serving the vault), `UNAVAILABLE` when the store does not answer.
+   */
+  async renew(lease: HeldLease): Promise<HeldLease> {
+    const next = { ...lease.record, expiresAt: this.options.now() + this.timing.ttlMs };
+    try {
+      return { record: next, revision: await this.write(next, lease.revision) };
+    } catch (err) {
+      if (err instanceof VettidError && err.code === "VERSION_CONFLICT") {
+        throw new VettidError("LEASE_LOST", "another runtime holds the vault's lease now", { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Gives a held lease up (expired at once), so another runtime may take it without waiting. */
+  async release(lease: HeldLease): Promise<void> {
+    await this.write({ ...lease.record, expiresAt: 0 }, lease.revision).catch(() => undefined);
+  }
+
+  private async read(vaultId: string): Promise<HeldLease | undefined> {
+    const entry = await readKv(this.options.bucket, vaultId, "the lease table");
+    if (entry === undefined) return undefined;
+    return { record: decodeLeaseRecord(entry.value, vaultId), revision: entry.revision };
+  }
+
+  private write(record: LeaseRecord, expectedRevision: number | null): Promise<number> {
+    return writeKv(
+      this.options.bucket,
+      record.vaultId,
+      encodeLeaseRecord(record),
+      expectedRevision,
+      this.options.timeoutMs ?? 2_000,
+      "the lease table",
+    );
+  }
+}
