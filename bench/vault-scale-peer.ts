@@ -12,7 +12,8 @@
  * - `{t: "request", vaultId, deviceId, reply, data}`: handed to `onMessage` as the
  *   proxy would; answered `{t: "answer", reply, data}`.
  * - `{t: "memory"}`: `{t: "memory", …}` after a full garbage collection, with the
- *   vault counts and the bytes the stand-in blob store holds.
+ *   vault counts, the bytes the stand-in blob store holds and how long that
+ *   collection paused the process (`fullGcMs`).
  * - `{t: "span"}`: what this process spent since the last `span` (bench/lib/process-meter:
  *   wall and CPU time, event-loop use, GC pauses by kind), with the requests handled
  *   and their summed wall time inside `onMessage`.
@@ -102,12 +103,15 @@ async function main(): Promise<void> {
         send({ t: "profile", top: [] });
       }
     } else if (message.t === "memory") {
+      const started = performance.now();
       gc?.();
+      const fullGcMs = performance.now() - started;
       setImmediate(() => {
         gc?.();
         send({
           t: "memory",
           collected: gc !== undefined,
+          fullGcMs,
           loadedVaults: runtime.loadedVaultCount,
           openVaults: runtime.openVaultCount,
           sessions: runtime.sessionCount,

@@ -221,8 +221,10 @@ export async function run(): Promise<Figure[]> {
     if (after.loadedVaults !== VAULTS || after.openVaults !== VAULTS) {
       throw new Error(`${after.loadedVaults} vaults loaded and ${after.openVaults} unlocked, not ${VAULTS}`);
     }
+    const smallMemory = await small.peer.memory();
     process.stdout.write(
-      `  runtime: ${(used(after) / MiB).toFixed(1)} MiB heap + external (store ${(after.storeBytes / MiB).toFixed(1)} MiB left out), ${after.sessions} sessions\n`,
+      `  runtime: ${(used(after) / MiB).toFixed(1)} MiB heap + external (store ${(after.storeBytes / MiB).toFixed(1)} MiB left out), ${after.sessions} sessions; ` +
+        `a full GC pauses it ${after.fullGcMs.toFixed(0)} ms (${smallMemory.fullGcMs.toFixed(0)} ms at ${SMALL} vaults)\n`,
     );
     for (const f of fleets) {
       const { ms } = await f.peer.sweep();

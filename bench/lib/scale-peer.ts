@@ -14,6 +14,8 @@ export interface PeerMemory {
   openVaults: number;
   sessions: number;
   collected: boolean;
+  /** The pause of a full (non-concurrent) garbage collection forced just before, ms. */
+  fullGcMs: number;
 }
 
 /** A span of the runtime process, with the requests it handled and their wall time in `onMessage`. */
