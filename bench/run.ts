@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- <name> …]`: runs every `bench/<name>.bench.ts` (or the named
  * ones) and writes `bench/results/<name>.json`. A benchmark module exports
- * `run(): Promise<Figure[]>`.
+ * `run(): Promise<Figure[]>`, and `includedIn` when another benchmark's run reports
+ * its figures too (a run of all then runs it only there).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +10,8 @@ import { type Figure, meetsTarget, writeResults } from "./lib/figures";
 
 interface BenchModule {
   run(): Promise<Figure[]>;
+  /** The benchmark whose run includes this one's figures: a run of all skips this one. */
+  includedIn?: string;
 }
 
 async function main(): Promise<number> {
@@ -27,8 +30,12 @@ async function main(): Promise<number> {
   const names = wanted.length > 0 ? wanted : available;
   if (names.length === 0) process.stdout.write("no benchmarks yet\n");
   for (const name of names) {
-    process.stdout.write(`bench ${name}: running…\n`);
     const mod = (await import(join(__dirname, `${name}.bench.ts`))) as BenchModule;
+    if (wanted.length === 0 && mod.includedIn && names.includes(mod.includedIn)) {
+      process.stdout.write(`bench ${name}: part of ${mod.includedIn}\n`);
+      continue;
+    }
+    process.stdout.write(`bench ${name}: running…\n`);
     const figures = await mod.run();
     const path = writeResults(name, figures);
     for (const f of figures) {

@@ -74,6 +74,10 @@
  * one at a time), about 3–4 minutes for 204 vaults on a 2-core machine.
  *
  * BENCH_VAULTS overrides MEMORY_VAULTS; BENCH_CPU_PROF=<dir> profiles the runtime.
+ *
+ * Then the scale figures of bench/vault-scale.bench.ts (unlocked vaults per GiB, the
+ * get rate at 10,000 loaded vaults against 10), which drive the runtime without
+ * NATS or the proxy; `npm run bench -- vault-scale` runs only those.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -106,6 +110,7 @@ import {
   type VaultItem,
 } from "../vault-enclave/state";
 import { type Figure, figure } from "./lib/figures";
+import { run as runScale } from "./vault-scale.bench";
 
 const MEMORY_VAULTS = Number(process.env.BENCH_VAULTS ?? 200);
 const WARM_VAULTS = 4;
@@ -594,7 +599,14 @@ async function stateWork(realBlob: Uint8Array, vaultId: string) {
 }
 
 /** Runs the benchmark. */
+/** The figures of the operations through the topology, then the scale figures. */
 export async function run(): Promise<Figure[]> {
+  const operations = await runOperations();
+  process.stdout.write("  · scale (bench/vault-scale.bench.ts):\n");
+  return [...operations, ...(await runScale())];
+}
+
+async function runOperations(): Promise<Figure[]> {
   const stateDir = mkdtempSync(join(tmpdir(), "vo-"));
   const children: ChildProcess[] = [];
   const devices: Device[] = [];

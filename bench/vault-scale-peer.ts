@@ -8,11 +8,21 @@
  * and how its work per request grows with the vaults it holds, and every hop outside
  * it would be the same at 10 vaults as at 10,000.
  *
- * Messages from the parent: `{t: "request", vaultId, deviceId, reply, data}` (handed
- * to `onMessage` as the proxy would), `{t: "memory"}` (answered `{t: "memory", …}`
- * after a full garbage collection, with the bytes the stand-in blob store holds). Answers go back as `{t: "answer", reply, data}`.
+ * Messages from the parent, each answered with a message of the same `t`:
+ * - `{t: "request", vaultId, deviceId, reply, data}`: handed to `onMessage` as the
+ *   proxy would; answered `{t: "answer", reply, data}`.
+ * - `{t: "memory"}`: `{t: "memory", …}` after a full garbage collection, with the
+ *   vault counts, the bytes the stand-in blob store holds and how long that
+ *   collection paused the process (`fullGcMs`).
+ * - `{t: "span"}`: what this process spent since the last `span` (bench/lib/process-meter:
+ *   wall and CPU time, event-loop use, GC pauses by kind), with the requests handled
+ *   and their summed wall time inside `onMessage`.
+ * - `{t: "sweep"}`: runs the runtime's periodic sweep once; `{t: "sweep", ms}`.
+ * - `{t: "profile", path}`: starts V8's CPU profiler, or, when running, stops it and
+ *   writes `path`; `{t: "profile", top}` (the functions with the most self time).
  * On start it sends `{t: "ready", rootCertificatePem, pcrs}`.
  */
+import { performance } from "node:perf_hooks";
 import { sodiumReady } from "../lib/crypto";
 import { vaultRequestSubject } from "../lib/subjects";
 import { createSimulatedNsm } from "../local/nsm-sim";
@@ -20,6 +30,8 @@ import { MemoryBlobs, memoryKms } from "../tests/unit/enclave/runtime/harness";
 import type { RuntimePorts } from "../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../vault-enclave/runtime/vault-runtime";
 import type { Argon2idParams } from "../vault-enclave/state";
+import { CpuProfiler, topSelfTime } from "./lib/cpu-profile";
+import { ProcessMeter } from "./lib/process-meter";
 
 /**
  * Argon2id for the set-up's PIN records: the smallest cost the state accepts, so that
@@ -29,7 +41,12 @@ import type { Argon2idParams } from "../vault-enclave/state";
  */
 export const SETUP_ARGON2: Argon2idParams = { opsLimit: 1, memLimitBytes: 8 * 1024 };
 
-type Message = { t: "request"; vaultId: string; deviceId: string; reply: string; data: Uint8Array } | { t: "memory" };
+type Message =
+  | { t: "request"; vaultId: string; deviceId: string; reply: string; data: Uint8Array }
+  | { t: "memory" }
+  | { t: "span" }
+  | { t: "sweep" }
+  | { t: "profile"; path: string };
 
 async function main(): Promise<void> {
   await sodiumReady();
@@ -57,17 +74,44 @@ async function main(): Promise<void> {
   const runtime = new VaultRuntime({ ports, argon2Params: SETUP_ARGON2 });
   await runtime.serveAs("all");
   const gc = (globalThis as { gc?: () => void }).gc;
-  process.on("message", (message: Message) => {
+  const meter = new ProcessMeter();
+  const handled = { count: 0, ms: 0 };
+  let profiler: CpuProfiler | undefined;
+  process.on("message", async (message: Message) => {
     if (message.t === "request") {
       const subject = vaultRequestSubject(message.vaultId, message.deviceId);
-      void runtime.onMessage({ subject, reply: message.reply, data: new Uint8Array(message.data) });
+      const started = performance.now();
+      await runtime.onMessage({ subject, reply: message.reply, data: new Uint8Array(message.data) });
+      handled.count += 1;
+      handled.ms += performance.now() - started;
+    } else if (message.t === "span") {
+      send({ t: "span", ...meter.span(), handled: handled.count, handledMs: handled.ms });
+      handled.count = 0;
+      handled.ms = 0;
+    } else if (message.t === "sweep") {
+      const started = performance.now();
+      await runtime.sweep();
+      send({ t: "sweep", ms: performance.now() - started });
+    } else if (message.t === "profile") {
+      if (profiler) {
+        const profile = await profiler.stop(message.path);
+        profiler = undefined;
+        send({ t: "profile", top: topSelfTime(profile, 25) });
+      } else {
+        profiler = new CpuProfiler();
+        await profiler.start();
+        send({ t: "profile", top: [] });
+      }
     } else if (message.t === "memory") {
+      const started = performance.now();
       gc?.();
+      const fullGcMs = performance.now() - started;
       setImmediate(() => {
         gc?.();
         send({
           t: "memory",
           collected: gc !== undefined,
+          fullGcMs,
           loadedVaults: runtime.loadedVaultCount,
           openVaults: runtime.openVaultCount,
           sessions: runtime.sessionCount,

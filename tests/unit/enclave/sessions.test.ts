@@ -1,6 +1,11 @@
 import { sodiumReady } from "../../../lib/crypto";
 import type { HandshakeSession } from "../../../lib/handshake";
-import { MAX_SESSIONS_PER_DEVICE, SESSION_IDLE_MS, UNLOCK_IDLE_MS } from "../../../vault-enclave/runtime/limits";
+import {
+  MAX_SESSIONS_PER_DEVICE,
+  SESSION_IDLE_MS,
+  SESSION_MAX_AGE_MS,
+  UNLOCK_IDLE_MS,
+} from "../../../vault-enclave/runtime/limits";
 import { Sessions } from "../../../vault-enclave/session/sessions";
 
 let clock = 1_000_000;
@@ -92,6 +97,40 @@ describe("Sessions", () => {
     // The expired session's unlock cannot keep vault A's keys open.
     a.lastUnlockedUseAt = clock;
     expect(sessions.anyUnlocked("vlt_a")).toBe(false);
+  });
+
+  it("removes each session on the first add after it expires, and no session before", () => {
+    const a = sessions.add(handshake("vlt_a", "dev_1"), deviceKey);
+    clock += 1_000;
+    const b = sessions.add(handshake("vlt_b", "dev_1"), deviceKey);
+    clock += SESSION_IDLE_MS - 1_000;
+    const c = sessions.add(handshake("vlt_c", "dev_1"), deviceKey);
+    expect(sessions.size).toBe(3);
+    clock += 1;
+    sessions.add(handshake("vlt_d", "dev_1"), deviceKey);
+    expect(sessions.size).toBe(3);
+    expect(() => sessions.get(a.id, "vlt_a", "dev_1")).toThrow(expect.objectContaining({ code: "UNAUTHENTICATED" }));
+    // b was used since: its idle time starts again there.
+    sessions.touch(b);
+    clock += SESSION_IDLE_MS;
+    sessions.add(handshake("vlt_e", "dev_1"), deviceKey);
+    expect(sessions.get(b.id, "vlt_b", "dev_1")).toBe(b);
+    expect(() => sessions.get(c.id, "vlt_c", "dev_1")).toThrow(expect.objectContaining({ code: "UNAUTHENTICATED" }));
+    clock += 1;
+    sessions.add(handshake("vlt_f", "dev_1"), deviceKey);
+    expect(sessions.size).toBe(2);
+  });
+
+  it("removes a session past its maximum age on the next add, however recently it was used", () => {
+    const a = sessions.add(handshake("vlt_a", "dev_1"), deviceKey);
+    for (let t = 0; t < SESSION_MAX_AGE_MS; t += SESSION_IDLE_MS / 2) {
+      clock += SESSION_IDLE_MS / 2;
+      sessions.touch(a);
+    }
+    clock += 1;
+    sessions.touch(a);
+    sessions.add(handshake("vlt_b", "dev_1"), deviceKey);
+    expect(sessions.size).toBe(1);
   });
 
   it("refuses a session another vault's or device's message names", () => {
