@@ -130,6 +130,12 @@ export class VaultSlot {
   private seenVersion = 0;
   /** The witness's revision of this vault's record as last read or written (`null`: none yet). */
   private witnessRevision: number | null = null;
+  /**
+   * A cached state the blob store acknowledged but the witness did not record (it did
+   * not answer): nothing acknowledged it to a device, and the next operation records it
+   * before it does anything else.
+   */
+  private unwitnessed: WitnessedFields | undefined;
   private lastUsedAt: number;
   /** The vault's open pairing, in memory only (pairing-offer.ts). */
   private readonly pairing: PairingOffer;
@@ -675,6 +681,7 @@ export class VaultSlot {
   evict(): void {
     const loaded = this.loaded;
     this.loaded = undefined;
+    this.unwitnessed = undefined; // the next load reads the witness again
     if (!loaded) return;
     if (loaded.inner) wipe(loaded.inner);
     sodium().memzero(loaded.rootKey);
@@ -863,7 +870,8 @@ export class VaultSlot {
         this.event(session, AUDIT_KINDS.pinChanged, {}),
       );
     } catch (err) {
-      sodium().memzero(pinKey); // the new PIN's key, never adopted
+      // the new PIN's key, unless the state was written and is cached under it
+      if (this.loaded?.pinKey !== pinKey) sodium().memzero(pinKey);
       throw err;
     }
     // A pairing opened under the old PIN admits nobody now.
@@ -1060,7 +1068,10 @@ export class VaultSlot {
    * none after one was seen, is refused.
    */
   private async load(): Promise<Loaded | undefined> {
-    if (this.loaded) return this.loaded;
+    if (this.loaded) {
+      await this.settleWitness();
+      return this.loaded;
+    }
     const witnessed = await this.deps.ports.witness?.read(this.vaultId);
     const object = await this.deps.ports.blobs.get(stateBlobKey(this.vaultId));
     if (!object) {
@@ -1106,6 +1117,7 @@ export class VaultSlot {
     const written = resealOuterParts(loaded.sealed, outer, { vaultId: this.vaultId, rootKey: loaded.rootKey });
     const version = await this.put(loaded, written);
     this.adopt(written, version, loaded.rootKey, loaded.inner, loaded.pinKey);
+    await this.witness(written);
   }
 
   /** Writes both layers (an item changed, the PIN changed), with `event` appended to the audit log. */
@@ -1129,43 +1141,69 @@ export class VaultSlot {
     const version = await this.put(loaded, written);
     if (loaded.pinKey && loaded.pinKey !== pinKey) sodium().memzero(loaded.pinKey);
     this.adopt(written, version, loaded.rootKey, inner, pinKey);
+    await this.witness(written);
   }
 
-  /**
-   * A conditional write on the version the state was read at, then recorded with the
-   * witness; resolves with the new blob version once both are acknowledged.
-   */
+  /** A conditional write on the version the state was read at; resolves with the new version. */
   private async put(loaded: Loaded, written: WrittenState): Promise<string> {
-    let version: string;
     try {
-      version = await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, loaded.blobVersion);
+      return await this.deps.ports.blobs.put(stateBlobKey(this.vaultId), written.bytes, loaded.blobVersion);
     } catch (err) {
       // Another writer (or a host replaying): reload before the next operation.
       if (err instanceof VettidError && err.code === "VERSION_CONFLICT") this.evict();
       throw err;
     }
-    await this.witness(written);
-    return version;
   }
 
   /**
-   * Records a written state with the witness before anything acknowledges it. When the
-   * witness does not record it (blocked, or another writer recorded first), the write
-   * is not acknowledged and the state is read again before the next operation: the
-   * blob may be newer than the record, which a load accepts, never older.
+   * Records a state just written and cached with the witness, before anything
+   * acknowledges it. When the witness does not answer, the write is not acknowledged
+   * and the state stays cached as unwitnessed: the next operation records it first
+   * ({@link settleWitness}), so a NATS node lost for a moment costs one refused
+   * operation, not the unlock. When another writer recorded first, the state is read
+   * again before the next operation.
    */
   private async witness(written: WrittenState): Promise<void> {
     const witness = this.deps.ports.witness;
     if (!witness) return;
+    const fields = witnessedFields(written.outer);
     try {
-      this.witnessRevision = await witness.record(
-        { vaultId: this.vaultId, ...witnessedFields(written.outer) },
-        this.witnessRevision,
-      );
+      this.witnessRevision = await witness.record({ vaultId: this.vaultId, ...fields }, this.witnessRevision);
     } catch (err) {
-      this.evict();
+      if (err instanceof VettidError && err.code === "VERSION_CONFLICT") this.evict();
+      else this.unwitnessed = fields;
       throw err;
     }
+  }
+
+  /**
+   * Records the cached unwitnessed state before anything else runs. A conflict on the
+   * revision is this slot's own record when the store holds exactly these fields (the
+   * first try was stored but its answer lost); otherwise another writer's, and the
+   * state is read again.
+   * @throws VettidError `UNAVAILABLE` while the witness does not answer.
+   */
+  private async settleWitness(): Promise<void> {
+    const witness = this.deps.ports.witness;
+    const fields = this.unwitnessed;
+    if (!witness || !fields) return;
+    try {
+      this.witnessRevision = await witness.record({ vaultId: this.vaultId, ...fields }, this.witnessRevision);
+    } catch (err) {
+      if (!(err instanceof VettidError) || err.code !== "VERSION_CONFLICT") throw err;
+      const stored = await witness.read(this.vaultId);
+      const same =
+        stored !== undefined &&
+        stored.record.stateVersion === fields.stateVersion &&
+        stored.record.failures === fields.failures &&
+        stored.record.recoveryFailures === fields.recoveryFailures;
+      if (!same) {
+        this.evict();
+        throw err;
+      }
+      this.witnessRevision = stored.revision;
+    }
+    this.unwitnessed = undefined;
   }
 
   /** Caches a state this slot wrote and the store acknowledged, as sealed (not opened again). */

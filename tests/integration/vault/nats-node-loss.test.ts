@@ -89,6 +89,7 @@ describe("a NATS node lost during writes", () => {
     let killedAt = 0;
     let backAt = 0;
     let failures = 0;
+    let lastError = "";
 
     // Act: 30 writes, the proxy's node SIGKILLed after the 10th; each write retried until acknowledged.
     for (let i = 0; i < 30; i++) {
@@ -104,9 +105,10 @@ describe("a NATS node lost during writes", () => {
           acknowledged.set(name, value);
           if (killedAt > 0 && backAt === 0) backAt = Date.now();
           break;
-        } catch {
+        } catch (err) {
           failures += 1;
-          if (failures > 200) throw new Error("service did not come back");
+          lastError = `${(err as { code?: string }).code ?? ""} ${(err as Error).message}`;
+          if (failures > 200) throw new Error(`service did not come back: ${lastError}`);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }

@@ -97,6 +97,8 @@ export class MemoryBlobs {
 export class MemoryWitness implements VersionWitness {
   readonly records = new Map<string, Witnessed>();
   blocked = false;
+  /** Store the next record but answer as if the witness had not (a reply lost with a NATS node). */
+  loseNextAnswer = false;
   private revision = 0;
 
   async read(vaultId: string): Promise<Witnessed | undefined> {
@@ -111,6 +113,10 @@ export class MemoryWitness implements VersionWitness {
     }
     this.revision += 1;
     this.records.set(record.vaultId, { record: { ...record }, revision: this.revision });
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new VettidError("UNAVAILABLE", "the version witness did not answer");
+    }
     return this.revision;
   }
 }

@@ -156,6 +156,32 @@ describe("the version witness against a host that replays old state", () => {
     expect(await guess(thief(h), PIN)).toBe("OK");
   });
 
+  it("keeps the unlock through a witness outage: the write is refused, then recorded before the next operation", async () => {
+    const h = await start({ witness: true });
+    const owner = await founded(h);
+    const witness = h.stores.witness as MemoryWitness;
+
+    // Act: the witness does not answer one write, then one answer is lost after it stored the record.
+    witness.blocked = true;
+    const refused = await codeOf(
+      owner.call("items.put", { op: "items.put", name: "wifi", type: "secret", value: bytes("guest") }),
+    );
+    witness.blocked = false;
+    const got = await owner.call("items.get", { op: "items.get", name: "bank" });
+    witness.loseNextAnswer = true;
+    const lost = await codeOf(
+      owner.call("items.put", { op: "items.put", name: "mail", type: "secret", value: bytes("m") }),
+    );
+    const { stateVersion } = await owner.call("vault.status", { op: "vault.status" });
+
+    // Assess: no PIN asked again; the record caught up with the state each time.
+    expect([refused, lost]).toEqual(["UNAVAILABLE", "UNAVAILABLE"]);
+    expect(Buffer.from(got.item.value).toString()).toBe("CANARY-42");
+    expect(witness.records.get(alice.vaultId)?.record.stateVersion).toBe(stateVersion);
+    const { items } = await owner.call("items.list", { op: "items.list" });
+    expect(items.map((i) => i.name).sort()).toEqual(["bank", "mail", "wifi"]);
+  });
+
   it("cannot tell a blob and a witness record rewound together: what the host plus the NATS operators can still do", async () => {
     // What a host plus the NATS operators can still do (docs/security-invariants.md):
     // rewind both the blob and the witness record together. The test pins that limit.
