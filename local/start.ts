@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     return stopping;
   };
   // a signal during start-up stops what has started. `on`, not `once`: a terminal's
-  // Ctrl-C reaches the whole process group and tsx relays it again, and a second
+  // Ctrl-C reaches the whole process group and may be relayed again, and a second
   // signal without a listener would kill the launcher before it has stopped its children.
   // `npm start` runs this process directly (`exec` in the script), and npm passes SIGINT and
   // SIGTERM on to it; when npm itself is gone (SIGKILL), the parent watch stops everything.

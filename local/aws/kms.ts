@@ -5,6 +5,7 @@ import { assertDevOnly } from "../../lib/config";
 import { type AwsJsonInput, type AwsJsonService, AwsServiceError } from "./json-protocol";
 import { blobKeyId, openBlob, sealBlob } from "./kms-ciphertext";
 import { DEFAULT_KEY_POLICY, isAllowed, type KeyPolicy, type PolicyContext, parseKeyPolicy } from "./kms-policy";
+import type { StateFile } from "./state-file";
 
 /**
  * Dev-only KMS stand-in (AWS JSON 1.1, target prefix `TrentService`) for the
@@ -31,6 +32,26 @@ export interface KmsStandInOptions {
   verifyRecipient(document: Uint8Array): Promise<VerifiedRecipient>;
   region?: string;
   accountId?: string;
+  /**
+   * Where the keys and aliases are kept (./state-file.ts): loaded at creation and
+   * saved after every CreateKey, PutKeyPolicy and CreateAlias, before the answer.
+   * Without one they live as long as the returned object. A stand-in that loses its
+   * keys loses every vault sealed under them.
+   */
+  keyStore?: StateFile<KmsKeyState>;
+}
+
+/** The stand-in's saved state (key material in base64; dev only, never a real key). */
+export interface KmsKeyState {
+  keys: {
+    keyId: string;
+    arn: string;
+    material: string;
+    policy: string;
+    description: string;
+    created: number;
+  }[];
+  aliases: Record<string, string>;
 }
 
 interface StoredKey {
@@ -68,6 +89,20 @@ export function createKmsService(options: KmsStandInOptions): AwsJsonService & {
   const account = options.accountId ?? "000000000000";
   const keys = new Map<string, StoredKey>();
   const aliases = new Map<string, string>();
+  const saved = options.keyStore?.load();
+  for (const key of saved?.keys ?? []) {
+    keys.set(key.keyId, { ...key, material: Buffer.from(key.material, "base64"), policy: policyOf(key.policy) });
+  }
+  for (const [alias, keyId] of Object.entries(saved?.aliases ?? {})) aliases.set(alias, keyId);
+  const save = () =>
+    options.keyStore?.save({
+      keys: [...keys.values()].map((key) => ({
+        ...key,
+        material: key.material.toString("base64"),
+        policy: key.policy.text,
+      })),
+      aliases: Object.fromEntries(aliases),
+    });
 
   function resolve(keyIdInput: unknown): StoredKey {
     if (typeof keyIdInput !== "string" || keyIdInput.length === 0) {
@@ -152,6 +187,7 @@ export function createKmsService(options: KmsStandInOptions): AwsJsonService & {
           created: Date.now() / 1000,
         };
         keys.set(keyId, key);
+        save();
         return { KeyMetadata: metadata(key, account) };
       },
       DescribeKey(input) {
@@ -159,6 +195,7 @@ export function createKmsService(options: KmsStandInOptions): AwsJsonService & {
       },
       PutKeyPolicy(input) {
         resolve(input.KeyId).policy = policyOf(input.Policy);
+        save();
         return {};
       },
       GetKeyPolicy(input) {
@@ -171,6 +208,7 @@ export function createKmsService(options: KmsStandInOptions): AwsJsonService & {
         }
         if (aliases.has(name)) throw new AwsServiceError("AlreadyExistsException", `${name} already exists`);
         aliases.set(name, resolve(input.TargetKeyId).keyId);
+        save();
         return {};
       },
       async GenerateDataKey(input) {

@@ -29,12 +29,25 @@ export interface S3Store {
   buckets: Map<string, Map<string, StoredObject>>;
 }
 
+/**
+ * Keeps the store somewhere that outlives the process (./s3-directory.ts). Each call
+ * is synchronous and made before the answer, inside the commit step, so what was
+ * acknowledged is kept and two racing conditional writes still cannot both win.
+ */
+export interface S3Persistence {
+  createBucket(bucket: string): void;
+  put(bucket: string, key: string, object: StoredObject): void;
+  delete(bucket: string, key: string): void;
+}
+
 /** Options of {@link startS3StandIn}. */
 export interface S3StandInOptions {
   /** VETTID_ENV; refused unless local / dev. */
   environment: string | undefined;
   port?: number;
   store?: S3Store;
+  /** Where every change is also written (absent: the store is memory only). */
+  persistence?: S3Persistence;
   /** Buckets to create at start. */
   buckets?: string[];
 }
@@ -65,14 +78,26 @@ export function createS3Store(): S3Store {
 export async function startS3StandIn(options: S3StandInOptions): Promise<S3StandIn> {
   assertDevOnly("the S3 stand-in", options.environment);
   const store = options.store ?? createS3Store();
-  for (const bucket of options.buckets ?? []) if (!store.buckets.has(bucket)) store.buckets.set(bucket, new Map());
+  const persistence = options.persistence;
+  for (const bucket of options.buckets ?? []) {
+    if (store.buckets.has(bucket)) continue;
+    persistence?.createBucket(bucket);
+    store.buckets.set(bucket, new Map());
+  }
   const server: Server = createServer((req, res) => {
-    handle(store, req, res).catch(() => sendError(res, 500, "InternalError", "We encountered an internal error."));
+    handle(store, persistence, req, res).catch(() =>
+      sendError(res, 500, "InternalError", "We encountered an internal error."),
+    );
   });
   return { ...(await listenOnLoopback(server, options.port ?? 0)), store };
 }
 
-async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  store: S3Store,
+  persistence: S3Persistence | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const [, bucketName = "", ...rest] = url.pathname.split("/");
   const key = rest.map((part) => decodeURIComponent(part)).join("/");
@@ -83,7 +108,10 @@ async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse)
   if (key === "") {
     if (method === "PUT") {
       await readBody(req);
-      if (!store.buckets.has(bucketName)) store.buckets.set(bucketName, new Map());
+      if (!store.buckets.has(bucketName)) {
+        persistence?.createBucket(bucketName);
+        store.buckets.set(bucketName, new Map());
+      }
       res.writeHead(200, { location: `/${bucketName}`, ...commonHeaders() }).end();
       return;
     }
@@ -128,12 +156,14 @@ async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse)
         }
       }
       const etag = `"${createHash("md5").update(body).digest("hex")}"`;
-      bucket.set(key, {
+      const stored: StoredObject = {
         data: body,
         etag,
         lastModified: new Date(),
         contentType: header(req, "content-type") ?? "application/octet-stream",
-      });
+      };
+      persistence?.put(bucketName, key, stored);
+      bucket.set(key, stored);
       res.writeHead(200, { etag, ...commonHeaders() }).end();
       return;
     }
@@ -169,6 +199,7 @@ async function handle(store: S3Store, req: IncomingMessage, res: ServerResponse)
           return preconditionFailed(res, key);
         }
       }
+      persistence?.delete(bucketName, key);
       bucket.delete(key);
       res.writeHead(204, commonHeaders()).end();
       return;

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { type AwsJsonService, AwsServiceError } from "./json-protocol";
+import type { StateFile } from "./state-file";
 
 /**
  * Dev-only Secrets Manager stand-in (AWS JSON 1.1, target prefix `secretsmanager`):
  * CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret with AWSCURRENT /
- * AWSPREVIOUS staging, in memory. The production `@aws-sdk/client-secrets-manager`
+ * AWSPREVIOUS staging, in memory or kept in a state file. The production `@aws-sdk/client-secrets-manager`
  * runs against it unchanged with `endpoint` set.
  */
 export interface SecretsManagerStandIn extends AwsJsonService {
@@ -26,6 +27,11 @@ interface Secret {
   versions: Version[];
 }
 
+/** The stand-in's saved state (stages as arrays; dev secrets only). */
+export interface SecretsState {
+  secrets: (Omit<Secret, "versions"> & { versions: (Omit<Version, "stages"> & { stages: string[] })[] })[];
+}
+
 const REGION = "us-east-1";
 const ACCOUNT = "000000000000";
 /** The same limit AWS applies to SecretString. */
@@ -39,9 +45,25 @@ function requireString(input: Record<string, unknown>, key: string): string {
   return value;
 }
 
-/** Creates an empty stand-in. */
-export function createSecretsManagerStandIn(): SecretsManagerStandIn {
+/**
+ * Creates the stand-in: empty, or with what `stateFile` holds (./state-file.ts), which
+ * is then saved after every CreateSecret, PutSecretValue and seed, before the answer.
+ */
+export function createSecretsManagerStandIn(stateFile?: StateFile<SecretsState>): SecretsManagerStandIn {
   const secrets = new Map<string, Secret>();
+  for (const secret of stateFile?.load()?.secrets ?? []) {
+    secrets.set(secret.name, {
+      ...secret,
+      versions: secret.versions.map((v) => ({ ...v, stages: new Set(v.stages) })),
+    });
+  }
+  const save = () =>
+    stateFile?.save({
+      secrets: [...secrets.values()].map((s) => ({
+        ...s,
+        versions: s.versions.map((v) => ({ ...v, stages: [...v.stages] })),
+      })),
+    });
 
   const find = (id: string): Secret => {
     const secret = secrets.get(id) ?? [...secrets.values()].find((s) => s.arn === id);
@@ -89,6 +111,7 @@ export function createSecretsManagerStandIn(): SecretsManagerStandIn {
     targetPrefix: "secretsmanager",
     seed(name, value) {
       addVersion(secrets.get(name) ?? create(name), value, undefined);
+      save();
     },
     operations: {
       CreateSecret(input) {
@@ -100,6 +123,7 @@ export function createSecretsManagerStandIn(): SecretsManagerStandIn {
         if (input.SecretString !== undefined) {
           out.VersionId = addVersion(secret, input.SecretString, input.ClientRequestToken).id;
         }
+        save();
         return out;
       },
       GetSecretValue(input) {
@@ -127,6 +151,7 @@ export function createSecretsManagerStandIn(): SecretsManagerStandIn {
       PutSecretValue(input) {
         const secret = find(requireString(input, "SecretId"));
         const version = addVersion(secret, input.SecretString, input.ClientRequestToken);
+        save();
         return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] };
       },
       DescribeSecret(input) {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createManifestSource } from "../../functions/manifest/source";
 import { createRevocationsHandler } from "../../functions/revocations/publish";
 import { FUNCTIONS } from "../../functions/routes";
@@ -9,15 +10,9 @@ import { buildHandler } from "../../functions/shared/handler";
 import { secretReaderFromConfig } from "../../functions/shared/secrets";
 import type { EdgeContext } from "../../lib/edge";
 import type { NatsKeyHierarchy, NatsServerAuth } from "../../lib/nats-auth";
-import {
-  createEdgeTable,
-  LOCAL_AWS_CREDENTIALS,
-  LOCAL_AWS_REGION,
-  type LocalDynamoDb,
-  startDynalite,
-} from "../aws/dynamodb";
-import { type AwsJsonService, type AwsStandIn, startAwsJsonServer } from "../aws/json-protocol";
-import { createSecretsManagerStandIn, type SecretsManagerStandIn } from "../aws/secrets-manager";
+import { createEdgeTable, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION, startDynalite } from "../aws/dynamodb";
+import { type AwsJsonService, startAwsJsonServer } from "../aws/json-protocol";
+import { createSecretsManagerStandIn } from "../aws/secrets-manager";
 import { type LocalRoute, type RestAdapter, startRestAdapter } from "../rest";
 import { type RevocationStream, startRevocationStream } from "./revocation-stream";
 
@@ -39,10 +34,16 @@ export interface LocalEdgeOptions {
   adminToken?: string;
   /** File or URL of the signed PCR manifest that GET /v1/pcr-manifest serves. */
   manifestSource?: string;
-  /** Further AWS JSON services (e.g. the KMS stand-in) on the same server as Secrets Manager. */
+  /**
+   * Endpoints of dynalite and the Secrets Manager stand-in already running (the
+   * topology's supervised child processes). Absent: both are started in this process
+   * (the edge's integration tests).
+   */
+  standIns?: { dynamodb: string; secretsManager: string };
+  /** Further AWS JSON services on the same server as an in-process Secrets Manager. */
   awsServices?: AwsJsonService[];
   jwtTtlSeconds?: number;
-  /** Fixed ports (0 = free). */
+  /** Fixed ports (0 = free); `dynamodb` and `secrets` only without `standIns`. */
   ports?: { rest?: number; dynamodb?: number; secrets?: number };
   /** Handler log level (default WARN: the launcher prints its own progress). */
   logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
@@ -51,10 +52,10 @@ export interface LocalEdgeOptions {
 /** The running REST edge of the local topology with its AWS stand-ins. */
 export interface LocalEdge {
   rest: RestAdapter;
-  dynamodb: LocalDynamoDb;
-  /** The AWS JSON 1.1 server: Secrets Manager and any `awsServices` (KMS in the topology). */
-  secrets: AwsStandIn;
-  secretsStandIn: SecretsManagerStandIn;
+  /** dynalite (the edge table's DynamoDB). */
+  dynamodb: { endpoint: string };
+  /** The Secrets Manager stand-in (with any `awsServices`). */
+  secrets: { endpoint: string };
   tableName: string;
   adminToken: string;
   /** The use cases' context, for tests that call lib/edge directly. */
@@ -65,8 +66,9 @@ export interface LocalEdge {
 }
 
 /**
- * Starts dynalite, the Secrets Manager stand-in (seeded with the device and operator
- * signing keys), the REST adapter serving every edge handler with the production
+ * Starts dynalite and the Secrets Manager stand-in unless `standIns` names running
+ * ones, creates the edge table and seeds the secrets with the device and operator
+ * signing keys (through the SDK, as an operator's bootstrap would), starts the REST adapter serving every edge handler with the production
  * middleware stack and SDK clients pointed at the stand-ins, and the revocation
  * publisher behind a stand-in of the table's stream. The edge's configuration names
  * the device signing secret only, the publisher's the operator secret only, as in AWS.
@@ -81,33 +83,38 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
     for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
   };
   try {
-    const dynamodb = await startDynalite(options.ports?.dynamodb ?? 0);
-    stops.push(() => dynamodb.stop());
-    await createEdgeTable(dynamodb.endpoint, LOCAL_TABLE_NAME);
-
-    const secretsStandIn = createSecretsManagerStandIn();
-    secretsStandIn.seed(
-      LOCAL_SECRET_IDS.deviceSigning,
-      JSON.stringify({
-        accountPublicKey: options.keys.accountPublicKey,
-        signingKeySeed: options.keys.deviceSigningSeed,
+    let dynamodb: { endpoint: string };
+    let secrets: { endpoint: string };
+    if (options.standIns) {
+      dynamodb = { endpoint: options.standIns.dynamodb };
+      secrets = { endpoint: options.standIns.secretsManager };
+    } else {
+      const db = await startDynalite(options.ports?.dynamodb ?? 0);
+      stops.push(() => db.stop());
+      const server = await startAwsJsonServer(
+        [createSecretsManagerStandIn(), ...(options.awsServices ?? [])],
+        options.ports?.secrets ?? 0,
+      );
+      stops.push(() => server.stop());
+      dynamodb = db;
+      secrets = server;
+    }
+    await Promise.all([
+      createEdgeTable(dynamodb.endpoint, LOCAL_TABLE_NAME),
+      seedSecrets(secrets.endpoint, {
+        [LOCAL_SECRET_IDS.deviceSigning]: {
+          accountPublicKey: options.keys.accountPublicKey,
+          signingKeySeed: options.keys.deviceSigningSeed,
+        },
+        [LOCAL_SECRET_IDS.operator]: {
+          operatorSigningKeySeed: options.keys.operatorSigningSeed,
+          accountPublicKey: options.keys.accountPublicKey,
+          accountSigningKeys: [options.keys.accountSigningPublicKey],
+          deviceSigningKeys: [options.keys.deviceSigningPublicKey],
+          systemUserCreds: options.auth.systemUserCreds,
+        },
       }),
-    );
-    secretsStandIn.seed(
-      LOCAL_SECRET_IDS.operator,
-      JSON.stringify({
-        operatorSigningKeySeed: options.keys.operatorSigningSeed,
-        accountPublicKey: options.keys.accountPublicKey,
-        accountSigningKeys: [options.keys.accountSigningPublicKey],
-        deviceSigningKeys: [options.keys.deviceSigningPublicKey],
-        systemUserCreds: options.auth.systemUserCreds,
-      }),
-    );
-    const secrets = await startAwsJsonServer(
-      [secretsStandIn, ...(options.awsServices ?? [])],
-      options.ports?.secrets ?? 0,
-    );
-    stops.push(() => secrets.stop());
+    ]);
 
     const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
     const common: Record<string, string> = {
@@ -157,7 +164,6 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
       rest,
       dynamodb,
       secrets,
-      secretsStandIn,
       tableName: LOCAL_TABLE_NAME,
       adminToken,
       context,
@@ -167,5 +173,17 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Creates each secret (`CreateSecret` with its JSON value) on the Secrets Manager at `endpoint`. */
+async function seedSecrets(endpoint: string, values: Record<string, unknown>): Promise<void> {
+  const client = new SecretsManagerClient({ endpoint, region: LOCAL_AWS_REGION, credentials: LOCAL_AWS_CREDENTIALS });
+  try {
+    for (const [name, value] of Object.entries(values)) {
+      await client.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
+    }
+  } finally {
+    client.destroy();
   }
 }

@@ -21,8 +21,8 @@ export interface OperatorNats {
  * Loads the dev key hierarchy from `dir/keys.json` (creating it, mode 0600, on
  * first use) and starts nats-server in operator mode with it. The resolver
  * directory and JetStream store are reset on every start: the account JWT is
- * preloaded fresh, and revocations live with the (in-memory) table of the same
- * run. Dev only.
+ * preloaded fresh, and revocations live with the table of the same run (the
+ * stand-ins' state, too, is made fresh at each start of the launcher). Dev only.
  */
 export async function startOperatorNats(dir: string, options: { port?: number } = {}): Promise<OperatorNats> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -45,7 +45,7 @@ export async function startOperatorNats(dir: string, options: { port?: number } 
     writeFileSync(keysPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   }
   const auth = await issueNatsServerAuth(keys);
-  // JetStream stores of earlier runs belong to tables that no longer exist (dynalite is in memory)
+  // JetStream stores of earlier runs belong to tables that no longer exist (the stand-ins start fresh too)
   for (const entry of readdirSync(dir)) {
     if (entry.startsWith("js-") || /^vettid-\d+\.conf$/.test(entry))
       rmSync(join(dir, entry), { recursive: true, force: true });

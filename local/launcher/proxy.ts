@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createUser } from "@nats-io/nkeys";
 import { formatCreds, mintHostUserJwt, type NatsKeyHierarchy } from "../../lib/nats-auth";
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "../aws/dynamodb";
 import { freePort } from "../nats";
+import { entryCommand, repoRoot } from "./entry";
 import type { ChildExit, SupervisedChild } from "./supervisor";
 
 /** Options of {@link startLocalProxy}. */
@@ -52,13 +53,11 @@ export interface LocalProxy extends SupervisedChild {
 
 /** A Unix socket path is at most 107 bytes (sun_path is 108 with the terminating NUL). */
 const MAX_SOCKET_PATH = 107;
-/** Start-up budget: compiling and loading the proxy with tsx takes a second or two; 30 s covers a busy machine. */
+/** Start-up budget (counted from the spawn; its bundle is built before): loading it takes well under a second; 30 s covers a busy machine. */
 const START_TIMEOUT_MS = 30_000;
 /** How long a SIGTERM may take (the proxy drains up to VETTID_PROXY_DRAIN_MS first). */
 const STOP_TIMEOUT_MS = 5_000;
 const DRAIN_MS = 1_000;
-
-const repoRoot = resolve(__dirname, "..", "..");
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -131,9 +130,10 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
   const launch = async (logFlags: "w" | "a") => {
     // a killed proxy leaves its socket file behind
     rmSync(socket, { force: true });
+    const { command, args } = await entryCommand("vsock-proxy/main.ts");
     const logFd = openSync(log, logFlags, 0o600);
     try {
-      child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "vsock-proxy", "main.ts")], {
+      child = spawn(command, args, {
         cwd: repoRoot,
         env,
         stdio: ["ignore", logFd, logFd],

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { entryCommand, repoRoot } from "./entry";
 import type { ChildExit, SupervisedChild } from "./supervisor";
 
 /** A KMS TLS connection the runtime verified on its side (its `kms-verified` event). */
@@ -36,10 +37,9 @@ export interface LocalRuntimeOptions {
   devCaDir: string;
 }
 
-/** Start-up budget: tsx compiles the runtime, it attests to the proxy; 60 s covers a busy machine. */
+/** Start-up budget (from the spawn; its bundle is built before): it loads and attests to the proxy; 60 s covers a busy machine. */
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
-const repoRoot = resolve(__dirname, "..", "..");
 
 /**
  * DEV ONLY. Starts the vault runtime as a child process, configured only by its
@@ -64,9 +64,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   /** Spawns the runtime (the same configuration every time) and waits for its `ready`. */
   const launch = async (logFlags: "w" | "a") => {
+    const { command, args } = await entryCommand("local/runtime-process.ts");
     const logFd = openSync(log, logFlags, 0o600);
     try {
-      child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "local", "runtime-process.ts")], {
+      child = spawn(command, args, {
         cwd: repoRoot,
         env: {
           PATH: process.env.PATH,

@@ -1,5 +1,7 @@
+import { join } from "node:path";
 import { CreateAliasCommand, CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
-import { createS3Store, type S3StandIn, startS3StandIn } from "../aws/s3";
+import type { S3Store } from "../aws/s3";
+import { readS3Directory, S3_OBJECTS_DIR } from "../aws/s3-directory";
 
 /** Bucket of sealed vault state in the local topology (objects under `vaults/`). */
 export const LOCAL_SEALED_STATE_BUCKET = "vettid-local-sealed-state";
@@ -38,9 +40,20 @@ export function sealingKeyPolicy(pcr0Hex: string): string {
   });
 }
 
+/** The S3 stand-in's process as the sealed-state store sees it. */
+export interface SealedStateS3 {
+  endpoint: string;
+  /** Its state directory (the objects are in its `objects/`, local/aws/s3-directory.ts). */
+  dir: string;
+}
+
 /** The local sealed-state store: the S3 stand-in with its bucket, and the KMS sealing key. */
 export interface LocalSealedState {
-  s3: S3StandIn;
+  s3: {
+    endpoint: string;
+    /** What the stand-in holds, read from its directory at each access (for the journey's checks). */
+    readonly store: S3Store;
+  };
   bucket: string;
   /** ARN of the sealing key. */
   keyArn: string;
@@ -50,10 +63,10 @@ export interface LocalSealedState {
 
 /**
  * DEV ONLY. Creates the sealing key on the KMS stand-in through the production SDK
- * (`kms`: CreateKey with the PCR0 policy, CreateAlias; the client is destroyed after)
- * and starts the S3 stand-in with the sealed-state bucket.
+ * (`kms`: CreateKey with the PCR0 policy, CreateAlias; the client is destroyed after);
+ * `s3` is the S3 stand-in's process, started with the sealed-state bucket.
  */
-export async function startSealedState(kms: KMSClient, pcr0Hex: string): Promise<LocalSealedState> {
+export async function startSealedState(kms: KMSClient, pcr0Hex: string, s3: SealedStateS3): Promise<LocalSealedState> {
   let keyArn: string;
   try {
     const created = await kms.send(
@@ -65,10 +78,17 @@ export async function startSealedState(kms: KMSClient, pcr0Hex: string): Promise
   } finally {
     kms.destroy();
   }
-  const s3 = await startS3StandIn({
-    environment: "local",
-    store: createS3Store(),
-    buckets: [LOCAL_SEALED_STATE_BUCKET],
-  });
-  return { s3, bucket: LOCAL_SEALED_STATE_BUCKET, keyArn, keyAlias: LOCAL_SEALING_KEY_ALIAS, stop: () => s3.stop() };
+  const objects = join(s3.dir, S3_OBJECTS_DIR);
+  return {
+    s3: {
+      endpoint: s3.endpoint,
+      get store() {
+        return readS3Directory(objects);
+      },
+    },
+    bucket: LOCAL_SEALED_STATE_BUCKET,
+    keyArn,
+    keyAlias: LOCAL_SEALING_KEY_ALIAS,
+    stop: async () => undefined,
+  };
 }

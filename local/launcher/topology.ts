@@ -6,8 +6,10 @@ import { LOCAL_AWS_REGION } from "../aws/dynamodb";
 import { natsServerVersion } from "../nats";
 import type { SimulatedNsm } from "../nsm-sim";
 import { type DevAttestation, prepareDevAttestation } from "./attestation";
+import { type AwsStandIns, startAwsStandIns } from "./aws-stand-ins";
 import { type LocalEdge, startLocalEdge } from "./edge";
-import { type LocalKms, startLocalKms } from "./kms";
+import { prepareEntries } from "./entry";
+import type { LocalKms } from "./kms";
 import { writeMeasuredConfig } from "./measured-config";
 import { type OperatorNats, startOperatorNats } from "./nats";
 import type { Progress } from "./progress";
@@ -69,7 +71,16 @@ export interface Endpoints {
   /** Creds of the system user that pushes claim updates (dev keys). */
   natsSystemCreds: string;
   /** The launcher's pid and its children's, so a caller can check they all stop (rewritten after a supervised restart). */
-  pids: { launcher: number; nats?: number; proxy?: number; runtime?: number };
+  pids: {
+    launcher: number;
+    nats?: number;
+    dynamodb?: number;
+    secretsManager?: number;
+    s3?: number;
+    kms?: number;
+    proxy?: number;
+    runtime?: number;
+  };
   [extra: string]: unknown;
 }
 
@@ -82,12 +93,32 @@ export interface Topology {
   /** The simulated NSM of the local enclave (its PCRs are the manifest's). */
   nsm: SimulatedNsm;
   sealedState: LocalSealedState;
+  /** The AWS stand-ins' child processes. */
+  aws: AwsStandIns;
   kms: LocalKms;
   proxy: LocalProxy;
   /** The vault runtime (its own process, simulated NSM), attested and connected through the proxy. */
   runtime: LocalRuntime;
   /** Stops every child process and server, in reverse start order. */
   stop(): Promise<void>;
+}
+
+/**
+ * Awaits starts that run at once; registers the `stop` of each that started (so a
+ * failure of one still stops the others), then throws the first failure.
+ */
+async function allStarted<T extends readonly unknown[]>(
+  starts: { [K in keyof T]: Promise<T[K]> },
+  stops: (() => Promise<void>)[],
+): Promise<T> {
+  const settled = await Promise.allSettled(starts);
+  for (const result of settled) {
+    const value = result.status === "fulfilled" ? (result.value as { stop?: () => Promise<void> }) : undefined;
+    if (typeof value?.stop === "function") stops.push(() => (value.stop as () => Promise<void>)());
+  }
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Options of {@link startTopology}. */
@@ -122,7 +153,7 @@ export async function startTopology(
   const lock = acquireStateLock(stateDir);
   progress.info("starting the local topology (emulators and dev keys: never for production)");
   progress.info(
-    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins, simulated NSM, vsock proxy, the vault runtime (its own process)",
+    "present now: nats-server (operator mode), REST edge, dynalite, Secrets Manager + KMS + S3 stand-ins (their own processes), simulated NSM, vsock proxy, the vault runtime (its own process)",
   );
   const endpointsPath = join(stateDir, "endpoints.json");
   rmSync(endpointsPath, { force: true });
@@ -133,56 +164,63 @@ export async function startTopology(
     lock.release();
   };
   try {
+    prepareEntries(["local/stand-in-process.ts", "vsock-proxy/main.ts", "local/runtime-process.ts"]);
     const natsDir = join(stateDir, "nats");
-    const nats = await progress.step("nats-server in operator/JWT mode with JetStream and the full resolver", () =>
+    // independent of each other: nats-server, the dev attestation and the stand-ins start at once
+    const natsStarting = progress.step("nats-server in operator/JWT mode with JetStream and the full resolver", () =>
       startOperatorNats(natsDir),
     );
-    stops.push(() => nats.stop());
+    const attestationStarting = progress.step(
+      "dev attestation root, two dev release keys (2 of 2), simulated NSM and the signed manifest log approving its PCRs",
+      () => prepareDevAttestation(join(stateDir, "attestation")),
+    );
+    const awsStarting = progress.step(
+      "dynalite, Secrets Manager, S3 and KMS stand-ins (child processes, state under aws/; KMS over HTTPS with a dev TLS CA made for this run)",
+      () =>
+        startAwsStandIns(
+          stateDir,
+          attestationStarting.then((a) => a.files.devRoot),
+        ),
+    );
+    const [nats, attestation, aws] = await allStarted<[OperatorNats, DevAttestation, AwsStandIns]>(
+      [natsStarting, attestationStarting, awsStarting],
+      stops,
+    );
+    const kms = aws.kms;
     // Plaintext on loopback, dev only: in AWS every NATS link is TLS (docs/decisions/0064),
     // and the edge and proxy refuse nats:// outside local and dev.
     progress.info(
       `nats-server ${nats.server.binary} ${natsServerVersion(nats.server.binary)} on ${nats.server.url} (plaintext loopback, dev only); dev operator and account keys in ${join(natsDir, "keys.json")}`,
     );
-
-    const attestation = await progress.step(
-      "dev attestation root, two dev release keys (2 of 2), simulated NSM and the signed manifest log approving its PCRs",
-      () => prepareDevAttestation(join(stateDir, "attestation")),
-    );
     const nsm = attestation.nsm;
     progress.info(
       `dev root ${attestation.files.devRoot}; manifest ${attestation.files.manifest} (key ${attestation.files.manifestKey})`,
     );
+    progress.info(
+      `dynalite ${aws.dynamodb.endpoint}, secrets ${aws.secretsManager.endpoint}, S3 ${aws.s3.endpoint}, KMS ${kms.endpoint} (certificate for ${kms.endpointName}, dev TLS CA ${kms.caFile}); state in ${join(stateDir, "aws")}`,
+    );
 
     const adminToken = randomBytes(24).toString("base64url");
-    const edge = await progress.step(
-      "REST edge on the API Gateway v2 adapter, dynalite, and the Secrets Manager stand-in",
-      () =>
-        startLocalEdge({
-          natsUrls: [nats.server.url],
-          keys: nats.keys,
-          auth: nats.auth,
-          adminToken,
-          manifestSource: attestation.files.manifest,
-        }),
-    );
-    stops.push(() => edge.stop());
-    progress.info(
-      `REST edge on ${edge.rest.url} (dynalite ${edge.dynamodb.endpoint}, secrets ${edge.secrets.endpoint})`,
-    );
-
-    const kms = await progress.step(
-      "KMS stand-in over HTTPS with a dev TLS CA made for this run (Recipient answers as CMS, PCR0 policy enforced)",
-      () => startLocalKms(stateDir, attestation.ca.rootCertificatePem),
-    );
-    stops.push(() => kms.stop());
-    progress.info(`KMS ${kms.endpoint} (certificate for ${kms.endpointName}, dev TLS CA ${kms.caFile})`);
-
     const pcr0 = Buffer.from(nsm.pcrs[0] ?? new Uint8Array()).toString("hex");
-    const sealedState = await progress.step(
-      "KMS sealing key (policy: Recipient PCR0 = the simulated enclave's) and the S3 stand-in with the sealed-state bucket",
-      () => startSealedState(kms.client(), pcr0),
+    const [edge, sealedState] = await allStarted<[LocalEdge, LocalSealedState]>(
+      [
+        progress.step("REST edge on the API Gateway v2 adapter (edge table and signing secrets created)", () =>
+          startLocalEdge({
+            natsUrls: [nats.server.url],
+            keys: nats.keys,
+            auth: nats.auth,
+            adminToken,
+            manifestSource: attestation.files.manifest,
+            standIns: { dynamodb: aws.dynamodb.endpoint, secretsManager: aws.secretsManager.endpoint },
+          }),
+        ),
+        progress.step("KMS sealing key (policy: Recipient PCR0 = the simulated enclave's), sealed-state bucket", () =>
+          startSealedState(kms.client(), pcr0, aws.s3),
+        ),
+      ],
+      stops,
     );
-    stops.push(() => sealedState.stop());
+    progress.info(`REST edge on ${edge.rest.url}`);
     progress.info(`sealing key ${sealedState.keyAlias}; S3 ${sealedState.s3.endpoint} bucket ${sealedState.bucket}`);
 
     const proxy = await progress.step(
@@ -198,7 +236,7 @@ export async function startTopology(
           manifestFile: attestation.files.manifest,
           manifestKeyFile: attestation.files.manifestKey,
           devRootFile: attestation.files.devRoot,
-          registry: { dynamodbEndpoint: edge.dynamodb.endpoint, tableName: edge.tableName },
+          registry: { dynamodbEndpoint: aws.dynamodb.endpoint, tableName: edge.tableName },
         }),
     );
     stops.push(() => proxy.stop());
@@ -225,19 +263,24 @@ export async function startTopology(
     stops.push(() => runtime.stop());
     progress.info(`vault runtime pid ${runtime.pid}; log ${runtime.log}`);
 
+    const pidOf = (key: keyof Endpoints["pids"], pid: number | undefined) => (pid ? { [key]: pid } : {});
     const currentPids = (): Endpoints["pids"] => ({
       launcher: process.pid,
-      ...(nats.server.pid ? { nats: nats.server.pid } : {}),
-      ...(proxy.pid ? { proxy: proxy.pid } : {}),
-      ...(runtime.pid ? { runtime: runtime.pid } : {}),
+      ...pidOf("nats", nats.server.pid),
+      ...pidOf("dynamodb", aws.dynamodb.pid),
+      ...pidOf("secretsManager", aws.secretsManager.pid),
+      ...pidOf("s3", aws.s3.pid),
+      ...pidOf("kms", kms.standIn.pid),
+      ...pidOf("proxy", proxy.pid),
+      ...pidOf("runtime", runtime.pid),
     });
     const endpoints: Endpoints = {
       rest: edge.rest.url,
       nats: nats.server.url,
       adminToken,
       stateDir,
-      dynamodb: edge.dynamodb.endpoint,
-      secretsManager: edge.secrets.endpoint,
+      dynamodb: aws.dynamodb.endpoint,
+      secretsManager: aws.secretsManager.endpoint,
       kms: kms.endpoint,
       kmsEndpointName: kms.endpointName,
       kmsTlsCa: kms.caFile,
@@ -272,7 +315,7 @@ export async function startTopology(
         exited: () => nats.server.exited(),
         restart: () => nats.server.restart(),
       };
-      const supervision = superviseChildren([natsChild, proxy, runtime], {
+      const supervision = superviseChildren([natsChild, ...aws.children, proxy, runtime], {
         report: (line) => progress.info(line),
         settle: () => proxy.serving(SETTLE_TIMEOUT_MS),
         onRestarted: () => {
@@ -284,7 +327,7 @@ export async function startTopology(
       // stops run in reverse: supervision ends (and a restart under way settles) before any child is stopped
       stops.push(() => supervision.stop());
     }
-    return { endpoints, nats, edge, attestation, nsm, sealedState, kms, proxy, runtime, stop };
+    return { endpoints, nats, edge, attestation, nsm, sealedState, aws, kms, proxy, runtime, stop };
   } catch (err) {
     await stop();
     throw err;
