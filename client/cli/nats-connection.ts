@@ -31,6 +31,9 @@ export function natsError(err: unknown, context: NatsErrorContext): VettidError 
   if (name === "UserAuthenticationExpiredError" || /authentication expired/i.test(message)) {
     return new VettidError("UNAUTHENTICATED", `the device's NATS credentials expired; ${refreshHint}`, { cause: err });
   }
+  if (/authentication revoked/i.test(message)) {
+    return new VettidError("UNAUTHENTICATED", `NATS revoked the device's credentials (${message})`, { cause: err });
+  }
   if (name === "AuthorizationError" || /authorization violation/i.test(message)) {
     return new VettidError("UNAUTHENTICATED", `NATS refused the device's credentials (${message}); ${refreshHint}`, {
       cause: err,
@@ -101,7 +104,9 @@ export function natsTransport(nc: NatsConnection, subject: string, context: Nats
     try {
       return (await nc.request(subject, data, { timeout: timeoutMs })).data;
     } catch (err) {
-      throw natsError(err, { ...context, subject });
+      // a connection the server closed says why (e.g. the device's credentials were revoked)
+      const why = nc.isClosed() ? await nc.closed() : undefined;
+      throw natsError(why instanceof Error ? why : err, { ...context, subject });
     }
   };
 }

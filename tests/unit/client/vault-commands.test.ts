@@ -189,6 +189,13 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     expect(b.message).toMatch(/^NATS refused the device's credentials \(Authorization Violation\); refresh them with/);
   });
 
+  it("says a revoked device's credentials were revoked, with no refresh hint (a refresh is refused too)", () => {
+    const revoked = new Error("User Authentication Revoked");
+    const error = natsError(revoked, { servers: ["nats://n:4222"], dir: "/home/ada/device" });
+    expect(error.code).toBe("UNAUTHENTICATED");
+    expect(error.message).toBe("NATS revoked the device's credentials (User Authentication Revoked)");
+  });
+
   it("refuses init on a device that did not found its vault", async () => {
     // Prepare
     const joined = join(dir, "joined-device");
