@@ -6,14 +6,21 @@
  * through the proxy's tunnel, sealed state through the blob channel.
  *
  * Environment: VETTID_ENV (local|dev), VETTID_RUNTIME_CONFIG (the measured
- * configuration), VETTID_PROXY_SOCKET, VETTID_DEV_CA_DIR (the dev attestation CA).
+ * configuration), VETTID_PROXY_SOCKET, VETTID_DEV_CA_DIR (the dev attestation CA);
+ * with VETTID_LOCAL_WITNESS_NATS and VETTID_LOCAL_WITNESS_CREDS, the version witness
+ * in JetStream KV over a dev connection of the runtime's own (loopback, plaintext; the
+ * enclave's own TLS connection through the proxy is not built yet, decision 0070).
  * Prints one JSON line per event on stdout: `{"event":"ready"}` once serving,
  * `{"event":"kms-verified", servername, issuer, protocol}` per verified KMS connection.
  */
+import { readFileSync } from "node:fs";
+import { Kvm } from "@nats-io/kv";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { assertDevOnly } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
 import { loadMeasuredConfig } from "../vault-enclave/config";
 import { startRuntime } from "../vault-enclave/runtime/start";
+import { KvWitness, WITNESS_BUCKET } from "../vault-enclave/witness";
 import { createSimulatedNsm, loadOrCreateDevCa } from "./nsm-sim";
 
 function required(name: string): string {
@@ -34,19 +41,35 @@ async function main(): Promise<void> {
   const ca = await loadOrCreateDevCa(required("VETTID_DEV_CA_DIR"));
   const nsm = await createSimulatedNsm({ environment: measured.environment, ca });
   const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  const witnessServer = process.env.VETTID_LOCAL_WITNESS_NATS;
+  let witnessConnection: NatsConnection | undefined;
+  let witness: KvWitness | undefined;
+  if (witnessServer) {
+    witnessConnection = await connect({
+      servers: witnessServer,
+      authenticator: credsAuthenticator(readFileSync(required("VETTID_LOCAL_WITNESS_CREDS"))),
+      name: "vault-runtime-witness",
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    const bucket = await new Kvm(witnessConnection).create(WITNESS_BUCKET, { history: 1 });
+    witness = new KvWitness({ bucket });
+  }
   const running = await startRuntime({
     measured,
     nsm,
+    ...(witness ? { witness } : {}),
     transport: unixSocketTransport(required("VETTID_PROXY_SOCKET")),
     onKmsVerified: (peer) =>
       emit({ event: "kms-verified", servername: peer.servername, issuer: peer.issuer, protocol: peer.protocol }),
   });
-  emit({ event: "ready", served: running.proxy.served ?? [] });
+  emit({ event: "ready", served: running.proxy.served ?? [], witness: witness !== undefined });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await running.close();
+    await witnessConnection?.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());

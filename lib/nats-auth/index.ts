@@ -28,9 +28,12 @@ export {
   ALWAYS_DENIED,
   type DevicePermissions,
   devicePermissions,
+  enclavePermissions,
   hostPermissions,
+  kvJetStreamApi,
   LEASE_BUCKET,
   LEASE_JETSTREAM_API,
+  WITNESS_BUCKET,
 } from "./permissions";
 export {
   type AccountSigningKey,
@@ -39,5 +42,6 @@ export {
   type MintedUserJwt,
   type MintUserJwtInput,
   mintDeviceUserJwt,
+  mintEnclaveUserJwt,
   mintHostUserJwt,
 } from "./user-jwt";

@@ -15,9 +15,15 @@ export const ACCOUNT_LIMITS = {
   exports: -1,
   wildcards: true,
   disallow_bearer: true,
-  /** JetStream for the hosts' vault leases (KV) and streams; devices have no $JS access. */
-  mem_storage: 256 * 1024 * 1024,
-  disk_storage: 10 * 1024 * 1024 * 1024,
+  /**
+   * JetStream for the runtime's version witness and leases (KV); devices have no $JS
+   * access. Unlimited (-1): bounded by each server's own `max_memory_store` and
+   * `max_file_store`. A number above what a server has would make nats-server 2.9.10
+   * leave JetStream off for the whole account, without an error to the client
+   * (`$JS.API.INFO` then has no responders): 256 MiB did, against the local server's 64 MB.
+   */
+  mem_storage: -1,
+  disk_storage: -1,
   streams: -1,
   consumer: -1,
   max_ack_pending: -1,

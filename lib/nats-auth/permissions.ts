@@ -45,22 +45,52 @@ export function devicePermissions(vaultId: string, deviceId: string): DevicePerm
 
 /** The JetStream KV bucket of vault leases (DESIGN.md §4 Routing) and its stream. */
 export const LEASE_BUCKET = "vettid-leases";
-const LEASE_STREAM = `KV_${LEASE_BUCKET}`;
+
+/** The JetStream KV bucket of the vault runtime's version witness (decision 0070). */
+export const WITNESS_BUCKET = "vettid-witness";
 
 /**
  * The JetStream API subjects a KV client needs for one bucket and nothing more:
  * account info, the bucket stream's info and direct/message gets, and consumers on
  * it (watches). Stream creation, deletion, purge and every other stream stay denied.
  */
-export const LEASE_JETSTREAM_API = [
-  "$JS.API.INFO",
-  `$JS.API.STREAM.INFO.${LEASE_STREAM}`,
-  `$JS.API.STREAM.MSG.GET.${LEASE_STREAM}`,
-  `$JS.API.DIRECT.GET.${LEASE_STREAM}`,
-  `$JS.API.DIRECT.GET.${LEASE_STREAM}.>`,
-  `$JS.API.CONSUMER.*.${LEASE_STREAM}`,
-  `$JS.API.CONSUMER.*.${LEASE_STREAM}.>`,
-] as const;
+export function kvJetStreamApi(bucket: string): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    "$JS.API.INFO",
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$JS.API.CONSUMER.*.${stream}`,
+    `$JS.API.CONSUMER.*.${stream}.>`,
+  ];
+}
+
+/** {@link kvJetStreamApi} of the lease bucket. */
+export const LEASE_JETSTREAM_API: readonly string[] = kvJetStreamApi(LEASE_BUCKET);
+
+/**
+ * Permissions of the vault runtime's own NATS user (decisions 0070, 0071): the
+ * witness and lease buckets' KV API and their `$KV` subjects, replies to its own
+ * inbox, nothing of devices' or hosts' subjects. `createBuckets` adds creating exactly
+ * those two buckets' streams (the local topology's runtime makes its own; a deployment
+ * provisions them).
+ */
+export function enclavePermissions(options: { createBuckets?: boolean } = {}): DevicePermissions {
+  const buckets = [WITNESS_BUCKET, LEASE_BUCKET];
+  return {
+    pub: {
+      allow: [
+        ...new Set(buckets.flatMap(kvJetStreamApi)),
+        ...buckets.map((b) => `$KV.${b}.>`),
+        ...(options.createBuckets ? buckets.map((b) => `$JS.API.STREAM.CREATE.KV_${b}`) : []),
+      ],
+      deny: ["$SYS.>"],
+    },
+    sub: { allow: ["_INBOX.>"], deny: ["$SYS.>"] },
+  };
+}
 
 /**
  * Permissions of a vault host's proxy user: receive every device's requests for

@@ -2,7 +2,7 @@ import { Algorithms, encodeUser, fromPublic, fromSeed } from "@nats-io/jwt";
 import { isSubjectId } from "../subjects";
 import { VAULT_TAG } from "./device-scope";
 import { USER_JWT_TTL } from "./limits";
-import { hostPermissions } from "./permissions";
+import { type DevicePermissions, enclavePermissions, hostPermissions } from "./permissions";
 
 /** Key material that signs user JWTs: the account's public key and one of its signing keys. */
 export interface AccountSigningKey {
@@ -85,27 +85,53 @@ export async function mintDeviceUserJwt(input: MintUserJwtInput): Promise<Minted
   return { jwt, expiresAt };
 }
 
+/** A service user's JWT (not a device's): `permissions` as given, no bearer token. */
+async function mintServiceUserJwt(
+  signing: AccountSigningKey,
+  userPublicKey: string,
+  name: string,
+  permissions: DevicePermissions,
+  ttlSeconds = USER_JWT_TTL.defaultSeconds,
+): Promise<MintedUserJwt> {
+  const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
+  const signer = fromSeed(new TextEncoder().encode(signing.signingKeySeed));
+  const jwt = await encodeUser(
+    name,
+    userPublicKey,
+    signing.accountPublicKey,
+    { pub: permissions.pub, sub: permissions.sub, bearer_token: false },
+    { algorithm: Algorithms.v2, signer, exp: expiresAt },
+  );
+  return { jwt, expiresAt };
+}
+
+/**
+ * Mints the vault runtime's own user JWT with {@link enclavePermissions} for
+ * `userPublicKey`, signed by an unscoped account signing key. DEV ONLY for now: the
+ * local topology's launcher signs it; a deployment issues it against an attestation
+ * of the key (decision 0070), which is not built.
+ */
+export function mintEnclaveUserJwt(input: {
+  signing: AccountSigningKey;
+  userPublicKey: string;
+  name: string;
+  createBuckets?: boolean;
+  ttlSeconds?: number;
+}): Promise<MintedUserJwt> {
+  const permissions = enclavePermissions({ createBuckets: input.createBuckets ?? false });
+  return mintServiceUserJwt(input.signing, input.userPublicKey, input.name, permissions, input.ttlSeconds);
+}
+
 /**
  * Mints a host (vsock proxy) user JWT with {@link hostPermissions}, signed by an
  * unscoped account signing key: an operator tool's and the local topology's job, never
  * a Lambda's (in AWS the host's creds are set out of band).
  */
-export async function mintHostUserJwt(input: {
+export function mintHostUserJwt(input: {
   signing: AccountSigningKey;
   userPublicKey: string;
   hostId: string;
   ttlSeconds?: number;
 }): Promise<MintedUserJwt> {
-  const ttl = input.ttlSeconds ?? USER_JWT_TTL.defaultSeconds;
-  const expiresAt = Math.floor(Date.now() / 1000) + ttl;
-  const signer = fromSeed(new TextEncoder().encode(input.signing.signingKeySeed));
-  const permissions = hostPermissions();
-  const jwt = await encodeUser(
-    input.hostId,
-    input.userPublicKey,
-    input.signing.accountPublicKey,
-    { pub: permissions.pub, sub: permissions.sub, bearer_token: false },
-    { algorithm: Algorithms.v2, signer, exp: expiresAt },
-  );
-  return { jwt, expiresAt };
+  return mintServiceUserJwt(input.signing, input.userPublicKey, input.hostId, hostPermissions(), input.ttlSeconds);
 }

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { createUser } from "@nats-io/nkeys";
+import { formatCreds, mintEnclaveUserJwt, type NatsKeyHierarchy } from "../../lib/nats-auth";
 import { entryCommand, repoRoot } from "./entry";
 import type { ChildExit, SupervisedChild } from "./supervisor";
 
@@ -35,6 +37,28 @@ export interface LocalRuntimeOptions {
   measuredConfigFile: string;
   /** The dev attestation CA directory (its simulated NSM signs with it). */
   devCaDir: string;
+  /** DEV ONLY: the version witness's NATS server and the runtime's own creds for it. */
+  witness?: { natsUrl: string; creds: string };
+}
+
+/**
+ * DEV ONLY. Writes `dir/runtime-witness.creds` (mode 0600): a user for the runtime's
+ * version witness, limited to the witness and lease buckets (it may create them here).
+ * The launcher draws the key and signs it with the dev account key; in a deployment
+ * the enclave draws its own key and gets its JWT against an attestation (decision
+ * 0070), which is not built.
+ */
+export async function writeRuntimeWitnessCreds(dir: string, keys: NatsKeyHierarchy): Promise<string> {
+  const user = createUser();
+  const minted = await mintEnclaveUserJwt({
+    signing: { accountPublicKey: keys.accountPublicKey, signingKeySeed: keys.accountSigningSeed },
+    userPublicKey: user.getPublicKey(),
+    name: "vault-runtime-witness",
+    createBuckets: true,
+  });
+  const path = join(dir, "runtime-witness.creds");
+  writeFileSync(path, formatCreds(minted.jwt, new TextDecoder().decode(user.getSeed())), { mode: 0o600 });
+  return path;
 }
 
 /** Start-up budget (from the spawn; its bundle is built before): it loads and attests to the proxy; 60 s covers a busy machine. */
@@ -76,6 +100,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           VETTID_RUNTIME_CONFIG: options.measuredConfigFile,
           VETTID_PROXY_SOCKET: options.socket,
           VETTID_DEV_CA_DIR: options.devCaDir,
+          ...(options.witness
+            ? { VETTID_LOCAL_WITNESS_NATS: options.witness.natsUrl, VETTID_LOCAL_WITNESS_CREDS: options.witness.creds }
+            : {}),
         },
         stdio: ["ignore", "pipe", logFd],
       });

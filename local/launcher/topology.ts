@@ -14,7 +14,7 @@ import { writeMeasuredConfig } from "./measured-config";
 import { type OperatorNats, startOperatorNats } from "./nats";
 import type { Progress } from "./progress";
 import { type LocalProxy, startLocalProxy } from "./proxy";
-import { type LocalRuntime, startLocalRuntime } from "./runtime";
+import { type LocalRuntime, startLocalRuntime, writeRuntimeWitnessCreds } from "./runtime";
 import { type LocalSealedState, startSealedState } from "./sealed-state";
 import { acquireStateLock } from "./state-lock";
 import { type SupervisedChild, superviseChildren } from "./supervisor";
@@ -250,6 +250,7 @@ export async function startTopology(
       recoveryDelaySeconds: LOCAL_RECOVERY_DELAY_SECONDS,
       manifestKey: attestation.releaseKeys.set.keys[0]!.jwk,
     });
+    const witnessCreds = await writeRuntimeWitnessCreds(stateDir, nats.keys);
     const runtime = await progress.step(
       "vault runtime (its own process, simulated NSM, measured configuration) attests through the proxy",
       () =>
@@ -258,10 +259,14 @@ export async function startTopology(
           socket: proxy.socket,
           measuredConfigFile: enclaveConfig,
           devCaDir: join(stateDir, "attestation"),
+          witness: { natsUrl: nats.server.url, creds: witnessCreds },
         }),
     );
     stops.push(() => runtime.stop());
     progress.info(`vault runtime pid ${runtime.pid}; log ${runtime.log}`);
+    progress.info(
+      "version witness: the runtime records each vault's state version and PIN counters in JetStream KV vettid-witness before it answers (its own dev NATS user; in an enclave this connection is still to be built)",
+    );
 
     const pidOf = (key: keyof Endpoints["pids"], pid: number | undefined) => (pid ? { [key]: pid } : {});
     const currentPids = (): Endpoints["pids"] => ({

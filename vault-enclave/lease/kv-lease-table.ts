@@ -1,11 +1,12 @@
 import type { KV } from "@nats-io/kv";
 import { VettidError } from "../../lib/errors";
+import { LEASE_BUCKET as NATS_LEASE_BUCKET } from "../../lib/nats-auth/permissions";
 import { readKv, writeKv } from "../kv";
 import { DEFAULT_LEASE_TIMING, decideLease, type LeaseTiming } from "./decide";
 import { decodeLeaseRecord, encodeLeaseRecord, type LeaseRecord, RUNTIME_ID } from "./record";
 
 /** The JetStream KV bucket of the leases, one key per vault id. */
-export const LEASE_BUCKET = "vettid-leases";
+export const LEASE_BUCKET = NATS_LEASE_BUCKET;
 
 /** A lease this runtime holds, with the store's revision of it (for compare-and-set). */
 export interface HeldLease {

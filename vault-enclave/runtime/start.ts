@@ -6,6 +6,7 @@ import type { MeasuredConfig } from "../../lib/runtime-config";
 import { kmsTrustRoots, recoveryDelayMs } from "../../lib/runtime-config";
 import { SealingKms, type VerifiedPeer } from "../kms";
 import type { Argon2idParams } from "../state";
+import type { VersionWitness } from "../witness/witness";
 import { startHealthReports } from "./health-report";
 import { allowListedFields } from "./log-fields";
 import { VaultRuntime } from "./vault-runtime";
@@ -21,6 +22,11 @@ export interface StartRuntimeOptions {
   onKmsVerified?: (peer: VerifiedPeer) => void;
   /** Argon2id cost of new PIN records; only tests pass anything but the default. */
   argon2Params?: Argon2idParams;
+  /**
+   * The version witness (decision 0070). Only the local topology passes one today, over
+   * a dev connection of its own; the enclave's own NATS connection is not built.
+   */
+  witness?: VersionWitness;
 }
 
 /** A running vault runtime and its proxy link. */
@@ -57,6 +63,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
       nsm: options.nsm,
       kms,
       blobs: proxy.blob,
+      ...(options.witness ? { witness: options.witness } : {}),
       nats: proxy.nats,
       log: (level, message, fields) => {
         proxy.log(level, message, allowListedFields(fields));

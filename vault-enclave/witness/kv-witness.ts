@@ -1,10 +1,11 @@
 import type { KV } from "@nats-io/kv";
+import { WITNESS_BUCKET as NATS_WITNESS_BUCKET } from "../../lib/nats-auth/permissions";
 import { readKv, writeKv } from "../kv";
 import { decodeWitnessRecord, encodeWitnessRecord, type WitnessRecord } from "./record";
 import type { VersionWitness, Witnessed } from "./witness";
 
 /** The JetStream KV bucket of the witness records, one key per vault id. */
-export const WITNESS_BUCKET = "vettid-witness";
+export const WITNESS_BUCKET = NATS_WITNESS_BUCKET;
 
 /** Options of {@link KvWitness}. */
 export interface KvWitnessOptions {
