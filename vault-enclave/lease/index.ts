@@ -8,6 +8,7 @@ export {
   type LeaseTiming,
   mayServe,
 } from "./decide";
+export { LeaseKeeper, type LeaseKeeperOptions, type LeaseTable } from "./keeper";
 export {
   type AcquireResult,
   type HeldLease,

@@ -19,6 +19,9 @@ import {
   type VaultOp,
   type VaultRequest,
 } from "../../lib/vault-protocol";
+import { DEFAULT_LEASE_TIMING, type LeaseTiming } from "../lease/decide";
+import type { LeaseTable } from "../lease/keeper";
+import { LeaseKeeper } from "../lease/keeper";
 import { EnclaveKeys } from "../session/enclave-keys";
 import { Sessions } from "../session/sessions";
 import { type Argon2idParams, parseBackup } from "../state";
@@ -51,6 +54,12 @@ export interface VaultRuntimeOptions {
   memory?: () => Pick<NodeJS.MemoryUsage, "heapUsed" | "external">;
   /** How long a recovery waits before it may complete (default 24 h; the measured configuration's). */
   recoveryDelayMs?: number;
+  /**
+   * One live owner per vault (decision 0071): requests for a vault are served only while
+   * this runtime holds its lease in `table`, and left to its owner otherwise. Without,
+   * every request the host delivers is served.
+   */
+  leases?: { table: LeaseTable; self: string; timing?: LeaseTiming };
 }
 
 /** Codes whose message is safe to show a device; anything else is answered `INTERNAL`. */
@@ -91,6 +100,8 @@ export class VaultRuntime {
   private inFlightBytes = 0;
   private readonly sweeper: NodeJS.Timeout;
   private readonly maxInFlightBytes: number;
+  private readonly leases: LeaseKeeper | undefined;
+  private readonly renewer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: VaultRuntimeOptions) {
     this.keys = new EnclaveKeys(options.ports.nsm, options.ports.now);
@@ -100,6 +111,31 @@ export class VaultRuntime {
     // the next operation; and evict vaults nobody uses (root key and outer layer).
     this.sweeper = setInterval(() => void this.sweep(), UNLOCK_IDLE_MS / 5);
     this.sweeper.unref();
+    if (options.leases) {
+      this.leases = new LeaseKeeper({ ...options.leases, now: options.ports.now, onLost: (v) => this.lost(v) });
+      const every = (options.leases.timing ?? DEFAULT_LEASE_TIMING).renewMs;
+      this.renewer = setInterval(() => void this.renewLeases(), every);
+      this.renewer.unref();
+    }
+  }
+
+  /** Renews the leases this runtime holds (on a timer every `renewMs`; exposed for tests). */
+  renewLeases(): Promise<void> {
+    return this.leases?.renewAll() ?? Promise.resolve();
+  }
+
+  /** Vaults whose lease this runtime holds (for health and tests). */
+  get leaseCount(): number {
+    return this.leases?.heldCount ?? 0;
+  }
+
+  /** A vault's lease is gone: its keys and sessions go, and its new owner serves it. */
+  private lost(vaultId: string): void {
+    this.options.ports.log("warn", "vault lease lost", {});
+    void this.mutex.run(vaultId, async () => {
+      this.sessions.dropVault(vaultId);
+      this.slots.get(vaultId)?.evict(); // the highest version seen stays
+    });
   }
 
   /**
@@ -196,6 +232,8 @@ export class VaultRuntime {
   /** Stops serving every vault and drops their keys. */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.renewer);
+    await this.leases?.releaseAll().catch(() => undefined);
     await Promise.all([...this.subscriptions.values()].map((s) => s.unsubscribe().catch(() => undefined)));
     this.subscriptions.clear();
     this.servingAll = false;
@@ -208,6 +246,8 @@ export class VaultRuntime {
     const subject = parseSubject(message.subject);
     if (subject?.kind !== "request" || !(this.servingAll || this.subscriptions.has(subject.vaultId))) return;
     const { vaultId, deviceId } = subject;
+    // another runtime owns the vault: it answers
+    if (this.leases && !(await this.leases.mayServe(vaultId))) return;
     let answer: EnclaveMessage;
     try {
       answer = await this.handle(vaultId, deviceId, parseDeviceMessage(message.data));

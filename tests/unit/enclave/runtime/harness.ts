@@ -14,6 +14,14 @@ import type { ProxyNatsMessage } from "../../../../lib/proxy-client";
 import { vaultRequestSubject } from "../../../../lib/subjects";
 import { VAULT_SALT_BYTES, vaultIdFor } from "../../../../lib/vault-id";
 import { createSimulatedNsm, devManifest, type SimulatedNsm } from "../../../../local/nsm-sim";
+import {
+  type AcquireResult,
+  decideLease,
+  type HeldLease,
+  LEASE_TTL_MS,
+  type LeaseRecord,
+  type LeaseTable,
+} from "../../../../vault-enclave/lease";
 import type { RuntimePorts } from "../../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../../vault-enclave/runtime/vault-runtime";
 import type { VersionWitness, Witnessed, WitnessRecord } from "../../../../vault-enclave/witness";
@@ -121,6 +129,54 @@ export class MemoryWitness implements VersionWitness {
   }
 }
 
+/** A lease table in memory with the KV's compare-and-set (vault-enclave/lease), shared by "runtimes" of a test. */
+export class MemoryLeaseTable implements LeaseTable {
+  private readonly leases = new Map<string, HeldLease>();
+  private revision = 0;
+
+  constructor(
+    private readonly self: string,
+    private readonly now: () => number,
+    private readonly shared?: MemoryLeaseTable,
+  ) {}
+
+  /** The same store seen by another runtime. */
+  as(self: string): MemoryLeaseTable {
+    return new MemoryLeaseTable(self, this.now, this.root);
+  }
+
+  private get root(): MemoryLeaseTable {
+    return this.shared ?? this;
+  }
+
+  async acquire(vaultId: string): Promise<AcquireResult> {
+    const current = this.root.leases.get(vaultId);
+    const decision = decideLease(vaultId, this.self, current?.record, this.now());
+    if (decision.kind === "held") return { held: false, owner: decision.owner, expiresAt: decision.expiresAt };
+    return { held: true, lease: this.root.put(decision.next) };
+  }
+
+  async renew(lease: HeldLease): Promise<HeldLease> {
+    if (this.root.leases.get(lease.record.vaultId)?.revision !== lease.revision) {
+      throw new VettidError("LEASE_LOST", "another runtime holds the vault's lease now");
+    }
+    return this.root.put({ ...lease.record, expiresAt: this.now() + LEASE_TTL_MS });
+  }
+
+  async release(lease: HeldLease): Promise<void> {
+    if (this.root.leases.get(lease.record.vaultId)?.revision === lease.revision) {
+      this.root.put({ ...lease.record, expiresAt: 0 });
+    }
+  }
+
+  private put(record: LeaseRecord): HeldLease {
+    this.revision += 1;
+    const held = { record, revision: this.revision };
+    this.leases.set(record.vaultId, held);
+    return held;
+  }
+}
+
 /** A KMS stand-in: random data keys, released again for their blob and the same encryption context. */
 export function memoryKms(): RuntimePorts["kms"] {
   const keys = new Map<string, { key: Uint8Array; context: string }>();
@@ -200,9 +256,13 @@ export async function startHarness(
     recoveryDelayMs?: number;
     /** Give the runtime a version witness (a new one unless `stores` carries one). */
     witness?: boolean;
+    /** The simulated NSM (another harness's, for two runtimes of one enclave image). */
+    nsm?: SimulatedNsm;
+    /** Serve only vaults whose lease this runtime holds in `table`, as `self`. */
+    leases?: { table: LeaseTable; self: string };
   } = {},
 ): Promise<Harness> {
-  const nsm = await createSimulatedNsm({ dev: true });
+  const nsm = options.nsm ?? (await createSimulatedNsm({ dev: true }));
   const manifest = devManifest(nsm.pcrs);
   const blobs = options.stores?.blobs ?? new MemoryBlobs();
   const kms = options.stores?.kms ?? memoryKms();
@@ -237,6 +297,7 @@ export async function startHarness(
     ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
     ...(options.memory ? { memory: options.memory } : {}),
     ...(options.recoveryDelayMs !== undefined ? { recoveryDelayMs: options.recoveryDelayMs } : {}),
+    ...(options.leases ? { leases: options.leases } : {}),
   });
   for (const vaultId of vaults) await runtime.serve(vaultId);
 

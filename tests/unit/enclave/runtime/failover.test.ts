@@ -1,0 +1,103 @@
+/**
+ * One live owner per vault (decision 0071) with two runtimes over the same host stores,
+ * version witness and lease table, every request delivered to both (as NATS delivers
+ * to both proxies): only the owner answers; when it dies another takes the vault over
+ * once its lease lapses, with every acknowledged write; the old owner, resumed, serves
+ * nothing more.
+ */
+import { VaultClient } from "../../../../client/vault";
+import { sodiumReady } from "../../../../lib/crypto";
+import { LEASE_CLOCK_SKEW_MS, LEASE_TTL_MS } from "../../../../vault-enclave/lease";
+import {
+  bytes,
+  codeOf,
+  type Harness,
+  MemoryBlobs,
+  MemoryLeaseTable,
+  MemoryWitness,
+  memoryKms,
+  type Person,
+  PIN,
+  person,
+  startHarness,
+} from "./harness";
+
+const A = "a".repeat(32);
+const B = "b".repeat(32);
+
+describe("failover between two runtimes (in-memory host)", () => {
+  let alice: Person;
+  let clock = Date.now();
+  const open: Harness[] = [];
+
+  beforeEach(async () => {
+    await sodiumReady();
+    alice = await person("dev-alice");
+    clock = Date.now();
+  });
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close();
+  });
+
+  /** A device whose every message goes to each of `runtimes`; the first answer wins. */
+  function device(h: Harness, runtimes: Harness[]): VaultClient {
+    return new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => Promise.any(runtimes.map((r) => r.deliver(alice.vaultId, alice.deviceId, data))),
+      // the runtimes' clock, which this test moves: the documents are dated by it
+      attestation: { trustedRoots: [h.nsm.rootCertificatePem], manifest: h.manifest, time: new Date(clock) },
+      memory: { stateVersion: 0 },
+    });
+  }
+
+  it("serves from the owner only, fails over once its lease lapses with every acknowledged write, and the old owner stays out", async () => {
+    // Prepare: two runtimes, one set of host stores, one witness, one lease table.
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+    const table = new MemoryLeaseTable(A, () => clock);
+    const a = await startHarness([alice.vaultId], { now: () => clock, stores, leases: { table, self: A } });
+    // both runtimes are the same enclave image (one simulated NSM): the device trusts either
+    const b = await startHarness([alice.vaultId], {
+      now: () => clock,
+      stores,
+      nsm: a.nsm,
+      leases: { table: table.as(B), self: B },
+    });
+    open.push(a, b);
+    const phone = device(a, [a, b]);
+    await phone.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+    for (const name of ["bank", "mail", "wifi"]) {
+      await phone.call("items.put", { op: "items.put", name, type: "secret", value: bytes(`${name}-secret`) });
+    }
+    const [owner, other] = a.runtime.leaseCount === 1 ? [a, b] : [b, a];
+    expect([owner.runtime.leaseCount, other.runtime.leaseCount]).toEqual([1, 0]);
+
+    // Act: the owner dies (no more deliveries, no renewals); its lease lapses.
+    clock += LEASE_TTL_MS + LEASE_CLOCK_SKEW_MS + 1;
+    const again = device(other, [other]);
+    await again.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const items = await again.call("items.list", { op: "items.list" });
+    await again.call("items.put", { op: "items.put", name: "after", type: "secret", value: bytes("failover") });
+
+    // Assess: the other runtime took the vault over with every acknowledged write.
+    expect(other.runtime.leaseCount).toBe(1);
+    expect(items.items.map((i) => i.name).sort()).toEqual(["bank", "mail", "wifi"]);
+    // The old owner, resumed, no longer answers its old session (its renewal fails, the lease is the other's).
+    await owner.runtime.renewLeases();
+    expect(owner.runtime.leaseCount).toBe(0);
+    const stale = phone.call("items.put", { op: "items.put", name: "stale", type: "secret", value: bytes("x") });
+    const outcome = await Promise.race([
+      codeOf(stale),
+      new Promise((resolve) => setTimeout(() => resolve("no answer"), 200)),
+    ]);
+    expect(outcome).not.toBe("OK");
+    const names = (await again.call("items.list", { op: "items.list" })).items.map((i) => i.name).sort();
+    expect(names).toEqual(["after", "bank", "mail", "wifi"]);
+  });
+});
