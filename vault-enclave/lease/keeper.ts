@@ -39,6 +39,17 @@ export class LeaseKeeper {
     return this.held.size;
   }
 
+  /** The vaults whose lease this runtime holds. */
+  get heldVaults(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Whether this runtime holds `vaultId`'s lease and may serve it now, without asking the table. */
+  holds(vaultId: string): boolean {
+    const lease = this.held.get(vaultId);
+    return lease !== undefined && mayServe(lease.record, this.options.self, this.options.now(), this.timing);
+  }
+
   /**
    * Whether this runtime may serve `vaultId` now, taking its lease when it is free.
    * A table that does not answer means no: never two owners, at the cost of service.

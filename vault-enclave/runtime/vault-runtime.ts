@@ -154,7 +154,26 @@ export class VaultRuntime {
         if (slot.evictIfIdle(VAULT_IDLE_EVICT_MS)) evicted += 1;
       });
     }
-    return evicted + (await this.relieveMemory());
+    evicted += await this.relieveMemory();
+    await this.releaseUnused();
+    return evicted;
+  }
+
+  /**
+   * Gives up the leases of vaults with neither a loaded state nor a session, under each
+   * vault's mutex: a request for a vault id that names no vault (anyone can publish
+   * one) takes a lease once, not one renewed every `renewMs` for as long as this runs.
+   */
+  private async releaseUnused(): Promise<void> {
+    const leases = this.leases;
+    if (!leases) return;
+    const unused = (vaultId: string) => !this.slots.get(vaultId)?.isLoaded && !this.sessions.hasAny(vaultId);
+    for (const vaultId of leases.heldVaults) {
+      if (!unused(vaultId)) continue;
+      await this.mutex.run(vaultId, async () => {
+        if (unused(vaultId)) await leases.release(vaultId).catch(() => undefined);
+      });
+    }
   }
 
   /**
@@ -246,16 +265,23 @@ export class VaultRuntime {
     const subject = parseSubject(message.subject);
     if (subject?.kind !== "request" || !(this.servingAll || this.subscriptions.has(subject.vaultId))) return;
     const { vaultId, deviceId } = subject;
-    // another runtime owns the vault: it answers
-    if (this.leases && !(await this.leases.mayServe(vaultId))) return;
-    let answer: EnclaveMessage;
+    let parsed: DeviceMessage | undefined;
+    let answer: EnclaveMessage | undefined;
     try {
-      answer = await this.handle(vaultId, deviceId, parseDeviceMessage(message.data));
+      parsed = parseDeviceMessage(message.data);
+    } catch (err) {
+      answer = { t: "error", ...publicError(err) };
+    }
+    // Another runtime owns the vault: it answers. A malformed message takes no lease
+    // (any publisher could make this runtime write one per vault id it names).
+    if (this.leases && !(parsed ? await this.leases.mayServe(vaultId) : this.leases.holds(vaultId))) return;
+    try {
+      if (parsed) answer = await this.handle(vaultId, deviceId, parsed);
     } catch (err) {
       answer = { t: "error", ...publicError(err) };
       if (!isVettidError(err)) this.options.ports.log("error", "request failed", { kind: "unexpected" });
     }
-    this.options.ports.nats.respond(message.reply, encodeEnclaveMessage(answer));
+    if (answer) this.options.ports.nats.respond(message.reply, encodeEnclaveMessage(answer));
   }
 
   private async handle(vaultId: string, deviceId: string, message: DeviceMessage): Promise<EnclaveMessage> {

@@ -5,8 +5,11 @@
  * once its lease lapses, with every acknowledged write; the old owner, resumed, serves
  * nothing more.
  */
+
+import { randomBytes } from "node:crypto";
 import { VaultClient } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
+import { encodeDeviceMessage } from "../../../../lib/vault-protocol/messages";
 import { LEASE_CLOCK_SKEW_MS, LEASE_TTL_MS } from "../../../../vault-enclave/lease";
 import {
   bytes,
@@ -99,5 +102,44 @@ describe("failover between two runtimes (in-memory host)", () => {
     expect(outcome).not.toBe("OK");
     const names = (await again.call("items.list", { op: "items.list" })).items.map((i) => i.name).sort();
     expect(names).toEqual(["after", "bank", "mail", "wifi"]);
+  });
+  it("takes no lease for a malformed message, and gives up the leases of vaults nobody uses, so forged vault ids cost no standing KV writes", async () => {
+    // Prepare: a runtime serving every vault, with a lease table that counts its writes.
+    const table = new MemoryLeaseTable(A, () => clock);
+    let writes = 0;
+    const counting = {
+      acquire: (v: string) => {
+        writes += 1;
+        return table.acquire(v);
+      },
+      renew: (l: Parameters<typeof table.renew>[0]) => {
+        writes += 1;
+        return table.renew(l);
+      },
+      release: (l: Parameters<typeof table.release>[0]) => table.release(l),
+    };
+    const h = await startHarness([], { now: () => clock, witness: true, leases: { table: counting, self: A } });
+    open.push(h);
+    await h.runtime.serveAs("all");
+    const forged = Array.from({ length: 20 }, () => `vlt_${randomBytes(16).toString("hex")}`);
+
+    // Act: the host delivers garbage, then an attestation request, for each forged vault id.
+    for (const vaultId of forged) void h.deliver(vaultId, "dev-x", new Uint8Array([1, 2, 3]));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const afterGarbage = h.runtime.leaseCount;
+    await Promise.all(
+      forged.map((vaultId) =>
+        h.deliver(vaultId, "dev-x", encodeDeviceMessage({ t: "attest", nonce: new Uint8Array(randomBytes(32)) })),
+      ),
+    );
+    await h.runtime.sweep();
+    const before = writes;
+    await h.runtime.renewLeases();
+    await h.runtime.renewLeases();
+
+    // Assess: no lease for garbage; none kept, and none renewed, for vaults nobody uses.
+    expect(afterGarbage).toBe(0);
+    expect(h.runtime.leaseCount).toBe(0);
+    expect(writes).toBe(before);
   });
 });
