@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createUser } from "@nats-io/nkeys";
 import { formatCreds, mintHostUserJwt, type NatsKeyHierarchy } from "../../lib/nats-auth";
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "../aws/dynamodb";
 import { freePort } from "../nats";
-import { entryCommand, repoRoot } from "./entry";
-import type { ChildExit, SupervisedChild } from "./supervisor";
+import { localChild } from "./child-process";
+import type { SupervisedChild } from "./supervisor";
 
 /** Options of {@link startLocalProxy}. */
 export interface LocalProxyOptions {
@@ -55,14 +55,7 @@ export interface LocalProxy extends SupervisedChild {
 const MAX_SOCKET_PATH = 107;
 /** Start-up budget (counted from the spawn; its bundle is built before): loading it takes well under a second; 30 s covers a busy machine. */
 const START_TIMEOUT_MS = 30_000;
-/** How long a SIGTERM may take (the proxy drains up to VETTID_PROXY_DRAIN_MS first). */
-const STOP_TIMEOUT_MS = 5_000;
 const DRAIN_MS = 1_000;
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => child.once("exit", () => done()));
-}
 
 /**
  * DEV ONLY. Mints a host NATS user with the dev account signing key, then starts
@@ -113,46 +106,15 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
     VETTID_DYNAMODB_ENDPOINT: options.registry.dynamodbEndpoint,
   };
   const base = `http://127.0.0.1:${healthPort}`;
-  let child: ChildProcess | undefined;
-  let exit: Promise<ChildExit> = Promise.resolve({ code: null, signal: null });
-  const killOnExit = () => child?.kill("SIGKILL");
-  process.on("exit", killOnExit);
-  const terminate = async () => {
-    const running = child;
-    if (running && running.exitCode === null && running.signalCode === null) {
-      const killer = setTimeout(() => running.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      running.kill("SIGTERM");
-      await exited(running);
-      clearTimeout(killer);
-    }
-  };
+  const child = localChild({ entry: "vsock-proxy/main.ts", env, log, stdout: "log" });
   /** Spawns the proxy (on the same socket, ports and creds every time) and waits until it is live. */
-  const launch = async (logFlags: "w" | "a") => {
+  const launch = (logFlags: "w" | "a") => {
     // a killed proxy leaves its socket file behind
     rmSync(socket, { force: true });
-    const { command, args } = await entryCommand("vsock-proxy/main.ts");
-    const logFd = openSync(log, logFlags, 0o600);
-    try {
-      child = spawn(command, args, {
-        cwd: repoRoot,
-        env,
-        stdio: ["ignore", logFd, logFd],
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    const started = child;
-    exit = new Promise((done) => started.once("exit", (code, signal) => done({ code, signal })));
-    try {
-      await waitUntilLive(started, `${base}/livez`, log);
-    } catch (err) {
-      await terminate();
-      throw err;
-    }
+    return child.launch(logFlags, (started) => waitUntilLive(started, `${base}/livez`, log));
   };
   const stop = async () => {
-    process.off("exit", killOnExit);
-    await terminate();
+    await child.stop();
     rmSync(socket, { force: true });
     rmSync(creds, { force: true });
   };
@@ -169,11 +131,11 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
     log,
     creds,
     get pid() {
-      return child?.pid;
+      return child.pid;
     },
-    exited: () => exit,
+    exited: () => child.exited(),
     async restart() {
-      await terminate();
+      await child.terminate();
       await launch("a");
     },
     serving: (timeoutMs) => waitUntilHealthy(`${base}/health`, timeoutMs),

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createUser } from "@nats-io/nkeys";
 import { formatCreds, mintEnclaveUserJwt, type NatsKeyHierarchy } from "../../lib/nats-auth";
-import { entryCommand, repoRoot } from "./entry";
-import type { ChildExit, SupervisedChild } from "./supervisor";
+import { localChild } from "./child-process";
+import type { SupervisedChild } from "./supervisor";
 
 /** A KMS TLS connection the runtime verified on its side (its `kms-verified` event). */
 export interface KmsVerifiedEvent {
@@ -63,7 +63,6 @@ export async function writeRuntimeWitnessCreds(dir: string, keys: NatsKeyHierarc
 
 /** Start-up budget (from the spawn; its bundle is built before): it loads and attests to the proxy; 60 s covers a busy machine. */
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 /**
  * DEV ONLY. Starts the vault runtime as a child process, configured only by its
@@ -73,73 +72,43 @@ const STOP_TIMEOUT_MS = 5_000;
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = join(options.dir, "vault-runtime.log");
   const kmsVerified: KmsVerifiedEvent[] = [];
-  let child: ChildProcess | undefined;
-  let exit: Promise<ChildExit> = Promise.resolve({ code: null, signal: null });
-  const killOnExit = () => child?.kill("SIGKILL");
-  process.on("exit", killOnExit);
-  const terminate = async () => {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const killer = setTimeout(() => running.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    const gone = new Promise<void>((done) => running.once("exit", () => done()));
-    running.kill("SIGTERM");
-    await gone;
-    clearTimeout(killer);
-  };
+  const child = localChild({
+    entry: "local/runtime-process.ts",
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      VETTID_ENV: "local",
+      VETTID_RUNTIME_CONFIG: options.measuredConfigFile,
+      VETTID_PROXY_SOCKET: options.socket,
+      VETTID_DEV_CA_DIR: options.devCaDir,
+      ...(options.witness
+        ? { VETTID_LOCAL_WITNESS_NATS: options.witness.natsUrl, VETTID_LOCAL_WITNESS_CREDS: options.witness.creds }
+        : {}),
+    },
+    log,
+    stdout: "pipe",
+  });
   /** Spawns the runtime (the same configuration every time) and waits for its `ready`. */
-  const launch = async (logFlags: "w" | "a") => {
-    const { command, args } = await entryCommand("local/runtime-process.ts");
-    const logFd = openSync(log, logFlags, 0o600);
-    try {
-      child = spawn(command, args, {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          VETTID_ENV: "local",
-          VETTID_RUNTIME_CONFIG: options.measuredConfigFile,
-          VETTID_PROXY_SOCKET: options.socket,
-          VETTID_DEV_CA_DIR: options.devCaDir,
-          ...(options.witness
-            ? { VETTID_LOCAL_WITNESS_NATS: options.witness.natsUrl, VETTID_LOCAL_WITNESS_CREDS: options.witness.creds }
-            : {}),
-        },
-        stdio: ["ignore", "pipe", logFd],
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    const started = child;
-    exit = new Promise((done) => started.once("exit", (code, signal) => done({ code, signal })));
-    try {
-      await readyOf(started, log, kmsVerified);
-    } catch (err) {
-      await terminate();
-      throw err;
-    }
-  };
+  const launch = (logFlags: "w" | "a") => child.launch(logFlags, (started) => readyOf(started, log, kmsVerified));
   try {
     await launch("w");
   } catch (err) {
-    process.off("exit", killOnExit);
+    await child.stop();
     throw err;
   }
   return {
     name: "vault runtime",
     get pid() {
-      return child?.pid;
+      return child.pid;
     },
     log,
     kmsVerified,
-    exited: () => exit,
+    exited: () => child.exited(),
     async restart() {
-      await terminate();
+      await child.terminate();
       await launch("a");
     },
-    async stop() {
-      process.off("exit", killOnExit);
-      await terminate();
-    },
+    stop: () => child.stop(),
   };
 }
 

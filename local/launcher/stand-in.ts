@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { StandInKind } from "../stand-in-process";
-import { entryCommand, repoRoot } from "./entry";
-import type { ChildExit, SupervisedChild } from "./supervisor";
+import { localChild } from "./child-process";
+import type { SupervisedChild } from "./supervisor";
 
 /**
  * One AWS stand-in running as its own process (local/stand-in-process.ts) with its
@@ -39,7 +39,6 @@ export interface StandInOptions {
 
 /** Start-up budget (from the spawn; its bundle is built before): loading takes a fraction of a second; 30 s covers a busy machine. */
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 /**
  * DEV ONLY. Starts one stand-in process on a free loopback port and resolves once it
@@ -47,53 +46,27 @@ const STOP_TIMEOUT_MS = 5_000;
  */
 export async function startStandIn(options: StandInOptions): Promise<LocalStandIn> {
   const log = join(options.logDir, `${options.kind}-stand-in.log`);
-  let child: ChildProcess | undefined;
-  let exit: Promise<ChildExit> = Promise.resolve({ code: null, signal: null });
-  const killOnExit = () => child?.kill("SIGKILL");
-  process.on("exit", killOnExit);
-  const terminate = async () => {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const killer = setTimeout(() => running.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    const gone = new Promise<void>((done) => running.once("exit", () => done()));
-    running.kill("SIGTERM");
-    await gone;
-    clearTimeout(killer);
-  };
-  const launch = async (port: number, logFlags: "w" | "a"): Promise<number> => {
-    const { command, args } = await entryCommand("local/stand-in-process.ts");
-    const logFd = openSync(log, logFlags, 0o600);
-    try {
-      child = spawn(command, args, {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          VETTID_ENV: "local",
-          VETTID_STAND_IN: options.kind,
-          VETTID_STAND_IN_DIR: options.dir,
-          VETTID_STAND_IN_PORT: String(port),
-          ...options.env,
-        },
-        stdio: ["ignore", "pipe", logFd],
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    const started = child;
-    exit = new Promise((done) => started.once("exit", (code, signal) => done({ code, signal })));
-    try {
-      return await listening(started, options.name, log);
-    } catch (err) {
-      await terminate();
-      throw err;
-    }
-  };
+  const child = localChild({
+    entry: "local/stand-in-process.ts",
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      VETTID_ENV: "local",
+      VETTID_STAND_IN: options.kind,
+      VETTID_STAND_IN_DIR: options.dir,
+      ...options.env,
+    },
+    log,
+    stdout: "pipe",
+  });
+  // 0 (a free port) the first time, the same port on a restart
+  const launch = (at: number, logFlags: "w" | "a"): Promise<number> =>
+    child.launch(logFlags, (started) => listening(started, options.name, log), { VETTID_STAND_IN_PORT: String(at) });
   let port: number;
   try {
     port = await launch(0, "w");
   } catch (err) {
-    process.off("exit", killOnExit);
+    await child.stop();
     throw err;
   }
   return {
@@ -104,17 +77,14 @@ export async function startStandIn(options: StandInOptions): Promise<LocalStandI
     dir: options.dir,
     log,
     get pid() {
-      return child?.pid;
+      return child.pid;
     },
-    exited: () => exit,
+    exited: () => child.exited(),
     async restart() {
-      await terminate();
+      await child.terminate();
       await launch(port, "a");
     },
-    async stop() {
-      process.off("exit", killOnExit);
-      await terminate();
-    },
+    stop: () => child.stop(),
   };
 }
 
