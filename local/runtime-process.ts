@@ -21,16 +21,8 @@ import { unixSocketTransport } from "../lib/frame-link";
 import { loadMeasuredConfig } from "../vault-enclave/config";
 import { startRuntime } from "../vault-enclave/runtime/start";
 import { KvWitness, WITNESS_BUCKET } from "../vault-enclave/witness";
+import { required, runMain, stopOnSignals } from "./child-main";
 import { createSimulatedNsm, loadOrCreateDevCa } from "./nsm-sim";
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    process.stderr.write(`error: ${name} is required\n`);
-    process.exit(78);
-  }
-  return value;
-}
 
 async function main(): Promise<void> {
   const environment = process.env.VETTID_ENV;
@@ -64,19 +56,10 @@ async function main(): Promise<void> {
       emit({ event: "kms-verified", servername: peer.servername, issuer: peer.issuer, protocol: peer.protocol }),
   });
   emit({ event: "ready", served: running.proxy.served ?? [], witness: witness !== undefined });
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async () => {
     await running.close();
     await witnessConnection?.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop());
-  process.once("SIGTERM", () => void stop());
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

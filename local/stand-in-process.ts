@@ -27,20 +27,12 @@ import { startS3StandIn } from "./aws/s3";
 import { openS3Directory, S3_OBJECTS_DIR } from "./aws/s3-directory";
 import { createSecretsManagerStandIn, type SecretsState } from "./aws/secrets-manager";
 import { jsonStateFile } from "./aws/state-file";
+import { required, runMain, stopOnSignals } from "./child-main";
 import { type LoopbackServer, listenOnLoopback } from "./loopback-http";
 
 /** The stand-ins this process can run, by their VETTID_STAND_IN name. */
 export const STAND_IN_KINDS = ["dynamodb", "s3", "kms", "secrets-manager"] as const;
 export type StandInKind = (typeof STAND_IN_KINDS)[number];
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    process.stderr.write(`error: ${name} is required\n`);
-    process.exit(78);
-  }
-  return value;
-}
 
 async function start(kind: StandInKind, dir: string, port: number, environment: string): Promise<LoopbackServer> {
   switch (kind) {
@@ -88,18 +80,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error("VETTID_STAND_IN_PORT must be a port");
   const server = await start(kind, dir, port, environment);
   process.stdout.write(`${JSON.stringify({ event: "ready", port: server.port })}\n`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async () => {
     await server.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop());
-  process.once("SIGTERM", () => void stop());
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,19 @@ import { manifest, type ReleaseKeys, release, releaseKeys } from "../manifest/fi
 
 const at = Date.parse("2026-12-10T00:00:00Z");
 const approved = () => [release({ approved_at: "2026-11-21T00:00:00Z", activates_at: "2026-11-28T00:00:00Z" })];
+
+/** A CDN stand-in on loopback answering with `handler`; `url` is the current manifest's. */
+async function cdn(handler: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/vettid/pcr-manifest.json`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
 
 describe("manifest source", () => {
   let k: ReleaseKeys;
@@ -117,36 +130,31 @@ describe("manifest source", () => {
       [next.a.privateKey, next.b.privateKey],
     );
     const published = [...texts, rotation];
-    const server = createServer((req, res) => {
+    const { url, close } = await cdn((req, res) => {
       const serial = /^\/manifests\/(\d{8})\.json$/.exec(req.url ?? "")?.[1];
       res.end(serial ? published[Number(serial) - 1] : current);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/vettid/pcr-manifest.json`;
     try {
       // the host was deployed with serial 4 and its key set; serial 6 is signed by the next set only
       await expect(manifestSource({ url }, k.set, () => at)()).rejects.toMatchObject({ code: "MANIFEST_THRESHOLD" });
       const load = manifestSource({ url }, k.set, () => at, { minSerial: 4 });
       await expect(load()).resolves.toMatchObject({ serial: 6, keys: next.set });
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 
   it("tries a failed refresh again only after the interval, serving the last manifest meanwhile", async () => {
     let failing = false;
     let fetches = 0;
-    const server = createServer((_req, res) => {
+    const { url, close } = await cdn((_req, res) => {
       fetches += 1;
       if (failing) {
         res.statusCode = 503;
         res.end();
       } else res.end(texts[0]);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     let now = at;
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/vettid/pcr-manifest.json`;
     const load = manifestSource({ url }, k.set, () => now);
     try {
       expect((await load()).serial).toBe(1);
@@ -160,22 +168,19 @@ describe("manifest source", () => {
       await load();
       expect(fetches).toBe(3);
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 
   it("fetches a URL at most once a minute, and fills a gap from the history", async () => {
     let current = texts[0]!;
     const fetched: string[] = [];
-    const server = createServer((req, res) => {
+    const { url, close } = await cdn((req, res) => {
       fetched.push(req.url ?? "");
       const serial = /^\/manifests\/(\d{8})\.json$/.exec(req.url ?? "")?.[1];
       res.end(serial ? texts[Number(serial) - 1] : current);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     let now = at;
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/vettid/pcr-manifest.json`;
     const load = manifestSource({ url }, k.set, () => now);
     try {
       expect((await load()).serial).toBe(1);
@@ -191,8 +196,7 @@ describe("manifest source", () => {
         "/manifests/00000003.json",
       ]);
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 });
