@@ -1,0 +1,2 @@
+/** The runtime's own NATS connection, through a host tunnel with TLS that ends in the enclave. */
+export { connectOverTunnel, TUNNEL_SERVER_LABEL, type TunnelNatsOptions, type TunnelNatsTls } from "./tunnel-transport";

@@ -1,0 +1,96 @@
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import {
+  type ConnectionOptions,
+  type NatsConnection,
+  NatsConnectionImpl,
+  setTransportFactory,
+} from "@nats-io/transport-node";
+import { NodeTransport } from "@nats-io/transport-node/lib/node_transport";
+
+/** How the enclave's own NATS connection checks the server it reached through the host. */
+export interface TunnelNatsTls {
+  /** The name the server certificate must carry; from the measured configuration, never the host. */
+  servername: string;
+  /** The only roots trusted for that certificate (PEM). */
+  caPem: string;
+  /** TLS before the server's INFO (nats-server's `handshake_first`); INFO first otherwise (nats-server 2.9). */
+  handshakeFirst: boolean;
+}
+
+/** Options of {@link connectOverTunnel}. */
+export interface TunnelNatsOptions {
+  /** Opens one byte stream to a NATS server through the host (lib/proxy-client `tunnel.open("nats")`). */
+  openTunnel(): Promise<Duplex>;
+  tls: TunnelNatsTls;
+  /** The rest of the nats.js options (authenticator, name, reconnect settings); `servers` and `tls` are set here. */
+  connection: Omit<ConnectionOptions, "servers" | "tls">;
+}
+
+/**
+ * The label the connection's one server goes by. The host decides where a tunnel goes;
+ * nats.js needs a URL all the same, and this one is never dialled or resolved.
+ */
+export const TUNNEL_SERVER_LABEL = "tls://nats-tunnel.vettid.invalid:4222";
+
+/**
+ * A nats.js Node transport whose byte stream is a tunnel through the host instead of a
+ * TCP socket it dials. Everything else — the INFO exchange, the TLS upgrade with
+ * `rejectUnauthorized`, the protocol — is the library's own: only where the bytes go
+ * changes. Before TLS the host sees INFO (which it could rewrite, gaining nothing: a
+ * server that does not offer TLS is refused, see {@link connectOverTunnel}); after it,
+ * only ciphertext.
+ */
+class TunnelTransport extends NodeTransport {
+  constructor(private readonly open: () => Promise<Duplex>) {
+    super();
+  }
+
+  override async connect(hp: { hostname: string; port: number; tlsName: string }, options: ConnectionOptions) {
+    // TLS first: node:tls runs over the socket already set (NodeTransport.tlsFirst).
+    if (typeof options.tls === "object" && options.tls?.handshakeFirst === true) {
+      this.socket = (await this.open()) as Socket;
+    }
+    return super.connect(hp, options);
+  }
+
+  override dial(): Promise<Socket> {
+    return this.open().then((stream) => stream as Socket);
+  }
+}
+
+/**
+ * Connects nats.js through a byte tunnel, TLS ending here: the server's certificate must
+ * chain to `tls.caPem` alone and carry `tls.servername`, so the host, which only
+ * forwards bytes, can delay or cut the connection but cannot read it, answer in the
+ * server's name, or replay an old answer. A server (or a host rewriting INFO) that does
+ * not offer TLS is refused by nats.js (`server does not support 'tls'`) because the
+ * `tls` option is always set.
+ *
+ * nats.js keeps its transport factory in one module-wide slot that its own `connect`
+ * overwrites; the enclave's process has no other NATS client, and this sets the slot
+ * again for every connection it makes (reconnects call the factory again, so a process
+ * that also used `connect` for another server would send this connection's reconnects
+ * there: the tunnel is the only NATS path of the runtime).
+ */
+export async function connectOverTunnel(options: TunnelNatsOptions): Promise<NatsConnection> {
+  setTransportFactory({
+    factory: () => new TunnelTransport(options.openTunnel),
+    // The label is never resolved: the host picks the server.
+    dnsResolveFn: (host: string) => Promise.resolve([host]),
+  });
+  const tls = {
+    ca: options.tls.caPem,
+    servername: options.tls.servername,
+    rejectUnauthorized: true,
+    minVersion: "TLSv1.2",
+    ...(options.tls.handshakeFirst ? { handshakeFirst: true } : {}),
+  } as NonNullable<ConnectionOptions["tls"]>;
+  return NatsConnectionImpl.connect({
+    ...options.connection,
+    servers: TUNNEL_SERVER_LABEL,
+    tls,
+    // One label stands for whatever server the host forwards to: no gossiped URLs.
+    ignoreClusterUpdates: true,
+  });
+}
