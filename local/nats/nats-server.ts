@@ -79,7 +79,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "vettid-nats-"));
   const port = options.port ?? (await freePort());
-  const monitorPort = await freePort();
+  // The kernel may hand the same just-closed port out twice in a row: a monitor port
+  // equal to the client port makes nats-server fail to bind.
+  let monitorPort = await freePort();
+  while (monitorPort === port) monitorPort = await freePort();
   const name = options.name ?? `vettid-${port}`;
   const configPath = join(dir, `${name}.conf`);
   writeFileSync(configPath, renderConfig({ ...options, port, monitorPort, name, dir }));
