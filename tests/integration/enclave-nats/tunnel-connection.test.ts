@@ -111,6 +111,18 @@ describe("the enclave's own NATS connection through a host tunnel", () => {
     return nc;
   };
 
+  /** Asserts that a connection through `relay` is refused, and that no CONNECT reached its far end. */
+  const expectRefused = async (relay: Relay, servername: string, message?: RegExp) => {
+    const attempt = connectOverTunnel({
+      openTunnel: relay.open,
+      tls: { servername, caPem, handshakeFirst: false },
+      connection: { maxReconnectAttempts: 0, timeout: 2_000 },
+    });
+    if (message) await expect(attempt).rejects.toThrow(message);
+    else await expect(attempt).rejects.toThrow();
+    expect(relay.bytes().includes(Buffer.from("CONNECT"))).toBe(false);
+  };
+
   it("works end to end (a KV record written and read) while the host sees only ciphertext after INFO", async () => {
     const relay = new Relay(() => nats.port);
     const nc = await connectThrough(relay);
@@ -145,42 +157,18 @@ describe("the enclave's own NATS connection through a host tunnel", () => {
   it("refuses a host that answers as NATS without TLS (INFO with tls_required false)", async () => {
     const fake = await fakePlainNats();
     try {
-      const relay = new Relay(() => fake.port);
-      await expect(
-        connectOverTunnel({
-          openTunnel: relay.open,
-          tls: { servername: SERVER_NAME, caPem, handshakeFirst: false },
-          connection: { maxReconnectAttempts: 0, timeout: 2_000 },
-        }),
-      ).rejects.toThrow(/tls/i);
       // Nothing the client sent reached the fake server: no CONNECT, no credentials.
-      expect(relay.bytes().includes(Buffer.from("CONNECT"))).toBe(false);
+      await expectRefused(new Relay(() => fake.port), SERVER_NAME, /tls/i);
     } finally {
       fake.server.close();
     }
   });
 
   it("refuses a server whose certificate chains to another CA, though it carries the right name", async () => {
-    const relay = new Relay(() => other.port);
-    await expect(
-      connectOverTunnel({
-        openTunnel: relay.open,
-        tls: { servername: SERVER_NAME, caPem, handshakeFirst: false },
-        connection: { maxReconnectAttempts: 0, timeout: 2_000 },
-      }),
-    ).rejects.toThrow();
-    expect(relay.bytes().includes(Buffer.from("CONNECT"))).toBe(false);
+    await expectRefused(new Relay(() => other.port), SERVER_NAME);
   });
 
   it("refuses the genuine server when the measured name is not on its certificate", async () => {
-    const relay = new Relay(() => nats.port);
-    await expect(
-      connectOverTunnel({
-        openTunnel: relay.open,
-        tls: { servername: "other.vettid.test", caPem, handshakeFirst: false },
-        connection: { maxReconnectAttempts: 0, timeout: 2_000 },
-      }),
-    ).rejects.toThrow();
-    expect(relay.bytes().includes(Buffer.from("CONNECT"))).toBe(false);
+    await expectRefused(new Relay(() => nats.port), "other.vettid.test");
   });
 });
