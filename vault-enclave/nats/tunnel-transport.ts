@@ -34,6 +34,51 @@ export interface TunnelNatsOptions {
 export const TUNNEL_SERVER_LABEL = "tls://nats-tunnel.vettid.invalid:4222";
 
 /**
+ * Most bytes the host may relay before the first CRLF of a connection that speaks INFO
+ * first. Derivation: a nats-server 2.9/2.10 INFO is about 500 bytes plus about 25 per
+ * gossiped client URL; 16 KiB covers several hundred nodes. nats.js itself buffers the
+ * line until its CRLF without a bound.
+ */
+export const MAX_INFO_LINE_BYTES = 16 * 1024;
+
+/**
+ * Watches `stream` until the first CRLF and destroys it (with an error) once more than
+ * `limit` bytes arrived before it, so a host that sends an endless INFO line costs this
+ * process at most `limit` plus one tunnel chunk. Registering the listener puts a paused
+ * stream into flowing mode on the next tick: a caller must attach its own `data`
+ * listener in the same tick (see {@link TunnelTransport.peekInfo}). The listener removes
+ * itself at the first CRLF, which may arrive split across two chunks. Returns a function
+ * that removes it early.
+ */
+export function boundFirstLine(stream: Duplex, limit = MAX_INFO_LINE_BYTES): () => void {
+  let seen = 0;
+  let lastByte = -1;
+  const stop = () => stream.off("data", watch);
+  function watch(chunk: Buffer | string) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    // The line ends at a CRLF split across the previous chunk and this one, or in this one.
+    const splitEnd = lastByte === 0x0d && bytes[0] === 0x0a;
+    const lineEnd = splitEnd ? -1 : bytes.indexOf("\r\n");
+    if (splitEnd || lineEnd !== -1) {
+      stop();
+      if ((splitEnd ? seen - 1 : seen + lineEnd) > limit) {
+        stream.destroy(new Error(`NATS server sent more than ${limit} bytes before its first line ended`));
+      }
+      return;
+    }
+    seen += bytes.length;
+    if (bytes.length > 0) lastByte = bytes[bytes.length - 1] ?? -1;
+    // A CR that ends this chunk may be the start of the CRLF: it is not counted yet.
+    if (seen - (lastByte === 0x0d ? 1 : 0) > limit) {
+      stop();
+      stream.destroy(new Error(`NATS server sent more than ${limit} bytes before its first line ended`));
+    }
+  }
+  stream.on("data", watch);
+  return stop;
+}
+
+/**
  * A nats.js Node transport whose byte stream is a tunnel through the host instead of a
  * TCP socket it dials. Everything else — the INFO exchange, the TLS upgrade with
  * `rejectUnauthorized`, the protocol — is the library's own: only where the bytes go
@@ -56,6 +101,18 @@ class TunnelTransport extends NodeTransport {
 
   override dial(): Promise<Socket> {
     return this.open().then((stream) => stream as Socket);
+  }
+
+  /**
+   * nats.js buffers the INFO line until its CRLF with no bound (and concatenates the
+   * buffer again for every chunk). With INFO first that line is the host's to send, so
+   * it is bounded here: the watcher goes on in the same tick as the library's own
+   * listener, so neither misses a byte, and destroying the stream makes the library's
+   * close handler reject the connect.
+   */
+  override peekInfo() {
+    boundFirstLine(this.socket);
+    return super.peekInfo();
   }
 }
 

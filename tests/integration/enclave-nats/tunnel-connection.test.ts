@@ -14,7 +14,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type NatsServer, startNatsServer } from "../../../local/nats";
 import { createDevCa, issueDevCertificate } from "../../../local/tls";
-import { connectOverTunnel } from "../../../vault-enclave/nats";
+import { connectOverTunnel, MAX_INFO_LINE_BYTES } from "../../../vault-enclave/nats";
 
 const SERVER_NAME = "nats.vettid.test";
 
@@ -66,6 +66,31 @@ function fakePlainNats(): Promise<{ server: Server; port: number }> {
   });
   return new Promise((resolve) =>
     server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
+}
+
+/**
+ * A TCP server that starts an INFO line and never ends it: 64 KiB chunks, no CRLF, for as
+ * long as the client reads. Counts what it managed to write.
+ */
+function endlessInfo(): Promise<{ server: Server; port: number; written: () => number }> {
+  let written = 0;
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const server = createServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.write('INFO {"server_id":"');
+    const pump = () => {
+      while (!socket.destroyed && written < 256 * 1024 * 1024) {
+        written += chunk.length;
+        if (!socket.write(chunk)) return void socket.once("drain", pump);
+      }
+    };
+    pump();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ server, port: (server.address() as { port: number }).port, written: () => written }),
+    ),
   );
 }
 
@@ -161,6 +186,20 @@ describe("the enclave's own NATS connection through a host tunnel", () => {
       await expectRefused(new Relay(() => fake.port), SERVER_NAME, /tls/i);
     } finally {
       fake.server.close();
+    }
+  });
+
+  it("refuses a host that sends an INFO line without end, having read at most the bound plus a chunk", async () => {
+    const endless = await endlessInfo();
+    try {
+      const relay = new Relay(() => endless.port);
+      await expectRefused(relay, SERVER_NAME, /before its first line ended/);
+      // What reached the client: the bound plus at most one read of the socket (64 KiB).
+      const received = relay.bytes().length;
+      expect(received).toBeGreaterThan(MAX_INFO_LINE_BYTES);
+      expect(received).toBeLessThanOrEqual(MAX_INFO_LINE_BYTES + 64 * 1024 + 64);
+    } finally {
+      endless.server.close();
     }
   });
 
