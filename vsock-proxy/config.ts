@@ -3,6 +3,7 @@ import { natsUrlProblem } from "../lib/nats-tls";
 import { HOST_ID_PATTERN, INSTANCE_ARN_PATTERN } from "../lib/store";
 import { isSubjectId } from "../lib/subjects";
 import * as z from "../lib/zod";
+import { NATS_TUNNEL_IDLE_TIMEOUT_MS } from "./channels/tunnel";
 
 const commaList = z.pipe(
   z.string(),
@@ -86,6 +87,13 @@ export const ProxyConfigSchema = z
      * KMS endpoint (or its FIPS variant) on port 443.
      */
     VETTID_KMS_TUNNEL_TARGET: z.optional(z.string().check(z.regex(TUNNEL_TARGET_PATTERN, "must be host:port"))),
+    /**
+     * Optional. The NATS node client port the runtime's own connection tunnels to,
+     * `host:port` (decision 0072); without it the proxy refuses `nats` tunnels. The
+     * runtime runs TLS through it to the server name of its measured configuration and
+     * checks the certificate against the measured CA, so a wrong target only fails.
+     */
+    VETTID_NATS_TUNNEL_TARGET: z.optional(z.string().check(z.regex(TUNNEL_TARGET_PATTERN, "must be host:port"))),
     /** Required. Bucket of sealed vault state (objects under `vaults/`). */
     VETTID_BLOB_BUCKET: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
     /** The PCR manifest (general JWS JSON) as a file; re-read on every enclave connection. */
@@ -239,4 +247,18 @@ export function kmsTunnelTarget(config: Pick<ProxyConfig, "AWS_REGION" | "VETTID
   const target = config.VETTID_KMS_TUNNEL_TARGET ?? (regionalKmsTargets(config.AWS_REGION)[0] as string);
   const split = target.lastIndexOf(":");
   return { host: target.slice(0, split), port: Number(target.slice(split + 1)) };
+}
+
+/** The runtime's NATS tunnel upstream, if the host has one configured. */
+export function natsTunnelTarget(
+  config: Pick<ProxyConfig, "VETTID_NATS_TUNNEL_TARGET">,
+): { host: string; port: number; idleTimeoutMs: number } | undefined {
+  const target = config.VETTID_NATS_TUNNEL_TARGET;
+  if (target === undefined) return undefined;
+  const split = target.lastIndexOf(":");
+  return {
+    host: target.slice(0, split),
+    port: Number(target.slice(split + 1)),
+    idleTimeoutMs: NATS_TUNNEL_IDLE_TIMEOUT_MS,
+  };
 }

@@ -15,7 +15,7 @@ import { loadConfigOrExit } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
 import { natsTlsOptions } from "../lib/nats-tls";
 import { ActiveVaults } from "./active-vaults";
-import { kmsTunnelTarget, type ProxyConfig, ProxyConfigSchema } from "./config";
+import { kmsTunnelTarget, natsTunnelTarget, type ProxyConfig, ProxyConfigSchema } from "./config";
 import { startHealthServer } from "./health-server";
 import { type Heartbeat, startHeartbeat } from "./heartbeat";
 import { manifestSource } from "./manifest-source";
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
 
   // what the heartbeat reports as vaultCount: vaults with a request in the last 15 minutes
   const activeVaults = new ActiveVaults();
+  const natsTarget = natsTunnelTarget(config);
   const proxy = new VsockProxy({
     activeVaults,
     transport: unixSocketTransport(config.VETTID_PROXY_SOCKET),
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
     nats: upstream,
     // KMS is reached by the enclave itself, over TLS that ends inside it: the host only
     // forwards bytes to this one address and hands over the instance role's credentials.
-    tunnels: { kms: kmsTunnelTarget(config) },
+    // So is the runtime's own NATS connection (the version witness and vault leases).
+    tunnels: { kms: kmsTunnelTarget(config), ...(natsTarget ? { nats: natsTarget } : {}) },
     credentials: () => s3.config.credentials(),
     blob: s3BlobStore(s3, config.VETTID_BLOB_BUCKET),
     served: config.VETTID_PROXY_VAULTS.includes("*") ? allVaults : staticServedVaults(config.VETTID_PROXY_VAULTS),

@@ -21,15 +21,16 @@ export const NATS_OPS = {
 } as const;
 
 /**
- * `tunnel`: a byte stream from the enclave to one allow-listed upstream (KMS), for a
- * TLS connection that begins and ends inside the enclave. The enclave `open`s (request
+ * `tunnel`: a byte stream from the enclave to one allow-listed upstream (KMS, or a NATS
+ * node for the runtime's own connection), for a TLS connection that begins and ends
+ * inside the enclave. The enclave `open`s (request
  * → `{stream}`); then both sides send `data` requests (answered once the bytes were
  * handed on, which is the flow control) and one `end` when their side is done.
  */
 export const TUNNEL_OPS = { open: "open", data: "data", end: "end" } as const;
 
 /** The upstreams a tunnel may reach; the host maps each to one address of its own configuration. */
-export const TUNNEL_UPSTREAMS = ["kms"] as const;
+export const TUNNEL_UPSTREAMS = ["kms", "nats"] as const;
 
 /**
  * Largest `data` chunk. Derivation: one TLS record is at most 2^14 bytes of plaintext
@@ -40,9 +41,10 @@ export const MAX_TUNNEL_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Tunnels open at once per enclave connection. Derivation: the enclave's KMS client
- * keeps at most 4 sockets (vault-enclave/kms), plus as many closing: 8.
+ * keeps at most 4 sockets (vault-enclave/kms), plus as many closing: 8; its own NATS
+ * connection is one, plus one closing while it reconnects: 10.
  */
-export const MAX_TUNNELS = 8;
+export const MAX_TUNNELS = 10;
 
 /** Largest tunnel id (u32 on the wire, chosen by the proxy). */
 export const MAX_TUNNEL_ID = 0xffff_ffff;

@@ -18,6 +18,8 @@ import {
 export interface TunnelTarget {
   host: string;
   port: number;
+  /** A tunnel to this target idle this long is closed (default: the bridge's {@link TunnelBridgeDeps.idleTimeoutMs}). */
+  idleTimeoutMs?: number;
 }
 
 /** Dependencies of a {@link TunnelBridge}. */
@@ -41,6 +43,13 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
  */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
+/**
+ * A NATS tunnel is one long-lived connection: idle means neither side pinged for 5
+ * minutes, more than twice the 2-minute ping interval of nats.js and nats-server, so
+ * a live connection is never closed as idle and a dead one is within minutes.
+ */
+export const NATS_TUNNEL_IDLE_TIMEOUT_MS = 300_000;
+
 interface Tunnel {
   socket: Socket;
   /** The enclave sent `end`: no more data from it. */
@@ -49,8 +58,9 @@ interface Tunnel {
 
 /**
  * The `tunnel` channel of one enclave connection: forwards bytes between the enclave
- * and the one allow-listed upstream per name (the regional KMS endpoint). The proxy
- * parses nothing inside: the bytes are a TLS session between the enclave and KMS, so
+ * and the one allow-listed upstream per name (the regional KMS endpoint, a NATS node).
+ * The proxy parses nothing inside: the bytes are a TLS session between the enclave and
+ * KMS or NATS, so
  * the host can delay or cut it, never read or change it. Flow control both ways: a
  * `data` request is answered once its bytes were handed on, and the upstream socket
  * is paused while its bytes are on their way to the enclave.
@@ -123,7 +133,9 @@ export class TunnelBridge {
       throw new VettidError("CHANNEL_CLOSED", "the enclave link closed");
     }
     socket.setNoDelay(true);
-    socket.setTimeout(this.deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(target.idleTimeoutMs ?? this.deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () =>
+      socket.destroy(),
+    );
     socket.on("data", (chunk: Buffer) => this.toEnclave(id, socket, chunk));
     socket.on("end", () => this.notifyEnd(id, socket, false));
     socket.on("error", () => undefined); // 'close' follows and reports it

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from "../../../lib/config";
-import { kmsTunnelTarget, ProxyConfigSchema } from "../../../vsock-proxy/config";
+import { NATS_TUNNEL_IDLE_TIMEOUT_MS } from "../../../vsock-proxy/channels/tunnel";
+import { kmsTunnelTarget, natsTunnelTarget, ProxyConfigSchema } from "../../../vsock-proxy/config";
 
 const base = {
   VETTID_ENV: "prod",
@@ -191,5 +192,22 @@ describe("vsock-proxy configuration", () => {
       );
     }
     expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_KMS_TUNNEL_TARGET: "no-port" })).toThrow(/host:port/);
+  });
+
+  it("tunnels the runtime's NATS connection only where a target is configured, with its own idle time", () => {
+    // Act
+    const none = natsTunnelTarget(loadConfig(ProxyConfigSchema, base));
+    const one = natsTunnelTarget(
+      loadConfig(ProxyConfigSchema, { ...base, VETTID_NATS_TUNNEL_TARGET: "nats-1.vettid.internal:4222" }),
+    );
+
+    // Assess
+    expect(none).toBeUndefined();
+    expect(one).toEqual({ host: "nats-1.vettid.internal", port: 4222, idleTimeoutMs: NATS_TUNNEL_IDLE_TIMEOUT_MS });
+    for (const target of ["nats-1.vettid.internal", "nats://nats-1:4222", ":4222", "host:port"]) {
+      expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_NATS_TUNNEL_TARGET: target })).toThrow(
+        /VETTID_NATS_TUNNEL_TARGET/,
+      );
+    }
   });
 });

@@ -36,14 +36,23 @@ async function echoUpstream(): Promise<{ server: Server; port: number; received:
   return { server, port: (server.address() as { port: number }).port, received };
 }
 
-async function setup(options: { attested?: boolean; withTarget?: boolean } = {}) {
+interface SetupOptions {
+  attested?: boolean;
+  withTarget?: boolean;
+  natsIdleTimeoutMs?: number;
+}
+
+async function setup(options: SetupOptions = {}) {
   const upstream = await echoUpstream();
+  const kms = { host: "127.0.0.1", port: upstream.port };
+  const nats =
+    options.natsIdleTimeoutMs === undefined ? {} : { nats: { ...kms, idleTimeoutMs: options.natsIdleTimeoutMs } };
   const path = socketPath("tunnel");
   const proxy = new VsockProxy({
     transport: unixSocketTransport(path),
     verifier: fakeVerifier([APPROVED]),
     nats: memoryNats(),
-    tunnels: options.withTarget === false ? {} : { kms: { host: "127.0.0.1", port: upstream.port } },
+    tunnels: options.withTarget === false ? {} : { kms, ...nats },
     credentials: async () => credentials,
     blob: memoryBlobStore(),
     served: staticServedVaults(["vault-1"]),
@@ -118,6 +127,42 @@ describe("tunnel channel", () => {
     expect(open).toHaveLength(MAX_TUNNELS);
     for (const stream of open) stream.destroy();
     await none.stop();
+    await t.stop();
+  });
+
+  it("refuses a nats tunnel on a host that configured no NATS target", async () => {
+    // Prepare
+    const t = await setup();
+    await t.client.ready(2_000);
+
+    // Act
+    const refused = t.client.tunnel.open("nats");
+    const kms = await t.client.tunnel.open("kms");
+
+    // Assess
+    await expect(refused).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect(t.client.tunnel.openCount).toBe(1);
+    kms.destroy();
+    await t.stop();
+  });
+
+  it("closes an idle tunnel after its target's own idle time, not the default", async () => {
+    // Prepare: the bridge default is a minute; the NATS target says 100 ms
+    const t = await setup({ natsIdleTimeoutMs: 100 });
+    await t.client.ready(2_000);
+    const nats = await t.client.tunnel.open("nats");
+    const kms = await t.client.tunnel.open("kms");
+    const kmsErrors: unknown[] = [];
+    kms.on("error", (err) => kmsErrors.push(err));
+
+    // Act
+    const closed = await new Promise<NodeJS.ErrnoException>((resolve) => nats.once("error", resolve));
+
+    // Assess
+    expect(closed.code).toBe("ECONNRESET");
+    expect(kms.destroyed).toBe(false);
+    expect(kmsErrors).toEqual([]);
+    kms.destroy();
     await t.stop();
   });
 
