@@ -37,6 +37,8 @@ function connectionReset(cause: unknown): Error {
  * so nothing here needs to trust the bytes or the host.
  */
 class TunnelStream extends Duplex {
+  /** `open` returned it: someone listens for its errors. Before that, its open request reports the failure. */
+  handedOut = false;
   private sentEnd = false;
   private readWaiters: (() => void)[] = [];
 
@@ -141,6 +143,8 @@ export class TunnelChannel {
       stream.destroy();
       throw err;
     }
+    if (stream.destroyed) throw new VettidError("CHANNEL_CLOSED", "the proxy link closed");
+    stream.handedOut = true;
     return stream;
   }
 
@@ -163,10 +167,16 @@ export class TunnelChannel {
     }
   }
 
-  /** Ends every tunnel: the link they ran over is gone. */
+  /**
+   * Ends every tunnel: the link they ran over is gone. A tunnel still opening is
+   * destroyed without an error (no one holds it to hear one); its `open` rejects with
+   * the link's error instead.
+   */
   linkClosed(): void {
     for (const stream of [...this.streams.values()]) {
-      stream.destroy(connectionReset(new VettidError("CHANNEL_CLOSED", "the proxy link closed")));
+      stream.destroy(
+        stream.handedOut ? connectionReset(new VettidError("CHANNEL_CLOSED", "the proxy link closed")) : undefined,
+      );
     }
     this.streams.clear();
   }

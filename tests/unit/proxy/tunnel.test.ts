@@ -3,7 +3,7 @@
  * attestation): byte streams to the one allow-listed upstream, with flow control and
  * limits, and the host's credentials only for an attested enclave.
  */
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, Socket } from "node:net";
 import { unixSocketTransport } from "../../../lib/frame-link";
 import { ProxyClient } from "../../../lib/proxy-client";
 import { MAX_TUNNELS } from "../../../lib/proxy-protocol";
@@ -40,6 +40,8 @@ interface SetupOptions {
   attested?: boolean;
   withTarget?: boolean;
   natsIdleTimeoutMs?: number;
+  /** The proxy's upstream connections never complete (a tunnel stays opening). */
+  hangingConnect?: boolean;
 }
 
 async function setup(options: SetupOptions = {}) {
@@ -53,6 +55,7 @@ async function setup(options: SetupOptions = {}) {
     verifier: fakeVerifier([APPROVED]),
     nats: memoryNats(),
     tunnels: options.withTarget === false ? {} : { kms, ...nats },
+    ...(options.hangingConnect ? { tunnelConnect: () => new Socket() } : {}),
     credentials: async () => credentials,
     blob: memoryBlobStore(),
     served: staticServedVaults(["vault-1"]),
@@ -181,6 +184,25 @@ describe("tunnel channel", () => {
     await expect(refused).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
     await t.stop();
     await rogue.stop();
+  });
+
+  it("fails a tunnel still opening when the link drops, with nothing left to throw later", async () => {
+    // Prepare: the host never connects the upstream, so the open is pending
+    const t = await setup({ hangingConnect: true });
+    await t.client.ready(2_000);
+    const opening = t.client.tunnel.open("kms");
+    const refused = expect(opening).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.client.tunnel.openCount).toBe(1);
+
+    // Act
+    await t.proxy.stop(10);
+
+    // Assess: the open fails with the link's error; no stream error is left unheard
+    await refused;
+    expect(t.client.tunnel.openCount).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    await t.stop();
   });
 
   it("ends every tunnel with a connection reset when the link drops", async () => {
