@@ -94,6 +94,13 @@ export const ProxyConfigSchema = z
      * checks the certificate against the measured CA, so a wrong target only fails.
      */
     VETTID_NATS_TUNNEL_TARGET: z.optional(z.string().check(z.regex(TUNNEL_TARGET_PATTERN, "must be host:port"))),
+    /**
+     * Optional. File with the runtime's sealed NATS signing key: the base64 text of a KMS
+     * ciphertext of the scoped signing key's seed (decision 0072), read each time the
+     * enclave asks. The host cannot open it; the runtime checks what it unwraps against
+     * the public key of its measured configuration.
+     */
+    VETTID_RUNTIME_NATS_KEY_FILE: z.optional(z.string().check(z.minLength(1))),
     /** Required. Bucket of sealed vault state (objects under `vaults/`). */
     VETTID_BLOB_BUCKET: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
     /** The PCR manifest (general JWS JSON) as a file; re-read on every enclave connection. */

@@ -21,6 +21,7 @@ import { type Heartbeat, startHeartbeat } from "./heartbeat";
 import { manifestSource } from "./manifest-source";
 import { allVaults, staticServedVaults } from "./policy";
 import { VsockProxy } from "./proxy";
+import { sealedNatsKeyFile } from "./sealed-nats-key";
 import { natsUpstream } from "./upstreams/nats";
 import { s3BlobStore } from "./upstreams/s3";
 import { attestationVerifier } from "./verifier";
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
     // So is the runtime's own NATS connection (the version witness and vault leases).
     tunnels: { kms: kmsTunnelTarget(config), ...(natsTarget ? { nats: natsTarget } : {}) },
     credentials: () => s3.config.credentials(),
+    ...(config.VETTID_RUNTIME_NATS_KEY_FILE ? { natsKey: sealedNatsKeyFile(config.VETTID_RUNTIME_NATS_KEY_FILE) } : {}),
     blob: s3BlobStore(s3, config.VETTID_BLOB_BUCKET),
     served: config.VETTID_PROXY_VAULTS.includes("*") ? allVaults : staticServedVaults(config.VETTID_PROXY_VAULTS),
     logger,

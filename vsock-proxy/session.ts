@@ -9,6 +9,7 @@ import {
   CONTROL_OPS,
   HEALTH_OPS,
   MAX_ATTESTATION_BYTES,
+  MAX_NATS_KEY_CIPHERTEXT_BYTES,
   readBytes,
 } from "../lib/proxy-protocol";
 import type { ActiveVaults } from "./active-vaults";
@@ -30,6 +31,11 @@ export interface SessionDeps {
   tunnels: TunnelBridgeDeps["targets"];
   /** The instance role's credentials, handed to the attested enclave for its own KMS calls. */
   credentials: CredentialSource;
+  /**
+   * The runtime's sealed NATS signing key (a KMS ciphertext only an attested enclave can
+   * open; decision 0072), read when the enclave asks; a host without one refuses `NOT_FOUND`.
+   */
+  natsKey?: () => Promise<Uint8Array | undefined>;
   blob: BlobStore;
   served: ServedVaults;
   logger: HostLogger;
@@ -147,6 +153,7 @@ export class EnclaveSession {
         return this.tunnel.handle(frame);
       case "control":
         if (frame.type === CONTROL_OPS.credentials) return this.credentials();
+        if (frame.type === CONTROL_OPS.natsKey) return this.natsKey();
         throw new VettidError("BAD_REQUEST", "unknown control operation");
       case "blob":
         return this.blob(frame).catch((err: unknown) => {
@@ -171,6 +178,15 @@ export class EnclaveSession {
       sessionToken: identity.sessionToken ?? null,
       expiration: identity.expiration ? identity.expiration.getTime() : null,
     };
+  }
+
+  private async natsKey(): Promise<FrameValue> {
+    const ciphertext = await this.deps.natsKey?.();
+    if (ciphertext === undefined) throw new VettidError("NOT_FOUND", "no runtime NATS key on this host");
+    if (ciphertext.length === 0 || ciphertext.length > MAX_NATS_KEY_CIPHERTEXT_BYTES) {
+      throw new VettidError("UNAVAILABLE", "the runtime NATS key on this host has a wrong size");
+    }
+    return { ciphertext };
   }
 
   private onMessage(frame: Frame): void {

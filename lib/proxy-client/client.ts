@@ -9,6 +9,7 @@ import {
   type LOG_LEVELS,
   LOG_OPS,
   MAX_CREDENTIAL_LENGTH,
+  MAX_NATS_KEY_CIPHERTEXT_BYTES,
   type METRIC_UNITS,
   METRICS_OPS,
   NATS_OPS,
@@ -178,6 +179,16 @@ export class ProxyClient {
       ...(sessionToken ? { sessionToken } : {}),
       ...(typeof expiration === "number" ? { expiration: new Date(expiration) } : {}),
     };
+  }
+
+  /**
+   * The runtime's sealed NATS signing key from the host: a KMS ciphertext that only KMS Decrypt
+   * with this enclave's attested Recipient opens (decision 0072).
+   * @throws VettidError `NOT_FOUND` when the host has none.
+   */
+  async natsKeyCiphertext(): Promise<Uint8Array> {
+    const body = asRecord(await this.request("control", CONTROL_OPS.natsKey, null));
+    return readBytes(body, "ciphertext", MAX_NATS_KEY_CIPHERTEXT_BYTES);
   }
 
   /** Asks the proxy for its health (upstream status). */

@@ -9,7 +9,16 @@
  * enclave → proxy `credentials` (the instance role's AWS credentials, which the host
  * holds anyway, for the enclave to sign its own KMS requests with).
  */
-export const CONTROL_OPS = { attest: "attest", ready: "ready", credentials: "credentials" } as const;
+export const CONTROL_OPS = {
+  attest: "attest",
+  ready: "ready",
+  credentials: "credentials",
+  /**
+   * The runtime's sealed NATS signing key (decision 0072): the host hands over a KMS
+   * ciphertext that only an attested enclave can open.
+   */
+  natsKey: "nats-key",
+} as const;
 
 /** `nats`: enclave → proxy requests, and the proxy's one-way `msg` deliveries. */
 export const NATS_OPS = {
@@ -45,6 +54,12 @@ export const MAX_TUNNEL_CHUNK_BYTES = 64 * 1024;
  * connection is one, plus one closing while it reconnects: 10.
  */
 export const MAX_TUNNELS = 10;
+
+/**
+ * Largest sealed NATS signing key the host may hand over: a KMS `CiphertextBlob` is at
+ * most 6 KiB (AWS KMS quotas), and the 58-byte nkey seed it wraps gives about 200.
+ */
+export const MAX_NATS_KEY_CIPHERTEXT_BYTES = 6 * 1024;
 
 /** Largest tunnel id (u32 on the wire, chosen by the proxy). */
 export const MAX_TUNNEL_ID = 0xffff_ffff;
