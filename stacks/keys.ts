@@ -24,6 +24,33 @@ export const PCR0_CONDITION_KEY = "kms:RecipientAttestation:PCR0";
 export const VAULT_CONTEXT_CONDITION = { StringLike: { "kms:EncryptionContext:vault": "vlt_*" } } as const;
 
 /**
+ * The encryption context of the runtime's sealed NATS signing key (decision 0072;
+ * lib/runtime-config `RUNTIME_NATS_KEY_CONTEXT`, kept equal by tests/unit/stacks). Only
+ * this one key, `purpose`, and only this value: no vault's data key has that context,
+ * so the grant below opens this one secret and nothing a vault sealed.
+ */
+export const RUNTIME_NATS_KEY_PURPOSE = "vettid-runtime-nats-key";
+
+/** The conditions that pin a KMS call to exactly {@link RUNTIME_NATS_KEY_PURPOSE}'s context. */
+export function natsKeyContextCondition(): Record<string, Record<string, string | string[]>> {
+  return {
+    StringEquals: { "kms:EncryptionContext:purpose": RUNTIME_NATS_KEY_PURPOSE },
+    "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["purpose"] },
+  };
+}
+
+function releaseWindow(release: ManifestRelease, manifestExpiresAt: string): Record<string, Record<string, string>> {
+  const until =
+    release.validUntil !== null && Date.parse(release.validUntil) < Date.parse(manifestExpiresAt)
+      ? release.validUntil
+      : manifestExpiresAt;
+  return {
+    DateGreaterThan: { "aws:CurrentTime": release.activatesAt },
+    DateLessThan: { "aws:CurrentTime": until },
+  };
+}
+
+/**
  * One release's grant: Decrypt/GenerateDataKey for the host role, only with a Recipient
  * whose attested PCR0 is the release's, and only inside the release's window: from its
  * `activates_at` (at least the 7-day activation delay after approval, so reviewers can
@@ -31,14 +58,7 @@ export const VAULT_CONTEXT_CONDITION = { StringLike: { "kms:EncryptionContext:va
  * manifest's `expires_at`, whichever comes first (decision 0067).
  */
 export function enclaveStatement(hostRoleArn: string, release: ManifestRelease, manifestExpiresAt: string): Statement {
-  const until =
-    release.validUntil !== null && Date.parse(release.validUntil) < Date.parse(manifestExpiresAt)
-      ? release.validUntil
-      : manifestExpiresAt;
-  const window: Record<string, Record<string, string>> = {
-    DateGreaterThan: { "aws:CurrentTime": release.activatesAt },
-    DateLessThan: { "aws:CurrentTime": until },
-  };
+  const window = releaseWindow(release, manifestExpiresAt);
   return {
     Sid: `AttestedEnclave${release.id.replace(/[^A-Za-z0-9]/g, "")}`,
     Effect: "Allow",
@@ -50,6 +70,44 @@ export function enclaveStatement(hostRoleArn: string, release: ManifestRelease, 
       ...VAULT_CONTEXT_CONDITION,
       ...window,
     },
+  };
+}
+
+/**
+ * One release's grant to open the runtime's sealed NATS signing key: Decrypt only (no
+ * data keys), with a Recipient of the release's PCR0, inside the release's window, and
+ * only with exactly the NATS key's context. The answer is encrypted to the enclave, so
+ * the host relays a seed it cannot read (decision 0072).
+ */
+export function natsKeyStatement(hostRoleArn: string, release: ManifestRelease, manifestExpiresAt: string): Statement {
+  return {
+    Sid: `AttestedNatsKey${release.id.replace(/[^A-Za-z0-9]/g, "")}`,
+    Effect: "Allow",
+    Principal: { AWS: hostRoleArn },
+    Action: ["kms:Decrypt"],
+    Resource: "*",
+    Condition: {
+      StringEqualsIgnoreCase: { [PCR0_CONDITION_KEY]: release.pcr0 },
+      ...natsKeyContextCondition(),
+      ...releaseWindow(release, manifestExpiresAt),
+    },
+  };
+}
+
+/**
+ * The release role may seal a NATS signing key seed for the runtime (Encrypt, with
+ * exactly the NATS key's context): it replaces this policy anyway, so this gives it
+ * nothing new, and Encrypt opens nothing. The runtime refuses a seed whose public key
+ * is not the one its measured configuration names.
+ */
+export function natsKeySealingStatement(releaseRoleArn: string): Statement {
+  return {
+    Sid: "ReleaseSealsNatsKey",
+    Effect: "Allow",
+    Principal: { AWS: releaseRoleArn },
+    Action: ["kms:Encrypt"],
+    Resource: "*",
+    Condition: natsKeyContextCondition(),
   };
 }
 
@@ -100,7 +158,9 @@ export class KeysStack extends BaseStack {
       policy: policyDocument([
         lockedKeyAccountAccess(this.accountRoot),
         ...releaseRoleGovernsKey(props.releaseRoleArn),
+        natsKeySealingStatement(props.releaseRoleArn),
         ...releases.map((r) => enclaveStatement(props.hostRoleArn, r, manifest!.expiresAt)),
+        ...releases.map((r) => natsKeyStatement(props.hostRoleArn, r, manifest!.expiresAt)),
       ]),
       tags: { Name: `${p}-vault-sealing`, "vettid:purpose": SEALING_KEY_PURPOSE },
     });

@@ -11,5 +11,6 @@ export {
   type MeasuredConfig,
   MeasuredConfigSchema,
   parseMeasuredConfig,
+  RUNTIME_NATS_KEY_CONTEXT,
   recoveryDelayMs,
 } from "./measured-config";

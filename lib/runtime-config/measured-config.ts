@@ -8,6 +8,7 @@ export const MEASURED_CONFIG_PATH = "/app/runtime-config.json";
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:key\/[0-9a-f-]{36}$/;
+const ACCOUNT_NKEY = /^A[A-Z2-7]{55}$/;
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
 
 /**
@@ -35,6 +36,28 @@ export const MeasuredConfigSchema = z.strictObject({
    * CA, and nothing else) is allowed instead.
    */
   trustRoots: z.union([z.literal("public"), z.strictObject({ devCaPem: z.string().check(z.regex(PEM_CERTIFICATE)) })]),
+  /**
+   * The runtime's own NATS connection (decision 0072): TLS that ends inside the enclave,
+   * through the host's `nats` tunnel, for the version witness and the vault leases.
+   * Absent: the runtime has no witness of its own (local topology tests only).
+   */
+  nats: z.optional(
+    z.strictObject({
+      /** The name every NATS node's certificate carries; checked by the enclave. */
+      servername: z.string().check(z.regex(HOST_NAME)),
+      /** The only CA trusted for those certificates (PEM): the cluster's own CA. */
+      caPem: z.string().check(z.regex(PEM_CERTIFICATE)),
+      /** TLS before the server's INFO (nats-server ≥ 2.10 `handshake_first`), so the host sees no INFO either. */
+      handshakeFirst: z.boolean(),
+      /** The VettID account's public nkey (`A…`): the user JWT's issuer account. */
+      accountPublicKey: z.string().check(z.regex(ACCOUNT_NKEY)),
+      /**
+       * Public nkey of the account signing key scoped to the runtime template. The host
+       * hands over its seed sealed by KMS; a seed of another key is refused.
+       */
+      signingPublicKey: z.string().check(z.regex(ACCOUNT_NKEY)),
+    }),
+  ),
   /**
    * How long a recovery waits before it may complete (docs/decisions/0068), in
    * seconds; 24 hours when absent, and never less outside local / dev, so the owner's
@@ -72,6 +95,9 @@ export function parseMeasuredConfig(value: unknown): MeasuredConfig {
       problems.push(`recoveryDelaySeconds must be at least ${DEFAULT_RECOVERY_DELAY_SECONDS} outside local or dev`);
     }
   }
+  if (config.nats && config.nats.signingPublicKey === config.nats.accountPublicKey) {
+    problems.push("nats.signingPublicKey must be a signing key, not the account's own key");
+  }
   if (problems.length > 0) throw new ConfigError(`invalid measured configuration: ${problems.join("; ")}`);
   return config;
 }
@@ -88,3 +114,13 @@ export function recoveryDelayMs(config: MeasuredConfig): number {
 export function kmsTrustRoots(config: MeasuredConfig): readonly string[] {
   return config.trustRoots === "public" ? rootCertificates : [config.trustRoots.devCaPem];
 }
+
+/**
+ * The KMS encryption context of the runtime's sealed NATS signing key. The sealing key's
+ * policy lets an attested enclave Decrypt with exactly this context (stacks/keys.ts
+ * `natsKeyContextCondition`), never GenerateDataKey, so the key that seals vaults
+ * opens this one secret too, and no vault's context opens it.
+ */
+export const RUNTIME_NATS_KEY_CONTEXT: Readonly<Record<string, string>> = Object.freeze({
+  purpose: "vettid-runtime-nats-key",
+});

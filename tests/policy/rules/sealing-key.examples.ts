@@ -7,7 +7,10 @@ import { synthFresh } from "../fresh-stack";
 export const PCR0_CONDITION = { StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": "a".repeat(96) } };
 
 /** A vault sealing key (tagged) whose policy grants enclaves Decrypt/GenerateDataKey under `condition`. */
-export function sealingKeyGranting(condition: Statement["Condition"]) {
+export function sealingKeyGranting(
+  condition: Statement["Condition"],
+  actions = ["kms:Decrypt", "kms:GenerateDataKey"],
+) {
   return synthFresh((s) => {
     new KmsKey(s, "k", {
       policy: policyDocument([
@@ -16,7 +19,7 @@ export function sealingKeyGranting(condition: Statement["Condition"]) {
           Sid: "Enclaves",
           Effect: "Allow",
           Principal: { AWS: "arn:aws:iam::1:role/host" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+          Action: actions,
           Resource: "*",
           Condition: condition,
         },
@@ -24,4 +27,9 @@ export function sealingKeyGranting(condition: Statement["Condition"]) {
       tags: { "vettid:purpose": "vault-sealing" },
     });
   });
+}
+
+/** A sealing key whose one grant to the host role is Decrypt alone under `condition`. */
+export function sealingKeyDecrypting(condition: Statement["Condition"]) {
+  return sealingKeyGranting(condition, ["kms:Decrypt"]);
 }

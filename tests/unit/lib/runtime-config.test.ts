@@ -1,6 +1,6 @@
 import { rootCertificates } from "node:tls";
 import { ConfigError } from "../../../lib/config";
-import { kmsTrustRoots, parseMeasuredConfig } from "../../../lib/runtime-config";
+import { kmsTrustRoots, parseMeasuredConfig, RUNTIME_NATS_KEY_CONTEXT } from "../../../lib/runtime-config";
 
 const DEV_CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n";
 
@@ -55,5 +55,40 @@ describe("the runtime's measured configuration", () => {
     ).toThrow(/not a key of kms.region/);
     expect(() => parseMeasuredConfig({ ...prod, natsUrl: "nats://host" })).toThrow(ConfigError);
     expect(() => parseMeasuredConfig({ ...prod, kms: { ...prod.kms, keyArn: "alias/vettid" } })).toThrow(ConfigError);
+  });
+
+  it("takes the runtime's NATS settings whole, and refuses a malformed or self-signed signing key", () => {
+    // Prepare
+    const nats = {
+      servername: "nats.vettid.internal",
+      caPem: DEV_CA,
+      handshakeFirst: true,
+      accountPublicKey: `A${"B".repeat(55)}`,
+      signingPublicKey: `A${"C".repeat(55)}`,
+    };
+
+    // Act
+    const config = parseMeasuredConfig({ ...prod, nats });
+
+    // Assess
+    expect(config.nats).toEqual(nats);
+    expect(parseMeasuredConfig(prod).nats).toBeUndefined();
+    for (const bad of [
+      { ...nats, signingPublicKey: nats.accountPublicKey },
+      { ...nats, accountPublicKey: `U${"B".repeat(55)}` },
+      { ...nats, servername: "nats://nats.vettid.internal" },
+      { ...nats, caPem: "not a certificate" },
+      { ...nats, handshakeFirst: "yes" },
+      { ...nats, url: "tls://nats:4222" },
+      { servername: nats.servername },
+    ]) {
+      expect(() => parseMeasuredConfig({ ...prod, nats: bad })).toThrow(ConfigError);
+    }
+  });
+
+  it("names one encryption context for the sealed NATS key, apart from every vault's", () => {
+    expect(RUNTIME_NATS_KEY_CONTEXT).toEqual({ purpose: "vettid-runtime-nats-key" });
+    expect(Object.isFrozen(RUNTIME_NATS_KEY_CONTEXT)).toBe(true);
+    expect(Object.keys(RUNTIME_NATS_KEY_CONTEXT)).not.toContain("vault");
   });
 });

@@ -63,6 +63,7 @@ describe("an environment before its first release", () => {
       "ReleaseRoleAloneReplacesPolicy",
       "ReleaseRoleManagesKey",
       "NobodyBypassesLockoutSafetyCheck",
+      "ReleaseSealsNatsKey",
     ]);
     const granted = policy.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action ?? []].flat());
     expect(granted.filter((a) => /Decrypt|GenerateDataKey|ReEncrypt|\*/.test(a))).toEqual([]);
