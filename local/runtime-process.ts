@@ -18,10 +18,12 @@ import { Kvm } from "@nats-io/kv";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { assertDevOnly } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
+import { enclaveInboxPrefix } from "../lib/nats-auth";
 import { loadMeasuredConfig } from "../vault-enclave/config";
 import { startRuntime } from "../vault-enclave/runtime/start";
 import { KvWitness, WITNESS_BUCKET } from "../vault-enclave/witness";
 import { required, runMain, stopOnSignals } from "./child-main";
+import { LOCAL_RUNTIME_NATS_NAME } from "./launcher/runtime";
 import { createSimulatedNsm, loadOrCreateDevCa } from "./nsm-sim";
 
 async function main(): Promise<void> {
@@ -40,7 +42,8 @@ async function main(): Promise<void> {
     witnessConnection = await connect({
       servers: witnessServer,
       authenticator: credsAuthenticator(readFileSync(required("VETTID_LOCAL_WITNESS_CREDS"))),
-      name: "vault-runtime-witness",
+      name: LOCAL_RUNTIME_NATS_NAME,
+      inboxPrefix: enclaveInboxPrefix(LOCAL_RUNTIME_NATS_NAME),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });

@@ -95,6 +95,7 @@ export const OperatorSecretSchema = z.object({
   accountPublicKey: z.string().check(z.regex(ACCOUNT_KEY)),
   accountSigningKeys: z.array(z.string().check(z.regex(ACCOUNT_KEY))),
   deviceSigningKeys: z.array(z.string().check(z.regex(ACCOUNT_KEY))).check(z.minLength(1)),
+  enclaveSigningKeys: z.optional(z.array(z.string().check(z.regex(ACCOUNT_KEY)))),
   systemUserCreds: z.string().check(z.minLength(1)),
 }) satisfies $ZodType<AccountIssuer>;
 export type OperatorSecret = z.infer<typeof OperatorSecretSchema>;

@@ -1,5 +1,6 @@
 import { Algorithms, encodeAccount, fromPublic, fromSeed } from "@nats-io/jwt";
 import { deviceSigningKeyScope } from "./device-scope";
+import { enclaveSigningKeyScope } from "./enclave-scope";
 import { ACCOUNT_LIMITS, REVOCATION_RETENTION_SECONDS, SYSTEM_ACCOUNT_LIMITS } from "./limits";
 
 /** Name of the account every device and host connects to. */
@@ -23,6 +24,12 @@ export interface VettidAccountInput {
    * they sign gets only the device template (lib/nats-auth/device-scope.ts).
    */
   deviceSigningKeys: string[];
+  /**
+   * Public keys of the scoped runtime signing keys (their seeds sealed for attested
+   * enclaves, decision 0072): a user JWT they sign gets only the runtime template
+   * (lib/nats-auth/enclave-scope.ts).
+   */
+  enclaveSigningKeys?: string[];
   revocations?: Revocations;
   /** Seed of the operator or of an operator signing key (`SO…`). */
   operatorSeed: string;
@@ -30,23 +37,31 @@ export interface VettidAccountInput {
 
 /**
  * The VettID account JWT: limits (without them nats-server refuses connections),
- * signing keys (unscoped ones, then the scoped device keys), and the current revocations. Re-issued with a new revocation list
+ * signing keys (unscoped ones, then the scoped device and runtime keys), and the current revocations. Re-issued with a new revocation list
  * to revoke a device's live JWT.
  */
 export async function encodeVettidAccountJwt(input: VettidAccountInput): Promise<string> {
   fromPublic(input.accountPublicKey);
   if (input.deviceSigningKeys.length === 0) throw new TypeError("the account needs a device signing key");
-  for (const key of [...input.signingKeys, ...input.deviceSigningKeys]) {
+  const enclaveKeys = input.enclaveSigningKeys ?? [];
+  for (const key of [...input.signingKeys, ...input.deviceSigningKeys, ...enclaveKeys]) {
     if (!key.startsWith("A")) throw new TypeError("signing keys must be account nkeys");
     fromPublic(key);
   }
   if (input.deviceSigningKeys.some((key) => input.signingKeys.includes(key))) {
     throw new TypeError("a device signing key must not also be an unscoped signing key");
   }
+  if (enclaveKeys.some((key) => input.signingKeys.includes(key) || input.deviceSigningKeys.includes(key))) {
+    throw new TypeError("a runtime signing key must not also be an unscoped or a device signing key");
+  }
   const operator = fromSeed(new TextEncoder().encode(input.operatorSeed));
   const account: Record<string, unknown> = {
     limits: { ...ACCOUNT_LIMITS },
-    signing_keys: [...input.signingKeys, ...input.deviceSigningKeys.map(deviceSigningKeyScope)],
+    signing_keys: [
+      ...input.signingKeys,
+      ...input.deviceSigningKeys.map(deviceSigningKeyScope),
+      ...enclaveKeys.map(enclaveSigningKeyScope),
+    ],
     default_permissions: { pub: { deny: [">"] }, sub: { deny: [">"] } },
   };
   if (input.revocations && Object.keys(input.revocations).length > 0) account.revocations = { ...input.revocations };

@@ -19,8 +19,11 @@ import { encodeSystemAccountJwt, encodeVettidAccountJwt } from "./account-jwt";
  *  ├─ system account        → $SYS; one system user pushes claim updates
  *  └─ VETTID account        → devices and hosts
  *      ├─ account signing key → signs host user JWTs (unscoped; out of band, no Lambda)
- *      └─ device signing key  → signs device user JWTs (scoped to the device template;
- *                               Secrets Manager; the REST edge)
+ *      ├─ device signing key  → signs device user JWTs (scoped to the device template;
+ *      │                        Secrets Manager; the REST edge)
+ *      └─ runtime signing key → signs the vault runtime's own user JWT (scoped to the
+ *                               runtime template; its seed a KMS ciphertext only an
+ *                               attested enclave opens, decision 0072)
  * ```
  */
 export interface NatsKeyHierarchy {
@@ -37,6 +40,8 @@ export interface NatsKeyHierarchy {
   accountSigningPublicKey: string;
   deviceSigningSeed: string;
   deviceSigningPublicKey: string;
+  enclaveSigningSeed: string;
+  enclaveSigningPublicKey: string;
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -51,6 +56,7 @@ export function generateNatsKeyHierarchy(): NatsKeyHierarchy {
   const account = createAccount();
   const accountSigning = createAccount();
   const deviceSigning = createAccount();
+  const enclaveSigning = createAccount();
   return {
     operatorSeed: text(operator.getSeed()),
     operatorPublicKey: operator.getPublicKey(),
@@ -65,6 +71,8 @@ export function generateNatsKeyHierarchy(): NatsKeyHierarchy {
     accountSigningPublicKey: accountSigning.getPublicKey(),
     deviceSigningSeed: text(deviceSigning.getSeed()),
     deviceSigningPublicKey: deviceSigning.getPublicKey(),
+    enclaveSigningSeed: text(enclaveSigning.getSeed()),
+    enclaveSigningPublicKey: enclaveSigning.getPublicKey(),
   };
 }
 
@@ -91,6 +99,7 @@ export async function issueNatsServerAuth(keys: NatsKeyHierarchy): Promise<NatsS
     accountPublicKey: keys.accountPublicKey,
     signingKeys: [keys.accountSigningPublicKey],
     deviceSigningKeys: [keys.deviceSigningPublicKey],
+    enclaveSigningKeys: [keys.enclaveSigningPublicKey],
     operatorSeed: keys.operatorSigningSeed,
   });
   const systemUser = seed(keys.systemUserSeed);

@@ -11,6 +11,15 @@ export {
 export { formatCreds } from "./creds";
 export { DEVICE_SCOPE_ROLE, deviceScopeTemplate, deviceSigningKeyScope, VAULT_TAG } from "./device-scope";
 export {
+  ENCLAVE_BUCKETS,
+  ENCLAVE_SCOPE_ROLE,
+  enclaveInboxPrefix,
+  enclavePermissions,
+  enclavePublishAllow,
+  enclaveScopeTemplate,
+  enclaveSigningKeyScope,
+} from "./enclave-scope";
+export {
   generateNatsKeyHierarchy,
   issueNatsServerAuth,
   type NatsKeyHierarchy,
@@ -20,6 +29,7 @@ export {
 export {
   ACCOUNT_LIMITS,
   DEVICE_USER_LIMITS,
+  ENCLAVE_USER_LIMITS,
   REVOCATION_RETENTION_SECONDS,
   SYSTEM_ACCOUNT_LIMITS,
   USER_JWT_TTL,
@@ -28,7 +38,6 @@ export {
   ALWAYS_DENIED,
   type DevicePermissions,
   devicePermissions,
-  enclavePermissions,
   hostPermissions,
   kvJetStreamApi,
   LEASE_BUCKET,
@@ -44,4 +53,5 @@ export {
   mintDeviceUserJwt,
   mintEnclaveUserJwt,
   mintHostUserJwt,
+  mintScopedEnclaveUserJwt,
 } from "./user-jwt";

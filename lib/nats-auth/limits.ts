@@ -56,6 +56,17 @@ export const SYSTEM_ACCOUNT_LIMITS = {
 export const DEVICE_USER_LIMITS = { subs: 16, payload: ACCOUNT_LIMITS.payload, data: -1 } as const;
 
 /**
+ * Limits of the runtime's own user (scoped runtime signing key).
+ * - subs: nats.js takes one subscription for its request inbox; a KV watch (the lease
+ *   follower) takes one each, and the runtime watches at most its two buckets. 32
+ *   leaves room for reconnect overlap and stops a leaked JWT from loading the servers'
+ *   subject trees.
+ * - payload: the account's maximum; witness and lease records are under 1 KiB.
+ * - data: -1; the runtime's KV traffic is bounded by the vaults it serves.
+ */
+export const ENCLAVE_USER_LIMITS = { subs: 32, payload: ACCOUNT_LIMITS.payload, data: -1 } as const;
+
+/**
  * Device user JWT lifetime. Hours, not days: a stolen JWT is useless without the
  * device's nkey seed, but a short expiry also bounds a revoked device that a server
  * missed the revocation for. 4 h by default, at most 12 h.

@@ -71,28 +71,6 @@ export function kvJetStreamApi(bucket: string): string[] {
 export const LEASE_JETSTREAM_API: readonly string[] = kvJetStreamApi(LEASE_BUCKET);
 
 /**
- * Permissions of the vault runtime's own NATS user (decisions 0070, 0071): the
- * witness and lease buckets' KV API and their `$KV` subjects, replies to its own
- * inbox, nothing of devices' or hosts' subjects. `createBuckets` adds creating exactly
- * those two buckets' streams (the local topology's runtime makes its own; a deployment
- * provisions them).
- */
-export function enclavePermissions(options: { createBuckets?: boolean } = {}): DevicePermissions {
-  const buckets = [WITNESS_BUCKET, LEASE_BUCKET];
-  return {
-    pub: {
-      allow: [
-        ...new Set(buckets.flatMap(kvJetStreamApi)),
-        ...buckets.map((b) => `$KV.${b}.>`),
-        ...(options.createBuckets ? buckets.map((b) => `$JS.API.STREAM.CREATE.KV_${b}`) : []),
-      ],
-      deny: ["$SYS.>"],
-    },
-    sub: { allow: ["_INBOX.>"], deny: ["$SYS.>"] },
-  };
-}
-
-/**
  * Permissions of a vault host's proxy user: receive every device's requests for
  * the vaults it serves (all vaults; which ones it answers is decided by the vault
  * leases), reply into device inboxes and publish vault events. No `$SYS`; JetStream

@@ -1,8 +1,9 @@
 import { Algorithms, encodeUser, fromPublic, fromSeed } from "@nats-io/jwt";
 import { isSubjectId } from "../subjects";
 import { VAULT_TAG } from "./device-scope";
+import { enclavePermissions } from "./enclave-scope";
 import { USER_JWT_TTL } from "./limits";
-import { type DevicePermissions, enclavePermissions, hostPermissions } from "./permissions";
+import { type DevicePermissions, hostPermissions } from "./permissions";
 
 /** Key material that signs user JWTs: the account's public key and one of its signing keys. */
 export interface AccountSigningKey {
@@ -106,10 +107,44 @@ async function mintServiceUserJwt(
 }
 
 /**
+ * Mints the vault runtime's user JWT for its own nkey, signed by the scoped runtime
+ * signing key, whose seed only an attested enclave can open (decision 0072). Like a
+ * device's, it carries no permissions or limits (nats-server refuses a scoped user JWT
+ * that does): only its name, from which the server fills the template
+ * (lib/nats-auth/enclave-scope.ts) — the two KV buckets and `enclaveInboxPrefix(name)`.
+ */
+export async function mintScopedEnclaveUserJwt(input: {
+  signing: AccountSigningKey;
+  userPublicKey: string;
+  /** One subject token (the runtime uses `rt_` + 32 hex characters, new per boot). */
+  name: string;
+  ttlSeconds?: number;
+  /** Current time in ms (for tests). */
+  now?: number;
+}): Promise<MintedUserJwt> {
+  const ttl = input.ttlSeconds ?? USER_JWT_TTL.defaultSeconds;
+  if (!Number.isInteger(ttl) || ttl < USER_JWT_TTL.minSeconds || ttl > USER_JWT_TTL.maxSeconds) {
+    throw new RangeError(`user JWT ttl must be ${USER_JWT_TTL.minSeconds}..${USER_JWT_TTL.maxSeconds} seconds`);
+  }
+  if (!isUserPublicKey(input.userPublicKey)) throw new TypeError("userPublicKey must be a NATS user nkey");
+  if (!isSubjectId(input.name)) throw new TypeError("name must be a subject id");
+  const expiresAt = Math.floor((input.now ?? Date.now()) / 1000) + ttl;
+  const signer = fromSeed(new TextEncoder().encode(input.signing.signingKeySeed));
+  const jwt = await encodeUser(
+    input.name,
+    input.userPublicKey,
+    input.signing.accountPublicKey,
+    {},
+    { algorithm: Algorithms.v2, signer, exp: expiresAt, scopedUser: true },
+  );
+  return { jwt, expiresAt };
+}
+
+/**
  * Mints the vault runtime's own user JWT with {@link enclavePermissions} for
- * `userPublicKey`, signed by an unscoped account signing key. DEV ONLY for now: the
- * local topology's launcher signs it; a deployment issues it against an attestation
- * of the key (decision 0070), which is not built.
+ * `userPublicKey`, signed by an unscoped account signing key. DEV ONLY: the local
+ * topology's launcher signs it for a runtime without TLS NATS; a deployment uses
+ * {@link mintScopedEnclaveUserJwt} inside the enclave.
  */
 export function mintEnclaveUserJwt(input: {
   signing: AccountSigningKey;
@@ -118,7 +153,7 @@ export function mintEnclaveUserJwt(input: {
   createBuckets?: boolean;
   ttlSeconds?: number;
 }): Promise<MintedUserJwt> {
-  const permissions = enclavePermissions({ createBuckets: input.createBuckets ?? false });
+  const permissions = enclavePermissions({ name: input.name, createBuckets: input.createBuckets ?? false });
   return mintServiceUserJwt(input.signing, input.userPublicKey, input.name, permissions, input.ttlSeconds);
 }
 

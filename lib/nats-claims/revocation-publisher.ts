@@ -15,6 +15,11 @@ export interface AccountIssuer {
   accountSigningKeys: string[];
   /** Scoped device signing keys (the edge holds one seed). */
   deviceSigningKeys: string[];
+  /**
+   * Scoped runtime signing keys (decision 0072). A re-issued account JWT without them
+   * would cut every vault runtime's own connection, so they are carried like the others.
+   */
+  enclaveSigningKeys?: string[];
   /** A creds file of the system-account user that pushes claim updates. */
   systemUserCreds: string;
 }
@@ -87,6 +92,7 @@ export async function publishRevocations(deps: RevocationPublisherDeps): Promise
     accountPublicKey: issuer.accountPublicKey,
     signingKeys: issuer.accountSigningKeys,
     deviceSigningKeys: issuer.deviceSigningKeys,
+    ...(issuer.enclaveSigningKeys ? { enclaveSigningKeys: issuer.enclaveSigningKeys } : {}),
     revocations,
     operatorSeed: issuer.operatorSigningKeySeed,
   });

@@ -111,6 +111,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
           accountPublicKey: options.keys.accountPublicKey,
           accountSigningKeys: [options.keys.accountSigningPublicKey],
           deviceSigningKeys: [options.keys.deviceSigningPublicKey],
+          enclaveSigningKeys: [options.keys.enclaveSigningPublicKey],
           systemUserCreds: options.auth.systemUserCreds,
         },
       }),

@@ -30,13 +30,17 @@ export async function startOperatorNats(dir: string, options: { port?: number } 
   let keys: NatsKeyHierarchy;
   if (existsSync(keysPath)) {
     keys = JSON.parse(readFileSync(keysPath, "utf8")) as NatsKeyHierarchy;
-    if (!keys.deviceSigningSeed) {
-      // a state directory from before the scoped device signing key: add one
+    if (!keys.deviceSigningSeed || !keys.enclaveSigningSeed) {
+      // a state directory from before the scoped device or runtime signing key: add them
       const fresh = generateNatsKeyHierarchy();
       keys = {
         ...keys,
-        deviceSigningSeed: fresh.deviceSigningSeed,
-        deviceSigningPublicKey: fresh.deviceSigningPublicKey,
+        ...(keys.deviceSigningSeed
+          ? {}
+          : { deviceSigningSeed: fresh.deviceSigningSeed, deviceSigningPublicKey: fresh.deviceSigningPublicKey }),
+        ...(keys.enclaveSigningSeed
+          ? {}
+          : { enclaveSigningSeed: fresh.enclaveSigningSeed, enclaveSigningPublicKey: fresh.enclaveSigningPublicKey }),
       };
       writeFileSync(keysPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
     }

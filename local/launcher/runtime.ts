@@ -45,15 +45,18 @@ export interface LocalRuntimeOptions {
  * DEV ONLY. Writes `dir/runtime-witness.creds` (mode 0600): a user for the runtime's
  * version witness, limited to the witness and lease buckets (it may create them here).
  * The launcher draws the key and signs it with the dev account key; in a deployment
- * the enclave draws its own key and gets its JWT against an attestation (decision
- * 0070), which is not built.
+ * the enclave draws its own key and signs its JWT with the sealed scoped runtime key
+ * (decision 0072). Its replies arrive under `enclaveInboxPrefix(LOCAL_RUNTIME_NATS_NAME)`.
  */
+/** DEV ONLY. The name of the local runtime's witness user: its inbox is `enclaveInboxPrefix` of it. */
+export const LOCAL_RUNTIME_NATS_NAME = "vault-runtime-witness";
+
 export async function writeRuntimeWitnessCreds(dir: string, keys: NatsKeyHierarchy): Promise<string> {
   const user = createUser();
   const minted = await mintEnclaveUserJwt({
     signing: { accountPublicKey: keys.accountPublicKey, signingKeySeed: keys.accountSigningSeed },
     userPublicKey: user.getPublicKey(),
-    name: "vault-runtime-witness",
+    name: LOCAL_RUNTIME_NATS_NAME,
     createBuckets: true,
   });
   const path = join(dir, "runtime-witness.creds");

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { LEASE_BUCKET, WITNESS_BUCKET } from "../../../lib/nats-auth";
+import { enclaveInboxPrefix, LEASE_BUCKET, WITNESS_BUCKET } from "../../../lib/nats-auth";
 import { type OperatorNats, startOperatorNats } from "../../../local/launcher/nats";
-import { writeRuntimeWitnessCreds } from "../../../local/launcher/runtime";
+import { LOCAL_RUNTIME_NATS_NAME, writeRuntimeWitnessCreds } from "../../../local/launcher/runtime";
 
 describe("the vault runtime's JetStream user (operator mode)", () => {
   const dir = mkdtempSync(join(tmpdir(), "vettid-enclave-js-"));
@@ -22,7 +22,11 @@ describe("the vault runtime's JetStream user (operator mode)", () => {
   beforeAll(async () => {
     nats = await startOperatorNats(join(dir, "nats"));
     const creds = await writeRuntimeWitnessCreds(dir, nats.keys);
-    nc = await connect({ servers: nats.server.url, authenticator: credsAuthenticator(readFileSync(creds)) });
+    nc = await connect({
+      servers: nats.server.url,
+      authenticator: credsAuthenticator(readFileSync(creds)),
+      inboxPrefix: enclaveInboxPrefix(LOCAL_RUNTIME_NATS_NAME),
+    });
   });
   afterAll(async () => {
     await nc?.close();
