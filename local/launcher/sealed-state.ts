@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { CreateAliasCommand, CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { RUNTIME_NATS_KEY_CONTEXT } from "../../lib/runtime-config";
 import type { S3Store } from "../aws/s3";
 import { readS3Directory, S3_OBJECTS_DIR } from "../aws/s3-directory";
 
@@ -34,6 +35,19 @@ export function sealingKeyPolicy(pcr0Hex: string): string {
         Condition: {
           StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": pcr0Hex },
           StringLike: { "kms:EncryptionContext:vault": "vlt_*" },
+        },
+      },
+      {
+        // the runtime's sealed NATS signing key (stacks/keys.ts natsKeyStatement)
+        Sid: "enclave-opens-nats-key",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["kms:Decrypt"],
+        Resource: "*",
+        Condition: {
+          StringEqualsIgnoreCase: { "kms:RecipientAttestation:PCR0": pcr0Hex },
+          // a literal StringLike is equality (the stand-in's evaluator reads context keys in StringLike)
+          StringLike: { "kms:EncryptionContext:purpose": RUNTIME_NATS_KEY_CONTEXT.purpose as string },
         },
       },
     ],

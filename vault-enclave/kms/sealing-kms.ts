@@ -120,10 +120,16 @@ export class SealingKms {
   }
 
   /**
-   * Decrypt of a stored `CiphertextBlob` under the pinned key with `Recipient`.
+   * Decrypt of a stored `CiphertextBlob` under the pinned key with `Recipient`. The
+   * plaintext must be `plaintextBytes` long (a vault's 32-byte root key unless told:
+   * the sealed NATS seed is 58), so an answer of another length is refused.
    * @throws KmsAnswerRefused / VettidError as {@link generateDataKey}.
    */
-  async decrypt(ciphertextBlob: Uint8Array, encryptionContext: Record<string, string>): Promise<Uint8Array> {
+  async decrypt(
+    ciphertextBlob: Uint8Array,
+    encryptionContext: Record<string, string>,
+    plaintextBytes: number = DATA_KEY_BYTES,
+  ): Promise<Uint8Array> {
     if (ciphertextBlob.length === 0 || ciphertextBlob.length > MAX_CIPHERTEXT_BLOB_BYTES) {
       throw new VettidError("VALIDATION_FAILED", "ciphertext blob of a wrong size");
     }
@@ -140,7 +146,7 @@ export class SealingKms {
         ),
       "Decrypt",
     );
-    return this.open(out, recipient);
+    return this.open(out, recipient, plaintextBytes);
   }
 
   /** Closes the client's connections. */
@@ -163,6 +169,7 @@ export class SealingKms {
   private open(
     out: { KeyId?: string; Plaintext?: Uint8Array; CiphertextForRecipient?: Uint8Array },
     recipient: Recipient,
+    plaintextBytes: number = DATA_KEY_BYTES,
   ): Uint8Array {
     if (out.Plaintext !== undefined && out.Plaintext.length > 0) {
       out.Plaintext.fill(0);
@@ -173,7 +180,7 @@ export class SealingKms {
     if (!(envelope instanceof Uint8Array) || envelope.length === 0 || envelope.length > MAX_ENVELOPED_DATA_BYTES) {
       throw new KmsAnswerRefused("CiphertextForRecipient missing or too large");
     }
-    return openEnvelopedData(envelope, recipient.privateKey, DATA_KEY_BYTES);
+    return openEnvelopedData(envelope, recipient.privateKey, plaintextBytes);
   }
 
   /** The current recipient: an RSA key (rotated hourly) and a fresh document binding it. */

@@ -9,6 +9,7 @@ import type { Argon2idParams } from "../state";
 import type { VersionWitness } from "../witness/witness";
 import { startHealthReports } from "./health-report";
 import { allowListedFields } from "./log-fields";
+import { connectOwnNats, type OwnNats } from "./own-nats";
 import { VaultRuntime } from "./vault-runtime";
 
 /** What {@link startRuntime} needs: the measured configuration and the environment. */
@@ -23,8 +24,9 @@ export interface StartRuntimeOptions {
   /** Argon2id cost of new PIN records; only tests pass anything but the default. */
   argon2Params?: Argon2idParams;
   /**
-   * The version witness (decision 0070). Only the local topology passes one today, over
-   * a dev connection of its own; the enclave's own NATS connection is not built.
+   * The version witness (decision 0070). Without one, a measured `nats` section makes
+   * the runtime connect on its own (decision 0072) and keep the witness there; tests
+   * and the local topology without TLS NATS pass one over a dev connection instead.
    */
   witness?: VersionWitness;
 }
@@ -34,6 +36,8 @@ export interface RunningRuntime {
   runtime: VaultRuntime;
   proxy: ProxyClient;
   kms: SealingKms;
+  /** The runtime's own NATS connection, when the measured configuration has one. */
+  ownNats?: OwnNats;
   close(): Promise<void>;
 }
 
@@ -58,22 +62,43 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
     nsm: options.nsm,
     ...(options.onKmsVerified ? { onVerified: options.onKmsVerified } : {}),
   });
+  const log = (
+    level: "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, string | number | boolean>,
+  ) => {
+    proxy.log(level, message, allowListedFields(fields));
+  };
+  proxy.start();
+  // The runtime's own witness needs the host's sealed key, handed over once attested.
+  const settings = options.witness ? undefined : options.measured.nats;
+  let ownNats: OwnNats | undefined;
+  if (settings) {
+    await proxy.ready(60_000);
+    ownNats = await connectOwnNats({
+      settings,
+      openTunnel: () => proxy.tunnel.open("nats"),
+      sealedKey: {
+        ciphertext: () => proxy.natsKeyCiphertext(),
+        decrypt: (ciphertext, context, bytes) => kms.decrypt(ciphertext, context, bytes),
+      },
+      log,
+    });
+  }
+  const witness = options.witness ?? ownNats?.witness;
   const runtime = new VaultRuntime({
     ports: {
       nsm: options.nsm,
       kms,
       blobs: proxy.blob,
-      ...(options.witness ? { witness: options.witness } : {}),
+      ...(witness ? { witness } : {}),
       nats: proxy.nats,
-      log: (level, message, fields) => {
-        proxy.log(level, message, allowListedFields(fields));
-      },
+      log,
       now: Date.now,
     },
     ...(options.argon2Params ? { argon2Params: options.argon2Params } : {}),
     recoveryDelayMs: recoveryDelayMs(options.measured),
   });
-  proxy.start();
   // Loaded vaults, sessions and memory reach the host's metrics (as enclave.*) every minute.
   const stopHealth = startHealthReports({
     runtime,
@@ -102,10 +127,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
     runtime,
     proxy,
     kms,
+    ...(ownNats ? { ownNats } : {}),
     async close() {
       stopped = true;
       stopHealth();
       await runtime.close();
+      await ownNats?.close();
       kms.destroy();
       await proxy.close(1_000);
     },
