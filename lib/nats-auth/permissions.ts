@@ -51,8 +51,11 @@ export const WITNESS_BUCKET = "vettid-witness";
 
 /**
  * The JetStream API subjects a KV client needs for one bucket and nothing more:
- * account info, the bucket stream's info and direct/message gets, and consumers on
- * it (watches). Stream creation, deletion, purge and every other stream stay denied.
+ * account info, the bucket stream's info and direct/message gets, consumers on it
+ * (watches), and the flow control replies of those consumers (`$JS.FC.<stream>.…`: a
+ * watch is a push consumer with flow control, and the server stops delivering to it
+ * every few MB until the client answers). Stream creation, deletion, purge and every
+ * other stream stay denied.
  */
 export function kvJetStreamApi(bucket: string): string[] {
   const stream = `KV_${bucket}`;
@@ -64,6 +67,7 @@ export function kvJetStreamApi(bucket: string): string[] {
     `$JS.API.DIRECT.GET.${stream}.>`,
     `$JS.API.CONSUMER.*.${stream}`,
     `$JS.API.CONSUMER.*.${stream}.>`,
+    `$JS.FC.${stream}.>`,
   ];
 }
 

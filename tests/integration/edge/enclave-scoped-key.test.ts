@@ -176,6 +176,30 @@ describe("scoped runtime signing key (nats-server, operator mode, JetStream, ful
     expect(violations.seen).toEqual([]);
   });
 
+  it("a runtime's watch keeps its flow control: a watch of more than the server sends unasked goes on", async () => {
+    // Prepare: about 11 MB in one bucket; the server asks a push consumer for a flow
+    // control reply (to $JS.FC.<stream>.…) every few MB, and stops delivering until it comes
+    const records = 12;
+    const bulk = await new Kvm(admin).open(WITNESS_BUCKET);
+    for (let i = 0; i < records; i++) await bulk.put(`bulk.${i}`, new Uint8Array(900_000));
+    const { nc, violations } = await connectRuntime();
+    const watch = await (await new Kvm(nc).open(WITNESS_BUCKET)).watch({ key: "bulk.>" });
+
+    // Act: all records arrive, or the flow control reply is refused (and the watch stalls)
+    const all = (async () => {
+      let n = 0;
+      for await (const _ of watch) if (++n === records) break;
+      return n;
+    })();
+    const stalled = violations.of("publish", (s) => s.startsWith("$JS.FC."));
+    const result = await Promise.race([all, stalled]);
+    watch.stop();
+
+    // Assess
+    expect(result).toBe(records);
+    expect(violations.seen).toEqual([]);
+  });
+
   it("a runtime JWT is refused another bucket, stream creation and deletion, and every other subject", async () => {
     // Prepare
     const { nc, violations } = await connectRuntime();
