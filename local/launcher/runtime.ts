@@ -41,16 +41,17 @@ export interface LocalRuntimeOptions {
   witness?: { natsUrl: string; creds: string };
 }
 
+/** DEV ONLY. The name of the local runtime's witness user: its inbox is `enclaveInboxPrefix` of it. */
+export const LOCAL_RUNTIME_NATS_NAME = "vault-runtime-witness";
+
 /**
  * DEV ONLY. Writes `dir/runtime-witness.creds` (mode 0600): a user for the runtime's
  * version witness, limited to the witness and lease buckets (it may create them here).
  * The launcher draws the key and signs it with the dev account key; in a deployment
- * the enclave draws its own key and signs its JWT with the sealed scoped runtime key
- * (decision 0072). Its replies arrive under `enclaveInboxPrefix(LOCAL_RUNTIME_NATS_NAME)`.
+ * the enclave is to draw its own key and sign its JWT with the sealed scoped runtime
+ * key (decision 0072; not built yet). Its replies arrive under
+ * `enclaveInboxPrefix(LOCAL_RUNTIME_NATS_NAME)`.
  */
-/** DEV ONLY. The name of the local runtime's witness user: its inbox is `enclaveInboxPrefix` of it. */
-export const LOCAL_RUNTIME_NATS_NAME = "vault-runtime-witness";
-
 export async function writeRuntimeWitnessCreds(dir: string, keys: NatsKeyHierarchy): Promise<string> {
   const user = createUser();
   const minted = await mintEnclaveUserJwt({

@@ -16,6 +16,13 @@ import {
  * stacks/messaging.ts `NATS_SECRET_PURPOSES` sets them): the operator signing key with the
  * system user, and an unscoped account signing key. The device signing key is scoped by
  * the account JWT and is the one NATS secret the edge may read.
+ *
+ * The runtime signing key (lib/nats-auth/enclave-scope.ts, decision 0072) has no purpose
+ * here, on purpose: it is scoped by the account JWT too (a JWT it signs gets the runtime
+ * template only), and its seed is no Secrets Manager secret but a KMS ciphertext under
+ * the sealing key that only an attested enclave may decrypt (stacks/keys.ts
+ * `natsKeyStatement`, the `sealing-key-vault-context` rule), so no function's
+ * `secretsmanager:GetSecretValue` reaches it.
  */
 export const MINTING_SECRET_PURPOSES = ["nats-operator-signing", "nats-account-signing"] as const;
 
