@@ -78,17 +78,14 @@ export const LEASE_JETSTREAM_API: readonly string[] = kvJetStreamApi(LEASE_BUCKE
  * Permissions of a vault host's proxy user: receive every device's requests for
  * the vaults it serves (all vaults; which ones it answers is decided by the vault
  * leases), reply into device inboxes and publish vault events. No `$SYS`; JetStream
- * API access is granted for the lease KV bucket only ({@link LEASE_JETSTREAM_API}).
+ * API access for reading the lease KV bucket only ({@link LEASE_JETSTREAM_API}), and no
+ * `$KV` subject at all: leases are the runtimes' to write, over their own connections
+ * (decision 0072), so a host cannot hand itself a vault or fence another runtime out.
  */
 export function hostPermissions(): DevicePermissions {
   return {
     pub: {
-      allow: [
-        `${SUBJECT_ROOT}.inbox.>`,
-        `${SUBJECT_ROOT}.vault.*.evt.*`,
-        ...LEASE_JETSTREAM_API,
-        `$KV.${LEASE_BUCKET}.>`,
-      ],
+      allow: [`${SUBJECT_ROOT}.inbox.>`, `${SUBJECT_ROOT}.vault.*.evt.*`, ...LEASE_JETSTREAM_API],
       deny: ["$SYS.>"],
     },
     sub: { allow: [`${SUBJECT_ROOT}.vault.*.req.*`, "_INBOX.>"], deny: ["$SYS.>"] },

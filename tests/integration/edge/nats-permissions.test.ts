@@ -133,6 +133,8 @@ describe("NATS authorization from minted user JWTs (real nats-server in operator
     ["purge the lease stream", "$JS.API.STREAM.PURGE.KV_vettid-leases"],
     ["read another stream", "$JS.API.STREAM.INFO.OTHER"],
     ["use the system account API", "$SYS.REQ.ACCOUNT.PING"],
+    ["write a vault lease (the runtimes' own)", "$KV.vettid-leases.vlt_00000000000000000000000000000001"],
+    ["write a version witness record", "$KV.vettid-witness.vlt_00000000000000000000000000000001"],
   ])("the host user is refused: %s", async (_label, subject) => {
     // Prepare
     const violation = nextViolation(host);
