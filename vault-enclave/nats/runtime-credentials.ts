@@ -41,10 +41,9 @@ export async function openSealedNatsKey(source: SealedNatsKeySource): Promise<st
   try {
     if (plaintext.length !== SEALED_SEED_TEXT_BYTES)
       throw new VettidError("FORBIDDEN", "the sealed NATS key is not a seed");
-    const seedText = new TextDecoder().decode(plaintext);
     let signing: KeyPair;
     try {
-      signing = fromSeed(new TextEncoder().encode(seedText));
+      signing = fromSeed(plaintext.slice());
     } catch {
       throw new VettidError("FORBIDDEN", "the sealed NATS key is not a seed");
     }
@@ -53,7 +52,7 @@ export async function openSealedNatsKey(source: SealedNatsKeySource): Promise<st
     if (publicKey !== source.signingPublicKey) {
       throw new VettidError("FORBIDDEN", "the sealed NATS key is not the measured signing key");
     }
-    return seedText;
+    return new TextDecoder().decode(plaintext);
   } finally {
     plaintext.fill(0);
   }

@@ -46,10 +46,11 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
   };
   let identity: RuntimeNatsIdentity | undefined;
   let connection: NatsConnection | undefined;
-  for (let attempt = 1; connection === undefined; attempt += 1) {
+  let witness: KvWitness | undefined;
+  for (let attempt = 1; witness === undefined; attempt += 1) {
     try {
       identity ??= await runtimeNatsIdentity(source);
-      connection = await connectOverTunnel({
+      connection ??= await connectOverTunnel({
         openTunnel: deps.openTunnel,
         tls: {
           servername: deps.settings.servername,
@@ -64,6 +65,8 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
           reconnectTimeWait: 1_000,
         },
       });
+      // A bucket the deployment has not provisioned yet is retried on the same connection.
+      witness = new KvWitness({ bucket: await new Kvm(connection).open(WITNESS_BUCKET) });
     } catch (err) {
       deps.log("warn", "own NATS connection failed; retrying", {
         count: attempt,
@@ -72,7 +75,6 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
       await sleep(retryMs);
     }
   }
-  const witness = new KvWitness({ bucket: await new Kvm(connection).open(WITNESS_BUCKET) });
   deps.log("info", "own NATS connection ready");
   const held = identity as RuntimeNatsIdentity;
   let renewal: NodeJS.Timeout | undefined;
@@ -91,7 +93,7 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
     renewal.unref();
   };
   scheduleRenewal(Math.max(retryMs, (held.expiresAt * 1000 - Date.now()) / 2));
-  const open = connection;
+  const open = connection as NatsConnection;
   return {
     connection: open,
     witness,

@@ -64,7 +64,7 @@ describe("the runtime's sealed NATS key", () => {
     // Act
     const identity = await runtimeNatsIdentity(
       source(() => new TextEncoder().encode(seedText)),
-      { ttlSeconds: 600 },
+      { ttlSeconds: 600, now: () => 1_800_000_000_000 },
     );
     const jwt = identity.authenticator("nonce") as { jwt: string; nkey: string; sig: string };
     const claims = JSON.parse(Buffer.from(jwt.jwt.split(".")[1] as string, "base64url").toString());
@@ -78,7 +78,8 @@ describe("the runtime's sealed NATS key", () => {
     expect(claims.name).toBe(identity.name);
     expect(claims.sub).toBe(jwt.nkey);
     expect(claims.iss).toBe(signing.getPublicKey());
-    expect(claims.exp - claims.iat).toBe(600);
+    expect(claims.exp).toBe(1_800_000_000 + 600);
+    expect(identity.expiresAt).toBe(claims.exp);
     await expect(identity.renew()).rejects.toMatchObject({ code: "CHANNEL_CLOSED" });
     other.close();
   });
