@@ -38,6 +38,7 @@ export {
   ALWAYS_DENIED,
   type DevicePermissions,
   devicePermissions,
+  HOST_LEASE_READ_API,
   hostPermissions,
   kvJetStreamApi,
   LEASE_BUCKET,

@@ -75,17 +75,29 @@ export function kvJetStreamApi(bucket: string): string[] {
 export const LEASE_JETSTREAM_API: readonly string[] = kvJetStreamApi(LEASE_BUCKET);
 
 /**
+ * What a host may ask JetStream of the lease bucket: account info, the stream's info
+ * and single-message reads, never a consumer. nats-server 2.9 does not check a push
+ * consumer's `deliver_subject` against its creator's publish permissions, so a host
+ * that could create one could have the server itself publish lease messages onto
+ * `$KV.vettid-witness.<vault>` (or into a runtime's inbox); no consumers, no flow
+ * control replies (`$JS.FC`).
+ */
+export const HOST_LEASE_READ_API: readonly string[] = LEASE_JETSTREAM_API.filter(
+  (subject) => !subject.startsWith("$JS.API.CONSUMER.") && !subject.startsWith("$JS.FC."),
+);
+
+/**
  * Permissions of a vault host's proxy user: receive every device's requests for
  * the vaults it serves (all vaults; which ones it answers is decided by the vault
  * leases), reply into device inboxes and publish vault events. No `$SYS`; JetStream
- * API access for reading the lease KV bucket only ({@link LEASE_JETSTREAM_API}), and no
+ * API access for reading the lease KV bucket only ({@link HOST_LEASE_READ_API}), and no
  * `$KV` subject at all: leases are the runtimes' to write, over their own connections
  * (decision 0072), so a host cannot hand itself a vault or fence another runtime out.
  */
 export function hostPermissions(): DevicePermissions {
   return {
     pub: {
-      allow: [`${SUBJECT_ROOT}.inbox.>`, `${SUBJECT_ROOT}.vault.*.evt.*`, ...LEASE_JETSTREAM_API],
+      allow: [`${SUBJECT_ROOT}.inbox.>`, `${SUBJECT_ROOT}.vault.*.evt.*`, ...HOST_LEASE_READ_API],
       deny: ["$SYS.>"],
     },
     sub: { allow: [`${SUBJECT_ROOT}.vault.*.req.*`, "_INBOX.>"], deny: ["$SYS.>"] },

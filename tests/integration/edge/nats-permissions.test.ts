@@ -135,6 +135,10 @@ describe("NATS authorization from minted user JWTs (real nats-server in operator
     ["use the system account API", "$SYS.REQ.ACCOUNT.PING"],
     ["write a vault lease (the runtimes' own)", "$KV.vettid-leases.vlt_00000000000000000000000000000001"],
     ["write a version witness record", "$KV.vettid-witness.vlt_00000000000000000000000000000001"],
+    // a push consumer's deliver subject is not checked against the creator's permissions
+    ["create a consumer on the lease stream", "$JS.API.CONSUMER.CREATE.KV_vettid-leases"],
+    ["create a named consumer on the lease stream", "$JS.API.CONSUMER.CREATE.KV_vettid-leases.c.$KV.vettid-leases.>"],
+    ["answer a watch's flow control", "$JS.FC.KV_vettid-leases.x.1"],
   ])("the host user is refused: %s", async (_label, subject) => {
     // Prepare
     const violation = nextViolation(host);
