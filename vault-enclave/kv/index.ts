@@ -52,13 +52,24 @@ export function decodeKvRecord<S extends z.ZodMiniType<{ vault: string }>>(
 }
 
 /**
- * Reads a key's current value, or undefined when it has none (or was deleted).
- * @throws VettidError `UNAVAILABLE` when the store does not answer.
+ * What a delete or purge marker on a key means to its reader. `absent`: the key has no
+ * value (a lease given up). `refuse`: the record must never disappear once written (the
+ * version witness: the runtime never removes one, so a marker is someone with access to
+ * the store erasing it, and taking it for a vault never seen would undo the witness).
+ */
+export type KvMarkers = "absent" | "refuse";
+
+/**
+ * Reads a key's current value, or undefined when it has none (or, with `markers` =
+ * `absent`, was deleted).
+ * @throws VettidError `UNAVAILABLE` when the store does not answer, or on a delete or
+ *   purge marker with `markers` = `refuse`.
  */
 export async function readKv(
   bucket: Pick<KV, "get">,
   key: string,
   what: string,
+  markers: KvMarkers,
 ): Promise<{ value: Uint8Array; revision: number } | undefined> {
   let entry: Awaited<ReturnType<KV["get"]>>;
   try {
@@ -66,7 +77,11 @@ export async function readKv(
   } catch (err) {
     throw new VettidError("UNAVAILABLE", `${what} did not answer`, { cause: err });
   }
-  if (entry === null || entry.operation !== "PUT") return undefined;
+  if (entry === null) return undefined;
+  if (entry.operation !== "PUT") {
+    if (markers === "absent") return undefined;
+    throw new VettidError("UNAVAILABLE", `${what} of the vault was removed (${entry.operation} at ${entry.revision})`);
+  }
   if (entry.length > MAX_KV_RECORD_BYTES) {
     throw new VettidError("UNAVAILABLE", `${what} holds an unreadable record: too large`);
   }
@@ -75,22 +90,26 @@ export async function readKv(
 
 /**
  * Writes `value` if the key's revision is still `expectedRevision` (`null`: only if the
- * key has no value), and resolves with the new revision.
- * @throws VettidError `VERSION_CONFLICT` when another writer wrote in between,
- *   `UNAVAILABLE` when the store does not answer.
+ * key has no value; with `markers` = `refuse`, only if the key never had one, so a
+ * delete or purge marker is not written over), and resolves with the new revision.
+ * @throws VettidError `VERSION_CONFLICT` when another writer wrote in between (or a
+ *   marker is there, with `refuse`), `UNAVAILABLE` when the store does not answer.
  */
 export async function writeKv(
-  bucket: Pick<KV, "create" | "update">,
+  bucket: Pick<KV, "create" | "update" | "put">,
   key: string,
   value: Uint8Array,
   expectedRevision: number | null,
   timeoutMs: number,
   what: string,
+  markers: KvMarkers,
 ): Promise<number> {
   try {
-    return expectedRevision === null
+    if (expectedRevision !== null) return await bucket.update(key, value, expectedRevision, timeoutMs);
+    // `create` writes over a delete marker; an expected last sequence of 0 does not.
+    return markers === "absent"
       ? await bucket.create(key, value)
-      : await bucket.update(key, value, expectedRevision, timeoutMs);
+      : await bucket.put(key, value, { previousSeq: 0, timeout: timeoutMs });
   } catch (err) {
     const conflict =
       err instanceof JetStreamApiError &&

@@ -19,7 +19,7 @@ export type AcquireResult = { held: true; lease: HeldLease } | { held: false; ow
 
 /** Options of {@link KvLeaseTable}. */
 export interface KvLeaseTableOptions {
-  bucket: Pick<KV, "get" | "create" | "update">;
+  bucket: Pick<KV, "get" | "create" | "update" | "put">;
   /** This runtime's id (32 hex digits, drawn at its start). */
   self: string;
   now: () => number;
@@ -86,7 +86,7 @@ export class KvLeaseTable {
   }
 
   private async read(vaultId: string): Promise<HeldLease | undefined> {
-    const entry = await readKv(this.options.bucket, vaultId, "the lease table");
+    const entry = await readKv(this.options.bucket, vaultId, "the lease table", "absent");
     if (entry === undefined) return undefined;
     return { record: decodeLeaseRecord(entry.value, vaultId), revision: entry.revision };
   }
@@ -99,6 +99,7 @@ export class KvLeaseTable {
       expectedRevision,
       this.options.timeoutMs ?? 2_000,
       "the lease table",
+      "absent",
     );
   }
 }

@@ -83,8 +83,9 @@ export function boundFirstLine(stream: Duplex, limit = MAX_INFO_LINE_BYTES): () 
  * TCP socket it dials. Everything else — the INFO exchange, the TLS upgrade with
  * `rejectUnauthorized`, the protocol — is the library's own: only where the bytes go
  * changes. Before TLS the host sees INFO (which it could rewrite, gaining nothing: a
- * server that does not offer TLS is refused, see {@link connectOverTunnel}); after it,
- * only ciphertext.
+ * server that does not offer TLS is refused, see {@link connectOverTunnel}) but cannot
+ * append to (any byte after the INFO line is refused, see `peekInfo`); after it, only
+ * ciphertext.
  */
 class TunnelTransport extends NodeTransport {
   constructor(private readonly open: () => Promise<Duplex>) {
@@ -110,9 +111,20 @@ class TunnelTransport extends NodeTransport {
    * listener, so neither misses a byte, and destroying the stream makes the library's
    * close handler reject the connect.
    */
-  override peekInfo() {
+  override async peekInfo() {
     boundFirstLine(this.socket);
-    return super.peekInfo();
+    const info = await super.peekInfo();
+    // The library keeps the chunks it read and later parses them as the server's own
+    // protocol, together with what arrives through TLS. A server that speaks INFO first
+    // sends that one line and waits for the TLS handshake, so any byte after it came from
+    // the host (a second INFO, a PONG, a MSG, an -ERR): refused, not parsed.
+    const clear = Buffer.concat(this.yields);
+    const extra = clear.length - (clear.indexOf("\r\n") + 2);
+    if (extra > 0) {
+      this.socket.destroy();
+      throw new Error(`NATS server sent ${extra} bytes after its INFO line before TLS`);
+    }
+    return info;
   }
 }
 

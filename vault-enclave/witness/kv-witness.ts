@@ -10,7 +10,7 @@ export const WITNESS_BUCKET = NATS_WITNESS_BUCKET;
 /** Options of {@link KvWitness}. */
 export interface KvWitnessOptions {
   /** The open bucket ({@link WITNESS_BUCKET}), over the enclave's own NATS connection. */
-  bucket: Pick<KV, "get" | "create" | "update">;
+  bucket: Pick<KV, "get" | "create" | "update" | "put">;
   /** Per request (default 5 s): a witness that does not answer stops the write. */
   timeoutMs?: number;
 }
@@ -19,13 +19,14 @@ export interface KvWitnessOptions {
  * The version witness in JetStream KV (decision 0070): each record written with
  * compare-and-set on the key's revision (`create` for the first, `update` after), so
  * two runtimes that both think they own a vault cannot both record, and the one that
- * loses stops. The bucket is replicated across the NATS cluster (3 in production).
+ * loses stops. A record is never removed: a delete or purge marker on a vault's key is
+ * refused `UNAVAILABLE`, not read as a vault the witness never saw. The bucket is replicated across the NATS cluster (3 in production).
  */
 export class KvWitness implements VersionWitness {
   constructor(private readonly options: KvWitnessOptions) {}
 
   async read(vaultId: string): Promise<Witnessed | undefined> {
-    const entry = await readKv(this.options.bucket, vaultId, "the version witness");
+    const entry = await readKv(this.options.bucket, vaultId, "the version witness", "refuse");
     if (entry === undefined) return undefined;
     return { record: decodeWitnessRecord(entry.value, vaultId), revision: entry.revision };
   }
@@ -38,6 +39,7 @@ export class KvWitness implements VersionWitness {
       expectedRevision,
       this.options.timeoutMs ?? 5_000,
       "the version witness",
+      "refuse",
     );
   }
 }

@@ -94,6 +94,32 @@ function endlessInfo(): Promise<{ server: Server; port: number; written: () => n
   );
 }
 
+/**
+ * A host that forwards to the genuine server but, in the clear part of the connection,
+ * appends `injection` to the server's INFO chunk: bytes that nats.js would parse as the
+ * server's own if it kept them (a second INFO, a PONG, a MSG).
+ */
+function injectingHost(target: () => number, injection: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((client) => {
+    client.on("error", () => undefined);
+    const upstream = tcpConnect(target(), "127.0.0.1");
+    upstream.on("error", () => client.destroy());
+    let injected = false;
+    upstream.on("data", (chunk: Buffer) => {
+      if (!injected && chunk.includes(Buffer.from("\r\n"))) {
+        injected = true;
+        client.write(Buffer.concat([chunk, Buffer.from(injection)]));
+      } else client.write(chunk);
+    });
+    client.on("data", (chunk: Buffer) => upstream.write(chunk));
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
+}
+
 describe("the enclave's own NATS connection through a host tunnel", () => {
   let dir: string;
   let nats: NatsServer;
@@ -205,6 +231,22 @@ describe("the enclave's own NATS connection through a host tunnel", () => {
 
   it("refuses a server whose certificate chains to another CA, though it carries the right name", async () => {
     await expectRefused(new Relay(() => other.port), SERVER_NAME);
+  });
+
+  it("refuses a host that appends protocol lines to the clear INFO (a second INFO, a PONG) before TLS", async () => {
+    const injections = [
+      `INFO ${JSON.stringify({ server_id: "HOST", version: "2.9.10", proto: 1, headers: true, max_payload: 8, tls_required: true })}\r\n`,
+      "PONG\r\n",
+      "-ERR 'Authorization Violation'\r\n",
+    ];
+    for (const injection of injections) {
+      const host = await injectingHost(() => nats.port, injection);
+      try {
+        await expectRefused(new Relay(() => host.port), SERVER_NAME, /after its INFO line/);
+      } finally {
+        host.server.close();
+      }
+    }
   });
 
   it("refuses the genuine server when the measured name is not on its certificate", async () => {

@@ -5,6 +5,7 @@
  * that refuses a replayed blob after a restart.
  */
 
+import { jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
@@ -37,8 +38,13 @@ describe("KvWitness on nats-server with JetStream", () => {
   afterAll(async () => {
     await nc.close();
   });
+  /** Removes every message of a key, markers included: the key as a vault never seen has it. */
+  const forget = async (key: string) => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.purge(`KV_${WITNESS_BUCKET}`, { filter: `$KV.${WITNESS_BUCKET}.${key}` });
+  };
   beforeEach(async () => {
-    await bucket.purge(VAULT).catch(() => undefined);
+    await forget(VAULT);
   });
 
   it("records with compare-and-set on the revision, and refuses a writer that read an older one", async () => {
@@ -68,6 +74,19 @@ describe("KvWitness on nats-server with JetStream", () => {
     }
   });
 
+  it("fails closed on a record that was deleted or purged: a removed record is not a vault never seen", async () => {
+    const witness = new KvWitness({ bucket });
+    const revision = await witness.record(record(7, 4), null);
+    await bucket.delete(VAULT);
+    await expect(witness.read(VAULT)).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    // nor can the runtime record over the marker as if the vault were new
+    await expect(witness.record(record(1), null)).rejects.toMatchObject({ code: "VERSION_CONFLICT" });
+    await bucket.put(VAULT, encodeWitnessRecord(record(7, 4)));
+    await bucket.purge(VAULT);
+    await expect(witness.read(VAULT)).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(revision).toBeGreaterThan(0);
+  });
+
   it("answers UNAVAILABLE when the connection is gone", async () => {
     const gone = await connect({ servers: server.current.url });
     const witness = new KvWitness({ bucket: await new Kvm(gone).open(WITNESS_BUCKET), timeoutMs: 500 });
@@ -93,7 +112,7 @@ describe("KvWitness on nats-server with JetStream", () => {
       expect(await codeOf(thief.call("vault.unlock", { op: "vault.unlock", pin: "000001" }))).toBe("STALE_STATE");
     } finally {
       await h.close();
-      await bucket.purge(alice.vaultId);
+      await forget(alice.vaultId);
     }
   });
 });
