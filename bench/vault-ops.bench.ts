@@ -102,6 +102,7 @@ import {
   createPinRecord,
   emptyAuditLog,
   NO_PIN_FAILURES,
+  noChanges,
   type OuterFields,
   openOuter,
   parseStateBlob,
@@ -567,6 +568,7 @@ async function stateWork(realBlob: Uint8Array, vaultId: string) {
       attempts: { failures: 0, lockedUntil: null, lastFailureAt: null },
     },
     audit: emptyAuditLog(vaultId),
+    changes: noChanges(vaultId),
   };
   const inner = { items, identitySecretKey: s.crypto_sign_keypair().privateKey, recoveryKey: null };
   const kmsCiphertextBlob = parseStateBlob(realBlob).kmsCiphertextBlob;

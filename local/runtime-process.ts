@@ -8,7 +8,7 @@
  * Environment: VETTID_ENV (local|dev), VETTID_RUNTIME_CONFIG (the measured
  * configuration), VETTID_PROXY_SOCKET, VETTID_DEV_CA_DIR (the dev attestation CA);
  * with VETTID_LOCAL_WITNESS_NATS and VETTID_LOCAL_WITNESS_CREDS, the version witness
- * in JetStream KV over a dev connection of the runtime's own (loopback, plaintext; the
+ * in JetStream KV and the change log (stream vettid-sync) over a dev connection of the runtime's own (loopback, plaintext; the
  * enclave's own TLS connection through the proxy is not built yet, decision 0070).
  * Prints one JSON line per event on stdout: `{"event":"ready"}` once serving,
  * `{"event":"kms-verified", servername, issuer, protocol}` per verified KMS connection.
@@ -21,6 +21,7 @@ import { unixSocketTransport } from "../lib/frame-link";
 import { enclaveInboxPrefix } from "../lib/nats-auth";
 import { loadMeasuredConfig } from "../vault-enclave/config";
 import { startRuntime } from "../vault-enclave/runtime/start";
+import { JetStreamChangeLog } from "../vault-enclave/sync";
 import { KvWitness, WITNESS_BUCKET } from "../vault-enclave/witness";
 import { required, runMain, stopOnSignals } from "./child-main";
 import { LOCAL_RUNTIME_NATS_NAME } from "./launcher/runtime";
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const witnessServer = process.env.VETTID_LOCAL_WITNESS_NATS;
   let witnessConnection: NatsConnection | undefined;
   let witness: KvWitness | undefined;
+  let changes: JetStreamChangeLog | undefined;
   if (witnessServer) {
     witnessConnection = await connect({
       servers: witnessServer,
@@ -49,11 +51,13 @@ async function main(): Promise<void> {
     });
     const bucket = await new Kvm(witnessConnection).create(WITNESS_BUCKET, { history: 1 });
     witness = new KvWitness({ bucket });
+    changes = await JetStreamChangeLog.open(witnessConnection, { create: { replicas: 1 } });
   }
   const running = await startRuntime({
     measured,
     nsm,
     ...(witness ? { witness } : {}),
+    ...(changes ? { changes } : {}),
     transport: unixSocketTransport(required("VETTID_PROXY_SOCKET")),
     onKmsVerified: (peer) =>
       emit({ event: "kms-verified", servername: peer.servername, issuer: peer.issuer, protocol: peer.protocol }),

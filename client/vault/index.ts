@@ -6,4 +6,5 @@ export {
   VaultOperationError,
   type VaultTransport,
   type VerifiedAuditLog,
+  type VerifiedChanges,
 } from "./vault-client";

@@ -27,6 +27,7 @@ import {
   type VaultRequest,
   type VaultResults,
 } from "../../lib/vault-protocol";
+import { type ChangeEvent, equalSyncDigests, MAX_CHANGES_PAGE, verifyChangeRun } from "../../lib/vault-sync";
 
 /** How the client reaches its vault: one request/reply on the vault's request subject. */
 export type VaultTransport = (data: Uint8Array, timeoutMs: number) => Promise<Uint8Array>;
@@ -43,6 +44,22 @@ export interface VaultMemory {
    * shorter, or holds other entries up to it, is refused.
    */
   audit?: { seq: number; digest: string };
+  /**
+   * Where this device stands in the vault's changes (docs/protocol.md §Changes): the
+   * last sequence number it applied, the chain digest after it (base64url), and the
+   * log cursor the enclave handed back. The next changes must continue from exactly it.
+   */
+  changes?: { seq: number; digest: string; cursor: number };
+}
+
+/** The changes {@link VaultClient.syncChanges} got, verified, and where the device stands now. */
+export interface VerifiedChanges {
+  /** The changes since the position the device remembered, in order (none when it started following). */
+  events: ChangeEvent[];
+  /** The head: the last sequence number (0 before any change) and the chain digest after it. */
+  head: { seq: number; digest: Uint8Array };
+  /** True when the device had no position: it starts following at the head (list the items once). */
+  started: boolean;
 }
 
 /** The whole audit log as {@link VaultClient.readAudit} verified it. */
@@ -332,6 +349,83 @@ export class VaultClient {
       this.options.remember?.(this.known);
     }
     return { entries, head: { seq: headSeq, digest } };
+  }
+
+  /**
+   * Catches up with the vault's changes (`vault.changes`, the session must be unlocked):
+   * every change since the position this device remembers, page by page, each page
+   * continuing the chain from the digest it remembers, without a gap, up to the head the
+   * enclave names. Then remembers the new position. A device with no position starts
+   * following at the head (it lists the items once, then applies changes from there).
+   *
+   * @throws VettidError `SYNC_INVALID` for a broken chain or changes that do not continue
+   *   from what this device saw; `STALE_STATE` for a head older than it saw;
+   *   VaultOperationError `CHANGES_TRUNCATED` when the vault no longer keeps changes that
+   *   old: list the items again, then {@link forgetChanges} and sync.
+   */
+  async syncChanges(): Promise<VerifiedChanges> {
+    await sodiumReady();
+    const vaultId = this.options.vaultId;
+    const remembered = this.memory.changes;
+    if (remembered === undefined) {
+      const page = await this.call("vault.changes", { op: "vault.changes" });
+      if (page.events.length > 0) throw new VettidError("SYNC_INVALID", "a start of following carries no changes");
+      if (!equalSyncDigests(page.before, page.headDigest)) {
+        throw new VettidError("SYNC_INVALID", "the head's digest and the page's start differ");
+      }
+      this.rememberChanges(page.headSeq, page.headDigest, page.cursor);
+      return { events: [], head: { seq: page.headSeq, digest: page.headDigest }, started: true };
+    }
+    const events: ChangeEvent[] = [];
+    let seq = remembered.seq;
+    let digest: Uint8Array = new Uint8Array(Buffer.from(remembered.digest, "base64url"));
+    let cursor = remembered.cursor;
+    for (;;) {
+      const page = await this.call("vault.changes", {
+        op: "vault.changes",
+        fromSeq: seq + 1,
+        cursor,
+        limit: MAX_CHANGES_PAGE,
+      });
+      if (page.headSeq < seq) {
+        throw new VettidError(
+          "STALE_STATE",
+          `the changes end at ${page.headSeq}, before change ${seq} this device saw`,
+        );
+      }
+      if (!equalSyncDigests(page.before, digest)) {
+        throw new VettidError("SYNC_INVALID", `the changes after ${seq} do not continue from what this device saw`);
+      }
+      if (page.headSeq < seq + page.events.length) {
+        throw new VettidError("SYNC_INVALID", "the changes reach past the head they name");
+      }
+      const run = verifyChangeRun(vaultId, digest, seq + 1, page.events);
+      events.push(...run.events);
+      seq += run.events.length;
+      digest = run.end;
+      cursor = page.cursor;
+      if (seq === page.headSeq) {
+        if (!equalSyncDigests(digest, page.headDigest)) {
+          throw new VettidError("SYNC_INVALID", "the changes do not end at the head the vault names");
+        }
+        this.rememberChanges(seq, digest, cursor);
+        return { events, head: { seq, digest }, started: false };
+      }
+      if (page.events.length === 0) throw new VettidError("SYNC_INVALID", "the changes stop short of their head");
+      this.rememberChanges(seq, digest, cursor);
+    }
+  }
+
+  /** Forgets this device's position in the changes (after listing the items again, say). */
+  forgetChanges(): void {
+    const { changes: _changes, ...rest } = this.memory;
+    this.memory = rest;
+    this.options.remember?.(this.known);
+  }
+
+  private rememberChanges(seq: number, digest: Uint8Array, cursor: number): void {
+    this.memory = { ...this.memory, changes: { seq, digest: Buffer.from(digest).toString("base64url"), cursor } };
+    this.options.remember?.(this.known);
   }
 
   private async verifyFreshAttestation() {

@@ -85,6 +85,12 @@ export const ERROR_CODES = {
   LEASE_LOST: { http: 409, retryable: true, title: "Another runtime serves the vault now" },
   STATE_INVALID: { http: 502, retryable: false, title: "The stored vault state failed verification" },
   AUDIT_INVALID: { http: 502, retryable: false, title: "The vault's audit log failed verification" },
+  SYNC_INVALID: { http: 502, retryable: false, title: "The vault's change events failed verification" },
+  CHANGES_TRUNCATED: {
+    http: 410,
+    retryable: false,
+    title: "The changes since that sequence are no longer kept; list the items again",
+  },
   PAIRING_INVALID: { http: 403, retryable: false, title: "The pairing proof is wrong; the attempt was counted" },
   PAIRING_EXPIRED: { http: 410, retryable: false, title: "No pairing is open: none started, expired or used up" },
   PAIRING_CODE_INVALID: { http: 400, retryable: false, title: "The pairing code is malformed or mistyped" },

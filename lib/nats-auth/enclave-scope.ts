@@ -1,6 +1,14 @@
 import { isSubjectId, SUBJECT_ROOT } from "../subjects";
 import { ENCLAVE_USER_LIMITS } from "./limits";
-import { type DevicePermissions, kvJetStreamApi, LEASE_BUCKET, WITNESS_BUCKET } from "./permissions";
+import {
+  type DevicePermissions,
+  kvJetStreamApi,
+  LEASE_BUCKET,
+  SYNC_JETSTREAM_API,
+  SYNC_STREAM,
+  SYNC_SUBJECTS,
+  WITNESS_BUCKET,
+} from "./permissions";
 
 /**
  * The role name of the account's scoped runtime signing key (the account JWT's
@@ -22,18 +30,25 @@ export function enclaveInboxPrefix(name: string): string {
   return `${SUBJECT_ROOT}.runtime.${name}.inbox`;
 }
 
-/** The publish permissions of the runtime: the KV API and `$KV` subjects of its two buckets. */
+/**
+ * The publish permissions of the runtime: the KV API and `$KV` subjects of its two
+ * buckets, and the change log's API and subjects (decision 0073).
+ */
 export function enclavePublishAllow(): string[] {
-  return [...new Set(ENCLAVE_BUCKETS.flatMap(kvJetStreamApi)), ...ENCLAVE_BUCKETS.map((b) => `$KV.${b}.>`)];
+  return [
+    ...new Set([...ENCLAVE_BUCKETS.flatMap(kvJetStreamApi), ...SYNC_JETSTREAM_API]),
+    ...ENCLAVE_BUCKETS.map((b) => `$KV.${b}.>`),
+    SYNC_SUBJECTS,
+  ];
 }
 
 /**
- * Permissions of the vault runtime's own NATS user (decisions 0070–0072): the witness
- * and lease buckets' KV API and their `$KV` subjects, replies to its own inbox
+ * Permissions of the vault runtime's own NATS user (decisions 0070–0073): the witness
+ * and lease buckets' KV API and their `$KV` subjects, the change log stream's, replies to its own inbox
  * ({@link enclaveInboxPrefix}), nothing of devices' or hosts' subjects: what the scoped
  * runtime key's template grants, spelled out for one name (the local topology's dev
  * JWT, signed by an unscoped key, carries it). `createBuckets` adds creating exactly
- * those two buckets' streams (the local runtime makes its own; a deployment provisions
+ * those streams (the local runtime makes its own; a deployment provisions
  * them).
  */
 export function enclavePermissions(options: { name: string; createBuckets?: boolean }): DevicePermissions {
@@ -41,7 +56,9 @@ export function enclavePermissions(options: { name: string; createBuckets?: bool
     pub: {
       allow: [
         ...enclavePublishAllow(),
-        ...(options.createBuckets ? ENCLAVE_BUCKETS.map((b) => `$JS.API.STREAM.CREATE.KV_${b}`) : []),
+        ...(options.createBuckets
+          ? [...ENCLAVE_BUCKETS.map((b) => `$JS.API.STREAM.CREATE.KV_${b}`), `$JS.API.STREAM.CREATE.${SYNC_STREAM}`]
+          : []),
       ],
       deny: ["$SYS.>"],
     },

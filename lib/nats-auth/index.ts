@@ -43,6 +43,9 @@ export {
   kvJetStreamApi,
   LEASE_BUCKET,
   LEASE_JETSTREAM_API,
+  SYNC_JETSTREAM_API,
+  SYNC_STREAM,
+  SYNC_SUBJECTS,
   WITNESS_BUCKET,
 } from "./permissions";
 export {

@@ -49,6 +49,23 @@ export const LEASE_BUCKET = "vettid-leases";
 /** The JetStream KV bucket of the vault runtime's version witness (decision 0070). */
 export const WITNESS_BUCKET = "vettid-witness";
 
+/** The JetStream stream of the vaults' sealed change events (decision 0073). */
+export const SYNC_STREAM = "vettid-sync";
+
+/** The subjects of {@link SYNC_STREAM}: `vettid.v1.sync.<vault id>`, one per vault. */
+export const SYNC_SUBJECTS = `${SUBJECT_ROOT}.sync.*`;
+
+/**
+ * The JetStream API subjects the runtime needs for the change log: account info, the
+ * stream's info and single-message reads (`next_by_subj`). It publishes events on the
+ * stream's subjects themselves; no consumers, no purge, no delete.
+ */
+export const SYNC_JETSTREAM_API: readonly string[] = [
+  "$JS.API.INFO",
+  `$JS.API.STREAM.INFO.${SYNC_STREAM}`,
+  `$JS.API.STREAM.MSG.GET.${SYNC_STREAM}`,
+];
+
 /**
  * The JetStream API subjects a KV client needs for one bucket and nothing more:
  * account info, the bucket stream's info and direct/message gets, consumers on it

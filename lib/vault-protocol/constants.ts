@@ -36,6 +36,7 @@ export const VAULT_OPS = {
   identityKey: "identity.key",
   identitySign: "identity.sign",
   audit: "vault.audit",
+  changes: "vault.changes",
   pairStart: "device.pair.start",
   pairJoin: "device.pair.join",
   approve: "device.approve",

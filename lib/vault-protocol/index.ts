@@ -36,6 +36,7 @@ export {
 export {
   type AnswerCommon,
   type AuditPage,
+  type ChangesPage,
   type DeviceAnswer,
   encodeFailure,
   encodeRequest,

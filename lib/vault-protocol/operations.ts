@@ -2,6 +2,7 @@ import { type ErrorCode, isErrorCode, VettidError } from "../errors";
 import { MAX_STATEMENT_BYTES, PAIRING_PROOF_BYTES, PAIRING_SECRET_BYTES } from "../pairing";
 import { RECOVERY_SECRET_BYTES } from "../recovery/constants";
 import { AUDIT_DIGEST_BYTES, MAX_AUDIT_ENTRY_BYTES, MAX_AUDIT_PAGE } from "../vault-audit";
+import { MAX_CHANGES_PAGE, MAX_SYNC_EVENT_BYTES, SYNC_DIGEST_BYTES } from "../vault-sync/constants";
 import { decodeWire, encodeWire, type WireMap } from "./codec";
 import {
   DEVICE_STATUSES,
@@ -36,6 +37,7 @@ export type VaultRequest =
   | { op: "identity.key" }
   | { op: "identity.sign"; challenge: Uint8Array }
   | { op: "vault.audit"; fromSeq?: number; limit?: number }
+  | { op: "vault.changes"; fromSeq?: number; cursor?: number; limit?: number }
   | { op: "device.pair.start"; pin: string }
   | { op: "device.pair.join"; signingKey: Uint8Array; label: string; proof: Uint8Array }
   | { op: "device.approve"; deviceId: string; pin: string }
@@ -120,6 +122,7 @@ export interface VaultResults {
   "identity.key": AnswerCommon & { identityKey: Uint8Array };
   "identity.sign": AnswerCommon & { signature: Uint8Array; identityKey: Uint8Array };
   "vault.audit": AnswerCommon & AuditPage;
+  "vault.changes": AnswerCommon & ChangesPage;
   "device.pair.start": AnswerCommon & { secret: Uint8Array; expiresAt: number };
   "device.pair.join": AnswerCommon;
   "device.approve": AnswerCommon & { device: DeviceAnswer };
@@ -141,6 +144,20 @@ export interface AuditPage {
   before: Uint8Array;
   headSeq: number;
   headDigest: Uint8Array;
+}
+
+/**
+ * One page of a vault's changes (docs/protocol.md §Changes): consecutive committed
+ * events as encoded (lib/vault-sync), the chain digest before the first, the head
+ * (the last sequence number, 0 when none, and the digest after it), and a cursor to
+ * hand back with the next request.
+ */
+export interface ChangesPage {
+  events: Uint8Array[];
+  before: Uint8Array;
+  headSeq: number;
+  headDigest: Uint8Array;
+  cursor: number;
 }
 
 /** A failed operation: a typed code, a message without secrets, and when to retry. */
@@ -292,6 +309,23 @@ export function parseRequest(op: string, body: Uint8Array): VaultRequest {
         ...(limit !== undefined ? { limit } : {}),
       };
     }
+    case "vault.changes": {
+      only(map, ["fromSeq", "cursor", "limit"], op);
+      const fromSeq = map.fromSeq === undefined ? undefined : uint(map, "fromSeq");
+      const cursor = map.cursor === undefined ? undefined : uint(map, "cursor");
+      const limit = map.limit === undefined ? undefined : uint(map, "limit");
+      if (fromSeq !== undefined && fromSeq < 1)
+        throw new VettidError("VALIDATION_FAILED", "fromSeq must be at least 1");
+      if (limit !== undefined && (limit < 1 || limit > MAX_CHANGES_PAGE)) {
+        throw new VettidError("VALIDATION_FAILED", `limit must be 1..${MAX_CHANGES_PAGE}`);
+      }
+      return {
+        op,
+        ...(fromSeq !== undefined ? { fromSeq } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      };
+    }
   }
 }
 
@@ -325,6 +359,7 @@ const ANSWER_FIELDS: { readonly [O in VaultOp]: readonly string[] } = {
   "identity.key": ["identityKey"],
   "identity.sign": ["signature", "identityKey"],
   "vault.audit": ["entries", "before", "headSeq", "headDigest"],
+  "vault.changes": ["events", "before", "headSeq", "headDigest", "cursor"],
   "device.pair.start": ["secret", "expiresAt"],
   "device.pair.join": [],
   "device.approve": ["device"],
@@ -490,6 +525,27 @@ export function parseAnswer<O extends VaultOp>(
         before: bytes(map, "before", AUDIT_DIGEST_BYTES, AUDIT_DIGEST_BYTES),
         headSeq: uint(map, "headSeq"),
         headDigest: bytes(map, "headDigest", AUDIT_DIGEST_BYTES, AUDIT_DIGEST_BYTES),
+      };
+      break;
+    }
+    case "vault.changes": {
+      const list = map.events;
+      if (!Array.isArray(list) || list.length > MAX_CHANGES_PAGE) {
+        throw new VettidError("VALIDATION_FAILED", `events must be a list of at most ${MAX_CHANGES_PAGE}`);
+      }
+      const events = list.map((event) => {
+        if (!(event instanceof Uint8Array) || event.length < 1 || event.length > MAX_SYNC_EVENT_BYTES) {
+          throw new VettidError("VALIDATION_FAILED", `events[] must be 1..${MAX_SYNC_EVENT_BYTES} bytes`);
+        }
+        return event;
+      });
+      result = {
+        stateVersion,
+        events,
+        before: bytes(map, "before", SYNC_DIGEST_BYTES, SYNC_DIGEST_BYTES),
+        headSeq: uint(map, "headSeq"),
+        headDigest: bytes(map, "headDigest", SYNC_DIGEST_BYTES, SYNC_DIGEST_BYTES),
+        cursor: uint(map, "cursor"),
       };
       break;
     }

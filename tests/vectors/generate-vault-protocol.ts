@@ -27,6 +27,8 @@ import {
   type WireMap,
   type WireValue,
 } from "../../lib/vault-protocol";
+import { syncGenesis } from "../../lib/vault-sync";
+import { syncEvents } from "./generate-sync";
 
 /** What this file takes from the handshake vectors (handshake-v1.json). */
 interface HandshakeSource {
@@ -82,6 +84,22 @@ function auditPage() {
   return { entries, before, headSeq: 2, headDigest: auditChainEnd(vaultId, before, entries) };
 }
 
+/**
+ * A page of changes as `vault.changes` answers it: the first two events of sync-v1.json's
+ * vault (generate-sync.ts), from digest_0, with the head after all five.
+ */
+function changesPage() {
+  const vaultId = "v_Zp3c8QmR2b7XyL0aKf4TnW";
+  const { encoded, digests } = syncEvents(vaultId);
+  return {
+    events: encoded.slice(0, 2),
+    before: syncGenesis(vaultId),
+    headSeq: encoded.length,
+    headDigest: digests[digests.length - 1] as Uint8Array,
+    cursor: 3,
+  };
+}
+
 /** Fixed inputs: the vault's identity key, the answers' times and the challenge it signs. */
 function fixtures(s: Sodium) {
   const identity = s.crypto_sign_seed_keypair(new Uint8Array(32).fill(0x03));
@@ -102,6 +120,7 @@ function fixtures(s: Sodium) {
     createdAt: 1_796_119_200_000, // 2026-12-01T10:00:00Z
     updatedAt: 1_796_205_600_000, // 2026-12-02T10:00:00Z
     auditPage: auditPage(),
+    changesPage: changesPage(),
     recoverySecret: run(30, 0x70),
     /** Stands in for a backup file's bytes (docs/protocol.md §Backup file): the vectors show the encoding only. */
     backup: Uint8Array.of(0x56, 0x54, 0x42, 0x4b, 0x01, ...run(59, 0x80)),
@@ -195,6 +214,7 @@ export async function vaultProtocolVectors(sources: {
     { op: "identity.key" },
     { op: "identity.sign", challenge: f.challenge },
     { op: "vault.audit", fromSeq: 1, limit: 64 },
+    { op: "vault.changes", fromSeq: 1, cursor: 1, limit: 64 },
     { op: "device.pair.start", pin: "482915" },
     { op: "device.pair.join", signingKey: f.newDevice.signingKey, label: "Anna's tablet", proof: run(32, 0x40) },
     { op: "device.approve", deviceId: "dev-tablet", pin: "482915" },
@@ -265,6 +285,7 @@ export async function vaultProtocolVectors(sources: {
     "identity.key": { stateVersion: 8, identityKey: f.identityKey },
     "identity.sign": { stateVersion: 8, signature: f.signature, identityKey: f.identityKey },
     "vault.audit": { stateVersion: 8, ...f.auditPage },
+    "vault.changes": { stateVersion: 8, ...f.changesPage },
     "device.pair.start": { stateVersion: 10, secret: run(20, 0x30), expiresAt: f.updatedAt + 600_000 },
     "device.pair.join": { stateVersion: 11 },
     "device.approve": { stateVersion: 14, device: { ...tablet, status: "authorized", lastUsedAt: null } },

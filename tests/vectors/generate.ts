@@ -21,6 +21,7 @@ import { auditVectors } from "./generate-audit";
 import { handshakeVectors } from "./generate-handshake";
 import { pairingVectors } from "./generate-pairing";
 import { recoveryVectors } from "./generate-recovery";
+import { syncVectors } from "./generate-sync";
 import { vaultProtocolVectors } from "./generate-vault-protocol";
 
 const hex = (b: Uint8Array | number[]) => Buffer.from(b).toString("hex");
@@ -181,6 +182,9 @@ async function main(): Promise<void> {
 
   const recovery = await recoveryVectors();
   writeFileSync(join(__dirname, "recovery-v1.json"), `${JSON.stringify(recovery, null, 2)}\n`);
+
+  const sync = await syncVectors();
+  writeFileSync(join(__dirname, "sync-v1.json"), `${JSON.stringify(sync, null, 2)}\n`);
 }
 
 main().catch((err) => {

@@ -4,6 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { MeasuredConfig } from "../../lib/runtime-config";
 import { connectOverTunnel } from "../nats";
 import { type RuntimeNatsIdentity, runtimeNatsIdentity, type SealedNatsKeySource } from "../nats/runtime-credentials";
+import { JetStreamChangeLog } from "../sync/jetstream-change-log";
 import { KvWitness, WITNESS_BUCKET } from "../witness";
 
 /** What the runtime's own NATS connection needs from its environment. */
@@ -20,10 +21,11 @@ export interface OwnNatsDeps {
   retryMs?: number;
 }
 
-/** The runtime's own NATS connection and the version witness on it. */
+/** The runtime's own NATS connection, and the version witness and change log on it. */
 export interface OwnNats {
   connection: NatsConnection;
   witness: KvWitness;
+  changes: JetStreamChangeLog;
   identity: RuntimeNatsIdentity;
   close(): Promise<void>;
 }
@@ -33,7 +35,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Connects the runtime to NATS on its own (decision 0072): its identity made here (user
  * nkey, JWT signed by the sealed scoped key), TLS to the measured server name and CA
- * through the host's tunnel, and the version witness bucket opened on it. Retries until
+ * through the host's tunnel, and the version witness bucket and the change log stream
+ * opened on it. Retries until
  * it is connected: a runtime without its witness would serve vaults the host could roll
  * back, so it serves none until then. The JWT is renewed after half its lifetime.
  */
@@ -47,7 +50,8 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
   let identity: RuntimeNatsIdentity | undefined;
   let connection: NatsConnection | undefined;
   let witness: KvWitness | undefined;
-  for (let attempt = 1; witness === undefined; attempt += 1) {
+  let changes: JetStreamChangeLog | undefined;
+  for (let attempt = 1; changes === undefined; attempt += 1) {
     try {
       identity ??= await runtimeNatsIdentity(source);
       connection ??= await connectOverTunnel({
@@ -66,7 +70,8 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
         },
       });
       // A bucket the deployment has not provisioned yet is retried on the same connection.
-      witness = new KvWitness({ bucket: await new Kvm(connection).open(WITNESS_BUCKET) });
+      witness ??= new KvWitness({ bucket: await new Kvm(connection).open(WITNESS_BUCKET) });
+      changes = await JetStreamChangeLog.open(connection);
     } catch (err) {
       deps.log("warn", "own NATS connection failed; retrying", {
         count: attempt,
@@ -96,7 +101,8 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
   const open = connection as NatsConnection;
   return {
     connection: open,
-    witness,
+    witness: witness as KvWitness,
+    changes,
     identity: held,
     async close() {
       clearTimeout(renewal);

@@ -1,6 +1,7 @@
 import type { Nsm } from "../../lib/attestation";
 import type { ProxyNatsMessage } from "../../lib/proxy-client";
 import type { DataKey } from "../kms";
+import type { ChangeLog } from "../sync/change-log";
 import type { VersionWitness } from "../witness/witness";
 
 /**
@@ -28,6 +29,13 @@ export interface RuntimePorts {
    * an older blob to a runtime that restarted is not detected (docs/security-invariants.md).
    */
   witness?: VersionWitness | undefined;
+  /**
+   * The vaults' change logs (vault-enclave/sync, decision 0073): each change of a vault's
+   * items is sealed there before the state that commits it is written, and devices catch
+   * up from it (`vault.changes`). Without one, no change is recorded and `vault.changes`
+   * answers `UNAVAILABLE`.
+   */
+  changes?: ChangeLog | undefined;
   /** Vault request subjects (the proxy's `nats` channel). */
   nats: {
     subscribe(subject: string, handler: (message: ProxyNatsMessage) => void): Promise<{ unsubscribe(): Promise<void> }>;

@@ -6,6 +6,7 @@ import type { MeasuredConfig } from "../../lib/runtime-config";
 import { kmsTrustRoots, recoveryDelayMs } from "../../lib/runtime-config";
 import { SealingKms, type VerifiedPeer } from "../kms";
 import type { Argon2idParams } from "../state";
+import type { ChangeLog } from "../sync/change-log";
 import type { VersionWitness } from "../witness/witness";
 import { startHealthReports } from "./health-report";
 import { allowListedFields } from "./log-fields";
@@ -29,6 +30,11 @@ export interface StartRuntimeOptions {
    * and the local topology without TLS NATS pass one over a dev connection instead.
    */
   witness?: VersionWitness;
+  /**
+   * The change log (decision 0073), passed with `witness` over the same dev connection;
+   * with the runtime's own connection it is opened there.
+   */
+  changes?: ChangeLog;
 }
 
 /** A running vault runtime and its proxy link. */
@@ -86,12 +92,14 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
     });
   }
   const witness = options.witness ?? ownNats?.witness;
+  const changes = options.changes ?? ownNats?.changes;
   const runtime = new VaultRuntime({
     ports: {
       nsm: options.nsm,
       kms,
       blobs: proxy.blob,
       ...(witness ? { witness } : {}),
+      ...(changes ? { changes } : {}),
       nats: proxy.nats,
       log,
       now: Date.now,

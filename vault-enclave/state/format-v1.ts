@@ -94,6 +94,7 @@ export const formatV1: StateFormat = {
   innerFormat: INNER_FORMAT_V1,
   holdsAudit: false,
   holdsRecovery: false,
+  holdsChanges: false,
   parse: parseV1,
   seal: sealV1,
   resealOuter: resealOuterV1,

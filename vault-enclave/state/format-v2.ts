@@ -66,6 +66,7 @@ export const formatV2: StateFormat = {
   innerFormat: INNER_FORMAT_V1,
   holdsAudit: true,
   holdsRecovery: false,
+  holdsChanges: false,
   parse: parseV2,
   seal: sealV2,
   resealOuter: resealOuterV2,

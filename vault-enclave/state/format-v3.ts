@@ -7,7 +7,16 @@ import { checkOpenedOuter, outerAssociatedDataV2, parseV2, serializeV2 } from ".
 import { openLayer, sealLayer } from "./layer";
 import { INNER_FORMAT_V1 } from "./payload-v1";
 import { decodeOuterV3, encodeOuterV3 } from "./payload-v3";
-import type { InnerState, OuterFields, OuterState, SealedLayer, SealedState, StateFormat, WrittenState } from "./types";
+import type {
+  InnerState,
+  OuterFields,
+  OuterState,
+  OuterWithoutChanges,
+  SealedLayer,
+  SealedState,
+  StateFormat,
+  WrittenState,
+} from "./types";
 
 /**
  * Sealed state format 3: format 2 with the recovery record in the outer layer
@@ -32,6 +41,7 @@ export const formatV3: StateFormat = {
   innerFormat: INNER_FORMAT_V1,
   holdsAudit: true,
   holdsRecovery: true,
+  holdsChanges: false,
   parse: (bytes) => ({ ...parseV2(bytes), formatVersion: FORMAT_V3 }),
   seal: sealV3,
   resealOuter: (previous, outer, key) => sealOuterInto(outer, previous.kmsCiphertextBlob, previous.inner, key),
@@ -93,7 +103,7 @@ function sealOuterInto(outer: OuterState, kms: Uint8Array, inner: SealedLayer, k
  * Opens the outer layer of a parsed format 3 blob as vault `vaultId`.
  * @throws StateInvalid as format 2 does.
  */
-function openOuterV3(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterState {
+function openOuterV3(sealed: SealedState, vaultId: string, outerKey: Uint8Array): OuterWithoutChanges {
   const ad = outerAssociatedDataV3(vaultId, sealed.stateVersion, sealed.kmsCiphertextBlob, sealed.inner);
   const outer = openLayer(sealed.outer, OUTER_PAD_BLOCK, ad, outerKey, (plaintext) =>
     decodeOuterV3(decodePayload(plaintext)),

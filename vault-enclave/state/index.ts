@@ -21,6 +21,7 @@
  */
 import { sodium } from "../../lib/crypto";
 import { blobKey } from "../../lib/proxy-protocol";
+import { syncGenesis } from "../../lib/vault-sync";
 import { emptyAuditLog } from "./audit-log";
 import {
   MAX_KMS_BLOB_BYTES,
@@ -33,10 +34,12 @@ import { PinIncorrect, STATE_REJECTIONS, StateInvalid, StateWriteRefused } from 
 import { FORMAT_V1, formatV1 } from "./format-v1";
 import { FORMAT_V2, formatV2 } from "./format-v2";
 import { FORMAT_V3, formatV3 } from "./format-v3";
+import { FORMAT_V4, formatV4 } from "./format-v4";
 import { innerKey, outerKey, verifyPin } from "./keys";
 import { layerDigest } from "./layer";
 import { NO_PIN_FAILURES } from "./pin-attempts";
 import type {
+  ChangeHead,
   InnerState,
   OuterFields,
   OuterState,
@@ -117,6 +120,7 @@ export type {
   Argon2idParams,
   AuditLog,
   BackupRecord,
+  ChangeHead,
   DeviceKey,
   InnerRef,
   InnerState,
@@ -141,6 +145,7 @@ const FORMATS: ReadonlyMap<number, StateFormat> = new Map([
   [FORMAT_V1, formatV1],
   [FORMAT_V2, formatV2],
   [FORMAT_V3, formatV3],
+  [FORMAT_V4, formatV4],
 ]);
 
 /**
@@ -152,7 +157,7 @@ const INNER_FORMATS: ReadonlyMap<number, StateFormat> = new Map(
 );
 
 /** The format new blobs are written in. */
-export const CURRENT_FORMAT: StateFormat = formatV3;
+export const CURRENT_FORMAT: StateFormat = formatV4;
 
 /** The recovery record of a vault that exported no backup and waits for no recovery. */
 export const NO_RECOVERY: Readonly<RecoveryState> = Object.freeze({
@@ -161,6 +166,11 @@ export const NO_RECOVERY: Readonly<RecoveryState> = Object.freeze({
   recoveredInto: null,
   attempts: NO_PIN_FAILURES,
 });
+
+/** The change head of a vault that recorded no change yet (its first event takes 1). */
+export function noChanges(vaultId: string): ChangeHead {
+  return { nextSeq: 1, head: syncGenesis(vaultId), position: 0 };
+}
 
 /** What opens the outer layer: the vault's id and the root key KMS released for it. */
 export interface RootKeys {
@@ -231,14 +241,18 @@ export function openOuter(blob: Uint8Array | SealedState, keys: RootKeys): Outer
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {
     const outer = format.openOuter(sealed, keys.vaultId, key);
-    // A format without a recovery record (formats 1 and 2) opens with an empty one; a
-    // format without an audit log (format 1) also with an empty log, no pending device
-    // and no last use recorded. Their next write is the current format.
-    if ("recovery" in outer) return outer;
+    // A format without the change head (formats 1 to 3) opens with none recorded; one
+    // without a recovery record (formats 1 and 2) also with an empty one; one without
+    // an audit log (format 1) also with an empty log, no pending device and no last use
+    // recorded. Their next write is the current format.
+    const changes = noChanges(keys.vaultId);
+    if ("changes" in outer) return outer;
+    if ("recovery" in outer) return { ...outer, changes };
     if ("audit" in outer)
       return {
         ...outer,
         recovery: { backups: [], pending: null, recoveredInto: null, attempts: { ...NO_PIN_FAILURES } },
+        changes,
       };
     return {
       ...outer,
@@ -246,6 +260,7 @@ export function openOuter(blob: Uint8Array | SealedState, keys: RootKeys): Outer
       pending: [],
       audit: emptyAuditLog(keys.vaultId),
       recovery: { backups: [], pending: null, recoveredInto: null, attempts: { ...NO_PIN_FAILURES } },
+      changes,
     };
   } finally {
     sodium().memzero(key);
@@ -357,6 +372,9 @@ export function resealOuterParts(previous: SealedState, outer: OuterState, keys:
   const recovery = outer.recovery;
   if (!format.holdsRecovery && (recovery.backups.length > 0 || recovery.pending !== null || recovery.recoveredInto)) {
     throw new StateWriteRefused(`state format ${format.version} cannot hold the recovery record`);
+  }
+  if (!format.holdsChanges && outer.changes.nextSeq !== 1) {
+    throw new StateWriteRefused(`state format ${format.version} cannot hold the change head`);
   }
   const key = outerKey(keys.rootKey, keys.vaultId);
   try {

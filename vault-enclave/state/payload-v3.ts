@@ -3,7 +3,7 @@ import { encodePayload } from "./cbor";
 import { BACKUP_ID_BYTES, MAX_BACKUP_RECORDS, MAX_RESTORES_PER_BACKUP, MAX_TIME_MS } from "./constants";
 import { STATE_REJECTIONS, StateInvalid, StateRejected } from "./errors";
 import { checkDecodedOuter, checkForWrite, checkOuterV2, OuterSchemaV2, outerPayloadV2 } from "./payload-v2";
-import type { OuterState } from "./types";
+import type { OuterState, OuterWithoutChanges } from "./types";
 
 /**
  * The outer payload of format 3: format 2's outer map plus the recovery record
@@ -42,7 +42,8 @@ const BackupSchema = z.strictObject({
   ),
 });
 
-const OuterSchemaV3 = z.extend(OuterSchemaV2, {
+/** Format 3's outer schema (format 4 extends it). */
+export const OuterSchemaV3 = z.extend(OuterSchemaV2, {
   backups: z.array(BackupSchema).check(
     z.maxLength(MAX_BACKUP_RECORDS),
     z.refine((list) => new Set(list.map((b) => hex(b.backupId))).size === list.length, "backup ids must be unique"),
@@ -60,8 +61,16 @@ const OuterSchemaV3 = z.extend(OuterSchemaV2, {
  * Encodes an outer state (with its inner reference) as the format 3 payload.
  * @throws StateRejected `VALIDATION_FAILED` naming the first field out of bounds.
  */
-export function encodeOuterV3(outer: OuterState): Uint8Array {
-  const payload = {
+export function encodeOuterV3(outer: OuterWithoutChanges): Uint8Array {
+  const payload = outerPayloadV3(outer);
+  checkForWrite(OuterSchemaV3, payload);
+  checkOuterV3(outer);
+  return encodePayload(payload);
+}
+
+/** The format 3 payload map of `outer`, unchecked (format 4 adds to it). */
+export function outerPayloadV3(outer: OuterWithoutChanges) {
+  return {
     ...outerPayloadV2(outer),
     backups: outer.recovery.backups.map((b) => ({
       backupId: b.backupId,
@@ -83,23 +92,32 @@ export function encodeOuterV3(outer: OuterState): Uint8Array {
         }
       : null,
   };
-  checkForWrite(OuterSchemaV3, payload);
+}
+
+/**
+ * Format 3's rules beyond the schema, for a write.
+ * @throws StateRejected `VALIDATION_FAILED` naming the field.
+ */
+export function checkOuterV3(outer: OuterWithoutChanges): void {
   checkOuterV2(outer);
   const problem = recoveryProblem(outer);
   if (problem) throw new StateRejected("VALIDATION_FAILED", `outer.recovery: ${problem}`, { path: "outer.recovery" });
-  return encodePayload(payload);
 }
 
 /**
  * Checks a decoded outer payload of format 3.
  * @throws StateInvalid `payload_invalid` naming the first field that does not match.
  */
-export function decodeOuterV3(value: unknown): OuterState {
-  const { backups, pendingRecovery, recoveredInto, recoveryAttempts, ...rest } = checkDecodedOuter(
-    OuterSchemaV3,
-    value,
-  );
-  const outer: OuterState = {
+export function decodeOuterV3(value: unknown): OuterWithoutChanges {
+  return fromDecodedV3(checkDecodedOuter(OuterSchemaV3, value));
+}
+
+/** The outer state of a payload that passed format 3's schema (or one extending it), checked beyond it. */
+export function fromDecodedV3<T extends z.infer<typeof OuterSchemaV3>>(
+  decoded: T,
+): Omit<T, "backups" | "pendingRecovery" | "recoveredInto" | "recoveryAttempts"> & Pick<OuterState, "recovery"> {
+  const { backups, pendingRecovery, recoveredInto, recoveryAttempts, ...rest } = decoded;
+  const outer = {
     ...rest,
     recovery: { backups, pending: pendingRecovery, recoveredInto, attempts: recoveryAttempts },
   };
@@ -109,7 +127,7 @@ export function decodeOuterV3(value: unknown): OuterState {
 }
 
 /** What is wrong with a recovery record beyond its schema, or undefined. */
-function recoveryProblem(outer: OuterState): string | undefined {
+function recoveryProblem(outer: Pick<OuterState, "vaultId" | "recovery">): string | undefined {
   const { backups, pending, recoveredInto } = outer.recovery;
   if (recoveredInto === outer.vaultId) return "a vault is not recovered into itself";
   if (pending === null) return undefined;

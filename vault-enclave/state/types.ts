@@ -109,7 +109,21 @@ export interface OuterState {
   audit: AuditLog;
   /** Backups exported and restores counted against them, and a recovery waiting for its delay (format 3). */
   recovery: RecoveryState;
+  /** Where the vault's change events stand (format 4; lib/vault-sync, docs/decisions/0073). */
+  changes: ChangeHead;
   inner: InnerRef;
+}
+
+/**
+ * The head of a vault's change events (docs/decisions/0073): the sequence number the
+ * next event takes and the chain digest after the last committed one (the genesis
+ * digest before any). An event is committed when a state naming it as head is.
+ */
+export interface ChangeHead {
+  nextSeq: number;
+  head: Uint8Array;
+  /** The change log's position of the last committed event (0 before any): where a reader may start. */
+  position: number;
 }
 
 /**
@@ -176,12 +190,15 @@ export type DeviceKeyV1 = Omit<DeviceKey, "lastUsedAt" | "sas">;
  * (format 1): opened as an empty log, no pending device, and no last use or pairing
  * recorded for its devices.
  */
-export type OuterWithoutAudit = Omit<OuterState, "audit" | "pending" | "devices" | "recovery"> & {
+export type OuterWithoutAudit = Omit<OuterState, "audit" | "pending" | "devices" | "recovery" | "changes"> & {
   devices: DeviceKeyV1[];
 };
 
-/** The outer layer of format 2: everything but the recovery record. */
-export type OuterWithoutRecovery = Omit<OuterState, "recovery">;
+/** The outer layer of format 2: everything but the recovery record and the change head. */
+export type OuterWithoutRecovery = Omit<OuterState, "recovery" | "changes">;
+
+/** The outer layer of format 3: everything but the change head. */
+export type OuterWithoutChanges = Omit<OuterState, "changes">;
 
 /** An outer state before sealing: the sealer fills in the inner reference. */
 export type OuterFields = Omit<OuterState, "inner">;
@@ -257,11 +274,13 @@ export interface StateFormat {
   readonly holdsAudit: boolean;
   /** Whether the outer layer holds the recovery record; a format that does not opens with an empty one. */
   readonly holdsRecovery: boolean;
+  /** Whether the outer layer holds the change head; a format that does not opens with none recorded. */
+  readonly holdsChanges: boolean;
   openOuter(
     sealed: SealedState,
     vaultId: string,
     outerKey: Uint8Array,
-  ): OuterState | OuterWithoutRecovery | OuterWithoutAudit;
+  ): OuterState | OuterWithoutChanges | OuterWithoutRecovery | OuterWithoutAudit;
   /** Opens an inner layer of {@link innerFormat}, sealed at `innerVersion`. */
   openInner(layer: SealedLayer, innerVersion: number, vaultId: string, innerKey: Uint8Array): InnerState;
 }

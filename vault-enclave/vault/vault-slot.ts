@@ -5,6 +5,7 @@ import { RECOVERY_SECRET_BYTES, recoveryKey } from "../../lib/recovery";
 import { AUDIT_KINDS, type AuditEvent, auditChainEnd, MAX_AUDIT_PAGE } from "../../lib/vault-audit";
 import { isVaultIdFor } from "../../lib/vault-id";
 import { PAIRING_SESSION_OPS, type VaultRequest, type VaultResults } from "../../lib/vault-protocol";
+import { type ChangeEvent, encodeChangeEvent, MAX_CHANGES_PAGE, SYNC_KINDS, syncChainStep } from "../../lib/vault-sync";
 import type { RuntimePorts } from "../runtime/ports";
 import type { KeyedSemaphore } from "../runtime/semaphore";
 import type { Session, Sessions } from "../session/sessions";
@@ -20,6 +21,7 @@ import {
   type BackupContent,
   backupKmsContext,
   beginPinAttempt,
+  type ChangeHead,
   completePinAttempt,
   createPinRecord,
   DEFAULT_ARGON2ID,
@@ -28,6 +30,7 @@ import {
   type InnerState,
   NO_PIN_FAILURES,
   NO_RECOVERY,
+  noChanges,
   type OuterFields,
   type OuterState,
   openAuditSegment,
@@ -54,6 +57,9 @@ import {
   type WrittenState,
   wipe,
 } from "../state";
+import type { ChangeLog } from "../sync/change-log";
+import { readChanges } from "../sync/read-changes";
+import { changeKey, sealChange } from "../sync/sealed-change";
 import { assertWitnessed, type VersionWitness, type WitnessedFields } from "../witness/witness";
 import {
   addPending,
@@ -75,6 +81,9 @@ import {
   requestRecovery,
 } from "./recovery-record";
 
+/** `Omit` over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** The vault as loaded: the blob's parts, its store version, and the keys opened inside. */
 interface Loaded {
   sealed: SealedState;
@@ -95,7 +104,10 @@ interface Loaded {
 
 /** What a {@link VaultSlot} needs from the runtime. */
 export interface VaultSlotDeps {
-  ports: Pick<RuntimePorts, "kms" | "blobs" | "now"> & { witness?: VersionWitness | undefined };
+  ports: Pick<RuntimePorts, "kms" | "blobs" | "now"> & {
+    witness?: VersionWitness | undefined;
+    changes?: ChangeLog | undefined;
+  };
   sessions: Sessions;
   /** Bounds Argon2id work by memory and per device (vault-enclave/runtime/limits). */
   argon2: KeyedSemaphore;
@@ -282,6 +294,8 @@ export class VaultSlot {
       }
       case "vault.audit":
         return this.auditPage(session, request.fromSeq ?? 1, request.limit ?? MAX_AUDIT_PAGE);
+      case "vault.changes":
+        return this.changesPage(session, request.fromSeq, request.cursor, request.limit ?? MAX_CHANGES_PAGE);
       case "device.pair.start":
         return this.startPairing(session, request.pin);
       case "device.pair.join":
@@ -777,6 +791,7 @@ export class VaultSlot {
       pending: [],
       recovery: { ...NO_RECOVERY, backups: [] },
       audit: appendAudit(emptyAuditLog(this.vaultId), this.vaultId, event).log,
+      changes: noChanges(this.vaultId),
     };
     const written = sealStateParts({
       vaultId: this.vaultId,
@@ -1013,7 +1028,20 @@ export class VaultSlot {
       ? { ...existing, type, value: new Uint8Array(value), version: existing.version + 1, updatedAt: now }
       : { name, type, value: new Uint8Array(value), version: 1, createdAt: now, updatedAt: now };
     const items = [...inner.items.filter((item) => item.name !== name), updated];
-    await this.writeAll(loaded, fieldsOf(loaded.outer), { ...inner, items }, loaded.pinKey as Uint8Array);
+    const changes = await this.recordChange(loaded, inner, {
+      at: now,
+      kind: SYNC_KINDS.itemPut,
+      name,
+      type,
+      version: updated.version,
+      value: updated.value,
+    });
+    await this.writeAll(
+      loaded,
+      { ...fieldsOf(loaded.outer), changes },
+      { ...inner, items },
+      loaded.pinKey as Uint8Array,
+    );
     return { stateVersion: this.stateVersion, version: updated.version };
   }
 
@@ -1028,8 +1056,87 @@ export class VaultSlot {
     const { loaded, inner } = this.unlockedLoaded(session);
     if (!inner.items.some((item) => item.name === name)) throw new VettidError("NOT_FOUND", "no item by that name");
     const items = inner.items.filter((item) => item.name !== name);
-    await this.writeAll(loaded, fieldsOf(loaded.outer), { ...inner, items }, loaded.pinKey as Uint8Array);
+    const changes = await this.recordChange(loaded, inner, {
+      at: this.deps.ports.now(),
+      kind: SYNC_KINDS.itemDeleted,
+      name,
+    });
+    await this.writeAll(
+      loaded,
+      { ...fieldsOf(loaded.outer), changes },
+      { ...inner, items },
+      loaded.pinKey as Uint8Array,
+    );
     return { stateVersion: this.stateVersion };
+  }
+
+  /**
+   * Seals a change of the items into the vault's change log (decision 0073) and returns
+   * the change head the state that commits it names. The event is stored before that
+   * state is written: when the write then fails, the event stays behind unnamed, and
+   * readers pass over it (sync/read-changes.ts). Without a change log, nothing is
+   * recorded and the head stays.
+   */
+  private async recordChange(
+    loaded: Loaded,
+    inner: InnerState,
+    change: DistributiveOmit<ChangeEvent, "seq" | "prev">,
+  ): Promise<ChangeHead> {
+    const log = this.deps.ports.changes;
+    const current = loaded.outer.changes;
+    if (!log) return current;
+    const event = { ...change, seq: current.nextSeq, prev: current.head } as ChangeEvent;
+    const bytes = encodeChangeEvent(event);
+    const key = changeKey(loaded.rootKey, this.vaultId, inner.identitySecretKey);
+    let position: number;
+    try {
+      position = await log.append(this.vaultId, sealChange(this.vaultId, event.seq, bytes, key));
+    } finally {
+      sodium().memzero(key);
+    }
+    const head = syncChainStep(this.vaultId, current.head, bytes);
+    sodium().memzero(bytes);
+    return { nextSeq: current.nextSeq + 1, head, position };
+  }
+
+  /**
+   * One page of the vault's changes for an unlocked session (docs/protocol.md §Changes):
+   * committed events `fromSeq …` read from the change log against the head the sealed
+   * state names, with the chain digest before the first and the head; without `fromSeq`,
+   * no events, only where the changes stand (a device starting to follow them).
+   */
+  private async changesPage(
+    session: Session,
+    fromSeq: number | undefined,
+    cursor: number | undefined,
+    limit: number,
+  ): Promise<Results["vault.changes"]> {
+    const { loaded, inner } = this.unlockedLoaded(session);
+    const log = this.deps.ports.changes;
+    if (!log) throw new VettidError("UNAVAILABLE", "this runtime keeps no change log");
+    const head = loaded.outer.changes;
+    const key = changeKey(loaded.rootKey, this.vaultId, inner.identitySecretKey);
+    try {
+      const page = await readChanges({
+        vaultId: this.vaultId,
+        key,
+        head,
+        log,
+        fromSeq: fromSeq ?? head.nextSeq,
+        cursor,
+        limit: Math.min(limit, MAX_CHANGES_PAGE),
+      });
+      return {
+        stateVersion: loaded.outer.stateVersion,
+        events: page.events,
+        before: page.before,
+        headSeq: head.nextSeq - 1,
+        headDigest: head.head,
+        cursor: page.cursor,
+      };
+    } finally {
+      sodium().memzero(key);
+    }
   }
 
   private unlocked(session: Session): { inner: InnerState; outer: OuterState } {

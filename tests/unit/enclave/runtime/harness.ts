@@ -24,6 +24,7 @@ import {
 } from "../../../../vault-enclave/lease";
 import type { RuntimePorts } from "../../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../../vault-enclave/runtime/vault-runtime";
+import type { ChangeLog } from "../../../../vault-enclave/sync";
 import type { VersionWitness, Witnessed, WitnessRecord } from "../../../../vault-enclave/witness";
 
 /** UTF-8 bytes of `text`. */
@@ -199,6 +200,41 @@ export function memoryKms(): RuntimePorts["kms"] {
   };
 }
 
+/**
+ * A change log in memory (vault-enclave/sync) whose messages the test can read and
+ * rewrite as whoever runs NATS could: drop, repeat, reorder, insert. `blocked` makes it
+ * stop answering.
+ */
+export class MemoryChangeLog implements ChangeLog {
+  /** Every stored message in position order (positions from 1, never reused). */
+  messages: { position: number; vaultId: string; data: Uint8Array }[] = [];
+  blocked = false;
+  private nextPosition = 1;
+
+  async append(vaultId: string, data: Uint8Array): Promise<number> {
+    if (this.blocked) throw new VettidError("UNAVAILABLE", "the change log did not store the event");
+    const position = this.nextPosition++;
+    this.messages.push({ position, vaultId, data: new Uint8Array(data) });
+    return position;
+  }
+
+  async next(vaultId: string, from: number): Promise<{ position: number; data: Uint8Array } | undefined> {
+    if (this.blocked) throw new VettidError("UNAVAILABLE", "the change log did not answer");
+    const found = this.messages.find((m) => m.vaultId === vaultId && m.position >= from);
+    return found ? { position: found.position, data: new Uint8Array(found.data) } : undefined;
+  }
+
+  /** Messages of `vaultId`, in position order. */
+  of(vaultId: string) {
+    return this.messages.filter((m) => m.vaultId === vaultId);
+  }
+
+  /** Stores `data` as the next message of `vaultId` (an operator's insert or repeat). */
+  insert(vaultId: string, data: Uint8Array): void {
+    this.messages.push({ position: this.nextPosition++, vaultId, data: new Uint8Array(data) });
+  }
+}
+
 /** Every request the runtime was given, and a way to wait for its answer. */
 export interface Harness {
   runtime: VaultRuntime;
@@ -228,6 +264,8 @@ export interface HostStores {
   kms: RuntimePorts["kms"];
   /** The version witness, when the runtime has one (it outlives the runtime too). */
   witness?: VersionWitness | undefined;
+  /** The change log (it outlives the runtime too). */
+  changes?: ChangeLog | undefined;
 }
 
 /**
@@ -256,6 +294,8 @@ export async function startHarness(
     recoveryDelayMs?: number;
     /** Give the runtime a version witness (a new one unless `stores` carries one). */
     witness?: boolean;
+    /** The change log (default: a new {@link MemoryChangeLog} unless `stores` carries one; `false`: none). */
+    changes?: ChangeLog | false;
     /** The simulated NSM (another harness's, for two runtimes of one enclave image). */
     nsm?: SimulatedNsm;
     /** Serve only vaults whose lease this runtime holds in `table`, as `self`. */
@@ -267,6 +307,8 @@ export async function startHarness(
   const blobs = options.stores?.blobs ?? new MemoryBlobs();
   const kms = options.stores?.kms ?? memoryKms();
   const witness = options.stores?.witness ?? (options.witness ? new MemoryWitness() : undefined);
+  const changes =
+    options.changes === false ? undefined : (options.changes ?? options.stores?.changes ?? new MemoryChangeLog());
   const logs: string[] = [];
   const replies = new Map<string, (data: Uint8Array) => void>();
   let nextReply = 0;
@@ -275,6 +317,7 @@ export async function startHarness(
     kms,
     blobs,
     ...(witness ? { witness } : {}),
+    ...(changes ? { changes } : {}),
     nats: {
       async subscribe() {
         return { unsubscribe: async () => undefined };
@@ -313,7 +356,7 @@ export async function startHarness(
   return {
     runtime,
     blobs,
-    stores: { blobs, kms, witness },
+    stores: { blobs, kms, witness, changes },
     nsm,
     manifest,
     logs,

@@ -99,8 +99,8 @@ describe("audit log head in the outer layer", () => {
   });
 });
 
-describe("state formats 2 and 3", () => {
-  it("writes the current format (3) with the audit log in the outer layer, and reads it back", () => {
+describe("state formats 2 to 4", () => {
+  it("writes the current format (4) with the audit log in the outer layer, and reads it back", () => {
     // Prepare
     const { log } = logOf(5);
     const outer = { ...fullOuter(keys, 3), audit: log };
@@ -110,11 +110,11 @@ describe("state formats 2 and 3", () => {
     const opened = openOuter(parseStateBlob(blob), keys);
 
     // Assess
-    expect(blob[4]).toBe(3);
+    expect(blob[4]).toBe(4);
     expect(opened.audit).toEqual(log);
   });
 
-  it("reads a format 2 blob with its audit log and an empty recovery record, and moves it to format 3 on an outer rewrite", () => {
+  it("reads a format 2 blob with its audit log and an empty recovery record, and moves it to the current format (4) on an outer rewrite", () => {
     // Prepare
     const { log } = logOf(5);
     const old = parseStateBlob(sealedBlobV2(keys, 3, undefined, { ...fullOuter(keys, 3), audit: log }));
@@ -132,7 +132,7 @@ describe("state formats 2 and 3", () => {
       recoveredInto: null,
       attempts: { failures: 0, lockedUntil: null, lastFailureAt: null },
     });
-    expect(rewritten.formatVersion).toBe(3);
+    expect(rewritten.formatVersion).toBe(4);
     expect(rewritten.inner).toEqual(old.inner);
     expect(openInner(rewritten, openOuter(rewritten, keys), keys).items.length).toBeGreaterThan(0);
   });
@@ -150,7 +150,7 @@ describe("state formats 2 and 3", () => {
     const reopened = openOuter(rewritten, keys);
 
     // Assess
-    expect(rewritten.formatVersion).toBe(3);
+    expect(rewritten.formatVersion).toBe(4);
     expect(rewritten.inner).toEqual(old.inner);
     expect(reopened.audit.nextSeq).toBe(2);
     expect(openInner(rewritten, reopened, keys).items.length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import {
   emptyAuditLog,
   type InnerState,
   NO_PIN_FAILURES,
+  noChanges,
   type OuterFields,
   type PinRecord,
   sealState,
@@ -93,6 +94,7 @@ export function fullOuter(keys: VaultKeys, stateVersion = 1): OuterFields {
     pending: [],
     recovery: { backups: [], pending: null, recoveredInto: null, attempts: { ...NO_PIN_FAILURES } },
     audit: emptyAuditLog(keys.vaultId),
+    changes: noChanges(keys.vaultId),
   };
 }
 

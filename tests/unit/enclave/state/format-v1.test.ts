@@ -94,7 +94,7 @@ describe("state blob format 1: layout", () => {
     const magic = blob.slice();
     magic[0] = 0x58;
     const v4 = blob.slice();
-    v4[4] = 4;
+    v4[4] = 5;
     const v0 = blob.slice();
     v0[4] = 0;
 

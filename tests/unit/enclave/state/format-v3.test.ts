@@ -48,7 +48,7 @@ describe("sealed vault state: the recovery record (format 3)", () => {
     const opened = openOuter(parseStateBlob(blob), keys);
 
     // Assess
-    expect(blob[4]).toBe(3);
+    expect(blob[4]).toBe(4); // format 4 keeps format 3's record as it is
     expect(opened.recovery).toEqual(recovery);
   });
 

@@ -135,8 +135,8 @@ describe("state payloads, format 1", () => {
     // Prepare
     const genuine = parseStateBlob(sealedBlobV1(keys));
     const opened = openOuter(genuine, keys);
-    // A format 1 payload: what openOuter gives without the fields formats 2 and 3 add.
-    const { audit: _audit, pending: _pending, recovery: _recovery, ...rest } = opened;
+    // A format 1 payload: what openOuter gives without the fields formats 2 to 4 add.
+    const { audit: _audit, pending: _pending, recovery: _recovery, changes: _changes, ...rest } = opened;
     const good = { ...rest, devices: rest.devices.map(({ lastUsedAt: _u, sas: _s, ...d }) => d) };
     const asPayload = (o: typeof good) => encodePayload(o as never);
 

@@ -1,0 +1,140 @@
+import { VettidError } from "../../lib/errors";
+import { equalSyncDigests, MAX_CHANGES_PAGE_BYTES, parseChangeEvent, syncChainStep } from "../../lib/vault-sync";
+import type { ChangeHead } from "../state";
+import type { ChangeLog } from "./change-log";
+import { openChange, sealedChangeSeq } from "./sealed-change";
+
+/** Most stored messages one read looks at (a page that needs more answers with a cursor to go on from). */
+export const MAX_SCANNED_MESSAGES = 512;
+
+/** Most bytes of events one read holds while it resolves which are committed. */
+const MAX_HELD_BYTES = 2 * MAX_CHANGES_PAGE_BYTES;
+
+/** What a read of the change log gives: committed events in order, the digest before the first, where to go on. */
+export interface ChangePage {
+  events: Uint8Array[];
+  /** The chain digest before `events[0]` (the head's digest when there is none). */
+  before: Uint8Array;
+  /** Where the next read may start in the log (a hint the device hands back). */
+  cursor: number;
+}
+
+export interface ReadChangesInput {
+  vaultId: string;
+  /** The change key (sealed-change.ts). */
+  key: Uint8Array;
+  /** The head the vault's sealed, witnessed state names: the only thing trusted here. */
+  head: ChangeHead;
+  log: ChangeLog;
+  /** The first sequence number wanted (1 … head.nextSeq). */
+  fromSeq: number;
+  /** Where to start in the log: the device's hint from its last page; untrusted. */
+  cursor?: number | undefined;
+  limit: number;
+}
+
+interface Candidate {
+  bytes: Uint8Array;
+  prev: Uint8Array;
+  digest: Uint8Array;
+  position: number;
+}
+
+/**
+ * Reads committed change events `fromSeq …` (at most `limit`, and at most
+ * `MAX_CHANGES_PAGE_BYTES` of them unless one alone is larger) from the log.
+ *
+ * The log may hold, besides the committed events, events sealed for a write that then
+ * failed (published before the state that commits them; decision 0073), and whatever
+ * its operator added, repeated or reordered. Only events that open under the vault's
+ * key at the sequence number they claim are considered; of those at one sequence
+ * number, the committed one is the one the next committed number's `prev` names (every
+ * event `n + 1` was made from the committed state at `n`), and for the last, the one
+ * whose digest is the head. So what this returns is exactly the committed chain.
+ *
+ * @throws VettidError `NOT_FOUND` for a `fromSeq` past the head, `CHANGES_TRUNCATED`
+ *   when the log no longer holds event `fromSeq` (retention, or a store that dropped it),
+ *   `UNAVAILABLE` when the log does not answer.
+ */
+export async function readChanges(input: ReadChangesInput): Promise<ChangePage> {
+  const { head, fromSeq } = input;
+  if (!Number.isSafeInteger(fromSeq) || fromSeq < 1 || fromSeq > head.nextSeq) {
+    throw new VettidError("NOT_FOUND", "no change at that position");
+  }
+  if (fromSeq === head.nextSeq) return { events: [], before: head.head, cursor: head.position + 1 };
+  const hint = input.cursor;
+  const start = hint !== undefined && Number.isSafeInteger(hint) && hint >= 1 && hint <= head.position ? hint : 1;
+  let page = await scan(input, start);
+  if (page === undefined && start > 1) page = await scan(input, 1);
+  if (page === undefined) {
+    throw new VettidError("CHANGES_TRUNCATED", "the changes since that sequence are no longer kept");
+  }
+  return page;
+}
+
+/** One pass over the log from `start`; undefined when it resolved no event. */
+async function scan(input: ReadChangesInput, start: number): Promise<ChangePage | undefined> {
+  const { vaultId, key, head, log, limit } = input;
+  const last = head.nextSeq - 1;
+  const candidates = new Map<number, Candidate[]>();
+  const events: Uint8Array[] = [];
+  let before: Uint8Array | undefined;
+  let want = input.fromSeq;
+  let pageBytes = 0;
+  let heldBytes = 0;
+  let full = false;
+
+  const resolve = () => {
+    while (events.length < limit && want <= last) {
+      const here = candidates.get(want);
+      if (here === undefined) return;
+      const after = candidates.get(want + 1);
+      const chosen =
+        want === last
+          ? here.find((c) => equalSyncDigests(c.digest, head.head))
+          : here.find((c) => after?.some((d) => equalSyncDigests(d.prev, c.digest)));
+      if (chosen === undefined) return;
+      if (events.length > 0 && pageBytes + chosen.bytes.length > MAX_CHANGES_PAGE_BYTES) {
+        full = true;
+        return;
+      }
+      events.push(chosen.bytes);
+      pageBytes += chosen.bytes.length;
+      before ??= chosen.prev;
+      for (const c of here) heldBytes -= c.bytes.length;
+      candidates.delete(want);
+      want += 1;
+    }
+  };
+
+  let position = start;
+  for (let scanned = 0; scanned < MAX_SCANNED_MESSAGES && heldBytes <= MAX_HELD_BYTES; scanned += 1) {
+    if (full || events.length >= limit || want > last) break;
+    const message = await log.next(vaultId, position);
+    if (message === undefined) break;
+    position = message.position + 1;
+    const seq = sealedChangeSeq(message.data);
+    if (seq === undefined || seq < want || seq > last) continue;
+    const bytes = openChange(vaultId, message.data, key);
+    if (bytes === undefined) continue;
+    let prev: Uint8Array;
+    try {
+      const event = parseChangeEvent(bytes);
+      if (event.seq !== seq) continue;
+      prev = event.prev;
+    } catch {
+      continue;
+    }
+    const digest = syncChainStep(vaultId, prev, bytes);
+    const list = candidates.get(seq) ?? [];
+    if (list.some((c) => equalSyncDigests(c.digest, digest))) continue; // a repeat
+    list.push({ bytes, prev, digest, position: message.position });
+    candidates.set(seq, list);
+    heldBytes += bytes.length;
+    resolve();
+  }
+  if (events.length === 0 || before === undefined) return undefined;
+  const pending = [...candidates.values()].flat().map((c) => c.position);
+  const cursor = want > last ? head.position + 1 : pending.length > 0 ? Math.min(...pending) : position;
+  return { events, before, cursor };
+}
