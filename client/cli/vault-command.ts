@@ -17,7 +17,7 @@ export const SESSIONS = `Every command attests the enclave (a fresh nonce, the c
 PCR0/1/2 in the signed manifest) and opens its own end-to-end session as this device.
 An unlock belongs to that session, so it lasts for one command: the commands that read
 or change the vault take the PIN and unlock first (get, put, list, delete, sign, pin,
-audit),
+audit, changes),
 and lock again before they end.`;
 
 /** Help lines of the PIN options. */

@@ -128,6 +128,7 @@ export async function withVaultSession<T>(
       stateVersion: state.memory.stateVersion,
       ...(state.memory.identityKey !== undefined ? { identityKey: state.memory.identityKey } : {}),
       ...(state.memory.audit !== undefined ? { audit: state.memory.audit } : {}),
+      ...(state.memory.changes !== undefined ? { changes: state.memory.changes } : {}),
     },
     // a device that joined by pairing trusts the identity key its code named, never another
     ...(device.pairing

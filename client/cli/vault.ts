@@ -309,6 +309,57 @@ device read last time (DIR/vault.json). Prints one line per entry, oldest first:
   },
 });
 
+/** `vettid vault changes`. */
+export const vaultChangesCommand = vaultCommand({
+  word: "changes",
+  summary: "print the changes to the vault's items since this device last looked, their chain verified",
+  synopsis: "[--restart]",
+  about: `Catches up with the changes other devices made to the vault's items (puts and
+deletes) since this device last ran this command (DIR/vault.json), each once and in
+order, their hash chain verified to continue from what this device saw and to end at
+the head the enclave names. The first run only starts following: it prints where the
+changes stand (list the items once). If the vault no longer keeps changes that old
+(CHANGES_TRUNCATED), run vettid vault list, then vault changes --restart. Prints one
+line per change, oldest first:
+  SEQ  TIME  put NAME vVERSION TYPE   or   SEQ  TIME  deleted NAME
+  --json             print {changes: [{seq, at, kind, name, type?, version?}], head: {seq, digest},
+                     started, chainVerified: true}`,
+  optionsHelp: "  --restart          forget this device's position and start following at the head",
+  options: { restart: { type: "boolean" } },
+  unlocks: true,
+  check: (values) => ({ restart: values.restart === true }),
+  async run({ session, io, json, checked }) {
+    if (checked.restart === true) session.vault.forgetChanges();
+    const synced = await session.vault.syncChanges();
+    const changes = synced.events.map((e) => ({
+      seq: e.seq,
+      at: iso(e.at),
+      kind: e.kind,
+      name: e.name,
+      ...(e.kind === "item.put" ? { type: e.type, version: e.version } : {}),
+    }));
+    if (json) {
+      printJson(io, {
+        changes,
+        head: { seq: synced.head.seq, digest: b64url(synced.head.digest) },
+        started: synced.started,
+        chainVerified: true,
+      });
+      return;
+    }
+    if (synced.started) {
+      io.stdout(`following the vault's changes from ${synced.head.seq} (list the items once: vettid vault list)\n`);
+      return;
+    }
+    const lines = changes.map((c) =>
+      c.kind === "item.put"
+        ? [String(c.seq), c.at, "put", c.name, `v${c.version}`, c.type].join("  ")
+        : [String(c.seq), c.at, "deleted", c.name].join("  "),
+    );
+    io.stdout(lines.length > 0 ? `${lines.join("\n")}\n` : "");
+  },
+});
+
 const VAULT_COMMANDS = [
   vaultInitCommand,
   vaultUnlockCommand,
@@ -321,6 +372,7 @@ const VAULT_COMMANDS = [
   vaultSignCommand,
   vaultStatusCommand,
   vaultAuditCommand,
+  vaultChangesCommand,
   vaultDevicesCommand,
   vaultAddDeviceCommand,
   vaultPairCommand,

@@ -17,6 +17,8 @@ export interface VaultFile {
   manifestSerial?: number;
   /** The audit log's head when this device last read it: sequence number and chain digest (base64url). */
   audit?: { seq: number; digest: string };
+  /** Where this device stands in the vault's changes: last sequence applied, digest after it (base64url), log cursor. */
+  changes?: { seq: number; digest: string; cursor: number };
 }
 
 const SCHEMA = "vettid.vault/v1";
@@ -28,6 +30,15 @@ const isAuditHead = (value: unknown): value is { seq: number; digest: string } =
   value !== null &&
   Object.keys(value).length === 2 &&
   isCount((value as { seq?: unknown }).seq) &&
+  typeof (value as { digest?: unknown }).digest === "string" &&
+  DIGEST.test((value as { digest: string }).digest);
+
+const isChangesPosition = (value: unknown): value is { seq: number; digest: string; cursor: number } =>
+  typeof value === "object" &&
+  value !== null &&
+  Object.keys(value).length === 3 &&
+  isCount((value as { seq?: unknown }).seq) &&
+  isCount((value as { cursor?: unknown }).cursor) &&
   typeof (value as { digest?: unknown }).digest === "string" &&
   DIGEST.test((value as { digest: string }).digest);
 
@@ -51,7 +62,8 @@ export function loadVaultFile(dir: string): VaultFile {
     (value.identityKey !== undefined &&
       !(typeof value.identityKey === "string" && IDENTITY_KEY.test(value.identityKey))) ||
     (value.manifestSerial !== undefined && !isCount(value.manifestSerial)) ||
-    (value.audit !== undefined && !isAuditHead(value.audit))
+    (value.audit !== undefined && !isAuditHead(value.audit)) ||
+    (value.changes !== undefined && !isChangesPosition(value.changes))
   ) {
     throw new Error(`${path} is not a ${SCHEMA} file`);
   }
@@ -61,25 +73,31 @@ export function loadVaultFile(dir: string): VaultFile {
     ...(value.identityKey !== undefined ? { identityKey: value.identityKey } : {}),
     ...(value.manifestSerial !== undefined ? { manifestSerial: value.manifestSerial } : {}),
     ...(value.audit !== undefined ? { audit: { seq: value.audit.seq, digest: value.audit.digest } } : {}),
+    ...(value.changes !== undefined
+      ? { changes: { seq: value.changes.seq, digest: value.changes.digest, cursor: value.changes.cursor } }
+      : {}),
   };
 }
 
 /**
  * Writes `DIR/vault.json` (atomically, mode 0600), merged with what is on disk so it
- * never moves backwards: the higher state version, manifest serial and audit head
- * win, and an identity key once recorded stays.
+ * never moves backwards: the higher state version, manifest serial, audit head and
+ * changes position win (a position at the same sequence is replaced: its cursor
+ * moves), and an identity key once recorded stays.
  */
 export function saveVaultFile(dir: string, next: Omit<VaultFile, "schema">): VaultFile {
   const current = loadVaultFile(dir);
   const serial = Math.max(current.manifestSerial ?? -1, next.manifestSerial ?? -1);
   const identityKey = current.identityKey ?? next.identityKey;
   const audit = (next.audit?.seq ?? -1) > (current.audit?.seq ?? -1) ? next.audit : current.audit;
+  const changes = (next.changes?.seq ?? -1) >= (current.changes?.seq ?? -1) ? next.changes : current.changes;
   const merged: VaultFile = {
     schema: SCHEMA,
     stateVersion: Math.max(current.stateVersion, next.stateVersion),
     ...(identityKey !== undefined ? { identityKey } : {}),
     ...(serial >= 0 ? { manifestSerial: serial } : {}),
     ...(audit !== undefined ? { audit } : {}),
+    ...(changes !== undefined ? { changes } : {}),
   };
   writeAtomic(join(dir, STATE_FILES.vault), `${JSON.stringify(merged, null, 2)}\n`, 0o600);
   return merged;

@@ -14,6 +14,7 @@ import type { RuntimePorts } from "../../../vault-enclave/runtime/ports";
 import { VaultRuntime } from "../../../vault-enclave/runtime/vault-runtime";
 import { captureIo } from "../../unit/client/capture-io";
 import { writeDeviceDir } from "../../unit/client/device-dir";
+import { MemoryChangeLog } from "../../unit/enclave/runtime/harness";
 import { type ProxyTopology, signedManifestFor, startProxyTopology } from "../proxy/topology";
 
 /** Small Argon2id cost for tests only (the production default is 64 MiB, t=3). */
@@ -58,6 +59,7 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
       nsm: t.nsm,
       kms: t.sealingKms(),
       blobs: t.client.blob,
+      changes: new MemoryChangeLog(),
       nats: t.client.nats,
       log: () => undefined,
       now: () => Date.now() + shift,
@@ -271,6 +273,45 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
     expect(rewritten.out).toBe("");
     expect(rewritten.err).toMatch(/^error: AUDIT_INVALID: [^\n]+\n$/);
     writeFileSync(join(alice, "vault.json"), JSON.stringify(memory));
+  });
+
+  it("follows the changes to the items: starts at the head, then prints each put and delete once, in order", async () => {
+    // Prepare: the journeys above ran on this vault (its PIN is now 730164).
+    const env = { VETTID_PIN: "730164" };
+    const started = await vettidWith(env, alice, "vault", "changes");
+    await vettidWith(env, alice, "vault", "put", "followed", "--value", "one");
+    await vettidWith(env, alice, "vault", "put", "followed", "--value", "two", "--type", "note");
+    await vettidWith(env, alice, "vault", "delete", "followed");
+
+    // Act
+    const asJson = await vettidWith(env, alice, "vault", "changes", "--json");
+    const again = await vettidWith(env, alice, "vault", "changes");
+    const restarted = await vettidWith(env, alice, "vault", "changes", "--restart");
+
+    // Assess
+    expect(started).toMatchObject({ code: 0, err: "" });
+    expect(started.out).toMatch(
+      /^following the vault's changes from \d+ \(list the items once: vettid vault list\)\n$/,
+    );
+    expect(asJson).toMatchObject({ code: 0, err: "" });
+    const synced = JSON.parse(asJson.out);
+    const from = Number(/from (\d+)/.exec(started.out)?.[1]);
+    expect(synced.changes).toEqual([
+      { seq: from + 1, at: expect.any(String), kind: "item.put", name: "followed", type: "secret", version: 1 },
+      { seq: from + 2, at: expect.any(String), kind: "item.put", name: "followed", type: "note", version: 2 },
+      { seq: from + 3, at: expect.any(String), kind: "item.deleted", name: "followed" },
+    ]);
+    expect(synced).toMatchObject({ started: false, chainVerified: true, head: { seq: from + 3 } });
+    expect(again).toEqual({ code: 0, out: "", err: "" });
+    expect(restarted.out).toBe(
+      `following the vault's changes from ${from + 3} (list the items once: vettid vault list)\n`,
+    );
+    const memory = JSON.parse(readFileSync(join(alice, "vault.json"), "utf8"));
+    expect(memory.changes).toEqual({
+      seq: from + 3,
+      digest: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      cursor: expect.any(Number),
+    });
   });
 
   it("says in one line when no enclave serves the device's vault", async () => {
