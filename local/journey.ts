@@ -480,6 +480,29 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     );
     progress.info(`device ${paired.deviceId} joined vault ${enrollment.vaultId}; both devices showed ${paired.sas}`);
 
+    const synced = await progress.step(
+      "the second device catches up with the first device's changes: each put and delete once, in order, their hash chain continuing from where it stood (events sealed in JetStream by the enclave)",
+      async () => {
+        await paired.reader.syncChanges();
+        const note = (value: string) => ({
+          op: "items.put" as const,
+          name: "wifi",
+          type: "secret" as const,
+          value: new TextEncoder().encode(value),
+        });
+        await vault.call("items.put", note("correct horse"));
+        await vault.call("items.put", note("battery staple"));
+        await vault.call("items.delete", { op: "items.delete", name: "wifi" });
+        const caughtUp = await paired.reader.syncChanges();
+        const got = caughtUp.events.map((e) => `${e.seq} ${e.kind} ${e.name}`);
+        const first = caughtUp.events[0]?.seq ?? 0;
+        const expected = [`${first} item.put wifi`, `${first + 1} item.put wifi`, `${first + 2} item.deleted wifi`];
+        if (got.join(", ") !== expected.join(", ")) throw new Error(`the second device got ${got.join(", ")}`);
+        return caughtUp;
+      },
+    );
+    progress.info(`changes: ${synced.events.map((e) => `${e.seq} ${e.kind} ${e.name}`).join(" · ")}`);
+
     await progress.step(
       "the first device revokes the second with the PIN: removed from the sealed state; the edge, shown the vault's signed statement, revokes its NATS access; the vault and NATS then refuse it",
       async () => {

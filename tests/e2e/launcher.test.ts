@@ -187,6 +187,7 @@ describe("the local launcher, as a new user drives it", () => {
     expect(result.out).toContain("✓ a wrong PIN is refused and counted");
     expect(result.out).toContain("✓ the sealed audit log shows every security event of the run in order");
     expect(result.out).toContain("✓ a second device joins by pairing");
+    expect(result.out).toContain("✓ the second device catches up with the first device's changes");
     expect(result.out).toContain("✓ a second person's vault is isolated");
     expect(result.code).toBe(0);
   });
