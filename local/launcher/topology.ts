@@ -265,7 +265,7 @@ export async function startTopology(
     stops.push(() => runtime.stop());
     progress.info(`vault runtime pid ${runtime.pid}; log ${runtime.log}`);
     progress.info(
-      "version witness: the runtime records each vault's state version and PIN counters in JetStream KV vettid-witness before it answers (its own dev NATS user; in an enclave this connection is still to be built)",
+      "version witness and change log: the runtime records each vault's state version and PIN counters in JetStream KV vettid-witness, and each item change sealed in the stream vettid-sync, before it answers (its own dev NATS user over loopback; in an enclave, its own TLS connection through the proxy's tunnel, decision 0072)",
     );
 
     const pidOf = (key: keyof Endpoints["pids"], pid: number | undefined) => (pid ? { [key]: pid } : {});
