@@ -8,11 +8,13 @@
  * Environment: VETTID_ENV (local|dev), VETTID_RUNTIME_CONFIG (the measured
  * configuration), VETTID_PROXY_SOCKET, VETTID_DEV_CA_DIR (the dev attestation CA);
  * with VETTID_LOCAL_WITNESS_NATS and VETTID_LOCAL_WITNESS_CREDS, the version witness
- * in JetStream KV and the change log (stream vettid-sync) over a dev connection of the runtime's own (loopback, plaintext; the
+ * and the vault leases in JetStream KV and the change log (stream vettid-sync) over a dev
+ * connection of the runtime's own (loopback, plaintext; the
  * enclave's own TLS connection through the proxy is not built yet, decision 0070).
  * Prints one JSON line per event on stdout: `{"event":"ready"}` once serving,
  * `{"event":"kms-verified", servername, issuer, protocol}` per verified KMS connection.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Kvm } from "@nats-io/kv";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
@@ -21,6 +23,7 @@ import { unixSocketTransport } from "../lib/frame-link";
 import { enclaveInboxPrefix } from "../lib/nats-auth";
 import { loadMeasuredConfig } from "../vault-enclave/config";
 import { startRuntime } from "../vault-enclave/runtime/start";
+import { KvLeaseTable, LEASE_BUCKET } from "../vault-enclave/lease";
 import { JetStreamChangeLog } from "../vault-enclave/sync";
 import { KvWitness, WITNESS_BUCKET } from "../vault-enclave/witness";
 import { required, runMain, stopOnSignals } from "./child-main";
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
   let witnessConnection: NatsConnection | undefined;
   let witness: KvWitness | undefined;
   let changes: JetStreamChangeLog | undefined;
+  let leases: KvLeaseTable | undefined;
+  const runtimeId = process.env.VETTID_RUNTIME_ID ?? Buffer.from(randomBytes(16)).toString("hex");
   if (witnessServer) {
     witnessConnection = await connect({
       servers: witnessServer,
@@ -52,17 +57,27 @@ async function main(): Promise<void> {
     const bucket = await new Kvm(witnessConnection).create(WITNESS_BUCKET, { history: 1 });
     witness = new KvWitness({ bucket });
     changes = await JetStreamChangeLog.open(witnessConnection, { create: { replicas: 1 } });
+    const leaseBucket = await new Kvm(witnessConnection).create(LEASE_BUCKET, { history: 1 });
+    leases = new KvLeaseTable({ bucket: leaseBucket, self: runtimeId, now: Date.now });
   }
   const running = await startRuntime({
     measured,
     nsm,
     ...(witness ? { witness } : {}),
     ...(changes ? { changes } : {}),
+    ...(leases ? { leases } : {}),
+    runtimeId,
     transport: unixSocketTransport(required("VETTID_PROXY_SOCKET")),
     onKmsVerified: (peer) =>
       emit({ event: "kms-verified", servername: peer.servername, issuer: peer.issuer, protocol: peer.protocol }),
   });
-  emit({ event: "ready", served: running.proxy.served ?? [], witness: witness !== undefined });
+  emit({
+    event: "ready",
+    served: running.proxy.served ?? [],
+    witness: witness !== undefined,
+    leases: leases !== undefined,
+    runtimeId,
+  });
   stopOnSignals(async () => {
     await running.close();
     await witnessConnection?.close();

@@ -4,6 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { MeasuredConfig } from "../../lib/runtime-config";
 import { connectOverTunnel } from "../nats";
 import { type RuntimeNatsIdentity, runtimeNatsIdentity, type SealedNatsKeySource } from "../nats/runtime-credentials";
+import { KvLeaseTable, LEASE_BUCKET } from "../lease/kv-lease-table";
 import { JetStreamChangeLog } from "../sync/jetstream-change-log";
 import { KvWitness, WITNESS_BUCKET } from "../witness";
 
@@ -19,6 +20,8 @@ export interface OwnNatsDeps {
   log(level: "info" | "warn", message: string, fields?: Record<string, string | number>): void;
   /** Delay before retrying a failed first connect or renewal (default 5 s). */
   retryMs?: number;
+  /** This runtime's id in the vault leases (32 hex digits, drawn at its start). */
+  runtimeId: string;
 }
 
 /** The runtime's own NATS connection, and the version witness and change log on it. */
@@ -26,6 +29,8 @@ export interface OwnNats {
   connection: NatsConnection;
   witness: KvWitness;
   changes: JetStreamChangeLog;
+  /** The vault leases (decision 0071), as this runtime. */
+  leases: KvLeaseTable;
   identity: RuntimeNatsIdentity;
   close(): Promise<void>;
 }
@@ -35,8 +40,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Connects the runtime to NATS on its own (decision 0072): its identity made here (user
  * nkey, JWT signed by the sealed scoped key), TLS to the measured server name and CA
- * through the host's tunnel, and the version witness bucket and the change log stream
- * opened on it. Retries until
+ * through the host's tunnel, and the version witness and lease buckets and the change
+ * log stream opened on it. Retries until
  * it is connected: a runtime without its witness would serve vaults the host could roll
  * back, so it serves none until then. The JWT is renewed after half its lifetime.
  */
@@ -51,7 +56,8 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
   let connection: NatsConnection | undefined;
   let witness: KvWitness | undefined;
   let changes: JetStreamChangeLog | undefined;
-  for (let attempt = 1; changes === undefined; attempt += 1) {
+  let leases: KvLeaseTable | undefined;
+  for (let attempt = 1; leases === undefined; attempt += 1) {
     try {
       identity ??= await runtimeNatsIdentity(source);
       connection ??= await connectOverTunnel({
@@ -71,7 +77,12 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
       });
       // A bucket the deployment has not provisioned yet is retried on the same connection.
       witness ??= new KvWitness({ bucket: await new Kvm(connection).open(WITNESS_BUCKET) });
-      changes = await JetStreamChangeLog.open(connection);
+      changes ??= await JetStreamChangeLog.open(connection);
+      leases = new KvLeaseTable({
+        bucket: await new Kvm(connection).open(LEASE_BUCKET),
+        self: deps.runtimeId,
+        now: Date.now,
+      });
     } catch (err) {
       deps.log("warn", "own NATS connection failed; retrying", {
         count: attempt,
@@ -102,7 +113,8 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
   return {
     connection: open,
     witness: witness as KvWitness,
-    changes,
+    changes: changes as JetStreamChangeLog,
+    leases,
     identity: held,
     async close() {
       clearTimeout(renewal);

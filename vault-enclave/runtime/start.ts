@@ -1,11 +1,12 @@
 import type { Nsm } from "../../lib/attestation";
-import { sodiumReady } from "../../lib/crypto";
+import { randomBytes, sodiumReady } from "../../lib/crypto";
 import type { Transport } from "../../lib/frame-link";
 import { ProxyClient } from "../../lib/proxy-client";
 import type { MeasuredConfig } from "../../lib/runtime-config";
 import { kmsTrustRoots, recoveryDelayMs } from "../../lib/runtime-config";
 import { SealingKms, type VerifiedPeer } from "../kms";
 import type { Argon2idParams } from "../state";
+import type { LeaseTable } from "../lease/keeper";
 import type { ChangeLog } from "../sync/change-log";
 import type { VersionWitness } from "../witness/witness";
 import { startHealthReports } from "./health-report";
@@ -35,6 +36,15 @@ export interface StartRuntimeOptions {
    * with the runtime's own connection it is opened there.
    */
   changes?: ChangeLog;
+  /**
+   * The vault leases (decision 0071) as this runtime (`runtimeId`), passed with `witness`
+   * over the same dev connection; with the runtime's own connection they are opened
+   * there. With leases, the runtime answers only for vaults whose lease it holds, so two
+   * runtimes can serve the same vaults and one takes over when the other dies.
+   */
+  leases?: LeaseTable;
+  /** This runtime's id in the leases (32 hex digits; default: drawn now). */
+  runtimeId?: string;
 }
 
 /** A running vault runtime and its proxy link. */
@@ -44,6 +54,8 @@ export interface RunningRuntime {
   kms: SealingKms;
   /** The runtime's own NATS connection, when the measured configuration has one. */
   ownNats?: OwnNats;
+  /** This runtime's id in the vault leases. */
+  runtimeId: string;
   close(): Promise<void>;
 }
 
@@ -54,6 +66,7 @@ export interface RunningRuntime {
  */
 export async function startRuntime(options: StartRuntimeOptions): Promise<RunningRuntime> {
   await sodiumReady();
+  const runtimeId = options.runtimeId ?? Buffer.from(randomBytes(16)).toString("hex");
   const proxy = new ProxyClient({
     transport: options.transport,
     attest: (request) => options.nsm.attest(request),
@@ -89,10 +102,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
         decrypt: (ciphertext, context, bytes) => kms.decrypt(ciphertext, context, bytes),
       },
       log,
+      runtimeId,
     });
   }
   const witness = options.witness ?? ownNats?.witness;
   const changes = options.changes ?? ownNats?.changes;
+  const leases = options.leases ?? ownNats?.leases;
   const runtime = new VaultRuntime({
     ports: {
       nsm: options.nsm,
@@ -105,6 +120,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
       now: Date.now,
     },
     ...(options.argon2Params ? { argon2Params: options.argon2Params } : {}),
+    ...(leases ? { leases: { table: leases, self: runtimeId } } : {}),
     recoveryDelayMs: recoveryDelayMs(options.measured),
   });
   // Loaded vaults, sessions and memory reach the host's metrics (as enclave.*) every minute.
@@ -136,6 +152,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runnin
     proxy,
     kms,
     ...(ownNats ? { ownNats } : {}),
+    runtimeId,
     async close() {
       stopped = true;
       stopHealth();

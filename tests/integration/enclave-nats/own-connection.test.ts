@@ -12,6 +12,7 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EncryptCommand, KMSClient } from "@aws-sdk/client-kms";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Algorithms, encodeUser, fromSeed } from "@nats-io/jwt";
 import { Kvm } from "@nats-io/kv";
 import { createAccount, createUser } from "@nats-io/nkeys";
@@ -29,6 +30,7 @@ import { createDevCa, issueDevCertificate } from "../../../local/tls";
 import type { SealingKms } from "../../../vault-enclave/kms";
 import { openSealedNatsKey } from "../../../vault-enclave/nats/runtime-credentials";
 import { connectOwnNats, type OwnNats } from "../../../vault-enclave/runtime/own-nats";
+import { syncStreamConfig } from "../../../vault-enclave/sync/jetstream-change-log";
 import { type ProxyTopology, startProxyTopology, VAULT } from "../proxy/topology";
 
 const SERVER_NAME = "nats.vettid.test";
@@ -122,7 +124,7 @@ describe("the runtime's own NATS connection through the real proxy", () => {
         `tls {\n  cert_file: ${JSON.stringify(join(dir, "server.pem"))}\n  key_file: ${JSON.stringify(join(dir, "server-key.pem"))}\n}`,
       ].join("\n"),
     });
-    // The deployment provisions the buckets; here an operator-side user with the unscoped key does.
+    // The deployment provisions the buckets and the change log stream; here an operator-side user with the unscoped key does.
     const adminUser = createUser();
     const adminJwt = await encodeUser(
       "provisioner",
@@ -139,6 +141,7 @@ describe("the runtime's own NATS connection through the real proxy", () => {
     const kvm = new Kvm(admin);
     await kvm.create(WITNESS_BUCKET, { history: 1 });
     await kvm.create(LEASE_BUCKET, { history: 1 });
+    await (await jetstreamManager(admin)).streams.add(syncStreamConfig(1));
 
     relay = await recordingRelay(nats.port);
     t = await startProxyTopology();
@@ -178,6 +181,7 @@ describe("the runtime's own NATS connection through the real proxy", () => {
       },
       log: (_level, message) => logged.push(message),
       retryMs: 200,
+      runtimeId: "0123456789abcdef0123456789abcdef",
     });
     const revision = await own.witness.record(
       { vaultId: VAULT, stateVersion: 7, failures: 2, recoveryFailures: 0 },
