@@ -2,9 +2,9 @@ import type { Duplex } from "node:stream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { MeasuredConfig } from "../../lib/runtime-config";
+import { KvLeaseTable, LEASE_BUCKET } from "../lease/kv-lease-table";
 import { connectOverTunnel } from "../nats";
 import { type RuntimeNatsIdentity, runtimeNatsIdentity, type SealedNatsKeySource } from "../nats/runtime-credentials";
-import { KvLeaseTable, LEASE_BUCKET } from "../lease/kv-lease-table";
 import { JetStreamChangeLog } from "../sync/jetstream-change-log";
 import { KvWitness, WITNESS_BUCKET } from "../witness";
 
