@@ -16,7 +16,6 @@ import { ProxyClient } from "../lib/proxy-client";
 import { vaultRequestSubject } from "../lib/subjects";
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "./aws/dynamodb";
 import type { Progress } from "./launcher/progress";
-import { LOCAL_HOST_ID } from "./launcher/proxy";
 import type { Topology } from "./launcher/topology";
 import { createSimulatedNsm } from "./nsm-sim";
 
@@ -335,8 +334,11 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
     "enrollment assigned the vault to the live host (its proxy's heartbeat in the registry)",
     async () => {
       const vault = await topology.edge.context.store.getVault(enrollment.vaultId);
-      if (vault?.hostId !== LOCAL_HOST_ID) {
-        throw new Error(`vault ${enrollment.vaultId} was assigned to ${String(vault?.hostId)}, not ${LOCAL_HOST_ID}`);
+      const live = topology.hosts.map((h) => h.hostId);
+      if (!live.includes(String(vault?.hostId))) {
+        throw new Error(
+          `vault ${enrollment.vaultId} was assigned to ${String(vault?.hostId)}, not ${live.join(" or ")}`,
+        );
       }
     },
   );
@@ -400,7 +402,7 @@ export async function runJourney(topology: Topology, progress: Progress): Promis
         }),
     );
     progress.info(`identity key ${hex(init.identityKey)}; state version ${init.stateVersion}`);
-    const kmsPeer = topology.runtime.kmsVerified.at(-1);
+    const kmsPeer = topology.hosts.flatMap((h) => h.runtime.kmsVerified).at(-1);
     if (kmsPeer?.servername !== topology.kms.endpointName)
       throw new Error("no KMS TLS connection was verified on the enclave side");
     progress.info(

@@ -3,6 +3,8 @@
  * stops everything; exit 0 when the journey passed.
  * `npm start -- --serve`: starts the topology and stays up until SIGINT/SIGTERM,
  * restarting a child process that exits (local/launcher/supervisor.ts).
+ * `--runtimes 2` adds a second vault host (proxy and runtime) serving the same vaults,
+ * the vault leases deciding which runtime answers: stop one and the other takes over.
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,14 +13,26 @@ import { watchParent } from "./launcher/parent-watch";
 import { createProgress } from "./launcher/progress";
 import { startTopology, type Topology } from "./launcher/topology";
 
+const USAGE = "usage: npm start [-- --serve] [--runtimes 1|2] [--state-dir DIR]";
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { serve: { type: "boolean" }, "state-dir": { type: "string" }, help: { type: "boolean" } },
+    options: {
+      serve: { type: "boolean" },
+      "state-dir": { type: "string" },
+      runtimes: { type: "string" },
+      help: { type: "boolean" },
+    },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write("usage: npm start [-- --serve] [--state-dir DIR]\n");
+    process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  const runtimes = values.runtimes === undefined ? 1 : Number(values.runtimes);
+  if (runtimes !== 1 && runtimes !== 2) {
+    process.stderr.write(`error: --runtimes is 1 or 2, not ${values.runtimes}\n${USAGE}\n`);
+    return 2;
   }
   const progress = createProgress();
   const stateDir = resolve(values["state-dir"] ?? ".vettid/local");
@@ -53,6 +67,7 @@ async function main(): Promise<number> {
     });
     topology = await startTopology(stateDir, progress, {
       supervise: true,
+      runtimes,
       onGiveUp: (child, reason) => {
         gaveUp = `${child} kept crashing (${reason})`;
         giveUp();
@@ -69,7 +84,7 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  topology = await startTopology(stateDir, progress);
+  topology = await startTopology(stateDir, progress, { runtimes });
 
   // Ctrl-C during the journey stops everything too
   signalled.then(async () => {

@@ -24,9 +24,13 @@ export interface LocalProxyOptions {
   devRootFile: string;
   /** The host registry: the edge's table in dynalite, where the proxy writes its heartbeat. */
   registry: { dynamodbEndpoint: string; tableName: string };
+  /** The host's id in the registry (default {@link LOCAL_HOST_ID}; the second host of `--runtimes 2` has its own). */
+  hostId?: string;
+  /** How the supervisor names it (default `vsock proxy`). */
+  name?: string;
 }
 
-/** The local topology's one vault host, as enrollment assigns it. */
+/** The local topology's first vault host, as enrollment assigns it. */
 export const LOCAL_HOST_ID = "local-host";
 
 /**
@@ -76,7 +80,7 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
   const host = await mintHostUserJwt({
     signing: { accountPublicKey: options.keys.accountPublicKey, signingKeySeed: options.keys.accountSigningSeed },
     userPublicKey: hostKey.getPublicKey(),
-    hostId: LOCAL_HOST_ID,
+    hostId: options.hostId ?? LOCAL_HOST_ID,
   });
   const creds = join(options.dir, "host-user.creds");
   writeFileSync(creds, formatCreds(host.jwt, new TextDecoder().decode(hostKey.getSeed())), { mode: 0o600 });
@@ -101,7 +105,7 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
     VETTID_MANIFEST_FILE: options.manifestFile,
     VETTID_MANIFEST_KEY_FILE: options.manifestKeyFile,
     VETTID_ATTESTATION_ROOT_FILE: options.devRootFile,
-    VETTID_HOST_ID: LOCAL_HOST_ID,
+    VETTID_HOST_ID: options.hostId ?? LOCAL_HOST_ID,
     VETTID_TABLE_NAME: options.registry.tableName,
     VETTID_DYNAMODB_ENDPOINT: options.registry.dynamodbEndpoint,
   };
@@ -125,7 +129,7 @@ export async function startLocalProxy(options: LocalProxyOptions): Promise<Local
     throw err;
   }
   return {
-    name: "vsock proxy",
+    name: options.name ?? "vsock proxy",
     socket,
     health: `${base}/health`,
     log,

@@ -24,6 +24,8 @@ export interface LocalRuntime extends SupervisedChild {
   log: string;
   /** Every KMS connection the runtime reported verified, in order. */
   readonly kmsVerified: KmsVerifiedEvent[];
+  /** The runtime's id in the vault leases, from its last `ready` (a restart draws a new one). */
+  readonly runtimeId: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,8 @@ export interface LocalRuntimeOptions {
   devCaDir: string;
   /** DEV ONLY: the version witness's NATS server and the runtime's own creds for it. */
   witness?: { natsUrl: string; creds: string };
+  /** How the supervisor names it (default `vault runtime`). */
+  name?: string;
 }
 
 /** DEV ONLY. The name of the local runtime's witness user: its inbox is `enclaveInboxPrefix` of it. */
@@ -93,7 +97,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stdout: "pipe",
   });
   /** Spawns the runtime (the same configuration every time) and waits for its `ready`. */
-  const launch = (logFlags: "w" | "a") => child.launch(logFlags, (started) => readyOf(started, log, kmsVerified));
+  let runtimeId: string | undefined;
+  const launch = (logFlags: "w" | "a") =>
+    child.launch(logFlags, (started) =>
+      readyOf(started, log, kmsVerified).then((id) => {
+        runtimeId = id;
+      }),
+    );
   try {
     await launch("w");
   } catch (err) {
@@ -101,9 +111,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     throw err;
   }
   return {
-    name: "vault runtime",
+    name: options.name ?? "vault runtime",
     get pid() {
       return child.pid;
+    },
+    get runtimeId() {
+      return runtimeId;
     },
     log,
     kmsVerified,
@@ -116,15 +129,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 }
 
-/** Resolves on the runtime's `ready` event; collects its `kms-verified` events meanwhile and after. */
-function readyOf(child: ChildProcess, log: string, kmsVerified: KmsVerifiedEvent[]): Promise<void> {
-  return new Promise<void>((resolveReady, reject) => {
+/**
+ * Resolves on the runtime's `ready` event with its lease id (when it has leases);
+ * collects its `kms-verified` events meanwhile and after.
+ */
+function readyOf(child: ChildProcess, log: string, kmsVerified: KmsVerifiedEvent[]): Promise<string | undefined> {
+  return new Promise<string | undefined>((resolveReady, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`the vault runtime was not ready within ${START_TIMEOUT_MS} ms (log: ${log})`)),
       START_TIMEOUT_MS,
     );
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      let event: { event?: string } & Partial<KmsVerifiedEvent>;
+      let event: { event?: string; runtimeId?: unknown } & Partial<KmsVerifiedEvent>;
       try {
         event = JSON.parse(line) as typeof event;
       } catch {
@@ -132,7 +148,7 @@ function readyOf(child: ChildProcess, log: string, kmsVerified: KmsVerifiedEvent
       }
       if (event.event === "ready") {
         clearTimeout(timer);
-        resolveReady();
+        resolveReady(typeof event.runtimeId === "string" ? event.runtimeId : undefined);
       } else if (event.event === "kms-verified") {
         kmsVerified.push({
           servername: String(event.servername),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertDevOnly } from "../../lib/config";
+import { LEASE_RENEW_MS, LEASE_TTL_MS } from "../../vault-enclave/lease/decide";
 import { LOCAL_AWS_REGION } from "../aws/dynamodb";
 import { natsServerVersion } from "../nats";
 import type { SimulatedNsm } from "../nsm-sim";
@@ -13,11 +14,14 @@ import type { LocalKms } from "./kms";
 import { writeMeasuredConfig } from "./measured-config";
 import { type OperatorNats, startOperatorNats } from "./nats";
 import type { Progress } from "./progress";
-import { type LocalProxy, startLocalProxy } from "./proxy";
+import { LOCAL_HOST_ID, type LocalProxy, startLocalProxy } from "./proxy";
 import { type LocalRuntime, startLocalRuntime, writeRuntimeWitnessCreds } from "./runtime";
 import { type LocalSealedState, startSealedState } from "./sealed-state";
 import { acquireStateLock } from "./state-lock";
 import { type SupervisedChild, superviseChildren } from "./supervisor";
+
+/** The second vault host's id in the registry (`--runtimes 2`). */
+export const SECOND_HOST_ID = "local-host-2";
 
 /** DEV ONLY: the local runtime's recovery delay (the measured configuration's; 24 h in production). */
 export const LOCAL_RECOVERY_DELAY_SECONDS = 3;
@@ -80,6 +84,9 @@ export interface Endpoints {
     kms?: number;
     proxy?: number;
     runtime?: number;
+    /** The second host's (`--runtimes 2`). */
+    proxy2?: number;
+    runtime2?: number;
   };
   [extra: string]: unknown;
 }
@@ -99,6 +106,8 @@ export interface Topology {
   proxy: LocalProxy;
   /** The vault runtime (its own process, simulated NSM), attested and connected through the proxy. */
   runtime: LocalRuntime;
+  /** Every vault host, the first being {@link proxy} and {@link runtime} (two with `runtimes: 2`). */
+  hosts: { hostId: string; proxy: LocalProxy; runtime: LocalRuntime }[];
   /** Stops every child process and server, in reverse start order. */
   stop(): Promise<void>;
 }
@@ -132,6 +141,12 @@ export interface TopologyOptions {
   supervise?: boolean;
   /** Called when the supervisor gives up on a child (it kept crashing). */
   onGiveUp?(child: string, reason: string): void;
+  /**
+   * Vault hosts (a proxy and a runtime each; default 1). With 2, a second host serves
+   * the same vaults and the vault leases decide which runtime answers each (decision
+   * 0071): stop one and the other takes its vaults over once their leases lapse.
+   */
+  runtimes?: 1 | 2;
 }
 
 /**
@@ -265,8 +280,45 @@ export async function startTopology(
     stops.push(() => runtime.stop());
     progress.info(`vault runtime pid ${runtime.pid}; log ${runtime.log}`);
     progress.info(
-      "version witness and change log: the runtime records each vault's state version and PIN counters in JetStream KV vettid-witness, and each item change sealed in the stream vettid-sync, before it answers (its own dev NATS user over loopback; in an enclave, its own TLS connection through the proxy's tunnel, decision 0072)",
+      "version witness, leases and change log: the runtime records each vault's state version and PIN counters in JetStream KV vettid-witness, holds a lease per vault it serves in vettid-leases, and seals each item change into the stream vettid-sync, before it answers (its own dev NATS user over loopback; in an enclave, its own TLS connection through the proxy's tunnel, decision 0072)",
     );
+    const hosts: Topology["hosts"] = [{ hostId: LOCAL_HOST_ID, proxy, runtime }];
+    if ((options.runtimes ?? 1) === 2) {
+      const dir = join(stateDir, "host-2");
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const proxy2 = await progress.step("second vault host: its vsock proxy (same NATS, S3 bucket and KMS key)", () =>
+        startLocalProxy({
+          dir,
+          hostId: SECOND_HOST_ID,
+          name: "vsock proxy 2",
+          natsUrl: nats.server.url,
+          keys: nats.keys,
+          kmsTunnelTarget: kms.tunnelTarget,
+          s3Endpoint: sealedState.s3.endpoint,
+          bucket: sealedState.bucket,
+          manifestFile: attestation.files.manifest,
+          manifestKeyFile: attestation.files.manifestKey,
+          devRootFile: attestation.files.devRoot,
+          registry: { dynamodbEndpoint: aws.dynamodb.endpoint, tableName: edge.tableName },
+        }),
+      );
+      stops.push(() => proxy2.stop());
+      const runtime2 = await progress.step("second vault host: its vault runtime attests through its proxy", () =>
+        startLocalRuntime({
+          dir,
+          name: "vault runtime 2",
+          socket: proxy2.socket,
+          measuredConfigFile: enclaveConfig,
+          devCaDir: join(stateDir, "attestation"),
+          witness: { natsUrl: nats.server.url, creds: witnessCreds },
+        }),
+      );
+      stops.push(() => runtime2.stop());
+      hosts.push({ hostId: SECOND_HOST_ID, proxy: proxy2, runtime: runtime2 });
+      progress.info(
+        `second host: vsock proxy pid ${proxy2.pid} on ${proxy2.socket}; vault runtime pid ${runtime2.pid}; both runtimes serve every vault, each answering only for the vaults whose lease it holds (${LEASE_TTL_MS / 1000} s, renewed every ${LEASE_RENEW_MS / 1000} s)`,
+      );
+    }
 
     const pidOf = (key: keyof Endpoints["pids"], pid: number | undefined) => (pid ? { [key]: pid } : {});
     const currentPids = (): Endpoints["pids"] => ({
@@ -278,6 +330,8 @@ export async function startTopology(
       ...pidOf("kms", kms.standIn.pid),
       ...pidOf("proxy", proxy.pid),
       ...pidOf("runtime", runtime.pid),
+      ...pidOf("proxy2", hosts[1]?.proxy.pid),
+      ...pidOf("runtime2", hosts[1]?.runtime.pid),
     });
     const endpoints: Endpoints = {
       rest: edge.rest.url,
@@ -320,7 +374,8 @@ export async function startTopology(
         exited: () => nats.server.exited(),
         restart: () => nats.server.restart(),
       };
-      const supervision = superviseChildren([natsChild, ...aws.children, proxy, runtime], {
+      const hostChildren = hosts.flatMap((h) => [h.proxy, h.runtime]);
+      const supervision = superviseChildren([natsChild, ...aws.children, ...hostChildren], {
         report: (line) => progress.info(line),
         settle: () => proxy.serving(SETTLE_TIMEOUT_MS),
         onRestarted: () => {
@@ -332,7 +387,7 @@ export async function startTopology(
       // stops run in reverse: supervision ends (and a restart under way settles) before any child is stopped
       stops.push(() => supervision.stop());
     }
-    return { endpoints, nats, edge, attestation, nsm, sealedState, aws, kms, proxy, runtime, stop };
+    return { endpoints, nats, edge, attestation, nsm, sealedState, aws, kms, proxy, runtime, hosts, stop };
   } catch (err) {
     await stop();
     throw err;

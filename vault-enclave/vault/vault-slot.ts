@@ -1170,16 +1170,26 @@ export class VaultSlot {
   }
 
   /**
-   * The vault's state: the cached one, or read through the blob channel and opened
-   * with a root key KMS releases to this enclave only. A blob older than one seen, or
-   * none after one was seen, is refused.
+   * The vault's state: the cached one while the witness names no later write, or read
+   * through the blob channel and opened with a root key KMS releases to this enclave
+   * only. A blob older than one seen, or none after one was seen, is refused.
    */
   private async load(): Promise<Loaded | undefined> {
+    let witnessed: Awaited<ReturnType<VersionWitness["read"]>>;
     if (this.loaded) {
       await this.settleWitness();
-      return this.loaded;
+      const witness = this.deps.ports.witness;
+      if (!witness) return this.loaded;
+      // Another runtime may have written this vault since it was cached: a recovery
+      // run by the owner of the new vault writes the backup's source vault (its pending
+      // notice, its retirement). The witness names every write, so a revision other
+      // than the one this slot last read or wrote means: read the state again.
+      witnessed = await witness.read(this.vaultId);
+      if ((witnessed?.revision ?? null) === this.witnessRevision) return this.loaded;
+      this.evict();
+    } else {
+      witnessed = await this.deps.ports.witness?.read(this.vaultId);
     }
-    const witnessed = await this.deps.ports.witness?.read(this.vaultId);
     const object = await this.deps.ports.blobs.get(stateBlobKey(this.vaultId));
     if (!object) {
       if (this.seenVersion > 0)

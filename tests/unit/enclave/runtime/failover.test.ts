@@ -142,4 +142,49 @@ describe("failover between two runtimes (in-memory host)", () => {
     expect(h.runtime.leaseCount).toBe(0);
     expect(writes).toBe(before);
   });
+
+  it("shows a vault's owner what another runtime wrote to it: a recovery started on the new vault's owner is seen on the source vault's", async () => {
+    // Prepare: Alice's vault owned by runtime a, the new vault of her recovery by runtime b.
+    const nina = await person("dev-nina");
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+    const table = new MemoryLeaseTable(A, () => clock);
+    const options = { now: () => clock, stores, recoveryDelayMs: 60_000 };
+    const a = await startHarness([alice.vaultId, nina.vaultId], { ...options, leases: { table, self: A } });
+    const b = await startHarness([alice.vaultId, nina.vaultId], {
+      ...options,
+      nsm: a.nsm,
+      leases: { table: table.as(B), self: B },
+    });
+    open.push(a, b);
+    const phone = a.client(alice);
+    const init = await phone.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+    await phone.call("items.put", { op: "items.put", name: "bank", type: "secret", value: bytes("b") });
+    const { backup } = await phone.call("backup.export", {
+      op: "backup.export",
+      pin: PIN,
+      recoverySecret: init.recoverySecret,
+    });
+    const before = await phone.call("vault.status", { op: "vault.status" });
+
+    // Act: the new device asks runtime b, which owns the new vault, to start the recovery.
+    const newDevice = b.client(nina);
+    await newDevice.call("recovery.start", {
+      op: "recovery.start",
+      backup,
+      recoverySecret: init.recoverySecret,
+      signingKey: nina.signing.publicKey,
+      vaultSalt: nina.vaultSalt,
+      pin: PIN,
+    });
+    const seen = await phone.call("vault.status", { op: "vault.status" });
+
+    // Assess: runtime a read the source vault again (the witness named a later write)
+    expect(before.recovery).toBeNull();
+    expect(seen.recovery).toMatchObject({ targetVaultId: nina.vaultId });
+  });
 });

@@ -108,6 +108,8 @@ export class MemoryWitness implements VersionWitness {
   blocked = false;
   /** Store the next record but answer as if the witness had not (a reply lost with a NATS node). */
   loseNextAnswer = false;
+  /** Refuse the next record, as a connection lost between the read and the write would. */
+  failNextRecord = false;
   private revision = 0;
 
   async read(vaultId: string): Promise<Witnessed | undefined> {
@@ -117,6 +119,10 @@ export class MemoryWitness implements VersionWitness {
 
   async record(record: WitnessRecord, expectedRevision: number | null): Promise<number> {
     if (this.blocked) throw new VettidError("UNAVAILABLE", "the version witness did not record the state");
+    if (this.failNextRecord) {
+      this.failNextRecord = false;
+      throw new VettidError("UNAVAILABLE", "the version witness did not record the state");
+    }
     if ((this.records.get(record.vaultId)?.revision ?? null) !== expectedRevision) {
       throw new VettidError("VERSION_CONFLICT", "another writer recorded the vault's state since it was read");
     }

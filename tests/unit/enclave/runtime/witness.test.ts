@@ -161,12 +161,12 @@ describe("the version witness against a host that replays old state", () => {
     const owner = await founded(h);
     const witness = h.stores.witness as MemoryWitness;
 
-    // Act: the witness does not answer one write, then one answer is lost after it stored the record.
-    witness.blocked = true;
+    // Act: the witness stops answering between the operation's read of it and its record
+    // of the write, then one answer is lost after it stored the record.
+    witness.failNextRecord = true;
     const refused = await codeOf(
       owner.call("items.put", { op: "items.put", name: "wifi", type: "secret", value: bytes("guest") }),
     );
-    witness.blocked = false;
     const got = await owner.call("items.get", { op: "items.get", name: "bank" });
     witness.loseNextAnswer = true;
     const lost = await codeOf(
