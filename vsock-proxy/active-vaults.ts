@@ -11,8 +11,12 @@ export const ACTIVE_VAULT_WINDOW_MS = 15 * 60_000;
 /** Most vault ids kept: beyond it the count saturates rather than grow the map. */
 export const MAX_TRACKED_VAULTS = 200_000;
 
+/** How long the enclave's own count (its `OwnedVaults` health point, every minute) stands: three reports. */
+export const OWNED_REPORT_FRESH_MS = 3 * 60_000;
+
 export class ActiveVaults {
   private readonly lastSeen = new Map<string, number>();
+  private owned: { count: number; at: number } | undefined;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -28,9 +32,18 @@ export class ActiveVaults {
     this.lastSeen.set(vaultId, this.now());
   }
 
-  /** How many vaults had a request within the window. */
+  /**
+   * Records the enclave's count of the vaults whose lease it holds (decision 0071): with
+   * two hosts seeing every request, that, not the requests seen, is what this host serves.
+   */
+  reportOwned(count: number): void {
+    if (Number.isSafeInteger(count) && count >= 0) this.owned = { count, at: this.now() };
+  }
+
+  /** The enclave's owned count while fresh, else how many vaults had a request within the window. */
   count(): number {
     this.sweep();
+    if (this.owned && this.now() - this.owned.at <= OWNED_REPORT_FRESH_MS) return this.owned.count;
     return this.lastSeen.size;
   }
 

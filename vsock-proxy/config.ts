@@ -233,8 +233,18 @@ export const ProxyConfigSchema = z
           message: `must be the regional KMS endpoint (${regionalKmsTargets(config.AWS_REGION).join(" or ")}) outside local or dev`,
         });
       }
-      if (config.VETTID_PROXY_VAULTS.includes("*")) {
-        ctx.addIssue({ code: "custom", path: ["VETTID_PROXY_VAULTS"], message: "may be * only in local or dev" });
+      // Every host serving every vault is safe only where the enclave takes the vault
+      // leases, over its own NATS connection: the tunnel to NATS and its sealed key.
+      if (
+        config.VETTID_PROXY_VAULTS.includes("*") &&
+        (config.VETTID_NATS_TUNNEL_TARGET === undefined || config.VETTID_RUNTIME_NATS_KEY_FILE === undefined)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["VETTID_PROXY_VAULTS"],
+          message:
+            "may be * outside local or dev only with VETTID_NATS_TUNNEL_TARGET and VETTID_RUNTIME_NATS_KEY_FILE (the enclave's own connection takes the vault leases)",
+        });
       }
     }),
   );

@@ -79,7 +79,8 @@ async function main(): Promise<void> {
     : undefined;
   if (roots) logger.warn("DEV ONLY: trusting a development attestation root");
 
-  // what the heartbeat reports as vaultCount: vaults with a request in the last 15 minutes
+  // what the heartbeat reports as vaultCount: the vaults the enclave owns by lease, as it
+  // reports them; before its first report, vaults with a request in the last 15 minutes
   const activeVaults = new ActiveVaults();
   const natsTarget = natsTunnelTarget(config);
   const proxy = new VsockProxy({
@@ -97,7 +98,11 @@ async function main(): Promise<void> {
     served: config.VETTID_PROXY_VAULTS.includes("*") ? allVaults : staticServedVaults(config.VETTID_PROXY_VAULTS),
     logger,
     metrics: {
-      addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
+      addMetric: (name, unit, value) => {
+        // the enclave's own count of the vaults it owns is the heartbeat's vaultCount
+        if (name === "enclave.OwnedVaults") activeVaults.reportOwned(value);
+        metrics.addMetric(name, unit, value);
+      },
       publishStoredMetrics: () => metrics.publishStoredMetrics(),
     },
   });

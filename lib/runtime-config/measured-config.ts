@@ -39,7 +39,8 @@ export const MeasuredConfigSchema = z.strictObject({
   /**
    * The runtime's own NATS connection (decision 0072): TLS that ends inside the enclave,
    * through the host's `nats` tunnel, for the version witness and the vault leases.
-   * Absent: the runtime has no witness of its own (local topology tests only).
+   * Absent: the runtime has no witness, leases or change log of its own (local and dev
+   * only; required elsewhere).
    */
   nats: z.optional(
     z.strictObject({
@@ -94,6 +95,9 @@ export function parseMeasuredConfig(value: unknown): MeasuredConfig {
     if (config.recoveryDelaySeconds !== undefined && config.recoveryDelaySeconds < DEFAULT_RECOVERY_DELAY_SECONDS) {
       problems.push(`recoveryDelaySeconds must be at least ${DEFAULT_RECOVERY_DELAY_SECONDS} outside local or dev`);
     }
+    // Without its own connection the runtime has no witness the host cannot roll back,
+    // takes no leases (two hosts would both answer) and keeps no change log.
+    if (!config.nats) problems.push("nats must be set outside local or dev (the runtime's own NATS connection)");
   }
   if (config.nats && config.nats.signingPublicKey === config.nats.accountPublicKey) {
     problems.push("nats.signingPublicKey must be a signing key, not the account's own key");

@@ -38,7 +38,8 @@ export const staging: EnvConfig = {
     desiredCapacity: 2,
     enclaveMemoryMiB: 4096,
     enclaveCpuCount: 2,
-    // Refused by the proxy outside local / dev until lease-based routing lands (docs/infrastructure.md).
+    // Every host serves every vault, the enclaves' leases deciding which answers; refused by the
+    // proxy until the hosts have the enclave's NATS tunnel and sealed key (docs/infrastructure.md).
     servedVaults: ["*"],
   },
   release: {

@@ -68,8 +68,9 @@ export interface EnvConfig {
     enclaveCpuCount: number;
     /**
      * Vault ids each host's vsock proxy serves (`VETTID_PROXY_VAULTS`), or `["*"]` for all.
-     * A static list until lease-based routing (DESIGN.md §4) replaces it; the proxy
-     * accepts `*` only in local / dev, so a staging or prod host with `*` starts no proxy.
+     * With `*`, the vault runtimes' leases decide which host answers (decision 0071); the
+     * proxy accepts `*` outside local / dev only with the enclave's NATS tunnel and sealed
+     * key (`VETTID_NATS_TUNNEL_TARGET`, `VETTID_RUNTIME_NATS_KEY_FILE`).
      */
     servedVaults: readonly string[];
   };

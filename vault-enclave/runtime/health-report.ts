@@ -14,11 +14,14 @@ export interface HealthPoint {
 export interface RuntimeHealthSource {
   readonly loadedVaultCount: number;
   readonly sessionCount: number;
+  /** Vaults whose lease this runtime holds (undefined without leases): the heartbeat's `vaultCount`. */
+  readonly ownedVaultCount?: number | undefined;
 }
 
 /**
- * The runtime's health as metric points: loaded vaults, live sessions and the
- * process's heap and external memory (the memory budget's figure). Counts and sizes
+ * The runtime's health as metric points: loaded vaults, live sessions, the process's
+ * heap and external memory (the memory budget's figure) and, with leases, the vaults
+ * it owns (the proxy's heartbeat reports that as the host's `vaultCount`). Counts and sizes
  * only: the host learns how busy the enclave is, which it sees from the traffic
  * anyway, and nothing about any vault.
  */
@@ -31,6 +34,9 @@ export function healthPoints(
     { name: "LoadedVaults", unit: "Count", value: runtime.loadedVaultCount },
     { name: "Sessions", unit: "Count", value: runtime.sessionCount },
     { name: "HeapAndExternalBytes", unit: "Bytes", value: heapUsed + external },
+    ...(runtime.ownedVaultCount !== undefined
+      ? [{ name: "OwnedVaults", unit: "Count" as const, value: runtime.ownedVaultCount }]
+      : []),
   ];
 }
 

@@ -129,6 +129,11 @@ export class VaultRuntime {
     return this.leases?.heldCount ?? 0;
   }
 
+  /** Vaults whose lease this runtime holds, or undefined when it takes no leases (the health report's `OwnedVaults`). */
+  get ownedVaultCount(): number | undefined {
+    return this.leases?.heldCount;
+  }
+
   /** A vault's lease is gone: its keys and sessions go, and its new owner serves it. */
   private lost(vaultId: string): void {
     this.options.ports.log("warn", "vault lease lost", {});

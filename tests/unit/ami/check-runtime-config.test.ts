@@ -13,6 +13,13 @@ const prod = {
   },
   trustRoots: "public",
   manifestKey: { kty: "EC", crv: "P-256", x: "x", y: "y" },
+  nats: {
+    servername: "nats.vettid.internal",
+    caPem: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n",
+    handshakeFirst: true,
+    accountPublicKey: `A${"B".repeat(55)}`,
+    signingPublicKey: `A${"C".repeat(55)}`,
+  },
 };
 
 describe("ami/check-runtime-config.ts (before the configuration is measured into an image)", () => {

@@ -13,6 +13,13 @@ const prod = {
   },
   trustRoots: "public",
   manifestKey: { kty: "EC", crv: "P-256", x: "x", y: "y" },
+  nats: {
+    servername: "nats.vettid.internal",
+    caPem: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n",
+    handshakeFirst: true,
+    accountPublicKey: `A${"B".repeat(55)}`,
+    signingPublicKey: `A${"C".repeat(55)}`,
+  },
 };
 
 describe("the runtime's measured configuration", () => {
@@ -72,7 +79,9 @@ describe("the runtime's measured configuration", () => {
 
     // Assess
     expect(config.nats).toEqual(nats);
-    expect(parseMeasuredConfig(prod).nats).toBeUndefined();
+    const { nats: _none, ...withoutNats } = prod;
+    expect(parseMeasuredConfig({ ...withoutNats, environment: "dev" }).nats).toBeUndefined();
+    expect(() => parseMeasuredConfig(withoutNats)).toThrow(/nats must be set outside local or dev/);
     for (const bad of [
       { ...nats, signingPublicKey: nats.accountPublicKey },
       { ...nats, accountPublicKey: `U${"B".repeat(55)}` },

@@ -5,7 +5,12 @@
 import type { FrameLink } from "../../../lib/frame-link";
 import type { Frame, FrameValue } from "../../../lib/frames";
 import { deviceInboxPrefix, vaultRequestSubject, vaultRequestWildcard } from "../../../lib/subjects";
-import { ACTIVE_VAULT_WINDOW_MS, ActiveVaults, MAX_TRACKED_VAULTS } from "../../../vsock-proxy/active-vaults";
+import {
+  ACTIVE_VAULT_WINDOW_MS,
+  ActiveVaults,
+  MAX_TRACKED_VAULTS,
+  OWNED_REPORT_FRESH_MS,
+} from "../../../vsock-proxy/active-vaults";
 import { NatsBridge } from "../../../vsock-proxy/channels/nats";
 import { allVaults } from "../../../vsock-proxy/policy";
 import { memoryNats } from "./fakes";
@@ -59,5 +64,26 @@ describe("active vaults", () => {
 
     // Assess
     expect(seen).toEqual(["vlt_a", "vlt_b", "vlt_a"]);
+  });
+
+  it("reports the enclave's own count of owned vaults while fresh, and the requests seen when it is stale", () => {
+    // Prepare: two hosts see every request; this one's enclave owns one of three vaults
+    let now = 1_000;
+    const active = new ActiveVaults(() => now);
+    for (const vaultId of ["vlt_a", "vlt_b", "vlt_c"]) active.seen(vaultId);
+
+    // Act
+    const before = active.count();
+    active.reportOwned(1);
+    const reported = active.count();
+    active.reportOwned(-1); // not a count: ignored
+    const afterBad = active.count();
+    now += OWNED_REPORT_FRESH_MS + 1;
+    active.seen("vlt_a");
+    const stale = active.count();
+
+    // Assess
+    expect([before, reported, afterBad]).toEqual([3, 1, 1]);
+    expect(stale).toBe(3);
   });
 });

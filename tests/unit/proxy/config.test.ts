@@ -85,6 +85,26 @@ describe("vsock-proxy configuration", () => {
     }
   });
 
+  it("lets prod serve every vault (*) once the enclave takes the vault leases: with its NATS tunnel and sealed key", () => {
+    // Prepare
+    const leased = {
+      ...base,
+      VETTID_PROXY_VAULTS: "*",
+      VETTID_NATS_TUNNEL_TARGET: "nats-1.vettid.internal:4222",
+      VETTID_RUNTIME_NATS_KEY_FILE: "/etc/vettid/runtime-nats-key.bin",
+    };
+    const { VETTID_RUNTIME_NATS_KEY_FILE: _key, ...withoutKey } = leased;
+
+    // Act
+    const config = loadConfig(ProxyConfigSchema, leased);
+
+    // Assess
+    expect(config.VETTID_PROXY_VAULTS).toEqual(["*"]);
+    expect(() => loadConfig(ProxyConfigSchema, withoutKey)).toThrow(
+      /VETTID_PROXY_VAULTS may be \* outside local or dev only with VETTID_NATS_TUNNEL_TARGET and VETTID_RUNTIME_NATS_KEY_FILE/,
+    );
+  });
+
   it("needs the host registry (host id and table) outside local and dev, and both or neither in dev", () => {
     const { VETTID_HOST_ID: _id, VETTID_HOST_ARN: _arn, VETTID_TABLE_NAME: _table, ...withoutRegistry } = base;
     expect(() => loadConfig(ProxyConfigSchema, withoutRegistry)).toThrow(

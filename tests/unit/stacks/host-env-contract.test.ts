@@ -210,16 +210,24 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
     expect(result.data?.VETTID_MANIFEST_URL).toMatch(/^https:\/\//);
   });
 
-  // Until lease-based routing (DESIGN.md §4) replaces the static `*` list, staging and
-  // prod hosts start no proxy: the proxy refuses `*` outside local / dev. When routing
-  // lands, these cases must flip to "accepted completely".
-  it.each(["staging", "prod"] as const)("%s: refused on VETTID_PROXY_VAULTS alone (static * list)", (env) => {
-    // Act
-    const result = ProxyConfigSchema.safeParse(hosts[env]?.env);
-    // Assess
-    expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => ({ path: i.path, message: i.message }))).toEqual([
-      { path: ["VETTID_PROXY_VAULTS"], message: "may be * only in local or dev" },
-    ]);
-  });
+  // The proxy serves every vault (`*`) outside local / dev only where the enclave takes
+  // the vault leases over its own NATS connection: until the stacks give the hosts the
+  // NATS tunnel and the sealed runtime key, staging and prod hosts start no proxy. When
+  // they do, these cases must flip to "accepted completely".
+  it.each(["staging", "prod"] as const)(
+    "%s: refused on VETTID_PROXY_VAULTS alone (* without the enclave's leases)",
+    (env) => {
+      // Act
+      const result = ProxyConfigSchema.safeParse(hosts[env]?.env);
+      // Assess
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map((i) => ({ path: i.path, message: i.message }))).toEqual([
+        {
+          path: ["VETTID_PROXY_VAULTS"],
+          message:
+            "may be * outside local or dev only with VETTID_NATS_TUNNEL_TARGET and VETTID_RUNTIME_NATS_KEY_FILE (the enclave's own connection takes the vault leases)",
+        },
+      ]);
+    },
+  );
 });

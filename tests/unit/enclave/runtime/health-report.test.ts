@@ -1,6 +1,6 @@
 /** The runtime's health as the host sees it: counts and memory, once at start and then on a timer. */
 import { healthPoints, startHealthReports } from "../../../../vault-enclave/runtime/health-report";
-import { PIN, person, startHarness } from "./harness";
+import { MemoryLeaseTable, PIN, person, startHarness } from "./harness";
 
 describe("runtime health reports", () => {
   it("reports loaded vaults, sessions and heap + external memory of a real runtime", async () => {
@@ -24,6 +24,24 @@ describe("runtime health reports", () => {
         { name: "Sessions", unit: "Count", value: 1 },
         { name: "HeapAndExternalBytes", unit: "Bytes", value: 1_024 },
       ]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("reports the vaults it owns by lease, for the host's heartbeat, when it takes leases", async () => {
+    // Prepare: a runtime with leases that served one vault
+    const alice = await person("dev-alice");
+    const self = "c".repeat(32);
+    const h = await startHarness([alice.vaultId], { leases: { table: new MemoryLeaseTable(self, Date.now), self } });
+    try {
+      await h.client(alice).call("vault.status", { op: "vault.status" });
+
+      // Act
+      const points = healthPoints(h.runtime, () => ({ heapUsed: 1, external: 1 }));
+
+      // Assess
+      expect(points).toContainEqual({ name: "OwnedVaults", unit: "Count", value: 1 });
     } finally {
       await h.close();
     }
