@@ -11,10 +11,16 @@
  * and the vault leases in JetStream KV and the change log (stream vettid-sync) over a dev
  * connection of the runtime's own (loopback, plaintext; the
  * enclave's own TLS connection through the proxy is not built yet, decision 0070).
- * Prints one JSON line per event on stdout: `{"event":"ready"}` once serving,
+ * Prints one JSON line per event on stdout: `{"event":"worker", pid, restarts}` as each
+ * worker starts, `{"event":"ready", …, runtimeId}` once it serves,
  * `{"event":"kms-verified", servername, issuer, protocol}` per verified KMS connection.
+ *
+ * As in the enclave image (vault-enclave/main.ts), the process is the in-enclave
+ * supervisor (vault-enclave/supervisor): it runs the runtime as a worker process (this
+ * same program with VETTID_RUNTIME_WORKER=1) and restarts it after a crash with
+ * back-off. A worker whose supervisor is gone (SIGKILLed: an enclave that died) stops
+ * within a fifth of a second instead of serving on as an orphan.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Kvm } from "@nats-io/kv";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
@@ -22,15 +28,20 @@ import { assertDevOnly } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
 import { enclaveInboxPrefix } from "../lib/nats-auth";
 import { loadMeasuredConfig } from "../vault-enclave/config";
-import { KvLeaseTable, LEASE_BUCKET } from "../vault-enclave/lease";
+import { KvLeaseTable, LEASE_BUCKET, newRuntimeId } from "../vault-enclave/lease";
 import { startRuntime } from "../vault-enclave/runtime/start";
+import { RESTARTS_ENV, Supervisor, spawnWorker, WORKER_ENV } from "../vault-enclave/supervisor";
 import { JetStreamChangeLog } from "../vault-enclave/sync";
 import { KvWitness, WITNESS_BUCKET } from "../vault-enclave/witness";
 import { required, runMain, stopOnSignals } from "./child-main";
+import { watchParent } from "./launcher/parent-watch";
 import { LOCAL_RUNTIME_NATS_NAME } from "./launcher/runtime";
 import { createSimulatedNsm, loadOrCreateDevCa } from "./nsm-sim";
 
 async function main(): Promise<void> {
+  const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  emit({ event: "worker", pid: process.pid, restarts: Number(process.env[RESTARTS_ENV] ?? 0) });
+  watchParent(() => process.exit(1), { intervalMs: 200 });
   const environment = process.env.VETTID_ENV;
   assertDevOnly("the local vault runtime process", environment);
   const measured = loadMeasuredConfig(required("VETTID_RUNTIME_CONFIG"));
@@ -38,13 +49,13 @@ async function main(): Promise<void> {
     throw new Error(`the measured configuration is for ${measured.environment}`);
   const ca = await loadOrCreateDevCa(required("VETTID_DEV_CA_DIR"));
   const nsm = await createSimulatedNsm({ environment: measured.environment, ca });
-  const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
   const witnessServer = process.env.VETTID_LOCAL_WITNESS_NATS;
   let witnessConnection: NatsConnection | undefined;
   let witness: KvWitness | undefined;
   let changes: JetStreamChangeLog | undefined;
   let leases: KvLeaseTable | undefined;
-  const runtimeId = process.env.VETTID_RUNTIME_ID ?? Buffer.from(randomBytes(16)).toString("hex");
+  // drawn by the supervisor (or the launcher, for the host), the same for every worker
+  const runtimeId = required("VETTID_RUNTIME_ID");
   if (witnessServer) {
     witnessConnection = await connect({
       servers: witnessServer,
@@ -84,4 +95,23 @@ async function main(): Promise<void> {
   });
 }
 
-runMain(main);
+/** The supervisor: one worker at a time, restarted after a crash, stopped on SIGINT/SIGTERM. */
+async function supervise(): Promise<void> {
+  assertDevOnly("the local vault runtime process", process.env.VETTID_ENV);
+  const script = process.argv[1] as string;
+  // One lease identity for every worker: a restarted worker renews the leases its
+  // predecessor held (it is dead: the supervisor starts one only after the last exited)
+  // instead of waiting for them to lapse.
+  const env = { ...process.env, VETTID_RUNTIME_ID: process.env.VETTID_RUNTIME_ID ?? newRuntimeId() };
+  const supervisor = new Supervisor({
+    start: (restarts) => spawnWorker(process.execPath, [...process.execArgv, script], env, restarts),
+    log: (line) => process.stderr.write(`supervisor: ${line}\n`),
+  });
+  const stop = () => supervisor.stop();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  const exit = await supervisor.run();
+  process.exit(exit.code ?? 1);
+}
+
+runMain(process.env[WORKER_ENV] === "1" ? main : supervise);

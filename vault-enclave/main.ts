@@ -16,6 +16,7 @@ import { CHANNELS } from "../lib/frames";
 import * as z from "../lib/zod";
 import { loadMeasuredConfig, MEASURED_CONFIG_PATH, type MeasuredConfig } from "./config";
 import { checkEnvironment, proxyTransport } from "./environment";
+import { newRuntimeId, RUNTIME_ID } from "./lease/record";
 import { createDeviceNsm } from "./nsm";
 import { startRuntime } from "./runtime/start";
 import { Supervisor, spawnWorker, WORKER_ENV } from "./supervisor";
@@ -41,6 +42,9 @@ export const RuntimeConfigSchema = z.object({
 });
 
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
+
+/** Set in a worker's environment by the supervisor: the runtime's id in the vault leases. */
+export const RUNTIME_ID_ENV = "VETTID_RUNTIME_ID";
 
 /** Exit code when the service is not available (sysexits.h EX_UNAVAILABLE). */
 export const EX_UNAVAILABLE = 69;
@@ -120,7 +124,13 @@ async function main(): Promise<void> {
     process.exit(EX_UNAVAILABLE);
   }
   await sodiumReady();
-  const running = await startRuntime({ measured, nsm, transport });
+  const runtimeId = process.env[RUNTIME_ID_ENV];
+  const running = await startRuntime({
+    measured,
+    nsm,
+    transport,
+    ...(runtimeId && RUNTIME_ID.test(runtimeId) ? { runtimeId } : {}),
+  });
   process.stderr.write("serving\n");
   const stop = () => void running.close().then(() => process.exit(0));
   process.once("SIGTERM", stop);
@@ -136,8 +146,10 @@ async function main(): Promise<void> {
 async function supervise(): Promise<void> {
   loadRuntime(process.env);
   const script = process.argv[1] as string;
+  // one lease identity for every worker: a restarted one renews its dead predecessor's leases
+  const env = { ...process.env, [RUNTIME_ID_ENV]: newRuntimeId() };
   const supervisor = new Supervisor({
-    start: (restarts) => spawnWorker(process.execPath, [...process.execArgv, script], process.env, restarts),
+    start: (restarts) => spawnWorker(process.execPath, [...process.execArgv, script], env, restarts),
     log: (line) => process.stderr.write(`supervisor: ${line}\n`),
   });
   const stop = () => supervisor.stop();

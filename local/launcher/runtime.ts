@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createUser } from "@nats-io/nkeys";
 import { formatCreds, mintEnclaveUserJwt, type NatsKeyHierarchy } from "../../lib/nats-auth";
+import { newRuntimeId } from "../../vault-enclave/lease/record";
 import { localChild } from "./child-process";
 import type { SupervisedChild } from "./supervisor";
 
@@ -26,6 +27,8 @@ export interface LocalRuntime extends SupervisedChild {
   readonly kmsVerified: KmsVerifiedEvent[];
   /** The runtime's id in the vault leases, from its last `ready` (a restart draws a new one). */
   readonly runtimeId: string | undefined;
+  /** The pid of the runtime's current worker (the process is its in-enclave supervisor). */
+  readonly workerPid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -89,6 +92,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       VETTID_RUNTIME_CONFIG: options.measuredConfigFile,
       VETTID_PROXY_SOCKET: options.socket,
       VETTID_DEV_CA_DIR: options.devCaDir,
+      // the host's runtime keeps its lease identity across restarts (as one enclave's workers do)
+      VETTID_RUNTIME_ID: newRuntimeId(),
       ...(options.witness
         ? { VETTID_LOCAL_WITNESS_NATS: options.witness.natsUrl, VETTID_LOCAL_WITNESS_CREDS: options.witness.creds }
         : {}),
@@ -98,12 +103,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   /** Spawns the runtime (the same configuration every time) and waits for its `ready`. */
   let runtimeId: string | undefined;
+  let workerPid: number | undefined;
+  const events = {
+    worker: (pid: number) => {
+      workerPid = pid;
+    },
+    ready: (id: string | undefined) => {
+      runtimeId = id;
+    },
+  };
   const launch = (logFlags: "w" | "a") =>
-    child.launch(logFlags, (started) =>
-      readyOf(started, log, kmsVerified).then((id) => {
-        runtimeId = id;
-      }),
-    );
+    child.launch(logFlags, (started) => readyOf(started, log, kmsVerified, events));
   try {
     await launch("w");
   } catch (err) {
@@ -118,6 +128,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     get runtimeId() {
       return runtimeId;
     },
+    get workerPid() {
+      return workerPid;
+    },
     log,
     kmsVerified,
     exited: () => child.exited(),
@@ -130,25 +143,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 }
 
 /**
- * Resolves on the runtime's `ready` event with its lease id (when it has leases);
- * collects its `kms-verified` events meanwhile and after.
+ * Resolves on the runtime's first `ready` event; collects its `kms-verified` events and
+ * reports each worker's pid and each `ready`'s lease id (a worker restarted by the
+ * in-enclave supervisor says both again) meanwhile and after.
  */
-function readyOf(child: ChildProcess, log: string, kmsVerified: KmsVerifiedEvent[]): Promise<string | undefined> {
-  return new Promise<string | undefined>((resolveReady, reject) => {
+function readyOf(
+  child: ChildProcess,
+  log: string,
+  kmsVerified: KmsVerifiedEvent[],
+  events: { worker(pid: number): void; ready(runtimeId: string | undefined): void },
+): Promise<void> {
+  return new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`the vault runtime was not ready within ${START_TIMEOUT_MS} ms (log: ${log})`)),
       START_TIMEOUT_MS,
     );
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      let event: { event?: string; runtimeId?: unknown } & Partial<KmsVerifiedEvent>;
+      let event: { event?: string; runtimeId?: unknown; pid?: unknown } & Partial<KmsVerifiedEvent>;
       try {
         event = JSON.parse(line) as typeof event;
       } catch {
         return;
       }
-      if (event.event === "ready") {
+      if (event.event === "worker" && typeof event.pid === "number") {
+        events.worker(event.pid);
+      } else if (event.event === "ready") {
+        events.ready(typeof event.runtimeId === "string" ? event.runtimeId : undefined);
         clearTimeout(timer);
-        resolveReady(typeof event.runtimeId === "string" ? event.runtimeId : undefined);
+        resolveReady();
       } else if (event.event === "kms-verified") {
         kmsVerified.push({
           servername: String(event.servername),

@@ -2,7 +2,7 @@
  * Failover over the whole local topology with two vault hosts (`--runtimes 2`): two
  * runtime processes behind two proxy processes, one nats-server, the S3 and KMS
  * stand-ins. The vault leases (decision 0071) decide which runtime answers. The owner
- * is paused (SIGSTOP): the other takes the vault over once the lease lapses, with every
+ * runtime's worker is paused (SIGSTOP): the other takes the vault over once the lease lapses, with every
  * acknowledged write, and the old owner, resumed (SIGCONT), finds its lease gone and
  * answers nothing more; then the new owner is killed (SIGKILL) and the first serves the
  * vault again within 10 s.
@@ -77,7 +77,8 @@ describe("failover between two vault hosts (local topology, --runtimes 2)", () =
     const first = topology.hosts.find((h) => h.runtime.runtimeId === ownerId);
     const second = topology.hosts.find((h) => h !== first);
     expect(first).toBeDefined();
-    const firstPid = first?.runtime.pid as number;
+    // the runtime process is its in-enclave supervisor: pausing the worker pauses the enclave's work
+    const firstPid = first?.runtime.workerPid as number;
 
     // Act 1: pause the owner; the other serves once the lease lapses.
     process.kill(firstPid, "SIGSTOP");
@@ -91,7 +92,8 @@ describe("failover between two vault hosts (local topology, --runtimes 2)", () =
     const ownerAfterResume = await devLeaseOwner(topology, enrollment.vaultId);
     const firstProxyLog = readFileSync(first?.proxy.log as string, "utf8");
 
-    // Act 2: kill the new owner; the first runtime serves the vault again.
+    // Act 2: kill the new owner's runtime (supervisor and, with it, its worker: the enclave
+    // dies); the first runtime serves the vault again.
     process.kill(second?.runtime.pid as number, "SIGKILL");
     const failover = await servedAgain(vault, "after-resume", 15_000);
     const items = new Map<string, string>();

@@ -130,4 +130,77 @@ describe("vault runtime crashes (local topology, runtime SIGKILLed during writes
     }
     expect([...items.keys()].sort()).toEqual([...acknowledged.keys()].sort());
   });
+
+  it("keeps every acknowledged write and the wrong-PIN count when the in-enclave supervisor restarts a worker killed during writes", async () => {
+    // Prepare: a vault with a wrong PIN counted, and a device writing items one after another.
+    const { enrollment, keys } = await enroll();
+    const vault = await vaultOf(enrollment, keys);
+    await vault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
+      vaultSalt: Buffer.from(enrollment.vaultSalt ?? "", "base64url"),
+    });
+    await expect(vault.call("vault.unlock", { op: "vault.unlock", pin: "000000" })).rejects.toMatchObject({
+      code: "PIN_INCORRECT",
+    });
+    await vault.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const runtime = restarted ?? topology.runtime;
+    const worker = runtime.workerPid as number;
+    const acknowledged = new Map<string, string>();
+    let inFlight: { name: string; value: string } | undefined;
+    const writer = (async () => {
+      for (let i = 0; i < 10_000; i++) {
+        const name = `w-${i % 5}`;
+        const value = `value-${i}`;
+        inFlight = { name, value };
+        try {
+          await vault.call("items.put", { op: "items.put", name, type: "secret", value: Buffer.from(value) });
+          acknowledged.set(name, value);
+        } catch {
+          return; // the worker is gone: this write was never acknowledged
+        }
+      }
+    })();
+
+    // Act: kill the worker while the writer runs; the supervisor starts another.
+    while (acknowledged.size < 5) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 150));
+    process.kill(worker, "SIGKILL");
+    await writer;
+    const deadline = Date.now() + 30_000;
+    while ((runtime.workerPid === worker || runtime.workerPid === undefined) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after = await vaultOf(enrollment, keys, vault.known.stateVersion);
+    let unlocked = false;
+    while (!unlocked && Date.now() < deadline) {
+      try {
+        await after.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+        unlocked = true;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const items = new Map<string, string>();
+    for (const { name } of (await after.call("items.list", { op: "items.list" })).items) {
+      const { item } = await after.call("items.get", { op: "items.get", name });
+      items.set(name, Buffer.from(item.value).toString());
+    }
+    const failures = (await after.readAudit()).entries
+      .filter((e) => e.kind === "unlock.failed")
+      .map((e) => e.detail.failures);
+
+    // Assess: a new worker serves; every acknowledged value is there, the one in flight
+    // landed whole or not at all; the wrong PIN counted before the kill is still counted.
+    expect(runtime.workerPid).not.toBe(worker);
+    expect(unlocked).toBe(true);
+    expect(acknowledged.size).toBe(5);
+    for (const [name, value] of acknowledged) {
+      const stored = items.get(name);
+      if (inFlight && name === inFlight.name && stored === inFlight.value) continue;
+      expect({ name, stored }).toEqual({ name, stored: value });
+    }
+    expect(failures).toEqual([1]);
+  });
 });

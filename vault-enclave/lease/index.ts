@@ -22,5 +22,6 @@ export {
   LEASE_RECORD_VERSION,
   type LeaseRecord,
   MAX_LEASE_RECORD_BYTES,
+  newRuntimeId,
   RUNTIME_ID,
 } from "./record";

@@ -1,3 +1,4 @@
+import { randomBytes } from "../../lib/crypto";
 import * as z from "../../lib/zod";
 import { decodeKvRecord, MAX_KV_RECORD_BYTES } from "../kv";
 import { encodePayload } from "../state/cbor";
@@ -25,6 +26,11 @@ const count = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)
 
 /** A runtime id: 32 lowercase hex digits (16 random bytes). */
 export const RUNTIME_ID = /^[0-9a-f]{32}$/;
+
+/** A new runtime id: 16 random bytes in hex, drawn inside the enclave. */
+export function newRuntimeId(): string {
+  return Buffer.from(randomBytes(16)).toString("hex");
+}
 
 const RecordSchema = z.strictObject({
   v: z.literal(LEASE_RECORD_VERSION),

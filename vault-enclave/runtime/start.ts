@@ -1,11 +1,12 @@
 import type { Nsm } from "../../lib/attestation";
-import { randomBytes, sodiumReady } from "../../lib/crypto";
+import { sodiumReady } from "../../lib/crypto";
 import type { Transport } from "../../lib/frame-link";
 import { ProxyClient } from "../../lib/proxy-client";
 import type { MeasuredConfig } from "../../lib/runtime-config";
 import { kmsTrustRoots, recoveryDelayMs } from "../../lib/runtime-config";
 import { SealingKms, type VerifiedPeer } from "../kms";
 import type { LeaseTable } from "../lease/keeper";
+import { newRuntimeId } from "../lease/record";
 import type { Argon2idParams } from "../state";
 import type { ChangeLog } from "../sync/change-log";
 import type { VersionWitness } from "../witness/witness";
@@ -43,7 +44,11 @@ export interface StartRuntimeOptions {
    * runtimes can serve the same vaults and one takes over when the other dies.
    */
   leases?: LeaseTable;
-  /** This runtime's id in the leases (32 hex digits; default: drawn now). */
+  /**
+   * This runtime's id in the leases (32 hex digits; default: drawn now). The in-enclave
+   * supervisor draws one and hands it to every worker, so a restarted worker renews the
+   * leases of the one that crashed instead of waiting for them to lapse.
+   */
   runtimeId?: string;
 }
 
@@ -66,7 +71,7 @@ export interface RunningRuntime {
  */
 export async function startRuntime(options: StartRuntimeOptions): Promise<RunningRuntime> {
   await sodiumReady();
-  const runtimeId = options.runtimeId ?? Buffer.from(randomBytes(16)).toString("hex");
+  const runtimeId = options.runtimeId ?? newRuntimeId();
   const proxy = new ProxyClient({
     transport: options.transport,
     attest: (request) => options.nsm.attest(request),

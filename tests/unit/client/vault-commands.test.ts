@@ -109,7 +109,7 @@ describe("bin/vettid vault: arguments, PINs, trust material and NATS errors", ()
     // Assess
     expect(bare.code).toBe(2);
     expect(bare.err).toMatch(
-      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit \| devices \| add-device \| pair \| approve \| revoke \| register-identity \| export \| restore \| cancel-recovery> /,
+      /^usage: vettid vault <init \| unlock \| lock \| pin \| put \| get \| list \| delete \| sign \| status \| audit \| changes \| devices \| add-device \| pair \| approve \| revoke \| register-identity \| export \| restore \| cancel-recovery> /,
     );
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^error: unknown vault command "open"\nusage: vettid vault </);
