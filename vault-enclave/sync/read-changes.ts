@@ -111,7 +111,8 @@ async function scan(input: ReadChangesInput, start: number): Promise<ChangePage 
   for (let scanned = 0; scanned < MAX_SCANNED_MESSAGES && heldBytes <= MAX_HELD_BYTES; scanned += 1) {
     if (full || events.length >= limit || want > last) break;
     const message = await log.next(vaultId, position);
-    if (message === undefined) break;
+    // a store that answers a position before the one asked for is not a log: stop there
+    if (message === undefined || !Number.isSafeInteger(message.position) || message.position < position) break;
     position = message.position + 1;
     const seq = sealedChangeSeq(message.data);
     if (seq === undefined || seq < want || seq > last) continue;

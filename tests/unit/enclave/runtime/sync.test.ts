@@ -15,7 +15,7 @@ import {
   founded,
   type Harness,
   type HostStores,
-  type MemoryChangeLog,
+  MemoryChangeLog,
   type Person,
   PIN,
   person,
@@ -165,6 +165,29 @@ describe("device sync: the changes since a device last looked", () => {
     // Assess: never a history with a gap; the device's position stays where it was verified
     expect(code).toBe("CHANGES_TRUNCATED");
     expect(known?.seq).toBeLessThan(3);
+  });
+
+  it("stops reading at a store that answers a position before the one asked for, instead of scanning on", async () => {
+    // Prepare: a store whose every answer is its first message, whatever was asked
+    const log = new MemoryChangeLog();
+    let reads = 0;
+    const next = log.next.bind(log);
+    log.next = async (vaultId, _from) => {
+      reads += 1;
+      return next(vaultId, 1);
+    };
+    const h = await start({ changes: log });
+    const phone = await founded(h, alice);
+    const laptop = await follower(h);
+    for (let i = 1; i <= 3; i += 1) await put(phone, `n${i}`, `v${i}`);
+    reads = 0;
+
+    // Act
+    const code = await codeOf(laptop.syncChanges());
+
+    // Assess: refused as changes no longer kept, after a handful of reads (not hundreds)
+    expect(code).toBe("CHANGES_TRUNCATED");
+    expect(reads).toBeLessThan(10);
   });
 
   it("continues a device's position across a runtime restart over the same stores", async () => {
