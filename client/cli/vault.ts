@@ -1,5 +1,6 @@
 import { encodeRecoverySecret } from "../../lib/recovery";
 import { MAX_CHALLENGE_BYTES } from "../../lib/vault-protocol";
+import { forgetChangesPosition } from "../device";
 import { type CliIo, type Command, printJson, UsageError } from "./command";
 import { parseHex } from "./document-input";
 import { readPin } from "./pin-input";
@@ -328,16 +329,31 @@ line per change, oldest first:
   options: { restart: { type: "boolean" } },
   unlocks: true,
   check: (values) => ({ restart: values.restart === true }),
-  async run({ session, io, json, checked }) {
-    if (checked.restart === true) session.vault.forgetChanges();
-    const synced = await session.vault.syncChanges();
-    const changes = synced.events.map((e) => ({
-      seq: e.seq,
-      at: iso(e.at),
-      kind: e.kind,
-      name: e.name,
-      ...(e.kind === "item.put" ? { type: e.type, version: e.version } : {}),
-    }));
+  async run({ session, io, json, checked, state }) {
+    if (checked.restart === true) {
+      session.vault.forgetChanges();
+      forgetChangesPosition(state.dir);
+    }
+    type Line = { seq: number; at: string; kind: string; name: string; type?: string; version?: number };
+    const changes: Line[] = [];
+    const line = (c: Line) =>
+      c.kind === "item.put"
+        ? [String(c.seq), c.at, "put", c.name, `v${c.version}`, c.type].join("  ")
+        : [String(c.seq), c.at, "deleted", c.name].join("  ");
+    // each verified page is printed before the position moves past it (text), or kept (--json)
+    const synced = await session.vault.syncChanges({
+      onEvents: (events) => {
+        const page = events.map((e) => ({
+          seq: e.seq,
+          at: iso(e.at),
+          kind: e.kind,
+          name: e.name,
+          ...(e.kind === "item.put" ? { type: e.type, version: e.version } : {}),
+        }));
+        if (json) changes.push(...page);
+        else if (page.length > 0) io.stdout(`${page.map(line).join("\n")}\n`);
+      },
+    });
     if (json) {
       printJson(io, {
         changes,
@@ -349,14 +365,7 @@ line per change, oldest first:
     }
     if (synced.started) {
       io.stdout(`following the vault's changes from ${synced.head.seq} (list the items once: vettid vault list)\n`);
-      return;
     }
-    const lines = changes.map((c) =>
-      c.kind === "item.put"
-        ? [String(c.seq), c.at, "put", c.name, `v${c.version}`, c.type].join("  ")
-        : [String(c.seq), c.at, "deleted", c.name].join("  "),
-    );
-    io.stdout(lines.length > 0 ? `${lines.join("\n")}\n` : "");
   },
 });
 

@@ -14,4 +14,4 @@ export {
   saveDeviceKeys,
   saveEnrollment,
 } from "./state";
-export { loadVaultFile, saveVaultFile, type VaultFile } from "./vault-file";
+export { forgetChangesPosition, loadVaultFile, saveVaultFile, type VaultFile } from "./vault-file";

@@ -102,3 +102,14 @@ export function saveVaultFile(dir: string, next: Omit<VaultFile, "schema">): Vau
   writeAtomic(join(dir, STATE_FILES.vault), `${JSON.stringify(merged, null, 2)}\n`, 0o600);
   return merged;
 }
+
+/**
+ * Forgets the device's position in the vault's changes in `DIR/vault.json` (`vettid vault
+ * changes --restart`, after listing the items again): the next sync starts following at
+ * the head, whichever sequence it stands at. Everything else in the file stays.
+ */
+export function forgetChangesPosition(dir: string): VaultFile {
+  const { changes: _changes, ...rest } = loadVaultFile(dir);
+  writeAtomic(join(dir, STATE_FILES.vault), `${JSON.stringify(rest, null, 2)}\n`, 0o600);
+  return rest;
+}

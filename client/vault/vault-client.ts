@@ -52,9 +52,12 @@ export interface VaultMemory {
   changes?: { seq: number; digest: string; cursor: number };
 }
 
+/** Most pages without events in a row one catch-up follows (each moves the enclave's cursor on). */
+const MAX_EMPTY_CHANGE_PAGES = 64;
+
 /** The changes {@link VaultClient.syncChanges} got, verified, and where the device stands now. */
 export interface VerifiedChanges {
-  /** The changes since the position the device remembered, in order (none when it started following). */
+  /** The changes since the position the device remembered, in order (none when it started following, or with `onEvents`). */
   events: ChangeEvent[];
   /** The head: the last sequence number (0 before any change) and the chain digest after it. */
   head: { seq: number; digest: Uint8Array };
@@ -355,24 +358,30 @@ export class VaultClient {
    * Catches up with the vault's changes (`vault.changes`, the session must be unlocked):
    * every change since the position this device remembers, page by page, each page
    * continuing the chain from the digest it remembers, without a gap, up to the head the
-   * enclave names. Then remembers the new position. A device with no position starts
-   * following at the head (it lists the items once, then applies changes from there).
+   * enclave names. A device with no position starts following at the head (it lists the
+   * items once, then applies changes from there).
+   *
+   * The new position is remembered only once the changes are the caller's: at the end,
+   * with all of them returned; or, with `onEvents`, after each page it was handed and
+   * applied (then none are returned: a long catch-up is not held in memory). A failure
+   * part way remembers nothing past what was handed over, so a change is never skipped
+   * (one handed over before a crash may come again: apply changes idempotently, by
+   * version).
    *
    * @throws VettidError `SYNC_INVALID` for a broken chain or changes that do not continue
    *   from what this device saw; `STALE_STATE` for a head older than it saw;
    *   VaultOperationError `CHANGES_TRUNCATED` when the vault no longer keeps changes that
    *   old: list the items again, then {@link forgetChanges} and sync.
    */
-  async syncChanges(): Promise<VerifiedChanges> {
+  async syncChanges(
+    options: { onEvents?: (events: ChangeEvent[]) => void | Promise<void> } = {},
+  ): Promise<VerifiedChanges> {
     await sodiumReady();
     const vaultId = this.options.vaultId;
     const remembered = this.memory.changes;
     if (remembered === undefined) {
       const page = await this.call("vault.changes", { op: "vault.changes" });
       if (page.events.length > 0) throw new VettidError("SYNC_INVALID", "a start of following carries no changes");
-      if (!equalSyncDigests(page.before, page.headDigest)) {
-        throw new VettidError("SYNC_INVALID", "the head's digest and the page's start differ");
-      }
       this.rememberChanges(page.headSeq, page.headDigest, page.cursor);
       return { events: [], head: { seq: page.headSeq, digest: page.headDigest }, started: true };
     }
@@ -380,6 +389,7 @@ export class VaultClient {
     let seq = remembered.seq;
     let digest: Uint8Array = new Uint8Array(Buffer.from(remembered.digest, "base64url"));
     let cursor = remembered.cursor;
+    let emptyPages = 0;
     for (;;) {
       const page = await this.call("vault.changes", {
         op: "vault.changes",
@@ -393,26 +403,38 @@ export class VaultClient {
           `the changes end at ${page.headSeq}, before change ${seq} this device saw`,
         );
       }
-      if (!equalSyncDigests(page.before, digest)) {
-        throw new VettidError("SYNC_INVALID", `the changes after ${seq} do not continue from what this device saw`);
-      }
       if (page.headSeq < seq + page.events.length) {
         throw new VettidError("SYNC_INVALID", "the changes reach past the head they name");
       }
+      if (page.events.length === 0 && seq < page.headSeq) {
+        // the enclave ran out of its read budget before the next change: go on from its cursor
+        if (page.cursor <= cursor || ++emptyPages > MAX_EMPTY_CHANGE_PAGES) {
+          throw new VettidError("SYNC_INVALID", "the changes stop short of their head");
+        }
+        cursor = page.cursor;
+        continue;
+      }
+      if (page.events.length > 0 && !equalSyncDigests(page.before, digest)) {
+        throw new VettidError("SYNC_INVALID", `the changes after ${seq} do not continue from what this device saw`);
+      }
       const run = verifyChangeRun(vaultId, digest, seq + 1, page.events);
-      events.push(...run.events);
       seq += run.events.length;
       digest = run.end;
       cursor = page.cursor;
-      if (seq === page.headSeq) {
-        if (!equalSyncDigests(digest, page.headDigest)) {
-          throw new VettidError("SYNC_INVALID", "the changes do not end at the head the vault names");
-        }
+      const done = seq === page.headSeq;
+      if (done && !equalSyncDigests(digest, page.headDigest)) {
+        throw new VettidError("SYNC_INVALID", "the changes do not end at the head the vault names");
+      }
+      if (options.onEvents) {
+        await options.onEvents(run.events);
+        this.rememberChanges(seq, digest, cursor);
+      } else {
+        events.push(...run.events);
+      }
+      if (done) {
         this.rememberChanges(seq, digest, cursor);
         return { events, head: { seq, digest }, started: false };
       }
-      if (page.events.length === 0) throw new VettidError("SYNC_INVALID", "the changes stop short of their head");
-      this.rememberChanges(seq, digest, cursor);
     }
   }
 

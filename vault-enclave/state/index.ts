@@ -107,6 +107,7 @@ export {
   StateWriteRefused,
 } from "./errors";
 export { createPinRecord, derivePinKey, pinVerifier, verifyPin } from "./keys";
+export { layerDigest } from "./layer";
 export {
   backoffMs,
   beginPinAttempt,

@@ -28,6 +28,7 @@ import {
   derivePinKey,
   emptyAuditLog,
   type InnerState,
+  layerDigest,
   NO_PIN_FAILURES,
   NO_RECOVERY,
   noChanges,
@@ -60,7 +61,7 @@ import {
 import type { ChangeLog } from "../sync/change-log";
 import { readChanges } from "../sync/read-changes";
 import { changeKey, sealChange } from "../sync/sealed-change";
-import { assertWitnessed, type VersionWitness, type WitnessedFields } from "../witness/witness";
+import { assertWitnessed, sameWitnessed, type VersionWitness, type WitnessedFields } from "../witness/witness";
 import {
   addPending,
   approvePending,
@@ -1028,14 +1029,19 @@ export class VaultSlot {
       ? { ...existing, type, value: new Uint8Array(value), version: existing.version + 1, updatedAt: now }
       : { name, type, value: new Uint8Array(value), version: 1, createdAt: now, updatedAt: now };
     const items = [...inner.items.filter((item) => item.name !== name), updated];
-    const changes = await this.recordChange(loaded, inner, {
-      at: now,
-      kind: SYNC_KINDS.itemPut,
-      name,
-      type,
-      version: updated.version,
-      value: updated.value,
-    });
+    const changes = await this.recordChange(
+      loaded,
+      inner,
+      { ...inner, items },
+      {
+        at: now,
+        kind: SYNC_KINDS.itemPut,
+        name,
+        type,
+        version: updated.version,
+        value: updated.value,
+      },
+    );
     await this.writeAll(
       loaded,
       { ...fieldsOf(loaded.outer), changes },
@@ -1056,11 +1062,16 @@ export class VaultSlot {
     const { loaded, inner } = this.unlockedLoaded(session);
     if (!inner.items.some((item) => item.name === name)) throw new VettidError("NOT_FOUND", "no item by that name");
     const items = inner.items.filter((item) => item.name !== name);
-    const changes = await this.recordChange(loaded, inner, {
-      at: this.deps.ports.now(),
-      kind: SYNC_KINDS.itemDeleted,
-      name,
-    });
+    const changes = await this.recordChange(
+      loaded,
+      inner,
+      { ...inner, items },
+      {
+        at: this.deps.ports.now(),
+        kind: SYNC_KINDS.itemDeleted,
+        name,
+      },
+    );
     await this.writeAll(
       loaded,
       { ...fieldsOf(loaded.outer), changes },
@@ -1074,12 +1085,14 @@ export class VaultSlot {
    * Seals a change of the items into the vault's change log (decision 0073) and returns
    * the change head the state that commits it names. The event is stored before that
    * state is written: when the write then fails, the event stays behind unnamed, and
-   * readers pass over it (sync/read-changes.ts). Without a change log, nothing is
+   * readers pass over it (sync/read-changes.ts); a state that would not seal (over its
+   * limits) is refused before anything is stored. Without a change log, nothing is
    * recorded and the head stays.
    */
   private async recordChange(
     loaded: Loaded,
     inner: InnerState,
+    next: InnerState,
     change: DistributiveOmit<ChangeEvent, "seq" | "prev">,
   ): Promise<ChangeHead> {
     const log = this.deps.ports.changes;
@@ -1087,6 +1100,22 @@ export class VaultSlot {
     if (!log) return current;
     const event = { ...change, seq: current.nextSeq, prev: current.head } as ChangeEvent;
     const bytes = encodeChangeEvent(event);
+    const head = syncChainStep(this.vaultId, current.head, bytes);
+    // The state that commits the event must seal (within its limits) before the event is
+    // stored: a put the state refuses leaves nothing behind in the log.
+    sealStateParts({
+      vaultId: this.vaultId,
+      rootKey: loaded.rootKey,
+      pinKey: loaded.pinKey as Uint8Array,
+      kmsCiphertextBlob: loaded.sealed.kmsCiphertextBlob,
+      outer: {
+        ...fieldsOf(loaded.outer),
+        changes: { nextSeq: current.nextSeq + 1, head, position: current.position },
+        stateVersion: loaded.outer.stateVersion + 1,
+      },
+      inner: next,
+      previousVersion: loaded.outer.stateVersion,
+    });
     const key = changeKey(loaded.rootKey, this.vaultId, inner.identitySecretKey);
     let position: number;
     try {
@@ -1094,7 +1123,6 @@ export class VaultSlot {
     } finally {
       sodium().memzero(key);
     }
-    const head = syncChainStep(this.vaultId, current.head, bytes);
     sodium().memzero(bytes);
     return { nextSeq: current.nextSeq + 1, head, position };
   }
@@ -1206,7 +1234,7 @@ export class VaultSlot {
     const outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
     assertNotOlder(this.seenVersion, outer.stateVersion);
     try {
-      assertWitnessed(witnessedFields(outer), witnessed?.record);
+      assertWitnessed(witnessedFields(sealed, outer), witnessed?.record);
     } catch (err) {
       sodium().memzero(rootKey);
       throw err;
@@ -1283,7 +1311,7 @@ export class VaultSlot {
   private async witness(written: WrittenState): Promise<void> {
     const witness = this.deps.ports.witness;
     if (!witness) return;
-    const fields = witnessedFields(written.outer);
+    const fields = witnessedFields(written.sealed, written.outer);
     try {
       this.witnessRevision = await witness.record({ vaultId: this.vaultId, ...fields }, this.witnessRevision);
     } catch (err) {
@@ -1309,12 +1337,9 @@ export class VaultSlot {
     } catch (err) {
       if (!(err instanceof VettidError) || err.code !== "VERSION_CONFLICT") throw err;
       const stored = await witness.read(this.vaultId);
-      const same =
-        stored !== undefined &&
-        stored.record.stateVersion === fields.stateVersion &&
-        stored.record.failures === fields.failures &&
-        stored.record.recoveryFailures === fields.recoveryFailures;
-      if (!same) {
+      // only a record of exactly this state, its digest included: another state of the
+      // same version and counters is another writer's (or one a host made it write)
+      if (stored === undefined || !sameWitnessed(fields, stored.record)) {
         this.evict();
         throw err;
       }
@@ -1343,12 +1368,13 @@ function auditChainAt(vaultId: string, start: Uint8Array, entries: readonly Uint
   return auditChainEnd(vaultId, start, entries.slice(0, count));
 }
 
-/** What the witness records of a state: its version and PIN failure counters. */
-function witnessedFields(outer: OuterFields): WitnessedFields {
+/** What the witness records of a state: its version, PIN failure counters and digest. */
+function witnessedFields(sealed: SealedState, outer: OuterFields): WitnessedFields {
   return {
     stateVersion: outer.stateVersion,
     failures: outer.attempts.failures,
     recoveryFailures: outer.recovery.attempts.failures,
+    stateDigest: layerDigest(sealed.outer),
   };
 }
 

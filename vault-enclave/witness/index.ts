@@ -6,4 +6,10 @@ export {
   WITNESS_RECORD_VERSION,
   type WitnessRecord,
 } from "./record";
-export { assertWitnessed, type VersionWitness, type Witnessed, type WitnessedFields } from "./witness";
+export {
+  assertWitnessed,
+  sameWitnessed,
+  type VersionWitness,
+  type Witnessed,
+  type WitnessedFields,
+} from "./witness";

@@ -31,13 +31,31 @@ export interface WitnessedFields {
   stateVersion: number;
   failures: number;
   recoveryFailures: number;
+  /** BLAKE2b-256 of the state's sealed outer layer (vault-enclave/state `layerDigest`). */
+  stateDigest: Uint8Array;
+}
+
+/** Whether a stored record is exactly `fields` (a record this runtime wrote, its answer lost). */
+export function sameWitnessed(fields: WitnessedFields, stored: WitnessRecord): boolean {
+  return (
+    stored.stateVersion === fields.stateVersion &&
+    stored.failures === fields.failures &&
+    stored.recoveryFailures === fields.recoveryFailures &&
+    stored.stateDigest !== undefined &&
+    equalBytes(stored.stateDigest, fields.stateDigest)
+  );
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /**
  * Whether a state read from the host may be used given the witness (pure): it must not
  * be older than the witnessed version, and at the witnessed version it must carry the
- * witnessed counters. A newer state is fine: a write the host stored whose record did
- * not complete, which was never acknowledged.
+ * witnessed counters and be the witnessed state (its digest; a version 1 record has
+ * none). A newer state is fine: a write the host stored whose record did not complete,
+ * which was never acknowledged.
  * @throws VettidError `STALE_STATE`.
  */
 export function assertWitnessed(state: WitnessedFields | undefined, witnessed: WitnessRecord | undefined): void {
@@ -56,5 +74,12 @@ export function assertWitnessed(state: WitnessedFields | undefined, witnessed: W
     (state.failures !== witnessed.failures || state.recoveryFailures !== witnessed.recoveryFailures)
   ) {
     throw new VettidError("STALE_STATE", "the state's PIN counters differ from the ones the witness recorded");
+  }
+  if (
+    state.stateVersion === witnessed.stateVersion &&
+    witnessed.stateDigest !== undefined &&
+    !equalBytes(state.stateDigest, witnessed.stateDigest)
+  ) {
+    throw new VettidError("STALE_STATE", "the state is another one of the version the witness recorded");
   }
 }

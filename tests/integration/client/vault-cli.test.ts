@@ -312,6 +312,24 @@ describe("bin/vettid vault and attest against a live vault runtime", () => {
       digest: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       cursor: expect.any(Number),
     });
+
+    // Act: the device's file claims a position past the head (a rolled-back vault, or a
+    // file from elsewhere): refused; --restart forgets it and follows from the head.
+    writeFileSync(
+      join(alice, "vault.json"),
+      JSON.stringify({
+        ...memory,
+        changes: { seq: 9_999, digest: Buffer.alloc(32, 7).toString("base64url"), cursor: 1 },
+      }),
+    );
+    const ahead = await vettidWith(env, alice, "vault", "changes");
+    const reset = await vettidWith(env, alice, "vault", "changes", "--restart");
+
+    // Assess
+    expect(ahead.code).toBe(1);
+    expect(ahead.err).toMatch(/^error: STALE_STATE: [^\n]+\n$/);
+    expect(reset.out).toBe(`following the vault's changes from ${from + 3} (list the items once: vettid vault list)\n`);
+    expect(JSON.parse(readFileSync(join(alice, "vault.json"), "utf8")).changes.seq).toBe(from + 3);
   });
 
   it("says in one line when no enclave serves the device's vault", async () => {

@@ -23,6 +23,7 @@ const record = (stateVersion: number, failures = 0): WitnessRecord => ({
   stateVersion,
   failures,
   recoveryFailures: 0,
+  stateDigest: new Uint8Array(32).fill(stateVersion),
 });
 
 describe("KvWitness on nats-server with JetStream", () => {
@@ -66,6 +67,8 @@ describe("KvWitness on nats-server with JetStream", () => {
       new Uint8Array(4096),
       encodeWitnessRecord({ ...record(9), vaultId: OTHER }),
       encodePayload({ v: 2, vault: VAULT, version: 9, failures: 0, recoveryFailures: 0 }),
+      encodePayload({ v: 3, vault: VAULT, version: 9, failures: 0, recoveryFailures: 0, digest: new Uint8Array(32) }),
+      encodePayload({ v: 2, vault: VAULT, version: 9, failures: 0, recoveryFailures: 0, digest: new Uint8Array(31) }),
       encodePayload({ v: 1, vault: VAULT, version: 9, failures: 0, recoveryFailures: 0, extra: 1 }),
     ];
     for (const value of hostile) {

@@ -190,6 +190,55 @@ describe("device sync: the changes since a device last looked", () => {
     expect(reads).toBeLessThan(10);
   });
 
+  it("never skips changes when a catch-up fails part way: the position moves only once they are handed over", async () => {
+    // Prepare: 70 changes (two pages), and a log that stops answering after the first page
+    const log = new MemoryChangeLog();
+    const h = await start({ changes: log });
+    const phone = await founded(h, alice);
+    const laptop = await follower(h);
+    for (let i = 1; i <= 70; i += 1) await put(phone, `n${i}`, `v${i}`);
+    let reads = 0;
+    const next = log.next.bind(log);
+    log.next = async (vaultId, from) => {
+      reads += 1;
+      if (reads > 66) throw new VettidError("UNAVAILABLE", "the change log did not answer");
+      return next(vaultId, from);
+    };
+
+    // Act: the first catch-up fails on its second page; then the log answers again
+    const failed = await codeOf(laptop.syncChanges());
+    const positionAfterFailure = laptop.known.changes?.seq;
+    log.next = next;
+    const handed: number[] = [];
+    await laptop.syncChanges({ onEvents: (events) => void handed.push(...events.map((e) => e.seq)) });
+
+    // Assess: all 70, once, in order; nothing was skipped by the failure
+    expect(failed).toBe("UNAVAILABLE");
+    expect(positionAfterFailure).toBe(0);
+    expect(handed).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
+    expect(laptop.known.changes?.seq).toBe(70);
+  });
+
+  it("stores no event for a put the state refuses (over its size limit)", async () => {
+    // Prepare
+    const log = new MemoryChangeLog();
+    const h = await start({ changes: log });
+    const phone = await founded(h, alice);
+    const big = "x".repeat(65_536);
+
+    // Act: 64 KiB items until the sealed state would pass its limit
+    let refused = "OK";
+    let stored = 0;
+    for (let i = 0; i < 24 && refused === "OK"; i += 1) {
+      refused = await codeOf(put(phone, `big-${i}`, big));
+      if (refused === "OK") stored += 1;
+    }
+
+    // Assess: refused, and the log holds exactly the events of the puts that happened
+    expect(refused).toBe("PAYLOAD_TOO_LARGE");
+    expect(log.of(alice.vaultId)).toHaveLength(stored);
+  });
+
   it("continues a device's position across a runtime restart over the same stores", async () => {
     // Prepare
     const h = await start();
