@@ -113,7 +113,7 @@ describe("pairing a second device over the local topology (bin/vettid)", () => {
     // Prepare: A founds a vault and stores an item
     const admin = topology.endpoints;
     const invitation = await vettid("admin", "invite", "--api", admin.rest, "--token", admin.adminToken);
-    expect(invitation.code).toBe(0);
+    expect(invitation).toMatchObject({ code: 0, err: "" });
     expect((await vettid("enroll", "--invite", invitation.out.trim(), "--state", a, "--name", "phone")).code).toBe(0);
     const init = await vettid("vault", "init", "--pin", PIN, "--state", a, "--json");
     expect(init).toMatchObject({ code: 0, err: "" });

@@ -184,7 +184,7 @@ describe("the runtime's own NATS connection through the real proxy", () => {
       runtimeId: "0123456789abcdef0123456789abcdef",
     });
     const revision = await own.witness.record(
-      { vaultId: VAULT, stateVersion: 7, failures: 2, recoveryFailures: 0 },
+      { vaultId: VAULT, stateVersion: 7, failures: 2, recoveryFailures: 0, stateDigest: new Uint8Array(32).fill(7) },
       null,
     );
     const read = await own.witness.read(VAULT);
@@ -192,7 +192,13 @@ describe("the runtime's own NATS connection through the real proxy", () => {
 
     // Assess
     expect(read).toEqual({
-      record: { vaultId: VAULT, stateVersion: 7, failures: 2, recoveryFailures: 0 },
+      record: {
+        vaultId: VAULT,
+        stateVersion: 7,
+        failures: 2,
+        recoveryFailures: 0,
+        stateDigest: new Uint8Array(32).fill(7),
+      },
       revision,
     });
     expect(stored?.revision).toBe(revision);
