@@ -26,6 +26,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { sodiumReady } from "../lib/crypto";
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from "../local/aws/dynamodb";
+import { newRuntimeId } from "../vault-enclave/lease/record";
 import { MAX_CONCURRENT_ARGON2, MAX_QUEUED_PER_DEVICE } from "../vault-enclave/runtime/limits";
 import { KeyedSemaphore } from "../vault-enclave/runtime/semaphore";
 import { DEFAULT_ARGON2ID, derivePinKey } from "../vault-enclave/state";
@@ -78,6 +79,10 @@ async function runtime(): Promise<void> {
     },
   };
   createInterface({ input: process.stdin }).on("line", (line) => void commands[line.trim()]?.());
+  // the worker itself, in this process (where the hooks are), not the supervisor that
+  // would run it as a child; one lease identity, as the supervisor would hand it
+  process.env.VETTID_RUNTIME_WORKER = "1";
+  process.env.VETTID_RUNTIME_ID ??= newRuntimeId();
   await import("../local/runtime-process");
 }
 
