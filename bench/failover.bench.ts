@@ -47,6 +47,7 @@ export async function run(): Promise<Figure[]> {
       const owner = topology.hosts.find((h) => h.runtime.runtimeId === ownerId);
       if (!owner) throw new Error("no runtime holds the vault's lease");
       const killed = performance.now();
+      // the runtime process (its supervisor; the worker stops within 200 ms): the enclave dies
       process.kill(owner.runtime.pid as number, "SIGKILL");
       for (;;) {
         try {

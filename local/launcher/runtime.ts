@@ -25,7 +25,7 @@ export interface LocalRuntime extends SupervisedChild {
   log: string;
   /** Every KMS connection the runtime reported verified, in order. */
   readonly kmsVerified: KmsVerifiedEvent[];
-  /** The runtime's id in the vault leases, from its last `ready` (a restart draws a new one). */
+  /** The runtime's id in the vault leases, from its last `ready` (the same across restarts: the launcher draws it per host). */
   readonly runtimeId: string | undefined;
   /** The pid of the runtime's current worker (the process is its in-enclave supervisor). */
   readonly workerPid: number | undefined;

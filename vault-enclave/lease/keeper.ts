@@ -29,6 +29,7 @@ export interface LeaseKeeperOptions {
 export class LeaseKeeper {
   private readonly held = new Map<string, HeldLease>();
   private readonly timing: LeaseTiming;
+  private renewing: Promise<void> | undefined;
 
   constructor(private readonly options: LeaseKeeperOptions) {
     this.timing = options.timing ?? DEFAULT_LEASE_TIMING;
@@ -73,12 +74,27 @@ export class LeaseKeeper {
     return mayServe(result.lease.record, this.options.self, this.options.now(), this.timing);
   }
 
-  /** Renews every held lease; one taken by another runtime, or lapsed, is lost. */
-  async renewAll(): Promise<void> {
+  /**
+   * Renews every held lease; one taken by another runtime, or lapsed, is lost. One pass
+   * at a time: a pass still running when the timer fires again is joined, not doubled
+   * (two renewals of one revision would conflict and drop a lease this runtime holds).
+   */
+  renewAll(): Promise<void> {
+    this.renewing ??= this.renewPass().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewPass(): Promise<void> {
     for (const [vaultId, lease] of [...this.held]) {
+      // released, lost or taken again (a request renewed it meanwhile) since the pass began
+      if (this.held.get(vaultId) !== lease) continue;
       try {
-        this.held.set(vaultId, await this.options.table.renew(lease));
+        const renewed = await this.options.table.renew(lease);
+        if (this.held.get(vaultId) === lease) this.held.set(vaultId, renewed);
       } catch (err) {
+        if (this.held.get(vaultId) !== lease) continue;
         const lost = err instanceof VettidError && err.code === "LEASE_LOST";
         if (lost || !mayServe(lease.record, this.options.self, this.options.now(), this.timing)) this.lose(vaultId);
       }

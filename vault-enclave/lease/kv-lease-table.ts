@@ -56,9 +56,11 @@ export class KvLeaseTable {
       return { held: true, lease: { record: decision.next, revision } };
     } catch (err) {
       if (!(err instanceof VettidError) || err.code !== "VERSION_CONFLICT") throw err;
-      // another runtime wrote first: it holds the lease now
+      // another writer came first: another runtime, which holds the lease now, or this
+      // one (two requests for the vault at once), whose lease is adopted at its revision
       const winner = await this.read(vaultId);
       if (winner === undefined) throw err;
+      if (winner.record.owner === this.options.self) return { held: true, lease: winner };
       return { held: false, owner: winner.record.owner, expiresAt: winner.record.expiresAt };
     }
   }

@@ -1,4 +1,5 @@
 import type { Nsm } from "../../lib/attestation";
+import { ConfigError } from "../../lib/config";
 import { sodiumReady } from "../../lib/crypto";
 import type { Transport } from "../../lib/frame-link";
 import { ProxyClient } from "../../lib/proxy-client";
@@ -70,6 +71,11 @@ export interface RunningRuntime {
  * measured configuration, and serves the vaults the host names in each `ready`.
  */
 export async function startRuntime(options: StartRuntimeOptions): Promise<RunningRuntime> {
+  const env = options.measured.environment;
+  if ((options.witness || options.changes || options.leases) && env !== "local" && env !== "dev") {
+    // outside local / dev they live on the runtime's own connection, which nothing may replace
+    throw new ConfigError("a witness, change log or lease table may be passed in only in local or dev");
+  }
   await sodiumReady();
   const runtimeId = options.runtimeId ?? newRuntimeId();
   const proxy = new ProxyClient({

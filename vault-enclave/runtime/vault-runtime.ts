@@ -257,10 +257,11 @@ export class VaultRuntime {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     clearInterval(this.renewer);
-    await this.leases?.releaseAll().catch(() => undefined);
+    // no more requests first: one arriving after the leases are given up would take one again
     await Promise.all([...this.subscriptions.values()].map((s) => s.unsubscribe().catch(() => undefined)));
     this.subscriptions.clear();
     this.servingAll = false;
+    await this.leases?.releaseAll().catch(() => undefined);
     for (const slot of this.slots.values()) slot.evict();
     this.slots.clear();
   }

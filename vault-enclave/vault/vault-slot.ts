@@ -149,6 +149,8 @@ export class VaultSlot {
    * before it does anything else.
    */
   private unwitnessed: WitnessedFields | undefined;
+  /** Whether the running operation checked the cached state against the witness already. */
+  private witnessChecked = false;
   private lastUsedAt: number;
   /** The vault's open pairing, in memory only (pairing-offer.ts). */
   private readonly pairing: PairingOffer;
@@ -237,6 +239,16 @@ export class VaultSlot {
    * ended here, so it can neither guess the PIN nor read anything.
    */
   async run(session: Session, request: VaultRequest): Promise<Results[VaultRequest["op"]]> {
+    // one witness check per operation, however many times it loads the state
+    this.witnessChecked = false;
+    try {
+      return await this.runOperation(session, request);
+    } finally {
+      this.witnessChecked = false;
+    }
+  }
+
+  private async runOperation(session: Session, request: VaultRequest): Promise<Results[VaultRequest["op"]]> {
     this.lastUsedAt = this.deps.ports.now();
     this.dropInnerIfUnused();
     const loaded = await this.load();
@@ -1207,13 +1219,16 @@ export class VaultSlot {
     if (this.loaded) {
       await this.settleWitness();
       const witness = this.deps.ports.witness;
-      if (!witness) return this.loaded;
+      if (!witness || this.witnessChecked) return this.loaded;
       // Another runtime may have written this vault since it was cached: a recovery
       // run by the owner of the new vault writes the backup's source vault (its pending
       // notice, its retirement). The witness names every write, so a revision other
       // than the one this slot last read or wrote means: read the state again.
       witnessed = await witness.read(this.vaultId);
-      if ((witnessed?.revision ?? null) === this.witnessRevision) return this.loaded;
+      if ((witnessed?.revision ?? null) === this.witnessRevision) {
+        this.witnessChecked = true;
+        return this.loaded;
+      }
       this.evict();
     } else {
       witnessed = await this.deps.ports.witness?.read(this.vaultId);
@@ -1250,6 +1265,15 @@ export class VaultSlot {
       pinKey: undefined,
       auditStarts: new Map(),
     };
+    // A state newer than the witness's record is a write whose record did not complete
+    // (never acknowledged). It is recorded before anything is served or written on it:
+    // otherwise the host could serve it, let the runtime write on it, then serve the
+    // witnessed state again and have the runtime write a second history beside it.
+    if (this.deps.ports.witness && (witnessed === undefined || witnessed.record.stateVersion < outer.stateVersion)) {
+      this.unwitnessed = witnessedFields(sealed, outer);
+      await this.settleWitness();
+    }
+    this.witnessChecked = true;
     return this.loaded;
   }
 

@@ -90,4 +90,15 @@ describe("KvLeaseTable on nats-server with JetStream", () => {
       await expect(table(A).acquire(VAULT)).rejects.toMatchObject({ code: "UNAVAILABLE" });
     }
   });
+
+  it("gives both of two requests of one runtime racing for a free lease the lease, not one of them a refusal", async () => {
+    // Act: one runtime, two first requests for the vault at once
+    const a = table(A);
+    const [one, two] = await Promise.all([a.acquire(VAULT), a.acquire(VAULT)]);
+
+    // Assess: both hold it, at the same revision (the loser adopted the winner's)
+    expect(one).toMatchObject({ held: true, lease: { record: { owner: A } } });
+    expect(two).toMatchObject({ held: true, lease: { record: { owner: A } } });
+    expect(one.held && two.held && one.lease.revision === two.lease.revision).toBe(true);
+  });
 });

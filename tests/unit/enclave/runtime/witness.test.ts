@@ -9,7 +9,7 @@ import type { VaultClient } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
 import { VettidError } from "../../../../lib/errors";
 import { identityFingerprint } from "../../../../lib/pairing";
-import { stateBlobKey } from "../../../../vault-enclave/state";
+import { parseStateBlob, stateBlobKey } from "../../../../vault-enclave/state";
 import {
   bytes,
   codeOf,
@@ -154,6 +154,36 @@ describe("the version witness against a host that replays old state", () => {
     expect(blocked).toEqual(["UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE"]);
     expect(witness.records.get(alice.vaultId)!.record.failures).toBeGreaterThanOrEqual(1);
     expect(await guess(thief(h), PIN)).toBe("OK");
+  });
+
+  it("records a state newer than the witness when it loads it, before serving it, so the state before it is refused after", async () => {
+    // Prepare: a write lands in the blob store but not in the witness (the host dropped the record)
+    let h = await start({ witness: true });
+    const owner = await founded(h);
+    const before = keep(h);
+    const witness = h.stores.witness as MemoryWitness;
+    witness.failNextRecord = true;
+    const refused = await codeOf(
+      owner.call("items.put", { op: "items.put", name: "wifi", type: "secret", value: bytes("landed, unrecorded") }),
+    );
+    const landed = keep(h);
+
+    // Act: restarted, the runtime is served the newer state and reads the vault's status
+    // (no write); restarted again, it is served the state from before that write
+    h = await restart(h);
+    replay(h, landed);
+    await h.client(alice, { memory: { stateVersion: 0 } }).call("vault.status", { op: "vault.status" });
+    const recorded = witness.records.get(alice.vaultId)?.record.stateVersion;
+    h = await restart(h);
+    replay(h, before);
+    const older = await codeOf(
+      h.client(alice, { memory: { stateVersion: 0 } }).call("vault.status", { op: "vault.status" }),
+    );
+
+    // Assess: the load recorded the newer state; the one before it cannot come back
+    expect(refused).toBe("UNAVAILABLE");
+    expect(recorded).toBe(parseStateBlob(landed.data).stateVersion);
+    expect(older).toBe("STALE_STATE");
   });
 
   it("keeps the unlock through a witness outage: the write is refused, then recorded before the next operation", async () => {
