@@ -82,6 +82,14 @@ import {
   requestRecovery,
 } from "./recovery-record";
 
+/** An opened inner layer and its PIN key across a reload, with what they belong to. */
+interface Carried {
+  inner: InnerState;
+  pinKey: Uint8Array;
+  innerDigest: Uint8Array;
+  verifier: Uint8Array;
+}
+
 /** `Omit` over each member of a union. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -1215,6 +1223,34 @@ export class VaultSlot {
    * only. A blob older than one seen, or none after one was seen, is refused.
    */
   private async load(): Promise<Loaded | undefined> {
+    let carried: Carried | undefined;
+    try {
+      const loaded = await this.loadState((open) => {
+        carried = open;
+      });
+      // The opened inner layer outlives a reload when the state read again names the same
+      // inner layer and PIN record (another runtime's outer-only write: a recovery's
+      // notice): the unlocks of this vault's sessions stay. Otherwise it is wiped.
+      if (carried && loaded && this.loaded === loaded && loaded.inner === undefined) {
+        const same =
+          sodium().memcmp(loaded.outer.inner.digest, carried.innerDigest) &&
+          sodium().memcmp(loaded.outer.pin.verifier, carried.verifier);
+        if (same) {
+          loaded.inner = carried.inner;
+          loaded.pinKey = carried.pinKey;
+          carried = undefined;
+        }
+      }
+      return loaded;
+    } finally {
+      if (carried) {
+        wipe(carried.inner);
+        sodium().memzero(carried.pinKey);
+      }
+    }
+  }
+
+  private async loadState(carry: (open: Carried) => void): Promise<Loaded | undefined> {
     let witnessed: Awaited<ReturnType<VersionWitness["read"]>>;
     if (this.loaded) {
       await this.settleWitness();
@@ -1228,6 +1264,13 @@ export class VaultSlot {
       if ((witnessed?.revision ?? null) === this.witnessRevision) {
         this.witnessChecked = true;
         return this.loaded;
+      }
+      const { inner, pinKey, outer } = this.loaded;
+      if (inner && pinKey) {
+        // handed to load(), which keeps them only for the same inner layer and PIN
+        carry({ inner, pinKey, innerDigest: outer.inner.digest, verifier: outer.pin.verifier });
+        this.loaded.inner = undefined;
+        this.loaded.pinKey = undefined;
       }
       this.evict();
     } else {

@@ -143,7 +143,7 @@ describe("failover between two runtimes (in-memory host)", () => {
     expect(writes).toBe(before);
   });
 
-  it("shows a vault's owner what another runtime wrote to it: a recovery started on the new vault's owner is seen on the source vault's", async () => {
+  it("shows a vault's owner what another runtime wrote to it: a recovery started on the new vault's owner is seen on the source vault's, its unlock kept", async () => {
     // Prepare: Alice's vault owned by runtime a, the new vault of her recovery by runtime b.
     const nina = await person("dev-nina");
     const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
@@ -182,9 +182,12 @@ describe("failover between two runtimes (in-memory host)", () => {
       pin: PIN,
     });
     const seen = await phone.call("vault.status", { op: "vault.status" });
+    const log = await phone.readAudit();
 
-    // Assess: runtime a read the source vault again (the witness named a later write)
+    // Assess: runtime a read the source vault again (the witness named a later write);
+    // that write changed the outer layer only, so the phone's unlock stayed
     expect(before.recovery).toBeNull();
     expect(seen.recovery).toMatchObject({ targetVaultId: nina.vaultId });
+    expect(log.entries.at(-1)?.kind).toBe("recovery.started");
   });
 });
