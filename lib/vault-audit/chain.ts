@@ -1,11 +1,11 @@
-import { sodium } from "../crypto";
+import { equalDigestBytes, vaultChainGenesis, vaultChainStep } from "../crypto";
 import { VettidError } from "../errors";
-import { AUDIT_DIGEST_BYTES, AUDIT_LABELS } from "./constants";
+import { AUDIT_LABELS } from "./constants";
 import { type AuditEntry, parseAuditEntry } from "./entry";
 
 /**
- * The hash chain over a vault's audit entries (docs/protocol.md §Audit log), all
- * BLAKE2b-256 (`crypto_generichash`, unkeyed), `‖` concatenation:
+ * The hash chain over a vault's audit entries (docs/protocol.md §Audit log), the vault
+ * chain of lib/crypto (`vaultChainStep`) with the audit log's labels:
  *
  * - `digest_0 = H("VETTID-AUDIT-1/genesis" ‖ u8 len ‖ vault id)`;
  * - `digest_n = H("VETTID-AUDIT-1/entry" ‖ u8 len ‖ vault id ‖ digest_{n−1} ‖ entry_n)`,
@@ -17,38 +17,14 @@ import { type AuditEntry, parseAuditEntry } from "./entry";
  * another digest.
  */
 
-const encoder = new TextEncoder();
-
-function vaultIdBytes(vaultId: string): Uint8Array {
-  const id = encoder.encode(vaultId);
-  if (id.length === 0 || id.length > 255) throw new RangeError("a vault id is 1 to 255 bytes");
-  const out = new Uint8Array(id.length + 1);
-  out[0] = id.length;
-  out.set(id, 1);
-  return out;
-}
-
 /** `digest_0` of `vaultId`: the digest "before" the first entry. */
 export function auditGenesis(vaultId: string): Uint8Array {
-  const s = sodium();
-  const state = s.crypto_generichash_init(null, AUDIT_DIGEST_BYTES);
-  s.crypto_generichash_update(state, encoder.encode(AUDIT_LABELS.genesis));
-  s.crypto_generichash_update(state, vaultIdBytes(vaultId));
-  return s.crypto_generichash_final(state, AUDIT_DIGEST_BYTES);
+  return vaultChainGenesis(AUDIT_LABELS.genesis, vaultId);
 }
 
 /** `digest_n` from `digest_{n−1}` and the bytes of entry `n`. */
 export function auditChainStep(vaultId: string, previous: Uint8Array, entry: Uint8Array): Uint8Array {
-  if (!(previous instanceof Uint8Array) || previous.length !== AUDIT_DIGEST_BYTES) {
-    throw new RangeError(`a chain digest is ${AUDIT_DIGEST_BYTES} bytes`);
-  }
-  const s = sodium();
-  const state = s.crypto_generichash_init(null, AUDIT_DIGEST_BYTES);
-  s.crypto_generichash_update(state, encoder.encode(AUDIT_LABELS.entry));
-  s.crypto_generichash_update(state, vaultIdBytes(vaultId));
-  s.crypto_generichash_update(state, previous);
-  s.crypto_generichash_update(state, entry);
-  return s.crypto_generichash_final(state, AUDIT_DIGEST_BYTES);
+  return vaultChainStep(AUDIT_LABELS.entry, vaultId, previous, entry);
 }
 
 /** The digest after `entries`, starting from `start` (no parsing: for bytes this side wrote). */
@@ -100,6 +76,4 @@ export function verifyAuditRun(
 }
 
 /** Whether two digests are equal (constant time; lengths compared first). */
-export function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && sodium().memcmp(a, b);
-}
+export const equalDigests = equalDigestBytes;

@@ -1,11 +1,11 @@
-import { sodium } from "../crypto";
+import { equalDigestBytes, vaultChainGenesis, vaultChainStep } from "../crypto";
 import { VettidError } from "../errors";
-import { SYNC_DIGEST_BYTES, SYNC_LABELS } from "./constants";
+import { SYNC_LABELS } from "./constants";
 import { type ChangeEvent, parseChangeEvent } from "./event";
 
 /**
- * The hash chain over a vault's change events (docs/protocol.md §Changes), all
- * BLAKE2b-256 (`crypto_generichash`, unkeyed), `‖` concatenation:
+ * The hash chain over a vault's change events (docs/protocol.md §Changes), the vault
+ * chain of lib/crypto (`vaultChainStep`) with the change events' labels:
  *
  * - `digest_0 = H("VETTID-SYNC-1/genesis" ‖ u8 len ‖ vault id)`;
  * - `digest_n = H("VETTID-SYNC-1/event" ‖ u8 len ‖ vault id ‖ digest_{n−1} ‖ event_n)`,
@@ -18,38 +18,14 @@ import { type ChangeEvent, parseChangeEvent } from "./event";
  * another digest.
  */
 
-const encoder = new TextEncoder();
-
-function vaultIdBytes(vaultId: string): Uint8Array {
-  const id = encoder.encode(vaultId);
-  if (id.length === 0 || id.length > 255) throw new RangeError("a vault id is 1 to 255 bytes");
-  const out = new Uint8Array(id.length + 1);
-  out[0] = id.length;
-  out.set(id, 1);
-  return out;
-}
-
 /** `digest_0` of `vaultId`: the digest "before" the first change. */
 export function syncGenesis(vaultId: string): Uint8Array {
-  const s = sodium();
-  const state = s.crypto_generichash_init(null, SYNC_DIGEST_BYTES);
-  s.crypto_generichash_update(state, encoder.encode(SYNC_LABELS.genesis));
-  s.crypto_generichash_update(state, vaultIdBytes(vaultId));
-  return s.crypto_generichash_final(state, SYNC_DIGEST_BYTES);
+  return vaultChainGenesis(SYNC_LABELS.genesis, vaultId);
 }
 
 /** `digest_n` from `digest_{n−1}` and the bytes of event `n`. */
 export function syncChainStep(vaultId: string, previous: Uint8Array, event: Uint8Array): Uint8Array {
-  if (!(previous instanceof Uint8Array) || previous.length !== SYNC_DIGEST_BYTES) {
-    throw new RangeError(`a chain digest is ${SYNC_DIGEST_BYTES} bytes`);
-  }
-  const s = sodium();
-  const state = s.crypto_generichash_init(null, SYNC_DIGEST_BYTES);
-  s.crypto_generichash_update(state, encoder.encode(SYNC_LABELS.event));
-  s.crypto_generichash_update(state, vaultIdBytes(vaultId));
-  s.crypto_generichash_update(state, previous);
-  s.crypto_generichash_update(state, event);
-  return s.crypto_generichash_final(state, SYNC_DIGEST_BYTES);
+  return vaultChainStep(SYNC_LABELS.event, vaultId, previous, event);
 }
 
 /** A run of events checked against the chain ({@link verifyChangeRun}). */
@@ -97,6 +73,4 @@ export function verifyChangeRun(
 }
 
 /** Whether two digests are equal (constant time; lengths compared first). */
-export function equalSyncDigests(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && sodium().memcmp(a, b);
-}
+export const equalSyncDigests = equalDigestBytes;

@@ -1,4 +1,4 @@
-import { randomBytes, sodium } from "../../lib/crypto";
+import { lengthPrefixedId, randomBytes, sodium } from "../../lib/crypto";
 import { VettidError } from "../../lib/errors";
 import { MAX_SYNC_EVENT_BYTES } from "../../lib/vault-sync";
 
@@ -40,12 +40,6 @@ const LABELS = {
 
 const encoder = new TextEncoder();
 
-function vaultIdBytes(vaultId: string): Uint8Array {
-  const id = encoder.encode(vaultId);
-  if (id.length === 0 || id.length > 255) throw new RangeError("a vault id is 1 to 255 bytes");
-  return Uint8Array.of(id.length, ...id);
-}
-
 /** The change key of a vault (wipe it after use). */
 export function changeKey(rootKey: Uint8Array, vaultId: string, identitySecretKey: Uint8Array): Uint8Array {
   const s = sodium();
@@ -56,7 +50,7 @@ export function changeKey(rootKey: Uint8Array, vaultId: string, identitySecretKe
   try {
     const state = s.crypto_generichash_init(rootKey, 32);
     s.crypto_generichash_update(state, encoder.encode(LABELS.key));
-    s.crypto_generichash_update(state, vaultIdBytes(vaultId));
+    s.crypto_generichash_update(state, lengthPrefixedId(vaultId));
     s.crypto_generichash_update(state, identityDigest);
     return s.crypto_generichash_final(state, 32);
   } finally {
@@ -72,7 +66,7 @@ function seqBytes(seq: number): Uint8Array {
 
 function associatedData(vaultId: string, seq: number): Uint8Array {
   const label = encoder.encode(LABELS.store);
-  const id = vaultIdBytes(vaultId);
+  const id = lengthPrefixedId(vaultId);
   const out = new Uint8Array(label.length + id.length + 1 + 8);
   out.set(label, 0);
   out.set(id, label.length);
