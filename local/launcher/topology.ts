@@ -238,21 +238,24 @@ export async function startTopology(
     progress.info(`REST edge on ${edge.rest.url}`);
     progress.info(`sealing key ${sealedState.keyAlias}; S3 ${sealedState.s3.endpoint} bucket ${sealedState.bucket}`);
 
+    // every vault host's proxy: the same NATS, S3 bucket, KMS key, manifest and registry
+    const hostProxy = (dir: string, host?: { hostId: string; name: string }) =>
+      startLocalProxy({
+        dir,
+        ...(host ?? {}),
+        natsUrl: nats.server.url,
+        keys: nats.keys,
+        kmsTunnelTarget: kms.tunnelTarget,
+        s3Endpoint: sealedState.s3.endpoint,
+        bucket: sealedState.bucket,
+        manifestFile: attestation.files.manifest,
+        manifestKeyFile: attestation.files.manifestKey,
+        devRootFile: attestation.files.devRoot,
+        registry: { dynamodbEndpoint: aws.dynamodb.endpoint, tableName: edge.tableName },
+      });
     const proxy = await progress.step(
       "vsock proxy (child process, host NATS user, dev root, the signed manifest) on a Unix socket",
-      () =>
-        startLocalProxy({
-          dir: stateDir,
-          natsUrl: nats.server.url,
-          keys: nats.keys,
-          kmsTunnelTarget: kms.tunnelTarget,
-          s3Endpoint: sealedState.s3.endpoint,
-          bucket: sealedState.bucket,
-          manifestFile: attestation.files.manifest,
-          manifestKeyFile: attestation.files.manifestKey,
-          devRootFile: attestation.files.devRoot,
-          registry: { dynamodbEndpoint: aws.dynamodb.endpoint, tableName: edge.tableName },
-        }),
+      () => hostProxy(stateDir),
     );
     stops.push(() => proxy.stop());
     progress.info(`vsock proxy pid ${proxy.pid} on ${proxy.socket}; health ${proxy.health}; log ${proxy.log}`);
@@ -266,16 +269,19 @@ export async function startTopology(
       manifestKey: attestation.releaseKeys.set.keys[0]!.jwk,
     });
     const witnessCreds = await writeRuntimeWitnessCreds(stateDir, nats.keys);
+    // every vault host's runtime: the same measured configuration, dev CA and dev NATS user
+    const hostRuntime = (dir: string, socket: string, name?: string) =>
+      startLocalRuntime({
+        dir,
+        socket,
+        ...(name ? { name } : {}),
+        measuredConfigFile: enclaveConfig,
+        devCaDir: join(stateDir, "attestation"),
+        witness: { natsUrl: nats.server.url, creds: witnessCreds },
+      });
     const runtime = await progress.step(
       "vault runtime (its own process, simulated NSM, measured configuration) attests through the proxy",
-      () =>
-        startLocalRuntime({
-          dir: stateDir,
-          socket: proxy.socket,
-          measuredConfigFile: enclaveConfig,
-          devCaDir: join(stateDir, "attestation"),
-          witness: { natsUrl: nats.server.url, creds: witnessCreds },
-        }),
+      () => hostRuntime(stateDir, proxy.socket),
     );
     stops.push(() => runtime.stop());
     progress.info(`vault runtime pid ${runtime.pid}; log ${runtime.log}`);
@@ -287,31 +293,11 @@ export async function startTopology(
       const dir = join(stateDir, "host-2");
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const proxy2 = await progress.step("second vault host: its vsock proxy (same NATS, S3 bucket and KMS key)", () =>
-        startLocalProxy({
-          dir,
-          hostId: SECOND_HOST_ID,
-          name: "vsock proxy 2",
-          natsUrl: nats.server.url,
-          keys: nats.keys,
-          kmsTunnelTarget: kms.tunnelTarget,
-          s3Endpoint: sealedState.s3.endpoint,
-          bucket: sealedState.bucket,
-          manifestFile: attestation.files.manifest,
-          manifestKeyFile: attestation.files.manifestKey,
-          devRootFile: attestation.files.devRoot,
-          registry: { dynamodbEndpoint: aws.dynamodb.endpoint, tableName: edge.tableName },
-        }),
+        hostProxy(dir, { hostId: SECOND_HOST_ID, name: "vsock proxy 2" }),
       );
       stops.push(() => proxy2.stop());
       const runtime2 = await progress.step("second vault host: its vault runtime attests through its proxy", () =>
-        startLocalRuntime({
-          dir,
-          name: "vault runtime 2",
-          socket: proxy2.socket,
-          measuredConfigFile: enclaveConfig,
-          devCaDir: join(stateDir, "attestation"),
-          witness: { natsUrl: nats.server.url, creds: witnessCreds },
-        }),
+        hostRuntime(dir, proxy2.socket, "vault runtime 2"),
       );
       stops.push(() => runtime2.stop());
       hosts.push({ hostId: SECOND_HOST_ID, proxy: proxy2, runtime: runtime2 });

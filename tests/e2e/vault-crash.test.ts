@@ -58,6 +58,19 @@ describe("vault runtime crashes (local topology, runtime SIGKILLed during writes
     });
   }
 
+  /** A new device's vault, initialized with {@link PIN}; its session unlocked. */
+  async function founded() {
+    const { enrollment, keys } = await enroll();
+    const vault = await vaultOf(enrollment, keys);
+    await vault.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
+      vaultSalt: Buffer.from(enrollment.vaultSalt ?? "", "base64url"),
+    });
+    return { enrollment, keys, vault };
+  }
+
   beforeAll(async () => {
     await sodiumReady();
     topology = await startTopology(
@@ -74,14 +87,7 @@ describe("vault runtime crashes (local topology, runtime SIGKILLed during writes
 
   it("keeps every acknowledged write and shows no partial state after a SIGKILL during writes", async () => {
     // Prepare: an initialized vault, and a device writing items one after another.
-    const { enrollment, keys } = await enroll();
-    const vault = await vaultOf(enrollment, keys);
-    await vault.call("vault.init", {
-      op: "vault.init",
-      pin: PIN,
-      signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
-      vaultSalt: Buffer.from(enrollment.vaultSalt ?? "", "base64url"),
-    });
+    const { enrollment, keys, vault } = await founded();
     const acknowledged = new Map<string, string>();
     let inFlight: { name: string; value: string } | undefined;
     let writerDone = false;
@@ -133,14 +139,7 @@ describe("vault runtime crashes (local topology, runtime SIGKILLed during writes
 
   it("keeps every acknowledged write and the wrong-PIN count when the in-enclave supervisor restarts a worker killed during writes", async () => {
     // Prepare: a vault with a wrong PIN counted, and a device writing items one after another.
-    const { enrollment, keys } = await enroll();
-    const vault = await vaultOf(enrollment, keys);
-    await vault.call("vault.init", {
-      op: "vault.init",
-      pin: PIN,
-      signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
-      vaultSalt: Buffer.from(enrollment.vaultSalt ?? "", "base64url"),
-    });
+    const { enrollment, keys, vault } = await founded();
     await expect(vault.call("vault.unlock", { op: "vault.unlock", pin: "000000" })).rejects.toMatchObject({
       code: "PIN_INCORRECT",
     });
