@@ -84,10 +84,13 @@ import {
 
 /** An opened inner layer and its PIN key across a reload, with what they belong to. */
 interface Carried {
-  inner: InnerState;
-  pinKey: Uint8Array;
+  /** The opened inner layer and PIN key, when some session held an unlock. */
+  inner: InnerState | undefined;
+  pinKey: Uint8Array | undefined;
   innerDigest: Uint8Array;
   verifier: Uint8Array;
+  /** The devices the cached state listed. */
+  deviceIds: string[];
 }
 
 /** `Omit` over each member of a union. */
@@ -159,6 +162,8 @@ export class VaultSlot {
   private unwitnessed: WitnessedFields | undefined;
   /** Whether the running operation checked the cached state against the witness already. */
   private witnessChecked = false;
+  /** Whether one of this vault's own operations is running ({@link run}). */
+  private inRun = false;
   private lastUsedAt: number;
   /** The vault's open pairing, in memory only (pairing-offer.ts). */
   private readonly pairing: PairingOffer;
@@ -247,11 +252,15 @@ export class VaultSlot {
    * ended here, so it can neither guess the PIN nor read anything.
    */
   async run(session: Session, request: VaultRequest): Promise<Results[VaultRequest["op"]]> {
-    // one witness check per operation, however many times it loads the state
+    // one witness check per operation, however many times it loads the state (entries
+    // outside an operation of this vault's own — a handshake, another vault's recovery —
+    // read the witness each time)
     this.witnessChecked = false;
+    this.inRun = true;
     try {
       return await this.runOperation(session, request);
     } finally {
+      this.inRun = false;
       this.witnessChecked = false;
     }
   }
@@ -1231,11 +1240,13 @@ export class VaultSlot {
       // The opened inner layer outlives a reload when the state read again names the same
       // inner layer and PIN record (another runtime's outer-only write: a recovery's
       // notice): the unlocks of this vault's sessions stay. Otherwise it is wiped.
+      if (carried && loaded && this.loaded === loaded) this.afterReload(loaded, carried);
       if (carried && loaded && this.loaded === loaded && loaded.inner === undefined) {
         const same =
+          !loaded.outer.recovery.recoveredInto &&
           sodium().memcmp(loaded.outer.inner.digest, carried.innerDigest) &&
           sodium().memcmp(loaded.outer.pin.verifier, carried.verifier);
-        if (same) {
+        if (same && carried.inner && carried.pinKey) {
           loaded.inner = carried.inner;
           loaded.pinKey = carried.pinKey;
           carried = undefined;
@@ -1243,11 +1254,31 @@ export class VaultSlot {
       }
       return loaded;
     } finally {
-      if (carried) {
-        wipe(carried.inner);
-        sodium().memzero(carried.pinKey);
+      if (carried?.inner) wipe(carried.inner);
+      if (carried?.pinKey) sodium().memzero(carried.pinKey);
+    }
+  }
+
+  /**
+   * What a reload after another runtime's write must undo here: sessions of devices the
+   * state no longer lists (revoked there), every session of a vault retired by a
+   * recovery, and an open pairing once the devices or the PIN record changed.
+   */
+  private afterReload(loaded: Loaded, before: Carried): void {
+    if (loaded.outer.recovery.recoveredInto) {
+      this.deps.sessions.dropVault(this.vaultId);
+      this.pairing.void();
+      return;
+    }
+    for (const deviceId of before.deviceIds) {
+      if (!loaded.outer.devices.some((d) => d.deviceId === deviceId)) {
+        this.deps.sessions.dropDevice(this.vaultId, deviceId);
       }
     }
+    const devicesChanged =
+      before.deviceIds.length !== loaded.outer.devices.length ||
+      before.deviceIds.some((id) => !loaded.outer.devices.some((d) => d.deviceId === id));
+    if (devicesChanged || !sodium().memcmp(loaded.outer.pin.verifier, before.verifier)) this.pairing.void();
   }
 
   private async loadState(carry: (open: Carried) => void): Promise<Loaded | undefined> {
@@ -1255,7 +1286,7 @@ export class VaultSlot {
     if (this.loaded) {
       await this.settleWitness();
       const witness = this.deps.ports.witness;
-      if (!witness || this.witnessChecked) return this.loaded;
+      if (!witness || (this.inRun && this.witnessChecked)) return this.loaded;
       // Another runtime may have written this vault since it was cached: a recovery
       // run by the owner of the new vault writes the backup's source vault (its pending
       // notice, its retirement). The witness names every write, so a revision other
@@ -1266,12 +1297,17 @@ export class VaultSlot {
         return this.loaded;
       }
       const { inner, pinKey, outer } = this.loaded;
-      if (inner && pinKey) {
-        // handed to load(), which keeps them only for the same inner layer and PIN
-        carry({ inner, pinKey, innerDigest: outer.inner.digest, verifier: outer.pin.verifier });
-        this.loaded.inner = undefined;
-        this.loaded.pinKey = undefined;
-      }
+      // handed to load(), which keeps the opened layer only for the same inner layer and
+      // PIN, and compares the devices and PIN record after the reload
+      carry({
+        inner,
+        pinKey,
+        innerDigest: outer.inner.digest,
+        verifier: outer.pin.verifier,
+        deviceIds: outer.devices.map((d) => d.deviceId),
+      });
+      this.loaded.inner = undefined;
+      this.loaded.pinKey = undefined;
       this.evict();
     } else {
       witnessed = await this.deps.ports.witness?.read(this.vaultId);
@@ -1289,9 +1325,10 @@ export class VaultSlot {
     // the clear header's version already tells an old blob, before KMS is asked
     assertNotOlder(witnessed?.record.stateVersion ?? 0, sealed.stateVersion);
     const rootKey = await this.deps.ports.kms.decrypt(sealed.kmsCiphertextBlob, { vault: this.vaultId });
-    const outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
-    assertNotOlder(this.seenVersion, outer.stateVersion);
+    let outer: OuterState;
     try {
+      outer = openOuter(sealed, { vaultId: this.vaultId, rootKey });
+      assertNotOlder(this.seenVersion, outer.stateVersion);
       assertWitnessed(witnessedFields(sealed, outer), witnessed?.record);
     } catch (err) {
       sodium().memzero(rootKey);

@@ -190,4 +190,51 @@ describe("failover between two runtimes (in-memory host)", () => {
     expect(seen.recovery).toMatchObject({ targetVaultId: nina.vaultId });
     expect(log.entries.at(-1)?.kind).toBe("recovery.started");
   });
+
+  it("drops the sessions and keys of a vault another runtime retired by completing its recovery", async () => {
+    // Prepare: Alice's vault owned by runtime a; her recovery into Nina's vault run on b
+    const nina = await person("dev-nina");
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+    const table = new MemoryLeaseTable(A, () => clock);
+    const options = { now: () => clock, stores, recoveryDelayMs: 60_000 };
+    const a = await startHarness([alice.vaultId, nina.vaultId], { ...options, leases: { table, self: A } });
+    const b = await startHarness([alice.vaultId, nina.vaultId], {
+      ...options,
+      nsm: a.nsm,
+      leases: { table: table.as(B), self: B },
+    });
+    open.push(a, b);
+    const phone = a.client(alice);
+    const init = await phone.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+    const { backup } = await phone.call("backup.export", {
+      op: "backup.export",
+      pin: PIN,
+      recoverySecret: init.recoverySecret,
+    });
+    const newDevice = b.client(nina);
+    const fields = {
+      backup,
+      recoverySecret: init.recoverySecret,
+      signingKey: nina.signing.publicKey,
+      vaultSalt: nina.vaultSalt,
+      pin: PIN,
+    };
+    await newDevice.call("recovery.start", { op: "recovery.start", ...fields });
+    clock += 60_000;
+    await newDevice.call("recovery.complete", { op: "recovery.complete", ...fields });
+    const sessionsBefore = a.runtime.sessionCount;
+
+    // Act: the phone's next request reaches runtime a, which reads the vault again
+    const refused = await codeOf(phone.call("items.list", { op: "items.list" }));
+
+    // Assess: refused, and runtime a holds no session (nor, with none, an opened layer) of it
+    expect(sessionsBefore).toBe(1);
+    expect(["VAULT_RECOVERED", "UNAUTHENTICATED"]).toContain(refused);
+    expect(a.runtime.sessionCount).toBe(0);
+  });
 });
