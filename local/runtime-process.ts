@@ -10,7 +10,8 @@
  * with VETTID_LOCAL_WITNESS_NATS and VETTID_LOCAL_WITNESS_CREDS, the version witness
  * and the vault leases in JetStream KV and the change log (stream vettid-sync) over a dev
  * connection of the runtime's own (loopback, plaintext; the
- * enclave's own TLS connection through the proxy is not built yet, decision 0070).
+ * enclave's own TLS connection through the proxy is not built yet, decision 0070), the
+ * buckets and the stream made first as lib/jetstream-layout lists them (one replica).
  * Prints one JSON line per event on stdout: `{"event":"worker", pid, restarts}` as each
  * worker starts, `{"event":"ready", …, runtimeId}` once it serves,
  * `{"event":"kms-verified", servername, issuer, protocol}` per verified KMS connection.
@@ -24,6 +25,7 @@
 import { readFileSync } from "node:fs";
 import { Kvm } from "@nats-io/kv";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { applyJetStreamLayout } from "../client/operator/jetstream";
 import { assertDevOnly } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
 import { enclaveInboxPrefix } from "../lib/nats-auth";
@@ -65,11 +67,22 @@ async function main(): Promise<void> {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });
-    const bucket = await new Kvm(witnessConnection).create(WITNESS_BUCKET, { history: 1 });
-    witness = new KvWitness({ bucket });
-    changes = await JetStreamChangeLog.open(witnessConnection, { create: { replicas: 1 } });
-    const leaseBucket = await new Kvm(witnessConnection).create(LEASE_BUCKET, { history: 1 });
-    leases = new KvLeaseTable({ bucket: leaseBucket, self: runtimeId, now: Date.now });
+    // What an operator's `vettid admin jetstream` does for a deployment, on one server;
+    // then the runtime opens them as it does in an enclave.
+    const differing = (await applyJetStreamLayout(witnessConnection, { replicas: 1 })).filter(
+      (asset) => asset.state !== "created" && asset.state !== "ok",
+    );
+    if (differing.length > 0) {
+      const what = differing.map((a) => `${a.kind} ${a.name}: ${a.differences.join("; ")}`);
+      throw new Error(`JetStream assets differ from the layout: ${what.join(" | ")}`);
+    }
+    witness = new KvWitness({ bucket: await new Kvm(witnessConnection).open(WITNESS_BUCKET) });
+    changes = await JetStreamChangeLog.open(witnessConnection);
+    leases = new KvLeaseTable({
+      bucket: await new Kvm(witnessConnection).open(LEASE_BUCKET),
+      self: runtimeId,
+      now: Date.now,
+    });
   }
   const running = await startRuntime({
     measured,

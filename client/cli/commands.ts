@@ -1,4 +1,5 @@
 import { adminInviteCommand } from "./admin-invite";
+import { adminJetStreamCommand } from "./admin-jetstream";
 import { adminDevicesRevokeCommand, adminInvitationsListCommand, adminInvitationsRevokeCommand } from "./admin-manage";
 import { attestCommand } from "./attest";
 import type { Command } from "./command";
@@ -18,6 +19,7 @@ export const commands: Command[] = [
   adminInvitationsListCommand,
   adminInvitationsRevokeCommand,
   adminDevicesRevokeCommand,
+  adminJetStreamCommand,
   enrollCommand,
   refreshCommand,
   ...vaultCommands,

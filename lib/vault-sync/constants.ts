@@ -48,6 +48,14 @@ export const MAX_SYNC_VALUE_BYTES = MAX_ITEM_VALUE_BYTES;
  */
 export const MAX_SYNC_EVENT_BYTES = 66_560;
 
+/**
+ * Largest change event as the change log stores it, sealed (vault-enclave/sync/sealed-change.ts,
+ * version 1), and so the largest message of the sync stream. Derivation: header "VTSC" ‖ u8
+ * version ‖ u64 seq (4 + 1 + 8), nonce 24, the largest event padded to whole 256-byte blocks
+ * (padding adds at least one byte: 261 blocks, 66,816), tag 16 — 66,869 in all.
+ */
+export const MAX_SEALED_CHANGE_BYTES = 4 + 1 + 8 + 24 + (Math.floor(MAX_SYNC_EVENT_BYTES / 256) + 1) * 256 + 16;
+
 /** Most events in one `vault.changes` answer. */
 export const MAX_CHANGES_PAGE = 64;
 

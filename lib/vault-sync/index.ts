@@ -9,6 +9,7 @@ export { equalSyncDigests, syncChainStep, syncGenesis, type VerifiedChangeRun, v
 export {
   MAX_CHANGES_PAGE,
   MAX_CHANGES_PAGE_BYTES,
+  MAX_SEALED_CHANGE_BYTES,
   MAX_SYNC_EVENT_BYTES,
   MAX_SYNC_NAME_LENGTH,
   MAX_SYNC_VALUE_BYTES,

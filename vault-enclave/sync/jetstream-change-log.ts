@@ -1,48 +1,25 @@
-import {
-  type JetStreamClient,
-  type JetStreamManager,
-  jetstream,
-  jetstreamManager,
-  type StreamConfig,
-} from "@nats-io/jetstream";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { VettidError } from "../../lib/errors";
-import { SYNC_STREAM as NATS_SYNC_STREAM, SYNC_SUBJECTS } from "../../lib/nats-auth/permissions";
+import { syncStreamConfig } from "../../lib/jetstream-layout";
+import { SYNC_STREAM as NATS_SYNC_STREAM } from "../../lib/nats-auth/permissions";
 import { SUBJECT_ROOT } from "../../lib/subjects";
 import type { ChangeLog } from "./change-log";
-import { MAX_SEALED_CHANGE_BYTES } from "./sealed-change";
 
 /** The stream of sealed change events, one subject per vault. */
 export const SYNC_STREAM = NATS_SYNC_STREAM;
 
+/** The stream's limits and configuration (lib/jetstream-layout, where a deployment's assets are listed). */
+export {
+  SYNC_EVENTS_PER_VAULT,
+  SYNC_HEADER_ALLOWANCE_BYTES,
+  SYNC_RETENTION_DAYS,
+  syncStreamConfig,
+} from "../../lib/jetstream-layout";
+
 /** The subject of `vaultId`'s change events. */
 export function syncSubject(vaultId: string): string {
   return `${SUBJECT_ROOT}.sync.${vaultId}`;
-}
-
-/** Days a change event is kept: a device offline longer lists its items again. */
-export const SYNC_RETENTION_DAYS = 90;
-
-/** Most events kept per vault: older ones go first, and a device behind them lists its items again. */
-export const SYNC_EVENTS_PER_VAULT = 4_096;
-
-/**
- * The stream's limits (decision 0073), as a deployment provisions it and the local
- * topology creates it: per vault the newest {@link SYNC_EVENTS_PER_VAULT} events for at
- * most {@link SYNC_RETENTION_DAYS} days, each at most one sealed event, oldest dropped
- * first; file storage, replicated as the cluster allows.
- */
-export function syncStreamConfig(replicas: number): Partial<StreamConfig> & { name: string } {
-  return {
-    name: SYNC_STREAM,
-    subjects: [SYNC_SUBJECTS],
-    max_msgs_per_subject: SYNC_EVENTS_PER_VAULT,
-    max_age: SYNC_RETENTION_DAYS * 86_400 * 1_000_000_000,
-    max_msg_size: MAX_SEALED_CHANGE_BYTES,
-    discard: "old" as StreamConfig["discard"],
-    storage: "file" as StreamConfig["storage"],
-    num_replicas: replicas,
-  };
 }
 
 /** Options of {@link JetStreamChangeLog}. */
@@ -64,7 +41,7 @@ export class JetStreamChangeLog implements ChangeLog {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Opens the log on `connection`; with `create`, makes the stream first (local topology and tests only). */
+  /** Opens the log on `connection`; with `create`, makes the stream first (tests only; an operator provisions it). */
   static async open(
     connection: NatsConnection,
     options: JetStreamChangeLogOptions & { create?: { replicas: number } } = {},

@@ -1,6 +1,6 @@
 import { lengthPrefixedId, randomBytes, sodium } from "../../lib/crypto";
 import { VettidError } from "../../lib/errors";
-import { MAX_SYNC_EVENT_BYTES } from "../../lib/vault-sync";
+import { MAX_SEALED_CHANGE_BYTES } from "../../lib/vault-sync";
 
 /**
  * A change event as the change log stores it (docs/decisions/0073):
@@ -28,9 +28,8 @@ const TAG_BYTES = 16;
 const PAD_BLOCK = 256;
 const HEADER_BYTES = MAGIC.length + 1 + 8;
 
-/** Largest stored event: header, nonce, the largest event padded, and the tag. */
-export const MAX_SEALED_CHANGE_BYTES =
-  HEADER_BYTES + NONCE_BYTES + (Math.floor(MAX_SYNC_EVENT_BYTES / PAD_BLOCK) + 1) * PAD_BLOCK + TAG_BYTES;
+/** Largest stored event: header, nonce, the largest event padded, and the tag (lib/vault-sync). */
+export { MAX_SEALED_CHANGE_BYTES };
 
 const LABELS = {
   key: "VETTID-SYNC-1/change-key",

@@ -15,7 +15,7 @@ import { enclaveInboxPrefix } from "../../../lib/nats-auth";
 import { type OperatorNats, startOperatorNats } from "../../../local/launcher/nats";
 import { LOCAL_RUNTIME_NATS_NAME, writeRuntimeWitnessCreds } from "../../../local/launcher/runtime";
 import { JetStreamChangeLog, MAX_SEALED_CHANGE_BYTES, SYNC_STREAM, syncSubject } from "../../../vault-enclave/sync";
-import { SYNC_EVENTS_PER_VAULT } from "../../../vault-enclave/sync/jetstream-change-log";
+import { SYNC_EVENTS_PER_VAULT, SYNC_HEADER_ALLOWANCE_BYTES } from "../../../vault-enclave/sync/jetstream-change-log";
 import { bytes, founded, PIN, person, startHarness } from "../../unit/enclave/runtime/harness";
 
 const A = `vlt_${"a1".repeat(16)}`;
@@ -82,11 +82,25 @@ describe("the change log in JetStream (the runtime's own user, operator mode)", 
     // Assess
     expect(info.config.subjects).toEqual(["vettid.v1.sync.*"]);
     expect(info.config.max_msgs_per_subject).toBe(SYNC_EVENTS_PER_VAULT);
-    expect(info.config.max_msg_size).toBe(MAX_SEALED_CHANGE_BYTES);
+    expect(info.config.max_msg_size).toBe(MAX_SEALED_CHANGE_BYTES + SYNC_HEADER_ALLOWANCE_BYTES);
     await expect(jsm.streams.purge(SYNC_STREAM, { filter: syncSubject(A) })).rejects.toThrow();
     await expect(jsm.streams.deleteMessage(SYNC_STREAM, 1)).rejects.toThrow();
     await expect(jsm.streams.delete(SYNC_STREAM)).rejects.toThrow();
     await expect(jsm.streams.update(SYNC_STREAM, { max_msgs_per_subject: 1 })).rejects.toThrow();
+  });
+
+  it("stores the largest sealed event (the publish's headers count toward the stream's message limit)", async () => {
+    // Prepare: the largest event the runtime seals, and one byte more than the limit allows.
+    const largest = new Uint8Array(MAX_SEALED_CHANGE_BYTES).fill(7);
+    const tooLarge = new Uint8Array(MAX_SEALED_CHANGE_BYTES + SYNC_HEADER_ALLOWANCE_BYTES + 1);
+
+    // Act
+    const position = await log.append(A, largest);
+    const read = await log.next(A, position);
+
+    // Assess
+    expect(read?.data).toEqual(largest);
+    await expect(log.append(A, tooLarge)).rejects.toMatchObject({ code: "UNAVAILABLE" });
   });
 
   it("gives a device offline during 100 changes exactly those 100, in order, over JetStream", async () => {

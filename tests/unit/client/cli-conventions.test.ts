@@ -67,7 +67,7 @@ describe("bin/vettid conventions for every command", () => {
       expect(r.out).toContain("attest");
     }
     const adminUsage =
-      "usage: vettid admin <invite | invitations list | invitations revoke | devices revoke> [options]\n";
+      "usage: vettid admin <invite | invitations list | invitations revoke | devices revoke | jetstream> [options]\n";
     expect(admin).toEqual({ code: 2, out: "", err: adminUsage });
     expect(adminHelp).toEqual({ code: 0, out: adminUsage, err: "" });
   });
