@@ -3,7 +3,7 @@ import { natsUrlProblem } from "../lib/nats-tls";
 import { HOST_ID_PATTERN, INSTANCE_ARN_PATTERN } from "../lib/store";
 import { isSubjectId } from "../lib/subjects";
 import * as z from "../lib/zod";
-import { NATS_TUNNEL_IDLE_TIMEOUT_MS } from "./channels/tunnel";
+import { MAX_TUNNEL_TARGETS, NATS_TUNNEL_IDLE_TIMEOUT_MS, type TunnelTarget } from "./channels/tunnel";
 
 const commaList = z.pipe(
   z.string(),
@@ -18,6 +18,39 @@ const commaList = z.pipe(
 /** `host:port` with a DNS name or an IPv4 address and a port 1..65535. */
 const TUNNEL_TARGET_PATTERN =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
+
+/**
+ * Why a list of tunnel addresses is refused, or undefined when it is 1..{@link MAX_TUNNEL_TARGETS}
+ * distinct `host:port` (host names compared without case, as DNS does).
+ */
+function tunnelTargetsProblem(targets: readonly string[]): string | undefined {
+  if (targets.length === 0) return "must name at least one host:port";
+  if (targets.length > MAX_TUNNEL_TARGETS) {
+    return `names ${targets.length} addresses, at most ${MAX_TUNNEL_TARGETS}`;
+  }
+  const bad = targets.filter((t) => !TUNNEL_TARGET_PATTERN.test(t));
+  if (bad.length > 0) return `must be host:port, comma-separated: ${bad.join(", ")}`;
+  const seen = new Set<string>();
+  const twice = targets.filter((t) => {
+    const key = t.toLowerCase();
+    if (seen.has(key)) return true;
+    seen.add(key);
+    return false;
+  });
+  if (twice.length > 0) return `names an address twice: ${twice.join(", ")}`;
+  return undefined;
+}
+
+/** `host:port` addresses, comma-separated, checked by {@link tunnelTargetsProblem}. */
+const tunnelTargetList = z.pipe(
+  commaList,
+  z.array(z.string()).check(
+    z.superRefine((targets, ctx) => {
+      const problem = tunnelTargetsProblem(targets);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  ),
+);
 
 const devOnlyNames = [
   "VETTID_S3_ENDPOINT",
@@ -88,12 +121,14 @@ export const ProxyConfigSchema = z
      */
     VETTID_KMS_TUNNEL_TARGET: z.optional(z.string().check(z.regex(TUNNEL_TARGET_PATTERN, "must be host:port"))),
     /**
-     * Optional. The NATS node client port the runtime's own connection tunnels to,
-     * `host:port` (decision 0072); without it the proxy refuses `nats` tunnels. The
-     * runtime runs TLS through it to the server name of its measured configuration and
-     * checks the certificate against the measured CA, so a wrong target only fails.
+     * Optional. The NATS nodes' client ports the runtime's own connection tunnels to,
+     * `host:port`, comma-separated, 1..8 distinct (decision 0072); without it the proxy
+     * refuses `nats` tunnels. Each open tries them in turn from the one that last
+     * accepted, so a lost node costs the runtime one reconnect. The runtime runs TLS
+     * through the tunnel to the server name of its measured configuration and checks the
+     * certificate against the measured CA, so a wrong target only fails.
      */
-    VETTID_NATS_TUNNEL_TARGET: z.optional(z.string().check(z.regex(TUNNEL_TARGET_PATTERN, "must be host:port"))),
+    VETTID_NATS_TUNNEL_TARGET: z.optional(tunnelTargetList),
     /**
      * Optional. File with the runtime's sealed NATS signing key: the base64 text of a KMS
      * ciphertext of the scoped signing key's seed (decision 0072), read each time the
@@ -261,21 +296,23 @@ export function kmsTunnelTarget(config: Pick<ProxyConfig, "AWS_REGION" | "VETTID
   host: string;
   port: number;
 } {
-  const target = config.VETTID_KMS_TUNNEL_TARGET ?? (regionalKmsTargets(config.AWS_REGION)[0] as string);
-  const split = target.lastIndexOf(":");
-  return { host: target.slice(0, split), port: Number(target.slice(split + 1)) };
+  return hostPort(config.VETTID_KMS_TUNNEL_TARGET ?? (regionalKmsTargets(config.AWS_REGION)[0] as string));
 }
 
-/** The runtime's NATS tunnel upstream, if the host has one configured. */
+/**
+ * The runtime's NATS tunnel upstream, if the host has one configured: the nodes in the
+ * configured order, with the NATS idle time.
+ */
 export function natsTunnelTarget(
   config: Pick<ProxyConfig, "VETTID_NATS_TUNNEL_TARGET">,
-): { host: string; port: number; idleTimeoutMs: number } | undefined {
-  const target = config.VETTID_NATS_TUNNEL_TARGET;
-  if (target === undefined) return undefined;
+): { targets: TunnelTarget[]; idleTimeoutMs: number } | undefined {
+  const targets = config.VETTID_NATS_TUNNEL_TARGET;
+  if (targets === undefined) return undefined;
+  return { targets: targets.map(hostPort), idleTimeoutMs: NATS_TUNNEL_IDLE_TIMEOUT_MS };
+}
+
+/** Splits a `host:port` the schema accepted. */
+function hostPort(target: string): { host: string; port: number } {
   const split = target.lastIndexOf(":");
-  return {
-    host: target.slice(0, split),
-    port: Number(target.slice(split + 1)),
-    idleTimeoutMs: NATS_TUNNEL_IDLE_TIMEOUT_MS,
-  };
+  return { host: target.slice(0, split), port: Number(target.slice(split + 1)) };
 }

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   // what the heartbeat reports as vaultCount: the vaults the enclave owns by lease, as it
   // reports them; before its first report, vaults with a request in the last 15 minutes
   const activeVaults = new ActiveVaults();
-  const natsTarget = natsTunnelTarget(config);
+  const natsTargets = natsTunnelTarget(config);
   const proxy = new VsockProxy({
     activeVaults,
     transport: unixSocketTransport(config.VETTID_PROXY_SOCKET),
@@ -90,8 +90,9 @@ async function main(): Promise<void> {
     nats: upstream,
     // KMS is reached by the enclave itself, over TLS that ends inside it: the host only
     // forwards bytes to this one address and hands over the instance role's credentials.
-    // So is the runtime's own NATS connection (the version witness and vault leases).
-    tunnels: { kms: kmsTunnelTarget(config), ...(natsTarget ? { nats: natsTarget } : {}) },
+    // So is the runtime's own NATS connection (the version witness and vault leases), to
+    // whichever of the NATS nodes accepts.
+    tunnels: { kms: kmsTunnelTarget(config), ...(natsTargets ? { nats: natsTargets } : {}) },
     credentials: () => s3.config.credentials(),
     ...(config.VETTID_RUNTIME_NATS_KEY_FILE ? { natsKey: sealedNatsKeyFile(config.VETTID_RUNTIME_NATS_KEY_FILE) } : {}),
     blob: s3BlobStore(s3, config.VETTID_BLOB_BUCKET),

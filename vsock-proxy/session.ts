@@ -27,7 +27,7 @@ import type { EnclaveIdentity, EnclaveVerifier } from "./verifier";
 export interface SessionDeps {
   verifier: EnclaveVerifier;
   nats: NatsUpstream;
-  /** The byte tunnels' one address per upstream (the regional KMS endpoint). */
+  /** Where the byte tunnels reach, per upstream: the regional KMS endpoint, and the NATS nodes in turn. */
   tunnels: TunnelBridgeDeps["targets"];
   /** The instance role's credentials, handed to the attested enclave for its own KMS calls. */
   credentials: CredentialSource;

@@ -13,7 +13,7 @@ import {
 } from "../proxy-protocol";
 import type { Requester } from "./requester";
 
-/** An upstream a tunnel may reach (the host maps it to one address of its own). */
+/** An upstream a tunnel may reach (the host maps it to addresses of its own). */
 export type TunnelUpstream = (typeof TUNNEL_UPSTREAMS)[number];
 
 /**

@@ -38,7 +38,7 @@ export const NATS_OPS = {
  */
 export const TUNNEL_OPS = { open: "open", data: "data", end: "end" } as const;
 
-/** The upstreams a tunnel may reach; the host maps each to one address of its own configuration. */
+/** The upstreams a tunnel may reach; the host maps each to addresses of its own configuration (KMS: one; NATS: the nodes, tried in turn). */
 export const TUNNEL_UPSTREAMS = ["kms", "nats"] as const;
 
 /**

@@ -18,21 +18,41 @@ import {
 export interface TunnelTarget {
   host: string;
   port: number;
-  /** A tunnel to this target idle this long is closed (default: the bridge's {@link TunnelBridgeDeps.idleTimeoutMs}). */
+  /** A tunnel to this target idle this long is closed (default: its list's, then the bridge's {@link TunnelBridgeDeps.idleTimeoutMs}). */
   idleTimeoutMs?: number;
 }
 
+/**
+ * An upstream reachable at several addresses, the nodes of a NATS cluster: an `open`
+ * tries them in turn, from the one that last accepted, so losing one node costs the
+ * enclave one reconnect.
+ */
+export interface TunnelTargetList {
+  /** 1..{@link MAX_TUNNEL_TARGETS} addresses, each tried for the connect timeout at most. */
+  targets: readonly TunnelTarget[];
+  /** A tunnel idle this long is closed (default: the bridge's {@link TunnelBridgeDeps.idleTimeoutMs}). */
+  idleTimeoutMs?: number;
+}
+
+type TunnelUpstream = (typeof TUNNEL_UPSTREAMS)[number];
+
 /** Dependencies of a {@link TunnelBridge}. */
 export interface TunnelBridgeDeps {
-  /** The one address per upstream name; an upstream without one is `FORBIDDEN`. */
-  targets: Partial<Record<(typeof TUNNEL_UPSTREAMS)[number], TunnelTarget>>;
+  /**
+   * The addresses per upstream name: KMS has its one regional endpoint, NATS may list
+   * its nodes; an upstream without one is `FORBIDDEN`.
+   */
+  targets: { kms?: TunnelTarget; nats?: TunnelTarget | TunnelTargetList };
   /** Opens the TCP connection (tests substitute it). */
   connect?: (target: TunnelTarget) => Socket;
-  /** How long to wait for the upstream to accept (default {@link DEFAULT_CONNECT_TIMEOUT_MS}). */
+  /** How long to wait for one address to accept (default {@link DEFAULT_CONNECT_TIMEOUT_MS}). */
   connectTimeoutMs?: number;
   /** A tunnel idle this long is closed (default {@link DEFAULT_IDLE_TIMEOUT_MS}). */
   idleTimeoutMs?: number;
 }
+
+/** What a {@link TunnelBridge} needs of its enclave link. */
+export type TunnelLink = Pick<FrameLink, "isOpen" | "request">;
 
 /** KMS answers a TCP connect within milliseconds inside the VPC; 5 s means it is unreachable. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -50,7 +70,16 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
  */
 export const NATS_TUNNEL_IDLE_TIMEOUT_MS = 300_000;
 
+/**
+ * Most addresses one upstream may list. Derivation: a JetStream cluster has an odd
+ * number of nodes, 3 or 5 in practice; 8 covers a 7-node cluster, and bounds an open
+ * whose every address times out at 8 × {@link DEFAULT_CONNECT_TIMEOUT_MS} = 40 s (an
+ * enclave whose open request gives up sooner ends the tunnel, which stops the attempts).
+ */
+export const MAX_TUNNEL_TARGETS = 8;
+
 interface Tunnel {
+  /** The upstream connection; while the tunnel opens, the attempt at the address being tried. */
   socket: Socket;
   /** The enclave sent `end`: no more data from it. */
   enclaveEnded: boolean;
@@ -58,18 +87,26 @@ interface Tunnel {
 
 /**
  * The `tunnel` channel of one enclave connection: forwards bytes between the enclave
- * and the one allow-listed upstream per name (the regional KMS endpoint, a NATS node).
- * The proxy parses nothing inside: the bytes are a TLS session between the enclave and
- * KMS or NATS, so
- * the host can delay or cut it, never read or change it. Flow control both ways: a
- * `data` request is answered once its bytes were handed on, and the upstream socket
- * is paused while its bytes are on their way to the enclave.
+ * and the allow-listed addresses per upstream name (the regional KMS endpoint, the
+ * NATS nodes). The proxy parses nothing inside: the bytes are a TLS session between
+ * the enclave and KMS or NATS, so the host can delay or cut it, never read or change
+ * it. Flow control both ways: a `data` request is answered once its bytes were handed
+ * on, and the upstream socket is paused while its bytes are on their way to the enclave.
+ *
+ * An upstream with several addresses is tried in turn, from the one that last accepted
+ * on this connection; an address that refuses or does not accept within the connect
+ * timeout hands over to the next, and the open fails with the last error only when all
+ * did. The preference lives as long as the enclave connection, which carries every
+ * reconnect of the runtime's NATS connection; a new enclave connection starts from the
+ * first address again.
  */
 export class TunnelBridge {
   private readonly tunnels = new Map<number, Tunnel>();
+  /** Per upstream, the index of the address that last accepted. */
+  private readonly lastAccepted = new Map<TunnelUpstream, number>();
 
   constructor(
-    private readonly link: FrameLink,
+    private readonly link: TunnelLink,
     private readonly deps: TunnelBridgeDeps,
   ) {}
 
@@ -112,29 +149,33 @@ export class TunnelBridge {
     return tunnel;
   }
 
-  private async open(id: number, upstream: (typeof TUNNEL_UPSTREAMS)[number]): Promise<FrameValue> {
-    const target = this.deps.targets[upstream];
-    if (!target) throw new VettidError("FORBIDDEN", `no tunnel to ${upstream} on this host`);
+  private async open(id: number, upstream: TunnelUpstream): Promise<FrameValue> {
+    const configured = this.deps.targets[upstream];
+    if (!configured) throw new VettidError("FORBIDDEN", `no tunnel to ${upstream} on this host`);
     if (this.tunnels.has(id)) throw new VettidError("CONFLICT", "tunnel id already in use");
     if (this.tunnels.size >= MAX_TUNNELS) throw new VettidError("OVERLOADED", `more than ${MAX_TUNNELS} tunnels`);
-    const socket = (this.deps.connect ?? ((t: TunnelTarget) => connect({ host: t.host, port: t.port })))(target);
-    const tunnel: Tunnel = { socket, enclaveEnded: false };
+    const list: TunnelTargetList = "targets" in configured ? configured : { targets: [configured] };
+    if (list.targets.length === 0) throw new VettidError("FORBIDDEN", `no tunnel to ${upstream} on this host`);
+    // the id is held from the first attempt to the last, so it counts against MAX_TUNNELS
+    const first = (this.lastAccepted.get(upstream) ?? 0) % list.targets.length;
+    const tunnel: Tunnel = { socket: this.dial(list.targets[first] as TunnelTarget), enclaveEnded: false };
     this.tunnels.set(id, tunnel);
+    let target: TunnelTarget;
     try {
-      await connected(socket, this.deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      const accepted = await this.connectInTurn(id, tunnel, list.targets, first);
+      this.lastAccepted.set(upstream, accepted);
+      target = list.targets[accepted] as TunnelTarget;
+      if (!this.link.isOpen) throw new VettidError("CHANNEL_CLOSED", "the enclave link closed");
     } catch (err) {
-      this.tunnels.delete(id);
-      socket.destroy();
+      if (this.tunnels.get(id) === tunnel) this.tunnels.delete(id);
+      tunnel.socket.destroy();
       throw err;
     }
-    if (!this.link.isOpen) {
-      this.tunnels.delete(id);
-      socket.destroy();
-      throw new VettidError("CHANNEL_CLOSED", "the enclave link closed");
-    }
+    const socket = tunnel.socket;
     socket.setNoDelay(true);
-    socket.setTimeout(target.idleTimeoutMs ?? this.deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () =>
-      socket.destroy(),
+    socket.setTimeout(
+      target.idleTimeoutMs ?? list.idleTimeoutMs ?? this.deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      () => socket.destroy(),
     );
     socket.on("data", (chunk: Buffer) => this.toEnclave(id, socket, chunk));
     socket.on("end", () => this.notifyEnd(id, socket, false));
@@ -145,6 +186,40 @@ export class TunnelBridge {
       if (hadError || !socket.readableEnded) this.notifyEnd(id, socket, true);
     });
     return null;
+  }
+
+  /**
+   * Waits for `tunnel.socket`, dialled to `targets[first]`, to connect; on failure dials
+   * the next address into `tunnel.socket`, around the list once. Each address has the
+   * connect timeout, so this takes at most `targets.length` of them.
+   * @returns the index of the address that accepted
+   * @throws the last attempt's VettidError (`UNAVAILABLE`, `TIMEOUT`) when every address
+   *   failed, or as soon as the tunnel is no longer wanted (the link closed, the bridge
+   *   was disposed, the enclave ended the tunnel)
+   */
+  private async connectInTurn(
+    id: number,
+    tunnel: Tunnel,
+    targets: readonly TunnelTarget[],
+    first: number,
+  ): Promise<number> {
+    const timeoutMs = this.deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    for (let tried = 1; ; tried++) {
+      const index = (first + tried - 1) % targets.length;
+      try {
+        await connected(tunnel.socket, timeoutMs);
+        return index;
+      } catch (err) {
+        tunnel.socket.destroy();
+        const wanted = this.link.isOpen && this.tunnels.get(id) === tunnel && !tunnel.enclaveEnded;
+        if (!wanted || tried >= targets.length) throw err;
+        tunnel.socket = this.dial(targets[(index + 1) % targets.length] as TunnelTarget);
+      }
+    }
+  }
+
+  private dial(target: TunnelTarget): Socket {
+    return (this.deps.connect ?? ((t: TunnelTarget) => connect({ host: t.host, port: t.port })))(target);
   }
 
   private toEnclave(id: number, socket: Socket, chunk: Buffer): void {
@@ -198,12 +273,19 @@ function connected(socket: Socket, timeoutMs: number): Promise<void> {
       cleanup();
       reject(new VettidError("UNAVAILABLE", "the upstream is unreachable"));
     };
+    // destroyed while connecting (the enclave ended the tunnel, the link closed): no 'error' follows
+    const onClose = () => {
+      cleanup();
+      reject(new VettidError("UNAVAILABLE", "the upstream connection closed before it was accepted"));
+    };
     const cleanup = () => {
       clearTimeout(timer);
       socket.off("connect", onConnect);
       socket.off("error", onError);
+      socket.off("close", onClose);
     };
     socket.once("connect", onConnect);
     socket.once("error", onError);
+    socket.once("close", onClose);
   });
 }

@@ -223,11 +223,74 @@ describe("vsock-proxy configuration", () => {
 
     // Assess
     expect(none).toBeUndefined();
-    expect(one).toEqual({ host: "nats-1.vettid.internal", port: 4222, idleTimeoutMs: NATS_TUNNEL_IDLE_TIMEOUT_MS });
+    expect(one).toEqual({
+      targets: [{ host: "nats-1.vettid.internal", port: 4222 }],
+      idleTimeoutMs: NATS_TUNNEL_IDLE_TIMEOUT_MS,
+    });
     for (const target of ["nats-1.vettid.internal", "nats://nats-1:4222", ":4222", "host:port"]) {
       expect(() => loadConfig(ProxyConfigSchema, { ...base, VETTID_NATS_TUNNEL_TARGET: target })).toThrow(
         /VETTID_NATS_TUNNEL_TARGET/,
       );
     }
+  });
+
+  it("takes the NATS nodes as a comma-separated list, in order", () => {
+    // Act
+    const three = natsTunnelTarget(
+      loadConfig(ProxyConfigSchema, {
+        ...base,
+        VETTID_NATS_TUNNEL_TARGET: "nats-1.vettid.internal:4222, nats-2.vettid.internal:4222,10.42.64.10:4222",
+      }),
+    );
+    const eight = loadConfig(ProxyConfigSchema, {
+      ...base,
+      VETTID_NATS_TUNNEL_TARGET: Array.from({ length: 8 }, (_, i) => `nats-${i}:4222`).join(","),
+    });
+
+    // Assess
+    expect(three).toEqual({
+      targets: [
+        { host: "nats-1.vettid.internal", port: 4222 },
+        { host: "nats-2.vettid.internal", port: 4222 },
+        { host: "10.42.64.10", port: 4222 },
+      ],
+      idleTimeoutMs: NATS_TUNNEL_IDLE_TIMEOUT_MS,
+    });
+    expect(natsTunnelTarget(eight)?.targets).toHaveLength(8);
+  });
+
+  it.each([
+    ["nats-1:4222,nats-2:4222,nats-1:4222", "VETTID_NATS_TUNNEL_TARGET names an address twice: nats-1:4222"],
+    ["nats-1:4222,NATS-1:4222", "VETTID_NATS_TUNNEL_TARGET names an address twice: NATS-1:4222"],
+    [
+      "nats-1:4222,nats://nats-2:4222,nats-3",
+      "VETTID_NATS_TUNNEL_TARGET must be host:port, comma-separated: nats://nats-2:4222, nats-3",
+    ],
+    [
+      "nats-1:4222;nats-2:4222",
+      "VETTID_NATS_TUNNEL_TARGET must be host:port, comma-separated: nats-1:4222;nats-2:4222",
+    ],
+    [
+      Array.from({ length: 9 }, (_, i) => `nats-${i}:4222`).join(","),
+      "VETTID_NATS_TUNNEL_TARGET names 9 addresses, at most 8",
+    ],
+    [" , ", "VETTID_NATS_TUNNEL_TARGET must name at least one host:port"],
+  ])("refuses the NATS node list %j, with one line", (targets, message) => {
+    // Act
+    const load = () => loadConfig(ProxyConfigSchema, { ...base, VETTID_NATS_TUNNEL_TARGET: targets });
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`invalid configuration: ${message}`);
+  });
+
+  it("lets prod serve every vault (*) with a list of NATS nodes as with one", () => {
+    const config = loadConfig(ProxyConfigSchema, {
+      ...base,
+      VETTID_PROXY_VAULTS: "*",
+      VETTID_NATS_TUNNEL_TARGET: "nats-1.vettid.internal:4222,nats-2.vettid.internal:4222,nats-3.vettid.internal:4222",
+      VETTID_RUNTIME_NATS_KEY_FILE: "/etc/vettid/runtime-nats-key.bin",
+    });
+    expect(config.VETTID_PROXY_VAULTS).toEqual(["*"]);
   });
 });
