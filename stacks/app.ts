@@ -5,6 +5,7 @@ import { DataStack } from "./data";
 import { EdgeStack } from "./edge";
 import type { BuiltFunction } from "./inputs/functions";
 import { currentRelease, type StackManifest } from "./inputs/manifest";
+import type { RuntimeNatsKey } from "./inputs/runtime-nats-key";
 import { KeysStack } from "./keys";
 import { MessagingStack } from "./messaging";
 import { NetworkStack } from "./network";
@@ -21,6 +22,11 @@ export interface AppInputs {
    * sealing key approves no enclave, nothing is published and no vault host runs.
    */
   manifest: StackManifest | null;
+  /**
+   * The vault runtime's sealed NATS signing key (decision 0076), or null when none is
+   * committed; required beside a manifest outside dev.
+   */
+  runtimeNatsKey: RuntimeNatsKey | null;
   /** Repository root (bundles in functions.json are relative to it). */
   root: string;
 }
@@ -44,7 +50,15 @@ export interface VettidStacks {
  * the manifest) before the keys stack (whose policy is derived from it).
  */
 export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
-  const { config, manifest } = inputs;
+  const { config, manifest, runtimeNatsKey } = inputs;
+  if (manifest !== null && runtimeNatsKey === null && config.name !== "dev") {
+    throw new Error(
+      `${config.name}: a release manifest needs the runtime's sealed NATS key ${config.release.runtimeNatsKeyFile} (bin/vettid release runtime-nats-key): without it no host serves a vault`,
+    );
+  }
+  if (runtimeNatsKey !== null && runtimeNatsKey.environment !== config.name) {
+    throw new Error(`${config.name}: the runtime NATS key is for ${runtimeNatsKey.environment}`);
+  }
   const network = new NetworkStack(scope, config);
   const data = new DataStack(scope, config);
   const release = new ReleaseStack(scope, config, manifest);
@@ -87,7 +101,12 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
     enclave:
       manifest === null
         ? null
-        : { release: currentRelease(manifest), releaseKeySet: manifest.keySet, manifestSerial: manifest.serial },
+        : {
+            release: currentRelease(manifest),
+            releaseKeySet: manifest.keySet,
+            manifestSerial: manifest.serial,
+            runtimeNatsKey,
+          },
   });
   const keys = new KeysStack(scope, config, {
     hostRoleArn: vaultFleet.hostRole.arn,
@@ -110,7 +129,14 @@ export function buildStacks(scope: Construct, inputs: AppInputs): VettidStacks {
   return { network, data, release, messaging, edge, vaultFleet, keys, observability };
 }
 
-/** Paths of the manifest and its key for `config`, resolved against the repository root. */
-export function manifestPaths(root: string, config: EnvConfig): { manifest: string; key: string } {
-  return { manifest: join(root, config.release.manifestFile), key: join(root, config.release.releaseKeySetFile) };
+/** Paths of the manifest, its key and the runtime's sealed NATS key for `config`, resolved against the repository root. */
+export function manifestPaths(
+  root: string,
+  config: EnvConfig,
+): { manifest: string; key: string; runtimeNatsKey: string } {
+  return {
+    manifest: join(root, config.release.manifestFile),
+    key: join(root, config.release.releaseKeySetFile),
+    runtimeNatsKey: join(root, config.release.runtimeNatsKeyFile),
+  };
 }

@@ -11,6 +11,7 @@ try {
     outdir: process.env.CDKTF_OUTDIR,
     manifestFile: process.env.VETTID_MANIFEST_FILE,
     manifestKeyFile: process.env.VETTID_MANIFEST_KEY_FILE,
+    runtimeNatsKeyFile: process.env.VETTID_RUNTIME_NATS_KEY_FILE,
     functionsFile: process.env.VETTID_FUNCTIONS_FILE,
   });
   for (const notice of notices) process.stderr.write(`notice: ${notice}\n`);

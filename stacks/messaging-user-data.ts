@@ -1,5 +1,12 @@
 import { type NatsNodeCertificatesProps, natsCertificatesUserData } from "./nats-node-certificates";
-import { clientTlsBlock, clusterBlock, NATS_TLS_DIR, natsTlsFiles, routeIdentity } from "./nats-server-tls";
+import {
+  clientServerName,
+  clientTlsBlock,
+  clusterBlock,
+  NATS_TLS_DIR,
+  natsTlsFiles,
+  routeIdentity,
+} from "./nats-server-tls";
 
 /**
  * cloud-init user data of a NATS node. The AMI carries nats-server (≥ 2.10, for
@@ -34,6 +41,7 @@ export function natsUserData(p: NatsUserDataProps): string {
     nodeName: p.nodeName,
     nodeAddress: p.nodeAddress,
     routeIdentity: identity,
+    clientServerName: clientServerName(p.clusterName),
   });
   // TLS first on the client port: the NLB's TLS target group and the hosts' proxies speak it.
   const clientTls = clientTlsBlock(natsTlsFiles(NATS_TLS_DIR, "server"), true);

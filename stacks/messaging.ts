@@ -17,6 +17,7 @@ import { Fn, TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
 import { natsUserData } from "./messaging-user-data";
 import { NATS_CERTIFICATE_TEMPLATE_ARN, NATS_CERTIFICATE_VALIDITY_DAYS, NatsPrivateCa } from "./nats-pki";
+import { clientServerName } from "./nats-server-tls";
 import { BaseStack } from "./shared/base-stack";
 import { hostAddress } from "./shared/cidr";
 import { assumeRolePolicy, policyDocument } from "./shared/policy";
@@ -73,6 +74,8 @@ export class MessagingStack extends BaseStack {
   readonly nodeUrls: string[];
   /** The private CA's certificate (PEM): what clients inside the VPC verify the nodes with. */
   readonly natsCaCertificatePem: string;
+  /** The name every node's client certificate carries: what the vault runtimes check (measured `nats.servername`). */
+  readonly natsServerName: string;
   readonly operatorSigningSecret: SecretsmanagerSecret;
   readonly loadBalancer: Lb;
   readonly targetGroup: LbTargetGroup;
@@ -86,6 +89,7 @@ export class MessagingStack extends BaseStack {
     this.nodeUrls = this.nodeAddresses.map((a) => `tls://${a}:${PORTS.natsClient}`);
     const ca = new NatsPrivateCa(this, "nats-ca", { prefix: p });
     this.natsCaCertificatePem = ca.certificatePem;
+    this.natsServerName = clientServerName(p);
 
     // Secret values are set out of band (docs/infrastructure.md), never through Terraform
     // state: the operator configuration, the scoped device signing key the edge mints
@@ -260,5 +264,8 @@ export class MessagingStack extends BaseStack {
 
     new TerraformOutput(this, "nats-url", { value: this.natsUrl });
     new TerraformOutput(this, "nlb-dns-name", { value: this.loadBalancer.dnsName });
+    // What the release's runtime configuration measures (ami/write-runtime-config.ts).
+    new TerraformOutput(this, "nats-ca-certificate", { value: this.natsCaCertificatePem });
+    new TerraformOutput(this, "nats-server-name", { value: this.natsServerName });
   }
 }

@@ -21,13 +21,16 @@ export interface NatsNodeCertificatesProps {
   nodeAddress: string;
   /** The cluster's route identity (DNS SAN of the route certificate only). */
   routeIdentity: string;
+  /** The cluster's client name (DNS SAN of the server certificate only: what the vault runtimes check). */
+  clientServerName: string;
 }
 
 /**
  * User data that installs the certificate script and its daily timer on a NATS node and
  * runs it once. The script creates each key on the node (openssl, P-256), sends only the
  * CSR to AWS Private CA, and installs the certificate it gets back: `server` (client port:
- * the node's address) and `route` (routes: the route identity and the address). It renews
+ * the cluster's client name and the node's address) and `route` (routes: the route
+ * identity and the address). It renews
  * a certificate that expires within three days and then reloads nats-server (SIGHUP: new
  * connections use the new certificate). No Terraform template syntax (dollar-brace)
  * appears in the shell text; the only interpolated values are the CA ARN and literals.
@@ -60,7 +63,7 @@ issue() {
   rm -f ${d}/$kind.csr
   changed=1
 }
-issue server IP:${p.nodeAddress}
+issue server DNS:${p.clientServerName},IP:${p.nodeAddress}
 issue route DNS:${p.routeIdentity},IP:${p.nodeAddress}
 chown root:nats ${d}/*.pem
 chmod 0640 ${d}/*.pem

@@ -38,6 +38,18 @@ export function routeIdentity(clusterName: string): string {
 }
 
 /**
+ * The client name of a cluster: a DNS name that every node's client-port (`server`)
+ * certificate carries beside its address, and only those. The vault runtime's own NATS
+ * connection reaches whichever node the host's tunnel picks, so it checks this one name
+ * (its measured `nats.servername`) and the CA, never an address the host chose. Like the
+ * route identity it never resolves, and `verify_and_map` maps it to no route user.
+ */
+export function clientServerName(clusterName: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(clusterName)) throw new Error(`not a cluster name: ${clusterName}`);
+  return `client.${clusterName}.nats.vettid.internal`;
+}
+
+/**
  * The top-level `tls {}` block: the client port requires TLS (nats-server refuses a
  * client that does not upgrade) with the node's server certificate. Clients authenticate
  * with their JWTs, not certificates (no `verify`).

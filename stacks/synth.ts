@@ -1,5 +1,5 @@
 /**
- * `npm run synth [-- --env dev|staging|prod] [--out DIR] [--manifest F --manifest-key F] [--hcl]`
+ * `npm run synth [-- --env dev|staging|prod] [--out DIR] [--manifest F --manifest-key F] [--runtime-nats-key F] [--hcl]`
  *
  * Writes Terraform JSON for every stack of the environment into
  * `cdktf.out/stacks/<stack>/cdk.tf.json`. Offline: no terraform binary, no AWS. Builds
@@ -22,7 +22,14 @@ import { FUNCTIONS_FILE } from "./inputs/functions";
 import { REPO_ROOT, synthesize } from "./synthesize";
 
 function main(): number {
-  let values: { env?: string; out?: string; manifest?: string; "manifest-key"?: string; hcl?: boolean };
+  let values: {
+    env?: string;
+    out?: string;
+    manifest?: string;
+    "manifest-key"?: string;
+    "runtime-nats-key"?: string;
+    hcl?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
@@ -30,6 +37,7 @@ function main(): number {
         out: { type: "string" },
         manifest: { type: "string" },
         "manifest-key": { type: "string" },
+        "runtime-nats-key": { type: "string" },
         hcl: { type: "boolean", default: false },
       },
       strict: true,
@@ -54,6 +62,7 @@ function main(): number {
       outdir: values.out,
       manifestFile: values.manifest,
       manifestKeyFile: values["manifest-key"],
+      runtimeNatsKeyFile: values["runtime-nats-key"],
     });
     for (const notice of result.notices) process.stdout.write(`notice: ${notice}\n`);
     process.stdout.write(`synthesized ${values.env} (${result.stacks.length} stacks) into ${result.outdir}/stacks:\n`);
@@ -66,7 +75,11 @@ function main(): number {
 }
 
 /** Runs `cdktf synth --hcl` (the app of cdktf.json, stacks/main.ts) into `out`. */
-function synthHcl(env: string, out: string, values: { manifest?: string; "manifest-key"?: string }): number {
+function synthHcl(
+  env: string,
+  out: string,
+  values: { manifest?: string; "manifest-key"?: string; "runtime-nats-key"?: string },
+): number {
   const cli = join(REPO_ROOT, "node_modules", ".bin", "cdktf");
   const result = spawnSync(cli, ["synth", "--hcl", "--output", out], {
     cwd: REPO_ROOT,
@@ -77,6 +90,7 @@ function synthHcl(env: string, out: string, values: { manifest?: string; "manife
       VETTID_ENV: env,
       ...(values.manifest ? { VETTID_MANIFEST_FILE: resolve(values.manifest) } : {}),
       ...(values["manifest-key"] ? { VETTID_MANIFEST_KEY_FILE: resolve(values["manifest-key"]) } : {}),
+      ...(values["runtime-nats-key"] ? { VETTID_RUNTIME_NATS_KEY_FILE: resolve(values["runtime-nats-key"]) } : {}),
     },
   });
   if (result.status !== 0) {

@@ -5,6 +5,7 @@ import { App } from "./cdktf";
 import { type EnvConfig, envConfig } from "./config";
 import { FUNCTIONS_FILE, readFunctions } from "./inputs/functions";
 import { readManifest, type StackManifest } from "./inputs/manifest";
+import { type RuntimeNatsKey, readRuntimeNatsKey } from "./inputs/runtime-nats-key";
 
 /**
  * The Terraform dependency lock file (provider version and its published hashes),
@@ -27,6 +28,8 @@ export interface SynthOptions {
   manifestFile?: string | null;
   /** Overrides the pinned release key set file the manifest log is verified from. */
   manifestKeyFile?: string;
+  /** Overrides the runtime's sealed NATS key file of the environment's config (it must exist). */
+  runtimeNatsKeyFile?: string;
   /** Synthesis time (default now): an expired manifest is refused. */
   now?: Date;
   /** functions.json relative to `root` (default dist/functions/functions.json). */
@@ -59,17 +62,33 @@ export function synthesize(options: SynthOptions): SynthResult {
   const root = options.root ?? REPO_ROOT;
   const config = envConfig(options.env);
   const { manifest, notices } = releaseManifest(root, config, options);
+  const runtimeNatsKey = manifest === null ? null : runtimeNatsKeyInput(root, config, options);
   const functions = readFunctions(root, options.functionsFile ?? FUNCTIONS_FILE);
   const outdir = options.outdir ?? join(root, "cdktf.out");
   // No stack traces in the output: they hold absolute paths and make synth output machine-specific.
   // (`cdktf synth --hcl` sets SYNTH_HCL_OUTPUT, which App reads, to print HCL instead.)
   const app = new App({ outdir, stackTraces: false });
-  const built = buildStacks(app, { config, functions, manifest, root });
+  const built = buildStacks(app, { config, functions, manifest, runtimeNatsKey, root });
   app.synth();
   const stacks = readdirSync(join(outdir, "stacks")).sort();
   for (const stack of stacks)
     copyFileSync(join(root, PROVIDER_LOCK_FILE), join(outdir, "stacks", stack, ".terraform.lock.hcl"));
   return { outdir, stacks, app, built, manifest, notices };
+}
+
+/**
+ * The runtime's sealed NATS key beside a manifest: `--runtime-nats-key` when given (it
+ * must exist), else the committed one, or null when none is committed (refused outside
+ * dev by buildStacks).
+ */
+function runtimeNatsKeyInput(root: string, config: EnvConfig, options: SynthOptions): RuntimeNatsKey | null {
+  if (options.runtimeNatsKeyFile !== undefined) {
+    const file = resolve(options.runtimeNatsKeyFile);
+    const key = readRuntimeNatsKey(file, config.name);
+    if (key === undefined) throw new Error(`runtime NATS key ${file} is missing`);
+    return key;
+  }
+  return readRuntimeNatsKey(manifestPaths(root, config).runtimeNatsKey, config.name) ?? null;
 }
 
 /**

@@ -5,6 +5,13 @@ export const MANIFEST_KEY_PATH = "/etc/vettid/manifest-key.jwk.json";
 /** Where the user data writes the NATS CA certificate (`VETTID_NATS_CA_FILE`, public, mode 0644). */
 export const NATS_CA_PATH = "/etc/vettid/nats-ca.pem";
 
+/**
+ * Where the user data writes the runtime's sealed NATS signing key (`VETTID_RUNTIME_NATS_KEY_FILE`):
+ * base64 of a KMS ciphertext only an attested enclave opens; mode 0640, group `vettid`
+ * (the proxy reads it on each request of its enclave).
+ */
+export const RUNTIME_NATS_KEY_PATH = "/etc/vettid/runtime-nats-key.b64";
+
 /** The host environment file (systemd `EnvironmentFile=` of the proxy and the enclave units). */
 export const HOST_ENV_PATH = "/etc/vettid/vault-host.env";
 
@@ -77,6 +84,12 @@ export interface VaultUserDataProps {
   release: { id: string; eifSha384: string | null };
   artifactBucket: string;
   enclave: { memoryMiB: number; cpuCount: number };
+  /**
+   * The enclave's own NATS connection (decision 0076): the sealed signing key the proxy
+   * hands to it, and the nodes (`host:port`) its tunnel may reach. Null: the proxy opens
+   * no such tunnel, and serves every vault in dev only.
+   */
+  runtimeNats: { sealedKey: string; tunnelTargets: readonly string[] } | null;
 }
 
 /**
@@ -134,6 +147,27 @@ export function vaultUserData(p: VaultUserDataProps): string {
   if (p.releaseKeySet.keys.some((k) => k.jwk.d !== undefined)) {
     throw new Error("the release key set in user data must hold public keys only");
   }
+  if (p.runtimeNats !== null) {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(p.runtimeNats.sealedKey)) {
+      throw new Error("the runtime NATS key must be base64 text");
+    }
+    if (p.runtimeNats.tunnelTargets.length === 0) throw new Error("the runtime NATS tunnel needs at least one node");
+  }
+  const runtimeNatsKey =
+    p.runtimeNats === null
+      ? ""
+      : `cat > ${RUNTIME_NATS_KEY_PATH} <<'SEALED'
+${p.runtimeNats.sealedKey}
+SEALED
+chown root:vettid ${RUNTIME_NATS_KEY_PATH}
+chmod 0640 ${RUNTIME_NATS_KEY_PATH}
+`;
+  const runtimeNatsEnv =
+    p.runtimeNats === null
+      ? ""
+      : `VETTID_NATS_TUNNEL_TARGET=${p.runtimeNats.tunnelTargets.join(",")}
+VETTID_RUNTIME_NATS_KEY_FILE=${RUNTIME_NATS_KEY_PATH}
+`;
   const verify =
     p.release.eifSha384 === null
       ? "# The release record has no eif_sha384: the image is admitted by its PCRs alone (attestation)."
@@ -153,7 +187,7 @@ ${p.natsCaCertificatePem}
 PEM
 chown root:root ${NATS_CA_PATH}
 chmod 0644 ${NATS_CA_PATH}
-cat > ${HOST_ENV_PATH} <<'ENV'
+${runtimeNatsKey}cat > ${HOST_ENV_PATH} <<'ENV'
 VETTID_ENV=${p.environment}
 AWS_REGION=${p.region}
 VETTID_NATS_URL=${p.natsUrls.join(",")}
@@ -173,7 +207,7 @@ VETTID_ENCLAVE_RELEASE=${p.release.id}
 VETTID_ENCLAVE_EIF=/opt/vettid/enclave/vault.eif
 VETTID_ENCLAVE_MEMORY_MIB=${p.enclave.memoryMiB}
 VETTID_ENCLAVE_CPU_COUNT=${p.enclave.cpuCount}
-ENV
+${runtimeNatsEnv}ENV
 ${hostIdFromImds(p.instanceArnPrefix)}
 cat > /etc/nitro_enclaves/allocator.yaml <<ALLOC
 ---

@@ -10,6 +10,7 @@ import type { Construct } from "constructs";
 import { Fn, TerraformOutput } from "./cdktf";
 import type { EnvConfig } from "./config";
 import type { ManifestRelease, ReleaseKeySetJson } from "./inputs/manifest";
+import type { RuntimeNatsKey } from "./inputs/runtime-nats-key";
 import { SSM_CORE_POLICY_ARN } from "./messaging";
 import { BaseStack } from "./shared/base-stack";
 import { assumeRolePolicy, policyDocument } from "./shared/policy";
@@ -75,6 +76,15 @@ export interface VaultFleetStackProps {
   enclave: EnclaveRelease | null;
 }
 
+/** `host:port` of each node URL (`tls://host:port`): where the enclaves' own NATS connections are tunnelled. */
+export function natsTunnelTargets(nodeUrls: readonly string[]): string[] {
+  return nodeUrls.map((url) => {
+    const match = /^tls:\/\/([0-9a-z.-]+:\d{1,5})$/.exec(url);
+    if (!match?.[1]) throw new Error(`not a tls:// node URL: ${url}`);
+    return match[1];
+  });
+}
+
 /** The release the vault hosts run, from the signed manifest. */
 export interface EnclaveRelease {
   /** The release whose enclave image the hosts run (newest active in the manifest). */
@@ -83,6 +93,12 @@ export interface EnclaveRelease {
   releaseKeySet: ReleaseKeySetJson;
   /** The manifest's serial: the hosts' proxies refuse an older manifest. */
   manifestSerial: number;
+  /**
+   * The runtime's sealed NATS signing key (decision 0076): the hosts hand it to their
+   * enclaves and tunnel the enclaves' own NATS connections to the nodes, so the runtimes
+   * take the vault leases and every host may serve every vault. Null in dev only.
+   */
+  runtimeNatsKey: RuntimeNatsKey | null;
 }
 
 /**
@@ -229,6 +245,13 @@ export class VaultFleetStack extends BaseStack {
             release: { id: enclave.release.id, eifSha384: enclave.release.eifSha384 },
             artifactBucket: props.artifactBucket,
             enclave: { memoryMiB: config.vaultFleet.enclaveMemoryMiB, cpuCount: config.vaultFleet.enclaveCpuCount },
+            runtimeNats:
+              enclave.runtimeNatsKey === null
+                ? null
+                : {
+                    sealedKey: enclave.runtimeNatsKey.ciphertext,
+                    tunnelTargets: natsTunnelTargets(props.natsNodeUrls),
+                  },
           });
     const template = new LaunchTemplate(this, "host-template", {
       name: `${p}-vault-host`,

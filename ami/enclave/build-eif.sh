@@ -7,8 +7,9 @@
 #   ami/enclave/build-eif.sh <dev|staging|prod> <out-dir> <runtime-config.json>
 #
 # The runtime configuration (vault-enclave/config: KMS region, endpoint name and sealing
-# key ARN, trust roots, manifest key) is part of the measured image: the release
-# workflow writes it from the keys stack's outputs for that environment.
+# key ARN, trust roots, the runtime's own NATS connection, manifest key) is part of the
+# measured image: ami/write-runtime-config.ts writes it from the deployed stacks' outputs
+# and the release's runtime-nats-key.json (docs/infrastructure.md "First release").
 set -euo pipefail
 env="${1:?environment}"
 out="${2:?output directory}"

@@ -6,6 +6,7 @@ import type { Command } from "./command";
 import { enrollCommand } from "./enroll";
 import { manifestCommands } from "./manifest";
 import { refreshCommand } from "./refresh";
+import { releaseRuntimeNatsKeyCommand } from "./release-runtime-nats-key";
 import { vaultCommands } from "./vault";
 import { verifyAttestationCommand } from "./verify-attestation";
 import { verifyManifestCommand } from "./verify-manifest";
@@ -27,4 +28,5 @@ export const commands: Command[] = [
   verifyAttestationCommand,
   verifyManifestCommand,
   ...manifestCommands,
+  releaseRuntimeNatsKeyCommand,
 ];

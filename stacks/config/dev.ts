@@ -37,6 +37,7 @@ export const dev: EnvConfig = {
   release: {
     manifestFile: "stacks/config/dev-manifest.json",
     releaseKeySetFile: "stacks/config/dev-release-keys.json",
+    runtimeNatsKeyFile: "stacks/config/dev-runtime-nats-key.json",
     signerRoleArn: "arn:aws:iam::111111111111:role/vettid-dev-release",
   },
   alarmEmail: "",

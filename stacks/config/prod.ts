@@ -45,6 +45,7 @@ export const prod: EnvConfig = {
   release: {
     manifestFile: "stacks/config/release/prod/pcr-manifest.json",
     releaseKeySetFile: "stacks/config/release/prod/release-keys.json",
+    runtimeNatsKeyFile: "stacks/config/release/prod/runtime-nats-key.json",
     signerRoleArn: "arn:aws:iam::333333333333:role/vettid-prod-release",
   },
   alarmEmail: "oncall@vettid.example",

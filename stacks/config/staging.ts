@@ -45,6 +45,7 @@ export const staging: EnvConfig = {
   release: {
     manifestFile: "stacks/config/release/staging/pcr-manifest.json",
     releaseKeySetFile: "stacks/config/release/staging/release-keys.json",
+    runtimeNatsKeyFile: "stacks/config/release/staging/runtime-nats-key.json",
     signerRoleArn: "arn:aws:iam::222222222222:role/vettid-staging-release",
   },
   alarmEmail: "oncall-staging@vettid.example",

@@ -88,6 +88,13 @@ export interface EnvConfig {
      */
     releaseKeySetFile: string;
     /**
+     * The vault runtime's sealed NATS signing key (`bin/vettid release runtime-nats-key`,
+     * decision 0076), relative to the repository root. Required beside a release manifest
+     * outside dev: without it the hosts cannot give their enclaves the connection that
+     * takes the vault leases, and their proxies refuse to serve every vault.
+     */
+    runtimeNatsKeyFile: string;
+    /**
      * The release role (the release pipeline's OIDC role, `AWS_RELEASE_ROLE_ARN` of the deploy
      * workflow): signs manifests with the KMS signing key, and is the only principal that may
      * replace the key policies of the sealing key and the signing key, so it applies the

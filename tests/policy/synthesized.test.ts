@@ -12,7 +12,7 @@ import { envConfig } from "../../stacks/config";
 import { activeReleases } from "../../stacks/inputs/manifest";
 import { synthesize } from "../../stacks/synthesize";
 import { RULES } from "./rules";
-import { synthOptionsForTests } from "./synth-options";
+import { synthOptionsForTests, testRuntimeNatsKeyFile } from "./synth-options";
 import { loadSynth, type RuleContext, type Synth } from "./terraform";
 
 /** Each case: a name, the environment, and whether it is synthesized with a manifest. */
@@ -37,7 +37,12 @@ describe("policy rules on the synthesized stacks", () => {
     CASES.forEach(([name, env, released], i) => {
       // Act
       const outdir = join(dir, String(i));
-      const { manifest } = synthesize({ ...options, ...(released ? {} : { manifestFile: null }), env, outdir });
+      const { manifest } = synthesize({
+        ...options,
+        ...(released ? { runtimeNatsKeyFile: testRuntimeNatsKeyFile(env) } : { manifestFile: null }),
+        env,
+        outdir,
+      });
       synths[name] = loadSynth(outdir);
       contexts[name] = {
         activePcr0s: manifest === null ? [] : activeReleases(manifest).map((r) => r.pcr0),

@@ -8,7 +8,7 @@ import { REVOCATION_ITEM, TRACE_WRITE_STATEMENT } from "../../../stacks/edge-env
 import { isWorker, readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
 import { REPO_ROOT } from "../../../stacks/synthesize";
-import { synthOptionsForTests } from "../../policy/synth-options";
+import { synthOptionsForTests, testRuntimeNatsKey } from "../../policy/synth-options";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -19,6 +19,7 @@ describe("edge stack", () => {
     config: envConfig("dev"),
     functions,
     manifest: readManifest(options.manifestFile, options.manifestKeyFile),
+    runtimeNatsKey: testRuntimeNatsKey("dev"),
     root: REPO_ROOT,
   });
   const resource = (JSON.parse(Testing.synth(stacks.edge)) as { resource: Resources }).resource;

@@ -14,9 +14,15 @@ import { join } from "node:path";
 import { envConfig } from "../../../stacks/config";
 import { REPO_ROOT, synthesize } from "../../../stacks/synthesize";
 import { VAULT_HOST_METRICS_NAMESPACE } from "../../../stacks/vault-fleet";
-import { HOST_ENV_PATH, hostIdFromImds, MANIFEST_KEY_PATH, NATS_CA_PATH } from "../../../stacks/vault-fleet-user-data";
-import { ProxyConfigSchema } from "../../../vsock-proxy/config";
-import { synthOptionsForTests } from "../../policy/synth-options";
+import {
+  HOST_ENV_PATH,
+  hostIdFromImds,
+  MANIFEST_KEY_PATH,
+  NATS_CA_PATH,
+  RUNTIME_NATS_KEY_PATH,
+} from "../../../stacks/vault-fleet-user-data";
+import { natsTunnelTarget, ProxyConfigSchema } from "../../../vsock-proxy/config";
+import { synthOptionsForTests, testRuntimeNatsKeyFile } from "../../policy/synth-options";
 import { loadSynth, type Synth } from "../../policy/terraform";
 
 const ENVS = ["dev", "staging", "prod"] as const;
@@ -109,7 +115,7 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
     // Prepare: the real stacks of each environment, synthesized as `npm run synth` does.
     const unit = proxyUnit();
     for (const env of ENVS) {
-      synthesize({ ...options, env, outdir: join(dir, env) });
+      synthesize({ ...options, env, outdir: join(dir, env), runtimeNatsKeyFile: testRuntimeNatsKeyFile(env) });
       const synth = loadSynth(join(dir, env));
       const script = hostUserData(synth);
       const fileEnv = envLines(heredoc(script, `cat > ${HOST_ENV_PATH}`, "ENV"));
@@ -211,23 +217,43 @@ describe("host environment contract (user data + proxy unit ↔ ProxyConfigSchem
   });
 
   // The proxy serves every vault (`*`) outside local / dev only where the enclave takes
-  // the vault leases over its own NATS connection: until the stacks give the hosts the
-  // NATS tunnel and the sealed runtime key, staging and prod hosts start no proxy. When
-  // they do, these cases must flip to "accepted completely".
-  it.each(["staging", "prod"] as const)(
-    "%s: refused on VETTID_PROXY_VAULTS alone (* without the enclave's leases)",
-    (env) => {
-      // Act
-      const result = ProxyConfigSchema.safeParse(hosts[env]?.env);
-      // Assess
-      expect(result.success).toBe(false);
-      expect(result.error?.issues.map((i) => ({ path: i.path, message: i.message }))).toEqual([
-        {
-          path: ["VETTID_PROXY_VAULTS"],
-          message:
-            "may be * outside local or dev only with VETTID_NATS_TUNNEL_TARGET and VETTID_RUNTIME_NATS_KEY_FILE (the enclave's own connection takes the vault leases)",
-        },
-      ]);
-    },
-  );
+  // the vault leases over its own NATS connection: the stacks give the hosts the NATS
+  // tunnel to every node and the sealed runtime key of the release (decision 0076).
+  it.each(["staging", "prod"] as const)("%s: the proxy accepts the host environment completely", (env) => {
+    // Act
+    const result = ProxyConfigSchema.safeParse(hosts[env]?.env);
+    // Assess
+    expect(result.error?.issues ?? []).toEqual([]);
+    expect(result.data).toEqual(
+      expect.objectContaining({
+        VETTID_ENV: env,
+        VETTID_PROXY_VAULTS: ["*"],
+        VETTID_RUNTIME_NATS_KEY_FILE: RUNTIME_NATS_KEY_PATH,
+      }),
+    );
+    expect(hosts[env]?.env).not.toHaveProperty("VETTID_KMS_TUNNEL_TARGET");
+  });
+
+  it.each(ENVS)("%s: tunnels the enclave's own NATS connection to every node's client port", (env) => {
+    // Act
+    const targets = natsTunnelTarget(ProxyConfigSchema.parse(hosts[env]?.env));
+    const urls = hosts[env]?.env.VETTID_NATS_URL?.split(",") ?? [];
+    // Assess: the same nodes the proxy itself reaches, as host:port.
+    expect(targets?.targets.map((t) => `tls://${t.host}:${t.port}`)).toEqual(urls);
+  });
+
+  it.each(ENVS)("%s: writes the release's sealed runtime NATS key, readable by the proxy's group only", (env) => {
+    // Prepare
+    const script = hosts[env]?.script ?? "";
+    const committed = JSON.parse(readFileSync(testRuntimeNatsKeyFile(env), "utf8")) as { ciphertext: string };
+    // Act
+    const written = heredoc(script, `cat > ${RUNTIME_NATS_KEY_PATH}`, "SEALED");
+    // Assess
+    expect(written).toBe(committed.ciphertext);
+    expect(script).toContain(`chown root:vettid ${RUNTIME_NATS_KEY_PATH}\nchmod 0640 ${RUNTIME_NATS_KEY_PATH}\n`);
+    // Written before the proxy starts.
+    expect(script.indexOf(RUNTIME_NATS_KEY_PATH)).toBeLessThan(
+      script.indexOf("systemctl enable --now vettid-vsock-proxy"),
+    );
+  });
 });

@@ -11,7 +11,7 @@ import { readManifest } from "../../../stacks/inputs/manifest";
 import { REPO_ROOT } from "../../../stacks/synthesize";
 import { HEARTBEAT_ATTRIBUTES, OWN_HEARTBEAT_PARTITION } from "../../../stacks/vault-fleet";
 import { CLOUDWATCH_AGENT_CONFIG_PATH, PROXY_LOG_PATH } from "../../../stacks/vault-fleet-user-data";
-import { synthOptionsForTests } from "../../policy/synth-options";
+import { synthOptionsForTests, testRuntimeNatsKey } from "../../policy/synth-options";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -20,6 +20,7 @@ const stacks = buildStacks(Testing.app({ stackTraces: false }), {
   config: envConfig("dev"),
   functions: readFunctions(REPO_ROOT, options.functionsFile),
   manifest: readManifest(options.manifestFile, options.manifestKeyFile),
+  runtimeNatsKey: testRuntimeNatsKey("dev"),
   root: REPO_ROOT,
 });
 const synth = (stack: TerraformStack) => (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;

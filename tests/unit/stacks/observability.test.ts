@@ -10,7 +10,7 @@ import { readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
 import { EDGE_ALARMED_METRICS, EDGE_METRICS_NAMESPACE, STREAM_LAG_ALARM_MS } from "../../../stacks/observability";
 import { REPO_ROOT } from "../../../stacks/synthesize";
-import { synthOptionsForTests } from "../../policy/synth-options";
+import { synthOptionsForTests, testRuntimeNatsKey } from "../../policy/synth-options";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -20,6 +20,7 @@ describe("observability stack: edge business metrics", () => {
     config: envConfig("dev"),
     functions: readFunctions(REPO_ROOT, options.functionsFile),
     manifest: readManifest(options.manifestFile, options.manifestKeyFile),
+    runtimeNatsKey: testRuntimeNatsKey("dev"),
     root: REPO_ROOT,
   });
   const alarms =

@@ -15,7 +15,7 @@ import { envConfig } from "../../../stacks/config";
 import { readFunctions } from "../../../stacks/inputs/functions";
 import { readManifest } from "../../../stacks/inputs/manifest";
 import { REPO_ROOT, synthesize } from "../../../stacks/synthesize";
-import { synthOptionsForTests } from "../../policy/synth-options";
+import { synthOptionsForTests, testRuntimeNatsKey } from "../../policy/synth-options";
 
 /** Policy documents are JSON strings in Terraform; expand them so a snapshot diff shows each statement. */
 function expandPolicies(value: unknown): unknown {
@@ -34,6 +34,7 @@ function build(env: string): VettidStacks {
     config: envConfig(env),
     functions: readFunctions(REPO_ROOT, options.functionsFile),
     manifest: readManifest(options.manifestFile, options.manifestKeyFile),
+    runtimeNatsKey: testRuntimeNatsKey(env),
     root: REPO_ROOT,
   });
 }

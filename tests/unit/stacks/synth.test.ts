@@ -3,13 +3,13 @@
  * signed manifest: a sealing key that approves no enclave, nothing published, no host),
  * the provider lock file in every stack directory, and the errors for missing inputs.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { manifestPaths } from "../../../stacks/app";
 import { envConfig } from "../../../stacks/config";
 import { PROVIDER_LOCK_FILE, REPO_ROOT, type SynthResult, synthesize } from "../../../stacks/synthesize";
-import { FIXTURE_FUNCTIONS, synthOptionsForTests } from "../../policy/synth-options";
+import { FIXTURE_FUNCTIONS, synthOptionsForTests, testRuntimeNatsKeyFile } from "../../policy/synth-options";
 import { loadSynth, type Synth, statements } from "../../policy/terraform";
 
 const dir = mkdtempSync(join(tmpdir(), "vettid-synth-"));
@@ -129,5 +129,41 @@ describe("synth refuses missing inputs", () => {
     expect(() =>
       synthesize({ ...options, env: "staging", outdir: join(dir, "y"), manifestKeyFile: join(dir, "none.jwk.json") }),
     ).toThrow(/manifest key .*none\.jwk\.json is missing/);
+  });
+  it.each(["staging", "prod"])("%s: a manifest without the runtime's sealed NATS key", (env) => {
+    // Act / Assess: no host could give its enclave the connection that takes the leases.
+    expect(() => synthesize({ ...synthOptionsForTests(false), env, outdir: join(dir, `no-key-${env}`) })).toThrow(
+      `${env}: a release manifest needs the runtime's sealed NATS key stacks/config/release/${env}/runtime-nats-key.json (bin/vettid release runtime-nats-key): without it no host serves a vault`,
+    );
+  });
+  it("a --runtime-nats-key file that does not exist", () => {
+    const options = synthOptionsForTests(false);
+    expect(() =>
+      synthesize({ ...options, env: "dev", outdir: join(dir, "z"), runtimeNatsKeyFile: join(dir, "none.json") }),
+    ).toThrow(/runtime NATS key .*none\.json is missing/);
+  });
+  it("a runtime NATS key of another environment, or not of the right shape", () => {
+    // Prepare
+    const options = synthOptionsForTests(false);
+    const bad = join(dir, "bad-key.json");
+    const record = JSON.parse(readFileSync(testRuntimeNatsKeyFile("staging"), "utf8")) as Record<string, unknown>;
+    writeFileSync(bad, JSON.stringify({ ...record, signingPublicKey: "UABC", ciphertext: "not base64!", extra: 1 }));
+    // Act / Assess
+    expect(() =>
+      synthesize({
+        ...options,
+        env: "prod",
+        outdir: join(dir, "w"),
+        runtimeNatsKeyFile: testRuntimeNatsKeyFile("staging"),
+      }),
+    ).toThrow(/environment must be prod/);
+    expect(() => synthesize({ ...options, env: "staging", outdir: join(dir, "v"), runtimeNatsKeyFile: bad })).toThrow(
+      "unknown field extra; signingPublicKey must be an account nkey (A…); ciphertext must be base64 of a KMS ciphertext (at most 4 KiB)",
+    );
+  });
+  it("dev: a manifest without a runtime NATS key (its proxies may serve every vault without leases)", () => {
+    expect(() =>
+      synthesize({ ...synthOptionsForTests(false), env: "dev", outdir: join(dir, "dev-no-key") }),
+    ).not.toThrow();
   });
 });
