@@ -5,6 +5,8 @@ import type { AcquireResult, HeldLease } from "./kv-lease-table";
 /** What a {@link LeaseKeeper} needs of the lease table (kv-lease-table.ts `KvLeaseTable`). */
 export interface LeaseTable {
   acquire(vaultId: string): Promise<AcquireResult>;
+  /** Who else holds the vault's lease now (undefined: this runtime could take it), without writing. */
+  peek(vaultId: string): Promise<{ owner: string; expiresAt: number } | undefined>;
   renew(lease: HeldLease): Promise<HeldLease>;
   release(lease: HeldLease): Promise<void>;
 }
@@ -26,8 +28,13 @@ export interface LeaseKeeperOptions {
  * runtime holds no lease of tries to take it (none, lapsed) and is otherwise left to
  * the owner. {@link renewAll} runs every `renewMs`.
  */
+/** Vaults of other runtimes remembered at most (about 100 bytes each); all forgotten at once beyond. */
+const MAX_KNOWN_OTHERS = 100_000;
+
 export class LeaseKeeper {
   private readonly held = new Map<string, HeldLease>();
+  /** Vaults another runtime was seen to hold, with the expiry read then. */
+  private readonly othersUntil = new Map<string, number>();
   private readonly timing: LeaseTiming;
   private renewing: Promise<void> | undefined;
 
@@ -43,6 +50,40 @@ export class LeaseKeeper {
   /** The vaults whose lease this runtime holds. */
   get heldVaults(): string[] {
     return [...this.held.keys()];
+  }
+
+  /** Whether this runtime keeps a lease of `vaultId` (live or not): only such a vault's lease is renewed. */
+  has(vaultId: string): boolean {
+    return this.held.has(vaultId);
+  }
+
+  /**
+   * Whether no other runtime holds `vaultId`'s lease now, read without writing: such a
+   * vault is anybody's to take, and this runtime may answer what takes no lease for it.
+   * A table that does not answer means no.
+   */
+  async isFree(vaultId: string): Promise<boolean> {
+    if (this.held.has(vaultId)) return true;
+    // another runtime's lease read before stays its own at least until the expiry read
+    // (renewals only extend it): no read per message for every vault another runtime serves
+    const until = this.othersUntil.get(vaultId);
+    if (until !== undefined && this.options.now() <= until + this.timing.skewMs) return false;
+    try {
+      const other = await this.options.table.peek(vaultId);
+      if (other === undefined) {
+        this.othersUntil.delete(vaultId);
+        return true;
+      }
+      this.noteOther(vaultId, other.expiresAt);
+      return false;
+    } catch {
+      return false;
+    }
+  }
+
+  private noteOther(vaultId: string, expiresAt: number): void {
+    if (this.othersUntil.size >= MAX_KNOWN_OTHERS) this.othersUntil.clear();
+    this.othersUntil.set(vaultId, expiresAt);
   }
 
   /** Whether this runtime holds `vaultId`'s lease and may serve it now, without asking the table. */
@@ -68,8 +109,10 @@ export class LeaseKeeper {
     }
     if (!result.held) {
       if (lease) this.lose(vaultId);
+      this.noteOther(vaultId, result.expiresAt);
       return false;
     }
+    this.othersUntil.delete(vaultId);
     this.held.set(vaultId, result.lease);
     return mayServe(result.lease.record, this.options.self, this.options.now(), this.timing);
   }

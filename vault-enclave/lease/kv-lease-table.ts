@@ -66,6 +66,17 @@ export class KvLeaseTable {
   }
 
   /**
+   * Who else holds the vault's lease now, without writing: undefined when this runtime
+   * could take it (none, lapsed, or its own).
+   * @throws VettidError `UNAVAILABLE` when the store does not answer or holds an unreadable lease.
+   */
+  async peek(vaultId: string): Promise<{ owner: string; expiresAt: number } | undefined> {
+    const current = await this.read(vaultId);
+    const decision = decideLease(vaultId, this.options.self, current?.record, this.options.now(), this.timing);
+    return decision.kind === "held" ? { owner: decision.owner, expiresAt: decision.expiresAt } : undefined;
+  }
+
+  /**
    * Renews a lease this runtime holds, conditional on the revision it holds.
    * @throws VettidError `LEASE_LOST` when the lease changed since (another runtime took
    *   it: stop serving the vault), `UNAVAILABLE` when the store does not answer.

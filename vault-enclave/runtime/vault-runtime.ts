@@ -82,6 +82,9 @@ const EXPOSED_INTERNAL: ErrorCode = "INTERNAL";
  * authenticated, every state blob opened with the KMS-released root key and checked
  * against the highest version seen.
  */
+/** Thrown inside a request another runtime answers: no answer from this one. */
+const NOT_OURS = Symbol("not ours");
+
 export class VaultRuntime {
   private readonly keys: EnclaveKeys;
   private readonly sessions: Sessions;
@@ -278,16 +281,51 @@ export class VaultRuntime {
     } catch (err) {
       answer = { t: "error", ...publicError(err) };
     }
-    // Another runtime owns the vault: it answers. A malformed message takes no lease
-    // (any publisher could make this runtime write one per vault id it names).
-    if (this.leases && !(parsed ? await this.leases.mayServe(vaultId) : this.leases.holds(vaultId))) return;
+    if (this.leases && !(await this.mayAnswer(this.leases, vaultId, deviceId, parsed))) return;
     try {
       if (parsed) answer = await this.handle(vaultId, deviceId, parsed);
     } catch (err) {
+      if (err === NOT_OURS) return;
       answer = { t: "error", ...publicError(err) };
       if (!isVettidError(err)) this.options.ports.log("error", "request failed", { kind: "unexpected" });
     }
     if (answer) this.options.ports.nats.respond(message.reply, encodeEnclaveMessage(answer));
+  }
+
+  /**
+   * Whether this runtime answers a message for `vaultId` (decision 0077). The owner
+   * answers everything (renewing its lease). Otherwise, nothing a host can make up takes
+   * a lease: an attestation is answered only while the vault is free and takes none; a
+   * handshake only by the runtime that issued the attestation it names, which takes the
+   * lease once the device's key is proven and the vault admits it
+   * ({@link handshake}); a sealed message, while the vault is free, only with the refusal
+   * of a session this runtime does not hold (a session lives only with its vault's
+   * lease); a malformed message not at all.
+   */
+  private async mayAnswer(
+    leases: LeaseKeeper,
+    vaultId: string,
+    deviceId: string,
+    parsed: DeviceMessage | undefined,
+  ): Promise<boolean> {
+    if (leases.holds(vaultId)) return true;
+    if (parsed === undefined) return false;
+    if (leases.has(vaultId)) return leases.mayServe(vaultId);
+    switch (parsed.t) {
+      case "attest":
+        return leases.isFree(vaultId);
+      case "handshake":
+        return this.issuedHere(vaultId, deviceId, parsed.attestation);
+      case "sealed":
+        // a free vault's runtime knows no session of it: it answers that refusal (so the
+        // device attests again) and takes no lease
+        return leases.isFree(vaultId);
+    }
+  }
+
+  /** Whether this enclave issued `attestationDigest` to `vaultId`/`deviceId` (one of its recent documents). */
+  private issuedHere(vaultId: string, deviceId: string, attestationDigest: Uint8Array): boolean {
+    return (this.issued.get(`${vaultId}/${deviceId}`) ?? []).includes(Buffer.from(attestationDigest).toString("hex"));
   }
 
   private async handle(vaultId: string, deviceId: string, message: DeviceMessage): Promise<EnclaveMessage> {
@@ -317,7 +355,7 @@ export class VaultRuntime {
     const key = `${vaultId}/${deviceId}`;
     limit(this.handshakes, key, this.options.ports.now(), "handshake");
     // The prologue binds the document the device verified; it must be one this enclave issued to it.
-    if (!(this.issued.get(key) ?? []).includes(Buffer.from(attestationDigest).toString("hex"))) {
+    if (!this.issuedHere(vaultId, deviceId, attestationDigest)) {
       throw new VettidError("HANDSHAKE_FAILED", "the handshake names no attestation this enclave issued; attest again");
     }
     const context = { vaultId, deviceId, attestationDigest };
@@ -333,13 +371,34 @@ export class VaultRuntime {
       }
     }
     if (!request) throw failure;
+    // One handshake per attestation: the message is authentic, and a replay of it (by
+    // the host, which relays both) names a document this enclave no longer holds.
+    const digest = Buffer.from(attestationDigest).toString("hex");
+    const left = (this.issued.get(key) ?? []).filter((d) => d !== digest);
+    if (left.length > 0) this.issued.set(key, left);
+    else this.issued.delete(key);
     const deviceKey = request.deviceKey;
+    // The device's key is proven; a free vault's lease is taken now, before its state is
+    // read, and given up again at once if the vault does not admit the key (a host can
+    // make up keys, not the vault's devices).
+    const leases = this.leases;
+    const taken = leases !== undefined && !leases.has(vaultId);
+    if (leases && !(await leases.mayServe(vaultId))) throw NOT_OURS;
     const slot = this.slot(vaultId);
-    const { admission, stateVersion, initialized } = await this.mutex.run(vaultId, async () => ({
-      admission: await slot.admits(deviceId, deviceKey),
-      stateVersion: slot.stateVersion,
-      initialized: slot.stateVersion > 0,
-    }));
+    const { admission, stateVersion, initialized } = await this.mutex.run(vaultId, async () => {
+      const admitted = {
+        admission: await slot.admits(deviceId, deviceKey).catch(async (err: unknown) => {
+          if (taken) await this.giveUp(vaultId, slot);
+          throw err;
+        }),
+        stateVersion: slot.stateVersion,
+        initialized: slot.stateVersion > 0,
+      };
+      if (admitted.admission === "refused" && taken) await this.giveUp(vaultId, slot);
+      // a refused handshake beside this one gave the lease up: take it again, or leave the vault
+      else if (leases && !leases.has(vaultId) && !(await leases.mayServe(vaultId))) throw NOT_OURS;
+      return admitted;
+    });
     const accepted = request.accept({
       authorize: () => admission !== "refused",
       payload: encodeWire({ stateVersion, initialized }),
@@ -349,6 +408,16 @@ export class VaultRuntime {
     return { t: "handshake", message: accepted.message };
   }
 
+  /**
+   * Gives up a lease a refused handshake took, with the vault state it read, unless one
+   * of the vault's sessions lives here (under the vault's mutex).
+   */
+  private async giveUp(vaultId: string, slot: VaultSlot): Promise<void> {
+    if (this.sessions.hasAny(vaultId)) return;
+    slot.evict();
+    await this.leases?.release(vaultId).catch(() => undefined);
+  }
+
   private async sealed(
     vaultId: string,
     deviceId: string,
@@ -356,6 +425,10 @@ export class VaultRuntime {
     envelope: Uint8Array,
   ): Promise<EnclaveMessage> {
     const session = this.sessions.get(sessionId, vaultId, deviceId);
+    if (this.leases && !this.leases.holds(vaultId)) {
+      this.sessions.drop(session);
+      throw new VettidError("UNAUTHENTICATED", "this runtime no longer serves the vault; attest and handshake again");
+    }
     // Refused before it is opened, so it runs never and holds no memory while it waits.
     const key = `${vaultId}/${deviceId}`;
     const inFlight = this.inFlight.get(key) ?? 0;

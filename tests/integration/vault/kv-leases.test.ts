@@ -1,8 +1,8 @@
 /**
  * Leases in JetStream KV on a real nats-server (vault-enclave/lease, decision 0071):
  * one owner per vault, a lapsed lease taken over at the next epoch, the old owner's
- * renewal refused, two runtimes racing for one lease of which exactly one wins, and
- * unreadable leases failing closed.
+ * renewal refused, two runtimes racing for one lease of which exactly one wins, a peek
+ * that writes nothing, and unreadable leases failing closed.
  */
 import { type KV, Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -57,6 +57,22 @@ describe("KvLeaseTable on nats-server with JetStream", () => {
     // A, resumed, cannot renew what it held: it must stop serving the vault
     await expect(a.renew(renewed)).rejects.toMatchObject({ code: "LEASE_LOST" });
     expect(await a.acquire(VAULT)).toMatchObject({ held: false, owner: B });
+  });
+
+  it("peeks at a vault's lease without writing: another's live lease is named, none, a lapsed one and one's own are not", async () => {
+    // Prepare
+    const a = table(A);
+    const b = table(B);
+    // Act / Assess: nobody holds it yet
+    expect(await b.peek(VAULT)).toBeUndefined();
+    const first = await a.acquire(VAULT);
+    const revision = first.held ? first.lease.revision : -1;
+    expect(await b.peek(VAULT)).toMatchObject({ owner: A, expiresAt: clock + LEASE_TTL_MS });
+    expect(await a.peek(VAULT)).toBeUndefined();
+    clock += LEASE_TTL_MS + LEASE_CLOCK_SKEW_MS + 1;
+    expect(await b.peek(VAULT)).toBeUndefined();
+    // nothing was written by the peeks
+    expect((await bucket.get(VAULT))?.revision).toBe(revision);
   });
 
   it("lets exactly one of two runtimes win a race for a lapsed lease", async () => {

@@ -2,7 +2,8 @@
  * The lease keeper's renewals (vault-enclave/lease/keeper.ts): a renewal pass slower than
  * the renewal interval is joined, not run twice beside itself, so two renewals of one
  * revision never conflict and drop leases the runtime holds; a lease a request renewed
- * during a pass is kept.
+ * during a pass is kept. Whether a vault is free is read without writing, another
+ * runtime's lease trusted until its expiry, and an unanswered table means no.
  */
 import { VettidError } from "../../../../lib/errors";
 import type { AcquireResult, HeldLease } from "../../../../vault-enclave/lease";
@@ -20,6 +21,9 @@ function slowTable(delayMs: number, now: () => number): LeaseTable {
       const revision = next++;
       revisions.set(vaultId, revision);
       return { held: true, lease: { record: { vaultId, owner: SELF, epoch: 1, expiresAt: now() + 5_000 }, revision } };
+    },
+    async peek() {
+      return undefined;
     },
     async renew(lease: HeldLease): Promise<HeldLease> {
       await new Promise((r) => setTimeout(r, delayMs));
@@ -56,5 +60,53 @@ describe("lease renewals", () => {
     // Assess
     expect(lost).toEqual([]);
     expect(keeper.heldCount).toBe(10);
+  });
+});
+
+describe("whether a vault is free", () => {
+  it("reads another runtime's lease once and trusts it until its expiry, then reads again; takes nothing", async () => {
+    // Prepare: a table where another runtime holds vault 1 until t = 5,000.
+    let now = 0;
+    let peeks = 0;
+    let writes = 0;
+    let holder: { owner: string; expiresAt: number } | undefined = { owner: "d".repeat(32), expiresAt: 5_000 };
+    const table: LeaseTable = {
+      async acquire(): Promise<AcquireResult> {
+        writes += 1;
+        throw new Error("not called");
+      },
+      async peek() {
+        peeks += 1;
+        return holder;
+      },
+      async renew(lease: HeldLease) {
+        writes += 1;
+        return lease;
+      },
+      async release() {
+        writes += 1;
+      },
+    };
+    const keeper = new LeaseKeeper({ table, self: SELF, now: () => now, onLost: () => undefined });
+
+    // Act
+    const whileHeld = [await keeper.isFree(vault(1)), await keeper.isFree(vault(1))];
+    const peeksWhileHeld = peeks;
+    now = 6_001; // past the expiry and the clock skew
+    holder = undefined;
+    const afterExpiry = await keeper.isFree(vault(1));
+    table.peek = async () => {
+      throw new VettidError("UNAVAILABLE", "the lease table did not answer");
+    };
+    const unanswered = await keeper.isFree(vault(2));
+
+    // Assess
+    expect(whileHeld).toEqual([false, false]);
+    expect(peeksWhileHeld).toBe(1);
+    expect(afterExpiry).toBe(true);
+    expect(peeks).toBe(2);
+    expect(unanswered).toBe(false);
+    expect(writes).toBe(0);
+    expect(keeper.heldCount).toBe(0);
   });
 });

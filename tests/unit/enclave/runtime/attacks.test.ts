@@ -7,6 +7,7 @@
 import type { VaultClient } from "../../../../client/vault";
 import { encodeRevocationStatement, parseRevocationStatement } from "../../../../lib/pairing";
 import { RESERVED_STATEMENT_PREFIX } from "../../../../lib/vault-protocol";
+import { parseDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
 import { MAX_IN_FLIGHT_PER_DEVICE, UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
 import { bytes, codeOf, founded, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
@@ -54,6 +55,26 @@ describe("vault runtime under attack (in-memory host)", () => {
     expect(await codeOf(first)).toBe("ENVELOPE_REPLAYED");
     const { item } = await reordering.call("items.get", { op: "items.get", name: "bank" });
     expect(Buffer.from(item.value).toString()).toBe("new");
+  });
+
+  it("opens no second session from a replayed handshake: one handshake per attestation", async () => {
+    const device = await initialized();
+    // Prepare: the host keeps a copy of the device's next handshake message.
+    let handshake: Uint8Array | undefined;
+    const recorded = h.client(alice, {
+      memory: device.known,
+      intercept: (data, deliver) => {
+        if (parseDeviceMessage(data).t === "handshake") handshake = new Uint8Array(data);
+        return deliver(data);
+      },
+    });
+    await recorded.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    expect(handshake).toBeDefined();
+    // Act: the host hands the enclave the same handshake again.
+    const replayed = parseEnclaveMessage(await h.deliver(alice.vaultId, alice.deviceId, handshake as Uint8Array));
+    // Assess: refused (its attestation is spent), and the device's own session goes on.
+    expect(replayed).toMatchObject({ t: "error", code: "HANDSHAKE_FAILED" });
+    expect(await codeOf(recorded.call("vault.status", { op: "vault.status" }))).toBe("OK");
   });
 
   it("signs no challenge that reads as one of the vault's own statements, so identity.sign forges no revocation", async () => {

@@ -9,11 +9,12 @@
 import { randomBytes } from "node:crypto";
 import { VaultClient } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
-import { encodeDeviceMessage } from "../../../../lib/vault-protocol/messages";
+import { encodeDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
 import { LEASE_CLOCK_SKEW_MS, LEASE_TTL_MS } from "../../../../vault-enclave/lease";
 import {
   bytes,
   codeOf,
+  founded,
   type Harness,
   MemoryBlobs,
   MemoryLeaseTable,
@@ -27,6 +28,7 @@ import {
 
 const A = "a".repeat(32);
 const B = "b".repeat(32);
+const C = "c".repeat(32);
 
 describe("failover between two runtimes (in-memory host)", () => {
   let alice: Person;
@@ -117,6 +119,7 @@ describe("failover between two runtimes (in-memory host)", () => {
         return table.renew(l);
       },
       release: (l: Parameters<typeof table.release>[0]) => table.release(l),
+      peek: (v: string) => table.peek(v),
     };
     const h = await startHarness([], { now: () => clock, witness: true, leases: { table: counting, self: A } });
     open.push(h);
@@ -141,6 +144,110 @@ describe("failover between two runtimes (in-memory host)", () => {
     expect(afterGarbage).toBe(0);
     expect(h.runtime.leaseCount).toBe(0);
     expect(writes).toBe(before);
+  });
+
+  it("takes a free vault's lease only for a device the vault admits: a host's attestation requests, forged handshakes and stray sealed messages take none", async () => {
+    // Prepare: Alice's vault founded on runtime b, which then stops (its lease given up);
+    // runtime a, whose host is the attacker, serves it over the same stores.
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+    const table = new MemoryLeaseTable(B, () => clock);
+    const b = await startHarness([alice.vaultId], { now: () => clock, stores, leases: { table, self: B } });
+    await founded(b, alice);
+    await b.close();
+    const a = await startHarness([alice.vaultId], {
+      now: () => clock,
+      stores,
+      nsm: b.nsm,
+      leases: { table: table.as(A), self: A },
+    });
+    open.push(a);
+    const free = async () => (await table.as(B).peek(alice.vaultId)) === undefined;
+
+    // Act 1: the host hands its enclave attestation requests for Alice's vault.
+    const attested = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        a.deliver(
+          alice.vaultId,
+          "dev-mallory",
+          encodeDeviceMessage({ t: "attest", nonce: new Uint8Array(randomBytes(32)) }),
+        ),
+      ),
+    );
+    // Assess: answered (the vault has no live owner), but no lease taken.
+    expect(attested.every((m) => m.length > 0)).toBe(true);
+    expect(a.runtime.leaseCount).toBe(0);
+    expect(await free()).toBe(true);
+
+    // Act 2: a handshake with a device key the host made itself, named as a device of Alice's vault.
+    const mallory = await person("dev-mallory");
+    const forged = a.client({ ...mallory, vaultId: alice.vaultId, vaultSalt: alice.vaultSalt });
+    const refused = await codeOf(forged.call("vault.status", { op: "vault.status" }));
+    // Assess: refused, and the lease it took to read the vault's devices is given up at once.
+    expect(refused).not.toBe("OK");
+    expect(a.runtime.leaseCount).toBe(0);
+    expect(await free()).toBe(true);
+
+    // Act 3: a sealed message for a session the runtime never opened.
+    const stray = a.deliver(
+      alice.vaultId,
+      alice.deviceId,
+      encodeDeviceMessage({ t: "sealed", session: "s".repeat(32), envelope: new Uint8Array(64) }),
+    );
+    // Assess: refused as a session it does not hold (the device would attest again), no lease.
+    expect(parseEnclaveMessage(await stray)).toMatchObject({ t: "error", code: "UNAUTHENTICATED" });
+    expect(a.runtime.leaseCount).toBe(0);
+    expect(await free()).toBe(true);
+
+    // Alice's own device is served by a, which takes the lease for her.
+    const phone = a.client(alice);
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    expect(a.runtime.leaseCount).toBe(1);
+    expect(await free()).toBe(false);
+  });
+
+  it("answers a handshake only from the runtime that issued its attestation, when two may take a free vault", async () => {
+    // Prepare: two runtimes, Alice's vault founded on a third that then stopped.
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+    const table = new MemoryLeaseTable(C, () => clock);
+    const c = await startHarness([alice.vaultId], { now: () => clock, stores, leases: { table, self: C } });
+    await founded(c, alice);
+    await c.close();
+    const a = await startHarness([alice.vaultId], {
+      now: () => clock,
+      stores,
+      nsm: c.nsm,
+      leases: { table: table.as(A), self: A },
+    });
+    const b = await startHarness([alice.vaultId], {
+      now: () => clock,
+      stores,
+      nsm: c.nsm,
+      leases: { table: table.as(B), self: B },
+    });
+    open.push(a, b);
+    let answers = 0;
+    const counted = (h: Harness) => (data: Uint8Array) =>
+      h.deliver(alice.vaultId, alice.deviceId, data).then((m) => {
+        answers += 1;
+        return m;
+      });
+
+    // Act: every message to both; the device takes the first answer.
+    const phone = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => Promise.any([counted(a)(data), counted(b)(data)]),
+      attestation: { trustedRoots: [c.nsm.rootCertificatePem], manifest: c.manifest, time: new Date(clock) },
+      memory: { stateVersion: 0 },
+    });
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Assess: one lease, one owner; the attestation answered by both, the handshake and
+    // the operation by the owner alone.
+    expect(a.runtime.leaseCount + b.runtime.leaseCount).toBe(1);
+    expect(answers).toBe(4);
   });
 
   it("shows a vault's owner what another runtime wrote to it: a recovery started on the new vault's owner is seen on the source vault's, its unlock kept", async () => {

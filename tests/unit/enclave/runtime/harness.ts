@@ -163,6 +163,11 @@ export class MemoryLeaseTable implements LeaseTable {
     return { held: true, lease: this.root.put(decision.next) };
   }
 
+  async peek(vaultId: string): Promise<{ owner: string; expiresAt: number } | undefined> {
+    const decision = decideLease(vaultId, this.self, this.root.leases.get(vaultId)?.record, this.now());
+    return decision.kind === "held" ? { owner: decision.owner, expiresAt: decision.expiresAt } : undefined;
+  }
+
   async renew(lease: HeldLease): Promise<HeldLease> {
     if (this.root.leases.get(lease.record.vaultId)?.revision !== lease.revision) {
       throw new VettidError("LEASE_LOST", "another runtime holds the vault's lease now");
