@@ -50,6 +50,11 @@ export function buildRuntimeConfig(inputs: RuntimeConfigInputs): MeasuredConfig 
   if (sealed.sealingKeyArn !== inputs.sealingKeyArn) {
     problems.push(`the runtime NATS key was sealed with ${String(sealed.sealingKeyArn)}, not the sealing key`);
   }
+  if (!/^client\.[a-z0-9][a-z0-9-]{0,62}\.nats\.vettid\.internal$/.test(inputs.natsServerName)) {
+    problems.push(
+      `the NATS server name must be the cluster's client name (client.<cluster>.nats.vettid.internal), not ${inputs.natsServerName}`,
+    );
+  }
   if (problems.length > 0) throw new Error(problems.join("; "));
   return parseMeasuredConfig({
     environment: inputs.environment,

@@ -152,6 +152,9 @@ export function vaultUserData(p: VaultUserDataProps): string {
       throw new Error("the runtime NATS key must be base64 text");
     }
     if (p.runtimeNats.tunnelTargets.length === 0) throw new Error("the runtime NATS tunnel needs at least one node");
+    for (const target of p.runtimeNats.tunnelTargets) {
+      if (!/^[0-9a-z.-]+:\d{1,5}$/.test(target)) throw new Error(`not a host:port tunnel target: ${target}`);
+    }
   }
   const runtimeNatsKey =
     p.runtimeNats === null

@@ -378,26 +378,26 @@ export class VaultRuntime {
     if (left.length > 0) this.issued.set(key, left);
     else this.issued.delete(key);
     const deviceKey = request.deviceKey;
-    // The device's key is proven; a free vault's lease is taken now, before its state is
-    // read, and given up again at once if the vault does not admit the key (a host can
-    // make up keys, not the vault's devices).
+    // The device's key is proven. A runtime without the vault's lease reads the vault's
+    // state (a read: it writes no state) to learn whether the vault admits the key, and
+    // takes the lease only then: a key the host made up takes none, however long the
+    // host stalls that read.
     const leases = this.leases;
-    const taken = leases !== undefined && !leases.has(vaultId);
-    if (leases && !(await leases.mayServe(vaultId))) throw NOT_OURS;
+    if (leases && !leases.has(vaultId) && !(await leases.isFree(vaultId))) throw NOT_OURS;
     const slot = this.slot(vaultId);
     const { admission, stateVersion, initialized } = await this.mutex.run(vaultId, async () => {
-      const admitted = {
-        admission: await slot.admits(deviceId, deviceKey).catch(async (err: unknown) => {
-          if (taken) await this.giveUp(vaultId, slot);
-          throw err;
-        }),
-        stateVersion: slot.stateVersion,
-        initialized: slot.stateVersion > 0,
-      };
-      if (admitted.admission === "refused" && taken) await this.giveUp(vaultId, slot);
-      // a refused handshake beside this one gave the lease up: take it again, or leave the vault
-      else if (leases && !leases.has(vaultId) && !(await leases.mayServe(vaultId))) throw NOT_OURS;
-      return admitted;
+      let admission: Awaited<ReturnType<VaultSlot["admits"]>>;
+      try {
+        admission = await slot.admits(deviceId, deviceKey);
+      } catch (err) {
+        this.dropUnowned(vaultId, slot);
+        throw err;
+      }
+      if (leases && !leases.has(vaultId) && (admission === "refused" || !(await leases.mayServe(vaultId)))) {
+        this.dropUnowned(vaultId, slot);
+        if (admission !== "refused") throw NOT_OURS;
+      }
+      return { admission, stateVersion: slot.stateVersion, initialized: slot.stateVersion > 0 };
     });
     const accepted = request.accept({
       authorize: () => admission !== "refused",
@@ -409,13 +409,12 @@ export class VaultRuntime {
   }
 
   /**
-   * Gives up a lease a refused handshake took, with the vault state it read, unless one
-   * of the vault's sessions lives here (under the vault's mutex).
+   * Drops the state a runtime without the vault's lease read for a handshake (under the
+   * vault's mutex), unless it holds the lease or one of the vault's sessions lives here.
    */
-  private async giveUp(vaultId: string, slot: VaultSlot): Promise<void> {
-    if (this.sessions.hasAny(vaultId)) return;
+  private dropUnowned(vaultId: string, slot: VaultSlot): void {
+    if (!this.leases || this.leases.has(vaultId) || this.sessions.hasAny(vaultId)) return;
     slot.evict();
-    await this.leases?.release(vaultId).catch(() => undefined);
   }
 
   private async sealed(

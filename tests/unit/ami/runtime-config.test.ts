@@ -46,7 +46,7 @@ describe("a release's measured runtime configuration", () => {
     expect(buildRuntimeConfig(inputs({ fips: true })).kms.endpointName).toBe("kms-fips.eu-central-1.amazonaws.com");
   });
 
-  it("refuses a runtime NATS key of another environment or sealed with another key", () => {
+  it("refuses a runtime NATS key of another environment or sealed with another key, and any other NATS name", () => {
     // Prepare
     const otherArn = (sealed.sealingKeyArn as string).replace(/key\/.*/, "key/00000000-0000-0000-0000-000000000000");
     const prodKey = readFileSync(testRuntimeNatsKeyFile("prod"), "utf8");
@@ -55,6 +55,10 @@ describe("a release's measured runtime configuration", () => {
     expect(() => buildRuntimeConfig(inputs({ runtimeNatsKeyText: prodKey }))).toThrow(/is for prod, not staging/);
     expect(() => buildRuntimeConfig(inputs({ runtimeNatsKeyText: "{}" }))).toThrow(/not a vettid.runtime-nats-key/);
     expect(() => buildRuntimeConfig(inputs({ environment: "local" }))).toThrow(/not a deployed environment/);
+    // an address or a route identity is not what every node's client certificate carries
+    expect(() => buildRuntimeConfig(inputs({ natsServerName: "route.vettid-staging.nats.vettid.internal" }))).toThrow(
+      /must be the cluster's client name/,
+    );
     // what the runtime refuses, refused here: a recovery delay under a day outside dev
     expect(() => buildRuntimeConfig(inputs({ recoveryDelaySeconds: 60 }))).toThrow(/recoveryDelaySeconds/);
   });

@@ -182,7 +182,7 @@ describe("failover between two runtimes (in-memory host)", () => {
     const mallory = await person("dev-mallory");
     const forged = a.client({ ...mallory, vaultId: alice.vaultId, vaultSalt: alice.vaultSalt });
     const refused = await codeOf(forged.call("vault.status", { op: "vault.status" }));
-    // Assess: refused, and the lease it took to read the vault's devices is given up at once.
+    // Assess: refused, and no lease taken (the vault's devices are read first).
     expect(refused).not.toBe("OK");
     expect(a.runtime.leaseCount).toBe(0);
     expect(await free()).toBe(true);
