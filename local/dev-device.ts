@@ -55,6 +55,15 @@ export async function enrollDevDevice(topology: Topology, options: { timeoutMs?:
     attestation: { trustedRoots: [topology.attestation.ca.rootCertificatePem], manifest },
     memory: { stateVersion: 0 },
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    // the founding device's opening of its vault id (a vault with no state admits no other key)
+    ...(enrollment.vaultSalt
+      ? {
+          founding: {
+            signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
+            vaultSalt: Buffer.from(enrollment.vaultSalt, "base64url"),
+          },
+        }
+      : {}),
   });
   return {
     enrollment,

@@ -52,6 +52,15 @@ function vaultClient(
     transport: async (data, timeout) => (await connection.request(enrollment.subjects.request, data, { timeout })).data,
     attestation: trust,
     memory,
+    // a device that founded its vault opens its id's commitment in every handshake
+    ...(enrollment.vaultSalt
+      ? {
+          founding: {
+            signingKey: Buffer.from(keys.signing.publicKey, "base64url"),
+            vaultSalt: Buffer.from(enrollment.vaultSalt, "base64url"),
+          },
+        }
+      : {}),
   });
 }
 

@@ -135,6 +135,15 @@ export async function withVaultSession<T>(
       ? { expectedIdentity: new Uint8Array(Buffer.from(device.pairing.identityFingerprint, "hex")) }
       : {}),
     remember,
+    // the founder's opening of its vault id: a vault with no state admits no other key
+    ...(device.vaultSalt && !device.pairing
+      ? {
+          founding: {
+            signingKey: bytes(keys.signing.publicKey),
+            vaultSalt: new Uint8Array(Buffer.from(device.vaultSalt, "base64url")),
+          },
+        }
+      : {}),
   });
   let unlocked = false;
   let failure: unknown;

@@ -20,7 +20,9 @@ import {
   decodeWire,
   type EnclaveMessage,
   encodeDeviceMessage,
+  encodeFoundingOpening,
   encodeRequest,
+  type FoundingOpening,
   parseAnswer,
   parseEnclaveMessage,
   type VaultOp,
@@ -96,6 +98,13 @@ export interface VaultClientOptions {
   remember?: (memory: VaultMemory) => void;
   /** Per request (default 15 s: an unlock waits for Argon2id and two conditional writes). */
   timeoutMs?: number;
+  /**
+   * The founding device's opening of the vault id (its signing key and the vault salt of
+   * its enrollment). Sent in every handshake: a vault with no state yet admits only the
+   * key its id commits to (docs/protocol.md §Handshake payload). Without it, a
+   * `vault.init` or `recovery.start` request's own `signingKey` and `vaultSalt` are used.
+   */
+  founding?: FoundingOpening;
 }
 
 /** A vault operation that failed with a typed code. */
@@ -164,14 +173,14 @@ export class VaultClient {
   }
 
   /** Verifies a fresh attestation and opens a session (done by the first {@link call} too). */
-  async connect(): Promise<void> {
+  async connect(founding: FoundingOpening | undefined = this.options.founding): Promise<void> {
     const { answer, verified, enclaveKeys } = await this.verifyFreshAttestation();
     const digest = attestationDigest(answer.document);
     const handshake = initiateHandshake({
       deviceKey: this.options.deviceKey,
       enclaveKeys,
       context: { vaultId: this.options.vaultId, deviceId: this.options.deviceId, attestationDigest: digest },
-      payload: new Uint8Array(0),
+      payload: founding ? encodeFoundingOpening(founding) : new Uint8Array(0),
     });
     const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message });
     if (reply.t !== "handshake") throw unexpected(reply);
@@ -192,7 +201,7 @@ export class VaultClient {
    *   stale state, a changed identity key, or a transport failure.
    */
   async call<O extends VaultOp>(op: O, request: Extract<VaultRequest, { op: O }>): Promise<VaultResults[O]> {
-    if (!this.session) await this.connect();
+    if (!this.session) await this.connect(this.options.founding ?? openingOf(request));
     const session = this.session as { id: string; channel: SealedChannel };
     return this.callIn(session, op, request);
   }
@@ -516,4 +525,10 @@ export class VaultClient {
 function unexpected(answer: EnclaveMessage): VettidError {
   if (answer.t === "error") return new VaultOperationError(answer.code, answer.message);
   return new VettidError("BAD_REQUEST", `unexpected ${answer.t} answer`);
+}
+
+/** The founding opening a request carries (`vault.init`, `recovery.start`), if any. */
+function openingOf(request: VaultRequest): FoundingOpening | undefined {
+  if (request.op !== "vault.init" && request.op !== "recovery.start") return undefined;
+  return { signingKey: request.signingKey, vaultSalt: request.vaultSalt };
 }

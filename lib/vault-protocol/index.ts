@@ -25,6 +25,7 @@ export {
   VAULT_PROTOCOL_VERSION,
   type VaultOp,
 } from "./constants";
+export { encodeFoundingOpening, type FoundingOpening, opensVaultId, parseFoundingOpening } from "./founding";
 export {
   type DeviceMessage,
   type EnclaveMessage,

@@ -14,7 +14,9 @@ import {
   encodeFailure,
   encodeResult,
   encodeWire,
+  type FoundingOpening,
   parseDeviceMessage,
+  parseFoundingOpening,
   parseRequest,
   type VaultOp,
   type VaultRequest,
@@ -388,7 +390,7 @@ export class VaultRuntime {
     const { admission, stateVersion, initialized } = await this.mutex.run(vaultId, async () => {
       let admission: Awaited<ReturnType<VaultSlot["admits"]>>;
       try {
-        admission = await slot.admits(deviceId, deviceKey);
+        admission = await slot.admits(deviceId, deviceKey, foundingOpening(request.payload));
       } catch (err) {
         this.dropUnowned(vaultId, slot);
         throw err;
@@ -513,6 +515,15 @@ function publicError(err: unknown): { code: ErrorCode; message: string } {
 
 /** Longest error message sent to a device (lib/vault-protocol accepts up to 500 characters). */
 const MAX_ERROR_MESSAGE = 500;
+
+/** The founding opening a handshake payload carries, if it is one (anything else opens nothing). */
+function foundingOpening(payload: Uint8Array): FoundingOpening | undefined {
+  try {
+    return parseFoundingOpening(payload);
+  } catch {
+    return undefined;
+  }
+}
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

@@ -4,7 +4,13 @@ import { signRevocationStatement } from "../../lib/pairing";
 import { RECOVERY_SECRET_BYTES, recoveryKey } from "../../lib/recovery";
 import { AUDIT_KINDS, type AuditEvent, auditChainEnd, MAX_AUDIT_PAGE } from "../../lib/vault-audit";
 import { isVaultIdFor } from "../../lib/vault-id";
-import { PAIRING_SESSION_OPS, type VaultRequest, type VaultResults } from "../../lib/vault-protocol";
+import {
+  type FoundingOpening,
+  opensVaultId,
+  PAIRING_SESSION_OPS,
+  type VaultRequest,
+  type VaultResults,
+} from "../../lib/vault-protocol";
 import { type ChangeEvent, encodeChangeEvent, MAX_CHANGES_PAGE, SYNC_KINDS, syncChainStep } from "../../lib/vault-sync";
 import type { RuntimePorts } from "../runtime/ports";
 import type { KeyedSemaphore } from "../runtime/semaphore";
@@ -221,16 +227,25 @@ export class VaultSlot {
   }
 
   /**
-   * Whether a device may open a session, and which: any device while the vault does
-   * not exist (it can only ask for the status or initialize, and only the key the vault
-   * id commits to can do that); afterwards the keys in the sealed device list
+   * Whether a device may open a session, and which: while the vault does not exist,
+   * only the key its id commits to, with the opening the founding device sends in its
+   * handshake (it may ask for the status, initialize or recover into it); afterwards the
+   * keys in the sealed device list
    * (`"device"`), and, only while a pairing is open, any other key for a session that
    * can do no more than prove the pairing secret (`"pairing"`).
    */
-  async admits(deviceId: string, deviceKey: Uint8Array): Promise<"device" | "pairing" | "refused"> {
+  async admits(
+    deviceId: string,
+    deviceKey: Uint8Array,
+    opening?: FoundingOpening,
+  ): Promise<"device" | "pairing" | "refused"> {
     this.lastUsedAt = this.deps.ports.now();
     const loaded = await this.load();
-    if (!loaded || this.listed(loaded, deviceId, deviceKey)) return "device";
+    // With no state yet, only the key the vault id commits to (the founding device, which
+    // sends the opening): any other key would hold the new vault's lease and keep its
+    // founder out (decision 0077).
+    if (!loaded) return opening !== undefined && opensVaultId(this.vaultId, deviceKey, opening) ? "device" : "refused";
+    if (this.listed(loaded, deviceId, deviceKey)) return "device";
     return this.pairing.isOpen ? "pairing" : "refused";
   }
 

@@ -55,6 +55,8 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
         (await nc.request(vaultRequestSubject(who.vaultId, keys.deviceId), data, { timeout })).data,
       attestation: { trustedRoots: [t.nsm.rootCertificatePem], manifest: t.manifest },
       memory: options.memory ?? { stateVersion: 0 },
+      // as a founding device does: the opening of the vault id with its own signing key
+      founding: { signingKey: keys.signing.publicKey, vaultSalt: who.vaultSalt },
     });
   }
 
@@ -482,8 +484,8 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
     await proxied.stop();
   });
 
-  it("ends every session of another key once the vault exists, so a session opened before init cannot guess the PIN", async () => {
-    // Prepare: before Erin initializes, the host opens a session on her vault with a key of its own.
+  it("opens no session for another key before init, and ends none after it, so no key but the founder's can guess the PIN", async () => {
+    // Prepare: before Erin initializes, the host tries to open a session on her vault with a key of its own.
     const erin = await person("dev-erin");
     const proxied = await startProxyTopology({ vaults: [erin.vaultId] });
     const served = new VaultRuntime({
@@ -509,12 +511,15 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
           (await nc.request(vaultRequestSubject(erin.vaultId, erin.deviceId), data, { timeout })).data,
         attestation: { trustedRoots: [proxied.nsm.rootCertificatePem], manifest: proxied.manifest },
         memory: { stateVersion: 0 },
+        founding: { signingKey: keys.signing.publicKey, vaultSalt: erin.vaultSalt },
       });
     };
     const hostKey = await person("dev-erin");
     const early = await open(hostKey);
-    await expect(early.call("vault.status", { op: "vault.status" })).resolves.toMatchObject({ initialized: false });
+    // a vault with no state admits only the key its id commits to (decision 0077)
+    await expect(early.call("vault.status", { op: "vault.status" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const owner = await open(erin);
+    await expect(owner.call("vault.status", { op: "vault.status" })).resolves.toMatchObject({ initialized: false });
     await owner.call("vault.init", {
       op: "vault.init",
       pin: PIN,
@@ -522,11 +527,11 @@ describe("vault runtime (real NATS, proxy, KMS over TLS, S3 stand-in, simulated 
       vaultSalt: erin.vaultSalt,
     });
 
-    // Act: the early session tries the PIN.
+    // Act: the host's key tries the PIN, now that the vault exists.
     const guess = early.call("vault.unlock", { op: "vault.unlock", pin: PIN });
 
     // Assess
-    await expect(guess).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await expect(guess).rejects.toMatchObject({ code: "FORBIDDEN" });
     await served.close();
     await proxied.stop();
   });

@@ -382,6 +382,8 @@ export async function startHarness(
         transport: (data) => (options.intercept ? options.intercept(data, send) : send(data)),
         attestation: { trustedRoots: [nsm.rootCertificatePem], manifest },
         memory: options.memory ?? { stateVersion: 0 },
+        // as the founding device does: the opening of the vault id with its own signing key
+        founding: { signingKey: keys.signing.publicKey, vaultSalt: who.vaultSalt },
       });
     },
     close: () => runtime.close(),

@@ -3,7 +3,9 @@
  * admit (decision 0077): a forged handshake (a key the host made, for a device id of its
  * choice) while the host stalls its enclave's state reads (it answers the blob channel).
  * The lease is taken only once the vault admitted the key, so the stall holds nothing,
- * and the vault's own device is served by an honest runtime meanwhile.
+ * and the vault's own device is served by an honest runtime meanwhile. Before a vault
+ * has state, only the key its id commits to is admitted, so a host cannot squat a new
+ * vault's lease either.
  */
 import { VaultClient } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
@@ -152,5 +154,45 @@ describe("a host that stalls its enclave's state reads keeps no lease for a forg
     expect(tookIt).toBe(0);
     expect(outcome).toBe("OK");
     expect(a.runtime.leaseCount).toBe(0);
+  });
+
+  it("lets a new vault be founded through an honest runtime: a key its id does not commit to opens no session and takes no lease", async () => {
+    // Prepare: Alice's vault id is known (her phone's first attestation request on NATS), no state yet.
+    const table = new MemoryLeaseTable(A, () => clock);
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+    const a = await startHarness([alice.vaultId], { now: () => clock, stores, leases: { table, self: A } });
+    const b = await startHarness([alice.vaultId], {
+      now: () => clock,
+      stores,
+      nsm: a.nsm,
+      leases: { table: table.as(B), self: B },
+    });
+    open.push(a, b);
+
+    // Act: the attacker's host opens a session with a key it made for Alice's vault id
+    // (with an opening of its own signing key and her salt), and tries again and again.
+    const mallory = await person("dev-mallory");
+    const squatter = a.client({ ...mallory, vaultId: alice.vaultId, vaultSalt: alice.vaultSalt });
+    const tries: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      tries.push(await codeOf(squatter.call("vault.status", { op: "vault.status" })));
+      await periods(4, a, b);
+    }
+    // Alice's phone, through honest hosts (b) only, founds her vault.
+    const init = await within(
+      phone(a, (data) => b.deliver(alice.vaultId, alice.deviceId, data)).call("vault.init", {
+        op: "vault.init",
+        pin: PIN,
+        signingKey: alice.signing.publicKey,
+        vaultSalt: alice.vaultSalt,
+      }),
+      500,
+    );
+
+    // Assess: the squatter is refused and holds nothing; Alice's init is served.
+    expect(tries).toEqual(["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]);
+    expect(a.runtime.leaseCount).toBe(0);
+    expect(init).toBe("OK");
+    expect(b.runtime.leaseCount).toBe(1);
   });
 });
