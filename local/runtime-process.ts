@@ -34,7 +34,7 @@ import { KvLeaseTable, LEASE_BUCKET, newRuntimeId } from "../vault-enclave/lease
 import { startRuntime } from "../vault-enclave/runtime/start";
 import { RESTARTS_ENV, Supervisor, spawnWorker, WORKER_ENV } from "../vault-enclave/supervisor";
 import { JetStreamChangeLog } from "../vault-enclave/sync";
-import { KvWitness, WITNESS_BUCKET } from "../vault-enclave/witness";
+import { KvWitness, openWitnessBucket } from "../vault-enclave/witness";
 import { required, runMain, stopOnSignals } from "./child-main";
 import { watchParent } from "./launcher/parent-watch";
 import { LOCAL_RUNTIME_NATS_NAME } from "./launcher/runtime";
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       const what = differing.map((a) => `${a.kind} ${a.name}: ${a.differences.join("; ")}`);
       throw new Error(`JetStream assets differ from the layout: ${what.join(" | ")}`);
     }
-    witness = new KvWitness({ bucket: await new Kvm(witnessConnection).open(WITNESS_BUCKET) });
+    witness = new KvWitness({ bucket: await openWitnessBucket(witnessConnection) });
     changes = await JetStreamChangeLog.open(witnessConnection);
     leases = new KvLeaseTable({
       bucket: await new Kvm(witnessConnection).open(LEASE_BUCKET),

@@ -77,18 +77,23 @@ export function syncStreamConfig(replicas: number): ExpectedStreamConfig {
 /**
  * A KV bucket that keeps one value per key, for good: `Kvm.create` with history 1 on
  * file storage makes a stream with these fields (nats.js 3, nats-server 2.9: discard
- * new, direct gets allowed, rollups allowed, no byte or value size limit). No age limit
- * either (the server's default, which `Kvm.create` leaves): a witness record that
- * expired would let an older state version load again.
+ * new, rollups allowed, no byte or value size limit). No age limit either (the
+ * server's default, which `Kvm.create` leaves): a witness record that expired would
+ * let an older state version load again. `direct`: whether any replica may answer a
+ * read (a direct get), however far behind it is; the version witness turns it off so
+ * that only the stream's leader answers (NATS promises no read-your-writes through
+ * direct gets, and an older witness record is an older state accepted), the lease
+ * bucket keeps it for the hosts' routing reads (a stale lease read only delays a
+ * host's view; taking a lease is a compare-and-set at the leader).
  */
-function kvAsset(bucket: string, replicas: number): KvAsset {
+function kvAsset(bucket: string, replicas: number, direct: boolean): KvAsset {
   const history = 1;
   const streamName = `KV_${bucket}`;
   return {
     kind: "kv",
     name: bucket,
     streamName,
-    kv: { history, storage: "file", replicas, allow_direct: true },
+    kv: { history, storage: "file", replicas, allow_direct: direct },
     config: {
       name: streamName,
       subjects: [`$KV.${bucket}.>`],
@@ -100,7 +105,7 @@ function kvAsset(bucket: string, replicas: number): KvAsset {
       discard: "new",
       storage: "file",
       num_replicas: replicas,
-      allow_direct: true,
+      allow_direct: direct,
       allow_rollup_hdrs: true,
     },
   };
@@ -121,8 +126,8 @@ export function jetStreamLayout(replicas: number): JetStreamAsset[] {
   checkReplicas(replicas);
   const sync = syncStreamConfig(replicas);
   return [
-    kvAsset(WITNESS_BUCKET, replicas),
-    kvAsset(LEASE_BUCKET, replicas),
+    kvAsset(WITNESS_BUCKET, replicas, false),
+    kvAsset(LEASE_BUCKET, replicas, true),
     { kind: "stream", name: SYNC_STREAM, streamName: sync.name, config: sync },
   ];
 }

@@ -2,12 +2,13 @@ import { isSubjectId, SUBJECT_ROOT } from "../subjects";
 import { ENCLAVE_USER_LIMITS } from "./limits";
 import {
   type DevicePermissions,
-  kvJetStreamApi,
   LEASE_BUCKET,
+  LEASE_JETSTREAM_API,
   SYNC_JETSTREAM_API,
   SYNC_STREAM,
   SYNC_SUBJECTS,
   WITNESS_BUCKET,
+  WITNESS_JETSTREAM_API,
 } from "./permissions";
 
 /**
@@ -32,11 +33,11 @@ export function enclaveInboxPrefix(name: string): string {
 
 /**
  * The publish permissions of the runtime: the KV API and `$KV` subjects of its two
- * buckets, and the change log's API and subjects (decision 0073).
+ * buckets (no direct gets of the witness: its reads go to the stream's leader), and the change log's API and subjects (decision 0073).
  */
 export function enclavePublishAllow(): string[] {
   return [
-    ...new Set([...ENCLAVE_BUCKETS.flatMap(kvJetStreamApi), ...SYNC_JETSTREAM_API]),
+    ...new Set([...WITNESS_JETSTREAM_API, ...LEASE_JETSTREAM_API, ...SYNC_JETSTREAM_API]),
     ...ENCLAVE_BUCKETS.map((b) => `$KV.${b}.>`),
     SYNC_SUBJECTS,
   ];

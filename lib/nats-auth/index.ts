@@ -47,6 +47,7 @@ export {
   SYNC_STREAM,
   SYNC_SUBJECTS,
   WITNESS_BUCKET,
+  WITNESS_JETSTREAM_API,
 } from "./permissions";
 export {
   type AccountSigningKey,

@@ -68,25 +68,32 @@ export const SYNC_JETSTREAM_API: readonly string[] = [
 
 /**
  * The JetStream API subjects a KV client needs for one bucket and nothing more:
- * account info, the bucket stream's info and direct/message gets, consumers on it
- * (watches), and the flow control replies of those consumers (`$JS.FC.<stream>.…`: a
- * watch is a push consumer with flow control, and the server stops delivering to it
- * every few MB until the client answers). Stream creation, deletion, purge and every
- * other stream stay denied.
+ * account info, the bucket stream's info and message gets (answered by the stream's
+ * leader), direct gets unless `direct` is false (any replica answers those, however
+ * far behind), consumers on it (watches), and the flow control replies of those
+ * consumers (`$JS.FC.<stream>.…`: a watch is a push consumer with flow control, and
+ * the server stops delivering to it every few MB until the client answers). Stream
+ * creation, deletion, purge and every other stream stay denied.
  */
-export function kvJetStreamApi(bucket: string): string[] {
+export function kvJetStreamApi(bucket: string, options: { direct?: boolean } = {}): string[] {
   const stream = `KV_${bucket}`;
   return [
     "$JS.API.INFO",
     `$JS.API.STREAM.INFO.${stream}`,
     `$JS.API.STREAM.MSG.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}.>`,
+    ...(options.direct === false ? [] : [`$JS.API.DIRECT.GET.${stream}`, `$JS.API.DIRECT.GET.${stream}.>`]),
     `$JS.API.CONSUMER.*.${stream}`,
     `$JS.API.CONSUMER.*.${stream}.>`,
     `$JS.FC.${stream}.>`,
   ];
 }
+
+/**
+ * {@link kvJetStreamApi} of the version witness bucket: no direct gets, so the runtime
+ * reads each record from the stream's leader (lib/jetstream-layout turns them off for
+ * the stream too).
+ */
+export const WITNESS_JETSTREAM_API: readonly string[] = kvJetStreamApi(WITNESS_BUCKET, { direct: false });
 
 /** {@link kvJetStreamApi} of the lease bucket. */
 export const LEASE_JETSTREAM_API: readonly string[] = kvJetStreamApi(LEASE_BUCKET);

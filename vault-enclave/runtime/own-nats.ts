@@ -6,7 +6,7 @@ import { KvLeaseTable, LEASE_BUCKET } from "../lease/kv-lease-table";
 import { connectOverTunnel } from "../nats";
 import { type RuntimeNatsIdentity, runtimeNatsIdentity, type SealedNatsKeySource } from "../nats/runtime-credentials";
 import { JetStreamChangeLog } from "../sync/jetstream-change-log";
-import { KvWitness, WITNESS_BUCKET } from "../witness";
+import { KvWitness, openWitnessBucket } from "../witness";
 
 /** What the runtime's own NATS connection needs from its environment. */
 export interface OwnNatsDeps {
@@ -76,7 +76,7 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
         },
       });
       // A bucket the deployment has not provisioned yet is retried on the same connection.
-      witness ??= new KvWitness({ bucket: await new Kvm(connection).open(WITNESS_BUCKET) });
+      witness ??= new KvWitness({ bucket: await openWitnessBucket(connection) });
       changes ??= await JetStreamChangeLog.open(connection);
       leases = new KvLeaseTable({
         bucket: await new Kvm(connection).open(LEASE_BUCKET),

@@ -1,4 +1,4 @@
-export { KvWitness, type KvWitnessOptions, WITNESS_BUCKET } from "./kv-witness";
+export { KvWitness, type KvWitnessOptions, openWitnessBucket, WITNESS_BUCKET } from "./kv-witness";
 export {
   decodeWitnessRecord,
   encodeWitnessRecord,

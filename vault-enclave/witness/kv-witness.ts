@@ -1,4 +1,5 @@
-import type { KV } from "@nats-io/kv";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { WITNESS_BUCKET as NATS_WITNESS_BUCKET } from "../../lib/nats-auth/permissions";
 import { readKv, writeKv } from "../kv";
 import { decodeWitnessRecord, encodeWitnessRecord, type WitnessRecord } from "./record";
@@ -6,6 +7,19 @@ import type { VersionWitness, Witnessed } from "./witness";
 
 /** The JetStream KV bucket of the witness records, one key per vault id. */
 export const WITNESS_BUCKET = NATS_WITNESS_BUCKET;
+
+/**
+ * Opens the witness bucket so that every read is answered by its stream's leader
+ * (`$JS.API.STREAM.MSG.GET`), never by a direct get, which any replica may answer
+ * however far behind it is: NATS promises no read-your-writes through direct gets, and
+ * a stale witness record is an older state version accepted. Said here rather than
+ * left to nats.js's default for a bound bucket; the layout also turns direct gets off
+ * for the bucket's stream, and the runtime's permissions leave them out
+ * (lib/jetstream-layout, lib/nats-auth).
+ */
+export function openWitnessBucket(connection: NatsConnection): Promise<KV> {
+  return new Kvm(connection).open(WITNESS_BUCKET, { allow_direct: false });
+}
 
 /** Options of {@link KvWitness}. */
 export interface KvWitnessOptions {

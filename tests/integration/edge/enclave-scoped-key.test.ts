@@ -218,6 +218,10 @@ describe("scoped runtime signing key (nats-server, operator mode, JetStream, ful
     );
     const remove = await settled(jsm.streams.delete(`KV_${WITNESS_BUCKET}`));
     const purge = await settled(jsm.streams.purge(`KV_${LEASE_BUCKET}`));
+    // a witness record read by a direct get, which any replica may answer however far behind
+    const directWitness = await settled(
+      jsm.direct.getMessage(`KV_${WITNESS_BUCKET}`, { last_by_subj: `$KV.${WITNESS_BUCKET}.${KEY}` }),
+    );
     nc.publish(vaultRequestSubject(VAULT, DEVICE), "probe");
     nc.publish("$SYS.REQ.SERVER.PING", "probe");
     nc.subscribe("_INBOX.>");
@@ -226,7 +230,17 @@ describe("scoped runtime signing key (nats-server, operator mode, JetStream, ful
     await nc.flush().catch(() => undefined);
 
     // Assess: each was refused by the server (the requests rejected, not timed out)
-    for (const result of [otherGet, otherPut, otherStatus, create, createBucket, createBucketStream, remove, purge])
+    for (const result of [
+      otherGet,
+      otherPut,
+      otherStatus,
+      create,
+      createBucket,
+      createBucketStream,
+      remove,
+      purge,
+      directWitness,
+    ])
       expect(result.ok).toBe(false);
     const refusedPublish = [
       `$JS.API.STREAM.MSG.GET.KV_${OTHER_BUCKET}`,
@@ -237,6 +251,7 @@ describe("scoped runtime signing key (nats-server, operator mode, JetStream, ful
       "$JS.API.STREAM.CREATE.KV_runtime-bucket",
       `$JS.API.STREAM.DELETE.KV_${WITNESS_BUCKET}`,
       `$JS.API.STREAM.PURGE.KV_${LEASE_BUCKET}`,
+      `$JS.API.DIRECT.GET.KV_${WITNESS_BUCKET}.$KV.${WITNESS_BUCKET}.${KEY}`,
       vaultRequestSubject(VAULT, DEVICE),
       "$SYS.REQ.SERVER.PING",
     ];

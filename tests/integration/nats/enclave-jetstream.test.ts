@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { enclaveInboxPrefix, LEASE_BUCKET, WITNESS_BUCKET } from "../../../lib/nats-auth";
+import { jetStreamLayout } from "../../../lib/jetstream-layout";
+import { enclaveInboxPrefix, WITNESS_BUCKET } from "../../../lib/nats-auth";
 import { type OperatorNats, startOperatorNats } from "../../../local/launcher/nats";
 import { LOCAL_RUNTIME_NATS_NAME, writeRuntimeWitnessCreds } from "../../../local/launcher/runtime";
 
@@ -42,8 +43,9 @@ describe("the vault runtime's JetStream user (operator mode)", () => {
 
   it("creates and uses the witness and lease buckets, and no other stream", async () => {
     const kvm = new Kvm(nc);
-    for (const name of [WITNESS_BUCKET, LEASE_BUCKET]) {
-      const bucket = await kvm.create(name, { history: 1 });
+    for (const asset of jetStreamLayout(1)) {
+      if (asset.kind !== "kv") continue;
+      const bucket = await kvm.create(asset.name, asset.kv);
       const revision = await bucket.create("vlt_00000000000000000000000000000001", new Uint8Array([1]));
       expect((await bucket.get("vlt_00000000000000000000000000000001"))?.revision).toBe(revision);
     }

@@ -12,7 +12,13 @@ import { connect } from "@nats-io/transport-node";
 import { sodiumReady } from "../../../lib/crypto";
 import { stateBlobKey } from "../../../vault-enclave/state";
 import { encodePayload } from "../../../vault-enclave/state/cbor";
-import { encodeWitnessRecord, KvWitness, WITNESS_BUCKET, type WitnessRecord } from "../../../vault-enclave/witness";
+import {
+  encodeWitnessRecord,
+  KvWitness,
+  openWitnessBucket,
+  WITNESS_BUCKET,
+  type WitnessRecord,
+} from "../../../vault-enclave/witness";
 import { useNatsServer } from "../../harness/nats";
 import { codeOf, founded, MemoryBlobs, memoryKms, person, startHarness } from "../../unit/enclave/runtime/harness";
 
@@ -88,6 +94,42 @@ describe("KvWitness on nats-server with JetStream", () => {
     await bucket.purge(VAULT);
     await expect(witness.read(VAULT)).rejects.toMatchObject({ code: "UNAVAILABLE" });
     expect(revision).toBeGreaterThan(0);
+  });
+
+  it("reads each record from the stream's leader, never by a direct get any replica may answer, even where the stream allows them", async () => {
+    // Prepare: this file's bucket was made by `Kvm.create`, whose stream allows direct
+    // gets; a second connection sees which JetStream API each read asks
+    await new KvWitness({ bucket }).record(record(4), null);
+    const spy = await connect({ servers: server.current.url });
+    const asked: string[] = [];
+    const direct = spy.subscribe(`$JS.API.DIRECT.GET.KV_${WITNESS_BUCKET}.>`, {
+      callback: (_e, m) => {
+        asked.push(m.subject);
+      },
+    });
+    const leader = spy.subscribe(`$JS.API.STREAM.MSG.GET.KV_${WITNESS_BUCKET}`, {
+      callback: (_e, m) => {
+        asked.push(m.subject);
+      },
+    });
+    await spy.flush();
+    const readAndSee = async (witness: KvWitness) => {
+      asked.length = 0;
+      const read = await witness.read(VAULT);
+      await spy.flush();
+      return { version: read?.record.stateVersion, asked: asked.map((s) => s.split(".").slice(0, 4).join(".")) };
+    };
+
+    // Act: the bucket as `Kvm.create` hands it out, and as the runtime opens it
+    const created = await readAndSee(new KvWitness({ bucket }));
+    const opened = await readAndSee(new KvWitness({ bucket: await openWitnessBucket(nc) }));
+
+    // Assess: `create`'s bucket reads by direct get; the runtime's asks the leader
+    expect(created).toEqual({ version: 4, asked: ["$JS.API.DIRECT.GET"] });
+    expect(opened).toEqual({ version: 4, asked: ["$JS.API.STREAM.MSG"] });
+    direct.unsubscribe();
+    leader.unsubscribe();
+    await spy.close();
   });
 
   it("answers UNAVAILABLE when the connection is gone", async () => {

@@ -12,7 +12,7 @@ import { MAX_SEALED_CHANGE_BYTES } from "../../../lib/vault-sync";
 import * as changeLog from "../../../vault-enclave/sync/jetstream-change-log";
 
 /** A KV bucket's stream as nats-server 2.9.10 reports it after `Kvm.create(bucket, { history: 1 })`. */
-function serverKvConfig(bucket: string, replicas: number): Partial<StreamConfig> {
+function serverKvConfig(bucket: string, replicas: number, direct: boolean): Partial<StreamConfig> {
   return {
     name: `KV_${bucket}`,
     subjects: [`$KV.${bucket}.>`],
@@ -27,7 +27,7 @@ function serverKvConfig(bucket: string, replicas: number): Partial<StreamConfig>
     storage: "file",
     num_replicas: replicas,
     duplicate_window: 120_000_000_000,
-    allow_direct: true,
+    allow_direct: direct,
     mirror_direct: false,
     sealed: false,
     deny_delete: false,
@@ -59,15 +59,15 @@ describe("jetStreamLayout", () => {
     const [witness, leases] = jetStreamLayout(1);
 
     // Assess
-    for (const [asset, bucket] of [
-      [witness, WITNESS_BUCKET],
-      [leases, LEASE_BUCKET],
+    for (const [asset, bucket, direct] of [
+      [witness, WITNESS_BUCKET, false],
+      [leases, LEASE_BUCKET, true],
     ] as const) {
       expect(asset?.kind === "kv" && asset.kv).toEqual({
         history: 1,
         storage: "file",
         replicas: 1,
-        allow_direct: true,
+        allow_direct: direct,
       });
       expect(asset?.config).toEqual({
         name: `KV_${bucket}`,
@@ -80,10 +80,10 @@ describe("jetStreamLayout", () => {
         discard: "new",
         storage: "file",
         num_replicas: 1,
-        allow_direct: true,
+        allow_direct: direct,
         allow_rollup_hdrs: true,
       });
-      expect(layoutDifferences(asset?.config ?? { name: "" }, serverKvConfig(bucket, 1))).toEqual([]);
+      expect(layoutDifferences(asset?.config ?? { name: "" }, serverKvConfig(bucket, 1, direct))).toEqual([]);
     }
   });
 
@@ -135,7 +135,7 @@ describe("layoutDifferences", () => {
     // Prepare
     const expected = jetStreamLayout(3)[0]?.config ?? { name: "" };
     const actual = {
-      ...serverKvConfig(WITNESS_BUCKET, 1),
+      ...serverKvConfig(WITNESS_BUCKET, 1, true),
       max_msgs_per_subject: 5,
       storage: "memory",
       max_age: 3_600_000_000_000,
@@ -150,6 +150,7 @@ describe("layoutDifferences", () => {
       "max_age: 3600000000000, want 0",
       "storage: memory, want file",
       "num_replicas: 1, want 3",
+      "allow_direct: true, want false",
     ]);
   });
 
@@ -172,7 +173,7 @@ describe("layoutDifferences", () => {
       allow_direct: _direct,
       max_age: _age,
       ...omitted
-    } = serverKvConfig(LEASE_BUCKET, 1);
+    } = serverKvConfig(LEASE_BUCKET, 1, true);
 
     // Act / Assess
     expect(layoutDifferences(expected, omitted)).toEqual([
