@@ -5,7 +5,7 @@ import { VettidError } from "../../lib/errors";
 import { natsTlsOptions } from "../../lib/nats-tls";
 import { deviceInboxPrefix } from "../../lib/subjects";
 import { type DeviceFile, STATE_FILES } from "../device";
-import type { VaultTransport } from "../vault";
+import { MAX_GATHERED_ANSWERS, type VaultGather, type VaultTransport } from "../vault";
 
 /** How long connecting to the NATS servers may take before the command gives up. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -95,6 +95,29 @@ export function deviceConnectionOptions(device: Pick<DeviceFile, "deviceId" | "n
     reconnect: false,
     timeout: CONNECT_TIMEOUT_MS,
     ...(tls ? { tls } : {}),
+  };
+}
+
+/**
+ * Every answer to one request on the device's request subject within `windowMs` (NATS
+ * request-many): the attestations of the enclaves a device that found its enclave
+ * silent chooses from (decision 0078).
+ */
+export function natsGather(nc: NatsConnection, subject: string, context: NatsErrorContext): VaultGather {
+  return async (data, windowMs) => {
+    const answers: Uint8Array[] = [];
+    try {
+      const replies = await nc.requestMany(subject, data, { strategy: "timer", maxWait: windowMs });
+      for await (const reply of replies) {
+        answers.push(reply.data);
+        if (answers.length >= MAX_GATHERED_ANSWERS) break;
+      }
+    } catch (err) {
+      if (answers.length > 0) return answers;
+      const why = nc.isClosed() ? await nc.closed() : undefined;
+      throw natsError(why instanceof Error ? why : err, { ...context, subject });
+    }
+    return answers;
   };
 }
 

@@ -16,7 +16,7 @@ import {
 } from "../device";
 import { VaultClient, VaultOperationError } from "../vault";
 import { type CliIo, UsageError } from "./command";
-import { connectDevice, natsTransport } from "./nats-connection";
+import { connectDevice, natsGather, natsTransport } from "./nats-connection";
 import { resolveTrust, type TrustFlags, type TrustMaterial } from "./trust-material";
 
 /** The options every command that talks to the vault takes (node:util parseArgs). */
@@ -115,7 +115,8 @@ export async function withVaultSession<T>(
   saveSeenManifest(dir, trust.manifestText);
   const remember = (memory: Omit<VaultFile, "schema">) =>
     saveVaultFile(dir, { ...memory, manifestSerial: trust.manifest.serial });
-  remember({ stateVersion: state.memory.stateVersion });
+  const { schema: _schema, ...known } = state.memory;
+  remember(known);
 
   const nc: NatsConnection = await connectDevice(dir, device);
   const vault = new VaultClient({
@@ -123,12 +124,14 @@ export async function withVaultSession<T>(
     deviceId: device.deviceId,
     deviceKey: { publicKey: bytes(keys.exchange.publicKey), privateKey: bytes(keys.exchange.privateKey) },
     transport: natsTransport(nc, device.subjects.request, { servers: device.nats.servers, dir }),
+    gather: natsGather(nc, device.subjects.request, { servers: device.nats.servers, dir }),
     attestation: { ...(trust.trustedRoots ? { trustedRoots: trust.trustedRoots } : {}), manifest: trust.manifest },
     memory: {
       stateVersion: state.memory.stateVersion,
       ...(state.memory.identityKey !== undefined ? { identityKey: state.memory.identityKey } : {}),
       ...(state.memory.audit !== undefined ? { audit: state.memory.audit } : {}),
       ...(state.memory.changes !== undefined ? { changes: state.memory.changes } : {}),
+      ...(state.memory.silent !== undefined ? { silent: state.memory.silent } : {}),
     },
     // a device that joined by pairing trusts the identity key its code named, never another
     ...(device.pairing

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MAX_AVOIDED_ENCLAVES } from "../../lib/vault-protocol";
 import { STATE_FILES, writeAtomic } from "./state";
 
 /**
@@ -19,6 +20,12 @@ export interface VaultFile {
   audit?: { seq: number; digest: string };
   /** Where this device stands in the vault's changes: last sequence applied, digest after it (base64url), log cursor. */
   changes?: { seq: number; digest: string; cursor: number };
+  /**
+   * Handshake key digests (base64url, at most 4) of enclaves that went silent: the next
+   * session is opened with another enclave, which takes the vault over (decision 0078).
+   * Not monotonic: the client forgets them once that session is open.
+   */
+  silent?: string[];
 }
 
 const SCHEMA = "vettid.vault/v1";
@@ -42,6 +49,12 @@ const isChangesPosition = (value: unknown): value is { seq: number; digest: stri
   typeof (value as { digest?: unknown }).digest === "string" &&
   DIGEST.test((value as { digest: string }).digest);
 
+const isSilentList = (value: unknown): value is string[] =>
+  Array.isArray(value) &&
+  value.length >= 1 &&
+  value.length <= MAX_AVOIDED_ENCLAVES &&
+  value.every((d) => typeof d === "string" && DIGEST.test(d));
+
 /**
  * Reads `DIR/vault.json`; a device that has none yet starts from state version 0.
  * @throws Error when the file exists but is not a vault memory file: it is never
@@ -63,7 +76,8 @@ export function loadVaultFile(dir: string): VaultFile {
       !(typeof value.identityKey === "string" && IDENTITY_KEY.test(value.identityKey))) ||
     (value.manifestSerial !== undefined && !isCount(value.manifestSerial)) ||
     (value.audit !== undefined && !isAuditHead(value.audit)) ||
-    (value.changes !== undefined && !isChangesPosition(value.changes))
+    (value.changes !== undefined && !isChangesPosition(value.changes)) ||
+    (value.silent !== undefined && !isSilentList(value.silent))
   ) {
     throw new Error(`${path} is not a ${SCHEMA} file`);
   }
@@ -76,6 +90,7 @@ export function loadVaultFile(dir: string): VaultFile {
     ...(value.changes !== undefined
       ? { changes: { seq: value.changes.seq, digest: value.changes.digest, cursor: value.changes.cursor } }
       : {}),
+    ...(value.silent !== undefined ? { silent: [...value.silent] } : {}),
   };
 }
 
@@ -83,7 +98,7 @@ export function loadVaultFile(dir: string): VaultFile {
  * Writes `DIR/vault.json` (atomically, mode 0600), merged with what is on disk so it
  * never moves backwards: the higher state version, manifest serial, audit head and
  * changes position win (a position at the same sequence is replaced: its cursor
- * moves), and an identity key once recorded stays.
+ * moves), and an identity key once recorded stays; the silent enclaves are `next`'s.
  */
 export function saveVaultFile(dir: string, next: Omit<VaultFile, "schema">): VaultFile {
   const current = loadVaultFile(dir);
@@ -98,6 +113,7 @@ export function saveVaultFile(dir: string, next: Omit<VaultFile, "schema">): Vau
     ...(serial >= 0 ? { manifestSerial: serial } : {}),
     ...(audit !== undefined ? { audit } : {}),
     ...(changes !== undefined ? { changes } : {}),
+    ...(next.silent !== undefined && next.silent.length > 0 ? { silent: [...next.silent] } : {}),
   };
   writeAtomic(join(dir, STATE_FILES.vault), `${JSON.stringify(merged, null, 2)}\n`, 0o600);
   return merged;

@@ -3,7 +3,12 @@ import { type AttestationVerifyOptions, type VerifiedAttestation, verifyAttestat
 import { sodiumReady } from "../../lib/crypto";
 import { SealedChannel } from "../../lib/envelope";
 import { VettidError } from "../../lib/errors";
-import { attestationDigest, initiateHandshake, verifyAttestedHandshakeKeys } from "../../lib/handshake";
+import {
+  attestationDigest,
+  handshakeKeyDigest,
+  initiateHandshake,
+  verifyAttestedHandshakeKeys,
+} from "../../lib/handshake";
 import type { Manifest } from "../../lib/manifest";
 import {
   deviceFingerprint,
@@ -20,9 +25,10 @@ import {
   decodeWire,
   type EnclaveMessage,
   encodeDeviceMessage,
-  encodeFoundingOpening,
+  encodeHandshakePayload,
   encodeRequest,
   type FoundingOpening,
+  MAX_AVOIDED_ENCLAVES,
   parseAnswer,
   parseEnclaveMessage,
   type VaultOp,
@@ -33,6 +39,13 @@ import { type ChangeEvent, equalSyncDigests, MAX_CHANGES_PAGE, verifyChangeRun }
 
 /** How the client reaches its vault: one request/reply on the vault's request subject. */
 export type VaultTransport = (data: Uint8Array, timeoutMs: number) => Promise<Uint8Array>;
+
+/**
+ * One request on the vault's request subject and every answer that arrives within
+ * `windowMs` (NATS request-many): how a device whose enclave went silent hears the other
+ * enclaves' attestations and picks one (decision 0078).
+ */
+export type VaultGather = (data: Uint8Array, windowMs: number) => Promise<Uint8Array[]>;
 
 /** What the device remembers about its vault between runs (DIR/vault.json). */
 export interface VaultMemory {
@@ -52,6 +65,12 @@ export interface VaultMemory {
    * log cursor the enclave handed back. The next changes must continue from exactly it.
    */
   changes?: { seq: number; digest: string; cursor: number };
+  /**
+   * Handshake key digests (base64url) of enclaves that went silent in this device's
+   * session: the next session is opened with another enclave, which takes the vault
+   * over (decision 0078). Forgotten once that session is open.
+   */
+  silent?: string[];
 }
 
 /** Most pages without events in a row one catch-up follows (each moves the enclave's cursor on). */
@@ -99,6 +118,14 @@ export interface VaultClientOptions {
   /** Per request (default 15 s: an unlock waits for Argon2id and two conditional writes). */
   timeoutMs?: number;
   /**
+   * Hears every enclave's answer to one request; used only to open a session after an
+   * enclave went silent. Without it the first answer is taken, and one from the silent
+   * enclave is refused `UNAVAILABLE`.
+   */
+  gather?: VaultGather;
+  /** How long {@link gather} listens for attestations (default 1 s). */
+  gatherWindowMs?: number;
+  /**
    * The founding device's opening of the vault id (its signing key and the vault salt of
    * its enrollment). Sent in every handshake: a vault with no state yet admits only the
    * key its id commits to (docs/protocol.md §Handshake payload). Without it, a
@@ -119,6 +146,14 @@ export class VaultOperationError extends VettidError {
   }
 }
 
+/**
+ * Most answers {@link VaultClient} looks at when it asks other enclaves than a silent one
+ * (any host can publish into a device's inbox, so the gathered answers are bounded).
+ */
+export const MAX_GATHERED_ANSWERS = 32;
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+
 /** How old an attestation document may be when the device checks it. */
 const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
 
@@ -136,7 +171,7 @@ const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
  * const { item } = await vault.call("items.get", { op: "items.get", name: "bank" });
  */
 export class VaultClient {
-  private session: { id: string; channel: SealedChannel; handshakeHash: Uint8Array } | undefined;
+  private session: { id: string; channel: SealedChannel; handshakeHash: Uint8Array; enclave: Uint8Array } | undefined;
   private verified: VerifiedAttestation | undefined;
   private memory: VaultMemory;
   private expectedIdentity: Uint8Array | undefined;
@@ -174,16 +209,25 @@ export class VaultClient {
 
   /** Verifies a fresh attestation and opens a session (done by the first {@link call} too). */
   async connect(founding: FoundingOpening | undefined = this.options.founding): Promise<void> {
-    const { answer, verified, enclaveKeys } = await this.verifyFreshAttestation();
+    this.session = undefined;
+    const silent = (this.memory.silent ?? []).map((d) => new Uint8Array(Buffer.from(d, "base64url")));
+    const { answer, verified, enclaveKeys, keyDigest } =
+      silent.length > 0 ? await this.attestAvoiding(silent) : await this.verifyFreshAttestation();
     const digest = attestationDigest(answer.document);
     const handshake = initiateHandshake({
       deviceKey: this.options.deviceKey,
       enclaveKeys,
       context: { vaultId: this.options.vaultId, deviceId: this.options.deviceId, attestationDigest: digest },
-      payload: founding ? encodeFoundingOpening(founding) : new Uint8Array(0),
+      // after a silent enclave, the one chosen instead takes the vault over
+      payload: encodeHandshakePayload({ founding, takeOver: silent.length > 0 }),
     });
-    const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message });
+    const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message }, keyDigest);
     if (reply.t !== "handshake") throw unexpected(reply);
+    if (silent.length > 0) {
+      const { silent: _forgotten, ...rest } = this.memory;
+      this.memory = rest;
+      this.options.remember?.(this.known);
+    }
     const { session, payload } = handshake.finish(reply.message);
     const info = decodeWire(payload);
     this.advance(typeof info.stateVersion === "number" ? info.stateVersion : -1);
@@ -191,6 +235,7 @@ export class VaultClient {
       id: session.sessionId,
       channel: new SealedChannel({ role: "device", keys: session.keys, context: session.context }),
       handshakeHash: new Uint8Array(session.handshakeHash),
+      enclave: keyDigest,
     };
     this.verified = verified;
   }
@@ -202,7 +247,7 @@ export class VaultClient {
    */
   async call<O extends VaultOp>(op: O, request: Extract<VaultRequest, { op: O }>): Promise<VaultResults[O]> {
     if (!this.session) await this.connect(this.options.founding ?? openingOf(request));
-    const session = this.session as { id: string; channel: SealedChannel };
+    const session = this.session as { id: string; channel: SealedChannel; enclave: Uint8Array };
     return this.callIn(session, op, request);
   }
 
@@ -231,7 +276,12 @@ export class VaultClient {
     }
     this.expectedIdentity = new Uint8Array(input.identityFingerprint);
     if (!this.session) await this.connect();
-    const session = this.session as { id: string; channel: SealedChannel; handshakeHash: Uint8Array };
+    const session = this.session as {
+      id: string;
+      channel: SealedChannel;
+      handshakeHash: Uint8Array;
+      enclave: Uint8Array;
+    };
     const status = await this.callIn(session, "vault.status", { op: "vault.status" });
     if (!status.initialized) {
       throw new VettidError(
@@ -269,14 +319,14 @@ export class VaultClient {
   }
 
   private async callIn<O extends VaultOp>(
-    session: { id: string; channel: SealedChannel },
+    session: { id: string; channel: SealedChannel; enclave: Uint8Array },
     op: O,
     request: Extract<VaultRequest, { op: O }>,
   ): Promise<VaultResults[O]> {
     const sealed = session.channel.seal(op, encodeRequest(request));
     let reply: EnclaveMessage;
     try {
-      reply = await this.exchange({ t: "sealed", session: session.id, envelope: sealed.envelope });
+      reply = await this.exchange({ t: "sealed", session: session.id, envelope: sealed.envelope }, session.enclave);
     } catch (err) {
       session.channel.cancel(sealed.pending);
       throw err;
@@ -461,7 +511,44 @@ export class VaultClient {
 
   private async verifyFreshAttestation() {
     const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
-    const answer = await this.exchange({ t: "attest", nonce });
+    return this.verifyAttestationAnswer(await this.exchange({ t: "attest", nonce }), nonce);
+  }
+
+  /**
+   * Asks for attestations from every enclave but the `silent` ones (decision 0078) and
+   * takes the first that verifies and is not one of them: the silent owner's host may
+   * strip `avoid` and have its enclave answer first, but cannot make another enclave's
+   * document, so every answer within the window is looked at.
+   * @throws VettidError `UNAVAILABLE` when no other enclave answered.
+   */
+  private async attestAvoiding(silent: Uint8Array[]) {
+    const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
+    const request = encodeDeviceMessage({ t: "attest", nonce, avoid: silent });
+    const raw = this.options.gather
+      ? await this.options.gather(request, this.options.gatherWindowMs ?? 1_000)
+      : [await this.options.transport(request, this.options.timeoutMs ?? 15_000)];
+    let failure: unknown;
+    for (const bytes of raw.slice(0, MAX_GATHERED_ANSWERS)) {
+      try {
+        const answer = parseEnclaveMessage(bytes);
+        // the silent enclave's own answer is passed over before its document is checked
+        if (
+          answer.t === "attestation" &&
+          silent.some((d) => equalBytes(d, handshakeKeyDigest(answer.x25519, answer.mlkem)))
+        )
+          continue;
+        const attested = await this.verifyAttestationAnswer(answer, nonce);
+        if (!silent.some((d) => equalBytes(d, attested.keyDigest))) return attested;
+      } catch (err) {
+        failure = err;
+      }
+    }
+    throw new VettidError("UNAVAILABLE", "no enclave but the one that went silent answered; try again later", {
+      cause: failure,
+    });
+  }
+
+  private async verifyAttestationAnswer(answer: EnclaveMessage, nonce: Uint8Array) {
     if (answer.t !== "attestation") throw unexpected(answer);
     const verified = await verifyAttestation(answer.document, {
       ...this.options.attestation,
@@ -472,7 +559,7 @@ export class VaultClient {
       throw new VettidError("ATTESTATION_INVALID", "the document was made for the proxy, not for a device session");
     }
     const enclaveKeys = verifyAttestedHandshakeKeys(verified.userData, { x25519: answer.x25519, mlkem: answer.mlkem });
-    return { answer, verified, enclaveKeys };
+    return { answer, verified, enclaveKeys, keyDigest: handshakeKeyDigest(answer.x25519, answer.mlkem) };
   }
 
   private advance(stateVersion: number): void {
@@ -515,10 +602,29 @@ export class VaultClient {
     }
   }
 
-  private async exchange(message: DeviceMessage): Promise<EnclaveMessage> {
-    const raw = await this.options.transport(encodeDeviceMessage(message), this.options.timeoutMs ?? 15_000);
-    const answer = parseEnclaveMessage(raw);
-    return answer;
+  /**
+   * Sends one message and parses the answer. When `enclave` (the handshake key digest of
+   * the enclave it is meant for) does not answer in time, that enclave is remembered as
+   * silent and the session dropped: the next one is opened with another enclave, which
+   * takes the vault over (decision 0078).
+   */
+  private async exchange(message: DeviceMessage, enclave?: Uint8Array): Promise<EnclaveMessage> {
+    let raw: Uint8Array;
+    try {
+      raw = await this.options.transport(encodeDeviceMessage(message), this.options.timeoutMs ?? 15_000);
+    } catch (err) {
+      if (enclave && err instanceof VettidError && err.code === "TIMEOUT") this.wentSilent(enclave);
+      throw err;
+    }
+    return parseEnclaveMessage(raw);
+  }
+
+  private wentSilent(enclave: Uint8Array): void {
+    const digest = Buffer.from(enclave).toString("base64url");
+    const silent = [...(this.memory.silent ?? []).filter((d) => d !== digest), digest].slice(-MAX_AVOIDED_ENCLAVES);
+    this.memory = { ...this.memory, silent };
+    this.session = undefined;
+    this.options.remember?.(this.known);
   }
 }
 

@@ -1,6 +1,6 @@
 import { VettidError } from "../errors";
 import { isVaultIdFor, VAULT_SALT_BYTES } from "../vault-id";
-import { decodeWire, encodeWire } from "./codec";
+import { decodeWire, encodeWire, type WireMap } from "./codec";
 import { VAULT_PROTOCOL_VERSION } from "./constants";
 
 /** The founding device's opening of a vault id's commitment: its signing key and the salt. */
@@ -9,43 +9,83 @@ export interface FoundingOpening {
   vaultSalt: Uint8Array;
 }
 
+/**
+ * What a device says in its handshake's payload 1 (docs/protocol.md §Handshake payload),
+ * authenticated by the handshake: the founding opening of a device that founds its
+ * vault, and `takeOver` from a device whose vault's enclave went silent, asking the
+ * enclave it now hand-shakes with to take the vault's lease from that owner (decision
+ * 0078).
+ */
+export interface HandshakePayload {
+  founding?: FoundingOpening;
+  takeOver?: boolean;
+}
+
 const SIGNING_KEY_BYTES = 32;
+const FIELDS = ["signingKey", "takeOver", "v", "vaultSalt"];
 
 /**
- * The handshake payload (message 1) of a device that founds its vault
- * (docs/protocol.md §Handshake payload): `{v, signingKey, vaultSalt}` as CBOR. A vault
- * with no state yet admits only the key its id commits to, so the enclave takes the
- * vault's lease for no other key (decision 0077). Other devices send no payload.
+ * Encodes payload 1: empty when there is nothing to say, otherwise
+ * `{v, signingKey, vaultSalt}` for a founding device and `takeOver: true` for a take-over,
+ * as CBOR.
  */
-export function encodeFoundingOpening(opening: FoundingOpening): Uint8Array {
-  return encodeWire({
-    v: VAULT_PROTOCOL_VERSION,
-    signingKey: new Uint8Array(opening.signingKey),
-    vaultSalt: new Uint8Array(opening.vaultSalt),
-  });
+export function encodeHandshakePayload(payload: HandshakePayload): Uint8Array {
+  if (!payload.founding && !payload.takeOver) return new Uint8Array(0);
+  const map: WireMap = { v: VAULT_PROTOCOL_VERSION };
+  if (payload.founding) {
+    map.signingKey = new Uint8Array(payload.founding.signingKey);
+    map.vaultSalt = new Uint8Array(payload.founding.vaultSalt);
+  }
+  if (payload.takeOver) map.takeOver = true;
+  return encodeWire(map);
 }
 
 /**
- * Reads a handshake payload: undefined when it is empty (a device that does not found
- * the vault), the opening otherwise.
- * @throws VettidError `BAD_REQUEST` for anything but exactly that map.
+ * Reads payload 1: `{}` when it is empty.
+ * @throws VettidError `BAD_REQUEST` for anything but exactly such a map (a founding
+ *   opening has both its fields, `takeOver` is `true` when present, the map says
+ *   something).
+ */
+export function parseHandshakePayload(payload: Uint8Array): HandshakePayload {
+  if (payload.length === 0) return {};
+  const refuse = (): never => {
+    throw new VettidError("BAD_REQUEST", "the handshake payload is not a founding opening or a take-over");
+  };
+  const map = decodeWire(payload);
+  const keys = Object.keys(map);
+  if (keys.some((k) => !FIELDS.includes(k)) || map.v !== VAULT_PROTOCOL_VERSION) refuse();
+  const { signingKey, vaultSalt, takeOver } = map;
+  const result: HandshakePayload = {};
+  if (signingKey !== undefined || vaultSalt !== undefined) {
+    if (
+      !(signingKey instanceof Uint8Array) ||
+      signingKey.length !== SIGNING_KEY_BYTES ||
+      !(vaultSalt instanceof Uint8Array) ||
+      vaultSalt.length !== VAULT_SALT_BYTES
+    ) {
+      refuse();
+    }
+    result.founding = { signingKey: signingKey as Uint8Array, vaultSalt: vaultSalt as Uint8Array };
+  }
+  if (takeOver !== undefined) {
+    if (takeOver !== true) refuse();
+    result.takeOver = true;
+  }
+  if (!result.founding && !result.takeOver) refuse();
+  return result;
+}
+
+/** {@link encodeHandshakePayload} of a founding device that asks nothing else. */
+export function encodeFoundingOpening(opening: FoundingOpening): Uint8Array {
+  return encodeHandshakePayload({ founding: opening });
+}
+
+/**
+ * The founding opening of payload 1, if it has one.
+ * @throws VettidError `BAD_REQUEST` as {@link parseHandshakePayload}.
  */
 export function parseFoundingOpening(payload: Uint8Array): FoundingOpening | undefined {
-  if (payload.length === 0) return undefined;
-  const map = decodeWire(payload);
-  const keys = Object.keys(map).sort();
-  const { v, signingKey, vaultSalt } = map;
-  if (
-    keys.join(",") !== "signingKey,v,vaultSalt" ||
-    v !== VAULT_PROTOCOL_VERSION ||
-    !(signingKey instanceof Uint8Array) ||
-    signingKey.length !== SIGNING_KEY_BYTES ||
-    !(vaultSalt instanceof Uint8Array) ||
-    vaultSalt.length !== VAULT_SALT_BYTES
-  ) {
-    throw new VettidError("BAD_REQUEST", "the handshake payload is not a founding opening");
-  }
-  return { signingKey, vaultSalt };
+  return parseHandshakePayload(payload).founding;
 }
 
 /** Whether `opening` with the device's exchange key opens `vaultId`'s commitment. */

@@ -10,7 +10,9 @@ export {
   ATTESTATION_DIGEST_BYTES,
   DEVICE_STATUSES,
   ERROR_MESSAGE_CODES,
+  HANDSHAKE_KEY_DIGEST_BYTES,
   ITEM_TYPES,
+  MAX_AVOIDED_ENCLAVES,
   MAX_BACKUP_BYTES,
   MAX_CHALLENGE_BYTES,
   MAX_ITEM_NAME_LENGTH,
@@ -25,7 +27,15 @@ export {
   VAULT_PROTOCOL_VERSION,
   type VaultOp,
 } from "./constants";
-export { encodeFoundingOpening, type FoundingOpening, opensVaultId, parseFoundingOpening } from "./founding";
+export {
+  encodeFoundingOpening,
+  encodeHandshakePayload,
+  type FoundingOpening,
+  type HandshakePayload,
+  opensVaultId,
+  parseFoundingOpening,
+  parseHandshakePayload,
+} from "./founding";
 export {
   type DeviceMessage,
   type EnclaveMessage,

@@ -5,6 +5,8 @@ import {
   ATTEST_NONCE_BYTES,
   ATTESTATION_DIGEST_BYTES,
   ERROR_MESSAGE_CODES,
+  HANDSHAKE_KEY_DIGEST_BYTES,
+  MAX_AVOIDED_ENCLAVES,
   MAX_MESSAGE_BYTES,
   MAX_SESSION_ID_LENGTH,
   MESSAGE_TYPES,
@@ -20,7 +22,16 @@ const MLKEM768_PUBLIC_BYTES = 1184;
 
 /** A device → enclave message on the vault's request subject. */
 export type DeviceMessage =
-  | { t: "attest"; nonce: Uint8Array }
+  | {
+      t: "attest";
+      nonce: Uint8Array;
+      /**
+       * Handshake key digests of enclaves that went silent for this device (1..4): an
+       * enclave whose keys are named does not answer, and one that does not own the
+       * vault answers so that the device may take the vault over (decision 0078).
+       */
+      avoid?: Uint8Array[];
+    }
   | { t: "handshake"; attestation: Uint8Array; message: Uint8Array }
   | { t: "sealed"; session: string; envelope: Uint8Array };
 
@@ -53,6 +64,22 @@ function version(map: Record<string, unknown>): void {
   if (map.v !== VAULT_PROTOCOL_VERSION) throw new VettidError("BAD_REQUEST", "unsupported vault protocol version");
 }
 
+/** An attestation request's `avoid`: 1..{@link MAX_AVOIDED_ENCLAVES} key digests, counted before any is read. */
+function avoided(value: unknown): Uint8Array[] {
+  if (
+    !Array.isArray(value) ||
+    value.length < 1 ||
+    value.length > MAX_AVOIDED_ENCLAVES ||
+    !value.every((d) => d instanceof Uint8Array && d.length === HANDSHAKE_KEY_DIGEST_BYTES)
+  ) {
+    throw new VettidError(
+      "VALIDATION_FAILED",
+      `avoid must be 1..${MAX_AVOIDED_ENCLAVES} key digests of ${HANDSHAKE_KEY_DIGEST_BYTES} bytes`,
+    );
+  }
+  return value as Uint8Array[];
+}
+
 /**
  * Parses a device message (untrusted: from NATS, through the host).
  * @throws VettidError `BAD_REQUEST` / `VALIDATION_FAILED`.
@@ -62,9 +89,12 @@ export function parseDeviceMessage(raw: Uint8Array): DeviceMessage {
   version(map);
   const t = oneOf(map, "t", DEVICE_TYPES);
   switch (t) {
-    case "attest":
-      only(map, ["v", "t", "nonce"], "attest");
-      return { t, nonce: bytes(map, "nonce", ATTEST_NONCE_BYTES, ATTEST_NONCE_BYTES) };
+    case "attest": {
+      only(map, ["v", "t", "nonce", "avoid"], "attest");
+      const nonce = bytes(map, "nonce", ATTEST_NONCE_BYTES, ATTEST_NONCE_BYTES);
+      if (map.avoid === undefined) return { t, nonce };
+      return { t, nonce, avoid: avoided(map.avoid) };
+    }
     case "handshake":
       only(map, ["v", "t", "attestation", "message"], "handshake");
       return {

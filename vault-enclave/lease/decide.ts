@@ -35,7 +35,8 @@ export type LeaseDecision =
 /**
  * The next lease for `self` given the current one (undefined: none): a new lease at
  * epoch 1; its own lease renewed (same epoch); another's lease taken over at epoch + 1
- * only once it has lapsed by more than the clock skew; otherwise held by the other.
+ * only once it has lapsed by more than the clock skew, or at once with `takeOver` (an
+ * admitted device found its owner silent, decision 0078); otherwise held by the other.
  */
 export function decideLease(
   vaultId: string,
@@ -43,12 +44,13 @@ export function decideLease(
   current: LeaseRecord | undefined,
   now: number,
   timing: LeaseTiming = DEFAULT_LEASE_TIMING,
+  options: { takeOver?: boolean } = {},
 ): LeaseDecision {
   const expiresAt = now + timing.ttlMs;
   if (current === undefined) return { kind: "create", next: { vaultId, owner: self, epoch: 1, expiresAt } };
   if (current.owner === self)
     return { kind: "renew", next: { ...current, expiresAt: Math.max(expiresAt, current.expiresAt) } };
-  if (now > current.expiresAt + timing.skewMs) {
+  if (options.takeOver || now > current.expiresAt + timing.skewMs) {
     return { kind: "take", next: { vaultId, owner: self, epoch: current.epoch + 1, expiresAt } };
   }
   return { kind: "held", owner: current.owner, expiresAt: current.expiresAt };

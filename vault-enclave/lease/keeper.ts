@@ -4,7 +4,8 @@ import type { AcquireResult, HeldLease } from "./kv-lease-table";
 
 /** What a {@link LeaseKeeper} needs of the lease table (kv-lease-table.ts `KvLeaseTable`). */
 export interface LeaseTable {
-  acquire(vaultId: string): Promise<AcquireResult>;
+  /** With `takeOver`, a live owner's lease is taken too, at the next epoch. */
+  acquire(vaultId: string, options?: { takeOver?: boolean }): Promise<AcquireResult>;
   /** Who else holds the vault's lease now (undefined: this runtime could take it), without writing. */
   peek(vaultId: string): Promise<{ owner: string; expiresAt: number } | undefined>;
   renew(lease: HeldLease): Promise<HeldLease>;
@@ -93,16 +94,17 @@ export class LeaseKeeper {
   }
 
   /**
-   * Whether this runtime may serve `vaultId` now, taking its lease when it is free.
+   * Whether this runtime may serve `vaultId` now, taking its lease when it is free (or,
+   * with `takeOver`, from a live owner, which stops at its next renewal; decision 0078).
    * A table that does not answer means no: never two owners, at the cost of service.
    */
-  async mayServe(vaultId: string): Promise<boolean> {
+  async mayServe(vaultId: string, options: { takeOver?: boolean } = {}): Promise<boolean> {
     const lease = this.held.get(vaultId);
     const now = this.options.now();
     if (lease && mayServe(lease.record, this.options.self, now, this.timing)) return true;
     let result: AcquireResult;
     try {
-      result = await this.options.table.acquire(vaultId);
+      result = await this.options.table.acquire(vaultId, options);
     } catch {
       if (lease) this.lose(vaultId);
       return false;

@@ -43,13 +43,15 @@ export class KvLeaseTable {
   }
 
   /**
-   * Takes the vault's lease when there is none or it has lapsed, renews it when this
-   * runtime holds it, and otherwise reports who does.
+   * Takes the vault's lease when there is none or it has lapsed (or, with `takeOver`,
+   * from a live owner: at the next epoch, conditional on the revision read, so the
+   * owner's next renewal fails), renews it when this runtime holds it, and otherwise
+   * reports who does.
    * @throws VettidError `UNAVAILABLE` when the store does not answer or holds an unreadable lease.
    */
-  async acquire(vaultId: string): Promise<AcquireResult> {
+  async acquire(vaultId: string, options: { takeOver?: boolean } = {}): Promise<AcquireResult> {
     const current = await this.read(vaultId);
-    const decision = decideLease(vaultId, this.options.self, current?.record, this.options.now(), this.timing);
+    const decision = decideLease(vaultId, this.options.self, current?.record, this.options.now(), this.timing, options);
     if (decision.kind === "held") return { held: false, owner: decision.owner, expiresAt: decision.expiresAt };
     try {
       const revision = await this.write(decision.next, current?.revision ?? null);

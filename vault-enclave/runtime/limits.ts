@@ -64,6 +64,13 @@ export const ATTESTATIONS_PER_DEVICE_PER_MINUTE = 60;
 export const ISSUED_DOCUMENTS_PER_DEVICE = 4;
 
 /**
+ * How long a handshake may name a document after it was issued: the age up to which a
+ * device accepts one (client MAX_DOCUMENT_AGE_MS). A handshake the host held back longer
+ * (a take-over among them, decision 0078) is refused `HANDSHAKE_FAILED`.
+ */
+export const ISSUED_DOCUMENT_TTL_MS = 5 * 60_000;
+
+/**
  * Sealed requests of one device waiting or running at once. Derivation: a vault runs
  * one operation at a time, so a device gains nothing from more than a few queued;
  * each waiting request holds its envelope (up to 1 MiB), so 8 bound one device to

@@ -14,9 +14,9 @@ import {
   encodeFailure,
   encodeResult,
   encodeWire,
-  type FoundingOpening,
+  type HandshakePayload,
   parseDeviceMessage,
-  parseFoundingOpening,
+  parseHandshakePayload,
   parseRequest,
   type VaultOp,
   type VaultRequest,
@@ -30,6 +30,7 @@ import { type Argon2idParams, parseBackup } from "../state";
 import { VaultSlot } from "../vault/vault-slot";
 import {
   ATTESTATIONS_PER_DEVICE_PER_MINUTE,
+  ISSUED_DOCUMENT_TTL_MS,
   ISSUED_DOCUMENTS_PER_DEVICE,
   MAX_CONCURRENT_ARGON2,
   MAX_IN_FLIGHT_BYTES,
@@ -97,8 +98,8 @@ export class VaultRuntime {
   private readonly argon2 = new KeyedSemaphore(MAX_CONCURRENT_ARGON2, MAX_QUEUED_PER_DEVICE);
   private readonly attestations = new Map<string, { windowStart: number; count: number }>();
   private readonly handshakes = new Map<string, { windowStart: number; count: number }>();
-  /** SHA-256 of the last documents issued per vault/device: a handshake must name one of them. */
-  private readonly issued = new Map<string, string[]>();
+  /** SHA-256 of the last documents issued per vault/device, with when: a handshake must name one of them, in time. */
+  private readonly issued = new Map<string, { digest: string; at: number }[]>();
   /** Sealed requests waiting or running per vault/device, bounded by {@link MAX_IN_FLIGHT_PER_DEVICE}. */
   private readonly inFlight = new Map<string, number>();
   /** Bytes of those requests' envelopes, bounded by {@link MAX_IN_FLIGHT_BYTES}. */
@@ -295,9 +296,11 @@ export class VaultRuntime {
   }
 
   /**
-   * Whether this runtime answers a message for `vaultId` (decision 0077). The owner
-   * answers everything (renewing its lease). Otherwise, nothing a host can make up takes
-   * a lease: an attestation is answered only while the vault is free and takes none; a
+   * Whether this runtime answers a message for `vaultId` (decisions 0077, 0078). An
+   * attestation that names this enclave's keys in `avoid` is never answered. The owner
+   * answers everything else (renewing its lease). Otherwise, nothing a host can make up
+   * takes a lease: an attestation is answered only while the vault is free or when it
+   * asks to avoid another enclave, and takes none; a
    * handshake only by the runtime that issued the attestation it names, which takes the
    * lease once the device's key is proven and the vault admits it
    * ({@link handshake}); a sealed message, while the vault is free, only with the refusal
@@ -310,12 +313,16 @@ export class VaultRuntime {
     deviceId: string,
     parsed: DeviceMessage | undefined,
   ): Promise<boolean> {
+    // a device that found this enclave silent asks another one: this one stays quiet
+    if (parsed?.t === "attest" && parsed.avoid && this.keys.isNamedIn(parsed.avoid)) return false;
     if (leases.holds(vaultId)) return true;
     if (parsed === undefined) return false;
     if (leases.has(vaultId)) return leases.mayServe(vaultId);
     switch (parsed.t) {
       case "attest":
-        return leases.isFree(vaultId);
+        // an attestation takes no lease; one asked of other enclaves than the silent
+        // owner is answered by any of them, for a take-over (decision 0078)
+        return parsed.avoid !== undefined || leases.isFree(vaultId);
       case "handshake":
         return this.issuedHere(vaultId, deviceId, parsed.attestation);
       case "sealed":
@@ -325,9 +332,14 @@ export class VaultRuntime {
     }
   }
 
-  /** Whether this enclave issued `attestationDigest` to `vaultId`/`deviceId` (one of its recent documents). */
+  /**
+   * Whether this enclave issued `attestationDigest` to `vaultId`/`deviceId` (one of its
+   * recent documents, issued at most {@link ISSUED_DOCUMENT_TTL_MS} ago).
+   */
   private issuedHere(vaultId: string, deviceId: string, attestationDigest: Uint8Array): boolean {
-    return (this.issued.get(`${vaultId}/${deviceId}`) ?? []).includes(Buffer.from(attestationDigest).toString("hex"));
+    const digest = Buffer.from(attestationDigest).toString("hex");
+    const since = this.options.ports.now() - ISSUED_DOCUMENT_TTL_MS;
+    return (this.issued.get(`${vaultId}/${deviceId}`) ?? []).some((d) => d.digest === digest && d.at >= since);
   }
 
   private async handle(vaultId: string, deviceId: string, message: DeviceMessage): Promise<EnclaveMessage> {
@@ -336,7 +348,8 @@ export class VaultRuntime {
         const key = `${vaultId}/${deviceId}`;
         limit(this.attestations, key, this.options.ports.now(), "attestation");
         const answer = await this.keys.attest(message.nonce);
-        const digests = [...(this.issued.get(key) ?? []), sha256(answer.document)].slice(-ISSUED_DOCUMENTS_PER_DEVICE);
+        const issued = { digest: sha256(answer.document), at: this.options.ports.now() };
+        const digests = [...(this.issued.get(key) ?? []), issued].slice(-ISSUED_DOCUMENTS_PER_DEVICE);
         if (this.issued.size > 100_000) this.issued.clear();
         this.issued.set(key, digests);
         return { t: "attestation", ...answer };
@@ -376,26 +389,34 @@ export class VaultRuntime {
     // One handshake per attestation: the message is authentic, and a replay of it (by
     // the host, which relays both) names a document this enclave no longer holds.
     const digest = Buffer.from(attestationDigest).toString("hex");
-    const left = (this.issued.get(key) ?? []).filter((d) => d !== digest);
+    const left = (this.issued.get(key) ?? []).filter((d) => d.digest !== digest);
     if (left.length > 0) this.issued.set(key, left);
     else this.issued.delete(key);
     const deviceKey = request.deviceKey;
-    // The device's key is proven. A runtime without the vault's lease reads the vault's
-    // state (a read: it writes no state) to learn whether the vault admits the key, and
-    // takes the lease only then: a key the host made up takes none, however long the
-    // host stalls that read.
+    // The device's key is proven, and so is what it says in payload 1. A runtime
+    // without the vault's lease reads the vault's state (a read: it writes no state) to
+    // learn whether the vault admits the key, and takes the lease only then: a key the
+    // host made up takes none, however long the host stalls that read. A device that
+    // asks to take the vault over (its owner went silent) has the lease taken from a
+    // live owner too, if it is one of the vault's devices, not a pairing one (decision 0078).
+    const said = handshakePayload(request.payload);
+    const takeOver = said.takeOver === true;
     const leases = this.leases;
-    if (leases && !leases.has(vaultId) && !(await leases.isFree(vaultId))) throw NOT_OURS;
+    if (leases && !leases.has(vaultId) && !takeOver && !(await leases.isFree(vaultId))) throw NOT_OURS;
     const slot = this.slot(vaultId);
     const { admission, stateVersion, initialized } = await this.mutex.run(vaultId, async () => {
       let admission: Awaited<ReturnType<VaultSlot["admits"]>>;
       try {
-        admission = await slot.admits(deviceId, deviceKey, foundingOpening(request.payload));
+        admission = await slot.admits(deviceId, deviceKey, said.founding);
       } catch (err) {
         this.dropUnowned(vaultId, slot);
         throw err;
       }
-      if (leases && !leases.has(vaultId) && (admission === "refused" || !(await leases.mayServe(vaultId)))) {
+      if (
+        leases &&
+        !leases.has(vaultId) &&
+        (admission === "refused" || !(await leases.mayServe(vaultId, { takeOver: takeOver && admission === "device" })))
+      ) {
         this.dropUnowned(vaultId, slot);
         if (admission !== "refused") throw NOT_OURS;
       }
@@ -516,12 +537,12 @@ function publicError(err: unknown): { code: ErrorCode; message: string } {
 /** Longest error message sent to a device (lib/vault-protocol accepts up to 500 characters). */
 const MAX_ERROR_MESSAGE = 500;
 
-/** The founding opening a handshake payload carries, if it is one (anything else opens nothing). */
-function foundingOpening(payload: Uint8Array): FoundingOpening | undefined {
+/** What a handshake payload says, if it is well formed (anything else says nothing: no opening, no take-over). */
+function handshakePayload(payload: Uint8Array): HandshakePayload {
   try {
-    return parseFoundingOpening(payload);
+    return parseHandshakePayload(payload);
   } catch {
-    return undefined;
+    return {};
   }
 }
 

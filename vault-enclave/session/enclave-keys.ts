@@ -44,6 +44,15 @@ export class EnclaveKeys {
     return this.current.keys;
   }
 
+  /**
+   * Whether `digests` name this enclave's current or previous keys: a device that found
+   * this enclave silent asks it not to answer (decision 0078).
+   */
+  isNamedIn(digests: readonly Uint8Array[]): boolean {
+    const mine = this.candidates().map((k) => Buffer.from(handshakeKeyDigest(k.x25519.publicKey, k.mlkem.publicKey)));
+    return digests.some((d) => mine.some((m) => m.equals(d)));
+  }
+
   /** An attestation document with the device's nonce and the current keys' digest. */
   async attest(nonce: Uint8Array): Promise<AttestationAnswer> {
     const { x25519, mlkem } = this.keys;

@@ -92,6 +92,18 @@ describe("vault protocol parsers on hostile input", () => {
       /unknown field/,
     );
     expect(() => parseDeviceMessage(encodeWire({ v: 2, t: "attest", nonce: new Uint8Array(32) }))).toThrow(/version/);
+    // an attestation asked of other enclaves than the silent ones: 1..4 key digests of 32 bytes
+    const avoid = [new Uint8Array(32).fill(7), new Uint8Array(32).fill(8)];
+    expect(parseDeviceMessage(encodeDeviceMessage({ t: "attest", nonce: new Uint8Array(32), avoid }))).toEqual({
+      t: "attest",
+      nonce: new Uint8Array(32),
+      avoid,
+    });
+    for (const bad of [[], Array(5).fill(new Uint8Array(32)), [new Uint8Array(31)], ["text"], new Uint8Array(32)]) {
+      expect(() =>
+        parseDeviceMessage(encodeWire({ v: 1, t: "attest", nonce: new Uint8Array(32), avoid: bad })),
+      ).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }) as unknown as Error);
+    }
     expect(() => parseRequest("items.put", encodeWire({ name: "", type: "login", value: new Uint8Array() }))).toThrow(
       /name/,
     );

@@ -40,11 +40,30 @@ describe("DIR/vault.json: the device's memory of its vault", () => {
     expect(JSON.parse(readFileSync(join(dir, "vault.json"), "utf8"))).toEqual(merged);
   });
 
+  it("keeps the silent enclaves the client names, and forgets them when it names none", () => {
+    // Act
+    saveVaultFile(dir, { stateVersion: 2, silent: [key] });
+    const kept = loadVaultFile(dir);
+    saveVaultFile(dir, { stateVersion: 2 });
+
+    // Assess: not monotonic, unlike the rest: the client forgets them once a session is open
+    expect(kept).toEqual({ schema: "vettid.vault/v1", stateVersion: 2, silent: [key] });
+    expect(loadVaultFile(dir)).toEqual({ schema: "vettid.vault/v1", stateVersion: 2 });
+  });
+
   it.each([
     ["not JSON", "{"],
     ["another schema", JSON.stringify({ schema: "other", stateVersion: 1 })],
     ["a negative state version", JSON.stringify({ schema: "vettid.vault/v1", stateVersion: -1 })],
     ["a malformed identity key", JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, identityKey: "x" })],
+    [
+      "a silent enclave that is no digest",
+      JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, silent: ["x"] }),
+    ],
+    [
+      "more than 4 silent enclaves",
+      JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, silent: Array(5).fill(key) }),
+    ],
   ])("refuses a file with %s rather than forgetting what it held", (_what, text) => {
     // Prepare
     writeFileSync(join(dir, "vault.json"), text);

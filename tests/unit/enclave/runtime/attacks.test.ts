@@ -8,7 +8,11 @@ import type { VaultClient } from "../../../../client/vault";
 import { encodeRevocationStatement, parseRevocationStatement } from "../../../../lib/pairing";
 import { RESERVED_STATEMENT_PREFIX } from "../../../../lib/vault-protocol";
 import { parseDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
-import { MAX_IN_FLIGHT_PER_DEVICE, UNLOCK_IDLE_MS } from "../../../../vault-enclave/runtime/limits";
+import {
+  ISSUED_DOCUMENT_TTL_MS,
+  MAX_IN_FLIGHT_PER_DEVICE,
+  UNLOCK_IDLE_MS,
+} from "../../../../vault-enclave/runtime/limits";
 import { bytes, codeOf, founded, type Harness, type Person, PIN, person, startHarness } from "./harness";
 
 describe("vault runtime under attack (in-memory host)", () => {
@@ -75,6 +79,27 @@ describe("vault runtime under attack (in-memory host)", () => {
     // Assess: refused (its attestation is spent), and the device's own session goes on.
     expect(replayed).toMatchObject({ t: "error", code: "HANDSHAKE_FAILED" });
     expect(await codeOf(recorded.call("vault.status", { op: "vault.status" }))).toBe("OK");
+  });
+
+  it("opens no session from a handshake the host held back longer than a document lives", async () => {
+    const device = await initialized();
+    // Prepare: the host keeps the device's next handshake and answers nothing.
+    let handshake: Uint8Array | undefined;
+    const held = h.client(alice, {
+      memory: device.known,
+      intercept: (data, deliver) => {
+        if (parseDeviceMessage(data).t !== "handshake") return deliver(data);
+        handshake = new Uint8Array(data);
+        return Promise.reject(new Error("dropped"));
+      },
+    });
+    await codeOf(held.call("vault.status", { op: "vault.status" }));
+    expect(handshake).toBeDefined();
+    // Act: it hands the enclave the handshake after the document's lifetime.
+    clock += ISSUED_DOCUMENT_TTL_MS + 1;
+    const late = parseEnclaveMessage(await h.deliver(alice.vaultId, alice.deviceId, handshake as Uint8Array));
+    // Assess: refused, as a handshake naming no document of this enclave.
+    expect(late).toMatchObject({ t: "error", code: "HANDSHAKE_FAILED" });
   });
 
   it("signs no challenge that reads as one of the vault's own statements, so identity.sign forges no revocation", async () => {

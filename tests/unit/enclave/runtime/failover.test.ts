@@ -7,9 +7,11 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { VaultClient } from "../../../../client/vault";
+import { VaultClient, type VaultMemory } from "../../../../client/vault";
 import { sodiumReady } from "../../../../lib/crypto";
-import { encodeDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
+import { VettidError } from "../../../../lib/errors";
+import { handshakeKeyDigest } from "../../../../lib/handshake";
+import { encodeDeviceMessage, parseDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
 import { LEASE_CLOCK_SKEW_MS, LEASE_TTL_MS } from "../../../../vault-enclave/lease";
 import {
   bytes,
@@ -44,6 +46,21 @@ describe("failover between two runtimes (in-memory host)", () => {
     for (const h of open.splice(0)) await h.close();
   });
 
+  /** Two runtimes over one set of host stores, witness and lease table (a is A, b is B), one enclave image. */
+  async function twoRuntimes(): Promise<[Harness, Harness]> {
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+    const table = new MemoryLeaseTable(A, () => clock);
+    const a = await startHarness([alice.vaultId], { now: () => clock, stores, leases: { table, self: A } });
+    const b = await startHarness([alice.vaultId], {
+      now: () => clock,
+      stores,
+      nsm: a.nsm,
+      leases: { table: table.as(B), self: B },
+    });
+    open.push(a, b);
+    return [a, b];
+  }
+
   /** A device whose every message goes to each of `runtimes`; the first answer wins. */
   function device(h: Harness, runtimes: Harness[]): VaultClient {
     return new VaultClient({
@@ -58,18 +75,9 @@ describe("failover between two runtimes (in-memory host)", () => {
   }
 
   it("serves from the owner only, fails over once its lease lapses with every acknowledged write, and the old owner stays out", async () => {
-    // Prepare: two runtimes, one set of host stores, one witness, one lease table.
-    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
-    const table = new MemoryLeaseTable(A, () => clock);
-    const a = await startHarness([alice.vaultId], { now: () => clock, stores, leases: { table, self: A } });
-    // both runtimes are the same enclave image (one simulated NSM): the device trusts either
-    const b = await startHarness([alice.vaultId], {
-      now: () => clock,
-      stores,
-      nsm: a.nsm,
-      leases: { table: table.as(B), self: B },
-    });
-    open.push(a, b);
+    // Prepare: two runtimes, one set of host stores, one witness, one lease table; both
+    // are the same enclave image (one simulated NSM): the device trusts either
+    const [a, b] = await twoRuntimes();
     const phone = device(a, [a, b]);
     await phone.call("vault.init", {
       op: "vault.init",
@@ -343,5 +351,152 @@ describe("failover between two runtimes (in-memory host)", () => {
     expect(sessionsBefore).toBe(1);
     expect(["VAULT_RECOVERED", "UNAUTHENTICATED"]).toContain(refused);
     expect(a.runtime.sessionCount).toBe(0);
+  });
+  it("takes a vault from an owner whose host drops every answer but its attestations, once the device found it silent, with every acknowledged write", async () => {
+    // Prepare: two runtimes over one set of host stores; the device's messages go to both
+    const [a, b] = await twoRuntimes();
+    let hostile: Harness | undefined;
+    /** What reaches the device from `r`: the hostile host strips `avoid` for its enclave and passes only its attestations on. */
+    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (r !== hostile) return r.deliver(alice.vaultId, alice.deviceId, data);
+      const message = parseDeviceMessage(data);
+      const sent = message.t === "attest" ? encodeDeviceMessage({ t: "attest", nonce: message.nonce }) : data;
+      const answer = await r.deliver(alice.vaultId, alice.deviceId, sent);
+      return parseEnclaveMessage(answer).t === "attestation" ? answer : new Promise<Uint8Array>(() => undefined);
+    };
+    const within = <T>(ms: number, p: Promise<T>) =>
+      Promise.race([
+        p,
+        new Promise<T>((_, reject) => setTimeout(() => reject(new VettidError("TIMEOUT", "no answer")), ms)),
+      ]);
+    const runtimes = [a, b];
+    let memory: VaultMemory = { stateVersion: 0 };
+    const phone = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => within(300, Promise.any(runtimes.map((r) => via(r, data)))),
+      gather: async (data) => {
+        const heard = await Promise.allSettled(runtimes.map((r) => within(200, via(r, data))));
+        return heard.flatMap((h) => (h.status === "fulfilled" ? [h.value] : []));
+      },
+      attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
+      memory,
+      remember: (known) => {
+        memory = known;
+      },
+    });
+    await phone.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+    for (const name of ["bank", "mail", "wifi"]) {
+      await phone.call("items.put", { op: "items.put", name, type: "secret", value: bytes(`${name}-secret`) });
+    }
+    const [owner, other] = a.runtime.leaseCount === 1 ? [a, b] : [b, a];
+
+    // Act: the owner's host turns hostile; its enclave lives on and renews its lease
+    hostile = owner;
+    const silent = await codeOf(phone.call("items.list", { op: "items.list" }));
+    const noted = memory.silent?.length;
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    await phone.call("items.put", { op: "items.put", name: "after", type: "secret", value: bytes("taken over") });
+    const items = await phone.call("items.list", { op: "items.list" });
+    await owner.runtime.renewLeases();
+
+    // Assess: the device found the owner silent, opened its next session with the other
+    // runtime, which took the lease at once with every acknowledged write; the owner's
+    // next renewal failed, and the device forgot the silent enclave
+    expect(silent).toBe("TIMEOUT");
+    expect(noted).toBe(1);
+    expect(items.items.map((i) => i.name).sort()).toEqual(["after", "bank", "mail", "wifi"]);
+    expect([other.runtime.leaseCount, owner.runtime.leaseCount]).toEqual([1, 0]);
+    expect(memory.silent).toBeUndefined();
+  });
+
+  it("answers an attestation that names this enclave in avoid with nothing, and one that names another from a non-owner, taking no lease", async () => {
+    // Prepare: a owns the vault
+    const [a, b] = await twoRuntimes();
+    await founded(a, alice);
+    const attest = async (r: Harness, avoid?: Uint8Array[]) => {
+      const nonce = new Uint8Array(randomBytes(32));
+      const sent = encodeDeviceMessage(avoid ? { t: "attest", nonce, avoid } : { t: "attest", nonce });
+      const answer = await Promise.race([
+        r.deliver(alice.vaultId, alice.deviceId, sent),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100)),
+      ]);
+      return answer && parseEnclaveMessage(answer);
+    };
+    const first = await attest(a);
+    const digestOf = (m: Awaited<ReturnType<typeof attest>>) =>
+      m?.t === "attestation" ? handshakeKeyDigest(m.x25519, m.mlkem) : new Uint8Array(32);
+    const aKeys = digestOf(first);
+
+    // Act
+    const ownerAvoided = await attest(a, [aKeys]);
+    const otherPlain = await attest(b);
+    const otherAsked = await attest(b, [aKeys]);
+    const otherAvoided = await attest(b, [digestOf(otherAsked)]);
+
+    // Assess: the avoided owner stays quiet; the other answers only when asked to avoid
+    // another, and stays quiet when it is the one named; no lease moved
+    expect(first?.t).toBe("attestation");
+    expect(ownerAvoided).toBeUndefined();
+    expect(otherPlain).toBeUndefined();
+    expect(otherAsked?.t).toBe("attestation");
+    expect(otherAvoided).toBeUndefined();
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([1, 0]);
+  });
+
+  it("takes no lease for a take-over asked by a key the vault does not admit, nor by a replay of an admitted device's take-over", async () => {
+    // Prepare: a owns alice's vault; mallory holds an enrolled key of her own
+    const [a, b] = await twoRuntimes();
+    await founded(a, alice);
+    const mallory = await person("dev-mallory");
+    /** The digest of a's handshake keys, from an attestation of a (what the device would call silent). */
+    const avoidA = async () => {
+      const nonce = new Uint8Array(randomBytes(32));
+      const answer = parseEnclaveMessage(
+        await a.deliver(alice.vaultId, alice.deviceId, encodeDeviceMessage({ t: "attest", nonce })),
+      );
+      return answer.t === "attestation" ? [handshakeKeyDigest(answer.x25519, answer.mlkem)] : [];
+    };
+    const silent = (await avoidA()).map((d) => Buffer.from(d).toString("base64url"));
+    let captured: Uint8Array | undefined;
+    const as = (who: Person, record?: boolean) =>
+      new VaultClient({
+        vaultId: alice.vaultId,
+        deviceId: alice.deviceId,
+        deviceKey: who.exchange,
+        transport: async (data) => {
+          const message = parseDeviceMessage(data);
+          if (record && message.t === "handshake") captured = data;
+          return b.deliver(alice.vaultId, alice.deviceId, data);
+        },
+        attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
+        memory: { stateVersion: 0, silent },
+        timeoutMs: 300,
+      });
+
+    // Act: mallory's key asks b to take the vault over; then alice's own take-over is replayed
+    const refused = await codeOf(as(mallory).call("vault.status", { op: "vault.status" }));
+    const afterMallory = [a.runtime.leaseCount, b.runtime.leaseCount];
+    await as(alice, true).call("vault.status", { op: "vault.status" });
+    const afterAlice = [a.runtime.leaseCount, b.runtime.leaseCount];
+    await a.runtime.renewLeases();
+    const replayed = await Promise.race([
+      b.deliver(alice.vaultId, alice.deviceId, captured as Uint8Array).then((r) => parseEnclaveMessage(r).t),
+      new Promise((resolve) => setTimeout(() => resolve("no answer"), 100)),
+    ]);
+
+    // Assess: mallory's take-over took nothing; alice's moved the lease to b, and a's
+    // renewal then failed; the replayed handshake names a spent attestation
+    expect(refused).not.toBe("OK");
+    expect(afterMallory).toEqual([1, 0]);
+    expect(afterAlice).toEqual([1, 1]);
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
+    expect(replayed).not.toBe("handshake");
   });
 });

@@ -156,9 +156,9 @@ export class MemoryLeaseTable implements LeaseTable {
     return this.shared ?? this;
   }
 
-  async acquire(vaultId: string): Promise<AcquireResult> {
+  async acquire(vaultId: string, options: { takeOver?: boolean } = {}): Promise<AcquireResult> {
     const current = this.root.leases.get(vaultId);
-    const decision = decideLease(vaultId, this.self, current?.record, this.now());
+    const decision = decideLease(vaultId, this.self, current?.record, this.now(), undefined, options);
     if (decision.kind === "held") return { held: false, owner: decision.owner, expiresAt: decision.expiresAt };
     return { held: true, lease: this.root.put(decision.next) };
   }
