@@ -36,6 +36,8 @@ export class LeaseKeeper {
   private readonly held = new Map<string, HeldLease>();
   /** Vaults another runtime was seen to hold, with the expiry read then. */
   private readonly othersUntil = new Map<string, number>();
+  /** When {@link confirm} last read a held vault's lease. */
+  private readonly confirmedAt = new Map<string, number>();
   private readonly timing: LeaseTiming;
   private renewing: Promise<void> | undefined;
 
@@ -85,6 +87,32 @@ export class LeaseKeeper {
   private noteOther(vaultId: string, expiresAt: number): void {
     if (this.othersUntil.size >= MAX_KNOWN_OTHERS) this.othersUntil.clear();
     this.othersUntil.set(vaultId, expiresAt);
+  }
+
+  /**
+   * Whether the lease this runtime holds of `vaultId` is still its own in the table,
+   * read without writing, at most once per renewal interval per vault (else the answer
+   * of the last read, or of {@link holds}): a lease another runtime took over (decision
+   * 0078) is lost at once instead of at the next renewal. A table that does not answer
+   * changes nothing (the renewal decides).
+   */
+  async confirm(vaultId: string): Promise<boolean> {
+    if (!this.held.has(vaultId)) return false;
+    const now = this.options.now();
+    const last = this.confirmedAt.get(vaultId);
+    if (last !== undefined && now - last < this.timing.renewMs) return this.holds(vaultId);
+    if (this.confirmedAt.size >= MAX_KNOWN_OTHERS) this.confirmedAt.clear();
+    this.confirmedAt.set(vaultId, now);
+    let other: { owner: string; expiresAt: number } | undefined;
+    try {
+      other = await this.options.table.peek(vaultId);
+    } catch {
+      return this.holds(vaultId);
+    }
+    if (other === undefined) return this.holds(vaultId);
+    if (this.held.has(vaultId)) this.lose(vaultId);
+    this.noteOther(vaultId, other.expiresAt);
+    return false;
   }
 
   /** Whether this runtime holds `vaultId`'s lease and may serve it now, without asking the table. */
@@ -161,6 +189,7 @@ export class LeaseKeeper {
 
   private lose(vaultId: string): void {
     this.held.delete(vaultId);
+    this.confirmedAt.delete(vaultId);
     this.options.onLost(vaultId);
   }
 }

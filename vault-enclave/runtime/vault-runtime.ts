@@ -446,7 +446,15 @@ export class VaultRuntime {
     sessionId: string,
     envelope: Uint8Array,
   ): Promise<EnclaveMessage> {
-    const session = this.sessions.get(sessionId, vaultId, deviceId);
+    let session: ReturnType<Sessions["get"]>;
+    try {
+      session = this.sessions.get(sessionId, vaultId, deviceId);
+    } catch (err) {
+      // a session this owner does not hold may be one a device opened where it took the
+      // vault over (decision 0078): an owner that lost the lease stays silent for it
+      if (this.leases?.holds(vaultId) && !(await this.leases.confirm(vaultId))) throw NOT_OURS;
+      throw err;
+    }
     if (this.leases && !this.leases.holds(vaultId)) {
       this.sessions.drop(session);
       throw new VettidError("UNAUTHENTICATED", "this runtime no longer serves the vault; attest and handshake again");

@@ -110,3 +110,57 @@ describe("whether a vault is free", () => {
     expect(keeper.heldCount).toBe(0);
   });
 });
+
+describe("confirming a held lease (decision 0078)", () => {
+  /** slowTable(0) whose peek answers what `owner` says (another runtime's lease, none, or a failure). */
+  function tableWithPeek(now: () => number, owner: () => string | undefined | Error) {
+    const table = slowTable(0, now);
+    let peeks = 0;
+    table.peek = async () => {
+      peeks += 1;
+      const o = owner();
+      if (o instanceof Error) throw o;
+      return o === undefined ? undefined : { owner: o, expiresAt: now() + 5_000 };
+    };
+    return { table, peeks: () => peeks };
+  }
+
+  it("reads the table at most once per renewal interval, and loses a lease another runtime took over", async () => {
+    // Prepare
+    let clock = 1_000_000;
+    let owner: string | undefined;
+    const { table, peeks } = tableWithPeek(
+      () => clock,
+      () => owner,
+    );
+    const lost: string[] = [];
+    const keeper = new LeaseKeeper({ table, self: SELF, now: () => clock, onLost: (v) => lost.push(v) });
+    await keeper.mayServe(vault(1));
+
+    // Act: confirmed twice within the interval, then taken over and confirmed after it
+    const first = await keeper.confirm(vault(1));
+    owner = "d".repeat(32);
+    const withinInterval = await keeper.confirm(vault(1));
+    clock += 1_500;
+    const afterTakeOver = await keeper.confirm(vault(1));
+
+    // Assess
+    expect([first, withinInterval, afterTakeOver]).toEqual([true, true, false]);
+    expect(peeks()).toBe(2);
+    expect(lost).toEqual([vault(1)]);
+    expect(keeper.has(vault(1))).toBe(false);
+    expect(await keeper.confirm(vault(1))).toBe(false);
+  });
+
+  it("keeps a held lease when the table does not answer: the renewal decides", async () => {
+    // Prepare
+    const { table } = tableWithPeek(Date.now, () => new Error("no answer"));
+    const lost: string[] = [];
+    const keeper = new LeaseKeeper({ table, self: SELF, now: Date.now, onLost: (v) => lost.push(v) });
+    await keeper.mayServe(vault(2));
+
+    // Act / Assess
+    expect(await keeper.confirm(vault(2))).toBe(true);
+    expect(lost).toEqual([]);
+  });
+});

@@ -499,4 +499,46 @@ describe("failover between two runtimes (in-memory host)", () => {
     expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
     expect(replayed).not.toBe("handshake");
   });
+  it("keeps an owner whose lease was taken over from answering the new owner's session, and has it give the vault up at once", async () => {
+    // Prepare: a owns alice's vault; her device takes it over at b (it found a silent)
+    const [a, b] = await twoRuntimes();
+    await founded(a, alice);
+    const probe = parseEnclaveMessage(
+      await a.deliver(
+        alice.vaultId,
+        alice.deviceId,
+        encodeDeviceMessage({ t: "attest", nonce: new Uint8Array(randomBytes(32)) }),
+      ),
+    );
+    const silent =
+      probe.t === "attestation"
+        ? [Buffer.from(handshakeKeyDigest(probe.x25519, probe.mlkem)).toString("base64url")]
+        : [];
+    let sealed: Uint8Array | undefined;
+    const phone = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => {
+        if (parseDeviceMessage(data).t === "sealed") sealed = data;
+        return b.deliver(alice.vaultId, alice.deviceId, data);
+      },
+      attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
+      memory: { stateVersion: 0, silent },
+    });
+    await phone.call("vault.status", { op: "vault.status" });
+    const before = [a.runtime.leaseCount, b.runtime.leaseCount];
+
+    // Act: the new session's message reaches the old owner too (NATS delivers it to every host)
+    const oldOwner = await Promise.race([
+      a.deliver(alice.vaultId, alice.deviceId, sealed as Uint8Array).then((r) => parseEnclaveMessage(r)),
+      new Promise((resolve) => setTimeout(() => resolve("no answer"), 100)),
+    ]);
+
+    // Assess: both held the lease in their own view; the old owner read the table, gave
+    // the vault up without waiting for its renewal, and did not answer
+    expect(before).toEqual([1, 1]);
+    expect(oldOwner).toBe("no answer");
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
+  });
 });
