@@ -5,7 +5,7 @@ import { VettidError } from "../../lib/errors";
 import { natsTlsOptions } from "../../lib/nats-tls";
 import { deviceInboxPrefix } from "../../lib/subjects";
 import { type DeviceFile, STATE_FILES } from "../device";
-import { MAX_GATHERED_ANSWERS, type VaultGather, type VaultTransport } from "../vault";
+import type { VaultGather, VaultTransport } from "../vault";
 
 /** How long connecting to the NATS servers may take before the command gives up. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -100,24 +100,25 @@ export function deviceConnectionOptions(device: Pick<DeviceFile, "deviceId" | "n
 
 /**
  * Every answer to one request on the device's request subject within `windowMs` (NATS
- * request-many): the attestations of the enclaves a device that found its enclave
- * silent chooses from (decision 0078).
+ * request-many), as it arrives: the attestations of the enclaves a device that found
+ * its enclave silent chooses from (decision 0078). The device stops listening once it
+ * chose one.
  */
 export function natsGather(nc: NatsConnection, subject: string, context: NatsErrorContext): VaultGather {
-  return async (data, windowMs) => {
-    const answers: Uint8Array[] = [];
+  return async function* gather(data, windowMs) {
+    let heard = 0;
     try {
       const replies = await nc.requestMany(subject, data, { strategy: "timer", maxWait: windowMs });
       for await (const reply of replies) {
-        answers.push(reply.data);
-        if (answers.length >= MAX_GATHERED_ANSWERS) break;
+        heard += 1;
+        yield reply.data;
       }
     } catch (err) {
-      if (answers.length > 0) return answers;
+      // the window's answers were handed over already; a failure after them ends it
+      if (heard > 0) return;
       const why = nc.isClosed() ? await nc.closed() : undefined;
       throw natsError(why instanceof Error ? why : err, { ...context, subject });
     }
-    return answers;
   };
 }
 

@@ -21,11 +21,12 @@ export interface VaultFile {
   /** Where this device stands in the vault's changes: last sequence applied, digest after it (base64url), log cursor. */
   changes?: { seq: number; digest: string; cursor: number };
   /**
-   * Handshake key digests (base64url, at most 4) of enclaves that went silent: the next
-   * session is opened with another enclave, which takes the vault over (decision 0078).
-   * Not monotonic: the client forgets them once that session is open.
+   * Enclaves that went silent (at most 4): handshake key digest (base64url) and when (ms
+   * since the epoch). The next session is opened with another enclave, which takes the
+   * vault over (decision 0078). Not monotonic: the client forgets them once the vault
+   * answered again, or after a while.
    */
-  silent?: string[];
+  silent?: { digest: string; at: number }[];
 }
 
 const SCHEMA = "vettid.vault/v1";
@@ -49,11 +50,19 @@ const isChangesPosition = (value: unknown): value is { seq: number; digest: stri
   typeof (value as { digest?: unknown }).digest === "string" &&
   DIGEST.test((value as { digest: string }).digest);
 
-const isSilentList = (value: unknown): value is string[] =>
+const isSilentList = (value: unknown): value is { digest: string; at: number }[] =>
   Array.isArray(value) &&
   value.length >= 1 &&
   value.length <= MAX_AVOIDED_ENCLAVES &&
-  value.every((d) => typeof d === "string" && DIGEST.test(d));
+  value.every(
+    (s) =>
+      typeof s === "object" &&
+      s !== null &&
+      Object.keys(s).length === 2 &&
+      typeof s.digest === "string" &&
+      DIGEST.test(s.digest) &&
+      isCount(s.at),
+  );
 
 /**
  * Reads `DIR/vault.json`; a device that has none yet starts from state version 0.
@@ -90,7 +99,7 @@ export function loadVaultFile(dir: string): VaultFile {
     ...(value.changes !== undefined
       ? { changes: { seq: value.changes.seq, digest: value.changes.digest, cursor: value.changes.cursor } }
       : {}),
-    ...(value.silent !== undefined ? { silent: [...value.silent] } : {}),
+    ...(value.silent !== undefined ? { silent: value.silent.map((s) => ({ digest: s.digest, at: s.at })) } : {}),
   };
 }
 
@@ -113,7 +122,9 @@ export function saveVaultFile(dir: string, next: Omit<VaultFile, "schema">): Vau
     ...(serial >= 0 ? { manifestSerial: serial } : {}),
     ...(audit !== undefined ? { audit } : {}),
     ...(changes !== undefined ? { changes } : {}),
-    ...(next.silent !== undefined && next.silent.length > 0 ? { silent: [...next.silent] } : {}),
+    ...(next.silent !== undefined && next.silent.length > 0
+      ? { silent: next.silent.map((s) => ({ digest: s.digest, at: s.at })) }
+      : {}),
   };
   writeAtomic(join(dir, STATE_FILES.vault), `${JSON.stringify(merged, null, 2)}\n`, 0o600);
   return merged;

@@ -23,6 +23,7 @@ import {
   ATTEST_NONCE_BYTES,
   type DeviceMessage,
   decodeWire,
+  documentNonce,
   type EnclaveMessage,
   encodeDeviceMessage,
   encodeHandshakePayload,
@@ -42,10 +43,11 @@ export type VaultTransport = (data: Uint8Array, timeoutMs: number) => Promise<Ui
 
 /**
  * One request on the vault's request subject and every answer that arrives within
- * `windowMs` (NATS request-many): how a device whose enclave went silent hears the other
- * enclaves' attestations and picks one (decision 0078).
+ * `windowMs`, as it arrives (NATS request-many): how a device whose enclave went silent
+ * hears the other enclaves' attestations and picks one (decision 0078). The device stops
+ * iterating once it chose.
  */
-export type VaultGather = (data: Uint8Array, windowMs: number) => Promise<Uint8Array[]>;
+export type VaultGather = (data: Uint8Array, windowMs: number) => AsyncIterable<Uint8Array>;
 
 /** What the device remembers about its vault between runs (DIR/vault.json). */
 export interface VaultMemory {
@@ -66,12 +68,22 @@ export interface VaultMemory {
    */
   changes?: { seq: number; digest: string; cursor: number };
   /**
-   * Handshake key digests (base64url) of enclaves that went silent in this device's
-   * session: the next session is opened with another enclave, which takes the vault
-   * over (decision 0078). Forgotten once that session is open.
+   * Enclaves that went silent in this device's sessions: each one's handshake key digest
+   * (base64url) and when it went silent (ms since the epoch). The next session is opened
+   * with another enclave, which takes the vault over (decision 0078). Forgotten after a
+   * verified sealed answer, or {@link SILENT_MEMORY_MS} after it went silent.
    */
-  silent?: string[];
+  silent?: SilentEnclave[];
 }
+
+/** An enclave that did not answer in time (see {@link VaultMemory.silent}). */
+export interface SilentEnclave {
+  digest: string;
+  at: number;
+}
+
+/** How long a device keeps avoiding an enclave that went silent: a blip is forgiven after this. */
+export const SILENT_MEMORY_MS = 10 * 60_000;
 
 /** Most pages without events in a row one catch-up follows (each moves the enclave's cursor on). */
 const MAX_EMPTY_CHANGE_PAGES = 64;
@@ -125,6 +137,8 @@ export interface VaultClientOptions {
   gather?: VaultGather;
   /** How long {@link gather} listens for attestations (default 1 s). */
   gatherWindowMs?: number;
+  /** The device's clock, for how long it avoids a silent enclave (default `Date.now`). */
+  now?: () => number;
   /**
    * The founding device's opening of the vault id (its signing key and the vault salt of
    * its enrollment). Sent in every handshake: a vault with no state yet admits only the
@@ -147,12 +161,11 @@ export class VaultOperationError extends VettidError {
 }
 
 /**
- * Most answers {@link VaultClient} looks at when it asks other enclaves than a silent one
- * (any host can publish into a device's inbox, so the gathered answers are bounded).
+ * Most attestation documents {@link VaultClient} verifies when it asks other enclaves than
+ * a silent one (any host can publish into a device's inbox; what is not an attestation,
+ * or repeats keys seen, costs only a parse and does not count).
  */
 export const MAX_GATHERED_ANSWERS = 32;
-
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 /** How old an attestation document may be when the device checks it. */
 const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
@@ -207,27 +220,33 @@ export class VaultClient {
     return (await this.verifyFreshAttestation()).verified;
   }
 
-  /** Verifies a fresh attestation and opens a session (done by the first {@link call} too). */
+  /**
+   * Verifies a fresh attestation and opens a session (done by the first {@link call}
+   * too). After an enclave went silent (decision 0078): asks the others first and takes
+   * the vault over at the one chosen; when none of them answers, gives the silent ones
+   * another chance, the one silent longest first, and in the end asks as usual.
+   */
   async connect(founding: FoundingOpening | undefined = this.options.founding): Promise<void> {
     this.session = undefined;
-    const silent = (this.memory.silent ?? []).map((d) => new Uint8Array(Buffer.from(d, "base64url")));
-    const { answer, verified, enclaveKeys, keyDigest } =
-      silent.length > 0 ? await this.attestAvoiding(silent) : await this.verifyFreshAttestation();
+    const silent = this.liveSilent().map((s) => new Uint8Array(Buffer.from(s.digest, "base64url")));
+    let chosen: Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>> | undefined;
+    let avoiding = silent;
+    while (!chosen && avoiding.length > 0) {
+      chosen = await this.attestAvoiding(avoiding);
+      avoiding = avoiding.slice(1);
+    }
+    const takeOver = chosen !== undefined;
+    const { answer, verified, enclaveKeys, keyDigest } = chosen ?? (await this.verifyFreshAttestation());
     const digest = attestationDigest(answer.document);
     const handshake = initiateHandshake({
       deviceKey: this.options.deviceKey,
       enclaveKeys,
       context: { vaultId: this.options.vaultId, deviceId: this.options.deviceId, attestationDigest: digest },
       // after a silent enclave, the one chosen instead takes the vault over
-      payload: encodeHandshakePayload({ founding, takeOver: silent.length > 0 }),
+      payload: encodeHandshakePayload({ founding, takeOver }),
     });
     const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message }, keyDigest);
     if (reply.t !== "handshake") throw unexpected(reply);
-    if (silent.length > 0) {
-      const { silent: _forgotten, ...rest } = this.memory;
-      this.memory = rest;
-      this.options.remember?.(this.known);
-    }
     const { session, payload } = handshake.finish(reply.message);
     const info = decodeWire(payload);
     this.advance(typeof info.stateVersion === "number" ? info.stateVersion : -1);
@@ -339,6 +358,8 @@ export class VaultClient {
     const opened = session.channel.openAnswer(reply.envelope, sealed.pending);
     // Bound to the request by its digest already; a different op would be an enclave bug.
     if (opened.op !== op) throw new VettidError("ENVELOPE_WRONG_REQUEST", "the answer names another operation");
+    // the vault answered, sealed: whoever went silent before is forgiven
+    this.forgetSilent();
     const answer = parseAnswer(op, opened.plaintext);
     if (!answer.ok) {
       if (answer.failure.stateVersion !== undefined) this.advance(answer.failure.stateVersion);
@@ -516,43 +537,72 @@ export class VaultClient {
 
   /**
    * Asks for attestations from every enclave but the `silent` ones (decision 0078) and
-   * takes the first that verifies and is not one of them: the silent owner's host may
-   * strip `avoid` and have its enclave answer first, but cannot make another enclave's
-   * document, so every answer within the window is looked at.
-   * @throws VettidError `UNAVAILABLE` when no other enclave answered.
+   * takes the first that verifies: the document's nonce binds `avoid`
+   * (lib/vault-protocol `documentNonce`), so a document made for a request the host
+   * changed does not verify, and the silent enclaves' answers are passed over before
+   * their documents are checked. Every answer within the window is looked at (any host
+   * may publish into a device's inbox): what is not an attestation, or repeats keys
+   * already seen, costs a parse; at most {@link MAX_GATHERED_ANSWERS} documents are
+   * verified. Undefined when no other enclave answered.
    */
   private async attestAvoiding(silent: Uint8Array[]) {
     const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
     const request = encodeDeviceMessage({ t: "attest", nonce, avoid: silent });
-    const raw = this.options.gather
-      ? await this.options.gather(request, this.options.gatherWindowMs ?? 1_000)
-      : [await this.options.transport(request, this.options.timeoutMs ?? 15_000)];
-    let failure: unknown;
-    for (const bytes of raw.slice(0, MAX_GATHERED_ANSWERS)) {
-      try {
-        const answer = parseEnclaveMessage(bytes);
-        // the silent enclave's own answer is passed over before its document is checked
-        if (
-          answer.t === "attestation" &&
-          silent.some((d) => equalBytes(d, handshakeKeyDigest(answer.x25519, answer.mlkem)))
-        )
+    const gather = this.options.gather;
+    const transport = this.options.transport;
+    const timeoutMs = this.options.timeoutMs ?? 15_000;
+    const answers: AsyncIterable<Uint8Array> = gather
+      ? gather(request, this.options.gatherWindowMs ?? 1_000)
+      : (async function* one() {
+          yield await transport(request, timeoutMs);
+        })();
+    const expected = documentNonce(nonce, silent);
+    const seen = new Set<string>(silent.map((d) => Buffer.from(d).toString("hex")));
+    let verifications = 0;
+    try {
+      for await (const bytes of answers) {
+        let answer: EnclaveMessage;
+        try {
+          answer = parseEnclaveMessage(bytes);
+        } catch {
           continue;
-        const attested = await this.verifyAttestationAnswer(answer, nonce);
-        if (!silent.some((d) => equalBytes(d, attested.keyDigest))) return attested;
-      } catch (err) {
-        failure = err;
+        }
+        if (answer.t !== "attestation") continue;
+        const keys = Buffer.from(handshakeKeyDigest(answer.x25519, answer.mlkem)).toString("hex");
+        if (seen.has(keys)) continue;
+        seen.add(keys);
+        verifications += 1;
+        try {
+          return await this.verifyAttestationAnswer(answer, nonce, expected);
+        } catch {
+          // not a document of an approved enclave made for this request: the next answer
+        }
+        if (verifications >= MAX_GATHERED_ANSWERS) break;
       }
+    } catch {
+      // nobody answered (no responders, a timeout): no other enclave
     }
-    throw new VettidError("UNAVAILABLE", "no enclave but the one that went silent answered; try again later", {
-      cause: failure,
-    });
+    return undefined;
   }
 
-  private async verifyAttestationAnswer(answer: EnclaveMessage, nonce: Uint8Array) {
+  /** The silent enclaves still avoided, the one silent longest first. */
+  private liveSilent(): SilentEnclave[] {
+    const since = (this.options.now ?? Date.now)() - SILENT_MEMORY_MS;
+    return (this.memory.silent ?? []).filter((s) => s.at >= since).sort((a, b) => a.at - b.at);
+  }
+
+  private forgetSilent(): void {
+    if (this.memory.silent === undefined) return;
+    const { silent: _forgotten, ...rest } = this.memory;
+    this.memory = rest;
+    this.options.remember?.(this.known);
+  }
+
+  private async verifyAttestationAnswer(answer: EnclaveMessage, nonce: Uint8Array, documentNonceExpected = nonce) {
     if (answer.t !== "attestation") throw unexpected(answer);
     const verified = await verifyAttestation(answer.document, {
       ...this.options.attestation,
-      expectedNonce: nonce,
+      expectedNonce: documentNonceExpected,
       maxAgeMs: MAX_DOCUMENT_AGE_MS,
     });
     if (verified.userData && Buffer.from(verified.userData).toString("utf8") === PROXY_ATTESTATION_PURPOSE) {
@@ -621,7 +671,10 @@ export class VaultClient {
 
   private wentSilent(enclave: Uint8Array): void {
     const digest = Buffer.from(enclave).toString("base64url");
-    const silent = [...(this.memory.silent ?? []).filter((d) => d !== digest), digest].slice(-MAX_AVOIDED_ENCLAVES);
+    const at = (this.options.now ?? Date.now)();
+    const silent = [...this.liveSilent().filter((s) => s.digest !== digest), { digest, at }].slice(
+      -MAX_AVOIDED_ENCLAVES,
+    );
     this.memory = { ...this.memory, silent };
     this.session = undefined;
     this.options.remember?.(this.known);

@@ -71,6 +71,15 @@ export const ISSUED_DOCUMENTS_PER_DEVICE = 4;
 export const ISSUED_DOCUMENT_TTL_MS = 5 * 60_000;
 
 /**
+ * How long after its document a handshake may take a vault over from a live owner
+ * (decision 0078): a device waits at most its request timeout (15 s by default) and a
+ * gather window for the answer, so a take-over the host held back longer is for a device
+ * that gave up on this enclave; it opens a session, takes no lease and is not answered
+ * unless the vault is free.
+ */
+export const TAKE_OVER_DOCUMENT_TTL_MS = 30_000;
+
+/**
  * Sealed requests of one device waiting or running at once. Derivation: a vault runs
  * one operation at a time, so a device gains nothing from more than a few queued;
  * each waiting request holds its envelope (up to 1 MiB), so 8 bound one device to

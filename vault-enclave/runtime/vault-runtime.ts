@@ -9,6 +9,7 @@ const ALL_VAULTS_REQUEST_WILDCARD = "vettid.v1.vault.*.req.*";
 import { createHash } from "node:crypto";
 import {
   type DeviceMessage,
+  documentNonce,
   type EnclaveMessage,
   encodeEnclaveMessage,
   encodeFailure,
@@ -37,6 +38,7 @@ import {
   MAX_IN_FLIGHT_PER_DEVICE,
   MAX_QUEUED_PER_DEVICE,
   RECOVERY_DELAY_MS,
+  TAKE_OVER_DOCUMENT_TTL_MS,
   UNLOCK_IDLE_MS,
   VAULT_IDLE_EVICT_MS,
   VAULT_MEMORY_BUDGET_BYTES,
@@ -315,6 +317,9 @@ export class VaultRuntime {
   ): Promise<boolean> {
     // a device that found this enclave silent asks another one: this one stays quiet
     if (parsed?.t === "attest" && parsed.avoid && this.keys.isNamedIn(parsed.avoid)) return false;
+    // a handshake meant for another enclave (after a take-over, every host relays it) is
+    // not this one's to refuse, owner or not
+    if (parsed?.t === "handshake" && !this.issuedHere(vaultId, deviceId, parsed.attestation)) return false;
     if (leases.holds(vaultId)) return true;
     if (parsed === undefined) return false;
     if (leases.has(vaultId)) return leases.mayServe(vaultId);
@@ -347,7 +352,8 @@ export class VaultRuntime {
       case "attest": {
         const key = `${vaultId}/${deviceId}`;
         limit(this.attestations, key, this.options.ports.now(), "attestation");
-        const answer = await this.keys.attest(message.nonce);
+        // an `avoid` is bound into the document's nonce: one the host changed does not verify
+        const answer = await this.keys.attest(documentNonce(message.nonce, message.avoid));
         const issued = { digest: sha256(answer.document), at: this.options.ports.now() };
         const digests = [...(this.issued.get(key) ?? []), issued].slice(-ISSUED_DOCUMENTS_PER_DEVICE);
         if (this.issued.size > 100_000) this.issued.clear();
@@ -389,6 +395,7 @@ export class VaultRuntime {
     // One handshake per attestation: the message is authentic, and a replay of it (by
     // the host, which relays both) names a document this enclave no longer holds.
     const digest = Buffer.from(attestationDigest).toString("hex");
+    const issuedAt = (this.issued.get(key) ?? []).find((d) => d.digest === digest)?.at;
     const left = (this.issued.get(key) ?? []).filter((d) => d.digest !== digest);
     if (left.length > 0) this.issued.set(key, left);
     else this.issued.delete(key);
@@ -400,7 +407,12 @@ export class VaultRuntime {
     // asks to take the vault over (its owner went silent) has the lease taken from a
     // live owner too, if it is one of the vault's devices, not a pairing one (decision 0078).
     const said = handshakePayload(request.payload);
-    const takeOver = said.takeOver === true;
+    // a take-over is for a device waiting now: the host may have held this one back
+    // while the device settled on another enclave
+    const takeOver =
+      said.takeOver === true &&
+      issuedAt !== undefined &&
+      this.options.ports.now() - issuedAt <= TAKE_OVER_DOCUMENT_TTL_MS;
     const leases = this.leases;
     if (leases && !leases.has(vaultId) && !takeOver && !(await leases.isFree(vaultId))) throw NOT_OURS;
     const slot = this.slot(vaultId);

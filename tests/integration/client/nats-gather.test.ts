@@ -44,7 +44,8 @@ describe("natsTransport and natsGather on nats-server", () => {
 
     // Act
     const first = await natsTransport(device, SUBJECT, context)(bytes("attest"), 2_000);
-    const all = await natsGather(device, SUBJECT, context)(bytes("attest"), 500);
+    const all: Uint8Array[] = [];
+    for await (const answer of natsGather(device, SUBJECT, context)(bytes("attest"), 500)) all.push(answer);
 
     // Assess
     expect(text(first)).toBe("fast:attest");
@@ -57,14 +58,11 @@ describe("natsTransport and natsGather on nats-server", () => {
     const context = { servers: [server.current.url], dir: "/tmp/device" };
 
     // Act
-    const outcome = await natsGather(
-      device,
-      SUBJECT,
-      context,
-    )(bytes("attest"), 300).then(
-      (answers) => answers.length,
-      (err: { code?: string }) => err.code,
-    );
+    const heard: Uint8Array[] = [];
+    const outcome = await (async () => {
+      for await (const answer of natsGather(device, SUBJECT, context)(bytes("attest"), 300)) heard.push(answer);
+      return heard.length;
+    })().catch((err: { code?: string }) => err.code);
 
     // Assess
     expect(outcome).toBe("UNAVAILABLE");

@@ -42,12 +42,16 @@ describe("DIR/vault.json: the device's memory of its vault", () => {
 
   it("keeps the silent enclaves the client names, and forgets them when it names none", () => {
     // Act
-    saveVaultFile(dir, { stateVersion: 2, silent: [key] });
+    saveVaultFile(dir, { stateVersion: 2, silent: [{ digest: key, at: 1_700_000_000_000 }] });
     const kept = loadVaultFile(dir);
     saveVaultFile(dir, { stateVersion: 2 });
 
     // Assess: not monotonic, unlike the rest: the client forgets them once a session is open
-    expect(kept).toEqual({ schema: "vettid.vault/v1", stateVersion: 2, silent: [key] });
+    expect(kept).toEqual({
+      schema: "vettid.vault/v1",
+      stateVersion: 2,
+      silent: [{ digest: key, at: 1_700_000_000_000 }],
+    });
     expect(loadVaultFile(dir)).toEqual({ schema: "vettid.vault/v1", stateVersion: 2 });
   });
 
@@ -58,11 +62,11 @@ describe("DIR/vault.json: the device's memory of its vault", () => {
     ["a malformed identity key", JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, identityKey: "x" })],
     [
       "a silent enclave that is no digest",
-      JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, silent: ["x"] }),
+      JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, silent: [{ digest: "x", at: 1 }] }),
     ],
     [
       "more than 4 silent enclaves",
-      JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, silent: Array(5).fill(key) }),
+      JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, silent: Array(5).fill({ digest: key, at: 1 }) }),
     ],
   ])("refuses a file with %s rather than forgetting what it held", (_what, text) => {
     // Prepare

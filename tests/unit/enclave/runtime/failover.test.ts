@@ -376,9 +376,9 @@ describe("failover between two runtimes (in-memory host)", () => {
       deviceId: alice.deviceId,
       deviceKey: alice.exchange,
       transport: (data) => within(300, Promise.any(runtimes.map((r) => via(r, data)))),
-      gather: async (data) => {
+      gather: async function* gather(data) {
         const heard = await Promise.allSettled(runtimes.map((r) => within(200, via(r, data))));
-        return heard.flatMap((h) => (h.status === "fulfilled" ? [h.value] : []));
+        for (const h of heard) if (h.status === "fulfilled") yield h.value;
       },
       attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
       memory,
@@ -463,7 +463,7 @@ describe("failover between two runtimes (in-memory host)", () => {
       );
       return answer.t === "attestation" ? [handshakeKeyDigest(answer.x25519, answer.mlkem)] : [];
     };
-    const silent = (await avoidA()).map((d) => Buffer.from(d).toString("base64url"));
+    const silent = (await avoidA()).map((d) => ({ digest: Buffer.from(d).toString("base64url"), at: Date.now() }));
     let captured: Uint8Array | undefined;
     const as = (who: Person, record?: boolean) =>
       new VaultClient({
@@ -512,7 +512,7 @@ describe("failover between two runtimes (in-memory host)", () => {
     );
     const silent =
       probe.t === "attestation"
-        ? [Buffer.from(handshakeKeyDigest(probe.x25519, probe.mlkem)).toString("base64url")]
+        ? [{ digest: Buffer.from(handshakeKeyDigest(probe.x25519, probe.mlkem)).toString("base64url"), at: Date.now() }]
         : [];
     let sealed: Uint8Array | undefined;
     const phone = new VaultClient({

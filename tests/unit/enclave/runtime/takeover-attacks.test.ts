@@ -1,0 +1,309 @@
+/**
+ * Taking a vault over from a silent owner (decision 0078) against hostile hosts, over
+ * in-memory hosts: a lost answer costs one request, not the vault; junk in the device's
+ * inbox, a live owner's stray refusal, colluding hosts and a take-over held back for
+ * minutes neither keep the vault out of service nor move it to a host the device gave
+ * up on.
+ */
+import { randomBytes } from "node:crypto";
+import { VaultClient, type VaultMemory } from "../../../../client/vault";
+import { sodiumReady } from "../../../../lib/crypto";
+import { VettidError } from "../../../../lib/errors";
+import { handshakeKeyDigest } from "../../../../lib/handshake";
+import { encodeDeviceMessage, parseDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
+import {
+  codeOf,
+  founded,
+  type Harness,
+  MemoryBlobs,
+  MemoryLeaseTable,
+  MemoryWitness,
+  memoryKms,
+  type Person,
+  PIN,
+  person,
+  startHarness,
+} from "./harness";
+
+const ids = ["a", "b", "c", "d"].map((c) => c.repeat(32));
+const never = () => new Promise<Uint8Array>(() => undefined);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new VettidError("TIMEOUT", "no answer")), ms)),
+  ]);
+
+describe("taking a vault over from a silent owner, against hostile hosts", () => {
+  let alice: Person;
+  let clock = Date.now();
+  const open: Harness[] = [];
+
+  beforeEach(async () => {
+    await sodiumReady();
+    alice = await person("dev-alice");
+    clock = Date.now();
+  });
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close();
+  });
+
+  /** `n` runtimes over one set of host stores, witness and lease table, one enclave image. */
+  async function runtimes(n: number): Promise<Harness[]> {
+    const stores = {
+      blobs: new MemoryBlobs(),
+      kms: memoryKms(),
+      witness: new MemoryWitness(),
+    };
+    const table = new MemoryLeaseTable(ids[0] as string, () => clock);
+    const out: Harness[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const self = ids[i] as string;
+      out.push(
+        await startHarness([alice.vaultId], {
+          now: () => clock,
+          stores,
+          ...(out[0] ? { nsm: out[0].nsm } : {}),
+          leases: { table: i === 0 ? table : table.as(self), self },
+        }),
+      );
+    }
+    open.push(...out);
+    return out;
+  }
+
+  /**
+   * A device reaching every runtime through `via` (what each host relays back): the
+   * transport takes the first answer, the gather every answer within 200 ms in arrival
+   * order, after `junk` random answers a host published into the device's inbox first.
+   */
+  function device(
+    h: Harness,
+    all: Harness[],
+    via: (r: Harness, data: Uint8Array) => Promise<Uint8Array>,
+    memory: { current: VaultMemory },
+    junk = 0,
+  ): VaultClient {
+    return new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => within(300, Promise.any(all.map((r) => via(r, data)))),
+      gather: async function* gather(data) {
+        const heard: Uint8Array[] = Array.from({ length: junk }, () => new Uint8Array(randomBytes(40)));
+        for (const r of all)
+          void via(r, data).then(
+            (m) => heard.push(m),
+            () => undefined,
+          );
+        await sleep(200);
+        yield* heard;
+      },
+      attestation: { trustedRoots: [h.nsm.rootCertificatePem], manifest: h.manifest, time: new Date(clock) },
+      memory: memory.current,
+      remember: (known) => {
+        memory.current = known;
+      },
+    });
+  }
+
+  /** The handshake key digest `r` attests with now (what a device that found it silent avoids). */
+  async function keyDigestOf(r: Harness): Promise<Uint8Array> {
+    const nonce = new Uint8Array(randomBytes(32));
+    const probe = parseEnclaveMessage(
+      await r.deliver(alice.vaultId, alice.deviceId, encodeDeviceMessage({ t: "attest", nonce })),
+    );
+    if (probe.t !== "attestation") throw new Error(`no attestation: ${probe.t}`);
+    return handshakeKeyDigest(probe.x25519, probe.mlkem);
+  }
+
+  const honest = (r: Harness, data: Uint8Array) => r.deliver(alice.vaultId, alice.deviceId, data);
+
+  it("serves a device again from the only enclave once it answers again after one timeout", async () => {
+    // Prepare: one honest runtime (a one-host deployment, or the only one left up)
+    const [h] = (await runtimes(1)) as [Harness];
+    let dropNextSealed = false;
+    const via = (r: Harness, data: Uint8Array) => {
+      if (dropNextSealed && parseDeviceMessage(data).t === "sealed") {
+        dropNextSealed = false;
+        return never();
+      }
+      return honest(r, data);
+    };
+    const memory = { current: { stateVersion: 0 } as VaultMemory };
+    const phone = device(h, [h], via, memory);
+    await phone.call("vault.init", {
+      op: "vault.init",
+      pin: PIN,
+      signingKey: alice.signing.publicKey,
+      vaultSalt: alice.vaultSalt,
+    });
+
+    // Act: one answer is lost (a network blip, a slow unlock); then everything is delivered
+    dropNextSealed = true;
+    const blip = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+    const retries: string[] = [];
+    for (let i = 0; i < 3; i += 1) retries.push(await codeOf(phone.call("vault.status", { op: "vault.status" })));
+    const nextCommand = await codeOf(device(h, [h], via, memory).call("vault.status", { op: "vault.status" }));
+
+    // Assess: the blip costs one request, not the vault
+    expect(blip).toBe("TIMEOUT");
+    expect(retries).toContain("OK");
+    expect(nextCommand).toBe("OK");
+  });
+
+  it("takes the vault from a silent owner even when its host floods the device's inbox with junk answers", async () => {
+    // Prepare: a owns the vault; then its host turns hostile (drops all but attestations,
+    // strips avoid) and, as any host may, publishes 300 junk answers into the device's inbox
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    let hostile = false;
+    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (!hostile || r !== a) {
+        if (hostile) await sleep(20); // b is a little farther away
+        return honest(r, data);
+      }
+      const message = parseDeviceMessage(data);
+      const sent = message.t === "attest" ? encodeDeviceMessage({ t: "attest", nonce: message.nonce }) : data;
+      const answer = await honest(r, sent);
+      return parseEnclaveMessage(answer).t === "attestation" ? answer : never();
+    };
+    const memory = { current: (await founded(a, alice)).known };
+    expect(a.runtime.leaseCount).toBe(1);
+    const flooded = device(a, [a, b], via, memory, 300);
+
+    // Act
+    hostile = true;
+    const silent = await codeOf(flooded.call("vault.status", { op: "vault.status" }));
+    const after = await codeOf(flooded.call("vault.status", { op: "vault.status" }));
+
+    // Assess: the junk is skipped and b, which answered, takes the vault over
+    expect(silent).toBe("TIMEOUT");
+    expect(after).toBe("OK");
+    expect(b.runtime.leaseCount).toBe(1);
+  });
+
+  it("opens the take-over session at once after an honest owner was merely slow", async () => {
+    // Prepare: a (honest) owns the vault; one answer of a's was late, so the device calls it silent
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    const memory = { current: { stateVersion: 0 } as VaultMemory };
+    memory.current = (await founded(a, alice)).known;
+    expect(a.runtime.leaseCount).toBe(1);
+    let dropNextSealed = true;
+    const via = (r: Harness, data: Uint8Array) => {
+      if (dropNextSealed && r === a && parseDeviceMessage(data).t === "sealed") {
+        dropNextSealed = false;
+        return never();
+      }
+      return honest(r, data);
+    };
+    const phone = device(a, [a, b], via, memory);
+    expect(await codeOf(phone.call("vault.status", { op: "vault.status" }))).toBe("TIMEOUT");
+
+    // Act: the device's next request, every message delivered to both
+    const next = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+
+    // Assess: b takes the vault over and answers; the live owner a does not refuse the
+    // handshake meant for b
+    expect(next).toBe("OK");
+    expect(b.runtime.leaseCount).toBe(1);
+  });
+
+  it("keeps a vault out of the hands of two colluding hosts once the device found its owner silent", async () => {
+    // Prepare: o (honest) owns the vault and was once slow (the device calls it silent);
+    // x and z are hostile non-owners nearer the device: they strip avoid when it names
+    // them, pass on attestations and handshake answers, and drop everything else
+    const [o, x, z] = (await runtimes(3)) as [Harness, Harness, Harness];
+    const mine = new Map<Harness, Uint8Array>();
+    let hostile = false;
+    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (!hostile) return honest(r, data);
+      if (r === o) {
+        await sleep(30);
+        return honest(r, data);
+      }
+      const message = parseDeviceMessage(data);
+      let sent = data;
+      if (message.t === "attest" && message.avoid) {
+        const others = message.avoid.filter((d) => !Buffer.from(d).equals(Buffer.from(mine.get(r) ?? [])));
+        sent = encodeDeviceMessage({
+          t: "attest",
+          nonce: message.nonce,
+          ...(others.length > 0 ? { avoid: others } : {}),
+        });
+      }
+      if (message.t === "sealed") return never();
+      const answer = await honest(r, sent);
+      const parsed = parseEnclaveMessage(answer);
+      if (parsed.t === "attestation") mine.set(r, handshakeKeyDigest(parsed.x25519, parsed.mlkem));
+      return parsed.t === "attestation" || parsed.t === "handshake" ? answer : never();
+    };
+    const memory = { current: { stateVersion: 0 } as VaultMemory };
+    memory.current = (await founded(o, alice)).known;
+    expect(o.runtime.leaseCount).toBe(1);
+    const oDigest = await keyDigestOf(o);
+    memory.current = {
+      ...memory.current,
+      silent: [{ digest: Buffer.from(oDigest).toString("base64url"), at: Date.now() }],
+    };
+
+    // Act: the device tries eight times
+    hostile = true;
+    const phone = device(o, [o, x, z], via, memory);
+    const codes: string[] = [];
+    for (let i = 0; i < 8; i += 1) codes.push(await codeOf(phone.call("vault.status", { op: "vault.status" })));
+    await Promise.all([o, x, z].map((r) => r.runtime.renewLeases()));
+
+    // Assess: the device reaches its vault, and the hostile hosts do not end up owning it
+    // (a session that opens at x or z forgives nobody: only a sealed answer does)
+    expect(codes).toContain("OK");
+    expect(x.runtime.leaseCount + z.runtime.leaseCount).toBe(0);
+  }, 20_000);
+
+  it("takes no lease for a take-over handshake the host held back for minutes while the device settled elsewhere", async () => {
+    // Prepare: a owns the vault; the device found a silent; b's host holds the device's
+    // take-over handshake (the device times out); c is honest
+    const [a, b, c] = (await runtimes(3)) as [Harness, Harness, Harness];
+    await founded(a, alice);
+    const aDigest = await keyDigestOf(a);
+    const memory = {
+      current: {
+        stateVersion: 0,
+        silent: [{ digest: Buffer.from(aDigest).toString("base64url"), at: Date.now() }],
+      } as VaultMemory,
+    };
+    let captured: Uint8Array | undefined;
+    const viaB = (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (r !== b) return never();
+      if (parseDeviceMessage(data).t === "handshake") {
+        captured = new Uint8Array(data);
+        return never();
+      }
+      return honest(r, data);
+    };
+    const first = await codeOf(
+      device(a, [a, b, c], viaB, memory).call("vault.status", {
+        op: "vault.status",
+      }),
+    );
+    expect(first).toBe("TIMEOUT");
+    expect(captured).toBeDefined();
+    // the device then settles on c (avoiding a and b), which takes the vault over
+    const phone = device(a, [a, b, c], honest, memory);
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    expect(c.runtime.leaseCount).toBe(1);
+    await a.runtime.renewLeases();
+
+    // Act: four minutes on (c renewing all along), b's host delivers the held take-over
+    clock += 4 * 60_000;
+    await c.runtime.renewLeases();
+    const late = await Promise.race([
+      b.deliver(alice.vaultId, alice.deviceId, captured as Uint8Array).then((m) => parseEnclaveMessage(m).t),
+      sleep(100).then(() => "no answer"),
+    ]);
+    await c.runtime.renewLeases();
+
+    // Assess: a consent the device gave minutes ago, for an enclave it gave up on, moves nothing
+    expect(late).not.toBe("handshake");
+    expect([b.runtime.leaseCount, c.runtime.leaseCount]).toEqual([0, 1]);
+  });
+});
