@@ -162,8 +162,8 @@ export class VaultOperationError extends VettidError {
 
 /**
  * Most attestation documents {@link VaultClient} verifies when it asks other enclaves than
- * a silent one (any host can publish into a device's inbox; what is not an attestation,
- * or repeats keys seen, costs only a parse and does not count).
+ * a silent one (each host may answer with bytes of its own making; what is not an
+ * attestation, or repeats keys seen, costs only a parse and does not count).
  */
 export const MAX_GATHERED_ANSWERS = 32;
 
@@ -540,9 +540,9 @@ export class VaultClient {
    * takes the first that verifies: the document's nonce binds `avoid`
    * (lib/vault-protocol `documentNonce`), so a document made for a request the host
    * changed does not verify, and the silent enclaves' answers are passed over before
-   * their documents are checked. Every answer within the window is looked at (any host
-   * may publish into a device's inbox): what is not an attestation, or repeats keys
-   * already seen, costs a parse; at most {@link MAX_GATHERED_ANSWERS} documents are
+   * their documents are checked. Every answer within the window is looked at (each host
+   * may answer once with bytes of its own making): what is not an attestation, or repeats
+   * keys already seen, costs a parse; at most {@link MAX_GATHERED_ANSWERS} documents are
    * verified. Undefined when no other enclave answered.
    */
   private async attestAvoiding(silent: Uint8Array[]) {

@@ -39,6 +39,7 @@ export {
   type DevicePermissions,
   devicePermissions,
   HOST_LEASE_READ_API,
+  HOST_REPLY_TTL_NS,
   hostPermissions,
   kvJetStreamApi,
   LEASE_BUCKET,

@@ -10,7 +10,21 @@ import {
 export interface DevicePermissions {
   pub: { allow: string[]; deny: string[] };
   sub: { allow: string[]; deny: string[] };
+  /**
+   * nats-server's `allow_responses`: the user may publish to the reply subject of each
+   * message it received, at most `max` times within `ttl` nanoseconds, whatever `pub`
+   * says.
+   */
+  resp?: { max: number; ttl: number };
 }
+
+/**
+ * How long a host may answer a device request it received: longer than any request
+ * waits for its answer (a device's default timeout is 15 s), short enough that the
+ * server forgets the requests a host never answers (every host receives every request
+ * and answers only those of the vaults its enclave holds) within half a minute.
+ */
+export const HOST_REPLY_TTL_NS = 30 * 1_000_000_000;
 
 /**
  * Subjects a device may never touch even if an allow rule were widened by mistake:
@@ -113,17 +127,21 @@ export const HOST_LEASE_READ_API: readonly string[] = LEASE_JETSTREAM_API.filter
 /**
  * Permissions of a vault host's proxy user: receive every device's requests for
  * the vaults it serves (all vaults; which ones it answers is decided by the vault
- * leases), reply into device inboxes and publish vault events. No `$SYS`; JetStream
- * API access for reading the lease KV bucket only ({@link HOST_LEASE_READ_API}), and no
- * `$KV` subject at all: leases are the runtimes' to write, over their own connections
- * (decision 0072), so a host cannot hand itself a vault or fence another runtime out.
+ * leases), answer each of them once ({@link HOST_REPLY_TTL_NS}) and publish vault
+ * events. Nothing else into a device's inbox: a host cannot flood it, nor answer a
+ * request it never received (the take-over's gather reads one answer per host,
+ * decision 0078). No `$SYS`; JetStream API access for reading the lease KV bucket only
+ * ({@link HOST_LEASE_READ_API}), and no `$KV` subject at all: leases are the runtimes'
+ * to write, over their own connections (decision 0072), so a host cannot hand itself a
+ * vault or fence another runtime out.
  */
 export function hostPermissions(): DevicePermissions {
   return {
     pub: {
-      allow: [`${SUBJECT_ROOT}.inbox.>`, `${SUBJECT_ROOT}.vault.*.evt.*`, ...HOST_LEASE_READ_API],
+      allow: [`${SUBJECT_ROOT}.vault.*.evt.*`, ...HOST_LEASE_READ_API],
       deny: ["$SYS.>"],
     },
     sub: { allow: [`${SUBJECT_ROOT}.vault.*.req.*`, "_INBOX.>"], deny: ["$SYS.>"] },
+    resp: { max: 1, ttl: HOST_REPLY_TTL_NS },
   };
 }

@@ -100,7 +100,12 @@ async function mintServiceUserJwt(
     name,
     userPublicKey,
     signing.accountPublicKey,
-    { pub: permissions.pub, sub: permissions.sub, bearer_token: false },
+    {
+      pub: permissions.pub,
+      sub: permissions.sub,
+      ...(permissions.resp ? { resp: permissions.resp } : {}),
+      bearer_token: false,
+    },
     { algorithm: Algorithms.v2, signer, exp: expiresAt },
   );
   return { jwt, expiresAt };

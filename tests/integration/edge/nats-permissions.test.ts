@@ -139,13 +139,50 @@ describe("NATS authorization from minted user JWTs (real nats-server in operator
     ["create a consumer on the lease stream", "$JS.API.CONSUMER.CREATE.KV_vettid-leases"],
     ["create a named consumer on the lease stream", "$JS.API.CONSUMER.CREATE.KV_vettid-leases.c.$KV.vettid-leases.>"],
     ["answer a watch's flow control", "$JS.FC.KV_vettid-leases.x.1"],
+    // any host could otherwise flood a device's inbox, or answer a request it never received
+    ["publish into a device's inbox unasked", () => `${alice.enrollment.subjects.inboxPrefix}.forged`],
   ])("the host user is refused: %s", async (_label, subject) => {
     // Prepare
     const violation = nextViolation(host);
     // Act
-    host.publish(subject, "probe");
+    host.publish(typeof subject === "function" ? subject() : subject, "probe");
     await host.flush().catch(() => undefined);
     // Assess
+    await expect(violation).resolves.toMatch(/Permissions Violation for Publish/);
+  });
+
+  it("the host user answers each request it received once, and is refused a second answer", async () => {
+    // Prepare: a device request the host answers twice (a host flooding the reply subject)
+    const a = await connectAs(alice);
+    const { keys } = edge.current.nats;
+    const hostKey = createUser();
+    const hostJwt = await mintHostUserJwt({
+      signing: { accountPublicKey: keys.accountPublicKey, signingKeySeed: keys.accountSigningSeed },
+      userPublicKey: hostKey.getPublicKey(),
+      hostId: "test-host-twice",
+    });
+    const twice = await connect({
+      servers: edge.current.nats.server.url,
+      authenticator: creds(hostJwt.jwt, new TextDecoder().decode(hostKey.getSeed())),
+    });
+    open.push(twice);
+    const subject = alice.enrollment.subjects.request;
+    const violation = nextViolation(twice);
+    twice.subscribe(subject, {
+      callback: (_err, msg) => {
+        msg.respond(new TextEncoder().encode("first"));
+        msg.respond(new TextEncoder().encode("second"));
+      },
+    });
+    await twice.flush();
+    const heard: string[] = [];
+
+    // Act: every answer within the window (the shared host above answers too)
+    const replies = await a.requestMany(subject, "hello", { strategy: "timer", maxWait: 500 });
+    for await (const reply of replies) heard.push(reply.string());
+
+    // Assess: one answer from each host; the second answer was a violation
+    expect(heard.sort()).toEqual(["first", `vault ${alice.enrollment.vaultId}`]);
     await expect(violation).resolves.toMatch(/Permissions Violation for Publish/);
   });
 
