@@ -23,14 +23,13 @@
  * within a fifth of a second instead of serving on as an orphan.
  */
 import { readFileSync } from "node:fs";
-import { Kvm } from "@nats-io/kv";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { applyJetStreamLayout } from "../client/operator/jetstream";
 import { assertDevOnly } from "../lib/config";
 import { unixSocketTransport } from "../lib/frame-link";
 import { enclaveInboxPrefix } from "../lib/nats-auth";
 import { loadMeasuredConfig } from "../vault-enclave/config";
-import { KvLeaseTable, LEASE_BUCKET, newRuntimeId } from "../vault-enclave/lease";
+import { KvLeaseTable, newRuntimeId, openLeaseBucket } from "../vault-enclave/lease";
 import { startRuntime } from "../vault-enclave/runtime/start";
 import { RESTARTS_ENV, Supervisor, spawnWorker, WORKER_ENV } from "../vault-enclave/supervisor";
 import { JetStreamChangeLog } from "../vault-enclave/sync";
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
     witness = new KvWitness({ bucket: await openWitnessBucket(witnessConnection) });
     changes = await JetStreamChangeLog.open(witnessConnection);
     leases = new KvLeaseTable({
-      bucket: await new Kvm(witnessConnection).open(LEASE_BUCKET),
+      bucket: await openLeaseBucket(witnessConnection),
       self: runtimeId,
       now: Date.now,
     });

@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import {
+  type ConnectionOptions,
+  connect,
+  createInbox,
+  credsAuthenticator,
+  type NatsConnection,
+} from "@nats-io/transport-node";
 import { VettidError } from "../../lib/errors";
 import { natsTlsOptions } from "../../lib/nats-tls";
 import { deviceInboxPrefix } from "../../lib/subjects";
@@ -99,25 +105,38 @@ export function deviceConnectionOptions(device: Pick<DeviceFile, "deviceId" | "n
 }
 
 /**
- * Every answer to one request on the device's request subject within `windowMs` (NATS
- * request-many), as it arrives: the attestations of the enclaves a device that found
- * its enclave silent chooses from (decision 0078). The device stops listening once it
- * chose one.
+ * Every answer to one request on the device's request subject within `windowMs`, as it
+ * arrives: the attestations of the enclaves a device that found its enclave silent
+ * chooses from (decision 0078). A plain subscription on a fresh inbox under
+ * `inboxPrefix`, not nats.js request-many: that ends at the first status message, and a
+ * host may answer with a forged "no responders" to cut the window short. Status
+ * messages (the server's own among them) are passed over; the window always runs its
+ * length unless the device stops listening once it chose.
  */
-export function natsGather(nc: NatsConnection, subject: string, context: NatsErrorContext): VaultGather {
+export function natsGather(
+  nc: NatsConnection,
+  subject: string,
+  inboxPrefix: string,
+  context: NatsErrorContext,
+): VaultGather {
   return async function* gather(data, windowMs) {
-    let heard = 0;
+    const inbox = createInbox(inboxPrefix);
+    let replies: ReturnType<NatsConnection["subscribe"]>;
     try {
-      const replies = await nc.requestMany(subject, data, { strategy: "timer", maxWait: windowMs });
+      replies = nc.subscribe(inbox);
+      nc.publish(subject, data, { reply: inbox });
+    } catch (err) {
+      throw natsError(err, { ...context, subject });
+    }
+    const window = setTimeout(() => replies.unsubscribe(), windowMs);
+    try {
       for await (const reply of replies) {
-        heard += 1;
+        if (reply.headers?.hasError || reply.data.length === 0) continue;
         yield reply.data;
       }
-    } catch (err) {
-      // the window's answers were handed over already; a failure after them ends it
-      if (heard > 0) return;
-      const why = nc.isClosed() ? await nc.closed() : undefined;
-      throw natsError(why instanceof Error ? why : err, { ...context, subject });
+    } finally {
+      clearTimeout(window);
+      replies.unsubscribe();
     }
   };
 }

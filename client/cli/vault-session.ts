@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { findRelease, type Release } from "../../lib/manifest";
-import { vaultRequestSubject } from "../../lib/subjects";
+import { deviceInboxPrefix, vaultRequestSubject } from "../../lib/subjects";
 import {
   checkDeviceKeys,
   type DeviceFile,
@@ -124,7 +124,10 @@ export async function withVaultSession<T>(
     deviceId: device.deviceId,
     deviceKey: { publicKey: bytes(keys.exchange.publicKey), privateKey: bytes(keys.exchange.privateKey) },
     transport: natsTransport(nc, device.subjects.request, { servers: device.nats.servers, dir }),
-    gather: natsGather(nc, device.subjects.request, { servers: device.nats.servers, dir }),
+    gather: natsGather(nc, device.subjects.request, deviceInboxPrefix(device.deviceId), {
+      servers: device.nats.servers,
+      dir,
+    }),
     attestation: { ...(trust.trustedRoots ? { trustedRoots: trust.trustedRoots } : {}), manifest: trust.manifest },
     memory: {
       stateVersion: state.memory.stateVersion,

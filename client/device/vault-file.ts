@@ -22,9 +22,8 @@ export interface VaultFile {
   changes?: { seq: number; digest: string; cursor: number };
   /**
    * Enclaves that went silent (at most 4): handshake key digest (base64url) and when (ms
-   * since the epoch). The next session is opened with another enclave, which takes the
-   * vault over (decision 0078). Not monotonic: the client forgets them once the vault
-   * answered again, or after a while.
+   * since the epoch). Sessions are opened with another enclave, which takes the vault
+   * over (decision 0078). Not monotonic: the client forgets each 10 minutes after.
    */
   silent?: { digest: string; at: number }[];
 }

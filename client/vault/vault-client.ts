@@ -69,9 +69,9 @@ export interface VaultMemory {
   changes?: { seq: number; digest: string; cursor: number };
   /**
    * Enclaves that went silent in this device's sessions: each one's handshake key digest
-   * (base64url) and when it went silent (ms since the epoch). The next session is opened
-   * with another enclave, which takes the vault over (decision 0078). Forgotten after a
-   * verified sealed answer, or {@link SILENT_MEMORY_MS} after it went silent.
+   * (base64url) and when it went silent (ms since the epoch). Sessions are opened with
+   * another enclave, which takes the vault over unless it holds it (decision 0078), for
+   * {@link SILENT_MEMORY_MS} after each went silent.
    */
   silent?: SilentEnclave[];
 }
@@ -131,8 +131,8 @@ export interface VaultClientOptions {
   timeoutMs?: number;
   /**
    * Hears every enclave's answer to one request; used only to open a session after an
-   * enclave went silent. Without it the first answer is taken, and one from the silent
-   * enclave is refused `UNAVAILABLE`.
+   * enclave went silent. Without it the first answer of the transport is the only one
+   * looked at.
    */
   gather?: VaultGather;
   /** How long {@link gather} listens for attestations (default 1 s). */
@@ -222,27 +222,46 @@ export class VaultClient {
 
   /**
    * Verifies a fresh attestation and opens a session (done by the first {@link call}
-   * too). After an enclave went silent (decision 0078): asks the others first and takes
-   * the vault over at the one chosen; when none of them answers, gives the silent ones
-   * another chance, the one silent longest first, and in the end asks as usual.
+   * too). After an enclave went silent (decision 0078): asks the others first, preferring
+   * the one that holds the vault's lease, and takes the vault over at another when the
+   * holder is among the silent; when none of them answers, gives the silent ones another
+   * chance, the one silent longest first, and in the end asks as usual. A take-over that
+   * the chosen enclave refuses (an open pairing lives only with its owner) is followed by
+   * a session asked as usual.
    */
   async connect(founding: FoundingOpening | undefined = this.options.founding): Promise<void> {
     this.session = undefined;
     const silent = this.liveSilent().map((s) => new Uint8Array(Buffer.from(s.digest, "base64url")));
-    let chosen: Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>> | undefined;
-    let avoiding = silent;
-    while (!chosen && avoiding.length > 0) {
-      chosen = await this.attestAvoiding(avoiding);
-      avoiding = avoiding.slice(1);
+    let chosen: Awaited<ReturnType<VaultClient["attestAvoiding"]>>["chosen"];
+    for (let avoiding = silent; !chosen && avoiding.length > 0; avoiding = avoiding.slice(1)) {
+      const heard = await this.attestAvoiding(avoiding);
+      // a window cut short proves nobody else is there: the silent ones get no second chance from it
+      if (!heard.complete) throw new VettidError("UNAVAILABLE", "the enclaves' answers could not be heard; try again");
+      chosen = heard.chosen;
     }
-    const takeOver = chosen !== undefined;
-    const { answer, verified, enclaveKeys, keyDigest } = chosen ?? (await this.verifyFreshAttestation());
+    if (chosen) {
+      try {
+        await this.handshakeWith(chosen, founding, !chosen.holdsLease);
+        return;
+      } catch (err) {
+        // refused (not silent: that is a TIMEOUT, remembered): ask as usual
+        if (!(err instanceof VaultOperationError)) throw err;
+      }
+    }
+    await this.handshakeWith(await this.verifyFreshAttestation(), founding, false);
+  }
+
+  private async handshakeWith(
+    attested: Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>>,
+    founding: FoundingOpening | undefined,
+    takeOver: boolean,
+  ): Promise<void> {
+    const { answer, verified, enclaveKeys, keyDigest } = attested;
     const digest = attestationDigest(answer.document);
     const handshake = initiateHandshake({
       deviceKey: this.options.deviceKey,
       enclaveKeys,
       context: { vaultId: this.options.vaultId, deviceId: this.options.deviceId, attestationDigest: digest },
-      // after a silent enclave, the one chosen instead takes the vault over
       payload: encodeHandshakePayload({ founding, takeOver }),
     });
     const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message }, keyDigest);
@@ -358,8 +377,6 @@ export class VaultClient {
     const opened = session.channel.openAnswer(reply.envelope, sealed.pending);
     // Bound to the request by its digest already; a different op would be an enclave bug.
     if (opened.op !== op) throw new VettidError("ENVELOPE_WRONG_REQUEST", "the answer names another operation");
-    // the vault answered, sealed: whoever went silent before is forgiven
-    this.forgetSilent();
     const answer = parseAnswer(op, opened.plaintext);
     if (!answer.ok) {
       if (answer.failure.stateVersion !== undefined) this.advance(answer.failure.stateVersion);
@@ -532,18 +549,22 @@ export class VaultClient {
 
   private async verifyFreshAttestation() {
     const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
-    return this.verifyAttestationAnswer(await this.exchange({ t: "attest", nonce }), nonce);
+    return this.verifyAttestationAnswer(await this.exchange({ t: "attest", nonce }), [documentNonce(nonce)]);
   }
 
   /**
-   * Asks for attestations from every enclave but the `silent` ones (decision 0078) and
-   * takes the first that verifies: the document's nonce binds `avoid`
-   * (lib/vault-protocol `documentNonce`), so a document made for a request the host
-   * changed does not verify, and the silent enclaves' answers are passed over before
-   * their documents are checked. Every answer within the window is looked at (each host
-   * may answer once with bytes of its own making): what is not an attestation, or repeats
-   * keys already seen, costs a parse; at most {@link MAX_GATHERED_ANSWERS} documents are
-   * verified. Undefined when no other enclave answered.
+   * Asks for attestations from every enclave but the `silent` ones (decision 0078): an
+   * answer from the enclave that holds the vault's lease is taken at once, otherwise the
+   * first other one that verified, once the window is over. The document's nonce binds
+   * the request and whether its enclave holds the lease (lib/vault-protocol
+   * `documentNonce`), so a document made for a request the host changed does not verify
+   * and the holder's claim is the enclave's own; the silent enclaves' answers are passed
+   * over before their documents are checked. Every answer within the window is looked at
+   * (each host may answer once with bytes of its own making): what is not an
+   * attestation, or repeats keys already seen, costs a parse; at most
+   * {@link MAX_GATHERED_ANSWERS} documents are verified. `chosen` is undefined when no
+   * other enclave answered with a document that verified; `complete` is false when the
+   * window did not run its length and nothing was chosen.
    */
   private async attestAvoiding(silent: Uint8Array[]) {
     const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
@@ -556,8 +577,10 @@ export class VaultClient {
       : (async function* one() {
           yield await transport(request, timeoutMs);
         })();
-    const expected = documentNonce(nonce, silent);
+    const fromHolder = documentNonce(nonce, silent, true);
+    const fromOther = documentNonce(nonce, silent, false);
     const seen = new Set<string>(silent.map((d) => Buffer.from(d).toString("hex")));
+    let other: (Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>> & { holdsLease: boolean }) | undefined;
     let verifications = 0;
     try {
       for await (const bytes of answers) {
@@ -571,18 +594,24 @@ export class VaultClient {
         const keys = Buffer.from(handshakeKeyDigest(answer.x25519, answer.mlkem)).toString("hex");
         if (seen.has(keys)) continue;
         seen.add(keys);
+        if (verifications >= MAX_GATHERED_ANSWERS) continue;
         verifications += 1;
+        let attested: Awaited<ReturnType<VaultClient["verifyAttestationAnswer"]>>;
         try {
-          return await this.verifyAttestationAnswer(answer, nonce, expected);
+          attested = await this.verifyAttestationAnswer(answer, [fromHolder, fromOther]);
         } catch {
-          // not a document of an approved enclave made for this request: the next answer
+          continue; // not a document of an approved enclave made for this request
         }
-        if (verifications >= MAX_GATHERED_ANSWERS) break;
+        const holdsLease = attested.nonce === 0;
+        if (holdsLease) return { chosen: { ...attested, holdsLease }, complete: true };
+        other ??= { ...attested, holdsLease };
       }
     } catch {
-      // nobody answered (no responders, a timeout): no other enclave
+      // the window did not run its length (the connection failed): what was heard stands,
+      // but not that nobody else answered
+      return { chosen: other, complete: other !== undefined };
     }
-    return undefined;
+    return { chosen: other, complete: true };
   }
 
   /** The silent enclaves still avoided, the one silent longest first. */
@@ -591,25 +620,28 @@ export class VaultClient {
     return (this.memory.silent ?? []).filter((s) => s.at >= since).sort((a, b) => a.at - b.at);
   }
 
-  private forgetSilent(): void {
-    if (this.memory.silent === undefined) return;
-    const { silent: _forgotten, ...rest } = this.memory;
-    this.memory = rest;
-    this.options.remember?.(this.known);
-  }
-
-  private async verifyAttestationAnswer(answer: EnclaveMessage, nonce: Uint8Array, documentNonceExpected = nonce) {
+  /**
+   * Verifies an attestation answer whose document must carry one of `nonces` (lib/vault-
+   * protocol `documentNonce`); `nonce` in the result is the index of the one it carries.
+   */
+  private async verifyAttestationAnswer(answer: EnclaveMessage, nonces: readonly Uint8Array[]) {
     if (answer.t !== "attestation") throw unexpected(answer);
     const verified = await verifyAttestation(answer.document, {
       ...this.options.attestation,
-      expectedNonce: documentNonceExpected,
       maxAgeMs: MAX_DOCUMENT_AGE_MS,
     });
+    const carried = verified.nonce ? Buffer.from(verified.nonce) : undefined;
+    const nonce = carried ? nonces.findIndex((n) => carried.equals(Buffer.from(n))) : -1;
+    if (nonce < 0) {
+      throw new VettidError("ATTESTATION_STALE", "document nonce does not match the expected nonce", {
+        details: { reason: "nonce" },
+      });
+    }
     if (verified.userData && Buffer.from(verified.userData).toString("utf8") === PROXY_ATTESTATION_PURPOSE) {
       throw new VettidError("ATTESTATION_INVALID", "the document was made for the proxy, not for a device session");
     }
     const enclaveKeys = verifyAttestedHandshakeKeys(verified.userData, { x25519: answer.x25519, mlkem: answer.mlkem });
-    return { answer, verified, enclaveKeys, keyDigest: handshakeKeyDigest(answer.x25519, answer.mlkem) };
+    return { answer, verified, enclaveKeys, keyDigest: handshakeKeyDigest(answer.x25519, answer.mlkem), nonce };
   }
 
   private advance(stateVersion: number): void {

@@ -4,7 +4,7 @@
  * sealed), and the operations inside the sealed envelopes with their bodies and
  * typed answers. Every byte from a peer is parsed strictly (lib/cbor) and bounded.
  */
-export { AVOID_NONCE_LABEL, documentNonce } from "./avoid";
+export { DOCUMENT_NONCE_LABEL, documentNonce } from "./avoid";
 export { decodeWire, encodeWire, type WireMap, type WireValue } from "./codec";
 export {
   ATTEST_NONCE_BYTES,

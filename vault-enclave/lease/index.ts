@@ -15,6 +15,7 @@ export {
   KvLeaseTable,
   type KvLeaseTableOptions,
   LEASE_BUCKET,
+  openLeaseBucket,
 } from "./kv-lease-table";
 export {
   decodeLeaseRecord,

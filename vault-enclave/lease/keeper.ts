@@ -6,8 +6,8 @@ import type { AcquireResult, HeldLease } from "./kv-lease-table";
 export interface LeaseTable {
   /** With `takeOver`, a live owner's lease is taken too, at the next epoch. */
   acquire(vaultId: string, options?: { takeOver?: boolean }): Promise<AcquireResult>;
-  /** Who else holds the vault's lease now (undefined: this runtime could take it), without writing. */
-  peek(vaultId: string): Promise<{ owner: string; expiresAt: number } | undefined>;
+  /** Who else holds the vault's lease now, at which epoch (undefined: this runtime could take it), without writing. */
+  peek(vaultId: string): Promise<{ owner: string; expiresAt: number; epoch?: number } | undefined>;
   renew(lease: HeldLease): Promise<HeldLease>;
   release(lease: HeldLease): Promise<void>;
 }
@@ -92,9 +92,10 @@ export class LeaseKeeper {
   /**
    * Whether the lease this runtime holds of `vaultId` is still its own in the table,
    * read without writing, at most once per renewal interval per vault (else the answer
-   * of the last read, or of {@link holds}): a lease another runtime took over (decision
-   * 0078) is lost at once instead of at the next renewal. A table that does not answer
-   * changes nothing (the renewal decides).
+   * of the last read, or of {@link holds}): a lease another runtime took over at a later
+   * epoch (decision 0078) is lost at once instead of at the next renewal. A read that
+   * shows another owner at an epoch not after this runtime's (a replica behind its own
+   * write), or no answer, changes nothing: the renewal's compare-and-set decides.
    */
   async confirm(vaultId: string): Promise<boolean> {
     if (!this.held.has(vaultId)) return false;
@@ -103,14 +104,15 @@ export class LeaseKeeper {
     if (last !== undefined && now - last < this.timing.renewMs) return this.holds(vaultId);
     if (this.confirmedAt.size >= MAX_KNOWN_OTHERS) this.confirmedAt.clear();
     this.confirmedAt.set(vaultId, now);
-    let other: { owner: string; expiresAt: number } | undefined;
+    let other: Awaited<ReturnType<LeaseTable["peek"]>>;
     try {
       other = await this.options.table.peek(vaultId);
     } catch {
       return this.holds(vaultId);
     }
-    if (other === undefined) return this.holds(vaultId);
-    if (this.held.has(vaultId)) this.lose(vaultId);
+    const mine = this.held.get(vaultId);
+    if (other === undefined || !mine || (other.epoch ?? 0) <= mine.record.epoch) return this.holds(vaultId);
+    this.lose(vaultId);
     this.noteOther(vaultId, other.expiresAt);
     return false;
   }

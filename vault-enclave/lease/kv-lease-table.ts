@@ -1,4 +1,5 @@
-import type { KV } from "@nats-io/kv";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { VettidError } from "../../lib/errors";
 import { LEASE_BUCKET as NATS_LEASE_BUCKET } from "../../lib/nats-auth/permissions";
 import { readKv, writeKv } from "../kv";
@@ -16,6 +17,16 @@ export interface HeldLease {
 
 /** The outcome of {@link KvLeaseTable.acquire}. */
 export type AcquireResult = { held: true; lease: HeldLease } | { held: false; owner: string; expiresAt: number };
+
+/**
+ * Opens the lease bucket so that the runtime's reads are answered by its stream's leader
+ * (message gets, never a direct get any replica may answer however far behind): a read
+ * behind the runtime's own take-over would show the previous owner. The layout allows
+ * direct gets on this bucket for the hosts' routing reads only.
+ */
+export function openLeaseBucket(connection: NatsConnection): Promise<KV> {
+  return new Kvm(connection).open(LEASE_BUCKET, { allow_direct: false });
+}
 
 /** Options of {@link KvLeaseTable}. */
 export interface KvLeaseTableOptions {
@@ -68,14 +79,16 @@ export class KvLeaseTable {
   }
 
   /**
-   * Who else holds the vault's lease now, without writing: undefined when this runtime
-   * could take it (none, lapsed, or its own).
+   * Who else holds the vault's lease now, and at which epoch, without writing: undefined
+   * when this runtime could take it (none, lapsed, or its own).
    * @throws VettidError `UNAVAILABLE` when the store does not answer or holds an unreadable lease.
    */
-  async peek(vaultId: string): Promise<{ owner: string; expiresAt: number } | undefined> {
+  async peek(vaultId: string): Promise<{ owner: string; expiresAt: number; epoch: number } | undefined> {
     const current = await this.read(vaultId);
     const decision = decideLease(vaultId, this.options.self, current?.record, this.options.now(), this.timing);
-    return decision.kind === "held" ? { owner: decision.owner, expiresAt: decision.expiresAt } : undefined;
+    return decision.kind === "held" && current
+      ? { owner: decision.owner, expiresAt: decision.expiresAt, epoch: current.record.epoch }
+      : undefined;
   }
 
   /**

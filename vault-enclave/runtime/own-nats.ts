@@ -1,8 +1,7 @@
 import type { Duplex } from "node:stream";
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { MeasuredConfig } from "../../lib/runtime-config";
-import { KvLeaseTable, LEASE_BUCKET } from "../lease/kv-lease-table";
+import { KvLeaseTable, openLeaseBucket } from "../lease/kv-lease-table";
 import { connectOverTunnel } from "../nats";
 import { type RuntimeNatsIdentity, runtimeNatsIdentity, type SealedNatsKeySource } from "../nats/runtime-credentials";
 import { JetStreamChangeLog } from "../sync/jetstream-change-log";
@@ -79,7 +78,7 @@ export async function connectOwnNats(deps: OwnNatsDeps): Promise<OwnNats> {
       witness ??= new KvWitness({ bucket: await openWitnessBucket(connection) });
       changes ??= await JetStreamChangeLog.open(connection);
       leases = new KvLeaseTable({
-        bucket: await new Kvm(connection).open(LEASE_BUCKET),
+        bucket: await openLeaseBucket(connection),
         self: deps.runtimeId,
         now: Date.now,
       });

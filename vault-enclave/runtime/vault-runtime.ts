@@ -90,6 +90,9 @@ const EXPOSED_INTERNAL: ErrorCode = "INTERNAL";
 /** Thrown inside a request another runtime answers: no answer from this one. */
 const NOT_OURS = Symbol("not ours");
 
+/** Vault/device pairs whose issued documents are remembered at most (a few hundred bytes each). */
+const MAX_ISSUED_KEYS = 100_000;
+
 export class VaultRuntime {
   private readonly keys: EnclaveKeys;
   private readonly sessions: Sessions;
@@ -338,6 +341,21 @@ export class VaultRuntime {
   }
 
   /**
+   * Forgets the documents older than {@link ISSUED_DOCUMENT_TTL_MS} (no handshake may
+   * name them any more), and all of them only if that leaves too many: a handshake
+   * under way keeps its document.
+   */
+  private pruneIssued(): void {
+    const since = this.options.ports.now() - ISSUED_DOCUMENT_TTL_MS;
+    for (const [key, documents] of this.issued) {
+      const live = documents.filter((d) => d.at >= since);
+      if (live.length > 0) this.issued.set(key, live);
+      else this.issued.delete(key);
+    }
+    if (this.issued.size > MAX_ISSUED_KEYS) this.issued.clear();
+  }
+
+  /**
    * Whether this enclave issued `attestationDigest` to `vaultId`/`deviceId` (one of its
    * recent documents, issued at most {@link ISSUED_DOCUMENT_TTL_MS} ago).
    */
@@ -352,11 +370,13 @@ export class VaultRuntime {
       case "attest": {
         const key = `${vaultId}/${deviceId}`;
         limit(this.attestations, key, this.options.ports.now(), "attestation");
-        // an `avoid` is bound into the document's nonce: one the host changed does not verify
-        const answer = await this.keys.attest(documentNonce(message.nonce, message.avoid));
+        // the request, and whether this enclave holds the vault, are bound into the
+        // document's nonce: a request the host changed does not verify
+        const holds = message.avoid !== undefined && (this.leases ? this.leases.holds(vaultId) : true);
+        const answer = await this.keys.attest(documentNonce(message.nonce, message.avoid, holds));
         const issued = { digest: sha256(answer.document), at: this.options.ports.now() };
         const digests = [...(this.issued.get(key) ?? []), issued].slice(-ISSUED_DOCUMENTS_PER_DEVICE);
-        if (this.issued.size > 100_000) this.issued.clear();
+        if (this.issued.size > MAX_ISSUED_KEYS) this.pruneIssued();
         this.issued.set(key, digests);
         return { t: "attestation", ...answer };
       }

@@ -4,7 +4,7 @@
  * enclave's answer within the window, which a device whose enclave went silent chooses
  * from (decision 0078).
  */
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { natsGather, natsTransport } from "../../../client/cli/nats-connection";
 import { useNatsServer } from "../../harness/nats";
 
@@ -45,26 +45,76 @@ describe("natsTransport and natsGather on nats-server", () => {
     // Act
     const first = await natsTransport(device, SUBJECT, context)(bytes("attest"), 2_000);
     const all: Uint8Array[] = [];
-    for await (const answer of natsGather(device, SUBJECT, context)(bytes("attest"), 500)) all.push(answer);
+    for await (const answer of natsGather(device, SUBJECT, "_INBOX", context)(bytes("attest"), 500)) all.push(answer);
 
     // Assess
     expect(text(first)).toBe("fast:attest");
     expect(all.map(text).sort()).toEqual(["fast:attest", "slow:attest"]);
   });
 
-  it("answers UNAVAILABLE at once when no enclave listens (the server's no-responders status)", async () => {
+  it("hears nothing and ends with its window when no enclave listens: the server's no-responders status is passed over", async () => {
     // Prepare
     const device = await connection();
     const context = { servers: [server.current.url], dir: "/tmp/device" };
 
     // Act
     const heard: Uint8Array[] = [];
-    const outcome = await (async () => {
-      for await (const answer of natsGather(device, SUBJECT, context)(bytes("attest"), 300)) heard.push(answer);
-      return heard.length;
-    })().catch((err: { code?: string }) => err.code);
+    for await (const answer of natsGather(device, SUBJECT, "_INBOX", context)(bytes("attest"), 300)) heard.push(answer);
 
-    // Assess
-    expect(outcome).toBe("UNAVAILABLE");
+    // Assess: a status ends nothing (a host could forge one), and no answer was made up
+    expect(heard).toEqual([]);
+  });
+});
+
+describe("natsGather on nats-server with the hosts' permissions", () => {
+  // the deployment's host user (lib/nats-auth hostPermissions): receives every request,
+  // answers each once (allow_responses), publishes nothing else
+  const server = useNatsServer({
+    jetstream: false,
+    extraConfig: `
+authorization {
+  users = [
+    { user: device, password: d, permissions: { publish: { allow: ["${SUBJECT}"] }, subscribe: { allow: ["_INBOX.>"] } } }
+    { user: host, password: h, permissions: { publish: { allow: ["vettid.v1.vault.*.evt.*"] }, subscribe: { allow: ["vettid.v1.vault.*.req.*"] }, allow_responses: { max: 1, expires: "30s" } } }
+  ]
+}
+`,
+  });
+  const open: NatsConnection[] = [];
+  afterEach(async () => {
+    for (const nc of open.splice(0)) await nc.close();
+  });
+  const as = async (user: string, pass: string) => {
+    const nc = await connect({ servers: server.current.url, user, pass });
+    open.push(nc);
+    return nc;
+  };
+
+  it("hears the honest enclave's answer although another host answers first with a forged no-responders status", async () => {
+    // Prepare: an honest host answers after 50 ms; the silent owner's host answers at
+    // once, with one empty message carrying status 503 (which ends nats.js request-many)
+    const honest = await as("host", "h");
+    honest.subscribe(SUBJECT, {
+      callback: (_e, m) => {
+        setTimeout(() => m.respond(bytes("doc")), 50);
+      },
+    });
+    const hostile = await as("host", "h");
+    hostile.subscribe(SUBJECT, {
+      callback: (_e, m) => {
+        m.respond(new Uint8Array(0), { headers: headers(503, "No Responders") });
+      },
+    });
+    await honest.flush();
+    await hostile.flush();
+    const device = await as("device", "d");
+
+    // Act
+    const heard: string[] = [];
+    const gather = natsGather(device, SUBJECT, "_INBOX", { servers: [server.current.url], dir: "/tmp/d" });
+    for await (const answer of gather(bytes("attest"), 500)) heard.push(text(answer));
+
+    // Assess: one forged status from one host does not end the window
+    expect(heard).toEqual(["doc"]);
   });
 });

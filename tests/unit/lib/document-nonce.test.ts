@@ -1,6 +1,6 @@
 /**
- * The document nonce of an attestation asked with `avoid` (lib/vault-protocol/avoid.ts,
- * decision 0078), with the example docs/protocol.md gives.
+ * The nonce of a device's attestation document (lib/vault-protocol/avoid.ts, decision
+ * 0078), with the examples docs/protocol.md gives.
  */
 import { documentNonce } from "../../../lib/vault-protocol";
 
@@ -10,19 +10,24 @@ const a = new Uint8Array(32).fill(0xaa);
 const b = new Uint8Array(32).fill(0xbb);
 
 describe("documentNonce", () => {
-  it("is the device's nonce itself without avoid", () => {
-    expect(documentNonce(nonce)).toBe(nonce);
-  });
-
-  it("binds the nonce and every avoided digest, in order (the docs/protocol.md example)", () => {
+  it("hashes the device's nonce, and with avoid every digest in order and whether the enclave holds the lease (the docs/protocol.md examples)", () => {
     // Act
-    const one = documentNonce(nonce, [a]);
-    const two = documentNonce(nonce, [a, b]);
+    const plain = documentNonce(nonce);
+    const other = documentNonce(nonce, [a], false);
+    const holder = documentNonce(nonce, [a], true);
+    const two = documentNonce(nonce, [a, b], false);
 
     // Assess
-    expect(hex(one)).toBe("7f874e3fcf891939e686d9b2c739b25d6e6122d6a65e2dd3bc0ac741dc820cb5");
-    expect(hex(two)).toBe("ca0191820cac3a285ff28b626bcb2f4c9ccb29b8f2f8aa8f2f2efe042ffc0649");
-    expect(hex(documentNonce(nonce, [b, a]))).not.toBe(hex(two));
-    expect(hex(documentNonce(new Uint8Array(32), [a]))).not.toBe(hex(one));
+    expect(hex(plain)).toBe("2e588a514f41ced0465e87429257908f5acb365872aa7ab8f8d8cc0ff34570f1");
+    expect(hex(other)).toBe("f50959ee97826b7ae6fc47c7f0353f49cce55f234f7421f888aa5418c1316233");
+    expect(hex(holder)).toBe("40ab415fad0ad75b502c788e358c8cff0e1920777803cd40d1ee74363ea61868");
+    expect(hex(two)).toBe("d73d5504f3603a300f9b82b4695c861a37db44e3ec8e135f9b93338795073280");
+    expect(hex(documentNonce(nonce, [b, a], false))).not.toBe(hex(two));
+  });
+
+  it("never gives a plain request's nonce for an avoid request, whatever 32 bytes the plain one carries", () => {
+    // a host that strips avoid and sends its enclave the nonce the device expects gets a document of another nonce
+    const expected = documentNonce(nonce, [a], false);
+    expect(hex(documentNonce(expected))).not.toBe(hex(expected));
   });
 });

@@ -113,40 +113,47 @@ describe("whether a vault is free", () => {
 
 describe("confirming a held lease (decision 0078)", () => {
   /** slowTable(0) whose peek answers what `owner` says (another runtime's lease, none, or a failure). */
-  function tableWithPeek(now: () => number, owner: () => string | undefined | Error) {
+  function tableWithPeek(now: () => number, owner: () => string | undefined | Error, epoch: () => number = () => 2) {
     const table = slowTable(0, now);
     let peeks = 0;
     table.peek = async () => {
       peeks += 1;
       const o = owner();
       if (o instanceof Error) throw o;
-      return o === undefined ? undefined : { owner: o, expiresAt: now() + 5_000 };
+      return o === undefined ? undefined : { owner: o, expiresAt: now() + 5_000, epoch: epoch() };
     };
     return { table, peeks: () => peeks };
   }
 
-  it("reads the table at most once per renewal interval, and loses a lease another runtime took over", async () => {
+  it("reads the table at most once per renewal interval, and loses a lease another runtime took over at a later epoch only", async () => {
     // Prepare
     let clock = 1_000_000;
     let owner: string | undefined;
+    let epoch = 1;
     const { table, peeks } = tableWithPeek(
       () => clock,
       () => owner,
+      () => epoch,
     );
     const lost: string[] = [];
     const keeper = new LeaseKeeper({ table, self: SELF, now: () => clock, onLost: (v) => lost.push(v) });
     await keeper.mayServe(vault(1));
 
-    // Act: confirmed twice within the interval, then taken over and confirmed after it
+    // Act: confirmed twice within the interval; then a replica behind shows the previous
+    // owner (epoch 1, this runtime's own); then another runtime took it over (epoch 2)
     const first = await keeper.confirm(vault(1));
     owner = "d".repeat(32);
+    epoch = 1;
     const withinInterval = await keeper.confirm(vault(1));
+    clock += 1_500;
+    const behind = await keeper.confirm(vault(1));
+    epoch = 2;
     clock += 1_500;
     const afterTakeOver = await keeper.confirm(vault(1));
 
     // Assess
-    expect([first, withinInterval, afterTakeOver]).toEqual([true, true, false]);
-    expect(peeks()).toBe(2);
+    expect([first, withinInterval, behind, afterTakeOver]).toEqual([true, true, true, false]);
+    expect(peeks()).toBe(3);
     expect(lost).toEqual([vault(1)]);
     expect(keeper.has(vault(1))).toBe(false);
     expect(await keeper.confirm(vault(1))).toBe(false);

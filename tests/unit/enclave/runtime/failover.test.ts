@@ -32,6 +32,13 @@ const A = "a".repeat(32);
 const B = "b".repeat(32);
 const C = "c".repeat(32);
 
+/** `p`, or a TIMEOUT after `ms` (what a device's transport gives when nobody answers). */
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new VettidError("TIMEOUT", "no answer")), ms)),
+  ]);
+
 describe("failover between two runtimes (in-memory host)", () => {
   let alice: Person;
   let clock = Date.now();
@@ -364,11 +371,6 @@ describe("failover between two runtimes (in-memory host)", () => {
       const answer = await r.deliver(alice.vaultId, alice.deviceId, sent);
       return parseEnclaveMessage(answer).t === "attestation" ? answer : new Promise<Uint8Array>(() => undefined);
     };
-    const within = <T>(ms: number, p: Promise<T>) =>
-      Promise.race([
-        p,
-        new Promise<T>((_, reject) => setTimeout(() => reject(new VettidError("TIMEOUT", "no answer")), ms)),
-      ]);
     const runtimes = [a, b];
     let memory: VaultMemory = { stateVersion: 0 };
     const phone = new VaultClient({
@@ -408,12 +410,12 @@ describe("failover between two runtimes (in-memory host)", () => {
 
     // Assess: the device found the owner silent, opened its next session with the other
     // runtime, which took the lease at once with every acknowledged write; the owner's
-    // next renewal failed, and the device forgot the silent enclave
+    // next renewal failed; the device keeps avoiding the silent enclave for a while
     expect(silent).toBe("TIMEOUT");
     expect(noted).toBe(1);
     expect(items.items.map((i) => i.name).sort()).toEqual(["after", "bank", "mail", "wifi"]);
     expect([other.runtime.leaseCount, owner.runtime.leaseCount]).toEqual([1, 0]);
-    expect(memory.silent).toBeUndefined();
+    expect(memory.silent?.length).toBe(1);
   });
 
   it("answers an attestation that names this enclave in avoid with nothing, and one that names another from a non-owner, taking no lease", async () => {
@@ -473,7 +475,7 @@ describe("failover between two runtimes (in-memory host)", () => {
         transport: async (data) => {
           const message = parseDeviceMessage(data);
           if (record && message.t === "handshake") captured = data;
-          return b.deliver(alice.vaultId, alice.deviceId, data);
+          return within(300, b.deliver(alice.vaultId, alice.deviceId, data));
         },
         attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
         memory: { stateVersion: 0, silent },

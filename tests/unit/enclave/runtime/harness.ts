@@ -163,9 +163,12 @@ export class MemoryLeaseTable implements LeaseTable {
     return { held: true, lease: this.root.put(decision.next) };
   }
 
-  async peek(vaultId: string): Promise<{ owner: string; expiresAt: number } | undefined> {
-    const decision = decideLease(vaultId, this.self, this.root.leases.get(vaultId)?.record, this.now());
-    return decision.kind === "held" ? { owner: decision.owner, expiresAt: decision.expiresAt } : undefined;
+  async peek(vaultId: string): Promise<{ owner: string; expiresAt: number; epoch: number } | undefined> {
+    const current = this.root.leases.get(vaultId)?.record;
+    const decision = decideLease(vaultId, this.self, current, this.now());
+    return decision.kind === "held" && current
+      ? { owner: decision.owner, expiresAt: decision.expiresAt, epoch: current.epoch }
+      : undefined;
   }
 
   async renew(lease: HeldLease): Promise<HeldLease> {

@@ -1,16 +1,21 @@
 /**
  * Taking a vault over from a silent owner (decision 0078) against hostile hosts, over
  * in-memory hosts: a lost answer costs one request, not the vault; junk in the device's
- * inbox, a live owner's stray refusal, colluding hosts and a take-over held back for
- * minutes neither keep the vault out of service nor move it to a host the device gave
- * up on.
+ * inbox, a live owner's stray refusal, colluding hosts, a take-over held back for
+ * minutes, a gather cut short, a nonce moved into a plain request and a lease read from
+ * a replica behind neither keep the vault out of service nor move it to a host the
+ * device gave up on; a device joins by pairing after a lost answer.
  */
 import { randomBytes } from "node:crypto";
 import { VaultClient, type VaultMemory } from "../../../../client/vault";
+import { verifyAttestation } from "../../../../lib/attestation";
 import { sodiumReady } from "../../../../lib/crypto";
 import { VettidError } from "../../../../lib/errors";
 import { handshakeKeyDigest } from "../../../../lib/handshake";
+import { identityFingerprint } from "../../../../lib/pairing";
+import { documentNonce } from "../../../../lib/vault-protocol";
 import { encodeDeviceMessage, parseDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
+import type { LeaseTable } from "../../../../vault-enclave/lease";
 import {
   codeOf,
   founded,
@@ -48,23 +53,23 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
     for (const h of open.splice(0)) await h.close();
   });
 
-  /** `n` runtimes over one set of host stores, witness and lease table, one enclave image. */
-  async function runtimes(n: number): Promise<Harness[]> {
-    const stores = {
-      blobs: new MemoryBlobs(),
-      kms: memoryKms(),
-      witness: new MemoryWitness(),
-    };
+  /**
+   * `n` runtimes over one set of host stores, witness and lease table, one enclave image;
+   * `wrap` may change runtime i's view of the table.
+   */
+  async function runtimes(n: number, wrap?: (t: LeaseTable, i: number) => LeaseTable): Promise<Harness[]> {
+    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
     const table = new MemoryLeaseTable(ids[0] as string, () => clock);
     const out: Harness[] = [];
     for (let i = 0; i < n; i += 1) {
       const self = ids[i] as string;
+      const own = i === 0 ? table : table.as(self);
       out.push(
         await startHarness([alice.vaultId], {
           now: () => clock,
           stores,
           ...(out[0] ? { nsm: out[0].nsm } : {}),
-          leases: { table: i === 0 ? table : table.as(self), self },
+          leases: { table: wrap ? wrap(own, i) : own, self },
         }),
       );
     }
@@ -117,7 +122,8 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
     return handshakeKeyDigest(probe.x25519, probe.mlkem);
   }
 
-  const honest = (r: Harness, data: Uint8Array) => r.deliver(alice.vaultId, alice.deviceId, data);
+  const honest = (r: Harness, data: Uint8Array, device = alice.deviceId) => r.deliver(alice.vaultId, device, data);
+  const silentOf = (d: Uint8Array) => [{ digest: Buffer.from(d).toString("base64url"), at: Date.now() }];
 
   it("serves a device again from the only enclave once it answers again after one timeout", async () => {
     // Prepare: one honest runtime (a one-host deployment, or the only one left up)
@@ -305,5 +311,196 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
     // Assess: a consent the device gave minutes ago, for an enclave it gave up on, moves nothing
     expect(late).not.toBe("handshake");
     expect([b.runtime.leaseCount, c.runtime.leaseCount]).toEqual([0, 1]);
+  });
+  it("goes back to no silent enclave when its gather fails before the window ends: UNAVAILABLE, the silent list kept", async () => {
+    // Prepare: a owns the vault and its host drops all but attestations; the device's
+    // gather fails at once (a connection that broke), though b got the request
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    const memory = { current: (await founded(a, alice)).known };
+    const silent = silentOf(await keyDigestOf(a));
+    memory.current = { ...memory.current, silent };
+    const handshakesAtA: number[] = [];
+    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (r !== a) return honest(r, data);
+      if (parseDeviceMessage(data).t === "handshake") handshakesAtA.push(1);
+      const answer = await honest(r, data);
+      return parseEnclaveMessage(answer).t === "attestation" ? answer : never();
+    };
+    const phone = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => within(300, Promise.any([a, b].map((r) => via(r, data)))),
+      gather: async function* gather(data) {
+        for (const r of [a, b]) void via(r, data).catch(() => undefined);
+        yield* [];
+        throw new VettidError("UNAVAILABLE", "the connection closed");
+      },
+      attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
+      memory: memory.current,
+      remember: (known) => {
+        memory.current = known;
+      },
+    });
+
+    // Act
+    const code = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+
+    // Assess: a cut window proves nobody else is there, so the silent owner gets no handshake
+    expect(code).toBe("UNAVAILABLE");
+    expect(handshakesAtA).toEqual([]);
+    expect(memory.current.silent).toEqual(silent);
+    expect(b.runtime.leaseCount).toBe(0);
+  });
+
+  it("gives the avoided enclave's host no document for an avoid request by moving the bound nonce into a plain attest", async () => {
+    // Prepare: a is the enclave the device avoids
+    const [a] = (await runtimes(1)) as [Harness];
+    await founded(a, alice);
+    const avoid = [await keyDigestOf(a)];
+    const nonce = new Uint8Array(randomBytes(32));
+    const expected = documentNonce(nonce, avoid);
+
+    // Act: a's host strips avoid and hands its enclave the nonce the device will expect
+    const answer = parseEnclaveMessage(await honest(a, encodeDeviceMessage({ t: "attest", nonce: expected })));
+    const verdict = await codeOf(
+      verifyAttestation((answer as { document: Uint8Array }).document, {
+        trustedRoots: [a.nsm.rootCertificatePem],
+        manifest: a.manifest,
+        time: new Date(clock),
+        expectedNonce: expected,
+        maxAgeMs: 5 * 60_000,
+      }),
+    );
+
+    // Assess: the plain request's document nonce is hashed too, so it never equals one
+    // an avoid request expects, whatever the host puts in it (not only the client's
+    // key-digest skip, which a key rotation would end)
+    expect(verdict).not.toBe("OK");
+  });
+
+  it("keeps the new owner's lease when its read for another device's old session comes from a replica behind the take-over", async () => {
+    // Prepare: a owns the vault; b's reads of the table (direct gets: any replica
+    // answers, however far behind) lag the write b's take-over made
+    let lagging = false;
+    let before: { owner: string; expiresAt: number } | undefined;
+    const [a, b] = (await runtimes(2, (t, i) =>
+      i !== 1
+        ? t
+        : {
+            acquire: async (v, o) => {
+              before = await t.peek(v);
+              return t.acquire(v, o);
+            },
+            peek: async (v) => (lagging ? before : t.peek(v)),
+            renew: (l) => t.renew(l),
+            release: (l) => t.release(l),
+          },
+    )) as [Harness, Harness];
+    await founded(a, alice);
+    const aDigest = await keyDigestOf(a);
+    // a second device's message of its old session at a (any session b does not hold)
+    const staleSealed = encodeDeviceMessage({
+      t: "sealed",
+      session: Buffer.from(randomBytes(16)).toString("base64url"),
+      envelope: new Uint8Array(randomBytes(80)),
+    });
+    const phone = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => within(300, honest(b, data)),
+      attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
+      memory: { stateVersion: 0, silent: silentOf(aDigest) },
+    });
+    await phone.call("vault.status", { op: "vault.status" });
+    expect(b.runtime.leaseCount).toBe(1);
+
+    // Act: the old session's message reaches b while b's replica has not seen b's write
+    lagging = true;
+    const toStale = await Promise.race([honest(b, staleSealed).then((m) => parseEnclaveMessage(m).t), sleep(100)]);
+    lagging = false;
+    await a.runtime.renewLeases();
+    const next = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+
+    // Assess: a stale read does not fence out the owner whose compare-and-set won (an
+    // earlier epoch is a replica behind), and the next request is served
+    expect({ toStale, bLeases: b.runtime.leaseCount, next }).toEqual({ toStale: "error", bLeases: 1, next: "OK" });
+  });
+
+  it("keeps the vault from two colluding hosts that pass the first sealed answer of each session", async () => {
+    // Prepare: o (honest) owns the vault and was once slow; x and z are hostile and
+    // nearer: they pass attestations, handshakes and the first sealed answer of each
+    // session, then drop
+    const [o, x, z] = (await runtimes(3)) as [Harness, Harness, Harness];
+    const passed = new Set<string>();
+    let hostile = false;
+    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (!hostile) return honest(r, data);
+      if (r === o) {
+        await sleep(30);
+        return honest(r, data);
+      }
+      const message = parseDeviceMessage(data);
+      if (message.t === "sealed") {
+        if (passed.has(message.session)) return never();
+        const answer = await honest(r, data);
+        if (parseEnclaveMessage(answer).t !== "sealed") return never();
+        passed.add(message.session);
+        return answer;
+      }
+      return honest(r, data);
+    };
+    const memory = { current: (await founded(o, alice)).known };
+    memory.current = { ...memory.current, silent: silentOf(await keyDigestOf(o)) };
+    const phone = device(o, [o, x, z], via, memory);
+
+    // Act: eight requests
+    hostile = true;
+    const codes: string[] = [];
+    for (let i = 0; i < 8; i += 1) codes.push(await codeOf(phone.call("vault.status", { op: "vault.status" })));
+    await Promise.all([o, x, z].map((r) => r.runtime.renewLeases()));
+
+    // Assess: the vault ends up back with the honest enclave, and stays there
+    expect(codes.slice(-3)).toEqual(["OK", "OK", "OK"]);
+    expect(x.runtime.leaseCount + z.runtime.leaseCount).toBe(0);
+  }, 30_000);
+
+  it("lets a joining device pair after one lost answer of the owner that holds the pairing", async () => {
+    // Prepare: a (honest) owns the vault and opened a pairing; one answer of a to the
+    // joining tablet was lost, so the tablet avoids a; b is honest too
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    const phone = await founded(a, alice);
+    const identityKey = new Uint8Array(Buffer.from(phone.known.identityKey as string, "base64url"));
+    const { secret } = await phone.call("device.pair.start", { op: "device.pair.start", pin: PIN });
+    const tablet = await person("dev-tablet");
+    const tabletClient = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: tablet.deviceId,
+      deviceKey: tablet.exchange,
+      transport: (data) => within(500, Promise.any([a, b].map((r) => honest(r, data, tablet.deviceId)))),
+      gather: async function* gather(data) {
+        const heard = await Promise.allSettled([a, b].map((r) => within(150, honest(r, data, tablet.deviceId))));
+        for (const h of heard) if (h.status === "fulfilled") yield h.value;
+      },
+      attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
+      memory: { stateVersion: 0, silent: silentOf(await keyDigestOf(a)) },
+    });
+
+    // Act: three tries, within the pairing's lifetime
+    const join = () =>
+      codeOf(
+        tabletClient.joinPairing({
+          secret,
+          signingKey: tablet.signing.publicKey,
+          label: "tablet",
+          identityFingerprint: identityFingerprint(identityKey),
+        }),
+      );
+    const codes = [await join(), await join(), await join()];
+
+    // Assess: the open pairing lives only in a's memory, so b refuses the tablet's
+    // take-over (FORBIDDEN), and the device then asks as usual and pairs at a
+    expect(codes).toContain("OK");
   });
 });
