@@ -29,6 +29,7 @@ import {
   encodeHandshakePayload,
   encodeRequest,
   type FoundingOpening,
+  HANDSHAKE_KEY_DIGEST_BYTES,
   MAX_AVOIDED_ENCLAVES,
   parseAnswer,
   parseEnclaveMessage,
@@ -248,7 +249,19 @@ export class VaultClient {
         if (!(err instanceof VaultOperationError)) throw err;
       }
     }
-    await this.handshakeWith(await this.verifyFreshAttestation(), founding, false);
+    let plain: Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>>;
+    try {
+      plain = await this.verifyFreshAttestation();
+    } catch (err) {
+      // No usable answer to a plain attest, which only the lease holder answers: its host
+      // may be dropping or spoiling them. Ask every enclave (an `avoid` that names none)
+      // and take the holder's answer, or another one's to take the vault over.
+      const heard = await this.attestAvoiding([new Uint8Array(randomBytes(HANDSHAKE_KEY_DIGEST_BYTES))]);
+      if (!heard.chosen) throw err;
+      await this.handshakeWith(heard.chosen, founding, !heard.chosen.holdsLease);
+      return;
+    }
+    await this.handshakeWith(plain, founding, false);
   }
 
   private async handshakeWith(
@@ -575,7 +588,12 @@ export class VaultClient {
     const answers: AsyncIterable<Uint8Array> = gather
       ? gather(request, this.options.gatherWindowMs ?? 1_000)
       : (async function* one() {
-          yield await transport(request, timeoutMs);
+          // the transport's one answer; no answer in time is a window that ran its length
+          try {
+            yield await transport(request, timeoutMs);
+          } catch (err) {
+            if (!(err instanceof VettidError && err.code === "TIMEOUT")) throw err;
+          }
         })();
     const fromHolder = documentNonce(nonce, silent, true);
     const fromOther = documentNonce(nonce, silent, false);

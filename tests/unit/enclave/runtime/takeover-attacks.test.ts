@@ -503,4 +503,80 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
     // take-over (FORBIDDEN), and the device then asks as usual and pairs at a
     expect(codes).toContain("OK");
   });
+  it("takes the vault from an owner whose host drops its answers to the device's plain attest", async () => {
+    // Prepare: a owns the vault; after that session a's host drops every answer its
+    // enclave makes for the device, attestations too: no enclave is ever named silent
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    const memory = { current: (await founded(a, alice)).known };
+    const via = (r: Harness, data: Uint8Array) => (r === a ? never() : honest(r, data));
+    const phone = device(a, [a, b], via, memory);
+
+    // Act: the next command, then a's renewal
+    const code = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+    await a.runtime.renewLeases();
+
+    // Assess: the unanswered plain attest made the device ask every enclave; b, not the
+    // holder, was chosen and took the vault over
+    expect(code).toBe("OK");
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
+  });
+
+  it("answers an attest whose avoid names no enclave from every enclave, the holder saying so", async () => {
+    // Prepare: a holds alice's vault, b does not
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    await founded(a, alice);
+    const nonce = new Uint8Array(randomBytes(32));
+    const avoid = [new Uint8Array(randomBytes(32))];
+    const ask = async (r: Harness) =>
+      parseEnclaveMessage(await within(300, honest(r, encodeDeviceMessage({ t: "attest", nonce, avoid }))));
+
+    // Act
+    const [fromA, fromB] = [await ask(a), await ask(b)];
+
+    // Assess: both answer; each document's nonce says whether its enclave holds the lease
+    const nonceOf = async (m: typeof fromA) =>
+      m.t === "attestation"
+        ? Buffer.from(
+            (
+              await verifyAttestation(m.document, {
+                trustedRoots: [a.nsm.rootCertificatePem],
+                manifest: a.manifest,
+                time: new Date(clock),
+              })
+            ).nonce ?? [],
+          ).toString("hex")
+        : m.t;
+    expect(await nonceOf(fromA)).toBe(Buffer.from(documentNonce(nonce, avoid, true)).toString("hex"));
+    expect(await nonceOf(fromB)).toBe(Buffer.from(documentNonce(nonce, avoid, false)).toString("hex"));
+  });
+
+  it("serves a device without a gather from the only enclave after one timeout", async () => {
+    // Prepare: one runtime; a client with no gather (only its transport's first answer)
+    const [h] = (await runtimes(1)) as [Harness];
+    const memory = { current: (await founded(h, alice)).known };
+    let dropNextSealed = false;
+    const phone = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: alice.deviceId,
+      deviceKey: alice.exchange,
+      transport: (data) => {
+        if (dropNextSealed && parseDeviceMessage(data).t === "sealed") {
+          dropNextSealed = false;
+          return within(300, never());
+        }
+        return within(300, honest(h, data));
+      },
+      attestation: { trustedRoots: [h.nsm.rootCertificatePem], manifest: h.manifest, time: new Date(clock) },
+      memory: memory.current,
+    });
+
+    // Act: one lost answer, then everything delivered
+    dropNextSealed = true;
+    const blip = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+    const retry = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+
+    // Assess: the transport's timeout is a window that ran its length, so the device
+    // gives the silent enclave its second chance at once
+    expect([blip, retry]).toEqual(["TIMEOUT", "OK"]);
+  });
 });
