@@ -257,7 +257,7 @@ export class VaultClient {
     let chosen: Awaited<ReturnType<VaultClient["attestAvoiding"]>>["chosen"];
     for (let avoiding = silent; !chosen && avoiding.length > 0; avoiding = avoiding.slice(1)) {
       const heard = await this.attestAvoiding(avoiding);
-      // a window cut short proves nobody else is there: the silent ones get no second chance from it
+      // a window cut short says nothing of who else is there: no second chance for the silent ones from it
       if (!heard.complete) throw new VettidError("UNAVAILABLE", "the enclaves' answers could not be heard; try again");
       chosen = heard.chosen;
     }
