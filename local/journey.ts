@@ -306,7 +306,8 @@ async function recoverIntoNewVault(input: {
     // The first vault moved: its device (lost, in this story) opens nothing more. Its
     // session is gone (UNAUTHENTICATED) where the runtime that completed the recovery
     // held it; where another runtime owns the first vault, that one finds the vault
-    // retired when it reads it again (VAULT_RECOVERED). Either way, then VAULT_RECOVERED.
+    // retired when it reads it again (VAULT_RECOVERED) and ends its sessions, and the
+    // device opens a new one. Either way, then VAULT_RECOVERED.
     await expectCode(vault.call("items.get", { op: "items.get", name: "bank" }), "UNAUTHENTICATED", "VAULT_RECOVERED");
     await expectCode(vault.call("items.get", { op: "items.get", name: "bank" }), "VAULT_RECOVERED");
     return { vaultId: enrolled.vaultId, waitedMs };

@@ -432,6 +432,8 @@ export class VaultClient {
     const answer = parseAnswer(op, opened.plaintext);
     if (!answer.ok) {
       if (answer.failure.stateVersion !== undefined) this.advance(answer.failure.stateVersion);
+      // a vault a recovery retired: the enclave drops its sessions as it finds out
+      if (answer.failure.code === "VAULT_RECOVERED") this.session = undefined;
       throw new VaultOperationError(answer.failure.code, answer.failure.message, answer.failure.retryAfterMs);
     }
     this.advance(answer.result.stateVersion);

@@ -351,13 +351,19 @@ describe("failover between two runtimes (in-memory host)", () => {
     await newDevice.call("recovery.complete", { op: "recovery.complete", ...fields });
     const sessionsBefore = a.runtime.sessionCount;
 
-    // Act: the phone's next request reaches runtime a, which reads the vault again
+    // Act: the phone's next request reaches runtime a, which reads the vault again; then
+    // the one after
     const refused = await codeOf(phone.call("items.list", { op: "items.list" }));
+    const sessionsAfter = a.runtime.sessionCount;
+    const next = await codeOf(phone.call("items.list", { op: "items.list" }));
 
-    // Assess: refused, and runtime a holds no session (nor, with none, an opened layer) of it
+    // Assess: refused, and runtime a holds no session (nor, with none, an opened layer)
+    // of it; the device, told VAULT_RECOVERED, opened a new session for the next request
+    // instead of sending it in the one that ended
     expect(sessionsBefore).toBe(1);
     expect(["VAULT_RECOVERED", "UNAUTHENTICATED"]).toContain(refused);
-    expect(a.runtime.sessionCount).toBe(0);
+    expect(sessionsAfter).toBe(0);
+    expect(next).toBe("VAULT_RECOVERED");
   });
   it("takes a vault from an owner whose host drops every answer but its attestations, once the device found it silent, with every acknowledged write", async () => {
     // Prepare: two runtimes over one set of host stores; the device's messages go to both
