@@ -5,6 +5,7 @@ import { SealedChannel } from "../../lib/envelope";
 import { VettidError } from "../../lib/errors";
 import {
   attestationDigest,
+  HANDSHAKE_KEYS_DIGEST_BYTES,
   handshakeKeyDigest,
   initiateHandshake,
   verifyAttestedHandshakeKeys,
@@ -29,7 +30,6 @@ import {
   encodeHandshakePayload,
   encodeRequest,
   type FoundingOpening,
-  HANDSHAKE_KEY_DIGEST_BYTES,
   MAX_AVOIDED_ENCLAVES,
   parseAnswer,
   parseEnclaveMessage,
@@ -189,6 +189,25 @@ export class VaultOperationError extends VettidError {
  */
 export const MAX_GATHERED_ANSWERS = 32;
 
+/** A session this client opened, with the handshake key digest of the enclave it opened it at. */
+interface OpenSession {
+  id: string;
+  channel: SealedChannel;
+  handshakeHash: Uint8Array;
+  enclave: Uint8Array;
+}
+
+/** An attestation answer that verified, with the keys it vouches for. */
+interface Attested {
+  answer: Extract<EnclaveMessage, { t: "attestation" }>;
+  verified: VerifiedAttestation;
+  enclaveKeys: ReturnType<typeof verifyAttestedHandshakeKeys>;
+  keyDigest: Uint8Array;
+}
+
+const equalBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean =>
+  a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+
 /** How old an attestation document may be when the device checks it. */
 const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
 
@@ -206,7 +225,7 @@ const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
  * const { item } = await vault.call("items.get", { op: "items.get", name: "bank" });
  */
 export class VaultClient {
-  private session: { id: string; channel: SealedChannel; handshakeHash: Uint8Array; enclave: Uint8Array } | undefined;
+  private session: OpenSession | undefined;
   private verified: VerifiedAttestation | undefined;
   private memory: VaultMemory;
   private expectedIdentity: Uint8Array | undefined;
@@ -270,14 +289,14 @@ export class VaultClient {
         if (!(err instanceof VaultOperationError)) throw err;
       }
     }
-    let plain: Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>>;
+    let plain: Attested;
     try {
       plain = await this.verifyFreshAttestation();
     } catch (err) {
       // No usable answer to a plain attest, which only the lease holder answers: its host
       // may be dropping or spoiling them. Ask every enclave (an `avoid` that names none)
       // and take the holder's answer, or another one's to take the vault over.
-      const heard = await this.attestAvoiding([new Uint8Array(randomBytes(HANDSHAKE_KEY_DIGEST_BYTES))]);
+      const heard = await this.attestAvoiding([new Uint8Array(randomBytes(HANDSHAKE_KEYS_DIGEST_BYTES))]);
       if (!heard.chosen) throw err;
       await this.handshakeWith(heard.chosen, founding, !heard.chosen.holdsLease);
       return;
@@ -286,7 +305,7 @@ export class VaultClient {
   }
 
   private async handshakeWith(
-    attested: Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>>,
+    attested: Attested,
     founding: FoundingOpening | undefined,
     takeOver: boolean,
   ): Promise<void> {
@@ -329,8 +348,7 @@ export class VaultClient {
    */
   async call<O extends VaultOp>(op: O, request: Extract<VaultRequest, { op: O }>): Promise<VaultResults[O]> {
     if (!this.session) await this.connect(this.options.founding ?? openingOf(request));
-    const session = this.session as { id: string; channel: SealedChannel; enclave: Uint8Array };
-    return this.callIn(session, op, request);
+    return this.callIn(this.session as OpenSession, op, request);
   }
 
   /**
@@ -358,12 +376,7 @@ export class VaultClient {
     }
     this.expectedIdentity = new Uint8Array(input.identityFingerprint);
     if (!this.session) await this.connect();
-    const session = this.session as {
-      id: string;
-      channel: SealedChannel;
-      handshakeHash: Uint8Array;
-      enclave: Uint8Array;
-    };
+    const session = this.session as OpenSession;
     const status = await this.callIn(session, "vault.status", { op: "vault.status" });
     if (!status.initialized) {
       throw new VettidError(
@@ -401,7 +414,7 @@ export class VaultClient {
   }
 
   private async callIn<O extends VaultOp>(
-    session: { id: string; channel: SealedChannel; enclave: Uint8Array },
+    session: OpenSession,
     op: O,
     request: Extract<VaultRequest, { op: O }>,
   ): Promise<VaultResults[O]> {
@@ -601,9 +614,9 @@ export class VaultClient {
     this.options.remember?.(this.known);
   }
 
-  private async verifyFreshAttestation() {
+  private async verifyFreshAttestation(): Promise<Attested> {
     const nonce = new Uint8Array(randomBytes(ATTEST_NONCE_BYTES));
-    return this.verifyAttestationAnswer(await this.exchange({ t: "attest", nonce }), [documentNonce(nonce)]);
+    return this.verifyAttestationAnswer(await this.exchange({ t: "attest", nonce }), documentNonce(nonce));
   }
 
   /**
@@ -639,7 +652,7 @@ export class VaultClient {
     const fromHolder = documentNonce(nonce, silent, true);
     const fromOther = documentNonce(nonce, silent, false);
     const seen = new Set<string>(silent.map((d) => Buffer.from(d).toString("hex")));
-    let other: (Awaited<ReturnType<VaultClient["verifyFreshAttestation"]>> & { holdsLease: boolean }) | undefined;
+    let other: (Attested & { holdsLease: boolean }) | undefined;
     let verifications = 0;
     try {
       for await (const bytes of answers) {
@@ -655,13 +668,13 @@ export class VaultClient {
         seen.add(keys);
         if (verifications >= MAX_GATHERED_ANSWERS) continue;
         verifications += 1;
-        let attested: Awaited<ReturnType<VaultClient["verifyAttestationAnswer"]>>;
+        let attested: Attested;
         try {
           attested = await this.verifyAttestationAnswer(answer, [fromHolder, fromOther]);
         } catch {
           continue; // not a document of an approved enclave made for this request
         }
-        const holdsLease = attested.nonce === 0;
+        const holdsLease = equalBytes(attested.verified.nonce, fromHolder);
         if (holdsLease) return { chosen: { ...attested, holdsLease }, complete: true };
         other ??= { ...attested, holdsLease };
       }
@@ -681,27 +694,24 @@ export class VaultClient {
   }
 
   /**
-   * Verifies an attestation answer whose document must carry one of `nonces` (lib/vault-
-   * protocol `documentNonce`); `nonce` in the result is the index of the one it carries.
+   * Verifies an attestation answer whose document must carry `expectedNonce`, or one of
+   * them (lib/vault-protocol `documentNonce`).
    */
-  private async verifyAttestationAnswer(answer: EnclaveMessage, nonces: readonly Uint8Array[]) {
+  private async verifyAttestationAnswer(
+    answer: EnclaveMessage,
+    expectedNonce: Uint8Array | readonly Uint8Array[],
+  ): Promise<Attested> {
     if (answer.t !== "attestation") throw unexpected(answer);
     const verified = await verifyAttestation(answer.document, {
       ...this.options.attestation,
+      expectedNonce,
       maxAgeMs: MAX_DOCUMENT_AGE_MS,
     });
-    const carried = verified.nonce ? Buffer.from(verified.nonce) : undefined;
-    const nonce = carried ? nonces.findIndex((n) => carried.equals(Buffer.from(n))) : -1;
-    if (nonce < 0) {
-      throw new VettidError("ATTESTATION_STALE", "document nonce does not match the expected nonce", {
-        details: { reason: "nonce" },
-      });
-    }
     if (verified.userData && Buffer.from(verified.userData).toString("utf8") === PROXY_ATTESTATION_PURPOSE) {
       throw new VettidError("ATTESTATION_INVALID", "the document was made for the proxy, not for a device session");
     }
     const enclaveKeys = verifyAttestedHandshakeKeys(verified.userData, { x25519: answer.x25519, mlkem: answer.mlkem });
-    return { answer, verified, enclaveKeys, keyDigest: handshakeKeyDigest(answer.x25519, answer.mlkem), nonce };
+    return { answer, verified, enclaveKeys, keyDigest: handshakeKeyDigest(answer.x25519, answer.mlkem) };
   }
 
   private advance(stateVersion: number): void {

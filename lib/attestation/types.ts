@@ -10,8 +10,11 @@ export interface AttestationVerifyOptions {
   trustedRoots?: (string | Uint8Array)[];
   /** Verification time for certificate validity and age (default: now). */
   time?: Date;
-  /** When set, the document's nonce must equal it (freshness). */
-  expectedNonce?: Uint8Array;
+  /**
+   * When set, the document's nonce must equal it, or one of them (freshness; a device
+   * that accepts either of two answers it asked for, decision 0078).
+   */
+  expectedNonce?: Uint8Array | readonly Uint8Array[];
   /** When set, the document's timestamp must be at most this old at `time`. */
   maxAgeMs?: number;
   /** A verified manifest: PCR0/1/2 must then equal an approved release. */

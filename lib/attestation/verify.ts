@@ -71,7 +71,9 @@ export async function verifyAttestation(
     );
   }
   if (options.expectedNonce !== undefined) {
-    if (!payload.nonce || !sameBytes(payload.nonce, options.expectedNonce)) {
+    const expected = options.expectedNonce instanceof Uint8Array ? [options.expectedNonce] : options.expectedNonce;
+    const carried = payload.nonce;
+    if (!carried || !expected.some((nonce) => sameBytes(carried, nonce))) {
       fail("ATTESTATION_STALE", REASONS.nonce, "document nonce does not match the expected nonce");
     }
   }

@@ -12,6 +12,7 @@ export {
   verifyAttestedHandshakeKeys,
 } from "./attested-keys";
 export {
+  HANDSHAKE_KEYS_DIGEST_BYTES,
   HANDSHAKE_KEYS_PURPOSE,
   HANDSHAKE_USER_DATA_BYTES,
   HANDSHAKE_VERSION,

@@ -78,9 +78,6 @@ export const ATTEST_NONCE_BYTES = 32;
 /** SHA-256 of the attestation document the device verified (the handshake's prologue binds it). */
 export const ATTESTATION_DIGEST_BYTES = 32;
 
-/** Bytes of an enclave's handshake key digest (lib/handshake `handshakeKeyDigest`), as an attestation's `avoid` names it. */
-export const HANDSHAKE_KEY_DIGEST_BYTES = 32;
-
 /** Most enclaves one attestation request asks not to answer (decision 0078). */
 export const MAX_AVOIDED_ENCLAVES = 4;
 

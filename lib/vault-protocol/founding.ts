@@ -75,19 +75,6 @@ export function parseHandshakePayload(payload: Uint8Array): HandshakePayload {
   return result;
 }
 
-/** {@link encodeHandshakePayload} of a founding device that asks nothing else. */
-export function encodeFoundingOpening(opening: FoundingOpening): Uint8Array {
-  return encodeHandshakePayload({ founding: opening });
-}
-
-/**
- * The founding opening of payload 1, if it has one.
- * @throws VettidError `BAD_REQUEST` as {@link parseHandshakePayload}.
- */
-export function parseFoundingOpening(payload: Uint8Array): FoundingOpening | undefined {
-  return parseHandshakePayload(payload).founding;
-}
-
 /** Whether `opening` with the device's exchange key opens `vaultId`'s commitment. */
 export function opensVaultId(vaultId: string, exchangeKey: Uint8Array, opening: FoundingOpening): boolean {
   return isVaultIdFor(vaultId, { signingKey: opening.signingKey, exchangeKey }, opening.vaultSalt);

@@ -11,7 +11,6 @@ export {
   ATTESTATION_DIGEST_BYTES,
   DEVICE_STATUSES,
   ERROR_MESSAGE_CODES,
-  HANDSHAKE_KEY_DIGEST_BYTES,
   ITEM_TYPES,
   MAX_AVOIDED_ENCLAVES,
   MAX_BACKUP_BYTES,
@@ -29,12 +28,10 @@ export {
   type VaultOp,
 } from "./constants";
 export {
-  encodeFoundingOpening,
   encodeHandshakePayload,
   type FoundingOpening,
   type HandshakePayload,
   opensVaultId,
-  parseFoundingOpening,
   parseHandshakePayload,
 } from "./founding";
 export {

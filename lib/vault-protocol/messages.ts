@@ -1,11 +1,10 @@
 import { type ErrorCode, VettidError } from "../errors";
-import { MAX_MESSAGE1_BYTES, MAX_MESSAGE2_BYTES } from "../handshake";
+import { HANDSHAKE_KEYS_DIGEST_BYTES, MAX_MESSAGE1_BYTES, MAX_MESSAGE2_BYTES } from "../handshake";
 import { decodeWire, encodeWire } from "./codec";
 import {
   ATTEST_NONCE_BYTES,
   ATTESTATION_DIGEST_BYTES,
   ERROR_MESSAGE_CODES,
-  HANDSHAKE_KEY_DIGEST_BYTES,
   MAX_AVOIDED_ENCLAVES,
   MAX_MESSAGE_BYTES,
   MAX_SESSION_ID_LENGTH,
@@ -70,11 +69,11 @@ function avoided(value: unknown): Uint8Array[] {
     !Array.isArray(value) ||
     value.length < 1 ||
     value.length > MAX_AVOIDED_ENCLAVES ||
-    !value.every((d) => d instanceof Uint8Array && d.length === HANDSHAKE_KEY_DIGEST_BYTES)
+    !value.every((d) => d instanceof Uint8Array && d.length === HANDSHAKE_KEYS_DIGEST_BYTES)
   ) {
     throw new VettidError(
       "VALIDATION_FAILED",
-      `avoid must be 1..${MAX_AVOIDED_ENCLAVES} key digests of ${HANDSHAKE_KEY_DIGEST_BYTES} bytes`,
+      `avoid must be 1..${MAX_AVOIDED_ENCLAVES} key digests of ${HANDSHAKE_KEYS_DIGEST_BYTES} bytes`,
     );
   }
   return value as Uint8Array[];

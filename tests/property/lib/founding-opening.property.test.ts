@@ -9,13 +9,7 @@ import fc from "fast-check";
 import { sodiumReady } from "../../../lib/crypto";
 import { vaultIdFor } from "../../../lib/vault-id";
 import { encodeWire, type WireMap } from "../../../lib/vault-protocol";
-import {
-  encodeFoundingOpening,
-  encodeHandshakePayload,
-  opensVaultId,
-  parseFoundingOpening,
-  parseHandshakePayload,
-} from "../../../lib/vault-protocol/founding";
+import { encodeHandshakePayload, opensVaultId, parseHandshakePayload } from "../../../lib/vault-protocol/founding";
 
 const RUNS = 400;
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -29,7 +23,7 @@ describe("founding opening (handshake payload 1)", () => {
   it("round-trips, and opens exactly the vault id made from it with the same exchange key", () => {
     fc.assert(
       fc.property(key, key, key, salt, (signingKey, exchangeKey, otherKey, vaultSalt) => {
-        const parsed = parseFoundingOpening(encodeFoundingOpening({ signingKey, vaultSalt }));
+        const parsed = parseHandshakePayload(encodeHandshakePayload({ founding: { signingKey, vaultSalt } })).founding;
         expect(parsed).toEqual({ signingKey, vaultSalt });
         const vaultId = vaultIdFor({ signingKey, exchangeKey }, vaultSalt);
         expect(opensVaultId(vaultId, exchangeKey, parsed as NonNullable<typeof parsed>)).toBe(true);
@@ -53,7 +47,7 @@ describe("founding opening (handshake payload 1)", () => {
   });
 
   it("reads an empty payload as no opening, and refuses any other bytes with BAD_REQUEST only", () => {
-    expect(parseFoundingOpening(new Uint8Array(0))).toBeUndefined();
+    expect(parseHandshakePayload(new Uint8Array(0)).founding).toBeUndefined();
     expect(parseHandshakePayload(new Uint8Array(0))).toEqual({});
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), (bytes) => {

@@ -85,6 +85,20 @@ describe("simulated NSM documents", () => {
     expect(err).toMatchObject({ code: "ATTESTATION_STALE", reason: "validity" });
   });
 
+  it("accept a document carrying any one of several expected nonces, and refuse one carrying none of them", async () => {
+    // Act
+    const either = await verifyAttestation(doc, { trustedRoots: roots, expectedNonce: [new Uint8Array(32), nonce] });
+    const neither = await rejection(() =>
+      verifyAttestation(doc, { trustedRoots: roots, expectedNonce: [new Uint8Array(32), new Uint8Array(32).fill(1)] }),
+    );
+    const none = await rejection(() => verifyAttestation(doc, { trustedRoots: roots, expectedNonce: [] }));
+
+    // Assess
+    expect(either.nonce).toEqual(nonce);
+    expect(neither).toMatchObject({ code: "ATTESTATION_STALE", reason: "nonce" });
+    expect(none).toMatchObject({ code: "ATTESTATION_STALE", reason: "nonce" });
+  });
+
   it("reject a wrong nonce and too old a document", async () => {
     const wrong = await rejection(() =>
       verifyAttestation(doc, { trustedRoots: roots, expectedNonce: new Uint8Array(32) }),
