@@ -135,7 +135,6 @@ export async function withVaultSession<T>(
       ...(state.memory.audit !== undefined ? { audit: state.memory.audit } : {}),
       ...(state.memory.changes !== undefined ? { changes: state.memory.changes } : {}),
       ...(state.memory.silent !== undefined ? { silent: state.memory.silent } : {}),
-      ...(state.memory.strikes !== undefined ? { strikes: state.memory.strikes } : {}),
     },
     // a device that joined by pairing trusts the identity key its code named, never another
     ...(device.pairing

@@ -26,8 +26,6 @@ export interface VaultFile {
    * over (decision 0078). Not monotonic: the client forgets each 10 minutes after.
    */
   silent?: { digest: string; at: number }[];
-  /** Unauthenticated answers in a row from the current enclave (decision 0078); not monotonic either. */
-  strikes?: { digest: string; count: number; at: number };
 }
 
 const SCHEMA = "vettid.vault/v1";
@@ -65,15 +63,6 @@ const isSilentList = (value: unknown): value is { digest: string; at: number }[]
       isCount(s.at),
   );
 
-const isStrikes = (value: unknown): value is { digest: string; count: number; at: number } =>
-  typeof value === "object" &&
-  value !== null &&
-  Object.keys(value).length === 3 &&
-  typeof (value as { digest?: unknown }).digest === "string" &&
-  DIGEST.test((value as { digest: string }).digest) &&
-  isCount((value as { count?: unknown }).count) &&
-  isCount((value as { at?: unknown }).at);
-
 /**
  * Reads `DIR/vault.json`; a device that has none yet starts from state version 0.
  * @throws Error when the file exists but is not a vault memory file: it is never
@@ -96,8 +85,7 @@ export function loadVaultFile(dir: string): VaultFile {
     (value.manifestSerial !== undefined && !isCount(value.manifestSerial)) ||
     (value.audit !== undefined && !isAuditHead(value.audit)) ||
     (value.changes !== undefined && !isChangesPosition(value.changes)) ||
-    (value.silent !== undefined && !isSilentList(value.silent)) ||
-    (value.strikes !== undefined && !isStrikes(value.strikes))
+    (value.silent !== undefined && !isSilentList(value.silent))
   ) {
     throw new Error(`${path} is not a ${SCHEMA} file`);
   }
@@ -111,9 +99,6 @@ export function loadVaultFile(dir: string): VaultFile {
       ? { changes: { seq: value.changes.seq, digest: value.changes.digest, cursor: value.changes.cursor } }
       : {}),
     ...(value.silent !== undefined ? { silent: value.silent.map((s) => ({ digest: s.digest, at: s.at })) } : {}),
-    ...(value.strikes !== undefined
-      ? { strikes: { digest: value.strikes.digest, count: value.strikes.count, at: value.strikes.at } }
-      : {}),
   };
 }
 
@@ -138,9 +123,6 @@ export function saveVaultFile(dir: string, next: Omit<VaultFile, "schema">): Vau
     ...(changes !== undefined ? { changes } : {}),
     ...(next.silent !== undefined && next.silent.length > 0
       ? { silent: next.silent.map((s) => ({ digest: s.digest, at: s.at })) }
-      : {}),
-    ...(next.strikes !== undefined
-      ? { strikes: { digest: next.strikes.digest, count: next.strikes.count, at: next.strikes.at } }
       : {}),
   };
   writeAtomic(join(dir, STATE_FILES.vault), `${JSON.stringify(merged, null, 2)}\n`, 0o600);

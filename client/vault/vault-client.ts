@@ -75,13 +75,6 @@ export interface VaultMemory {
    * {@link SILENT_MEMORY_MS} after each went silent.
    */
   silent?: SilentEnclave[];
-  /**
-   * Unauthenticated answers in a row from the enclave of the current session (an
-   * `error`, or a handshake or sealed answer that does not open): a host can forge those
-   * instead of dropping answers, so {@link STRIKES_TO_SILENT} of them count as silence.
-   * Cleared by a sealed answer that opens.
-   */
-  strikes?: { digest: string; count: number; at: number };
 }
 
 /** An enclave that did not answer in time (see {@link VaultMemory.silent}). */
@@ -92,20 +85,6 @@ export interface SilentEnclave {
 
 /** How long a device keeps avoiding an enclave that went silent: a blip is forgiven after this. */
 export const SILENT_MEMORY_MS = 10 * 60_000;
-
-/**
- * Unauthenticated answers in a row from one enclave (errors, or answers that do not
- * open) that count as its silence: an honest enclave sends one now and then (a session
- * that expired, keys that rotated), a host that spoils every answer sends them all.
- */
-export const STRIKES_TO_SILENT = 3;
-
-/**
- * Unauthenticated answers closer together than this count as one strike: a burst of
- * refusals of requests sent at once (an honest `RATE_LIMITED` for each beyond the
- * in-flight limit) is one event, a host spoiling request after request is several.
- */
-export const STRIKE_SPACING_MS = 1_000;
 
 /** Most pages without events in a row one catch-up follows (each moves the enclave's cursor on). */
 const MAX_EMPTY_CHANGE_PAGES = 64;
@@ -318,18 +297,8 @@ export class VaultClient {
       payload: encodeHandshakePayload({ founding, takeOver }),
     });
     const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message }, keyDigest);
-    if (reply.t !== "handshake") {
-      this.strike(keyDigest);
-      throw unexpected(reply);
-    }
-    let finished: ReturnType<typeof handshake.finish>;
-    try {
-      finished = handshake.finish(reply.message);
-    } catch (err) {
-      this.strike(keyDigest);
-      throw err;
-    }
-    const { session, payload } = finished;
+    if (reply.t !== "handshake") throw unexpected(reply);
+    const { session, payload } = handshake.finish(reply.message);
     const info = decodeWire(payload);
     this.advance(typeof info.stateVersion === "number" ? info.stateVersion : -1);
     this.session = {
@@ -429,17 +398,9 @@ export class VaultClient {
     if (reply.t === "error" && reply.code === "UNAUTHENTICATED") this.session = undefined;
     if (reply.t !== "sealed") {
       session.channel.cancel(sealed.pending);
-      this.strike(session.enclave);
       throw unexpected(reply);
     }
-    let opened: ReturnType<SealedChannel["openAnswer"]>;
-    try {
-      opened = session.channel.openAnswer(reply.envelope, sealed.pending);
-    } catch (err) {
-      this.strike(session.enclave);
-      throw err;
-    }
-    this.clearStrikes();
+    const opened = session.channel.openAnswer(reply.envelope, sealed.pending);
     // Bound to the request by its digest already; a different op would be an enclave bug.
     if (opened.op !== op) throw new VettidError("ENVELOPE_WRONG_REQUEST", "the answer names another operation");
     const answer = parseAnswer(op, opened.plaintext);
@@ -689,8 +650,7 @@ export class VaultClient {
   /** The silent enclaves still avoided, the one silent longest first. */
   private liveSilent(): SilentEnclave[] {
     const since = (this.options.now ?? Date.now)() - SILENT_MEMORY_MS;
-    // in the order they went silent (wentSilent appends), the one silent longest first
-    return (this.memory.silent ?? []).filter((s) => s.at >= since);
+    return (this.memory.silent ?? []).filter((s) => s.at >= since).sort((a, b) => a.at - b.at);
   }
 
   /**
@@ -769,34 +729,6 @@ export class VaultClient {
       throw err;
     }
     return parseEnclaveMessage(raw);
-  }
-
-  /**
-   * One more unauthenticated answer from `enclave` (within {@link STRIKE_SPACING_MS} of
-   * the last, none more); {@link STRIKES_TO_SILENT} in a row make it silent.
-   */
-  private strike(enclave: Uint8Array): void {
-    const digest = Buffer.from(enclave).toString("base64url");
-    const now = (this.options.now ?? Date.now)();
-    const last = this.memory.strikes;
-    const same = last !== undefined && last.digest === digest && now - last.at < SILENT_MEMORY_MS;
-    if (same && now - last.at < STRIKE_SPACING_MS) return;
-    const count = same ? last.count + 1 : 1;
-    if (count >= STRIKES_TO_SILENT) {
-      const { strikes: _cleared, ...rest } = this.memory;
-      this.memory = rest;
-      this.wentSilent(enclave);
-      return;
-    }
-    this.memory = { ...this.memory, strikes: { digest, count, at: now } };
-    this.options.remember?.(this.known);
-  }
-
-  private clearStrikes(): void {
-    if (this.memory.strikes === undefined) return;
-    const { strikes: _cleared, ...rest } = this.memory;
-    this.memory = rest;
-    this.options.remember?.(this.known);
   }
 
   private wentSilent(enclave: Uint8Array): void {

@@ -40,13 +40,9 @@ describe("DIR/vault.json: the device's memory of its vault", () => {
     expect(JSON.parse(readFileSync(join(dir, "vault.json"), "utf8"))).toEqual(merged);
   });
 
-  it("keeps the silent enclaves and strikes the client names, and forgets them when it names none", () => {
+  it("keeps the silent enclaves the client names, and forgets them when it names none", () => {
     // Act
-    saveVaultFile(dir, {
-      stateVersion: 2,
-      silent: [{ digest: key, at: 1_700_000_000_000 }],
-      strikes: { digest: key, count: 2, at: 1_700_000_000_500 },
-    });
+    saveVaultFile(dir, { stateVersion: 2, silent: [{ digest: key, at: 1_700_000_000_000 }] });
     const kept = loadVaultFile(dir);
     saveVaultFile(dir, { stateVersion: 2 });
 
@@ -55,7 +51,6 @@ describe("DIR/vault.json: the device's memory of its vault", () => {
       schema: "vettid.vault/v1",
       stateVersion: 2,
       silent: [{ digest: key, at: 1_700_000_000_000 }],
-      strikes: { digest: key, count: 2, at: 1_700_000_000_500 },
     });
     expect(loadVaultFile(dir)).toEqual({ schema: "vettid.vault/v1", stateVersion: 2 });
   });
@@ -68,10 +63,6 @@ describe("DIR/vault.json: the device's memory of its vault", () => {
     [
       "a silent enclave that is no digest",
       JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, silent: [{ digest: "x", at: 1 }] }),
-    ],
-    [
-      "strikes without a count",
-      JSON.stringify({ schema: "vettid.vault/v1", stateVersion: 1, strikes: { digest: "A".repeat(43), at: 1 } }),
     ],
     [
       "more than 4 silent enclaves",

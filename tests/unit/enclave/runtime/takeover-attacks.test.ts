@@ -14,12 +14,7 @@ import { VettidError } from "../../../../lib/errors";
 import { handshakeKeyDigest } from "../../../../lib/handshake";
 import { identityFingerprint } from "../../../../lib/pairing";
 import { documentNonce } from "../../../../lib/vault-protocol";
-import {
-  encodeDeviceMessage,
-  encodeEnclaveMessage,
-  parseDeviceMessage,
-  parseEnclaveMessage,
-} from "../../../../lib/vault-protocol/messages";
+import { encodeDeviceMessage, parseDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
 import type { LeaseTable } from "../../../../vault-enclave/lease";
 import {
   codeOf,
@@ -114,7 +109,6 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
       remember: (known) => {
         memory.current = known;
       },
-      now: () => clock,
     });
   }
 
@@ -584,30 +578,5 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
     // Assess: the transport's timeout is a window that ran its length, so the device
     // gives the silent enclave its second chance at once
     expect([blip, retry]).toEqual(["TIMEOUT", "OK"]);
-  });
-  it("takes the vault from an owner whose host answers the device's handshakes and sealed messages with forged errors", async () => {
-    // Prepare: a owns the vault; its host passes attestations on and answers everything
-    // else for the device with an error of its own making (errors are not authenticated)
-    const [a, b] = (await runtimes(2)) as [Harness, Harness];
-    const memory = { current: (await founded(a, alice)).known };
-    const forged = encodeEnclaveMessage({ t: "error", code: "OVERLOADED", message: "retry later" });
-    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
-      if (r !== a) return honest(r, data);
-      const answer = await honest(r, data);
-      return parseEnclaveMessage(answer).t === "attestation" ? answer : forged;
-    };
-    const phone = device(a, [a, b], via, memory);
-
-    // Act: the device's commands
-    const codes: string[] = [];
-    for (let i = 0; i < 4; i += 1) {
-      codes.push(await codeOf(phone.call("vault.status", { op: "vault.status" })));
-      clock += 2_000;
-    }
-    await a.runtime.renewLeases();
-
-    // Assess: three forged errors in a row count as silence; the next session is b's
-    expect(codes).toEqual(["OVERLOADED", "OVERLOADED", "OVERLOADED", "OK"]);
-    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
   });
 });
