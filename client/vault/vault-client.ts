@@ -650,7 +650,8 @@ export class VaultClient {
   /** The silent enclaves still avoided, the one silent longest first. */
   private liveSilent(): SilentEnclave[] {
     const since = (this.options.now ?? Date.now)() - SILENT_MEMORY_MS;
-    return (this.memory.silent ?? []).filter((s) => s.at >= since).sort((a, b) => a.at - b.at);
+    // in the order they went silent (wentSilent appends), the one silent longest first
+    return (this.memory.silent ?? []).filter((s) => s.at >= since);
   }
 
   /**

@@ -11,10 +11,15 @@ import { VaultClient, type VaultMemory } from "../../../../client/vault";
 import { verifyAttestation } from "../../../../lib/attestation";
 import { sodiumReady } from "../../../../lib/crypto";
 import { VettidError } from "../../../../lib/errors";
-import { handshakeKeyDigest } from "../../../../lib/handshake";
+import { attestationDigest, handshakeKeyDigest } from "../../../../lib/handshake";
 import { identityFingerprint } from "../../../../lib/pairing";
 import { documentNonce } from "../../../../lib/vault-protocol";
-import { encodeDeviceMessage, parseDeviceMessage, parseEnclaveMessage } from "../../../../lib/vault-protocol/messages";
+import {
+  encodeDeviceMessage,
+  encodeEnclaveMessage,
+  parseDeviceMessage,
+  parseEnclaveMessage,
+} from "../../../../lib/vault-protocol/messages";
 import type { LeaseTable } from "../../../../vault-enclave/lease";
 import {
   codeOf,
@@ -578,5 +583,47 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
     // Assess: the transport's timeout is a window that ran its length, so the device
     // gives the silent enclave its second chance at once
     expect([blip, retry]).toEqual(["TIMEOUT", "OK"]);
+  });
+  it("keeps the vault at an honest owner when another host forges errors to the device's handshakes and sealed messages", async () => {
+    // Prepare: a (honest host, honest enclave) owns the vault. b's host is hostile: it
+    // passes on what its own enclave answers (attestations, handshakes for its own
+    // documents, sessions once it holds the vault) and answers every other handshake or
+    // sealed message for the device first, with an error of its own making. Any host may
+    // answer each device request once (decision 0078), and errors are not authenticated.
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    const memory = { current: (await founded(a, alice)).known };
+    const forged = encodeEnclaveMessage({ t: "error", code: "OVERLOADED", message: "retry later" });
+    const issuedByB = new Set<string>();
+    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (r === a) return honest(r, data);
+      const message = parseDeviceMessage(data);
+      if (message.t === "attest") {
+        const answer = await honest(r, data);
+        const parsed = parseEnclaveMessage(answer);
+        if (parsed.t === "attestation") issuedByB.add(Buffer.from(attestationDigest(parsed.document)).toString("hex"));
+        return answer;
+      }
+      if (message.t === "handshake" && issuedByB.has(Buffer.from(message.attestation).toString("hex"))) {
+        return honest(r, data);
+      }
+      if (message.t === "sealed" && b.runtime.leaseCount === 1) return honest(r, data);
+      return forged; // first in the device's inbox, ahead of a's genuine answer
+    };
+    const phone = device(a, [a, b], via, memory);
+
+    // Act: the device's commands, a few seconds apart
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      codes.push(await codeOf(phone.call("vault.status", { op: "vault.status" })));
+      clock += 2_000;
+    }
+    await a.runtime.renewLeases();
+
+    // Assess: a forged error from some host is not the honest owner's silence, so the
+    // vault stays with a and never lands on the forging host's enclave. Each request is
+    // spoiled (a forged first answer, decision 0078's known limit), none moves the vault.
+    expect(codes).toEqual(["OVERLOADED", "OVERLOADED", "OVERLOADED", "OVERLOADED"]);
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([1, 0]);
+    expect(memory.current.silent ?? []).toEqual([]);
   });
 });
