@@ -26,6 +26,7 @@ import {
   PIN,
   person,
   startHarness,
+  startRuntimes,
 } from "./harness";
 
 const A = "a".repeat(32);
@@ -55,15 +56,7 @@ describe("failover between two runtimes (in-memory host)", () => {
 
   /** Two runtimes over one set of host stores, witness and lease table (a is A, b is B), one enclave image. */
   async function twoRuntimes(): Promise<[Harness, Harness]> {
-    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
-    const table = new MemoryLeaseTable(A, () => clock);
-    const a = await startHarness([alice.vaultId], { now: () => clock, stores, leases: { table, self: A } });
-    const b = await startHarness([alice.vaultId], {
-      now: () => clock,
-      stores,
-      nsm: a.nsm,
-      leases: { table: table.as(B), self: B },
-    });
+    const [a, b] = (await startRuntimes(2, [alice.vaultId], () => clock)) as [Harness, Harness];
     open.push(a, b);
     return [a, b];
   }

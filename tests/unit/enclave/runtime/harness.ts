@@ -392,3 +392,35 @@ export async function startHarness(
     close: () => runtime.close(),
   };
 }
+
+/** Runtime ids of {@link startRuntimes}: the i-th runtime is `RUNTIME_IDS[i]`. */
+export const RUNTIME_IDS = ["a", "b", "c", "d"].map((c) => c.repeat(32));
+
+/**
+ * `n` runtimes (at most 4) serving `vaultIds` over one set of host stores, one version
+ * witness and one lease table, all the same enclave image (one simulated NSM: a device
+ * trusts each), on the clock `now`; `wrap` may change runtime i's view of the lease table.
+ */
+export async function startRuntimes(
+  n: number,
+  vaultIds: string[],
+  now: () => number,
+  wrap?: (table: LeaseTable, i: number) => LeaseTable,
+): Promise<Harness[]> {
+  const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
+  const table = new MemoryLeaseTable(RUNTIME_IDS[0] as string, now);
+  const out: Harness[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const self = RUNTIME_IDS[i] as string;
+    const own = i === 0 ? table : table.as(self);
+    out.push(
+      await startHarness(vaultIds, {
+        now,
+        stores,
+        ...(out[0] ? { nsm: out[0].nsm } : {}),
+        leases: { table: wrap ? wrap(own, i) : own, self },
+      }),
+    );
+  }
+  return out;
+}

@@ -21,21 +21,9 @@ import {
   parseEnclaveMessage,
 } from "../../../../lib/vault-protocol/messages";
 import type { LeaseTable } from "../../../../vault-enclave/lease";
-import {
-  codeOf,
-  founded,
-  type Harness,
-  MemoryBlobs,
-  MemoryLeaseTable,
-  MemoryWitness,
-  memoryKms,
-  type Person,
-  PIN,
-  person,
-  startHarness,
-} from "./harness";
+import { codeOf, founded, type Harness, type Person, PIN, person, startRuntimes } from "./harness";
 
-const ids = ["a", "b", "c", "d"].map((c) => c.repeat(32));
+const _ids = ["a", "b", "c", "d"].map((c) => c.repeat(32));
 const never = () => new Promise<Uint8Array>(() => undefined);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const within = <T>(ms: number, p: Promise<T>) =>
@@ -58,26 +46,9 @@ describe("taking a vault over from a silent owner, against hostile hosts", () =>
     for (const h of open.splice(0)) await h.close();
   });
 
-  /**
-   * `n` runtimes over one set of host stores, witness and lease table, one enclave image;
-   * `wrap` may change runtime i's view of the table.
-   */
+  /** `n` runtimes over one set of host stores, witness and lease table (harness `startRuntimes`). */
   async function runtimes(n: number, wrap?: (t: LeaseTable, i: number) => LeaseTable): Promise<Harness[]> {
-    const stores = { blobs: new MemoryBlobs(), kms: memoryKms(), witness: new MemoryWitness() };
-    const table = new MemoryLeaseTable(ids[0] as string, () => clock);
-    const out: Harness[] = [];
-    for (let i = 0; i < n; i += 1) {
-      const self = ids[i] as string;
-      const own = i === 0 ? table : table.as(self);
-      out.push(
-        await startHarness([alice.vaultId], {
-          now: () => clock,
-          stores,
-          ...(out[0] ? { nsm: out[0].nsm } : {}),
-          leases: { table: wrap ? wrap(own, i) : own, self },
-        }),
-      );
-    }
+    const out = await startRuntimes(n, [alice.vaultId], () => clock, wrap);
     open.push(...out);
     return out;
   }
