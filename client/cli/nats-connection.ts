@@ -106,12 +106,14 @@ export function deviceConnectionOptions(device: Pick<DeviceFile, "deviceId" | "n
 
 /**
  * Every answer to one request on the device's request subject within `windowMs`, as it
- * arrives: the attestations of the enclaves a device that found its enclave silent
- * chooses from (decision 0078). A plain subscription on a fresh inbox under
+ * arrives: each host's answer to a handshake or sealed request, of which the device
+ * takes the one that authenticates (decision 0079), and the attestations of the
+ * enclaves a device that found its enclave silent chooses from (decision 0078). A plain subscription on a fresh inbox under
  * `inboxPrefix`, not nats.js request-many: that ends at the first status message, and a
  * host may answer with a forged "no responders" to cut the window short. Status
  * messages (the server's own among them) are passed over; the window always runs its
- * length unless the device stops listening once it chose.
+ * length unless the device stops listening once it chose (aborting `signal`, or
+ * returning from the iteration).
  */
 export function natsGather(
   nc: NatsConnection,
@@ -119,7 +121,7 @@ export function natsGather(
   inboxPrefix: string,
   context: NatsErrorContext,
 ): VaultGather {
-  return async function* gather(data, windowMs) {
+  return async function* gather(data, windowMs, signal) {
     const inbox = createInbox(inboxPrefix);
     let replies: ReturnType<NatsConnection["subscribe"]>;
     try {
@@ -128,7 +130,10 @@ export function natsGather(
     } catch (err) {
       throw natsError(err, { ...context, subject });
     }
-    const window = setTimeout(() => replies.unsubscribe(), windowMs);
+    const stop = () => replies.unsubscribe();
+    const window = setTimeout(stop, windowMs);
+    signal?.addEventListener("abort", stop, { once: true });
+    if (signal?.aborted) stop();
     try {
       for await (const reply of replies) {
         if (reply.headers?.hasError || reply.data.length === 0) continue;
@@ -136,6 +141,7 @@ export function natsGather(
       }
     } finally {
       clearTimeout(window);
+      signal?.removeEventListener("abort", stop);
       replies.unsubscribe();
     }
   };

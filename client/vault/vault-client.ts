@@ -44,11 +44,14 @@ export type VaultTransport = (data: Uint8Array, timeoutMs: number) => Promise<Ui
 
 /**
  * One request on the vault's request subject and every answer that arrives within
- * `windowMs`, as it arrives (NATS request-many): how a device whose enclave went silent
- * hears the other enclaves' attestations and picks one (decision 0078). The device stops
- * iterating once it chose.
+ * `windowMs`, as it arrives (NATS request-many, on a fresh inbox): how a device hears
+ * every host's answer and takes the one that authenticates, so no host's forged answer
+ * can stand in for its enclave's (decision 0079), and how a device whose enclave went
+ * silent hears the other enclaves' attestations and picks one (decision 0078). The
+ * device stops iterating once it chose, and aborts `signal` then: the gather stops
+ * listening at once.
  */
-export type VaultGather = (data: Uint8Array, windowMs: number) => AsyncIterable<Uint8Array>;
+export type VaultGather = (data: Uint8Array, windowMs: number, signal?: AbortSignal) => AsyncIterable<Uint8Array>;
 
 /** What the device remembers about its vault between runs (DIR/vault.json). */
 export interface VaultMemory {
@@ -82,6 +85,15 @@ export interface SilentEnclave {
   digest: string;
   at: number;
 }
+
+/**
+ * How long an unauthenticated `error` answer to a handshake or sealed request waits for
+ * one that authenticates (decision 0079). Any host may answer each request once, and an
+ * `error` names no sender: taken at once, one forged by any host would stand in for the
+ * enclave's real answer. An enclave's own `error` answers (a session it does not hold,
+ * a quota) come before any slow work, so this delays only those.
+ */
+export const ERROR_GRACE_MS = 2_000;
 
 /** How long a device keeps avoiding an enclave that went silent: a blip is forgiven after this. */
 export const SILENT_MEMORY_MS = 10 * 60_000;
@@ -138,6 +150,12 @@ export interface VaultClientOptions {
   gather?: VaultGather;
   /** How long {@link gather} listens for attestations (default 1 s). */
   gatherWindowMs?: number;
+  /**
+   * With {@link gather}: how long an `error` answer to a handshake or sealed request
+   * (which nothing authenticates) waits for an answer that authenticates before it is
+   * taken (default {@link ERROR_GRACE_MS}).
+   */
+  errorGraceMs?: number;
   /** The device's clock, for how long it avoids a silent enclave (default `Date.now`). */
   now?: () => number;
   /**
@@ -296,9 +314,15 @@ export class VaultClient {
       context: { vaultId: this.options.vaultId, deviceId: this.options.deviceId, attestationDigest: digest },
       payload: encodeHandshakePayload({ founding, takeOver }),
     });
-    const reply = await this.exchange({ t: "handshake", attestation: digest, message: handshake.message }, keyDigest);
-    if (reply.t !== "handshake") throw unexpected(reply);
-    const { session, payload } = handshake.finish(reply.message);
+    const { session, payload } = await this.exchangeAuthentic(
+      { t: "handshake", attestation: digest, message: handshake.message },
+      keyDigest,
+      (reply) => {
+        if (reply.t !== "handshake") throw unexpected(reply);
+        // a message 2 that does not authenticate leaves the handshake as it was
+        return handshake.finish(reply.message);
+      },
+    );
     const info = decodeWire(payload);
     this.advance(typeof info.stateVersion === "number" ? info.stateVersion : -1);
     this.session = {
@@ -388,19 +412,22 @@ export class VaultClient {
     request: Extract<VaultRequest, { op: O }>,
   ): Promise<VaultResults[O]> {
     const sealed = session.channel.seal(op, encodeRequest(request));
-    let reply: EnclaveMessage;
+    let opened: ReturnType<SealedChannel["openAnswer"]>;
     try {
-      reply = await this.exchange({ t: "sealed", session: session.id, envelope: sealed.envelope }, session.enclave);
+      opened = await this.exchangeAuthentic(
+        { t: "sealed", session: session.id, envelope: sealed.envelope },
+        session.enclave,
+        (reply) => {
+          if (reply.t !== "sealed") throw unexpected(reply);
+          // an envelope that does not open leaves the request pending for the real answer
+          return session.channel.openAnswer(reply.envelope, sealed.pending);
+        },
+      );
     } catch (err) {
+      if (err instanceof VaultOperationError && err.code === "UNAUTHENTICATED") this.session = undefined;
       session.channel.cancel(sealed.pending);
       throw err;
     }
-    if (reply.t === "error" && reply.code === "UNAUTHENTICATED") this.session = undefined;
-    if (reply.t !== "sealed") {
-      session.channel.cancel(sealed.pending);
-      throw unexpected(reply);
-    }
-    const opened = session.channel.openAnswer(reply.envelope, sealed.pending);
     // Bound to the request by its digest already; a different op would be an enclave bug.
     if (opened.op !== op) throw new VettidError("ENVELOPE_WRONG_REQUEST", "the answer names another operation");
     const answer = parseAnswer(op, opened.plaintext);
@@ -730,6 +757,74 @@ export class VaultClient {
       throw err;
     }
     return parseEnclaveMessage(raw);
+  }
+
+  /**
+   * Sends a handshake or sealed message meant for `enclave` and returns what `open`
+   * makes of the first answer that authenticates (decision 0079). With a
+   * {@link VaultClientOptions.gather}, every host's answer is heard: an answer `open` refuses
+   * (bytes a host made up, another session's envelope, a replay) is passed over; an
+   * `error` answer, which nothing authenticates, is taken only when nothing
+   * authenticates within {@link ERROR_GRACE_MS} after it; and when nothing but such
+   * refused answers came within the request's timeout, `enclave` is remembered as
+   * silent, as when nothing came (a host that answers with junk instead of dropping is
+   * no better). Without a gather, the transport's one answer is all there is.
+   */
+  private async exchangeAuthentic<T>(
+    message: DeviceMessage,
+    enclave: Uint8Array,
+    open: (reply: EnclaveMessage) => T,
+  ): Promise<T> {
+    const gather = this.options.gather;
+    if (!gather) return open(await this.exchange(message, enclave));
+    const timeoutMs = this.options.timeoutMs ?? 15_000;
+    const graceMs = this.options.errorGraceMs ?? ERROR_GRACE_MS;
+    const listening = new AbortController();
+    const answers = gather(encodeDeviceMessage(message), timeoutMs, listening.signal)[Symbol.asyncIterator]();
+    let refusal: Extract<EnclaveMessage, { t: "error" }> | undefined;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    let graceOver: Promise<"grace over"> | undefined;
+    try {
+      for (;;) {
+        const next = answers.next();
+        let step: IteratorResult<Uint8Array> | "grace over";
+        if (graceOver) {
+          // the race may leave `next` behind: its failure then is nobody's to see
+          next.catch(() => undefined);
+          step = await Promise.race([next, graceOver]);
+        } else {
+          step = await next;
+        }
+        if (step === "grace over" || step.done) break;
+        let reply: EnclaveMessage;
+        try {
+          reply = parseEnclaveMessage(step.value);
+        } catch {
+          continue;
+        }
+        if (reply.t === "error") {
+          if (refusal === undefined) {
+            refusal = reply;
+            graceOver = new Promise((resolve) => {
+              graceTimer = setTimeout(() => resolve("grace over"), graceMs);
+            });
+          }
+          continue;
+        }
+        try {
+          return open(reply);
+        } catch {
+          // not the enclave's: a host made it up, or it answers something else
+        }
+      }
+    } finally {
+      clearTimeout(graceTimer);
+      listening.abort();
+      void answers.return?.()?.catch(() => undefined);
+    }
+    if (refusal) throw unexpected(refusal);
+    this.wentSilent(enclave);
+    throw new VettidError("TIMEOUT", "the vault sent no answer that authenticates in time");
   }
 
   private wentSilent(enclave: Uint8Array): void {

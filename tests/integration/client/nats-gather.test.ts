@@ -52,6 +52,28 @@ describe("natsTransport and natsGather on nats-server", () => {
     expect(all.map(text).sort()).toEqual(["fast:attest", "slow:attest"]);
   });
 
+  it("stops listening as soon as the device aborts, long before its window ends, and leaves no subscription behind", async () => {
+    // Prepare: one enclave answers at once, another after 200 ms
+    await responder("fast");
+    await responder("slow", 200);
+    const device = await connection();
+    const context = { servers: [server.current.url], dir: "/tmp/device" };
+    const listening = new AbortController();
+
+    // Act: a window of a minute, aborted at the first answer
+    const heard: string[] = [];
+    for await (const answer of natsGather(device, SUBJECT, "_INBOX", context)(bytes("s"), 60_000, listening.signal)) {
+      heard.push(text(answer));
+      listening.abort();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await device.flush();
+
+    // Assess: the gather ended with the abort; the later answer found no subscription
+    expect(heard).toEqual(["fast:s"]);
+    expect(device.stats().inMsgs).toBe(1);
+  });
+
   it("hears nothing and ends with its window when no enclave listens: the server's no-responders status is passed over", async () => {
     // Prepare
     const device = await connection();
