@@ -113,7 +113,7 @@ export function deviceConnectionOptions(device: Pick<DeviceFile, "deviceId" | "n
  * host may answer with a forged "no responders" to cut the window short. Status
  * messages (the server's own among them) are passed over; the window always runs its
  * length unless the device stops listening once it chose (aborting `signal`, or
- * returning from the iteration).
+ * returning from the iteration); a connection that closes ends it with an error.
  */
 export function natsGather(
   nc: NatsConnection,
@@ -138,6 +138,12 @@ export function natsGather(
       for await (const reply of replies) {
         if (reply.headers?.hasError || reply.data.length === 0) continue;
         yield reply.data;
+      }
+      // a connection that closed ends the subscription too: that is no window that ran
+      // its length, and says nothing of who would have answered
+      if (nc.isClosed()) {
+        const why = await nc.closed();
+        throw natsError(why instanceof Error ? why : new Error("the connection closed"), { ...context, subject });
       }
     } finally {
       clearTimeout(window);

@@ -23,7 +23,6 @@ import { type AuditEntry, auditGenesis, equalDigests, MAX_AUDIT_PAGE, verifyAudi
 import {
   ATTEST_NONCE_BYTES,
   type DeviceMessage,
-  decodeWire,
   documentNonce,
   type EnclaveMessage,
   encodeDeviceMessage,
@@ -33,6 +32,7 @@ import {
   MAX_AVOIDED_ENCLAVES,
   parseAnswer,
   parseEnclaveMessage,
+  parseHandshakeAnswer,
   type VaultOp,
   type VaultRequest,
   type VaultResults,
@@ -323,8 +323,14 @@ export class VaultClient {
         return handshake.finish(reply.message);
       },
     );
-    const info = decodeWire(payload);
-    this.advance(typeof info.stateVersion === "number" ? info.stateVersion : -1);
+    const said = parseHandshakeAnswer(payload);
+    if (!said.ok) {
+      // the enclave's own refusal: message 2 authenticates it (decision 0079)
+      session.keys.tx.fill(0);
+      session.keys.rx.fill(0);
+      throw new VaultOperationError(said.code, said.message);
+    }
+    this.advance(said.stateVersion);
     this.session = {
       id: session.sessionId,
       channel: new SealedChannel({ role: "device", keys: session.keys, context: session.context }),
@@ -424,7 +430,9 @@ export class VaultClient {
         },
       );
     } catch (err) {
-      if (err instanceof VaultOperationError && err.code === "UNAUTHENTICATED") this.session = undefined;
+      // an answer nothing authenticates (no such session, or any host's making): the
+      // next operation opens a new session, whose handshake tells whose it was
+      if (err instanceof VaultOperationError && this.session === session) this.session = undefined;
       session.channel.cancel(sealed.pending);
       throw err;
     }
@@ -765,10 +773,12 @@ export class VaultClient {
    * {@link VaultClientOptions.gather}, every host's answer is heard: an answer `open` refuses
    * (bytes a host made up, another session's envelope, a replay) is passed over; an
    * `error` answer, which nothing authenticates, is taken only when nothing
-   * authenticates within {@link ERROR_GRACE_MS} after it; and when nothing but such
-   * refused answers came within the request's timeout, `enclave` is remembered as
-   * silent, as when nothing came (a host that answers with junk instead of dropping is
-   * no better). Without a gather, the transport's one answer is all there is.
+   * authenticates within {@link ERROR_GRACE_MS} after it (for a handshake, whose
+   * refusals the enclave makes in message 2, such an error counts as silence); and when
+   * nothing but such refused answers came within the request's timeout, `enclave` is
+   * remembered as silent, as when nothing came (a host that answers with junk instead of
+   * dropping is no better). A gather that fails (the connection closed) names nobody
+   * silent. Without a gather, the transport's one answer is all there is.
    */
   private async exchangeAuthentic<T>(
     message: DeviceMessage,
@@ -784,6 +794,7 @@ export class VaultClient {
     let refusal: Extract<EnclaveMessage, { t: "error" }> | undefined;
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     let graceOver: Promise<"grace over"> | undefined;
+    let passedOver: string | undefined;
     try {
       for (;;) {
         const next = answers.next();
@@ -813,8 +824,9 @@ export class VaultClient {
         }
         try {
           return open(reply);
-        } catch {
+        } catch (err) {
           // not the enclave's: a host made it up, or it answers something else
+          passedOver = err instanceof Error ? err.message : String(err);
         }
       }
     } finally {
@@ -822,9 +834,26 @@ export class VaultClient {
       listening.abort();
       void answers.return?.()?.catch(() => undefined);
     }
-    if (refusal) throw unexpected(refusal);
+    // An enclave refuses a handshake whose message 1 is authentic in message 2; what is
+    // left unauthenticated (a document it no longer holds, its rate limit, a message it
+    // could not read) only the device itself or the enclave's own host can bring about.
+    // So a handshake answered with nothing but errors is that enclave's silence.
+    if (refusal && message.t !== "handshake") {
+      // the enclave's own (a session it does not hold: nothing ran) or any host's making
+      throw new VaultOperationError(
+        refusal.code,
+        `${refusal.message} (an answer nothing authenticates: if a host made it up, the operation may still have run)`,
+      );
+    }
     this.wentSilent(enclave);
-    throw new VettidError("TIMEOUT", "the vault sent no answer that authenticates in time");
+    throw new VettidError(
+      "TIMEOUT",
+      refusal
+        ? `the vault's answer did not authenticate (${refusal.code}: ${refusal.message}); another enclave is asked next`
+        : passedOver
+          ? `the vault sent no answer that authenticates in time (the last one heard: ${passedOver})`
+          : "the vault sent no answer that authenticates in time",
+    );
   }
 
   private wentSilent(enclave: Uint8Array): void {
@@ -834,7 +863,8 @@ export class VaultClient {
       -MAX_AVOIDED_ENCLAVES,
     );
     this.memory = { ...this.memory, silent };
-    this.session = undefined;
+    // another call may have opened a session elsewhere meanwhile: that one stays
+    if (this.session && equalBytes(this.session.enclave, enclave)) this.session = undefined;
     this.options.remember?.(this.known);
   }
 }

@@ -339,14 +339,9 @@ export class HandshakeRequest {
   accept(options: AcceptHandshakeOptions): { message: Uint8Array; session: HandshakeSession } {
     if (typeof options !== "object" || options === null) throw invalidInput("accept options are missing");
     rejectUnknownFields(options, ["authorize", "payload", "randomness"], "accept option");
-    const { authorize, payload, randomness = {} } = options;
+    const { authorize, payload } = options;
     if (typeof authorize !== "function") throw invalidInput("authorize must be a function");
-    checkPayload(payload);
-    rejectUnknownFields(randomness, ["ephemeralPrivateKey"], "randomness");
-    const fixedEphemeral = optionalBytes(randomness.ephemeralPrivateKey, DH_BYTES, "randomness.ephemeralPrivateKey");
-    const state = this.state;
-    if (state === undefined) throw failed("the handshake request was already answered or discarded");
-    this.state = undefined;
+    const { state, fixedEphemeral } = this.take(options);
 
     let allowed = false;
     try {
@@ -355,7 +350,49 @@ export class HandshakeRequest {
       if (!allowed) state.wipe();
     }
     if (!allowed) throw new VettidError("FORBIDDEN", "the device key is not authorized for this vault");
+    return this.answer(state, payload, fixedEphemeral);
+  }
 
+  /**
+   * Enclave side, step 2 for a request it will not serve: makes message 2 carrying
+   * `payload` (say, why it refuses), so that the device can tell the refusal is the
+   * enclave's own, and keeps no session. Message 2 is made exactly as {@link accept}
+   * makes it; what it means is the payload's to say.
+   *
+   * @throws VettidError `HANDSHAKE_FAILED` (already answered or discarded),
+   *   `PAYLOAD_TOO_LARGE`, `VALIDATION_FAILED` (options).
+   */
+  refuse(options: Omit<AcceptHandshakeOptions, "authorize">): { message: Uint8Array } {
+    if (typeof options !== "object" || options === null) throw invalidInput("refuse options are missing");
+    rejectUnknownFields(options, ["payload", "randomness"], "refuse option");
+    const { state, fixedEphemeral } = this.take(options);
+    const { message, session } = this.answer(state, options.payload, fixedEphemeral);
+    session.keys.tx.fill(0);
+    session.keys.rx.fill(0);
+    return { message };
+  }
+
+  /** Checks the payload and randomness of an answer, and takes the state (single use). */
+  private take(options: Pick<AcceptHandshakeOptions, "payload" | "randomness">): {
+    state: SymmetricState;
+    fixedEphemeral: Uint8Array | undefined;
+  } {
+    const { payload, randomness = {} } = options;
+    checkPayload(payload);
+    rejectUnknownFields(randomness, ["ephemeralPrivateKey"], "randomness");
+    const fixedEphemeral = optionalBytes(randomness.ephemeralPrivateKey, DH_BYTES, "randomness.ephemeralPrivateKey");
+    const state = this.state;
+    if (state === undefined) throw failed("the handshake request was already answered or discarded");
+    this.state = undefined;
+    return { state, fixedEphemeral };
+  }
+
+  /** Message 2 with `payload`, and the session it makes; wipes `state`. */
+  private answer(
+    state: SymmetricState,
+    payload: Uint8Array,
+    fixedEphemeral: Uint8Array | undefined,
+  ): { message: Uint8Array; session: HandshakeSession } {
     const ephemeral = ephemeralKeyPair(fixedEphemeral);
     let ee: Uint8Array | undefined;
     let se: Uint8Array | undefined;

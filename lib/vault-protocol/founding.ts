@@ -1,7 +1,7 @@
-import { VettidError } from "../errors";
+import { type ErrorCode, VettidError } from "../errors";
 import { isVaultIdFor, VAULT_SALT_BYTES } from "../vault-id";
 import { decodeWire, encodeWire, type WireMap } from "./codec";
-import { VAULT_PROTOCOL_VERSION } from "./constants";
+import { ERROR_MESSAGE_CODES, VAULT_PROTOCOL_VERSION } from "./constants";
 
 /** The founding device's opening of a vault id's commitment: its signing key and the salt. */
 export interface FoundingOpening {
@@ -78,4 +78,48 @@ export function parseHandshakePayload(payload: Uint8Array): HandshakePayload {
 /** Whether `opening` with the device's exchange key opens `vaultId`'s commitment. */
 export function opensVaultId(vaultId: string, exchangeKey: Uint8Array, opening: FoundingOpening): boolean {
   return isVaultIdFor(vaultId, { signingKey: opening.signingKey, exchangeKey }, opening.vaultSalt);
+}
+
+/**
+ * What the enclave says in its handshake's payload 2 (docs/protocol.md §Handshake
+ * payload), authenticated by the handshake: the vault's state version and whether it
+ * is initialized for a session it opened, or why it opened none (decision 0079). A
+ * refusal made so is the enclave's own; the host cannot forge one.
+ */
+export type HandshakeAnswer =
+  | { ok: true; stateVersion: number; initialized: boolean }
+  | { ok: false; code: ErrorCode; message: string };
+
+const MAX_REFUSAL_MESSAGE = 500;
+
+/** Encodes payload 2: `{stateVersion, initialized}`, or `{refused: code, message}`, as CBOR. */
+export function encodeHandshakeAnswer(answer: HandshakeAnswer): Uint8Array {
+  if (answer.ok) return encodeWire({ stateVersion: answer.stateVersion, initialized: answer.initialized });
+  return encodeWire({ refused: answer.code, message: answer.message.slice(0, MAX_REFUSAL_MESSAGE) });
+}
+
+/**
+ * Reads payload 2.
+ * @throws VettidError `BAD_REQUEST` for anything but exactly one of those maps (a
+ *   refusal's code one of the error codes, its message at most 500 characters).
+ */
+export function parseHandshakeAnswer(payload: Uint8Array): HandshakeAnswer {
+  const refuse = (): never => {
+    throw new VettidError("BAD_REQUEST", "the handshake answer is not a session's state nor a refusal");
+  };
+  const map = decodeWire(payload);
+  const keys = Object.keys(map).sort();
+  if (keys.join() === "initialized,stateVersion") {
+    const { stateVersion, initialized } = map;
+    if (typeof stateVersion !== "number" || !Number.isSafeInteger(stateVersion) || stateVersion < 0) refuse();
+    if (typeof initialized !== "boolean") refuse();
+    return { ok: true, stateVersion: stateVersion as number, initialized: initialized as boolean };
+  }
+  if (keys.join() === "message,refused") {
+    const { refused, message } = map;
+    if (!(ERROR_MESSAGE_CODES as readonly unknown[]).includes(refused)) refuse();
+    if (typeof message !== "string" || message.length > MAX_REFUSAL_MESSAGE) refuse();
+    return { ok: false, code: refused as ErrorCode, message: message as string };
+  }
+  return refuse();
 }

@@ -28,10 +28,13 @@ export {
   type VaultOp,
 } from "./constants";
 export {
+  encodeHandshakeAnswer,
   encodeHandshakePayload,
   type FoundingOpening,
+  type HandshakeAnswer,
   type HandshakePayload,
   opensVaultId,
+  parseHandshakeAnswer,
   parseHandshakePayload,
 } from "./founding";
 export {

@@ -15,9 +15,9 @@ import {
   encodeDeviceMessage,
   encodeEnclaveMessage,
   encodeFailure,
+  encodeHandshakeAnswer,
   encodeRequest,
   encodeResult,
-  encodeWire,
   VAULT_OPS,
   VAULT_PROTOCOL_VERSION,
   type VaultFailure,
@@ -200,6 +200,7 @@ export async function vaultProtocolVectors(sources: {
   ];
 
   const payload2: WireMap = { stateVersion: 0, initialized: false };
+  const refusal: WireMap = { refused: "FORBIDDEN", message: "the device key is not authorized for this vault" };
 
   const requests: VaultRequest[] = [
     { op: "vault.status" },
@@ -355,7 +356,13 @@ export async function vaultProtocolVectors(sources: {
       description:
         "the enclave's handshake payload 2 (inside message 2): the vault's state version and whether it exists",
       fields: json(payload2),
-      encoded: hex(encodeWire(payload2)),
+      encoded: hex(encodeHandshakeAnswer({ ok: true, stateVersion: 0, initialized: false })),
+    },
+    handshakeRefusal: {
+      description:
+        "the enclave's handshake payload 2 when it opens no session (decision 0079): the error code and message",
+      fields: json(refusal),
+      encoded: hex(encodeHandshakeAnswer({ ok: false, code: "FORBIDDEN", message: refusal.message as string })),
     },
     requests: requests.map((r) => {
       const { op, ...body } = r;

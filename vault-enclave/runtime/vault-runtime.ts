@@ -1,5 +1,5 @@
 import { type ErrorCode, isVettidError, VettidError } from "../../lib/errors";
-import { readHandshakeRequest } from "../../lib/handshake";
+import { type HandshakeRequest, readHandshakeRequest } from "../../lib/handshake";
 import type { ProxyNatsMessage } from "../../lib/proxy-client";
 import { parseSubject, vaultRequestWildcard } from "../../lib/subjects";
 
@@ -13,8 +13,8 @@ import {
   type EnclaveMessage,
   encodeEnclaveMessage,
   encodeFailure,
+  encodeHandshakeAnswer,
   encodeResult,
-  encodeWire,
   type HandshakePayload,
   parseDeviceMessage,
   parseHandshakePayload,
@@ -412,6 +412,32 @@ export class VaultRuntime {
       }
     }
     if (!request) throw failure;
+    const authentic = request;
+    try {
+      return await this.answerHandshake(vaultId, deviceId, attestationDigest, authentic);
+    } catch (err) {
+      if (err === NOT_OURS) {
+        authentic.discard();
+        throw err;
+      }
+      // Message 1 is authentic: the refusal goes in message 2, which only the device can
+      // read and the host cannot forge, so the device can tell it from a host's (decision 0079).
+      if (!isVettidError(err)) this.options.ports.log("error", "handshake failed", { kind: "unexpected" });
+      const { message: refusal } = authentic.refuse({
+        payload: encodeHandshakeAnswer({ ok: false, ...publicError(err) }),
+      });
+      return { t: "handshake", message: refusal };
+    }
+  }
+
+  /** The rest of a handshake once message 1 is authentic: admission, the lease, message 2. */
+  private async answerHandshake(
+    vaultId: string,
+    deviceId: string,
+    attestationDigest: Uint8Array,
+    request: HandshakeRequest,
+  ): Promise<EnclaveMessage> {
+    const key = `${vaultId}/${deviceId}`;
     // One handshake per attestation: the message is authentic, and a replay of it (by
     // the host, which relays both) names a document this enclave no longer holds.
     const digest = Buffer.from(attestationDigest).toString("hex");
@@ -454,9 +480,12 @@ export class VaultRuntime {
       }
       return { admission, stateVersion: slot.stateVersion, initialized: slot.stateVersion > 0 };
     });
+    if (admission === "refused") {
+      throw new VettidError("FORBIDDEN", "the device key is not authorized for this vault");
+    }
     const accepted = request.accept({
-      authorize: () => admission !== "refused",
-      payload: encodeWire({ stateVersion, initialized }),
+      authorize: () => true,
+      payload: encodeHandshakeAnswer({ ok: true, stateVersion, initialized }),
     });
     this.sessions.add(accepted.session, deviceKey, admission === "pairing");
     this.options.ports.log("info", "session opened", { initialized });
@@ -491,17 +520,22 @@ export class VaultRuntime {
       this.sessions.drop(session);
       throw new VettidError("UNAUTHENTICATED", "this runtime no longer serves the vault; attest and handshake again");
     }
-    // Refused before it is opened, so it runs never and holds no memory while it waits.
-    const key = `${vaultId}/${deviceId}`;
-    const inFlight = this.inFlight.get(key) ?? 0;
-    if (inFlight >= MAX_IN_FLIGHT_PER_DEVICE) {
-      throw new VettidError("RATE_LIMITED", "too many operations in flight for this device");
-    }
-    if (this.inFlightBytes + envelope.length > this.maxInFlightBytes) {
-      throw new VettidError("OVERLOADED", "the runtime holds too many operations; retry later");
-    }
     const opened = session.channel.open(envelope);
     this.sessions.touch(session);
+    // Refused before it runs, so it holds no memory while it waits; refused in the
+    // session, so the device can tell the refusal is the enclave's (decision 0079).
+    const key = `${vaultId}/${deviceId}`;
+    const inFlight = this.inFlight.get(key) ?? 0;
+    const refusal =
+      inFlight >= MAX_IN_FLIGHT_PER_DEVICE
+        ? new VettidError("RATE_LIMITED", "too many operations in flight for this device")
+        : this.inFlightBytes + envelope.length > this.maxInFlightBytes
+          ? new VettidError("OVERLOADED", "the runtime holds too many operations; retry later")
+          : undefined;
+    if (refusal) {
+      const body = encodeFailure(publicError(refusal));
+      return { t: "sealed", envelope: session.channel.sealAnswer(opened, opened.op, body) };
+    }
     const slot = this.slot(vaultId);
     let body: Uint8Array;
     this.inFlight.set(key, inFlight + 1);

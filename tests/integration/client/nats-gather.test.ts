@@ -6,6 +6,7 @@
  */
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { natsGather, natsTransport } from "../../../client/cli/nats-connection";
+import { VettidError } from "../../../lib/errors";
 import { useNatsServer } from "../../harness/nats";
 
 const SUBJECT = "vettid.v1.vault.vlt_test.req.dev-test";
@@ -72,6 +73,27 @@ describe("natsTransport and natsGather on nats-server", () => {
     // Assess: the gather ended with the abort; the later answer found no subscription
     expect(heard).toEqual(["fast:s"]);
     expect(device.stats().inMsgs).toBe(1);
+  });
+
+  it("ends with an error, not as a window that ran its length, when the device's connection closes", async () => {
+    // Prepare: nobody answers; the device's connection closes 100 ms into a 60 s window
+    const device = await connect({ servers: server.current.url });
+    const context = { servers: [server.current.url], dir: "/tmp/device" };
+    setTimeout(() => void device.close(), 100);
+
+    // Act
+    let failure: unknown;
+    try {
+      for await (const _ of natsGather(device, SUBJECT, "_INBOX", context)(bytes("s"), 60_000)) {
+        // no answers expected
+      }
+    } catch (err) {
+      failure = err;
+    }
+
+    // Assess: a device that took this end for silence would name an honest owner silent
+    expect(failure).toBeInstanceOf(VettidError);
+    expect((failure as VettidError).code).toBe("UNAVAILABLE");
   });
 
   it("hears nothing and ends with its window when no enclave listens: the server's no-responders status is passed over", async () => {

@@ -12,6 +12,7 @@ import {
   parseAnswer,
   parseDeviceMessage,
   parseEnclaveMessage,
+  parseHandshakeAnswer,
   parseRequest,
   VAULT_OPS,
   type VaultFailure,
@@ -84,6 +85,14 @@ describe("vault protocol vectors (tests/vectors/vault-protocol-v1.json)", () => 
   it("encodes the handshake's payload 2 as published", () => {
     // Act + Assess
     expect(hex(encodeWire(fieldsOf(vectors.handshakePayload2.fields)))).toBe(vectors.handshakePayload2.encoded);
+  });
+
+  it("encodes and reads the handshake's refusal as published", () => {
+    // Act
+    const parsed = parseHandshakeAnswer(bytes(vectors.handshakeRefusal.encoded));
+    // Assess
+    expect(hex(encodeWire(fieldsOf(vectors.handshakeRefusal.fields)))).toBe(vectors.handshakeRefusal.encoded);
+    expect(parsed).toEqual({ ok: false, code: "FORBIDDEN", message: vectors.handshakeRefusal.fields.message });
   });
 
   it("encodes every request body as published, and re-encodes what the enclave parses to the same bytes", () => {

@@ -57,6 +57,10 @@ describe("vault runtime under attack (in-memory host)", () => {
     held?.();
     // Assess: the late first request is refused, so the vault holds what the device sent last.
     expect(await codeOf(first)).toBe("ENVELOPE_REPLAYED");
+    // a refusal nothing authenticates ends the device's session (decision 0079): it opens
+    // a new one, and unlocks again, to read
+    expect(reordering.channelBinding).toBeUndefined();
+    await reordering.call("vault.unlock", { op: "vault.unlock", pin: PIN });
     const { item } = await reordering.call("items.get", { op: "items.get", name: "bank" });
     expect(Buffer.from(item.value).toString()).toBe("new");
   });

@@ -47,9 +47,15 @@ async function* arriving(answers: Promise<Uint8Array>[], windowMs: number, signa
     }
     if (signal?.aborted || Date.now() >= end) return;
     await new Promise<void>((resolve) => {
-      wake = resolve;
-      setTimeout(resolve, Math.max(0, end - Date.now()));
-      signal?.addEventListener("abort", () => resolve(), { once: true });
+      const timer = setTimeout(done, Math.max(0, end - Date.now()));
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+      signal?.addEventListener("abort", done, { once: true });
     });
   }
 }
@@ -232,6 +238,70 @@ describe("answers a host makes up for a handshake or a sealed request", () => {
     expect(memory.current.silent).toHaveLength(1);
     expect(Array.from(got.item.value)).toEqual([9]);
     expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
+  });
+
+  it("takes the vault from an owner whose host forges an error in place of each of its enclave's answers", async () => {
+    // Prepare: a owns the vault and holds an acknowledged write; then its host passes
+    // attestations on but answers every handshake and sealed request with an error of
+    // its own making (its enclave's answers dropped), so that the device never times out
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    const memory = { current: (await founded(a, alice)).known };
+    let hostile = false;
+    const via = (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      if (r !== a || !hostile) return honest(r, data);
+      if (parseDeviceMessage(data).t === "attest") return honest(r, data);
+      void honest(r, data);
+      return forgedError("OVERLOADED");
+    };
+    const phone = device([a, b], via, memory, { errorGraceMs: 50 });
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    await phone.call("items.put", { op: "items.put", name: "bank", type: "secret", value: new Uint8Array([5]) });
+    hostile = true;
+
+    // Act: the device's next commands
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i += 1) codes.push(await codeOf(phone.call("vault.status", { op: "vault.status" })));
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const got = await phone.call("items.get", { op: "items.get", name: "bank" });
+
+    // Assess: the forged sealed error ends the session; the new session's handshake gets
+    // no refusal the enclave made (those are in message 2), so a counts as silent, and b
+    // takes the vault over with the acknowledged write
+    expect(codes).toEqual(["OVERLOADED", "TIMEOUT", "OK"]);
+    expect(memory.current.silent).toHaveLength(1);
+    expect(Array.from(got.item.value)).toEqual([5]);
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
+  });
+
+  it("has a refusal the enclave makes reach the device authenticated, in message 2, at once", async () => {
+    // Prepare: bob's device keys ask for alice's vault, which does not admit them; a
+    // second host forges an error ahead of the enclave's answer
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    await founded(a, alice);
+    const bob = await person("dev-bob");
+    const stranger = new VaultClient({
+      vaultId: alice.vaultId,
+      deviceId: bob.deviceId,
+      deviceKey: bob.exchange,
+      transport: (data) => a.deliver(alice.vaultId, bob.deviceId, data),
+      gather: (data, windowMs, signal) =>
+        arriving([a.deliver(alice.vaultId, bob.deviceId, data), forgedError("OVERLOADED")], windowMs, signal),
+      // a device that waited out the grace would outlast the test's own timeout
+      timeoutMs: 120_000,
+      errorGraceMs: 60_000,
+      attestation: { trustedRoots: [a.nsm.rootCertificatePem], manifest: a.manifest, time: new Date(clock) },
+      memory: { stateVersion: 0 },
+    });
+
+    const sessions = a.runtime.sessionCount;
+
+    // Act
+    const code = await codeOf(stranger.call("vault.status", { op: "vault.status" }));
+
+    // Assess: the enclave's FORBIDDEN, not the forged error, without waiting out the grace
+    expect(code).toBe("FORBIDDEN");
+    expect(a.runtime.sessionCount).toBe(sessions);
+    expect(b.runtime.leaseCount).toBe(0);
   });
 
   it("stops listening once an answer authenticates", async () => {

@@ -311,6 +311,39 @@ describe("session handshake: binding to vault, device, attestation and keys", ()
     );
   });
 
+  it("refuses in message 2: only the device that sent message 1 reads the refusal, and the request is spent", () => {
+    // Prepare: a device's authentic message 1, and another device that tries to read the answer
+    const { enclave: enc, context: ctx } = handshake();
+    const device = deviceKeyPair();
+    const started = initiateHandshake({
+      deviceKey: device,
+      enclaveKeys: enc.publicKeys,
+      context: ctx,
+      payload: encode("hi"),
+    });
+    const request = readHandshakeRequest({ enclaveKeys: enc.keys, context: ctx, message: started.message });
+    const other = initiateHandshake({
+      deviceKey: deviceKeyPair(),
+      enclaveKeys: enc.publicKeys,
+      context: ctx,
+      payload: encode("hi"),
+    });
+
+    // Act
+    const { message } = request.refuse({ payload: encode("refused: FORBIDDEN") });
+    const flipped = new Uint8Array(message);
+    flipped[message.length - 1] = (flipped[message.length - 1] as number) ^ 1;
+
+    // Assess: a change to it fails, another handshake cannot read it, the device reads its payload
+    expect(codeOf(() => started.finish(flipped))).toBe("HANDSHAKE_FAILED");
+    expect(codeOf(() => other.finish(message))).toBe("HANDSHAKE_FAILED");
+    expect(new TextDecoder().decode(started.finish(message).payload)).toBe("refused: FORBIDDEN");
+    expect(codeOf(() => request.refuse({ payload: encode("again") }))).toBe("HANDSHAKE_FAILED");
+    expect(codeOf(() => request.accept({ authorize: () => true, payload: encode("welcome") }))).toBe(
+      "HANDSHAKE_FAILED",
+    );
+  });
+
   it("accepts only an authorize result of exactly true, and fails closed when authorize throws", () => {
     const { enclave: enc, context: ctx, device } = handshake();
     const fresh = () =>
