@@ -342,8 +342,9 @@ export class VaultRuntime {
 
   /**
    * Forgets the documents older than {@link ISSUED_DOCUMENT_TTL_MS} (no handshake may
-   * name them any more), and all of them only if that leaves too many: a handshake
-   * under way keeps its document.
+   * name them any more), and if that leaves too many, those of the devices that
+   * attested longest ago: a handshake under way keeps its document, and a flood of
+   * attestations forgets no other device's all at once.
    */
   private pruneIssued(): void {
     const since = this.options.ports.now() - ISSUED_DOCUMENT_TTL_MS;
@@ -352,7 +353,11 @@ export class VaultRuntime {
       if (live.length > 0) this.issued.set(key, live);
       else this.issued.delete(key);
     }
-    if (this.issued.size > MAX_ISSUED_KEYS) this.issued.clear();
+    // the devices that attested longest ago go first (the map is in the order of their last attestation)
+    for (const key of this.issued.keys()) {
+      if (this.issued.size <= MAX_ISSUED_KEYS) break;
+      this.issued.delete(key);
+    }
   }
 
   /**
@@ -376,8 +381,9 @@ export class VaultRuntime {
         const answer = await this.keys.attest(documentNonce(message.nonce, message.avoid, holds));
         const issued = { digest: sha256(answer.document), at: this.options.ports.now() };
         const digests = [...(this.issued.get(key) ?? []), issued].slice(-ISSUED_DOCUMENTS_PER_DEVICE);
-        if (this.issued.size > MAX_ISSUED_KEYS) this.pruneIssued();
+        this.issued.delete(key);
         this.issued.set(key, digests);
+        if (this.issued.size > MAX_ISSUED_KEYS) this.pruneIssued();
         return { t: "attestation", ...answer };
       }
       case "handshake":
@@ -461,6 +467,10 @@ export class VaultRuntime {
       this.options.ports.now() - issuedAt <= TAKE_OVER_DOCUMENT_TTL_MS;
     const leases = this.leases;
     if (leases && !leases.has(vaultId) && !takeOver && !(await leases.isFree(vaultId))) throw NOT_OURS;
+    // checked before a lease is taken or message 2 made, so that the refusal goes in message 2
+    if (!this.sessions.hasRoomFor(vaultId, deviceId)) {
+      throw new VettidError("OVERLOADED", "the runtime holds too many sessions; retry later");
+    }
     const slot = this.slot(vaultId);
     const { admission, stateVersion, initialized } = await this.mutex.run(vaultId, async () => {
       let admission: Awaited<ReturnType<VaultSlot["admits"]>>;
@@ -487,7 +497,13 @@ export class VaultRuntime {
       authorize: () => true,
       payload: encodeHandshakeAnswer({ ok: true, stateVersion, initialized }),
     });
-    this.sessions.add(accepted.session, deviceKey, admission === "pairing");
+    try {
+      this.sessions.add(accepted.session, deviceKey, admission === "pairing");
+    } catch (err) {
+      accepted.session.keys.tx.fill(0);
+      accepted.session.keys.rx.fill(0);
+      throw err;
+    }
     this.options.ports.log("info", "session opened", { initialized });
     return { t: "handshake", message: accepted.message };
   }

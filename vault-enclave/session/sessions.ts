@@ -103,6 +103,17 @@ export class Sessions {
   }
 
   /**
+   * Whether {@link add} would take a session of `vaultId`/`deviceId` now, rather than
+   * refuse it `OVERLOADED` (the device's own oldest beyond its share go first).
+   */
+  hasRoomFor(vaultId: string, deviceId: string): boolean {
+    this.sweep();
+    let own = 0;
+    for (const s of this.byVault.get(vaultId) ?? []) if (s.deviceId === deviceId) own += 1;
+    return this.byId.size - Math.max(0, own - (MAX_SESSIONS_PER_DEVICE - 1)) < MAX_SESSIONS;
+  }
+
+  /**
    * The live session `id` of `vaultId`/`deviceId`. Not touched: only a message that
    * authenticates keeps a session alive ({@link touch}), so the host, which sees
    * session ids, cannot keep one open by naming it.

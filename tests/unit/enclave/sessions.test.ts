@@ -1,6 +1,7 @@
 import { sodiumReady } from "../../../lib/crypto";
 import type { HandshakeSession } from "../../../lib/handshake";
 import {
+  MAX_SESSIONS,
   MAX_SESSIONS_PER_DEVICE,
   SESSION_IDLE_MS,
   SESSION_MAX_AGE_MS,
@@ -33,6 +34,24 @@ describe("Sessions", () => {
   beforeEach(() => {
     clock = 1_000_000;
     sessions = new Sessions(() => clock);
+  });
+
+  it("says whether a handshake would find room exactly as add decides: full, except for a device that gives up its oldest", () => {
+    // Prepare: a full runtime, one device of which holds its maximum of sessions
+    for (let i = 0; i < MAX_SESSIONS_PER_DEVICE; i += 1) sessions.add(handshake("vlt_x", "dev_full"), deviceKey);
+    for (let i = sessions.size; i < MAX_SESSIONS; i += 1) sessions.add(handshake(`vlt_${i}`, `dev_${i}`), deviceKey);
+
+    // Act
+    const stranger = sessions.hasRoomFor("vlt_new", "dev_new");
+    const oneOfMany = sessions.hasRoomFor("vlt_5000", "dev_5000");
+    const full = sessions.hasRoomFor("vlt_x", "dev_full");
+
+    // Assess: add agrees in each case
+    expect([stranger, oneOfMany, full]).toEqual([false, false, true]);
+    expect(() => sessions.add(handshake("vlt_new", "dev_new"), deviceKey)).toThrow("too many sessions");
+    expect(() => sessions.add(handshake("vlt_5000", "dev_5000"), deviceKey)).toThrow("too many sessions");
+    sessions.add(handshake("vlt_x", "dev_full"), deviceKey);
+    expect(sessions.size).toBe(MAX_SESSIONS);
   });
 
   it("holds an unlock for its own vault only", () => {

@@ -13,7 +13,37 @@ import { sodiumReady } from "../../../../lib/crypto";
 import { VettidError } from "../../../../lib/errors";
 import { encodeEnclaveMessage, parseDeviceMessage } from "../../../../lib/vault-protocol/messages";
 import { MAX_SESSIONS_PER_DEVICE } from "../../../../vault-enclave/runtime/limits";
-import { codeOf, founded, type Harness, type Person, PIN, person, startRuntimes } from "./harness";
+import {
+  codeOf,
+  founded,
+  type Harness,
+  MemoryBlobs,
+  MemoryLeaseTable,
+  MemoryWitness,
+  memoryKms,
+  type Person,
+  PIN,
+  person,
+  RUNTIME_IDS,
+  startHarness,
+  startRuntimes,
+} from "./harness";
+
+/** The blob store as one host relays it: it can fail every read and write it relays. */
+class FailingBlobs extends MemoryBlobs {
+  failing = false;
+  constructor(private readonly inner: MemoryBlobs) {
+    super();
+  }
+  override async get(key: string) {
+    if (this.failing) throw new VettidError("UNAVAILABLE", "the blob store did not answer");
+    return this.inner.get(key);
+  }
+  override async put(key: string, data: Uint8Array, expectedVersion: string | null) {
+    if (this.failing) throw new VettidError("UNAVAILABLE", "the blob store did not answer");
+    return this.inner.put(key, data, expectedVersion);
+  }
+}
 
 const never = () => new Promise<Uint8Array>(() => undefined);
 const within = <T>(ms: number, p: Promise<T>) =>
@@ -92,7 +122,7 @@ describe("answers a host makes up for a handshake or a sealed request", () => {
     all: Harness[],
     via: (r: Harness, data: Uint8Array) => Promise<Uint8Array>,
     memory: { current: VaultMemory },
-    options: { timeoutMs?: number; errorGraceMs?: number } = {},
+    options: { timeoutMs?: number; errorGraceMs?: number; now?: () => number } = {},
   ): VaultClient {
     const h = all[0] as Harness;
     return new VaultClient({
@@ -109,6 +139,7 @@ describe("answers a host makes up for a handshake or a sealed request", () => {
       gatherWindowMs: 200,
       timeoutMs: options.timeoutMs ?? 2_000,
       ...(options.errorGraceMs !== undefined ? { errorGraceMs: options.errorGraceMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
       attestation: { trustedRoots: [h.nsm.rootCertificatePem], manifest: h.manifest, time: new Date(clock) },
       memory: memory.current,
       founding: { signingKey: alice.signing.publicKey, vaultSalt: alice.vaultSalt },
@@ -304,6 +335,101 @@ describe("answers a host makes up for a handshake or a sealed request", () => {
     expect(b.runtime.leaseCount).toBe(0);
   });
 
+  it("keeps the vault at an honest owner whose handshake answer comes after the grace, while another host forges errors", async () => {
+    // Prepare: a owns the vault and answers handshakes slowly (its vault busy); b's host
+    // answers every handshake and sealed request at once with a forged error
+    const [a, b] = (await runtimes(2)) as [Harness, Harness];
+    const memory = { current: (await founded(a, alice)).known };
+    const via = async (r: Harness, data: Uint8Array): Promise<Uint8Array> => {
+      const kind = parseDeviceMessage(data).t;
+      if (r === b) return kind === "attest" ? honest(r, data) : forgedError("UNAVAILABLE");
+      const answer = await honest(r, data);
+      if (kind === "handshake") await new Promise((go) => setTimeout(go, 300));
+      return answer;
+    };
+    const phone = device([a, b], via, memory, { errorGraceMs: 50 });
+
+    // Act
+    const status = await codeOf(phone.call("vault.status", { op: "vault.status" }));
+
+    // Assess: a plain error to a handshake waits for the slow owner; nobody is named silent
+    expect(status).toBe("OK");
+    expect(memory.current.silent ?? []).toEqual([]);
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([1, 0]);
+  });
+
+  it("takes the vault from an owner whose host fails what it relays for 30 s, and keeps the session through a shorter outage", async () => {
+    // Prepare: a and b over one store; a's host can fail a's blob reads and writes; the
+    // device's own clock
+    const clockNow = () => clock;
+    const shared = new MemoryBlobs();
+    const hostile = new FailingBlobs(shared);
+    const kms = memoryKms();
+    const witness = new MemoryWitness();
+    const table = new MemoryLeaseTable(RUNTIME_IDS[0] as string, clockNow);
+    const a = await startHarness([alice.vaultId], {
+      now: clockNow,
+      stores: { blobs: hostile, kms, witness },
+      leases: { table, self: RUNTIME_IDS[0] as string },
+    });
+    const b = await startHarness([alice.vaultId], {
+      now: clockNow,
+      stores: { blobs: shared, kms, witness },
+      nsm: a.nsm,
+      leases: { table: table.as(RUNTIME_IDS[1] as string), self: RUNTIME_IDS[1] as string },
+    });
+    open.push(a, b);
+    const memory = { current: (await founded(a, alice)).known };
+    let deviceClock = Date.now();
+    const phone = device([a, b], honest, memory, { now: () => deviceClock });
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    await phone.call("items.put", { op: "items.put", name: "bank", type: "secret", value: new Uint8Array([3]) });
+    const put = (i: number) =>
+      codeOf(phone.call("items.put", { op: "items.put", name: "y", type: "note", value: new Uint8Array([i]) }));
+
+    // Act: an outage of 10 s (three failed writes), then one of 40 s
+    hostile.failing = true;
+    const short: string[] = [];
+    for (let i = 0; i < 3; i += 1, deviceClock += 5_000) short.push(await put(i));
+    hostile.failing = false;
+    const healed = await codeOf(phone.call("items.get", { op: "items.get", name: "bank" }));
+    hostile.failing = true;
+    const long: string[] = [];
+    for (let i = 0; i < 3; i += 1, deviceClock += 20_000) long.push(await put(i));
+    await phone.call("vault.unlock", { op: "vault.unlock", pin: PIN });
+    const got = await phone.call("items.get", { op: "items.get", name: "bank" });
+
+    // Assess: the short outage kept the unlocked session at a; the long one moved the vault to b
+    expect(short).toEqual(["UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE"]);
+    expect(healed).toBe("OK");
+    expect(long).toEqual(["UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE"]);
+    expect(memory.current.silent).toHaveLength(1);
+    expect(Array.from(got.item.value)).toEqual([3]);
+    expect([a.runtime.leaseCount, b.runtime.leaseCount]).toEqual([0, 1]);
+  });
+
+  it("opens one session for the calls of a device that find none at the same time", async () => {
+    // Prepare: one honest host; count the attestations the device asks for
+    const [a] = (await runtimes(1)) as [Harness];
+    const memory = { current: (await founded(a, alice)).known };
+    let attests = 0;
+    const via = (r: Harness, data: Uint8Array) => {
+      if (parseDeviceMessage(data).t === "attest") attests += 1;
+      return honest(r, data);
+    };
+    const phone = device([a], via, memory);
+
+    // Act: six calls at once on a client without a session
+    const codes = await Promise.all(
+      Array.from({ length: 6 }, () => codeOf(phone.call("vault.status", { op: "vault.status" }))),
+    );
+
+    // Assess: one attestation and one session served all six; nobody named silent
+    expect(codes).toEqual(["OK", "OK", "OK", "OK", "OK", "OK"]);
+    expect(attests).toBe(1);
+    expect(memory.current.silent ?? []).toEqual([]);
+  });
+
   it("stops listening once an answer authenticates", async () => {
     // Prepare: one honest host; the gather records whether the device aborted it
     const [a] = (await runtimes(1)) as [Harness];
@@ -323,7 +449,8 @@ describe("answers a host makes up for a handshake or a sealed request", () => {
       founding: { signingKey: alice.signing.publicKey, vaultSalt: alice.vaultSalt },
     });
 
-    // Act: a handshake and one sealed request, each gathered for up to a minute
+    // Act: a handshake and one sealed request, each gathered for up to a minute (the
+    // attestation is a plain request)
     const status = await phone.call("vault.status", { op: "vault.status" });
 
     // Assess
