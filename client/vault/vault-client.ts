@@ -95,37 +95,6 @@ export interface SilentEnclave {
  */
 export const ERROR_GRACE_MS = 2_000;
 
-/**
- * Codes of an enclave's authenticated answer that say its host failed it: the blob
- * store, KMS or the version witness, all reached through the host, did not answer, or
- * the host served a state the enclave refused. The
- * device counts a run of such answers as that enclave's silence (decision 0079;
- * {@link HOST_FAILURE_STRIKES}, {@link HOST_FAILURE_SILENCE_MS}): a host that
- * keeps its enclave alive but fails what it relays loses the vault, as one that drops
- * its answers does, and no other host can make another's relaying fail.
- */
-export const HOST_FAILURE_CODES: ReadonlySet<string> = new Set([
-  "UNAVAILABLE",
-  "TIMEOUT",
-  "CHANNEL_CLOSED",
-  // the host served it an older state than it saw, or one that fails authentication
-  "STALE_STATE",
-  "STATE_INVALID",
-]);
-
-/**
- * Answers in a row with a {@link HOST_FAILURE_CODES} code, over at least
- * {@link HOST_FAILURE_SILENCE_MS}, after which the device counts their enclave as silent.
- */
-export const HOST_FAILURE_STRIKES = 3;
-
-/**
- * How long an enclave's answers must have said its host fails it before the device
- * counts it as silent: longer than a NATS node's loss or a storage blip takes to heal
- * (the failover target is 10 s), so that those keep the session and its unlock.
- */
-export const HOST_FAILURE_SILENCE_MS = 30_000;
-
 /** How long a device keeps avoiding an enclave that went silent: a blip is forgiven after this. */
 export const SILENT_MEMORY_MS = 10 * 60_000;
 
@@ -254,9 +223,7 @@ const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
  */
 export class VaultClient {
   private session: OpenSession | undefined;
-  private connecting: Promise<void> | undefined;
-  /** The enclave whose answers say its host fails it, since when and how many in a row ({@link answered}). */
-  private hostFailures: { digest: string; since: number; count: number } | undefined;
+  private connecting: { founding: FoundingOpening | undefined; done: Promise<OpenSession | undefined> } | undefined;
   private verified: VerifiedAttestation | undefined;
   private memory: VaultMemory;
   private expectedIdentity: Uint8Array | undefined;
@@ -357,15 +324,20 @@ export class VaultClient {
         return handshake.finish(reply.message);
       },
     );
-    const said = parseHandshakeAnswer(payload);
+    let said: ReturnType<typeof parseHandshakeAnswer>;
+    try {
+      said = parseHandshakeAnswer(payload);
+    } catch (err) {
+      session.keys.tx.fill(0);
+      session.keys.rx.fill(0);
+      throw err;
+    }
     if (!said.ok) {
       // the enclave's own refusal: message 2 authenticates it (decision 0079)
       session.keys.tx.fill(0);
       session.keys.rx.fill(0);
-      this.answered(keyDigest, said.code);
       throw new VaultOperationError(said.code, said.message);
     }
-    this.answered(keyDigest);
     this.advance(said.stateVersion);
     this.session = {
       id: session.sessionId,
@@ -382,21 +354,34 @@ export class VaultClient {
    *   stale state, a changed identity key, or a transport failure.
    */
   async call<O extends VaultOp>(op: O, request: Extract<VaultRequest, { op: O }>): Promise<VaultResults[O]> {
-    if (!this.session) await this.connectOnce(this.options.founding ?? openingOf(request));
-    return this.callIn(this.session as OpenSession, op, request);
+    const session = this.session ?? (await this.connectOnce(this.options.founding ?? openingOf(request)));
+    return this.callIn(session, op, request);
   }
 
   /**
-   * {@link connect}, shared by the calls that find no session at the same time: one
-   * attestation and one handshake for all of them (each would spend one of the few
-   * documents the enclave keeps per device, and an enclave that forgot a document does
-   * not answer its handshake).
+   * {@link connect}, shared by the calls with the same founding opening that find no
+   * session at the same time: one attestation and one handshake for all of them (each
+   * would spend one of the few documents the enclave keeps per device, and an enclave
+   * that forgot a document does not answer its handshake). Resolves with the session it
+   * opened.
    */
-  private connectOnce(founding: FoundingOpening | undefined): Promise<void> {
-    this.connecting ??= this.connect(founding).finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
+  private async connectOnce(founding: FoundingOpening | undefined): Promise<OpenSession> {
+    const shared = this.connecting;
+    const attempt =
+      shared && sameOpening(shared.founding, founding)
+        ? shared
+        : { founding, done: this.connect(founding).then(() => this.session) };
+    if (attempt !== shared) {
+      this.connecting = attempt;
+      void attempt.done
+        .finally(() => {
+          if (this.connecting === attempt) this.connecting = undefined;
+        })
+        .catch(() => undefined);
+    }
+    const session = await attempt.done;
+    if (!session) throw new VettidError("UNAVAILABLE", "the new session ended before it was used; try again");
+    return session;
   }
 
   /**
@@ -423,8 +408,7 @@ export class VaultClient {
       throw new VettidError("VALIDATION_FAILED", `the identity fingerprint is ${IDENTITY_FINGERPRINT_BYTES} bytes`);
     }
     this.expectedIdentity = new Uint8Array(input.identityFingerprint);
-    if (!this.session) await this.connectOnce(this.options.founding);
-    const session = this.session as OpenSession;
+    const session = this.session ?? (await this.connectOnce(this.options.founding));
     const status = await this.callIn(session, "vault.status", { op: "vault.status" });
     if (!status.initialized) {
       throw new VettidError(
@@ -492,10 +476,8 @@ export class VaultClient {
       if (answer.failure.stateVersion !== undefined) this.advance(answer.failure.stateVersion);
       // a vault a recovery retired: the enclave drops its sessions as it finds out
       if (answer.failure.code === "VAULT_RECOVERED" && this.session === session) this.session = undefined;
-      this.answered(session.enclave, answer.failure.code);
       throw new VaultOperationError(answer.failure.code, answer.failure.message, answer.failure.retryAfterMs);
     }
-    this.answered(session.enclave);
     this.advance(answer.result.stateVersion);
     const identityKey = (answer.result as { identityKey?: Uint8Array | null }).identityKey;
     if (identityKey) this.checkIdentity(identityKey, op === "vault.init");
@@ -916,32 +898,6 @@ export class VaultClient {
     );
   }
 
-  /**
-   * Records an authenticated answer of `enclave`: one whose `failure` says its host
-   * failed it ({@link HOST_FAILURE_CODES}) extends its run of such answers, any other
-   * ends it. A run of at least {@link HOST_FAILURE_STRIKES} answers over at least
-   * {@link HOST_FAILURE_SILENCE_MS} makes it silent (decision 0079): an outage that heals
-   * within that time (a NATS node lost, an S3 blip) keeps the session and its unlock.
-   */
-  private answered(enclave: Uint8Array, failure?: string): void {
-    const digest = Buffer.from(enclave).toString("base64url");
-    if (failure === undefined || !HOST_FAILURE_CODES.has(failure)) {
-      if (this.hostFailures?.digest === digest) this.hostFailures = undefined;
-      return;
-    }
-    const now = (this.options.now ?? Date.now)();
-    const run =
-      this.hostFailures?.digest === digest
-        ? { ...this.hostFailures, count: this.hostFailures.count + 1 }
-        : { digest, since: now, count: 1 };
-    if (run.count >= HOST_FAILURE_STRIKES && now - run.since >= HOST_FAILURE_SILENCE_MS) {
-      this.hostFailures = undefined;
-      this.wentSilent(enclave);
-      return;
-    }
-    this.hostFailures = run;
-  }
-
   private wentSilent(enclave: Uint8Array): void {
     const digest = Buffer.from(enclave).toString("base64url");
     const at = (this.options.now ?? Date.now)();
@@ -958,6 +914,12 @@ export class VaultClient {
 function unexpected(answer: EnclaveMessage): VettidError {
   if (answer.t === "error") return new VaultOperationError(answer.code, answer.message);
   return new VettidError("BAD_REQUEST", `unexpected ${answer.t} answer`);
+}
+
+/** Whether two founding openings are the same (or both absent). */
+function sameOpening(a: FoundingOpening | undefined, b: FoundingOpening | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return equalBytes(a.signingKey, b.signingKey) && equalBytes(a.vaultSalt, b.vaultSalt);
 }
 
 /** The founding opening a request carries (`vault.init`, `recovery.start`), if any. */

@@ -353,9 +353,11 @@ export class VaultRuntime {
       if (live.length > 0) this.issued.set(key, live);
       else this.issued.delete(key);
     }
-    // the devices that attested longest ago go first (the map is in the order of their last attestation)
+    // the devices that attested longest ago go first (the map is in the order of their
+    // last attestation), down to nine tenths, so that the next attestations do not walk it again
+    if (this.issued.size <= MAX_ISSUED_KEYS) return;
     for (const key of this.issued.keys()) {
-      if (this.issued.size <= MAX_ISSUED_KEYS) break;
+      if (this.issued.size <= MAX_ISSUED_KEYS * 0.9) break;
       this.issued.delete(key);
     }
   }
@@ -492,6 +494,10 @@ export class VaultRuntime {
     });
     if (admission === "refused") {
       throw new VettidError("FORBIDDEN", "the device key is not authorized for this vault");
+    }
+    // again, with nothing awaited from here to add: other handshakes may have filled the table meanwhile
+    if (!this.sessions.hasRoomFor(vaultId, deviceId)) {
+      throw new VettidError("OVERLOADED", "the runtime holds too many sessions; retry later");
     }
     const accepted = request.accept({
       authorize: () => true,
