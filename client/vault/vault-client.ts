@@ -87,11 +87,12 @@ export interface SilentEnclave {
 }
 
 /**
- * How long an unauthenticated `error` answer to a handshake or sealed request waits for
- * one that authenticates (decision 0079). Any host may answer each request once, and an
- * `error` names no sender: taken at once, one forged by any host would stand in for the
- * enclave's real answer. An enclave's own `error` answers (a session it does not hold,
- * a quota) come before any slow work, so this delays only those.
+ * How long an unauthenticated `error` answer to a sealed request waits for one that
+ * authenticates (decision 0079). Any host may answer each request once, and an `error`
+ * names no sender: taken at once, one forged by any host would stand in for the
+ * enclave's real answer. An enclave's own plain `error`s there (a session it does not
+ * hold, an envelope it could not open) come before any slow work, so this delays only
+ * those. A plain `error` to a handshake waits for nothing: it is passed over.
  */
 export const ERROR_GRACE_MS = 2_000;
 
@@ -151,9 +152,9 @@ export interface VaultClientOptions {
   /** How long {@link gather} listens for attestations (default 1 s). */
   gatherWindowMs?: number;
   /**
-   * With {@link gather}: how long an `error` answer to a handshake or sealed request
-   * (which nothing authenticates) waits for an answer that authenticates before it is
-   * taken (default {@link ERROR_GRACE_MS}).
+   * With {@link gather}: how long an `error` answer to a sealed request (which nothing
+   * authenticates) waits for an answer that authenticates before it is taken (default
+   * {@link ERROR_GRACE_MS}).
    */
   errorGraceMs?: number;
   /** The device's clock, for how long it avoids a silent enclave (default `Date.now`). */
@@ -324,19 +325,17 @@ export class VaultClient {
         return handshake.finish(reply.message);
       },
     );
-    let said: ReturnType<typeof parseHandshakeAnswer>;
+    let said: Extract<ReturnType<typeof parseHandshakeAnswer>, { ok: true }>;
     try {
-      said = parseHandshakeAnswer(payload);
+      const answer = parseHandshakeAnswer(payload);
+      // the enclave's own refusal: message 2 authenticates it (decision 0079)
+      if (!answer.ok) throw new VaultOperationError(answer.code, answer.message);
+      said = answer;
     } catch (err) {
+      // no session: its keys go
       session.keys.tx.fill(0);
       session.keys.rx.fill(0);
       throw err;
-    }
-    if (!said.ok) {
-      // the enclave's own refusal: message 2 authenticates it (decision 0079)
-      session.keys.tx.fill(0);
-      session.keys.rx.fill(0);
-      throw new VaultOperationError(said.code, said.message);
     }
     this.advance(said.stateVersion);
     this.session = {
@@ -810,11 +809,11 @@ export class VaultClient {
    * makes of the first answer that authenticates (decision 0079). With a
    * {@link VaultClientOptions.gather}, every host's answer is heard: an answer `open` refuses
    * (bytes a host made up, another session's envelope, a replay) is passed over; an
-   * `error` answer, which nothing authenticates, is taken only when nothing
-   * authenticates within {@link ERROR_GRACE_MS} after it (for a handshake, whose
-   * refusals the enclave makes in message 2, such an error counts as silence); and when
-   * nothing but such refused answers came within the request's timeout, `enclave` is
-   * remembered as silent, as when nothing came (a host that answers with junk instead of
+   * `error` answer to a sealed request, which nothing authenticates, is taken only when
+   * nothing authenticates within {@link ERROR_GRACE_MS} after it, and one to a handshake
+   * (whose refusals the enclave makes in message 2) is passed over too; when nothing
+   * but passed-over answers came within the request's timeout, `enclave` is remembered
+   * as silent, as when nothing came (a host that answers with junk or errors instead of
    * dropping is no better). A gather that fails (the connection closed) names nobody
    * silent. Without a gather, the transport's one answer is all there is.
    */
