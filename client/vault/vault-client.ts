@@ -224,7 +224,7 @@ const MAX_DOCUMENT_AGE_MS = 5 * 60_000;
  */
 export class VaultClient {
   private session: OpenSession | undefined;
-  private connecting: { founding: FoundingOpening | undefined; done: Promise<OpenSession | undefined> } | undefined;
+  private connecting: { founding: FoundingOpening | undefined; done: Promise<OpenSession> } | undefined;
   private verified: VerifiedAttestation | undefined;
   private memory: VaultMemory;
   private expectedIdentity: Uint8Array | undefined;
@@ -270,6 +270,11 @@ export class VaultClient {
    * a session asked as usual.
    */
   async connect(founding: FoundingOpening | undefined = this.options.founding): Promise<void> {
+    await this.openSession(founding);
+  }
+
+  /** {@link connect}, resolving with the session it opened (which `this.session` holds until another replaces it). */
+  private async openSession(founding: FoundingOpening | undefined): Promise<OpenSession> {
     this.session = undefined;
     const silent = this.liveSilent().map((s) => new Uint8Array(Buffer.from(s.digest, "base64url")));
     let chosen: Awaited<ReturnType<VaultClient["attestAvoiding"]>>["chosen"];
@@ -281,8 +286,7 @@ export class VaultClient {
     }
     if (chosen) {
       try {
-        await this.handshakeWith(chosen, founding, !chosen.holdsLease);
-        return;
+        return await this.handshakeWith(chosen, founding, !chosen.holdsLease);
       } catch (err) {
         // refused (not silent: that is a TIMEOUT, remembered): ask as usual
         if (!(err instanceof VaultOperationError)) throw err;
@@ -297,17 +301,16 @@ export class VaultClient {
       // and take the holder's answer, or another one's to take the vault over.
       const heard = await this.attestAvoiding([new Uint8Array(randomBytes(HANDSHAKE_KEYS_DIGEST_BYTES))]);
       if (!heard.chosen) throw err;
-      await this.handshakeWith(heard.chosen, founding, !heard.chosen.holdsLease);
-      return;
+      return this.handshakeWith(heard.chosen, founding, !heard.chosen.holdsLease);
     }
-    await this.handshakeWith(plain, founding, false);
+    return this.handshakeWith(plain, founding, false);
   }
 
   private async handshakeWith(
     attested: Attested,
     founding: FoundingOpening | undefined,
     takeOver: boolean,
-  ): Promise<void> {
+  ): Promise<OpenSession> {
     const { answer, verified, enclaveKeys, keyDigest } = attested;
     const digest = attestationDigest(answer.document);
     const handshake = initiateHandshake({
@@ -316,35 +319,42 @@ export class VaultClient {
       context: { vaultId: this.options.vaultId, deviceId: this.options.deviceId, attestationDigest: digest },
       payload: encodeHandshakePayload({ founding, takeOver }),
     });
-    const { session, payload } = await this.exchangeAuthentic(
-      { t: "handshake", attestation: digest, message: handshake.message },
-      keyDigest,
-      (reply) => {
-        if (reply.t !== "handshake") throw unexpected(reply);
-        // a message 2 that does not authenticate leaves the handshake as it was
-        return handshake.finish(reply.message);
-      },
-    );
-    let said: Extract<ReturnType<typeof parseHandshakeAnswer>, { ok: true }>;
+    let finished: ReturnType<typeof handshake.finish>;
     try {
-      const answer = parseHandshakeAnswer(payload);
+      finished = await this.exchangeAuthentic(
+        { t: "handshake", attestation: digest, message: handshake.message },
+        keyDigest,
+        (reply) => {
+          if (reply.t !== "handshake") throw unexpected(reply);
+          // a message 2 that does not authenticate leaves the handshake as it was
+          return handshake.finish(reply.message);
+        },
+      );
+    } finally {
+      // wipes the handshake's own keys (a no-op once it finished)
+      handshake.abandon();
+    }
+    const { session, payload } = finished;
+    try {
+      const said = parseHandshakeAnswer(payload);
       // the enclave's own refusal: message 2 authenticates it (decision 0079)
-      if (!answer.ok) throw new VaultOperationError(answer.code, answer.message);
-      said = answer;
+      if (!said.ok) throw new VaultOperationError(said.code, said.message);
+      this.advance(said.stateVersion);
     } catch (err) {
       // no session: its keys go
       session.keys.tx.fill(0);
       session.keys.rx.fill(0);
       throw err;
     }
-    this.advance(said.stateVersion);
-    this.session = {
+    const opened: OpenSession = {
       id: session.sessionId,
       channel: new SealedChannel({ role: "device", keys: session.keys, context: session.context }),
       handshakeHash: new Uint8Array(session.handshakeHash),
       enclave: keyDigest,
     };
+    this.session = opened;
     this.verified = verified;
+    return opened;
   }
 
   /**
@@ -367,9 +377,7 @@ export class VaultClient {
   private async connectOnce(founding: FoundingOpening | undefined): Promise<OpenSession> {
     const shared = this.connecting;
     const attempt =
-      shared && sameOpening(shared.founding, founding)
-        ? shared
-        : { founding, done: this.connect(founding).then(() => this.session) };
+      shared && sameOpening(shared.founding, founding) ? shared : { founding, done: this.openSession(founding) };
     if (attempt !== shared) {
       this.connecting = attempt;
       void attempt.done
@@ -378,9 +386,7 @@ export class VaultClient {
         })
         .catch(() => undefined);
     }
-    const session = await attempt.done;
-    if (!session) throw new VettidError("UNAVAILABLE", "the new session ended before it was used; try again");
-    return session;
+    return attempt.done;
   }
 
   /**

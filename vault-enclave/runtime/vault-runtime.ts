@@ -342,9 +342,10 @@ export class VaultRuntime {
 
   /**
    * Forgets the documents older than {@link ISSUED_DOCUMENT_TTL_MS} (no handshake may
-   * name them any more), and if that leaves too many, those of the devices that
-   * attested longest ago: a handshake under way keeps its document, and a flood of
-   * attestations forgets no other device's all at once.
+   * name them any more), then, down to nine tenths of {@link MAX_ISSUED_KEYS}, those
+   * of the devices that attested longest ago (called when the map holds too many): a
+   * handshake under way keeps its document, and a flood of attestations forgets no
+   * other device's all at once.
    */
   private pruneIssued(): void {
     const since = this.options.ports.now() - ISSUED_DOCUMENT_TTL_MS;
@@ -355,7 +356,6 @@ export class VaultRuntime {
     }
     // the devices that attested longest ago go first (the map is in the order of their
     // last attestation), down to nine tenths, so that the next attestations do not walk it again
-    if (this.issued.size <= MAX_ISSUED_KEYS) return;
     for (const key of this.issued.keys()) {
       if (this.issued.size <= MAX_ISSUED_KEYS * 0.9) break;
       this.issued.delete(key);
